@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Headroom: predicts resource exhaustion and moves the work first.
+/// Module map and dependency direction: see DESIGN.md (CBLAS → Forecast → Store → Trainer/Scorer).
+let package = Package(
+    name: "Headroom",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "headroom-trainer", targets: ["Trainer"]),
+        .executable(name: "headroom-scorer", targets: ["Scorer"]),
+        .library(name: "Forecast", targets: ["Forecast"]),
+        .library(name: "Store", targets: ["Store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        /// OpenBLAS (CBLAS interface) and LAPACKE, from libopenblas-dev and liblapacke-dev.
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
+        .target(
+            name: "Forecast",
+            dependencies: ["CBLAS"]
+        ),
+        /// SQLite store (GRDB), migrations, records, trace importers.
+        .target(
+            name: "Store",
+            dependencies: [
+                "Forecast",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "Trainer",
+            dependencies: [
+                "Forecast", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Scorer",
+            dependencies: [
+                "Forecast", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,90 @@
+import Forecast
+import GRDB
+import GRDBSQLite
+
+extension HeadroomStore: SampleStore {
+    public func workloads() throws -> [WorkloadRecord] {
+        try reader.read { db in try WorkloadRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    public func workload(named name: String) throws -> WorkloadRecord? {
+        try reader.read { db in try WorkloadRecord.filter(Column("name") == name).fetchOne(db) }
+    }
+
+    public func lastSamples(workload: String, count: Int, until: Int64? = nil) throws -> SampleSeries {
+        guard count >= 0 else { throw StoreError.invalidArgument("lastSamples: count must be ≥ 0, got \(count)") }
+        return try reader.read { db in
+            guard let id = try Self.workloadID(db, workload) else { throw StoreError.unknownWorkload(workload) }
+            // Newest first through the primary key, then reversed in place.
+            let statement = try db.makeStatement(sql: """
+                SELECT timestamp, \(Self.resourceColumnList) FROM samples
+                WHERE workload_id = ? AND timestamp <= ? ORDER BY timestamp DESC LIMIT ?
+                """)
+            var series = try Self.scan(statement, workload: workload,
+                                       arguments: [id, until ?? Int64.max, Int64(count)], capacity: count)
+            series.reverseRows()
+            return series
+        }
+    }
+
+    public func samples(workloads names: [String], from: Int64, to: Int64) throws -> [SampleSeries] {
+        try reader.read { db in
+            let statement = try db.makeStatement(sql: """
+                SELECT timestamp, \(Self.resourceColumnList) FROM samples
+                WHERE workload_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp
+                """)
+            return try names.map { name in
+                guard let id = try Self.workloadID(db, name) else { throw StoreError.unknownWorkload(name) }
+                return try Self.scan(statement, workload: name, arguments: [id, from, to], capacity: 0)
+            }
+        }
+    }
+
+    static let resourceColumnList = Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")
+
+    static func workloadID(_ db: Database, _ name: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM workloads WHERE name = ?", arguments: [name])
+    }
+
+    /// Steps a prepared `SELECT timestamp, <6 resources>` straight into flat arrays
+    /// (no `Row` objects): NULL becomes NaN.
+    static func scan(_ statement: Statement, workload: String, arguments: StatementArguments,
+                     capacity: Int) throws -> SampleSeries {
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        var timestamps: [Int64] = []
+        var values: [Double] = []
+        timestamps.reserveCapacity(capacity)
+        values.reserveCapacity(capacity * Resource.count)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
+            }
+            timestamps.append(sqlite3_column_int64(handle, 0))
+            for column in 1...Int32(Resource.count) {
+                values.append(sqlite3_column_type(handle, column) == SQLITE_NULL
+                              ? .nan : sqlite3_column_double(handle, column))
+            }
+        }
+        return SampleSeries(workload: workload, timestamps: timestamps, values: values)
+    }
+}
+
+extension SampleSeries {
+    /// Reverses the row order in place (rows stay `Resource.count` wide).
+    mutating func reverseRows() {
+        timestamps.reverse()
+        let n = count, w = Resource.count
+        values.withUnsafeMutableBufferPointer { buffer in
+            var i = 0, j = n - 1
+            while i < j {
+                for k in 0..<w { buffer.swapAt(i * w + k, j * w + k) }
+                i += 1; j -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `headroom-trainer`: the batch side — import traces, set limits, (later) train,
+/// evaluate, promote and roll back models.
+@main
+struct HeadroomTrainer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "headroom-trainer",
+        abstract: "Imports workload traces into the Headroom store and trains the forecasting models.",
+        subcommands: [ImportCommand.self, LimitsCommand.self, SummaryCommand.self])
+}
+
+/// Options every store-reading command takes.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "Path of the SQLite store (created if missing).")
+    var databasePath: String
+}

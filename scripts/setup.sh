@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system packages Headroom needs when any is missing; a no-op otherwise.
+# Non-interactive; needs root (or sudo) only when something is missing.
+set -euo pipefail
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev zstd gzip python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.x) must be on PATH" >&2; exit 1; }
