@@ -50,12 +50,13 @@ let package = Package(
             name: "Scorer",
             dependencies: [
                 "Forecast", "Store",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

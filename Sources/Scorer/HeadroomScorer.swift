@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Store
+
+/// `headroom-scorer`: the online half (risk scores, decision loop, service, replay).
+/// This is the skeleton of the foundation issue: it opens the store and reports what a
+/// scorer would load. Scoring, serving and replay arrive with the scorer issue.
+@main
+struct HeadroomScorer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "headroom-scorer",
+        abstract: "Scores resource risk online and decides resizes and migrations (skeleton).",
+        subcommands: [StatusCommand.self])
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Shows the workloads and promoted model versions a scorer would load.")
+
+    @Option(name: .customLong("db"), help: "Path of the SQLite store.")
+    var databasePath: String
+
+    func run() throws {
+        let store = try HeadroomStore(path: databasePath)
+        let summary = try store.summary()
+        let promoted = try store.reader.read { db in
+            try ModelVersionRecord.filter(Column("status") == "promoted").order(Column("family")).fetchAll(db)
+        }
+        print("workloads: \(summary.workloads), samples: \(summary.samples)")
+        if promoted.isEmpty {
+            print("no promoted model versions: train and promote with headroom-trainer first")
+        }
+        for model in promoted { print("promoted \(model.family) \(model.version) (\(model.path))") }
+    }
+}

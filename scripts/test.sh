@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (installs missing system packages first).
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are passed through exactly as the environment sets them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+swift test "$@"
