@@ -2,7 +2,7 @@
 # Installs the system packages Headroom needs when any is missing; a no-op otherwise.
 # Non-interactive; needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev zstd gzip python3)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev zstd gzip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -80,7 +80,7 @@ run_case() {
 import json, sys
 d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 print(d.get("samplesInserted", d.get("samples")), d.get("seconds"))' "$WORK/out.json")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$case" "$(tr ' ' '\t' <"$WORK/time.txt")" "$samples" "$internal	$load" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$case" "$(tr ' ' '\t' <"$WORK/time.txt")" "$samples" "$internal" "$load" >>"$RESULTS"
     printf '   %-6s %-4s %8s samples  %s s wall (load %s)\n' "round $round" "$case" "$samples" "$(cut -d' ' -f1 "$WORK/time.txt")" "$load" >&2
 }
 
@@ -109,7 +109,10 @@ export BENCH_NPROC="$(nproc)"
 export BENCH_CPU="$CPU_MODEL"
 export BENCH_KERNEL="$(uname -r)"
 export BENCH_FS="$FS_TYPE"
-export BENCH_SQLITE_OURS="$(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || true) (ours links ${SQLITE_LIB:-?})"
+export BENCH_SQLITE_OURS="$("$PYTHON" -c '
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1]); lib.sqlite3_libversion.restype = ctypes.c_char_p
+print(lib.sqlite3_libversion().decode(), "(" + sys.argv[1] + ")")' "$SQLITE_LIB" 2>/dev/null || echo "? ($SQLITE_LIB)")"
 export BENCH_PYTHON="${PY_INFO% *}"
 export BENCH_SQLITE_PY="${PY_INFO#* }"
 export BENCH_SWIFT="$(swift --version 2>&1 | head -1)"
