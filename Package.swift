@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "headroom-trainer", targets: ["Trainer"]),
         .executable(name: "headroom-scorer", targets: ["Scorer"]),
+        .executable(name: "headroom-bench", targets: ["HeadroomBench"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
     ],
@@ -27,7 +28,7 @@ let package = Package(
         /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
         .target(
             name: "Forecast",
-            dependencies: ["CBLAS"]
+            dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]
         ),
         /// SQLite store (GRDB), migrations, records, trace importers.
         .target(
@@ -53,6 +54,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm`.
+        .executableTarget(
+            name: "HeadroomBench",
+            dependencies: ["Forecast", "Store"]
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
