@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+# Interop tests read our model files with Python's safetensors package.
+export HEADROOM_TEST_PYTHON="${HEADROOM_TEST_PYTHON:-$(scripts/python-env.sh)}"
 swift test "$@"
