@@ -1,6 +1,6 @@
 /// Why an import stopped. Every message names the file (and archive member), and for
 /// malformed content the line, column and the expected form.
-public enum ImportError: Error, CustomStringConvertible, Equatable {
+public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A malformed field. `file` is `path` or `archive:member`.
     case malformed(file: String, line: Int, column: Int, columnName: String, expected: String, found: String)
     /// The input could not be read (missing file, corrupt archive, decompressor failure).

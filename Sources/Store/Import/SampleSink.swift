@@ -1,6 +1,4 @@
 import Forecast
-import GRDB
-import GRDBSQLite
 
 /// Why a row, or a value in it, was not stored as read. The summary counts each.
 public enum ImportAdjustment: String, CaseIterable, Sendable, Codable {
@@ -25,41 +23,31 @@ public enum ImportAdjustment: String, CaseIterable, Sendable, Codable {
     case notData = "header, comment or blank line"
 }
 
-/// Receives parsed rows of one file inside its transaction and writes them with one
-/// prepared statement (bound column by column, no per-row objects).
+/// The parsing side of one file: parsers hand it rows; it validates values, keeps the
+/// per-workload statistics (order, gaps, median interval, proposed limits) and ships rows
+/// in chunks to the writing thread through `emit`. It never touches the database.
 final class SampleSink {
-    struct WorkloadState {
+    static let chunkRows = 4096
+
+    private struct WorkloadState {
         var name: String
-        var id: Int64?
         var lastTimestamp: Int64 = .min
         var timestamps: [Int64] = []
         var proposedLimits = ResourceVector.absent
     }
 
-    let db: Database
-    let source: String
-    let sourceFile: String
-    private let insert: Statement
-    private(set) var workloads: [WorkloadState] = []
+    private var workloads: [WorkloadState] = []
     private var handles: [String: Int] = [:]
     private(set) var adjustments: [ImportAdjustment: Int] = [:]
-    private(set) var samplesInserted = 0
-    private(set) var minTimestamp = Int64.max
-    private(set) var maxTimestamp = Int64.min
-    private let now: Int64
+    private var chunk = ParsedChunk(capacity: SampleSink.chunkRows)
+    private var namesShipped = 0
+    private var minTimestamp = Int64.max
+    private var maxTimestamp = Int64.min
+    private let emit: (ParsedChunk) throws -> Void
 
-    init(db: Database, source: String, sourceFile: String, now: Int64) throws {
-        self.db = db
-        self.source = source
-        self.sourceFile = sourceFile
-        self.now = now
-        let columns = Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")
-        insert = try db.makeStatement(sql: """
-            INSERT OR IGNORE INTO samples (workload_id, timestamp, \(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-    }
+    init(emit: @escaping (ParsedChunk) throws -> Void) { self.emit = emit }
 
-    /// The handle of workload `name` in this file (created in the store at its first sample).
+    /// The handle of workload `name` in this file.
     func handle(for name: String) -> Int {
         if let h = handles[name] { return h }
         workloads.append(WorkloadState(name: name))
@@ -72,88 +60,68 @@ final class SampleSink {
         if count > 0 { adjustments[adjustment, default: 0] += count }
     }
 
-    /// Proposes limits for a workload: at the end of the file they fill the limits that
-    /// are still unset (limits set by the user or an earlier file are never overwritten).
+    /// Proposes limits for a workload: after the file commits they fill the limits that are
+    /// still unset (limits set by the user or an earlier file are never overwritten).
     func proposeLimits(_ handle: Int, _ limits: ResourceVector) {
         for r in Resource.allCases where !limits[r].isNaN { workloads[handle].proposedLimits[r] = limits[r] }
     }
 
-    /// Stores one sample; NaN fields are "not measured", negative ones are rejected to NaN.
+    /// Queues one sample; NaN fields are "not measured", negative ones are rejected to NaN,
+    /// a row with nothing left is skipped.
     func add(_ handle: Int, timestamp: Int64, usage: ResourceVector) throws {
-        var usage = usage
         var present = 0
-        for r in Resource.allCases {
-            let v = usage[r]
-            if v.isNaN { continue }
-            if v < 0 { usage[r] = .nan; note(.negativeValue); continue }
-            present += 1
+        var values = (usage.cpuCores, usage.memoryBytes, usage.diskReadBytesPerSecond, usage.diskWriteBytesPerSecond,
+                      usage.networkReceiveBytesPerSecond, usage.networkTransmitBytesPerSecond)
+        withUnsafeMutableBytes(of: &values) { raw in
+            let v = raw.bindMemory(to: Double.self)
+            for k in 0..<Resource.count where !v[k].isNaN {
+                if v[k] < 0 { v[k] = .nan; adjustments[.negativeValue, default: 0] += 1 } else { present += 1 }
+            }
+            if present > 0 { chunk.values.append(contentsOf: v) }
         }
         guard present > 0 else { note(.noValues); return }
-        if workloads[handle].id == nil { workloads[handle].id = try resolveWorkload(workloads[handle].name) }
-        let h = insert.sqliteStatement
-        sqlite3_bind_int64(h, 1, workloads[handle].id!)
-        sqlite3_bind_int64(h, 2, timestamp)
-        for r in Resource.allCases {
-            let v = usage[r]
-            if v.isNaN { sqlite3_bind_null(h, Int32(r.rawValue + 3)) } else { sqlite3_bind_double(h, Int32(r.rawValue + 3), v) }
-        }
-        let code = sqlite3_step(h)
-        sqlite3_reset(h)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-        }
-        if sqlite3_changes(db.sqliteConnection) == 0 { note(.duplicateTimestamp); return }
-        samplesInserted += 1
-        if timestamp < workloads[handle].lastTimestamp { note(.outOfOrder) }
+        chunk.handles.append(Int32(handle))
+        chunk.timestamps.append(timestamp)
+        if timestamp < workloads[handle].lastTimestamp { adjustments[.outOfOrder, default: 0] += 1 }
         workloads[handle].lastTimestamp = timestamp
         workloads[handle].timestamps.append(timestamp)
         if timestamp < minTimestamp { minTimestamp = timestamp }
         if timestamp > maxTimestamp { maxTimestamp = timestamp }
+        if chunk.count >= Self.chunkRows { try flush() }
     }
 
-    /// Counts a missing (empty/NaN) field value.
-    @inline(__always) func missing(_ value: Double) -> Double {
-        if value.isNaN { note(.missingValue) }
-        return value
+    /// Ships the rows queued so far.
+    func flush() throws {
+        guard chunk.count > 0 || namesShipped < workloads.count else { return }
+        chunk.firstNewHandle = namesShipped
+        chunk.newWorkloadNames = workloads[namesShipped...].map(\.name)
+        namesShipped = workloads.count
+        try emit(chunk)
+        chunk = ParsedChunk(capacity: Self.chunkRows)
     }
 
-    /// Closes the file: interval and gap statistics, limits and intervals filled where unset.
-    func finish() throws {
+    /// Flushes and summarises the file: median interval and gaps per workload.
+    func finish(label: String, path: String, member: String, digest: String, rows: Int,
+                invalidRows: [String: Int]) throws -> ParsedUnit {
+        try flush()
+        var parsed: [ParsedWorkload] = []
         for state in workloads {
-            guard let id = state.id else { continue }
+            var median: Double?
             let sorted = state.timestamps.sorted()
             var deltas: [Int64] = []
             deltas.reserveCapacity(sorted.count)
-            for k in 1..<max(sorted.count, 1) where sorted[k] > sorted[k - 1] { deltas.append(sorted[k] - sorted[k - 1]) }
-            var median: Double?
+            for k in sorted.indices.dropFirst() where sorted[k] > sorted[k - 1] { deltas.append(sorted[k] - sorted[k - 1]) }
             if !deltas.isEmpty {
                 let ordered = deltas.sorted()
-                median = Double(ordered[ordered.count / 2])
-                let threshold = 2 * ordered[ordered.count / 2]
-                note(.gap, deltas.reduce(0) { $0 + ($1 > threshold ? 1 : 0) })
+                let middle = ordered[ordered.count / 2]
+                median = Double(middle)
+                note(.gap, deltas.reduce(0) { $0 + ($1 > 2 * middle ? 1 : 0) })
             }
-            var assignments: [String] = []
-            var arguments: [DatabaseValueConvertible?] = []
-            for r in Resource.allCases where !state.proposedLimits[r].isNaN {
-                let column = "limit_" + r.snakeCaseName
-                assignments.append("\(column) = COALESCE(\(column), ?)")
-                arguments.append(state.proposedLimits[r])
-            }
-            if let median {
-                assignments.append("interval_seconds = COALESCE(interval_seconds, ?)")
-                arguments.append(median)
-            }
-            guard !assignments.isEmpty else { continue }
-            arguments.append(id)
-            try db.execute(sql: "UPDATE workloads SET \(assignments.joined(separator: ", ")) WHERE id = ?",
-                           arguments: StatementArguments(arguments))
+            parsed.append(ParsedWorkload(name: state.name, proposedLimits: state.proposedLimits, medianIntervalSeconds: median))
         }
-    }
-
-    private func resolveWorkload(_ name: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM workloads WHERE name = ?", arguments: [name]) { return id }
-        var record = WorkloadRecord(name: name, source: source, sourceFile: sourceFile, createdAt: now)
-        try record.insert(db)
-        return record.id!
+        return ParsedUnit(label: label, path: path, member: member, digest: digest, rows: rows - (adjustments[.notData] ?? 0),
+                          adjustments: adjustments, invalidRows: invalidRows, workloads: parsed,
+                          minTimestamp: minTimestamp == .max ? nil : minTimestamp,
+                          maxTimestamp: maxTimestamp == .min ? nil : maxTimestamp)
     }
 }

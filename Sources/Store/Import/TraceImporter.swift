@@ -1,8 +1,7 @@
-import Crypto
 import Foundation
 import GRDB
 
-/// Progress of a running import, reported after each file and every 256 Ki rows.
+/// Progress of a running import, reported after each file and every few thousand rows.
 public struct ImportProgress: Sendable {
     public var filesDone: Int
     public var currentFile: String
@@ -19,7 +18,10 @@ public struct ImportProgress: Sendable {
 /// Inputs: plain files (`.csv` or anything else), `.gz`, `.zst`, `.tar`, `.tar.gz`/`.tgz`,
 /// `.tar.zst`/`.tzst` (decompressed by `gzip`/`zstd` child processes, streamed), and
 /// directories (their files, recursively, in name order).
-public struct TraceImporter {
+///
+/// Two threads: a parsing thread reads and converts rows (`ImportProducer`) while the
+/// calling thread writes them (`SampleWriter`), connected by a small bounded queue.
+public struct TraceImporter: Sendable {
     public let store: HeadroomStore
     public let format: TraceFormat
     public let options: ImportOptions
@@ -33,20 +35,20 @@ public struct TraceImporter {
     /// Imports `paths` in order. On a failure the files before it stay imported, the
     /// failing one is rolled back, and the error is thrown with the summary so far.
     public func run(paths: [String], progress: @escaping (ImportProgress) -> Void = { _ in }) throws(ImportFailure) -> ImportSummary {
-        var run = ImportRun(importer: self, progress: progress)
+        var consumer = ImportConsumer(importer: self, progress: progress)
         do {
-            for path in try Self.expand(paths) { try run.importInput(path) }
+            try consumer.run(inputs: try Self.expand(paths))
         } catch let error as ImportError {
-            throw ImportFailure(error: error, summary: run.finish())
+            throw ImportFailure(error: error, summary: consumer.finish())
         } catch let error as InputError {
-            throw ImportFailure(error: .input(error), summary: run.finish())
+            throw ImportFailure(error: .input(error), summary: consumer.finish())
         } catch {
-            throw ImportFailure(error: .database(file: run.currentFile, message: "\(error)"), summary: run.finish())
+            throw ImportFailure(error: .database(file: consumer.currentFile, message: "\(error)"), summary: consumer.finish())
         }
-        return run.finish()
+        return consumer.finish()
     }
 
-    /// Directories become their regular files, recursively, sorted by path.
+    /// Directories become their regular files, recursively, sorted by path (hidden ones skipped).
     static func expand(_ paths: [String]) throws -> [String] {
         var out: [String] = []
         for path in paths {
@@ -93,20 +95,38 @@ public struct ImportFailure: Error, CustomStringConvertible {
     public var description: String { error.description }
 }
 
-/// The mutable state of one `TraceImporter.run`.
-struct ImportRun {
+/// How an input path is read.
+enum InputKind {
+    case plain, gzip, zstd, tar, tarGzip, tarZstd
+
+    init(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".tar.zst") || lower.hasSuffix(".tzst") { self = .tarZstd }
+        else if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") { self = .tarGzip }
+        else if lower.hasSuffix(".tar") { self = .tar }
+        else if lower.hasSuffix(".gz") { self = .gzip }
+        else if lower.hasSuffix(".zst") { self = .zstd }
+        else { self = .plain }
+    }
+
+    /// Plain files are recognised by the digest of their content (computed while
+    /// parsing); compressed ones also by the digest of their raw bytes, checked before
+    /// anything is decompressed.
+    var hasRawDigest: Bool { self != .plain }
+}
+
+/// The writing side of an import run (the calling thread).
+struct ImportConsumer {
     let importer: TraceImporter
     let progress: (ImportProgress) -> Void
     var summary = ImportSummary()
     var workloadNames = Set<String>()
     var currentFile = ""
     let started = Date()
-    var parser: any TraceParser
 
     init(importer: TraceImporter, progress: @escaping (ImportProgress) -> Void) {
         self.importer = importer
         self.progress = progress
-        parser = importer.makeParser()
     }
 
     mutating func finish() -> ImportSummary {
@@ -115,142 +135,117 @@ struct ImportRun {
         return summary
     }
 
-    enum Kind { case plain, gzip, zstd, tar, tarGzip, tarZstd }
-
-    static func kind(of path: String) -> Kind {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".tar.zst") || lower.hasSuffix(".tzst") { return .tarZstd }
-        if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") { return .tarGzip }
-        if lower.hasSuffix(".tar") { return .tar }
-        if lower.hasSuffix(".gz") { return .gzip }
-        if lower.hasSuffix(".zst") { return .zstd }
-        return .plain
-    }
-
-    /// The file's name without directories and without `.csv`, `.gz`, `.zst`, `.txt`.
-    static func stem(_ path: String) -> String {
-        var name = String(path.split(separator: "/").last ?? Substring(path))
-        for suffix in [".gz", ".zst", ".csv", ".txt", ".tsv"] where name.lowercased().hasSuffix(suffix) {
-            name = String(name.dropLast(suffix.count))
-        }
-        return name
-    }
-
-    mutating func importInput(_ path: String) throws {
-        let kind = Self.kind(of: path)
-        let wholeDigest = try Self.fileDigest(path)
-        if try alreadyImported(digest: wholeDigest, member: "*") {
-            summary.filesAlreadyImported += 1
-            report(path)
-            return
-        }
-        switch kind {
-        case .plain: try importUnit(path: path, member: "", source: FileByteSource(path: path))
-        case .gzip: try importUnit(path: path, member: "", source: DecompressorByteSource(path: path, tool: "gzip", package: "gzip"))
-        case .zstd: try importUnit(path: path, member: "", source: DecompressorByteSource(path: path, tool: "zstd", package: "zstd"))
-        case .tar, .tarGzip, .tarZstd:
-            let raw: ByteSource = switch kind {
-            case .tarZstd: try DecompressorByteSource(path: path, tool: "zstd", package: "zstd")
-            case .tarGzip: try DecompressorByteSource(path: path, tool: "gzip", package: "gzip")
-            default: try FileByteSource(path: path)
-            }
-            let tar = TarReader(path: path, source: raw)
-            while let member = try tar.nextMember() {
-                try importUnit(path: path, member: member.name, source: member.source)
+    mutating func run(inputs: [String]) throws {
+        // Compressed inputs already imported whole are skipped before any decompression.
+        var pending: [(path: String, rawDigest: String?)] = []
+        for path in inputs {
+            if InputKind(path: path).hasRawDigest {
+                let digest = try ImportProducer.fileDigest(path)
+                if try seen(digest: digest, wholeInput: true) {
+                    summary.filesAlreadyImported += 1
+                    report(path)
+                    continue
+                }
+                pending.append((path, digest))
+            } else {
+                pending.append((path, nil))
             }
         }
-        // The whole input is in: record it so the next run skips it without reading.
-        var record = ImportedFileRecord(sha256: wholeDigest, format: importer.format.rawValue, prefix: importer.options.prefix,
-                                        path: path, member: "*", rows: 0, samples: 0, importedAt: Int64(Date().timeIntervalSince1970))
-        try importer.store.writer.write { db in try record.insert(db, onConflict: .ignore) }
-    }
-
-    private func alreadyImported(digest: String, member: String?) throws -> Bool {
-        try importer.store.reader.read { db in
-            if let member {
-                return try Bool.fetchOne(db, sql: """
-                    SELECT 1 FROM imported_files WHERE sha256 = ? AND format = ? AND prefix = ? AND member = ?
-                    """, arguments: [digest, importer.format.rawValue, importer.options.prefix, member]) ?? false
+        let queue = MessageQueue<ImportMessage>(capacity: 8)
+        let producer = ImportProducer(importer: importer, inputs: pending, queue: queue)
+        let thread = Thread { producer.run() }
+        thread.stackSize = 1 << 22
+        thread.start()
+        defer { queue.cancel() }
+        while let message = queue.take() {
+            switch message {
+            case .begin(let label):
+                currentFile = label
+                try importUnit(label: label, queue: queue)
+            case .inputDone(let path, let rawDigest):
+                var record = ImportedFileRecord(sha256: rawDigest, format: importer.format.rawValue, prefix: importer.options.prefix,
+                                                path: path, member: "*", rows: 0, samples: 0, importedAt: Int64(Date().timeIntervalSince1970))
+                try importer.store.writer.write { db in try record.insert(db, onConflict: .ignore) }
+            case .failed(let error):
+                throw error
+            case .finished:
+                return
+            case .chunk, .end:
+                preconditionFailure("import pipeline: rows outside a file")
             }
-            return try Bool.fetchOne(db, sql: """
-                SELECT 1 FROM imported_files WHERE sha256 = ? AND format = ? AND prefix = ? AND member != '*'
-                """, arguments: [digest, importer.format.rawValue, importer.options.prefix]) ?? false
         }
     }
 
-    /// One file or member, in one transaction.
-    private mutating func importUnit(path: String, member: String, source: ByteSource) throws {
-        let label = member.isEmpty ? path : "\(path):\(member)"
-        currentFile = label
-        let reader = LineReader(source: source)
-        let format = importer.format.rawValue
-        let prefix = importer.options.prefix
-        let skipInvalid = importer.options.skipInvalid
+    private func seen(digest: String, wholeInput: Bool) throws -> Bool {
+        try importer.store.reader.read { db in try Self.seen(db, digest: digest, wholeInput: wholeInput, importer: importer) }
+    }
+
+    static func seen(_ db: Database, digest: String, wholeInput: Bool, importer: TraceImporter) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT 1 FROM imported_files WHERE sha256 = ? AND format = ? AND prefix = ? AND (member = '*') = ?
+            """, arguments: [digest, importer.format.rawValue, importer.options.prefix, wholeInput]) ?? false
+    }
+
+    /// One file or member, in one transaction, fed by the queue until its `end`.
+    private mutating func importUnit(label: String, queue: MessageQueue<ImportMessage>) throws {
+        let importer = self.importer
         let now = Int64(Date().timeIntervalSince1970)
-        var parser = self.parser
-        var rows = 0
-        var invalid: [String: Int] = [:]
-        var outcome: (sink: SampleSink, duplicateFile: Bool)?
-        let baseRows = summary.rowsRead, baseSamples = summary.samplesInserted, filesDone = summary.filesImported
-        let progress = self.progress
-        let started = self.started
+        let baseSamples = summary.samplesInserted, baseRows = summary.rowsRead
+        let filesDone = summary.filesImported + summary.filesAlreadyImported
+        let progress = self.progress, started = self.started
+        var result: (unit: ParsedUnit, writer: SampleWriter)?
+        var duplicateFile = false
         do {
             try importer.store.writer.write { db in
-                let sink = try SampleSink(db: db, source: format, sourceFile: label, now: now)
-                try parser.beginFile(stem: Self.stem(member.isEmpty ? path : member), sink: sink)
-                while let line = try reader.nextLine() {
-                    do {
-                        try parser.parse(line: line, lineNumber: reader.lineNumber, sink: sink)
-                    } catch let error as FieldError {
-                        guard skipInvalid else {
-                            throw ImportError.malformed(file: label, line: reader.lineNumber, column: error.column,
-                                                        columnName: error.columnName, expected: error.expected, found: error.found)
-                        }
-                        invalid[error.expected, default: 0] += 1
-                    }
-                    rows += 1
-                    if rows & 0x3FFFF == 0 {
-                        progress(ImportProgress(filesDone: filesDone, currentFile: label, samplesInserted: baseSamples + sink.samplesInserted,
+                let writer = try SampleWriter(db: db, source: importer.format.rawValue, sourceFile: label, now: now)
+                var rows = 0
+                while let message = queue.take() {
+                    switch message {
+                    case .chunk(let chunk):
+                        try writer.insert(chunk)
+                        rows += chunk.count
+                        progress(ImportProgress(filesDone: filesDone, currentFile: label, samplesInserted: baseSamples + writer.samplesInserted,
                                                 rowsRead: baseRows + rows, elapsedSeconds: Date().timeIntervalSince(started)))
+                    case .end(let unit):
+                        if try Self.seen(db, digest: unit.digest, wholeInput: false, importer: importer) {
+                            duplicateFile = true
+                            throw RollbackUnit()
+                        }
+                        try writer.finish(unit)
+                        var record = ImportedFileRecord(sha256: unit.digest, format: importer.format.rawValue,
+                                                        prefix: importer.options.prefix, path: unit.path, member: unit.member,
+                                                        rows: Int64(unit.rows), samples: Int64(writer.samplesInserted), importedAt: now)
+                        try record.insert(db)
+                        result = (unit, writer)
+                        return
+                    case .failed(let error):
+                        throw error
+                    case .begin, .inputDone, .finished:
+                        preconditionFailure("import pipeline: file \(label) interrupted by another message")
                     }
                 }
-                try parser.endFile(sink: sink)
-                let digest = try reader.finalizeDigest()
-                let seen = try Bool.fetchOne(db, sql: """
-                    SELECT 1 FROM imported_files WHERE sha256 = ? AND format = ? AND prefix = ? AND member != '*'
-                    """, arguments: [digest, format, prefix]) ?? false
-                if seen {
-                    outcome = (sink, true)
-                    throw RollbackUnit()
-                }
-                try sink.finish()
-                var record = ImportedFileRecord(sha256: digest, format: format, prefix: prefix, path: path, member: member,
-                                                rows: Int64(rows), samples: Int64(sink.samplesInserted), importedAt: now)
-                try record.insert(db)
-                outcome = (sink, false)
+                throw ImportError.database(file: label, message: "the parsing thread stopped without finishing the file")
             }
         } catch is RollbackUnit {
             // identical bytes already imported: nothing written
         } catch let error as DatabaseError {
             throw ImportError.database(file: label, message: error.description)
         }
-        self.parser = parser
-        guard let outcome else { return }
-        if outcome.duplicateFile {
+        if duplicateFile {
             summary.filesAlreadyImported += 1
-        } else {
-            let sink = outcome.sink
+        } else if let (unit, writer) = result {
             summary.filesImported += 1
-            summary.rowsRead += rows - (sink.adjustmentCount(.notData))
-            summary.samplesInserted += sink.samplesInserted
-            for (adjustment, count) in sink.adjustments where adjustment != .notData {
-                summary.adjustments[adjustment.rawValue, default: 0] += count
-            }
-            for (reason, count) in invalid { summary.invalidRowsSkipped[reason, default: 0] += count }
-            for w in sink.workloads where w.id != nil { workloadNames.insert(w.name) }
-            if sink.samplesInserted > 0 {
-                summary.firstTimestamp = min(summary.firstTimestamp ?? .max, sink.minTimestamp)
-                summary.lastTimestamp = max(summary.lastTimestamp ?? .min, sink.maxTimestamp)
+            summary.rowsRead += unit.rows
+            summary.samplesInserted += writer.samplesInserted
+            var adjustments = unit.adjustments
+            adjustments[.notData] = nil
+            if writer.duplicates > 0 { adjustments[.duplicateTimestamp, default: 0] += writer.duplicates }
+            for (adjustment, count) in adjustments { summary.adjustments[adjustment.rawValue, default: 0] += count }
+            for (reason, count) in unit.invalidRows { summary.invalidRowsSkipped[reason, default: 0] += count }
+            workloadNames.formUnion(writer.touchedNames)
+            if writer.samplesInserted > 0, let first = unit.minTimestamp, let last = unit.maxTimestamp {
+                summary.firstTimestamp = min(summary.firstTimestamp ?? .max, first)
+                summary.lastTimestamp = max(summary.lastTimestamp ?? .min, last)
             }
         }
         report(label)
@@ -261,18 +256,7 @@ struct ImportRun {
                                 samplesInserted: summary.samplesInserted, rowsRead: summary.rowsRead,
                                 elapsedSeconds: Date().timeIntervalSince(started)))
     }
-
-    /// SHA-256 of a file's raw bytes (compressed, for archives), streamed in 1 MiB reads.
-    static func fileDigest(_ path: String) throws -> String {
-        let source = try FileByteSource(path: path)
-        let reader = LineReader(source: source)
-        return try reader.finalizeDigest()
-    }
 }
 
 /// Thrown inside a unit's transaction to roll it back without an error.
 private struct RollbackUnit: Error {}
-
-extension SampleSink {
-    func adjustmentCount(_ adjustment: ImportAdjustment) -> Int { adjustments[adjustment] ?? 0 }
-}

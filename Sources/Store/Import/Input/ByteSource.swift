@@ -8,7 +8,7 @@ protocol ByteSource: AnyObject {
 }
 
 /// Failures reading an input, named by path.
-public enum InputError: Error, CustomStringConvertible, Equatable {
+public enum InputError: Error, CustomStringConvertible, Equatable, Sendable {
     case cannotOpen(path: String, reason: String)
     case readFailed(path: String, reason: String)
     case decompressorFailed(path: String, tool: String, status: Int32, message: String)
