@@ -1,21 +1,33 @@
 /// A forecaster of one series: from the history up to now, the predictive quantiles of
 /// the next `horizonSteps` steps (row-major horizon × quantiles).
+///
+/// Split in two so that a backtest can reuse the slow part: `points` (cheap, every
+/// origin) and `spread` (the empirical distribution, recomputed every
+/// `spreadRefreshSteps`). `forecast` = points + spread.
 public protocol QuantileForecaster: Sendable {
-    /// Short name for reports (`naive`, `seasonal_naive`, `vpa_p95`, `arima`, …).
+    /// Short name for reports (`naive`, `seasonal_naive`, `vpa_p95`).
     var name: String { get }
-    /// - Parameters:
-    ///   - history: the series so far, oldest first (NaN = not measured).
-    ///   - horizonSteps: steps ahead, ≥ 1.
-    ///   - quantiles: levels in (0, 1), increasing.
-    /// - Returns: `horizonSteps × quantiles.count` values; NaN when the history is too short.
-    func forecast(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double]
+    /// How often (in steps) the spread must be recomputed as history grows.
+    var spreadRefreshSteps: Int { get }
+    /// Point forecasts of the next `horizonSteps` steps (NaN when the history is too short).
+    func points(history: ArraySlice<Double>, horizonSteps: Int) -> [Double]
+    /// Offsets added to the points: `horizonSteps × quantiles.count`, row-major.
+    func spread(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double]
+}
+
+extension QuantileForecaster {
+    /// `horizonSteps × quantiles.count` values; NaN when the history is too short.
+    public func forecast(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
+        let p = points(history: history, horizonSteps: horizonSteps)
+        let s = spread(history: history, horizonSteps: horizonSteps, quantiles: quantiles)
+        return s.indices.map { p[$0 / quantiles.count] + s[$0] }
+    }
 }
 
 /// Empirical quantile of the finite values (linear interpolation between order statistics,
 /// numpy's default "linear" method); NaN when there are none.
 public func empiricalQuantile(_ values: [Double], _ q: Double) -> Double {
-    let sorted = values.filter(\.isFinite).sorted()
-    return empiricalQuantile(sorted: sorted, q)
+    empiricalQuantile(sorted: values.filter(\.isFinite).sorted(), q)
 }
 
 /// Same, on already sorted finite values.
@@ -27,34 +39,48 @@ public func empiricalQuantile(sorted: [Double], _ q: Double) -> Double {
     return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
 }
 
-/// Naive: every step ahead is the last finite value; quantiles from the empirical
-/// distribution of h-step changes `y_{t+h} − y_t` over the trailing `windowSteps`
-/// (so the interval widens with h as it should).
+/// Naive: every step ahead is the last finite value; the spread is the empirical
+/// distribution of h-step changes `y_{t+h} − y_t` over the trailing `windowSteps`, so the
+/// interval widens with h as it should.
 public struct NaiveForecaster: QuantileForecaster {
     public let name = "naive"
     /// Trailing window for the change distribution (default 2016 = one week of 5-minute steps).
     public var windowSteps: Int
-    public init(windowSteps: Int = 2016) { self.windowSteps = windowSteps }
+    public var spreadRefreshSteps: Int
+    public init(windowSteps: Int = 2016, spreadRefreshSteps: Int = 288) {
+        self.windowSteps = windowSteps
+        self.spreadRefreshSteps = spreadRefreshSteps
+    }
 
-    public func forecast(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
-        laggedForecast(history: history, lag: 1, horizonSteps: horizonSteps, quantiles: quantiles, windowSteps: windowSteps)
+    public func points(history: ArraySlice<Double>, horizonSteps: Int) -> [Double] {
+        laggedPoints(history: history, lag: 1, horizonSteps: horizonSteps)
+    }
+
+    public func spread(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
+        laggedSpread(history: history, lag: 1, horizonSteps: horizonSteps, quantiles: quantiles, windowSteps: windowSteps)
     }
 }
 
 /// Seasonal naive: step h ahead is the value one period earlier (`y_{t+h−m}`, m = one day
-/// = 288 five-minute steps); quantiles from the empirical distribution of seasonal changes
+/// = 288 five-minute steps); the spread is the empirical distribution of seasonal changes
 /// `y_t − y_{t−m}` over the trailing window.
 public struct SeasonalNaiveForecaster: QuantileForecaster {
     public let name = "seasonal_naive"
     public var periodSteps: Int
     public var windowSteps: Int
-    public init(periodSteps: Int = 288, windowSteps: Int = 2016) {
+    public var spreadRefreshSteps: Int
+    public init(periodSteps: Int = 288, windowSteps: Int = 2016, spreadRefreshSteps: Int = 288) {
         self.periodSteps = periodSteps
         self.windowSteps = windowSteps
+        self.spreadRefreshSteps = spreadRefreshSteps
     }
 
-    public func forecast(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
-        laggedForecast(history: history, lag: periodSteps, horizonSteps: horizonSteps, quantiles: quantiles, windowSteps: windowSteps)
+    public func points(history: ArraySlice<Double>, horizonSteps: Int) -> [Double] {
+        laggedPoints(history: history, lag: periodSteps, horizonSteps: horizonSteps)
+    }
+
+    public func spread(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
+        laggedSpread(history: history, lag: periodSteps, horizonSteps: horizonSteps, quantiles: quantiles, windowSteps: windowSteps)
     }
 }
 
@@ -62,14 +88,23 @@ public struct SeasonalNaiveForecaster: QuantileForecaster {
 /// Every step ahead gets the empirical q-quantile of the trailing `windowSteps` values (the
 /// VPA uses a decaying histogram over 8 days and targets p90 CPU / peak memory; here the
 /// window is plain and each requested quantile is read off it, so the 0.95 level is the
-/// "p95" recommendation).
+/// "p95" recommendation). Points are 0 and the spread carries the percentiles.
 public struct PercentileForecaster: QuantileForecaster {
     public let name = "vpa_p95"
     public var windowSteps: Int
+    /// The VPA recommender refreshes about every minute; with 5-minute data: every step.
+    public var spreadRefreshSteps: Int
     /// Default 2304 = 8 days of 5-minute steps, the VPA's history length.
-    public init(windowSteps: Int = 2304) { self.windowSteps = windowSteps }
+    public init(windowSteps: Int = 2304, spreadRefreshSteps: Int = 1) {
+        self.windowSteps = windowSteps
+        self.spreadRefreshSteps = spreadRefreshSteps
+    }
 
-    public func forecast(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
+    public func points(history: ArraySlice<Double>, horizonSteps: Int) -> [Double] {
+        .init(repeating: 0, count: horizonSteps)
+    }
+
+    public func spread(history: ArraySlice<Double>, horizonSteps: Int, quantiles: [Double]) -> [Double] {
         let recent = history.suffix(windowSteps).filter(\.isFinite).sorted()
         guard !recent.isEmpty else { return .init(repeating: .nan, count: horizonSteps * quantiles.count) }
         let row = quantiles.map { empiricalQuantile(sorted: recent, $0) }
@@ -77,39 +112,49 @@ public struct PercentileForecaster: QuantileForecaster {
     }
 }
 
-/// Shared by naive and seasonal naive: point = value `lag` steps before the target
-/// (`y_{t+h−lag·⌈h/lag⌉}`), spread = empirical quantiles of the k-lag changes seen in the
-/// trailing window, where k = ⌈h/lag⌉.
-func laggedForecast(history: ArraySlice<Double>, lag: Int, horizonSteps: Int, quantiles: [Double], windowSteps: Int) -> [Double] {
-    var out = [Double](repeating: .nan, count: horizonSteps * quantiles.count)
-    let values = Array(history)
-    let n = values.count
-    guard n > lag else { return out }
-    let start = max(0, n - windowSteps)
-    for h in 1...horizonSteps {
-        let span = lag == 1 ? h : lag * ((h + lag - 1) / lag)     // steps between the origin value and the target
-        let source = n - 1 + h - span                              // index of the value carried forward
-        guard source >= 0, source < n else { continue }
-        let point = lastFinite(values, atOrBefore: source)
-        guard point.isFinite else { continue }
-        var changes: [Double] = []
-        changes.reserveCapacity(max(0, n - start - span))
-        var t = max(start + span, span)
-        while t < n {
-            let a = values[t], b = values[t - span]
-            if a.isFinite, b.isFinite { changes.append(a - b) }
-            t += 1
-        }
-        changes.sort()
-        for (j, q) in quantiles.enumerated() {
-            out[(h - 1) * quantiles.count + j] = changes.isEmpty ? point : point + empiricalQuantile(sorted: changes, q)
-        }
+/// Steps between the value carried forward and target step h (1-based): h for the naive
+/// forecast, the smallest multiple of the period ≥ h for the seasonal one.
+func lagSpan(lag: Int, h: Int) -> Int { lag == 1 ? h : lag * ((h + lag - 1) / lag) }
+
+/// Point = the last finite value at or before `n − 1 + h − span`.
+func laggedPoints(history: ArraySlice<Double>, lag: Int, horizonSteps: Int) -> [Double] {
+    let n = history.count, base = history.startIndex
+    return (1...horizonSteps).map { h in
+        let source = n - 1 + h - lagSpan(lag: lag, h: h)
+        guard source >= 0, n > lag || lag == 1 else { return .nan }
+        var i = source
+        while i >= 0 { if history[base + i].isFinite { return history[base + i] }; i -= 1 }
+        return .nan
     }
-    return out
 }
 
-func lastFinite(_ values: [Double], atOrBefore index: Int) -> Double {
-    var i = index
-    while i >= 0 { if values[i].isFinite { return values[i] }; i -= 1 }
-    return .nan
+/// Empirical quantiles of the span-step changes over the trailing window, per step
+/// (computed once per distinct span: one for seasonal naive, h for naive). When no change
+/// can be measured, the spread is 0 (a point forecast).
+func laggedSpread(history: ArraySlice<Double>, lag: Int, horizonSteps: Int, quantiles: [Double], windowSteps: Int) -> [Double] {
+    let n = history.count, base = history.startIndex
+    let start = max(0, n - windowSteps)
+    var out = [Double](repeating: 0, count: horizonSteps * quantiles.count)
+    var cache: [Int: [Double]] = [:]
+    for h in 1...horizonSteps {
+        let span = lagSpan(lag: lag, h: h)
+        let row: [Double]
+        if let cached = cache[span] {
+            row = cached
+        } else {
+            var changes: [Double] = []
+            changes.reserveCapacity(max(0, n - start - span))
+            var t = start + span
+            while t < n {
+                let a = history[base + t], b = history[base + t - span]
+                if a.isFinite, b.isFinite { changes.append(a - b) }
+                t += 1
+            }
+            changes.sort()
+            row = quantiles.map { changes.isEmpty ? 0 : empiricalQuantile(sorted: changes, $0) }
+            cache[span] = row
+        }
+        for j in quantiles.indices { out[(h - 1) * quantiles.count + j] = row[j] }
+    }
+    return out
 }

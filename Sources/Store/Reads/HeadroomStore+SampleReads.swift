@@ -40,6 +40,16 @@ extension HeadroomStore: SampleStore {
         }
     }
 
+    /// The first and last sample timestamps of a workload (Unix s), nil when it has none.
+    public func timeRange(workload: String) throws -> (first: Int64, last: Int64)? {
+        try reader.read { db in
+            guard let id = try Self.workloadID(db, workload) else { throw StoreError.unknownWorkload(workload) }
+            let row = try Row.fetchOne(db, sql: "SELECT MIN(timestamp), MAX(timestamp) FROM samples WHERE workload_id = ?", arguments: [id])
+            guard let first: Int64 = row?[0], let last: Int64 = row?[1] else { return nil }
+            return (first, last)
+        }
+    }
+
     static let resourceColumnList = Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")
 
     static func workloadID(_ db: Database, _ name: String) throws -> Int64? {

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// Options of every command that works on model versions.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "Path of the SQLite store.")
+    var databasePath: String
+
+    @Option(name: .customLong("models"), help: "The models directory.")
+    var modelsDirectory: String = "models"
+
+    func registry() throws -> ModelRegistry {
+        ModelRegistry(store: try HeadroomStore(path: databasePath), directory: modelsDirectory)
+    }
+}
+
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "Model versions in the registry.", subcommands: [List.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists model files, newest first.")
+        @OptionGroup var options: ModelOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let records = try options.registry().list()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(records), as: UTF8.self))
+                return
+            }
+            if records.isEmpty { print("no model versions; run `headroom-trainer train`") }
+            for r in records {
+                let window = [r.trainingFrom, r.trainingTo].map { $0.map(TimestampParser.iso8601) ?? "-" }.joined(separator: " … ")
+                print("\(r.version)  \(r.family.padding(toLength: 6, withPad: " ", startingAt: 0))  \(r.status.padding(toLength: 11, withPad: " ", startingAt: 0))  trained on \(window)  \(r.path)")
+            }
+        }
+    }
+}
+
+struct PromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote",
+        abstract: "Promotes a model version (every family of it) after verifying its files.",
+        discussion: """
+            With --if-better, the candidate is promoted only when it beats the promoted version on a \
+            rolling-origin backtest over --from … --to (lower mean scaled pinball loss over all resources \
+            and quantiles); without a promoted version, the candidate must beat the seasonal-naive baseline.
+            """)
+
+    @OptionGroup var options: ModelOptions
+    @Argument(help: "The version to promote.") var version: String?
+    @Flag(help: "Promote the newest version.") var latest = false
+    @Flag(help: "Promote only when the backtest says the candidate is better.") var ifBetter = false
+    @Option(help: "Backtest start (with --if-better): ISO-8601 or Unix seconds.") var from: String?
+    @Option(help: "Backtest end (with --if-better).") var to: String?
+    @Option(help: "Forecast horizon in steps (with --if-better).") var horizon: Int = 12
+
+    func validate() throws {
+        guard (version != nil) != latest else { throw ValidationError("give a VERSION or --latest (not both)") }
+        if ifBetter {
+            guard let from, TimestampParser.parse(from) != nil, let to, TimestampParser.parse(to) != nil else {
+                throw ValidationError("--if-better needs --from and --to (ISO-8601 or Unix seconds)")
+            }
+        }
+    }
+
+    func run() throws {
+        let registry = try options.registry()
+        guard let target = try version ?? registry.latestVersion() else { throw ValidationError("no model versions to promote") }
+        if ifBetter {
+            let gate = PromotionGate(registry: registry, from: TimestampParser.parse(from!)!, to: TimestampParser.parse(to!)!,
+                                         horizonSteps: horizon)
+            let verdict = try gate.judge(candidate: target)
+            print(verdict.explanation)
+            guard verdict.promote else { return }
+        }
+        do {
+            try registry.promote(version: target)
+        } catch let error as ModelFileError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        print("promoted \(target)")
+    }
+}
+
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback", abstract: "Re-promotes the version promoted before the current one.")
+    @OptionGroup var options: ModelOptions
+
+    func run() throws {
+        do {
+            let version = try options.registry().rollback()
+            print("rolled back: \(version) is promoted")
+        } catch let error as ModelFileError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Forecast
+import Foundation
+import Store
+
+/// Runs a rolling-origin backtest of a model version (and the baselines) over a period.
+struct Evaluation {
+    var registry: ModelRegistry
+    var from: Int64
+    var to: Int64
+    var configuration: Backtest.Configuration
+    /// History loaded before `from` for MASE scales, baselines and model warm-up: 8 days.
+    var historySteps = 2304
+
+    func run(version: String?, progress: Bool) throws -> EvaluationReport {
+        let trainingEnd = try version.flatMap { v in try registry.list().first { $0.version == v }?.trainingTo }
+        let cases = try EvaluationCases.load(store: registry.store, from: from, to: to, historySteps: historySteps,
+                                             trainingEnd: trainingEnd)
+        guard !cases.isEmpty else {
+            throw ValidationFailure("no workload has samples between \(TimestampParser.iso8601(from)) and \(TimestampParser.iso8601(to))")
+        }
+        var forecasters = try ForecasterSet.make(registry: registry, version: version)
+        let reporter = ProgressLine(enabled: progress, label: "evaluate")
+        let result = Backtest(configuration: configuration).run(cases: cases, forecasters: &forecasters) { done, total in
+            reporter.update("\(done)/\(total) workloads")
+        }
+        reporter.done()
+        return EvaluationReport(version: version, from: from, to: to, configuration: configuration, cases: cases, result: result)
+    }
+}
+
+/// A user-facing failure with a message (exit status 1).
+struct ValidationFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+/// At most one progress line a second on standard error, with an ETA.
+final class ProgressLine {
+    let enabled: Bool
+    let label: String
+    private let started = Date()
+    private var last = Date.distantPast
+
+    init(enabled: Bool, label: String) {
+        self.enabled = enabled
+        self.label = label
+    }
+
+    func update(_ text: String, fraction: Double? = nil) {
+        guard enabled, Date().timeIntervalSince(last) >= 1 else { return }
+        last = Date()
+        let elapsed = Date().timeIntervalSince(started)
+        var line = "\(label): \(text), \(Int(elapsed)) s"
+        if let fraction, fraction > 0.01 { line += ", ETA \(Int(elapsed / fraction - elapsed)) s" }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    func done() {}
+}

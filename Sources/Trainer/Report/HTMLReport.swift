@@ -1,0 +1,89 @@
+import Forecast
+import Foundation
+
+/// Renders an `EvaluationReport` as one self-contained HTML page: a table per resource
+/// (forecasters × MASE, pinball and coverage per quantile) and SVG plots of forecasts made
+/// `horizonSteps` ahead against the actuals.
+enum HTMLReport {
+    static func render(_ report: EvaluationReport) -> String {
+        var html = """
+            <!doctype html><html><head><meta charset="utf-8"><title>Headroom backtest \(escape(report.version ?? "baselines"))</title>
+            <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}
+            td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}
+            .best{font-weight:bold;background:#e8f5e9}svg{border:1px solid #ddd;margin:4px}</style></head><body>
+            <h1>Rolling-origin backtest</h1>
+            <p>Model version <b>\(escape(report.version ?? "none (baselines only)"))</b>; period \(report.from) … \(report.to);
+            horizon \(report.horizonSteps) steps; origins every \(report.originStrideSteps) steps;
+            \(report.establishedWorkloads) established and \(report.newWorkloads) new workloads; \(report.skippedSeries) series skipped
+            (constant or too short a history for a MASE scale). Errors are scaled by each series' in-sample naive MAE (MASE);
+            pinball loss in the same units; coverage = share of actuals at or below the quantile (target = the quantile).</p>
+            <h2>Summary (established workloads, all resources)</h2><table><tr><th>forecaster</th><th>mean pinball</th><th>mean MASE</th></tr>
+            """
+        let best = report.scores.compactMap(\.meanPinball).min()
+        for s in report.scores {
+            let cls = s.meanPinball != nil && s.meanPinball == best ? " class=\"best\"" : ""
+            html += "<tr\(cls)><td>\(escape(s.forecaster))</td><td>\(fmt(s.meanPinball))</td><td>\(fmt(s.meanMASE))</td></tr>"
+        }
+        html += "</table>"
+        for cohort in ["established", "new"] {
+            let entries = report.entries.filter { $0.cohort == cohort }
+            guard !entries.isEmpty else { continue }
+            html += "<h2>\(cohort == "new" ? "New workloads (cold start)" : "Established workloads")</h2>"
+            for resource in Resource.allCases.map(\.snakeCaseName) {
+                let rows = entries.filter { $0.resource == resource }
+                guard !rows.isEmpty else { continue }
+                let qs = report.quantiles.map { String($0) }
+                html += "<h3>\(resource)</h3><table><tr><th>forecaster</th><th>MASE</th>"
+                html += qs.map { "<th>pinball q\($0)</th>" }.joined() + qs.map { "<th>coverage q\($0)</th>" }.joined() + "<th>points</th></tr>"
+                let bestMASE = rows.compactMap(\.mase).min()
+                for e in rows {
+                    let cls = e.mase != nil && e.mase == bestMASE ? " class=\"best\"" : ""
+                    html += "<tr\(cls)><td>\(escape(e.forecaster))</td><td>\(fmt(e.mase))</td>"
+                    html += qs.map { "<td>\(fmt(e.pinball[$0] ?? nil))</td>" }.joined()
+                    html += qs.map { "<td>\(fmt(e.coverage[$0] ?? nil))</td>" }.joined()
+                    html += "<td>\(e.points)</td></tr>"
+                }
+                html += "</table>"
+            }
+        }
+        html += "<h2>Forecasts \(report.horizonSteps) steps ahead against actuals</h2>"
+        for plot in report.plots { html += svg(plot, quantiles: report.quantiles) }
+        return html + "</body></html>\n"
+    }
+
+    /// A line plot: actual (black), the median (blue), the upper quantiles (orange, red).
+    static func svg(_ plot: Backtest.PlotSeries, quantiles: [Double]) -> String {
+        let width = 520.0, height = 180.0, pad = 30.0
+        let all = (plot.actual + plot.predicted.flatMap { $0 }).filter(\.isFinite)
+        guard let lo = all.min(), let hi = all.max(), plot.timestamps.count > 1 else { return "" }
+        let span = hi > lo ? hi - lo : 1
+        let t0 = Double(plot.timestamps.first!), t1 = Double(plot.timestamps.last!)
+        func x(_ i: Int) -> Double { pad + (Double(plot.timestamps[i]) - t0) / max(t1 - t0, 1) * (width - 2 * pad) }
+        func y(_ v: Double) -> Double { height - pad - (v - lo) / span * (height - 2 * pad) }
+        func path(_ values: [Double], _ color: String, _ dash: String = "") -> String {
+            var d = "", pen = false
+            for (i, v) in values.enumerated() {
+                guard v.isFinite else { pen = false; continue }
+                d += String(format: "%@%.1f,%.1f ", pen ? "L" : "M", x(i), y(v))
+                pen = true
+            }
+            return "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.2\" \(dash)/>"
+        }
+        let colors = ["#1f77b4", "#ff7f0e", "#d62728", "#9467bd"]
+        var s = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        s += "<text x=\"\(pad)\" y=\"14\" font-size=\"11\">\(escape(plot.workload)) · \(plot.resource) · \(escape(plot.forecaster))</text>"
+        s += String(format: "<text x=\"2\" y=\"%.0f\" font-size=\"9\">%@</text><text x=\"2\" y=\"%.0f\" font-size=\"9\">%@</text>",
+                    y(hi) + 3, short(hi), y(lo), short(lo))
+        for (j, q) in quantiles.enumerated() where j < plot.predicted.count {
+            s += path(plot.predicted[j], colors[j % colors.count], q == 0.5 ? "" : "stroke-dasharray=\"3,2\"")
+        }
+        s += path(plot.actual, "#000")
+        return s + "</svg>"
+    }
+
+    static func fmt(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "–" }
+    static func short(_ v: Double) -> String { abs(v) >= 1e4 || (abs(v) < 1e-2 && v != 0) ? String(format: "%.2e", v) : String(format: "%.2f", v) }
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
