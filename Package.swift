@@ -28,7 +28,10 @@ let package = Package(
         /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
         .target(
             name: "Forecast",
-            dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")],
+            // The numeric kernels are optimised in debug builds too, so the test suite can
+            // train and backtest real models in seconds (release builds are -O anyway).
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         /// SQLite store (GRDB), migrations, records, trace importers.
         .target(

@@ -7,7 +7,7 @@ struct HeadroomTrainer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-trainer",
         abstract: "Imports workload traces into the Headroom store and trains the forecasting models.",
-        subcommands: [ImportCommand.self, LimitsCommand.self, SummaryCommand.self, EvaluateCommand.self,
+        subcommands: [ImportCommand.self, LimitsCommand.self, SummaryCommand.self, TrainCommand.self, EvaluateCommand.self,
                       ModelsCommand.self, PromoteCommand.self, RollbackCommand.self])
 }
 

@@ -83,11 +83,15 @@ public struct Backtest {
         var skipped = 0
         for (index, testCase) in cases.enumerated() {
             let series = testCase.series
-            // Per-resource MASE scale from the training part.
+            // Per-resource MASE scale from the training part; a series with none (a new
+            // workload) is scaled by the naive MAE of the evaluation period itself.
             let scales = Resource.allCases.map { r -> Double in
                 let lower = max(0, testCase.evaluationStart - c.scaleWindowSteps)
                 let training = (lower..<testCase.evaluationStart).map { series.values[$0 * Resource.count + r.rawValue] }
-                return ForecastAccuracy.maseScale(training: training)
+                let scale = ForecastAccuracy.maseScale(training: training)
+                if scale.isFinite || training.filter(\.isFinite).count > 1 { return scale }
+                let period = (testCase.evaluationStart..<testCase.evaluationEnd).map { series.values[$0 * Resource.count + r.rawValue] }
+                return ForecastAccuracy.maseScale(training: period)
             }
             skipped += scales.filter { !$0.isFinite }.count
             let plotted = index < c.plottedWorkloads

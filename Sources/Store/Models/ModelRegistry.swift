@@ -129,7 +129,7 @@ public struct ModelRegistry: Sendable {
     }
 
     /// Writes `bytes` to `url` through a temporary file in the same folder, fsync, rename.
-    static func atomicWrite(_ bytes: [UInt8], to url: URL) throws {
+    public static func atomicWrite(_ bytes: [UInt8], to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
             throw ModelFileError.cannotWrite(path: temporary.path, reason: String(cString: strerror(errno)))

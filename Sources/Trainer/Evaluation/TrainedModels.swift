@@ -1,19 +1,137 @@
 import Forecast
 import Store
 
-/// The typed models of one version, loaded from its verified files.
+/// The typed models of one version, loaded from its verified files, and the forecasters
+/// a backtest runs on them: ARIMA alone, the LSTM alone, and the candidate (their
+/// quantile average — Vincentization — where both forecast, else whichever does).
+/// Forecasts are clipped at 0: usage is never negative.
 struct TrainedModels {
     static let candidateName = "candidate"
     var version: String
-    var bundles: [String: TensorBundle]
+    var arima: [String: [SeriesARIMA]]
+    var lstm: GlobalLSTM?
+    var behaviour: [String: BehaviourModel]
 
     static func load(registry: ModelRegistry, version: String) throws -> TrainedModels {
         let files = try registry.list().filter { $0.version == version }
         guard !files.isEmpty else { throw ModelFileError.unknownVersion(version) }
-        var bundles: [String: TensorBundle] = [:]
-        for file in files { bundles[file.family] = try registry.load(file) }
-        return TrainedModels(version: version, bundles: bundles)
+        var models = TrainedModels(version: version, arima: [:], lstm: nil, behaviour: [:])
+        for file in files {
+            let bundle = try registry.load(file)
+            do {
+                switch file.family {
+                case ARIMAModels.family:
+                    for model in try ARIMAModels.decode(bundle) { models.arima[model.workload, default: []].append(model) }
+                case LSTMModels.family: models.lstm = try LSTMModels.decode(bundle)
+                case BehaviourModels.family: models.behaviour = try BehaviourModels.decode(bundle)
+                default: continue
+                }
+            } catch {
+                throw ModelFileError.malformed(path: file.path, reason: "\(error)")
+            }
+        }
+        return models
     }
 
-    func forecasters() throws -> [any WorkloadForecaster] { [] }
+    func forecasters() -> [any WorkloadForecaster] {
+        let shared = SharedModelForecasts(models: self)
+        return [ModelView(name: "arima", kind: .arima, shared: shared), ModelView(name: "lstm", kind: .lstm, shared: shared),
+                ModelView(name: Self.candidateName, kind: .candidate, shared: shared)]
+    }
+}
+
+/// One of the three model forecasters; the work is shared so each model runs once per origin.
+struct ModelView: WorkloadForecaster {
+    enum Kind { case arima, lstm, candidate }
+    let name: String
+    let kind: Kind
+    let shared: SharedModelForecasts
+
+    mutating func forecast(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int, quantiles: [Double]) -> [[Double]] {
+        let (a, l) = shared.forecasts(workload: workload, series: series, origin: origin, horizonSteps: horizonSteps, quantiles: quantiles)
+        switch kind {
+        case .arima: return a
+        case .lstm: return l
+        case .candidate:
+            return zip(a, l).map { pa, pl in
+                zip(pa, pl).map { x, y in x.isFinite && y.isFinite ? (x + y) / 2 : (x.isFinite ? x : y) }
+            }
+        }
+    }
+}
+
+/// Runs ARIMA (advancing each series' online state) and the LSTM once per (workload,
+/// origin) for the three views.
+final class SharedModelForecasts {
+    let models: TrainedModels
+    private var memoKey = ""
+    private var memo: ([[Double]], [[Double]]) = ([], [])
+    // ARIMA online states per resource for the current workload/grid.
+    private var arimaKey = ""
+    private var arimaStates: [Int: (state: ARIMAState, fedThrough: Int)] = [:]
+    // LSTM features of the current workload/grid.
+    private var lstmKey = ""
+    private var lstmSeries: LSTMWorkloadSeries?
+    /// Steps of history an ARIMA state is warmed on when (re)started: one week of 5-min steps.
+    static let arimaWarmupSteps = 2016
+
+    init(models: TrainedModels) { self.models = models }
+
+    func forecasts(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int,
+                   quantiles: [Double]) -> ([[Double]], [[Double]]) {
+        let key = "\(workload)|\(series.startTimestamp)|\(series.steps)|\(origin)|\(horizonSteps)|\(quantiles)"
+        if key == memoKey { return memo }
+        let empty = [Double](repeating: .nan, count: horizonSteps * quantiles.count)
+        var arima = [[Double]](repeating: empty, count: Resource.count)
+        var lstm = arima
+        let gridKey = "\(workload)|\(series.startTimestamp)|\(series.steps)"
+        // ARIMA: advance (or warm up) each resource's state to the origin.
+        if gridKey != arimaKey { arimaKey = gridKey; arimaStates = [:] }
+        for model in models.arima[workload] ?? [] where model.intervalSeconds == series.intervalSeconds {
+            let r = model.resource.rawValue
+            if var entry = arimaStates[r], entry.fedThrough <= origin {
+                if entry.fedThrough < origin {
+                    for k in (entry.fedThrough + 1)...origin { entry.state.update(series.values[k * Resource.count + r]) }
+                }
+                entry.fedThrough = origin
+                arimaStates[r] = entry
+            } else {
+                let start = max(0, origin - Self.arimaWarmupSteps + 1)
+                let firstStep = Int((series.timestamp(ofStep: start) - model.firstTimestamp) / model.intervalSeconds)
+                let window = (start...origin).map { series.values[$0 * Resource.count + r] }
+                arimaStates[r] = (model.fitted.filter(window, firstStep: firstStep), origin)
+            }
+            let q = arimaStates[r]!.state.quantiles(horizon: horizonSteps, probabilities: quantiles)
+            arima[r] = q.flatMap { $0.map { $0.isFinite ? max(0, $0) : .nan } }
+        }
+        // LSTM: the window of features ending at the origin.
+        if let global = models.lstm, global.model.spec.horizonSteps >= horizonSteps, global.model.spec.quantiles == quantiles {
+            if gridKey != lstmKey {
+                lstmKey = gridKey
+                // Known workloads use their training scaling; new ones derive theirs from the
+                // history before this first origin (never from the future).
+                let scaling = global.scalings[workload] ?? LSTMWorkloadScaling(
+                    values: Array(series.values[0..<((origin + 1) * Resource.count)]), limits: limits(workload))
+                lstmSeries = try? LSTMModels.workloadSeries(name: workload, series: series, limits: limits(workload), scaling: scaling)
+            }
+            let spec = global.model.spec
+            if let s = lstmSeries, origin + 1 >= spec.windowSteps {
+                let width = s.featureWidth
+                let window = Array(s.features[((origin + 1 - spec.windowSteps) * width)..<((origin + 1) * width)])
+                let values = global.model.predict(window: window).unscaled(by: s.scaling)
+                let nq = quantiles.count
+                for r in 0..<Resource.count where r < spec.outputResources {
+                    lstm[r] = (0..<horizonSteps).flatMap { h in
+                        (0..<nq).map { j in max(0, values[(h * spec.outputResources + r) * nq + j]) }
+                    }
+                }
+            }
+        }
+        memoKey = key
+        memo = (arima, lstm)
+        return memo
+    }
+
+    /// Limits are not part of the model files; new workloads fall back to their history.
+    private func limits(_ workload: String) -> [Double] { [Double](repeating: .nan, count: Resource.count) }
 }

@@ -1,0 +1,91 @@
+import Forecast
+import Store
+
+/// One ARIMA model: a workload's resource, fitted on the grid ending at the training end.
+struct SeriesARIMA {
+    var workload: String
+    var resource: Resource
+    /// Unix seconds of the first training step and the grid interval (for Fourier phase).
+    var firstTimestamp: Int64
+    var intervalSeconds: Int64
+    var fitted: FittedARIMA
+
+    /// The Fourier phase of the grid step at `timestamp` (step index within the period).
+    static func phase(timestamp: Int64, intervalSeconds: Int64, periodSteps: Int?) -> Int {
+        guard let periodSteps else { return 0 }
+        let absolute = timestamp / intervalSeconds
+        let r = Int(absolute % Int64(periodSteps))
+        return r < 0 ? r + periodSteps : r
+    }
+}
+
+/// The ARIMA family: auto-ARIMA (KPSS for d, stepwise AICc search) per workload and
+/// resource on the most recent `historySteps` of the training window, with the daily
+/// cycle as Fourier regressors when the history holds at least two days.
+enum ARIMAModels {
+    static let family = "arima"
+
+    struct Settings: Codable {
+        var historySteps: Int
+        var maxP: Int
+        var maxQ: Int
+        var fourierPairs: Int
+        /// Seconds of the seasonal cycle modelled by Fourier terms (one day).
+        var periodSeconds: Int64 = 86_400
+    }
+
+    /// Fits every measured resource of one workload; skipped series are returned with why.
+    static func fit(_ history: WorkloadHistory, settings: Settings) -> (models: [SeriesARIMA], skipped: [(Resource, TrainingSkip)]) {
+        let series = history.series.slice(max(0, history.series.steps - settings.historySteps)..<history.series.steps)
+        let interval = series.intervalSeconds
+        let periodSteps = settings.periodSeconds % interval == 0 ? Int(settings.periodSeconds / interval) : nil
+        var models: [SeriesARIMA] = []
+        var skipped: [(Resource, TrainingSkip)] = []
+        for resource in Resource.allCases {
+            let y = series.column(resource)
+            let measured = y.filter(\.isFinite).count
+            guard measured > 0 else { continue }
+            var spec = ARIMASpec()
+            spec.maxP = settings.maxP
+            spec.maxQ = settings.maxQ
+            if let periodSteps, y.count >= 2 * periodSteps {
+                spec.fourierPeriod = periodSteps
+                spec.fourierPairs = .fixed(settings.fourierPairs)
+            }
+            let start = SeriesARIMA.phase(timestamp: series.startTimestamp, intervalSeconds: interval, periodSteps: spec.fourierPeriod)
+            do {
+                let fitted = try AutoARIMA.fit(y, startStep: start, spec: spec)
+                models.append(SeriesARIMA(workload: history.name, resource: resource, firstTimestamp: series.startTimestamp,
+                                          intervalSeconds: interval, fitted: fitted))
+            } catch {
+                skipped.append((resource, TrainingSkip(error.description)))
+            }
+        }
+        return (models, skipped)
+    }
+
+    struct Entry: Codable {
+        var workload: String
+        var resource: String
+        var firstTimestamp: Int64
+        var intervalSeconds: Int64
+    }
+
+    static func encode(_ models: [SeriesARIMA], into bundle: inout TensorBundle) {
+        for (i, model) in models.enumerated() { model.fitted.encode(into: &bundle, prefix: "arima.\(i)") }
+        bundle.metadata["series"] = JSONText.encode(models.map {
+            Entry(workload: $0.workload, resource: $0.resource.snakeCaseName, firstTimestamp: $0.firstTimestamp, intervalSeconds: $0.intervalSeconds)
+        })
+    }
+
+    static func decode(_ bundle: TensorBundle) throws -> [SeriesARIMA] {
+        let entries: [Entry] = try JSONText.decode(bundle.meta("series"))
+        return try entries.enumerated().map { i, e in
+            guard let resource = Resource(snakeCaseName: e.resource) else {
+                throw TensorBundleError.invalid("arima series \(i): unknown resource \(e.resource)")
+            }
+            return SeriesARIMA(workload: e.workload, resource: resource, firstTimestamp: e.firstTimestamp,
+                               intervalSeconds: e.intervalSeconds, fitted: try FittedARIMA(from: bundle, prefix: "arima.\(i)"))
+        }
+    }
+}

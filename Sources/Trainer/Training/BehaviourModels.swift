@@ -1,0 +1,119 @@
+import Forecast
+import Store
+
+/// The HMM family of a version: one behaviour model per workload, over its usage scaled
+/// like the LSTM's inputs (by the limit, or by the 99th percentile of its own history when
+/// it has none), so the heavy-state rule "mean ≥ 0.8" means "at 80 % of the limit".
+struct BehaviourModel {
+    var workload: String
+    /// Resource indices used as observation dimensions (measured in most steps).
+    var dimensions: [Int]
+    var scaling: LSTMWorkloadScaling
+    var hmm: FittedHMM
+
+    /// Scaled observation of grid step `k` (NaN where not measured: the filter skips it).
+    func observation(_ series: RegularSeries, step k: Int) -> HMMObservation {
+        HMMObservation(values: dimensions.map { r in
+            scaling.scaled(series.values[k * Resource.count + r], resource: r)
+        })
+    }
+}
+
+enum BehaviourModels {
+    static let family = "hmm"
+
+    struct Settings: Codable {
+        /// Candidate numbers of states, chosen by BIC.
+        var minimumStates: Int
+        var maximumStates: Int
+        var maxIterations: Int
+        /// Most recent steps used per workload.
+        var historySteps: Int
+        var heavyThreshold: Double
+    }
+
+    /// Fits one workload; nil (with the reason) when it has too little data.
+    static func fit(_ history: WorkloadHistory, settings: Settings, seed: UInt64) -> Result<BehaviourModel, TrainingSkip> {
+        let series = history.series.slice(max(0, history.series.steps - settings.historySteps)..<history.series.steps)
+        let scaling = LSTMWorkloadScaling(values: series.values, limits: history.limits)
+        let n = series.steps
+        // Dimensions measured in at least half the steps.
+        let dimensions = Resource.allCases.map(\.rawValue).filter { r in
+            (0..<n).filter { series.values[$0 * Resource.count + r].isFinite }.count * 2 >= n
+        }
+        guard !dimensions.isEmpty else { return .failure(TrainingSkip("no resource is measured in half the steps")) }
+        // Split into sequences at steps where a watched value is missing.
+        var sequences: [HMMSequence] = []
+        var current: [Double] = []
+        func close() {
+            if current.count / dimensions.count >= 2 { sequences.append(HMMSequence(values: current, dimension: dimensions.count)) }
+            current = []
+        }
+        for k in 0..<n {
+            let row = dimensions.map { scaling.scaled(series.values[k * Resource.count + $0], resource: $0) }
+            if row.allSatisfy(\.isFinite) { current += row } else { close() }
+        }
+        close()
+        guard !sequences.isEmpty else { return .failure(TrainingSkip("no two consecutive complete steps")) }
+        let spec = HMMSpec(states: settings.minimumStates, emission: .gaussian(dimension: dimensions.count),
+                           maxIterations: settings.maxIterations, seed: seed,
+                           heavyStateRule: .meanAbove(threshold: settings.heavyThreshold))
+        var generator = SeededGenerator(seed: seed)
+        do {
+            let selection = try HMM.selectStates(sequences, candidates: settings.minimumStates...settings.maximumStates,
+                                                 spec: spec, generator: &generator)
+            return .success(BehaviourModel(workload: history.name, dimensions: dimensions, scaling: scaling, hmm: selection.best))
+        } catch {
+            return .failure(TrainingSkip(error.description))
+        }
+    }
+
+    /// Writes the models into one bundle: `hmm.<i>.*` tensors, workload names in the metadata.
+    static func encode(_ models: [BehaviourModel], into bundle: inout TensorBundle) {
+        for (i, model) in models.enumerated() {
+            let prefix = "hmm.\(i)"
+            model.hmm.encode(into: &bundle, prefix: prefix + ".model")
+            bundle.set(prefix + ".dimensions", ints: model.dimensions.map(Int64.init))
+            ScalingCodec.encode(model.scaling, into: &bundle, prefix: prefix)
+        }
+        bundle.metadata["workloads"] = JSONText.encode(models.map(\.workload))
+    }
+
+    static func decode(_ bundle: TensorBundle) throws -> [String: BehaviourModel] {
+        let names: [String] = try JSONText.decode(bundle.meta("workloads"))
+        var out: [String: BehaviourModel] = [:]
+        for (i, name) in names.enumerated() {
+            let prefix = "hmm.\(i)"
+            out[name] = BehaviourModel(workload: name, dimensions: try bundle.ints(prefix + ".dimensions").map(Int.init),
+                                       scaling: try ScalingCodec.decode(bundle, prefix: prefix),
+                                       hmm: try FittedHMM(from: bundle, prefix: prefix + ".model"))
+        }
+        return out
+    }
+}
+
+/// `LSTMWorkloadScaling` as two tensors (`scales`, `sources` as 0 limit / 1 history / 2 unit).
+enum ScalingCodec {
+    static let sources: [LSTMWorkloadScaling.Source] = [.limit, .historyQuantile, .unit]
+
+    static func encode(_ scaling: LSTMWorkloadScaling, into bundle: inout TensorBundle, prefix: String) {
+        bundle.set(prefix + ".scales", doubles: scaling.scales)
+        bundle.set(prefix + ".scale_sources", ints: scaling.sources.map { Int64(sources.firstIndex(of: $0)!) })
+    }
+
+    static func decode(_ bundle: TensorBundle, prefix: String) throws -> LSTMWorkloadScaling {
+        let scales = try bundle.doubles(prefix + ".scales")
+        let codes = try bundle.ints(prefix + ".scale_sources")
+        guard scales.count == Resource.count, codes.count == Resource.count, scales.allSatisfy({ $0.isFinite && $0 > 0 }),
+              codes.allSatisfy({ (0..<Int64(sources.count)).contains($0) }) else {
+            throw TensorBundleError.invalid("\(prefix): scaling must have \(Resource.count) positive scales and valid sources")
+        }
+        return LSTMWorkloadScaling(scales: scales, sources: codes.map { sources[Int($0)] })
+    }
+}
+
+/// Why a workload (or one of its series) got no model of a family; reported, not fatal.
+struct TrainingSkip: Error, CustomStringConvertible {
+    var description: String
+    init(_ reason: String) { description = reason }
+}

@@ -1,0 +1,34 @@
+import Forecast
+import Store
+
+/// One workload's history in the training window, on its regular grid.
+struct WorkloadHistory {
+    var record: WorkloadRecord
+    var series: RegularSeries
+
+    var name: String { record.name }
+    /// Limits in `Resource` order (NaN = none).
+    var limits: [Double] { record.limits.values }
+}
+
+/// Loads every workload's samples in `[from, until)` onto its grid (the workload's median
+/// interval, 5 minutes when unknown). Workloads with no sample in the window are left out.
+enum TrainingData {
+    static func load(store: HeadroomStore, from: Int64, until: Int64) throws -> [WorkloadHistory] {
+        var out: [WorkloadHistory] = []
+        for record in try store.workloads() {
+            let interval = record.intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil }
+                ?? EvaluationCases.defaultIntervalSeconds
+            let raw = try store.samples(workloads: [record.name], from: from, to: until)[0]
+            guard raw.count > 0, let grid = RegularSeries.resample(timestamps: raw.timestamps, values: raw.values,
+                                                                   intervalSeconds: interval, from: from, to: until) else { continue }
+            out.append(WorkloadHistory(record: record, series: grid))
+        }
+        return out
+    }
+
+    /// The latest sample timestamp in the store + 1 (the default `--until`).
+    static func defaultUntil(store: HeadroomStore) throws -> Int64? {
+        try store.reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM samples") }.map { $0 + 1 }
+    }
+}

@@ -1,0 +1,196 @@
+import Forecast
+import Foundation
+import Store
+
+/// The nightly job: fits ARIMA per workload and resource, an HMM per workload and the
+/// global LSTM on the window before `until`, then writes one versioned file per family.
+///
+/// Interruptible: finished pieces (each workload's ARIMA and HMM models, the LSTM after
+/// every epoch) are saved under `<models>/.work/<profile>-<until>/` as they finish; a
+/// second run with the same `--until` and profile resumes from them. The work folder is
+/// removed once the version is registered.
+struct TrainingRun {
+    let registry: ModelRegistry
+    let profile: TrainingProfile
+    let until: Int64
+    /// Only these workloads (nil: all).
+    let workloads: Set<String>?
+    let progress: Bool
+    let log: (String) -> Void
+
+    struct Manifest: Codable {
+        var version: String
+        var from: Int64
+        var until: Int64
+        var profile: String
+    }
+
+    struct Outcome {
+        var version: String
+        var files: [ModelVersionRecord]
+        var workloads: Int
+        var arimaSeries: Int
+        var arimaSkipped: Int
+        var hmmWorkloads: Int
+        var hmmSkipped: Int
+        var lstmEvaluation: LSTMEvaluation?
+        var resumed: Bool
+    }
+
+    var workDirectory: URL {
+        let subset = workloads.map { "-" + String(UInt64(bitPattern: Int64($0.sorted().joined(separator: ",").utf8.reduce(5381) { ($0 &* 33) &+ Int($1) })), radix: 36) } ?? ""
+        return registry.directory.appendingPathComponent(".work/\(profile.name)-\(until)\(subset)", isDirectory: true)
+    }
+
+    func run(fresh: Bool) throws -> Outcome {
+        let fm = FileManager.default
+        if fresh { try? fm.removeItem(at: workDirectory) }
+        try fm.createDirectory(at: workDirectory.appendingPathComponent("arima"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: workDirectory.appendingPathComponent("hmm"), withIntermediateDirectories: true)
+        let manifestURL = workDirectory.appendingPathComponent("manifest.json")
+        let from = until - Int64(profile.windowDays) * 86_400
+        var resumed = false
+        let manifest: Manifest
+        if let data = fm.contents(atPath: manifestURL.path), let existing = try? JSONDecoder().decode(Manifest.self, from: data) {
+            manifest = existing
+            resumed = true
+            log("resuming training run \(existing.version) from \(workDirectory.path)")
+        } else {
+            manifest = Manifest(version: try registry.newVersionName(), from: from, until: until, profile: profile.name)
+            try ModelRegistry.atomicWrite(Array(JSONText.encode(manifest).utf8), to: manifestURL)
+        }
+        let histories = try TrainingData.load(store: registry.store, from: manifest.from, until: manifest.until)
+            .filter { workloads?.contains($0.name) ?? true }
+        guard !histories.isEmpty else {
+            throw ValidationFailure("no samples between \(TimestampParser.iso8601(manifest.from)) and \(TimestampParser.iso8601(manifest.until)); import data or change --until")
+        }
+        log("training \(manifest.version) (\(profile.name)) on \(histories.count) workloads, \(TimestampParser.iso8601(manifest.from)) … \(TimestampParser.iso8601(manifest.until))")
+
+        // ARIMA, one workload at a time, saved as it finishes.
+        var arima: [SeriesARIMA] = []
+        var arimaSkipped = 0
+        let arimaLine = ProgressLine(enabled: progress, label: "arima")
+        let arimaStart = Date()
+        var fittedNow = 0
+        for (i, history) in histories.enumerated() {
+            let piece = workDirectory.appendingPathComponent("arima/\(i).safetensors")
+            if let bundle = try? Safetensors.decode([UInt8](fm.contents(atPath: piece.path) ?? Data())),
+               bundle.metadata["workload"] == history.name {
+                arima += try ARIMAModels.decode(bundle)
+                arimaSkipped += Int(bundle.metadata["skipped"] ?? "0") ?? 0
+                continue
+            }
+            let (models, skipped) = ARIMAModels.fit(history, settings: profile.arima)
+            for (resource, reason) in skipped { log("arima: \(history.name) \(resource.snakeCaseName): skipped: \(reason)") }
+            var bundle = TensorBundle(metadata: ["workload": history.name, "skipped": String(skipped.count)])
+            ARIMAModels.encode(models, into: &bundle)
+            try ModelRegistry.atomicWrite(Safetensors.encode(bundle), to: piece)
+            arima += models
+            arimaSkipped += skipped.count
+            fittedNow += models.count + skipped.count
+            let elapsed = Date().timeIntervalSince(arimaStart)
+            arimaLine.update("\(i + 1)/\(histories.count) workloads, \(String(format: "%.1f", Double(fittedNow) / max(elapsed, 1e-9))) series/s",
+                             fraction: Double(i + 1) / Double(histories.count))
+        }
+        log("arima: \(arima.count) series fitted, \(arimaSkipped) skipped")
+
+        // HMM per workload.
+        var behaviour: [BehaviourModel] = []
+        var hmmSkipped = 0
+        let hmmLine = ProgressLine(enabled: progress, label: "hmm")
+        for (i, history) in histories.enumerated() {
+            let piece = workDirectory.appendingPathComponent("hmm/\(i).safetensors")
+            if let bundle = try? Safetensors.decode([UInt8](fm.contents(atPath: piece.path) ?? Data())),
+               bundle.metadata["workload"] == history.name {
+                if bundle.metadata["skipped"] == "1" { hmmSkipped += 1 } else { behaviour += try BehaviourModels.decode(bundle).values }
+                continue
+            }
+            var bundle = TensorBundle(metadata: ["workload": history.name])
+            switch BehaviourModels.fit(history, settings: profile.hmm, seed: 42 &+ UInt64(i)) {
+            case .success(let model):
+                BehaviourModels.encode([model], into: &bundle)
+                behaviour.append(model)
+            case .failure(let reason):
+                log("hmm: \(history.name): skipped: \(reason)")
+                bundle.metadata["skipped"] = "1"
+                hmmSkipped += 1
+            }
+            try ModelRegistry.atomicWrite(Safetensors.encode(bundle), to: piece)
+            hmmLine.update("\(i + 1)/\(histories.count) workloads", fraction: Double(i + 1) / Double(histories.count))
+        }
+        log("hmm: \(behaviour.count) workloads, \(hmmSkipped) skipped")
+
+        // The global LSTM, checkpointed every epoch.
+        let lstm = try trainLSTM(histories)
+
+        // Files and registry rows.
+        let hyper = JSONText.encode(profile)
+        func metadata(_ family: String, _ metrics: String) -> [String: String] {
+            ["kind": family, "schema_version": "1", "model_version": manifest.version,
+             "training_from": TimestampParser.iso8601(manifest.from), "training_to": TimestampParser.iso8601(manifest.until),
+             "hyperparameters": hyper, "validation_metrics": metrics]
+        }
+        var files: [ModelVersionRecord] = []
+        let arimaMetrics = JSONText.encode(["series": Double(arima.count), "skipped": Double(arimaSkipped),
+                                            "mean_aicc": arima.map(\.fitted.aicc).filter(\.isFinite).reduce(0, +) / Double(max(arima.count, 1))])
+        var arimaBundle = TensorBundle(metadata: metadata(ARIMAModels.family, arimaMetrics))
+        ARIMAModels.encode(arima, into: &arimaBundle)
+        files.append(try registry.write(family: ARIMAModels.family, version: manifest.version, bundle: arimaBundle,
+                                        trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: arimaMetrics))
+        let hmmMetrics = JSONText.encode(["workloads": Double(behaviour.count), "skipped": Double(hmmSkipped)])
+        var hmmBundle = TensorBundle(metadata: metadata(BehaviourModels.family, hmmMetrics))
+        BehaviourModels.encode(behaviour, into: &hmmBundle)
+        files.append(try registry.write(family: BehaviourModels.family, version: manifest.version, bundle: hmmBundle,
+                                        trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: hmmMetrics))
+        let lstmMetrics = lstm.evaluation.map { JSONText.encode($0, snakeCase: true) } ?? "{}"
+        var lstmBundle = TensorBundle(metadata: metadata(LSTMModels.family, lstmMetrics))
+        LSTMModels.encode(lstm, into: &lstmBundle)
+        files.append(try registry.write(family: LSTMModels.family, version: manifest.version, bundle: lstmBundle,
+                                        trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: lstmMetrics))
+        try? fm.removeItem(at: workDirectory)
+        return Outcome(version: manifest.version, files: files, workloads: histories.count, arimaSeries: arima.count,
+                       arimaSkipped: arimaSkipped, hmmWorkloads: behaviour.count, hmmSkipped: hmmSkipped,
+                       lstmEvaluation: lstm.evaluation, resumed: resumed)
+    }
+
+    private func trainLSTM(_ histories: [WorkloadHistory]) throws -> GlobalLSTM {
+        let spec = profile.lstm
+        var series: [LSTMWorkloadSeries] = []
+        var scalings: [String: LSTMWorkloadScaling] = [:]
+        for history in histories {
+            let s = try LSTMModels.workloadSeries(name: history.name, series: history.series, limits: history.limits)
+            series.append(s)
+            scalings[history.name] = s.scaling
+        }
+        let dataset = try LSTMDataset(series: series, windowSteps: spec.windowSteps, horizonSteps: spec.horizonSteps)
+        let checkpointURL = workDirectory.appendingPathComponent("lstm-checkpoint.safetensors")
+        var resume: LSTMTrainingState?
+        if let data = FileManager.default.contents(atPath: checkpointURL.path),
+           let bundle = try? Safetensors.decode([UInt8](data)) {
+            resume = try? LSTMTrainingState(from: bundle, prefix: "lstm")
+            if let resume { log("lstm: resuming after epoch \(resume.epochsCompleted)") }
+        }
+        let line = ProgressLine(enabled: progress, label: "lstm")
+        let started = Date()
+        let log = self.log
+        let result = try LSTMTrainer.fit(
+            spec: spec, dataset: dataset, resumingFrom: resume,
+            progress: { report in
+                let elapsed = Date().timeIntervalSince(started)
+                line.update("epoch \(report.epoch)/\(spec.maxEpochs), train loss \(String(format: "%.4f", report.trainLoss)), validation \(String(format: "%.4f", report.validationLoss))",
+                            fraction: Double(report.epoch) / Double(spec.maxEpochs))
+                _ = elapsed
+            },
+            checkpoint: { state in
+                var bundle = TensorBundle()
+                state.encode(into: &bundle, prefix: "lstm")
+                do { try ModelRegistry.atomicWrite(Safetensors.encode(bundle), to: checkpointURL) } catch {
+                    log("lstm: could not save a checkpoint: \(error)")
+                }
+            })
+        log("lstm: \(result.history.count) epochs, best epoch \(result.bestEpoch)\(result.stoppedEarly ? " (stopped early)" : ""), \(dataset.count) windows")
+        let (_, validation) = dataset.splitLatest(fraction: spec.validationFraction)
+        let evaluation = validation.isEmpty ? nil : result.model.evaluate(validation, maxWindows: spec.maxValidationWindows)
+        return GlobalLSTM(model: result.model, scalings: scalings, evaluation: evaluation)
+    }
+}

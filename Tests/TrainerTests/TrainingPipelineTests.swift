@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Store
+
+/// train → models list → evaluate → promote (--if-better) → corrupt file → rollback, and
+/// resuming an interrupted training run, through the real executable on real traces.
+@Suite("Training pipeline through the CLI", .serialized)
+struct TrainingPipelineTests {
+    typealias CLI = TrainerCLITests
+
+    /// A store with 3 Bitbrains VMs (both months) and one Google job placed after the
+    /// training window (a new workload: cold start).
+    static func prepareStore(_ directory: URL) throws -> String {
+        let db = directory.appendingPathComponent("s.sqlite").path
+        let extract = Process()
+        extract.executableURL = URL(fileURLWithPath: "/bin/tar")
+        extract.arguments = ["-I", "zstd", "-xf", CLI.repositoryRoot.appendingPathComponent("datasets/bitbrains-rnd-40vms-2013-07-08.tar.zst").path,
+                             "-C", directory.path, "bitbrains-rnd/2013-7/1.csv", "bitbrains-rnd/2013-8/1.csv", "bitbrains-rnd/2013-7/6.csv",
+                             "bitbrains-rnd/2013-8/6.csv", "bitbrains-rnd/2013-7/11.csv", "bitbrains-rnd/2013-8/11.csv"]
+        try extract.run()
+        extract.waitUntilExit()
+        #expect(extract.terminationStatus == 0)
+        let imported = try CLI.run(["import", "--db", db, "--format", "bitbrains", "--prefix", "bb-", "--quiet",
+                                    directory.appendingPathComponent("bitbrains-rnd").path])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let google = try CLI.run(["import", "--db", db, "--format", "google-gcd", "--prefix", "new-", "--quiet",
+                                  "--epoch", "2013-08-10T00:00:00Z", "--cpu-cores", "4",
+                                  CLI.repositoryRoot.appendingPathComponent("datasets/google2011-gcd-20jobs.tar.zst").path])
+        #expect(google.status == 0, "\(google.stderr)")
+        return db
+    }
+
+    static func train(_ db: String, _ models: String, until: String, extra: [String] = []) throws -> [String: Any] {
+        let out = try CLI.run(["train", "--db", db, "--models", models, "--until", until, "--profile", "smoke",
+                               "--workloads", "bb-1,bb-6,bb-11", "--json", "--quiet"] + extra)
+        #expect(out.status == 0, "\(out.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test("train, list, evaluate against baselines, promote, refuse a corrupt file, roll back")
+    func pipeline() throws {
+        let directory = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try Self.prepareStore(directory)
+        let models = directory.appendingPathComponent("models").path
+
+        let first = try Self.train(db, models, until: "2013-08-10T00:00:00Z")
+        let v1 = try #require(first["version"] as? String)
+        #expect(first["workloads"] as? Int == 3)
+        #expect((first["arima_series"] as? Int ?? 0) >= 12)
+        #expect(first["hmm_workloads"] as? Int == 3)
+        for family in ["arima", "hmm", "lstm"] {
+            #expect(FileManager.default.fileExists(atPath: "\(models)/\(family)/\(v1)/\(family).safetensors"))
+        }
+        let list = try CLI.run(["models", "list", "--db", db, "--models", models, "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 3)
+        #expect(rows.allSatisfy { $0["status"] as? String == "candidate" && $0["version"] as? String == v1 })
+
+        let report = directory.appendingPathComponent("report.html").path
+        let evaluation = try CLI.run(["evaluate", "--db", db, "--models", models, "--version", v1, "--from", "2013-08-10T00:00:00Z",
+                                      "--to", "2013-08-11T00:00:00Z", "--horizon", "12", "--json", "--quiet", "--report", report])
+        #expect(evaluation.status == 0, "\(evaluation.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
+        let entries = try #require(json["entries"] as? [[String: Any]])
+        let forecasters = Set(entries.compactMap { $0["forecaster"] as? String })
+        #expect(forecasters == ["naive", "seasonal_naive", "vpa_p95", "arima", "lstm", "candidate"])
+        // The Google job started after the training window: reported separately, and the
+        // global LSTM forecasts it (cold start) although no model was trained on it.
+        #expect((json["new_workloads"] as? Int ?? 0) >= 1)
+        let coldStart = entries.filter { $0["cohort"] as? String == "new" && $0["forecaster"] as? String == "lstm" }
+        #expect(coldStart.contains { ($0["points"] as? Int ?? 0) > 0 })
+        for entry in entries where entry["cohort"] as? String == "established" {
+            #expect((entry["mase_by_step"] as? [Any])?.count == 12)
+            #expect((entry["coverage"] as? [String: Any])?.keys.sorted() == ["0.5", "0.9", "0.99"])
+        }
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("candidate"))
+
+        #expect(try CLI.run(["promote", "--db", db, "--models", models, v1]).status == 0)
+        let second = try Self.train(db, models, until: "2013-08-11T00:00:00Z")
+        let v2 = try #require(second["version"] as? String)
+        #expect(v2 != v1)
+        let gate = try CLI.run(["promote", "--db", db, "--models", models, "--latest", "--if-better",
+                                "--from", "2013-08-11T00:00:00Z", "--to", "2013-08-12T00:00:00Z"])
+        #expect(gate.status == 0, "\(gate.stderr)")
+        #expect(gate.stdout.contains("promoted version \(v1)"))
+        #expect(try CLI.run(["promote", "--db", db, "--models", models, v2]).status == 0)
+
+        // Corrupt v2's LSTM file: evaluating and re-promoting it are refused, naming the file;
+        // rollback brings v1 back.
+        let lstm = "\(models)/lstm/\(v2)/lstm.safetensors"
+        var bytes = [UInt8](FileManager.default.contents(atPath: lstm)!)
+        bytes[bytes.count / 2] ^= 0x40
+        #expect(FileManager.default.createFile(atPath: lstm, contents: Data(bytes)))
+        let refused = try CLI.run(["evaluate", "--db", db, "--models", models, "--version", v2, "--from", "2013-08-11T00:00:00Z",
+                                   "--to", "2013-08-12T00:00:00Z", "--quiet"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("lstm/\(v2)/lstm.safetensors"))
+        let rollback = try CLI.run(["rollback", "--db", db, "--models", models])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(rollback.stdout.contains(v1))
+        let promoted = try ModelRegistry(store: try HeadroomStore(path: db), directory: models).promotedVersion()
+        #expect(promoted == v1)
+    }
+
+    @Test("an interrupted training run resumes from its saved pieces")
+    func resume() throws {
+        let directory = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try Self.prepareStore(directory)
+        let models = directory.appendingPathComponent("models").path
+        // Leave a run half done: a first process is killed once a piece is saved.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: try CLI.trainer)
+        child.arguments = ["train", "--db", db, "--models", models, "--until", "2013-08-10T00:00:00Z", "--profile", "smoke",
+                           "--workloads", "bb-1,bb-6,bb-11", "--quiet"]
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        let work = URL(fileURLWithPath: models).appendingPathComponent(".work")
+        let deadline = Date().addingTimeInterval(60)
+        func pieces() -> Int {
+            ((try? FileManager.default.subpathsOfDirectory(atPath: work.path)) ?? []).filter { $0.hasSuffix(".safetensors") }.count
+        }
+        while pieces() == 0, child.isRunning, Date() < deadline { usleep(5_000) }
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        let interrupted = child.terminationReason == .uncaughtSignal
+        let saved = pieces()
+        let result = try Self.train(db, models, until: "2013-08-10T00:00:00Z")
+        if interrupted && saved > 0 {
+            #expect(result["resumed"] as? Bool == true)
+        }
+        #expect(result["workloads"] as? Int == 3)
+        #expect(!FileManager.default.fileExists(atPath: work.path) || pieces() == 0, "the work folder is cleaned up")
+        // Exactly one version was registered: the interrupted run did not leave a second one.
+        let store = try HeadroomStore(path: db)
+        let versions = Set(try ModelRegistry(store: store, directory: models).list().map(\.version))
+        #expect(versions.count == 1)
+    }
+}
