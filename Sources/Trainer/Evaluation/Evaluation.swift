@@ -12,13 +12,13 @@ struct Evaluation {
     var historySteps = 2304
 
     func run(version: String?, progress: Bool) throws -> EvaluationReport {
-        let trainingEnd = try version.flatMap { v in try registry.list().first { $0.version == v }?.trainingTo }
+        let models = try version.map { try TrainedModels.load(registry: registry, version: $0) }
         let cases = try EvaluationCases.load(store: registry.store, from: from, to: to, historySteps: historySteps,
-                                             trainingEnd: trainingEnd)
+                                             trainedWorkloads: models?.trainedWorkloads)
         guard !cases.isEmpty else {
             throw ValidationFailure("no workload has samples between \(TimestampParser.iso8601(from)) and \(TimestampParser.iso8601(to))")
         }
-        var forecasters = try ForecasterSet.make(registry: registry, version: version)
+        var forecasters = ForecasterSet.baselines() + (models?.forecasters() ?? [])
         let reporter = ProgressLine(enabled: progress, label: "evaluate")
         let result = Backtest(configuration: configuration).run(cases: cases, forecasters: &forecasters) { done, total in
             reporter.update("\(done)/\(total) workloads")

@@ -8,9 +8,9 @@ enum EvaluationCases {
     static let defaultIntervalSeconds: Int64 = 300
 
     /// - Parameters:
-    ///   - trainingEnd: the models' training window end (Unix s): workloads whose first
-    ///     sample is at or after it are "new" (cold start). nil: none is new.
-    static func load(store: HeadroomStore, from: Int64, to: Int64, historySteps: Int, trainingEnd: Int64?,
+    ///   - trainedWorkloads: the workloads the version was trained on; every other one is
+    ///     "new" (cold start: held out of training, or born after it). nil: none is new.
+    static func load(store: HeadroomStore, from: Int64, to: Int64, historySteps: Int, trainedWorkloads: Set<String>?,
                      workloads names: [String]? = nil) throws -> [Backtest.Case] {
         let workloads = try store.workloads().filter { names?.contains($0.name) ?? true }
         var cases: [Backtest.Case] = []
@@ -24,8 +24,7 @@ enum EvaluationCases {
             let start = max(0, grid.step(atOrBefore: from - 1) + 1)
             let end = grid.steps
             guard end > start else { continue }
-            let firstEver = try store.timeRange(workload: workload.name)?.first
-            let isNew = trainingEnd.map { (firstEver ?? .max) >= $0 } ?? false
+            let isNew = trainedWorkloads.map { !$0.contains(workload.name) } ?? false
             cases.append(Backtest.Case(workload: workload.name, series: grid, evaluationStart: start, evaluationEnd: end, isNew: isNew))
         }
         return cases

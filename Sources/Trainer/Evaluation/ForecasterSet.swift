@@ -9,11 +9,4 @@ enum ForecasterSet {
         [PerResourceForecaster(NaiveForecaster()), PerResourceForecaster(SeasonalNaiveForecaster()),
          PerResourceForecaster(PercentileForecaster())]
     }
-
-    /// Baselines plus the version's models.
-    static func make(registry: ModelRegistry, version: String?) throws -> [any WorkloadForecaster] {
-        var set = baselines()
-        if let version { set += try TrainedModels.load(registry: registry, version: version).forecasters() }
-        return set
-    }
 }

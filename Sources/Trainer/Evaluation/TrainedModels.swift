@@ -33,6 +33,11 @@ struct TrainedModels {
         return models
     }
 
+    /// Every workload some family was trained on.
+    var trainedWorkloads: Set<String> {
+        Set(arima.keys).union(lstm?.scalings.keys ?? [:].keys).union(behaviour.keys)
+    }
+
     func forecasters() -> [any WorkloadForecaster] {
         let shared = SharedModelForecasts(models: self)
         return [ModelView(name: "arima", kind: .arima, shared: shared), ModelView(name: "lstm", kind: .lstm, shared: shared),
