@@ -354,3 +354,29 @@ extension Matrix where Scalar == Double {
 private func lapackChar(_ c: Unicode.Scalar) -> CChar {
     CChar(UInt8(ascii: c))
 }
+
+// MARK: - LSTM additions
+
+extension BLAS {
+    /// Matrix–vector product on a pointer view: y ← alpha·op(A)·x + beta·y (`cblas_?gemv`,
+    /// row-major). op(A) is p × q; x holds q elements at stride 1, y p elements at stride 1.
+    /// beta = 0 ignores y's old values. For the one-row products of the LSTM's online step
+    /// and batch-1 prediction, where `gemm` with m = 1 would pack A on every call.
+    ///
+    /// p = 0 does nothing; q = 0 gives y ← beta·y.
+    /// - Precondition: y does not overlap A or x.
+    public static func gemv<Scalar: BLASScalar>(
+        alpha: Scalar = 1, a: UnsafeMatrixView<Scalar>, transA: Transpose = .notTransposed,
+        x: UnsafePointer<Scalar>, beta: Scalar = 0, y: UnsafeMutablePointer<Scalar>
+    ) {
+        let (p, q) = a.shape(transA)
+        guard p > 0 else { return }
+        guard q > 0 else {
+            for i in 0..<p { y[i] = beta == 0 ? 0 : beta * y[i] }
+            return
+        }
+        Scalar.uncheckedGEMV(
+            transA: transA, m: blasInt(a.rows, "gemv m"), n: blasInt(a.cols, "gemv n"), alpha: alpha,
+            a: a.baseAddress, lda: blasInt(a.leadingDimension, "gemv lda"), x: x, incX: 1, beta: beta, y: y, incY: 1)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015, Algorithm 1) over the flat parameter buffer, in the form of
+/// PyTorch's `torch.optim.Adam` (no weight decay, no AMSGrad):
+///
+///     m ← β₁m + (1 − β₁)g      v ← β₂v + (1 − β₂)g²
+///     θ ← θ − (α / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+///
+/// β₁ = 0.9, β₂ = 0.999, ε = 1e-8 (the paper's and PyTorch's defaults). The moments are part
+/// of a checkpoint (`LSTMTrainingState`) so a resumed run continues exactly.
+public struct LSTMAdamState: Codable, Sendable, Equatable {
+    /// Number of updates taken (t).
+    public internal(set) var step: Int
+    /// First moment m, one per parameter.
+    public internal(set) var firstMoment: [Float]
+    /// Second moment v, one per parameter.
+    public internal(set) var secondMoment: [Float]
+
+    static let beta1 = 0.9
+    static let beta2 = 0.999
+    static let epsilon: Float = 1e-8
+
+    init(parameterCount: Int) {
+        step = 0
+        firstMoment = [Float](repeating: 0, count: parameterCount)
+        secondMoment = [Float](repeating: 0, count: parameterCount)
+    }
+
+    init(step: Int, firstMoment: [Float], secondMoment: [Float]) {
+        precondition(firstMoment.count == secondMoment.count, "Adam: moments of different lengths")
+        self.step = step
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+    }
+
+    /// One Adam update of `parameters` with `gradient` (same count).
+    mutating func update(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int, learningRate: Double) {
+        precondition(count == firstMoment.count, "Adam: \(count) parameters but moments for \(firstMoment.count)")
+        step += 1
+        let b1 = Float(Self.beta1), b2 = Float(Self.beta2), eps = Self.epsilon
+        let stepSize = Float(learningRate / (1 - pow(Self.beta1, Double(step))))
+        let inverseRootCorrection2 = Float(1 / (1 - pow(Self.beta2, Double(step))).squareRoot())
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                for i in 0..<count {
+                    let g = gradient[i]
+                    let mi = b1 * m[i] + (1 - b1) * g
+                    let vi = b2 * v[i] + (1 - b2) * g * g
+                    m[i] = mi
+                    v[i] = vi
+                    parameters[i] -= stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + eps)
+                }
+            }
+        }
+    }
+}
+
+enum LSTMGradientClipping {
+    /// Rescales `gradient` to norm `maxNorm` when its Euclidean norm exceeds it
+    /// (Pascanu et al. 2013; `torch.nn.utils.clip_grad_norm_`). The norm is accumulated in
+    /// Double. Returns the norm before clipping.
+    @discardableResult
+    static func clip(_ gradient: UnsafeMutablePointer<Float>, count: Int, maxNorm: Double) -> Double {
+        var sumOfSquares = 0.0
+        for i in 0..<count { sumOfSquares += Double(gradient[i]) * Double(gradient[i]) }
+        let norm = sumOfSquares.squareRoot()
+        if maxNorm.isFinite, norm > maxNorm {
+            let factor = Float(maxNorm / (norm + 1e-6))
+            for i in 0..<count { gradient[i] *= factor }
+        }
+        return norm
+    }
+}

@@ -1,0 +1,139 @@
+/// A fitted global LSTM quantile forecaster: an immutable value (`Sendable`), made by
+/// `LSTMTrainer.fit` or from PyTorch-layout weights, stored with `TensorCodable`.
+///
+/// Network: one LSTM layer (F inputs → H hidden, PyTorch `nn.LSTM` semantics and gate
+/// order i, f, g, o) over the window, then a linear head from the LAST hidden state to
+/// O = horizonSteps × outputResources × quantiles outputs, made monotone per (step,
+/// resource) by `LSTMQuantileHead` (q₀ = y₀, q_k = q_{k−1} + softplus(y_k)). Parameter
+/// layout: `LSTMLayout`. Outputs are in scaled units (divide by / multiply with the
+/// workload's `LSTMWorkloadScaling`).
+public struct LSTMModel: Sendable, Equatable {
+    public let spec: LSTMSpec
+    let layout: LSTMLayout
+    /// All parameters in `LSTMLayout` order.
+    let parameters: [Float]
+
+    init(spec: LSTMSpec, parameters: [Float]) {
+        let layout = LSTMLayout(spec)
+        precondition(parameters.count == layout.parameterCount,
+                     "LSTMModel: \(parameters.count) parameters, the spec needs \(layout.parameterCount)")
+        self.spec = spec
+        self.layout = layout
+        self.parameters = parameters
+    }
+
+    /// A model from weights in PyTorch's layout (`nn.LSTM` state dict `weight_ih_l0`
+    /// [4H × F], `weight_hh_l0` [4H × H], `bias_ih_l0` [4H], `bias_hh_l0` [4H]; `nn.Linear`
+    /// `weight` [O × H], `bias` [O]), all row-major.
+    /// - Throws: `LSTMError.datasetMismatch` naming the first array of the wrong length.
+    public init(spec: LSTMSpec, weightIH: [Float], weightHH: [Float], biasIH: [Float], biasHH: [Float],
+                headWeight: [Float], headBias: [Float]) throws(LSTMError) {
+        try spec.validate()
+        let l = LSTMLayout(spec)
+        let (f, h, g4, o) = (l.inputFeatures, l.hiddenSize, l.gateWidth, l.outputCount)
+        for (name, array, expected) in [("weight_ih", weightIH, g4 * f), ("weight_hh", weightHH, g4 * h), ("bias_ih", biasIH, g4),
+                                        ("bias_hh", biasHH, g4), ("head.weight", headWeight, o * h), ("head.bias", headBias, o)]
+        where array.count != expected {
+            throw .datasetMismatch(reason: "\(name) has \(array.count) values; F = \(f), H = \(h), O = \(o) need \(expected)")
+        }
+        var p = [Float](repeating: 0, count: l.parameterCount)
+        for r in 0..<g4 {
+            for k in 0..<f { p[l.weightOffset + r * l.fusedWidth + k] = weightIH[r * f + k] }
+            for k in 0..<h { p[l.weightOffset + r * l.fusedWidth + f + k] = weightHH[r * h + k] }
+        }
+        p.replaceSubrange(l.biasIHOffset..<(l.biasIHOffset + g4), with: biasIH)
+        p.replaceSubrange(l.biasHHOffset..<(l.biasHHOffset + g4), with: biasHH)
+        p.replaceSubrange(l.headWeightOffset..<(l.headWeightOffset + o * h), with: headWeight)
+        p.replaceSubrange(l.headBiasOffset..<(l.headBiasOffset + o), with: headBias)
+        self.init(spec: spec, parameters: p)
+    }
+
+    /// `weight_ih_l0`, [4H × F] row-major, gate rows i, f, g, o.
+    public var weightIH: [Float] { fusedColumns(0, layout.inputFeatures) }
+    /// `weight_hh_l0`, [4H × H] row-major.
+    public var weightHH: [Float] { fusedColumns(layout.inputFeatures, layout.hiddenSize) }
+    /// `bias_ih_l0`, [4H].
+    public var biasIH: [Float] { Array(parameters[layout.biasIHOffset..<(layout.biasIHOffset + layout.gateWidth)]) }
+    /// `bias_hh_l0`, [4H].
+    public var biasHH: [Float] { Array(parameters[layout.biasHHOffset..<(layout.biasHHOffset + layout.gateWidth)]) }
+    /// Head weight [O × H] row-major; output index ((step·resources + resource)·Q + k).
+    public var headWeight: [Float] { Array(parameters[layout.headWeightOffset..<(layout.headWeightOffset + layout.headWeightCount)]) }
+    /// Head bias [O].
+    public var headBias: [Float] { Array(parameters[layout.headBiasOffset..<(layout.headBiasOffset + layout.outputCount)]) }
+    /// Number of trainable parameters: 4H(F + H) + 8H + O·H + O.
+    public var parameterCount: Int { layout.parameterCount }
+
+    private func fusedColumns(_ first: Int, _ width: Int) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(layout.gateWidth * width)
+        for r in 0..<layout.gateWidth {
+            let start = layout.weightOffset + r * layout.fusedWidth + first
+            out += parameters[start..<(start + width)]
+        }
+        return out
+    }
+
+    // MARK: - Prediction
+
+    /// Quantile forecasts for a batch of windows.
+    ///
+    /// - Parameters:
+    ///   - windows: [count × steps × inputFeatures] row-major feature rows, oldest first.
+    ///     `steps` may differ from `spec.windowSteps` (any length ≥ 1): a workload with a
+    ///     short history (cold start) is forecast from what it has; the state starts at
+    ///     h = c = 0 as in training.
+    ///   - count: number of windows (≥ 1).
+    /// - Returns: [count × horizonSteps × outputResources × quantiles] scaled quantiles,
+    ///   monotone in the last index.
+    public func predict(windows: [Float], count: Int) -> [Float] {
+        let f = spec.inputFeatures
+        precondition(count >= 1 && windows.count % (count * f) == 0 && windows.count >= count * f,
+                     "predict: \(windows.count) values are not \(count) windows of whole \(f)-feature rows")
+        let steps = windows.count / (count * f), o = layout.outputCount
+        let chunk = Swift.min(count, 256)
+        let workspace = LSTMWorkspace<Float>(layout: layout, targetWidth: o / spec.quantiles.count, maxBatch: chunk, maxSteps: steps)
+        var result = [Float](repeating: 0, count: count * o)
+        parameters.withUnsafeBufferPointer { p in
+            windows.withUnsafeBufferPointer { w in
+                result.withUnsafeMutableBufferPointer { out in
+                    var first = 0
+                    while first < count {
+                        let b = Swift.min(chunk, count - first)
+                        workspace.prepare(batch: b, steps: steps)
+                        workspace.loadInputs(w.baseAddress! + first * steps * f)
+                        workspace.forward(parameters: p.baseAddress!, quantileCount: spec.quantiles.count)
+                        (out.baseAddress! + first * o).update(from: workspace.outputs, count: b * o)
+                        first += b
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The forecast for one window ([steps × inputFeatures], any steps ≥ 1).
+    public func predict(window: [Float]) -> LSTMQuantileForecast {
+        LSTMQuantileForecast(spec: spec, values: predict(windows: window, count: 1))
+    }
+
+    /// The forecast from a final hidden state h (H values): the head alone.
+    func forecast(lastHidden h: UnsafePointer<Float>) -> LSTMQuantileForecast {
+        let (hidden, o) = (layout.hiddenSize, layout.outputCount)
+        var raw = [Float](repeating: 0, count: o)
+        var values = [Float](repeating: 0, count: o)
+        parameters.withUnsafeBufferPointer { p in
+            raw.withUnsafeMutableBufferPointer { r in
+                BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + layout.headWeightOffset, rows: o, cols: hidden),
+                          x: h, beta: 0, y: r.baseAddress!)
+                for k in 0..<o { r[k] += p[layout.headBiasOffset + k] }
+            }
+        }
+        raw.withUnsafeBufferPointer { r in
+            values.withUnsafeMutableBufferPointer { v in
+                LSTMQuantileHead.quantiles(raw: r.baseAddress!, into: v.baseAddress!, rows: o / spec.quantiles.count,
+                                           quantileCount: spec.quantiles.count)
+            }
+        }
+        return LSTMQuantileForecast(spec: spec, values: values)
+    }
+}

@@ -1,0 +1,105 @@
+/// The LSTM's running state for ONE workload, advanced one sample at a time by the scorer:
+/// no window is kept or recomputed. Each `step` costs one matrix–vector product
+/// [W_ih ‖ W_hh] · [x_t ‖ h_{t−1}] (sgemv, 4H × (F + H): O(H²) for F ≪ H) and an H-wide
+/// elementwise pass; `forecast()` applies the head to the current h (sgemv, O(O·H)).
+///
+/// Starting from h = c = 0 and stepping through a window gives the same h, and so the same
+/// forecast, as `LSTMModel.predict` on that window (to Float rounding; LSTMOnlineStateTests).
+/// A new workload therefore gets forecasts from its first sample on (cold start: the
+/// global model's knowledge of similar workloads stands in for the missing history); they
+/// sharpen as the state fills. For a long-running workload the state carries more than
+/// `windowSteps` of history, which the model was not trained on; the scorer may `reset()`
+/// and replay the last window periodically if that matters.
+public struct LSTMOnlineState: Sendable {
+    public let model: LSTMModel
+    /// [x_t ‖ h_{t−1}] before a step, [x_t ‖ h_t] after it; h is the last H values.
+    private var xh: [Float]
+    /// c_t, H values.
+    public private(set) var cell: [Float]
+    private var gates: [Float]
+    private var tanhC: [Float]
+    private let biasSum: [Float]
+    /// Feature encoder for `step(timestampSeconds:values:)`; nil when built without a scaling.
+    public private(set) var encoder: LSTMFeatureEncoder?
+    /// Samples stepped since the start or the last `reset()`.
+    public private(set) var stepsTaken = 0
+
+    /// A zero state (h = c = 0) for `model`.
+    /// - Parameter scaling: the workload's scaling, needed by `step(timestampSeconds:values:)`.
+    public init(model: LSTMModel, scaling: LSTMWorkloadScaling? = nil) {
+        let l = model.layout
+        self.model = model
+        self.xh = [Float](repeating: 0, count: l.fusedWidth)
+        self.cell = [Float](repeating: 0, count: l.hiddenSize)
+        self.gates = [Float](repeating: 0, count: l.gateWidth)
+        self.tanhC = [Float](repeating: 0, count: l.hiddenSize)
+        self.biasSum = (0..<l.gateWidth).map { model.parameters[l.biasIHOffset + $0] + model.parameters[l.biasHHOffset + $0] }
+        self.encoder = scaling.map(LSTMFeatureEncoder.init(scaling:))
+    }
+
+    /// h_t, H values.
+    public var hidden: [Float] { Array(xh[model.layout.inputFeatures...]) }
+
+    /// Back to h = c = 0 (the feature encoder's carried values are kept).
+    public mutating func reset() {
+        let f = model.layout.inputFeatures
+        for k in f..<xh.count { xh[k] = 0 }
+        for k in cell.indices { cell[k] = 0 }
+        stepsTaken = 0
+    }
+
+    /// Advances the state by one step with ready-made features (`inputFeatures` values).
+    public mutating func step(features: [Float]) {
+        let l = model.layout
+        precondition(features.count == l.inputFeatures, "step: \(features.count) features, the model takes \(l.inputFeatures)")
+        for k in 0..<l.inputFeatures { xh[k] = features[k] }
+        advance()
+    }
+
+    /// Advances the state by one raw sample: `values` are `Resource.count` SI values (NaN =
+    /// not measured), encoded exactly as in training (`LSTMFeatureEncoder`).
+    /// - Precondition: the state was made with a scaling and the model takes
+    ///   `LSTMFeatureLayout.count` features.
+    public mutating func step(timestampSeconds: Int64, values: [Double]) {
+        precondition(encoder != nil, "step(timestampSeconds:values:) needs a state made with the workload's scaling")
+        precondition(model.layout.inputFeatures == LSTMFeatureLayout.count && values.count == Resource.count,
+                     "step: the model takes \(model.layout.inputFeatures) features; raw samples give \(LSTMFeatureLayout.count) from \(Resource.count) values")
+        values.withUnsafeBufferPointer { v in
+            xh.withUnsafeMutableBufferPointer { row in
+                encoder!.encode(timestampSeconds: timestampSeconds, values: v.baseAddress!, into: row.baseAddress!)
+            }
+        }
+        advance()
+    }
+
+    /// The quantile forecast from the current h (before any step: from h = 0, i.e. the
+    /// model's unconditional guess).
+    public func forecast() -> LSTMQuantileForecast {
+        xh.withUnsafeBufferPointer { model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures) }
+    }
+
+    /// gates = [W_ih ‖ W_hh]·[x ‖ h], then the fused cell update writes h_t over h_{t−1}.
+    private mutating func advance() {
+        let l = model.layout
+        model.parameters.withUnsafeBufferPointer { p in
+            xh.withUnsafeMutableBufferPointer { row in
+                gates.withUnsafeMutableBufferPointer { g in
+                    BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + l.weightOffset, rows: l.gateWidth, cols: l.fusedWidth),
+                              x: UnsafePointer(row.baseAddress!), beta: 0, y: g.baseAddress!)
+                    cell.withUnsafeMutableBufferPointer { c in
+                        tanhC.withUnsafeMutableBufferPointer { tc in
+                            biasSum.withUnsafeBufferPointer { bias in
+                                // c_{t−1} and c_t share storage: the kernel reads element j before writing it.
+                                Float.lstmCellForward(
+                                    gates: g.baseAddress!, bias: bias.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
+                                    c: c.baseAddress!, tanhC: tc.baseAddress!, h: row.baseAddress! + l.inputFeatures,
+                                    hidden: l.hiddenSize)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        stepsTaken += 1
+    }
+}

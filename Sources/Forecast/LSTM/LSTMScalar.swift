@@ -1,0 +1,86 @@
+import Foundation
+
+/// A scalar the LSTM kernels run in: `Float` for training and scoring (fast, branch-free
+/// activations that vectorise), `Double` as the reference path of the gradient tests
+/// (libm's `tanh`/`exp`, so finite differences check the backpropagation algebra itself,
+/// not an approximation).
+protocol LSTMScalar: BLASScalar {
+    /// tanh(x). Float: rational approximation below; Double: libm.
+    static func lstmTanh(_ x: Self) -> Self
+    /// σ(x) = 1 / (1 + e⁻ˣ) = ½ + ½·tanh(x/2).
+    static func lstmSigmoid(_ x: Self) -> Self
+    /// eˣ (libm), for the softplus of the quantile head (not in the recurrent loop).
+    static func lstmExp(_ x: Self) -> Self
+    /// log(1 + x) (libm).
+    static func lstmLog1p(_ x: Self) -> Self
+    /// One batch row of the forward cell update (`LSTMScalar+CellKernels.swift`).
+    static func lstmCellForward(
+        gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>,
+        c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>, hidden: Int)
+    /// One batch row of the backward cell step (`LSTMScalar+CellKernels.swift`).
+    static func lstmCellBackward(
+        gates: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>, tanhC: UnsafePointer<Self>,
+        dh: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>,
+        biasGradient: UnsafeMutablePointer<Self>, hidden: Int)
+}
+
+extension Float: LSTMScalar {
+    /// tanh(x) as the [13/6] odd/even rational minimax approximation used by Eigen
+    /// (`generic_fast_tanh_float`, Eigen/src/Core/MathFunctionsImpl.h), on x clamped to
+    /// ±7.90531110763549805 where tanh rounds to ±1 in Float. Maximum error ≈ 2 ulp on
+    /// [−8, 8] (checked against libm in LSTMKernelTests). No branches, no libm call, so the
+    /// gate loops vectorise; NaN propagates (both clamp comparisons are false).
+    @inline(__always) static func lstmTanh(_ x: Float) -> Float {
+        let bound: Float = 7.90531110763549805
+        let xc = x > bound ? bound : (x < -bound ? -bound : x)
+        let x2 = xc * xc
+        var p: Float = -2.76076847742355e-16
+        p = p * x2 + 2.00018790482477e-13
+        p = p * x2 - 8.60467152213735e-11
+        p = p * x2 + 5.12229709037114e-08
+        p = p * x2 + 1.48572235717979e-05
+        p = p * x2 + 6.37261928875436e-04
+        p = p * x2 + 4.89352455891786e-03
+        var q: Float = 1.19825839466702e-06
+        q = q * x2 + 1.18534705686654e-04
+        q = q * x2 + 2.26843463243900e-03
+        q = q * x2 + 4.89352518554385e-03
+        return xc * p / q
+    }
+
+    /// σ(x) = ½ + ½·tanh(x/2), the halvings folded into the coefficients (powers of two, so
+    /// bit for bit the same as the unfolded form; see `sigmoidLanes`).
+    @inline(__always) static func lstmSigmoid(_ x: Float) -> Float {
+        let bound: Float = 2 * 7.90531110763549805
+        let xc = x > bound ? bound : (x < -bound ? -bound : x)
+        let x2 = xc * xc
+        var p: Float = -2.76076847742355e-16 / 16384
+        p = p * x2 + 2.00018790482477e-13 / 4096
+        p = p * x2 - 8.60467152213735e-11 / 1024
+        p = p * x2 + 5.12229709037114e-08 / 256
+        p = p * x2 + 1.48572235717979e-05 / 64
+        p = p * x2 + 6.37261928875436e-04 / 16
+        p = p * x2 + 4.89352455891786e-03 / 4
+        var q: Float = 1.19825839466702e-06 / 64
+        q = q * x2 + 1.18534705686654e-04 / 16
+        q = q * x2 + 2.26843463243900e-03 / 4
+        q = q * x2 + 4.89352518554385e-03
+        return xc * p / q + 0.5
+    }
+    static func lstmExp(_ x: Float) -> Float { Foundation.exp(x) }
+    static func lstmLog1p(_ x: Float) -> Float { Foundation.log1p(x) }
+}
+
+extension Double: LSTMScalar {
+    static func lstmTanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    static func lstmSigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+    static func lstmExp(_ x: Double) -> Double { Foundation.exp(x) }
+    static func lstmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
+}
+
+extension LSTMScalar {
+    /// softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) (no overflow).
+    @inline(__always) static func lstmSoftplus(_ x: Self) -> Self {
+        Swift.max(x, 0) + lstmLog1p(lstmExp(-Swift.abs(x)))
+    }
+}

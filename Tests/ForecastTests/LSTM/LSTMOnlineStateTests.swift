@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@testable import Forecast
+
+// Online stepping uses a 1-row sgemm per step where the batch forward uses a B-row sgemm and
+// a separate input-projection sgemm: the same sums in a different blocking, so results agree
+// to Float rounding, not bit for bit. Tolerance 1e-5 absolute on O(1) outputs (≈ 100 ulp).
+@Suite("LSTM online state")
+struct LSTMOnlineStateTests {
+    /// An untrained model of the standard feature layout with random PyTorch-style weights.
+    static func model(hidden: Int = 16, window: Int = 10, seed: UInt64 = 3) -> LSTMModel {
+        let spec = LSTMSpec(hiddenSize: hidden, windowSteps: window, horizonSteps: 3, maxEpochs: 1, patience: 1)
+        var g = SeededGenerator(seed: seed)
+        let layout = LSTMLayout(spec)
+        return LSTMModel(spec: spec, parameters: layout.initialParameters(quantileCount: 3, generator: &g))
+    }
+
+    @Test("stepping through a window gives the batch forward pass's forecast")
+    func stepEqualsBatch() {
+        let model = Self.model()
+        var g = SeededGenerator(seed: 8)
+        let f = model.spec.inputFeatures, t = model.spec.windowSteps
+        let window = LSTMTestSupport.uniform(t * f, scale: 1, &g).map { Float($0) }
+        var state = LSTMOnlineState(model: model)
+        for step in 0..<t { state.step(features: Array(window[(step * f)..<((step + 1) * f)])) }
+        let online = state.forecast(), batch = model.predict(window: window)
+        #expect(state.stepsTaken == t)
+        let worst = zip(online.values, batch.values).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5, "online vs batch: \(worst)")
+        // reset() returns to the unconditional forecast.
+        state.reset()
+        #expect(state.hidden.allSatisfy { $0 == 0 } && state.cell.allSatisfy { $0 == 0 })
+        #expect(state.forecast() == LSTMOnlineState(model: model).forecast())
+    }
+
+    @Test("a batch forecast (sgemm path) equals one-window forecasts (sgemv path)")
+    func batchEqualsSingle() {
+        let model = Self.model()
+        var g = SeededGenerator(seed: 10)
+        let f = model.spec.inputFeatures, t = model.spec.windowSteps, o = model.spec.outputCount
+        let windows = LSTMTestSupport.uniform(5 * t * f, scale: 1, &g).map { Float($0) }
+        let batch = model.predict(windows: windows, count: 5)
+        for k in 0..<5 {
+            let single = model.predict(window: Array(windows[(k * t * f)..<((k + 1) * t * f)]))
+            let worst = zip(single.values, batch[(k * o)..<((k + 1) * o)]).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-5, "window \(k): \(worst)")
+        }
+    }
+
+    @Test("raw samples stepped online give the features and forecast of the batch builder")
+    func rawSamples() throws {
+        let model = Self.model()
+        let n = 30
+        var g = SeededGenerator(seed: 2)
+        let timestamps = (0..<n).map { 1_700_000_000 + Int64($0) * 300 }
+        var values = LSTMTestSupport.uniform(n * 6, scale: 1, &g).map { abs($0) * 1e6 }
+        values[7] = .nan
+        values[13] = .nan
+        let limits = [4e6, .nan, 2e6, .nan, 1e7, .nan]
+        let series = try LSTMWorkloadSeries(workload: "w", timestamps: timestamps, values: values, limits: limits)
+        var state = LSTMOnlineState(model: model, scaling: series.scaling)
+        let f = LSTMFeatureLayout.count, t = model.spec.windowSteps
+        for i in 0..<n {
+            if i == n - t { state.reset() }   // the last window only, as the batch sees it
+            state.step(timestampSeconds: timestamps[i], values: Array(values[(i * 6)..<((i + 1) * 6)]))
+        }
+        let batch = model.predict(window: Array(series.features[((n - t) * f)...]))
+        let worst = zip(state.forecast().values, batch.values).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5)
+        // Unscaling multiplies by each resource's scale.
+        let si = batch.unscaled(by: series.scaling)
+        #expect(abs(si[0] - Double(batch[step: 0, resource: 0, level: 0]) * 4e6) < 1e-3)
+    }
+
+    @Test("cold start: a workload with a few samples gets monotone forecasts from the global model")
+    func coldStart() {
+        let model = Self.model()
+        var g = SeededGenerator(seed: 12)
+        let short = LSTMTestSupport.uniform(3 * model.spec.inputFeatures, scale: 0.5, &g).map { Float($0) }
+        let forecast = model.predict(window: short)   // 3 steps instead of 10
+        #expect(forecast.values.allSatisfy { $0.isFinite })
+        for s in 0..<3 { for r in 0..<6 {
+            #expect(forecast[step: s, resource: r, level: 0] < forecast[step: s, resource: r, level: 1])
+            #expect(forecast[step: s, resource: r, level: 1] < forecast[step: s, resource: r, level: 2])
+        } }
+        var state = LSTMOnlineState(model: model)
+        for k in 0..<3 { state.step(features: Array(short[(k * 16)..<((k + 1) * 16)])) }
+        #expect(zip(state.forecast().values, forecast.values).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+@testable import Forecast
+
+@Suite("LSTM quantile head, pinball loss and activation kernels")
+struct LSTMQuantileHeadTests {
+    @Test("pinball loss and its gradient on a hand-computed case")
+    func handComputed() {
+        // Levels τ = [0.5, 0.9]; three groups (raw y₀, y₁) with targets 3, NaN, 0.
+        // softplus(log(e − 1)) = 1, so group 0 and 2 predict q = [1, 2].
+        let levels: [Double] = [0.5, 0.9]
+        let s = log(M_E - 1)
+        let raw: [Double] = [1, s, 7, 7, 1, s]
+        let targets: [Double] = [3, .nan, 0]
+        var quantiles = [Double](repeating: 0, count: 6), dRaw = [Double](repeating: .nan, count: 6)
+        LSTMQuantileHead.quantiles(raw: raw, into: &quantiles, rows: 3, quantileCount: 2)
+        #expect(abs(quantiles[0] - 1) < 1e-15 && abs(quantiles[1] - 2) < 1e-14)
+        let (sum, measured) = LSTMQuantileHead.loss(raw: raw, quantiles: quantiles, targets: targets, levels: levels,
+                                                    groups: 3, dRaw: &dRaw)
+        // Group 0: u = [2, 1] → ρ = [0.5·2, 0.9·1] = [1, 0.9].
+        // Group 2: u = [−1, −2] → ρ = [(0.5 − 1)(−1), (0.9 − 1)(−2)] = [0.5, 0.2].
+        // L = (1 + 0.9 + 0.5 + 0.2) / (N = 2 measured × Q = 2) = 0.65.
+        #expect(measured == 2)
+        #expect(abs(sum - 2.6) < 1e-14)
+        #expect(abs(sum / Double(measured * 2) - 0.65) < 1e-14)
+        // ∂L/∂q, group 0: [−0.5, −0.9]/4; group 2: [0.5, 0.1]/4. ∂L/∂y₀ = Σ, ∂L/∂y₁ = σ(s)·∂L/∂q₁
+        // with σ(log(e − 1)) = (e − 1)/e.
+        let sigma = (M_E - 1) / M_E
+        let expected: [Double] = [-1.4 / 4, sigma * -0.9 / 4, 0, 0, 0.6 / 4, sigma * 0.1 / 4]
+        for k in 0..<6 { #expect(abs(dRaw[k] - expected[k]) < 1e-15, "dRaw[\(k)] = \(dRaw[k]), expected \(expected[k])") }
+    }
+
+    @Test("quantiles never cross, whatever the raw outputs")
+    func monotone() {
+        var g = SeededGenerator(seed: 9)
+        let raw = LSTMTestSupport.uniform(300, scale: 30, &g).map { Float($0) }
+        var quantiles = [Float](repeating: 0, count: 300)
+        LSTMQuantileHead.quantiles(raw: raw, into: &quantiles, rows: 100, quantileCount: 3)
+        for n in 0..<100 {
+            #expect(quantiles[3 * n] <= quantiles[3 * n + 1] && quantiles[3 * n + 1] <= quantiles[3 * n + 2])
+        }
+    }
+
+    @Test("Float rational tanh and sigmoid are within 3e-7 of libm on [−12, 12]")
+    func activations() {
+        var worstTanh: Float = 0, worstSigmoid: Float = 0
+        for k in -12_000...12_000 {
+            let x = Float(k) / 1000
+            worstTanh = max(worstTanh, abs(Float.lstmTanh(x) - Foundation.tanh(x)))
+            worstSigmoid = max(worstSigmoid, abs(Float.lstmSigmoid(x) - 1 / (1 + Foundation.exp(-x))))
+        }
+        #expect(worstTanh < 3e-7, "tanh error \(worstTanh)")
+        #expect(worstSigmoid < 3e-7, "sigmoid error \(worstSigmoid)")
+        #expect(Float.lstmTanh(.nan).isNaN)
+        #expect(Float.lstmTanh(1e30) == 1 && Float.lstmTanh(-1e30) == -1)
+    }
+
+    @Test("SIMD cell kernels equal the scalar kernels lane for lane")
+    func simdMatchesScalar() {
+        let hidden = 13  // one 8-lane block + 5-element tail
+        var g = SeededGenerator(seed: 4)
+        let gates0 = LSTMTestSupport.uniform(4 * hidden, scale: 4, &g).map { Float($0) }
+        let bias = LSTMTestSupport.uniform(4 * hidden, scale: 1, &g).map { Float($0) }
+        let cPrev = LSTMTestSupport.uniform(hidden, scale: 2, &g).map { Float($0) }
+        var (gA, gB) = (gates0, gates0)
+        var (cA, cB, tA, tB, hA, hB) = ([Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
+                                        [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
+                                        [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden))
+        Float.lstmCellForward(gates: &gA, bias: bias, cPrevious: cPrev, c: &cA, tanhC: &tA, h: &hA, hidden: hidden)
+        Float.lstmCellForwardScalar(gates: &gB, bias: bias, cPrevious: cPrev, c: &cB, tanhC: &tB, h: &hB, hidden: hidden, from: 0)
+        #expect(gA == gB && cA == cB && tA == tB && hA == hB)
+
+        let dh = LSTMTestSupport.uniform(hidden, scale: 1, &g).map { Float($0) }
+        let dc0 = LSTMTestSupport.uniform(hidden, scale: 1, &g).map { Float($0) }
+        var (dcA, dcB) = (dc0, dc0)
+        var (dzA, dzB) = ([Float](repeating: 0, count: 4 * hidden), [Float](repeating: 0, count: 4 * hidden))
+        var (bgA, bgB) = (bias, bias)
+        Float.lstmCellBackward(gates: gA, cPrevious: cPrev, tanhC: tA, dh: dh, dc: &dcA, dGates: &dzA, biasGradient: &bgA, hidden: hidden)
+        Float.lstmCellBackwardScalar(gates: gA, cPrevious: cPrev, tanhC: tA, dh: dh, dc: &dcB, dGates: &dzB, biasGradient: &bgB,
+                                 hidden: hidden, from: 0)
+        // The same operations in the same order per lane: identical bits expected, but allow
+        // an ulp in case the compiler contracts differently in the two loops.
+        for k in 0..<(4 * hidden) { #expect(abs(dzA[k] - dzB[k]) <= 1e-6 * max(1, abs(dzB[k]))) }
+        for k in 0..<hidden { #expect(abs(dcA[k] - dcB[k]) <= 1e-6 * max(1, abs(dcB[k]))) }
+    }
+}
+
+extension LSTMQuantileHeadTests {
+    @Test("the folded Float sigmoid is bit for bit ½ + ½·tanh(x/2) of the same rational")
+    func foldedSigmoid() {
+        for k in -20_000...20_000 {
+            let x = Float(k) / 1000
+            #expect(Float.lstmSigmoid(x) == 0.5 + 0.5 * Float.lstmTanh(0.5 * x), "x = \(x)")
+        }
+    }
+}
