@@ -2,15 +2,19 @@ import Forecast
 import Store
 
 /// The typed models of one version, loaded from its verified files, and the forecasters
-/// a backtest runs on them: ARIMA alone, the LSTM alone, and the candidate (their
-/// quantile average — Vincentization — where both forecast, else whichever does).
-/// Forecasts are clipped at 0: usage is never negative.
+/// a backtest runs on them: ARIMA alone, the LSTM alone, and the candidate — per resource
+/// r the quantile blend w_r·ARIMA + (1 − w_r)·LSTM (Vincentization) where both forecast,
+/// else whichever does. The weights w_r ∈ {0, ¼, ½, ¾, 1} are chosen at training time on
+/// the last day of the training window (`CombinationWeights`). Forecasts are clipped at 0:
+/// usage is never negative.
 struct TrainedModels {
     static let candidateName = "candidate"
     var version: String
     var arima: [String: [SeriesARIMA]]
     var lstm: GlobalLSTM?
     var behaviour: [String: BehaviourModel]
+    /// ARIMA's weight in the candidate, per resource (default ½ each).
+    var arimaWeights: [Double] = .init(repeating: 0.5, count: Resource.count)
 
     static func load(registry: ModelRegistry, version: String) throws -> TrainedModels {
         let files = try registry.list().filter { $0.version == version }
@@ -22,7 +26,15 @@ struct TrainedModels {
                 switch file.family {
                 case ARIMAModels.family:
                     for model in try ARIMAModels.decode(bundle) { models.arima[model.workload, default: []].append(model) }
-                case LSTMModels.family: models.lstm = try LSTMModels.decode(bundle)
+                case LSTMModels.family:
+                    models.lstm = try LSTMModels.decode(bundle)
+                    if let text = bundle.metadata[CombinationWeights.metadataKey] {
+                        let weights: [Double] = try JSONText.decode(text)
+                        guard weights.count == Resource.count, weights.allSatisfy({ (0...1).contains($0) }) else {
+                            throw TensorBundleError.invalid("\(CombinationWeights.metadataKey) must hold \(Resource.count) weights in [0, 1]")
+                        }
+                        models.arimaWeights = weights
+                    }
                 case BehaviourModels.family: models.behaviour = try BehaviourModels.decode(bundle)
                 default: continue
                 }
@@ -41,13 +53,13 @@ struct TrainedModels {
     func forecasters() -> [any WorkloadForecaster] {
         let shared = SharedModelForecasts(models: self)
         return [ModelView(name: "arima", kind: .arima, shared: shared), ModelView(name: "lstm", kind: .lstm, shared: shared),
-                ModelView(name: Self.candidateName, kind: .candidate, shared: shared)]
+                ModelView(name: Self.candidateName, kind: .blend(arimaWeights), shared: shared)]
     }
 }
 
 /// One of the three model forecasters; the work is shared so each model runs once per origin.
 struct ModelView: WorkloadForecaster {
-    enum Kind { case arima, lstm, candidate }
+    enum Kind { case arima, lstm, blend([Double]) }
     let name: String
     let kind: Kind
     let shared: SharedModelForecasts
@@ -57,9 +69,10 @@ struct ModelView: WorkloadForecaster {
         switch kind {
         case .arima: return a
         case .lstm: return l
-        case .candidate:
-            return zip(a, l).map { pa, pl in
-                zip(pa, pl).map { x, y in x.isFinite && y.isFinite ? (x + y) / 2 : (x.isFinite ? x : y) }
+        case .blend(let weights):
+            return (0..<Resource.count).map { r in
+                let w = weights[r]
+                return zip(a[r], l[r]).map { x, y in x.isFinite && y.isFinite ? w * x + (1 - w) * y : (x.isFinite ? x : y) }
             }
         }
     }

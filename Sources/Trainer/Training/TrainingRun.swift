@@ -123,6 +123,14 @@ struct TrainingRun {
         // The global LSTM, checkpointed every epoch.
         let lstm = try trainLSTM(histories)
 
+        // The candidate's blend weights, on the last day of the window.
+        var byWorkload: [String: [SeriesARIMA]] = [:]
+        for model in arima { byWorkload[model.workload, default: []].append(model) }
+        let weights = CombinationWeights.choose(
+            histories: histories, models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: [:]),
+            validationSteps: 288, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
+        log("candidate: ARIMA weight per resource \(zip(Resource.allCases, weights).map { "\($0.snakeCaseName)=\($1)" }.joined(separator: " "))")
+
         // Files and registry rows.
         let hyper = JSONText.encode(profile)
         func metadata(_ family: String, _ metrics: String) -> [String: String] {
@@ -144,6 +152,7 @@ struct TrainingRun {
                                         trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: hmmMetrics))
         let lstmMetrics = lstm.evaluation.map { JSONText.encode($0, snakeCase: true) } ?? "{}"
         var lstmBundle = TensorBundle(metadata: metadata(LSTMModels.family, lstmMetrics))
+        lstmBundle.metadata[CombinationWeights.metadataKey] = JSONText.encode(weights)
         LSTMModels.encode(lstm, into: &lstmBundle)
         files.append(try registry.write(family: LSTMModels.family, version: manifest.version, bundle: lstmBundle,
                                         trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: lstmMetrics))
