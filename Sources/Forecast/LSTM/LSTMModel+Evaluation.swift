@@ -33,7 +33,8 @@ extension LSTMModel {
         var absoluteError = [Double](repeating: 0, count: r), measuredByResource = [Int](repeating: 0, count: r)
         var measured = 0
         let batch = Swift.min(Swift.max(indices.count, 1), 256)
-        let workspace = LSTMWorkspace<Float>(layout: layout, targetWidth: o / q, maxBatch: batch, maxSteps: dataset.windowSteps)
+        let workspace = LSTMWorkspace<Float>(layout: layout, targetWidth: o / q, maxBatch: batch, maxSteps: dataset.windowSteps,
+                                             residualResources: spec.residualResources)
         parameters.withUnsafeBufferPointer { p in
             var first = 0
             while first < indices.count {

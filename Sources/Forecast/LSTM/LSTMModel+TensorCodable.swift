@@ -9,7 +9,9 @@ import Foundation
 ///     <prefix>head.weight       [O, H]    <prefix>head.bias         [O]
 ///
 /// and metadata `<prefix>spec`: the `LSTMSpec` as JSON (sorted keys), which fixes F, H, O
-/// and the meaning of the outputs (horizon × resources × quantiles).
+/// and the meaning of the outputs (horizon × resources × quantiles), including
+/// `residualToLastValue` (add the window's last scaled value of each resource to its
+/// quantiles); a file written before that field existed decodes with it false.
 extension LSTMModel: TensorCodable {
     public func encode(into bundle: inout TensorBundle, prefix: String) {
         let (f, h, g4, o) = (layout.inputFeatures, layout.hiddenSize, layout.gateWidth, layout.outputCount)

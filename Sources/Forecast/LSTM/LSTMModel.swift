@@ -4,7 +4,8 @@
 /// Network: one LSTM layer (F inputs → H hidden, PyTorch `nn.LSTM` semantics and gate
 /// order i, f, g, o) over the window, then a linear head from the LAST hidden state to
 /// O = horizonSteps × outputResources × quantiles outputs, made monotone per (step,
-/// resource) by `LSTMQuantileHead` (q₀ = y₀, q_k = q_{k−1} + softplus(y_k)). Parameter
+/// resource) by `LSTMQuantileHead` (q₀ = y₀, q_k = q_{k−1} + softplus(y_k); with
+/// `spec.residualToLastValue`, q₀ = x_{T−1, r} + y₀: residuals to the last value). Parameter
 /// layout: `LSTMLayout`. Outputs are in scaled units (divide by / multiply with the
 /// workload's `LSTMWorkloadScaling`).
 public struct LSTMModel: Sendable, Equatable {
@@ -91,7 +92,8 @@ public struct LSTMModel: Sendable, Equatable {
                      "predict: \(windows.count) values are not \(count) windows of whole \(f)-feature rows")
         let steps = windows.count / (count * f), o = layout.outputCount
         let chunk = Swift.min(count, 256)
-        let workspace = LSTMWorkspace<Float>(layout: layout, targetWidth: o / spec.quantiles.count, maxBatch: chunk, maxSteps: steps)
+        let workspace = LSTMWorkspace<Float>(layout: layout, targetWidth: o / spec.quantiles.count, maxBatch: chunk, maxSteps: steps,
+                                             residualResources: spec.residualResources)
         var result = [Float](repeating: 0, count: count * o)
         parameters.withUnsafeBufferPointer { p in
             windows.withUnsafeBufferPointer { w in
@@ -116,8 +118,9 @@ public struct LSTMModel: Sendable, Equatable {
         LSTMQuantileForecast(spec: spec, values: predict(windows: window, count: 1))
     }
 
-    /// The forecast from a final hidden state h (H values): the head alone.
-    func forecast(lastHidden h: UnsafePointer<Float>) -> LSTMQuantileForecast {
+    /// The forecast from a final hidden state h (H values) and the last input row x_{T−1}
+    /// (F values; read only with `spec.residualToLastValue`): the head alone.
+    func forecast(lastHidden h: UnsafePointer<Float>, lastInputs x: UnsafePointer<Float>) -> LSTMQuantileForecast {
         let (hidden, o) = (layout.hiddenSize, layout.outputCount)
         var raw = [Float](repeating: 0, count: o)
         var values = [Float](repeating: 0, count: o)
@@ -132,6 +135,10 @@ public struct LSTMModel: Sendable, Equatable {
             values.withUnsafeMutableBufferPointer { v in
                 LSTMQuantileHead.quantiles(raw: r.baseAddress!, into: v.baseAddress!, rows: o / spec.quantiles.count,
                                            quantileCount: spec.quantiles.count)
+                if spec.residualToLastValue {
+                    LSTMQuantileHead.addLastValues(lastInputs: x, into: v.baseAddress!, groups: o / spec.quantiles.count,
+                                                   resources: spec.outputResources, quantileCount: spec.quantiles.count)
+                }
             }
         }
         return LSTMQuantileForecast(spec: spec, values: values)

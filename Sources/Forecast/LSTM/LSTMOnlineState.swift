@@ -73,9 +73,12 @@ public struct LSTMOnlineState: Sendable {
     }
 
     /// The quantile forecast from the current h (before any step: from h = 0, i.e. the
-    /// model's unconditional guess).
+    /// model's unconditional guess). With `spec.residualToLastValue` the quantiles are
+    /// shifted by the last stepped features' resource values, as in `LSTMModel.predict`
+    /// (before any step, and after `reset()` until the next step, by the features still held:
+    /// 0 before the first step).
     public func forecast() -> LSTMQuantileForecast {
-        xh.withUnsafeBufferPointer { model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures) }
+        xh.withUnsafeBufferPointer { model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!) }
     }
 
     /// gates = [W_ih ‖ W_hh]·[x ‖ h], then the fused cell update writes h_t over h_{t−1}.

@@ -8,6 +8,15 @@
 ///
 /// so q₀ < q₁ < … for every input: the predicted quantiles never cross.
 ///
+/// With `LSTMSpec.residualToLastValue` every quantile of resource r is then shifted by
+/// the window's last scaled value of r, ℓ_r = x_{T−1, r} (`addLastValues`):
+///
+///     q₀ = ℓ_r + y₀,   q_k = q_{k−1} + softplus(y_k),
+///
+/// so y₀ = 0 is the naive forecast (the last value held). ℓ_r is an input, not a parameter,
+/// and ∂q_k/∂y is the same with or without it: the loss gradient below is unchanged in
+/// form (it reads the shifted quantiles).
+///
 /// Pinball (quantile) loss of level τ for target y and prediction q (Koenker & Bassett
 /// 1978): ρ_τ(u) = max(τ·u, (τ − 1)·u) with u = y − q. The training loss is its mean over
 /// every measured target (NaN targets are skipped) and every level:
@@ -29,6 +38,21 @@ enum LSTMQuantileHead {
                 running += Scalar.lstmSoftplus(y[k])
                 qs[k] = running
             }
+        }
+    }
+
+    /// Adds the last values to the quantiles of ONE sequence: `out` holds its
+    /// `groups = horizonSteps·resources` groups of `quantileCount` (group g is horizon step
+    /// g / resources, resource g % resources), `lastInputs` its last input row, whose first
+    /// `resources` entries are the resources' scaled values (`LSTMFeatureLayout.valueOffset`
+    /// = 0). Every level of group g gets + lastInputs[g % resources].
+    static func addLastValues<Scalar: LSTMScalar>(
+        lastInputs: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, groups: Int, resources: Int,
+        quantileCount q: Int
+    ) {
+        for n in 0..<groups {
+            let shift = lastInputs[LSTMFeatureLayout.valueOffset + n % resources], qs = out + n * q
+            for k in 0..<q { qs[k] += shift }
         }
     }
 

@@ -87,7 +87,8 @@ public enum LSTMTrainer {
         }
 
         let workspace = LSTMWorkspace<Float>(layout: layout, targetWidth: spec.horizonSteps * spec.outputResources,
-                                             maxBatch: spec.batchSize, maxSteps: spec.windowSteps)
+                                             maxBatch: spec.batchSize, maxSteps: spec.windowSteps,
+                                             residualResources: spec.residualResources)
         let levels = spec.quantiles.map { Float($0) }
         var gradient = [Float](repeating: 0, count: layout.parameterCount)
         var order = Array(0..<train.count)

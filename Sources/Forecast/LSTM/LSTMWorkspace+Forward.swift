@@ -6,6 +6,9 @@
 ///     c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t                       h_t = o_t ⊙ tanh(c_t)
 ///     head = W_y h_{T−1} + b_y                              (h_{−1} = c_{−1} = 0)
 ///
+/// then the quantile head (`LSTMQuantileHead`), shifted by the last input values x_{T−1, r}
+/// when `residualResources` > 0.
+///
 /// BLAS calls (shapes as op(A)·op(B) = C, all row-major):
 /// 1. input projections of ALL steps at once: X [T·B × F] · W_ihᵀ [F × 4H] → gates [T·B × 4H];
 /// 2. per step t ≥ 1, the recurrent product h_{t−1} [B × H] · W_hhᵀ [H × 4H] added to block t
@@ -67,5 +70,12 @@ extension LSTMWorkspace {
             for k in 0..<o { row[k] += headBias[k] }
         }
         LSTMQuantileHead.quantiles(raw: head, into: outputs, rows: bt * o / quantileCount, quantileCount: quantileCount)
+        if residualResources > 0 {
+            for b in 0..<bt {
+                LSTMQuantileHead.addLastValues(
+                    lastInputs: inputRow(step: t - 1, sequence: b), into: outputs + b * o, groups: o / quantileCount,
+                    resources: residualResources, quantileCount: quantileCount)
+            }
+        }
     }
 }

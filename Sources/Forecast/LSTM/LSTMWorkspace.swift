@@ -13,7 +13,7 @@
 /// | `cells`   | (T + 1)·B   | H       | c_{t−1} (block 0 = c_{−1} = 0)                       |
 /// | `tanhC`   | T·B         | H       | tanh(c_t)                                           |
 /// | `head`    | B           | O       | raw head outputs                                    |
-/// | `outputs` | B           | O       | quantiles (monotone transform of `head`)            |
+/// | `outputs` | B           | O       | quantiles (monotone transform of `head`, plus the last input values when `residualResources` > 0) |
 /// | `dHead`   | B           | O       | ∂L/∂head                                            |
 /// | `dh`,`dc` | B           | H       | ∂L/∂h_t, ∂L/∂c_t while stepping back                |
 /// | `targets` | B           | horizon × resources | scaled targets, NaN = not measured        |
@@ -30,6 +30,10 @@ final class LSTMWorkspace<Scalar: LSTMScalar> {
     let maxSteps: Int
     /// Width of one target row: horizonSteps × outputResources (= O / quantiles).
     let targetWidth: Int
+    /// 0: plain quantile head. R > 0: the head forecasts residuals to the last input step,
+    /// the quantiles of resource r (of R per horizon step) are shifted by x_{T−1, r}
+    /// (`LSTMSpec.residualToLastValue`, `LSTMQuantileHead.addLastValues`).
+    let residualResources: Int
     private(set) var batch = 0
     private(set) var steps = 0
 
@@ -47,14 +51,18 @@ final class LSTMWorkspace<Scalar: LSTMScalar> {
     let biasSum: UnsafeMutablePointer<Scalar>
     private var allocations: [UnsafeMutablePointer<Scalar>] = []
 
-    init(layout: LSTMLayout, targetWidth: Int, maxBatch: Int, maxSteps: Int) {
+    init(layout: LSTMLayout, targetWidth: Int, maxBatch: Int, maxSteps: Int, residualResources: Int = 0) {
         precondition(maxBatch >= 1 && maxSteps >= 1, "LSTMWorkspace: batch \(maxBatch) and steps \(maxSteps) must be ≥ 1")
         precondition(targetWidth >= 1 && layout.outputCount % targetWidth == 0,
                      "LSTMWorkspace: O = \(layout.outputCount) must be a multiple of the target width \(targetWidth)")
+        precondition(residualResources >= 0 && residualResources <= layout.inputFeatures
+                     && (residualResources == 0 || targetWidth % residualResources == 0),
+                     "LSTMWorkspace: \(residualResources) residual resources must divide the target width \(targetWidth) and fit in F = \(layout.inputFeatures)")
         self.layout = layout
         self.maxBatch = maxBatch
         self.maxSteps = maxSteps
         self.targetWidth = targetWidth
+        self.residualResources = residualResources
         let (h, g, fused, o) = (layout.hiddenSize, layout.gateWidth, layout.fusedWidth, layout.outputCount)
         var made: [UnsafeMutablePointer<Scalar>] = []
         func make(_ count: Int) -> UnsafeMutablePointer<Scalar> {

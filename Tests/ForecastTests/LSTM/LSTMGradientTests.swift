@@ -32,13 +32,16 @@ struct LSTMGradientTests {
         return (layout, parameters, inputs, targets)
     }
 
-    @Test("every parameter's gradient matches central differences (Double)")
-    func finiteDifferences() {
+    /// Residual head (`residualResources` 2: quantiles + the last input values, which here
+    /// are O(1.5), so the targets sit at different u than on the plain head) and plain head.
+    @Test("every parameter's gradient matches central differences (Double)", arguments: [0, 2])
+    func finiteDifferences(residualResources: Int) {
         let levels = [0.5, 0.9, 0.99]
         let (layout, parameters, inputs, targets) = Self.problem(features: 2, hidden: 3, steps: 5, batch: 3, horizon: 2,
                                                                  resources: 2, levels: levels, seed: 11)
         let analytic = LSTMTestSupport.lossAndGradient(layout: layout, parameters: parameters, inputs: inputs, targets: targets,
-                                                       levels: levels, batch: 3, steps: 5).gradient
+                                                       levels: levels, batch: 3, steps: 5,
+                                                       residualResources: residualResources).gradient
         let delta = 1e-6
         var worst = 0.0
         for k in 0..<layout.parameterCount {
@@ -46,9 +49,9 @@ struct LSTMGradientTests {
             plus[k] += delta
             minus[k] -= delta
             let lp = LSTMTestSupport.lossAndGradient(layout: layout, parameters: plus, inputs: inputs, targets: targets,
-                                                     levels: levels, batch: 3, steps: 5).loss
+                                                     levels: levels, batch: 3, steps: 5, residualResources: residualResources).loss
             let lm = LSTMTestSupport.lossAndGradient(layout: layout, parameters: minus, inputs: inputs, targets: targets,
-                                                     levels: levels, batch: 3, steps: 5).loss
+                                                     levels: levels, batch: 3, steps: 5, residualResources: residualResources).loss
             let numeric = (lp - lm) / (2 * delta)
             worst = max(worst, abs(numeric - analytic[k]))
             #expect(abs(numeric - analytic[k]) < 1e-8, "parameter \(k): analytic \(analytic[k]), numeric \(numeric)")
@@ -58,17 +61,18 @@ struct LSTMGradientTests {
         #expect(worst < 1e-8)
     }
 
-    @Test("Float kernels (SIMD body + scalar tail) agree with the Double reference")
-    func floatMatchesDouble() {
+    @Test("Float kernels (SIMD body + scalar tail) agree with the Double reference", arguments: [0, 3])
+    func floatMatchesDouble(residualResources: Int) {
         let levels = [0.5, 0.9]
         // H = 12: one 8-lane block and a 4-element tail per gate.
         let (layout, parameters, inputs, targets) = Self.problem(features: 3, hidden: 12, steps: 9, batch: 5, horizon: 2,
                                                                  resources: 3, levels: levels, seed: 5)
         let reference = LSTMTestSupport.lossAndGradient(layout: layout, parameters: parameters, inputs: inputs, targets: targets,
-                                                        levels: levels, batch: 5, steps: 9)
+                                                        levels: levels, batch: 5, steps: 9, residualResources: residualResources)
         let float = LSTMTestSupport.lossAndGradientFloat(
             layout: layout, parameters: parameters.map { Float($0) }, inputs: inputs.map { Float($0) },
-            targets: targets.map { Float($0) }, levels: levels.map { Float($0) }, batch: 5, steps: 9)
+            targets: targets.map { Float($0) }, levels: levels.map { Float($0) }, batch: 5, steps: 9,
+            residualResources: residualResources)
         #expect(abs(float.loss - reference.loss) < 1e-5 * max(1, reference.loss))
         let scale = reference.gradient.map(abs).max()!
         for k in 0..<layout.parameterCount {

@@ -47,6 +47,36 @@ struct LSTMModelCodingTests {
         #expect(throws: TensorBundleError.missingMetadata(key: "z.spec")) { try LSTMModel(from: bundle, prefix: "z.") }
     }
 
+    @Test("residualToLastValue: true for new specs and the presets, kept in model files, false when missing (old files)")
+    func residualFlag() throws {
+        #expect(LSTMSpec.quick.residualToLastValue && LSTMSpec.full.residualToLastValue)
+        #expect(LSTMSpec(hiddenSize: 4, maxEpochs: 1, patience: 1).residualToLastValue)
+        for flag in [false, true] {
+            var spec = LSTMTestSupport.spec(features: 3, hidden: 5, horizon: 2, resources: 2, quantiles: [0.5, 0.9])
+            spec.residualToLastValue = flag
+            var g = SeededGenerator(seed: 4)
+            let model = LSTMModel(spec: spec, parameters: LSTMLayout(spec).initialParameters(quantileCount: 2, generator: &g))
+            var bundle = TensorBundle()
+            model.encode(into: &bundle, prefix: "m.")
+            #expect(bundle.metadata["m.spec"]?.contains("\"residualToLastValue\":\(flag)") == true)
+            let decoded = try LSTMModel(from: try Safetensors.decode(Safetensors.encode(bundle)), prefix: "m.")
+            #expect(decoded.spec.residualToLastValue == flag)
+        }
+        // A file written before the field existed: its spec JSON has no such key.
+        var bundle = TensorBundle()
+        Self.model().encode(into: &bundle, prefix: "m.")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(bundle.metadata["m.spec"]!.utf8)) as? [String: Any])
+        object["residualToLastValue"] = nil
+        bundle.metadata["m.spec"] = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        let old = try LSTMModel(from: bundle, prefix: "m.")
+        #expect(old.spec.residualToLastValue == false)
+        // The flag needs feature r to be resource r.
+        var narrow = LSTMTestSupport.spec(features: 1, resources: 2)
+        #expect(throws: LSTMError.self) { try narrow.validate() }
+        narrow.residualToLastValue = false
+        try narrow.validate()
+    }
+
     @Test("the spec and the model are Codable values; a truncated weight array is refused")
     func codable() throws {
         let spec = LSTMSpec.quick

@@ -28,10 +28,15 @@ struct LSTMOnlineStateTests {
         #expect(state.stepsTaken == t)
         let worst = zip(online.values, batch.values).map { abs($0 - $1) }.max()!
         #expect(worst < 1e-5, "online vs batch: \(worst)")
-        // reset() returns to the unconditional forecast.
+        // reset() returns to the unconditional forecast, still shifted by the last features
+        // (the residual head: the last observed values are kept); a fresh state has none.
         state.reset()
         #expect(state.hidden.allSatisfy { $0 == 0 } && state.cell.allSatisfy { $0 == 0 })
-        #expect(state.forecast() == LSTMOnlineState(model: model).forecast())
+        let fresh = LSTMOnlineState(model: model).forecast(), afterReset = state.forecast()
+        let q = model.spec.quantiles.count, r = model.spec.outputResources
+        for i in fresh.values.indices {
+            #expect(afterReset.values[i] == fresh.values[i] + window[(t - 1) * f + (i / q) % r], "output \(i)")
+        }
     }
 
     @Test("a batch forecast (sgemm path) equals one-window forecasts (sgemv path)")

@@ -17,12 +17,15 @@ enum LSTMTestSupport {
     }
 
     /// Loss and gradient through the Double workspace (libm activations): the reference path.
-    /// inputs [batch × steps × F] batch-major, targets [batch × O/Q] (NaN = not measured).
+    /// inputs [batch × steps × F] batch-major, targets [batch × O/Q] (NaN = not measured);
+    /// `residualResources` > 0 selects the residual head (`LSTMWorkspace.residualResources`).
     static func lossAndGradient(
-        layout: LSTMLayout, parameters: [Double], inputs: [Double], targets: [Double], levels: [Double], batch: Int, steps: Int
+        layout: LSTMLayout, parameters: [Double], inputs: [Double], targets: [Double], levels: [Double], batch: Int, steps: Int,
+        residualResources: Int = 0
     ) -> (loss: Double, gradient: [Double]) {
         let width = layout.outputCount / levels.count
-        let ws = LSTMWorkspace<Double>(layout: layout, targetWidth: width, maxBatch: batch, maxSteps: steps)
+        let ws = LSTMWorkspace<Double>(layout: layout, targetWidth: width, maxBatch: batch, maxSteps: steps,
+                                       residualResources: residualResources)
         ws.prepare(batch: batch, steps: steps)
         inputs.withUnsafeBufferPointer { ws.loadInputs($0.baseAddress!) }
         for i in 0..<(batch * width) { ws.targets[i] = targets[i] }
@@ -37,10 +40,12 @@ enum LSTMTestSupport {
 
     /// Same in Float (the production kernels).
     static func lossAndGradientFloat(
-        layout: LSTMLayout, parameters: [Float], inputs: [Float], targets: [Float], levels: [Float], batch: Int, steps: Int
+        layout: LSTMLayout, parameters: [Float], inputs: [Float], targets: [Float], levels: [Float], batch: Int, steps: Int,
+        residualResources: Int = 0
     ) -> (loss: Double, gradient: [Float]) {
         let width = layout.outputCount / levels.count
-        let ws = LSTMWorkspace<Float>(layout: layout, targetWidth: width, maxBatch: batch, maxSteps: steps)
+        let ws = LSTMWorkspace<Float>(layout: layout, targetWidth: width, maxBatch: batch, maxSteps: steps,
+                                      residualResources: residualResources)
         ws.prepare(batch: batch, steps: steps)
         inputs.withUnsafeBufferPointer { ws.loadInputs($0.baseAddress!) }
         for i in 0..<(batch * width) { ws.targets[i] = targets[i] }
