@@ -53,6 +53,9 @@ struct EvaluateCommand: ParsableCommand {
             for s in result.scores {
                 print("  \(s.forecaster.padding(toLength: 16, withPad: " ", startingAt: 0)) mean pinball \(HTMLReport.fmt(s.meanPinball))  mean MASE \(HTMLReport.fmt(s.meanMASE))")
             }
+            if let heavy = result.heavyPhase {
+                print("  hmm heavy phase within \(horizon) steps: Brier \(HTMLReport.fmt(heavy.brier)) vs base-rate \(HTMLReport.fmt(heavy.climatologyBrier)) (base rate \(HTMLReport.fmt(heavy.baseRate)), \(heavy.origins) forecasts)")
+            }
             print("report: \(htmlPath)")
         }
     }

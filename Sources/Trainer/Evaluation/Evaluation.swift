@@ -24,7 +24,12 @@ struct Evaluation {
             reporter.update("\(done)/\(total) workloads")
         }
         reporter.done()
-        return EvaluationReport(version: version, from: from, to: to, configuration: configuration, cases: cases, result: result)
+        var report = EvaluationReport(version: version, from: from, to: to, configuration: configuration, cases: cases, result: result)
+        if let models {
+            report.heavyPhase = HeavyPhaseEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
+                                                         strideSteps: configuration.originStrideSteps)
+        }
+        return report
     }
 }
 

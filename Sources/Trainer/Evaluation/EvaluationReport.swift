@@ -39,6 +39,8 @@ struct EvaluationReport: Codable {
     /// Established workloads, all resources: what the promotion gate compares.
     var scores: [Score]
     var plots: [Backtest.PlotSeries]
+    /// The HMM's heavy-phase probability against what happened (nil without models).
+    var heavyPhase: HeavyPhaseReport?
 
     init(version: String?, from: Int64, to: Int64, configuration: Backtest.Configuration, cases: [Backtest.Case],
          result: Backtest.Result) {

@@ -46,6 +46,15 @@ enum HTMLReport {
                 html += "</table>"
             }
         }
+        if let heavy = report.heavyPhase {
+            html += "<h2>HMM: probability of entering a heavy phase within \(report.horizonSteps) steps</h2>"
+            html += "<p>\(heavy.workloads) workloads, \(heavy.origins) forecasts; base rate \(fmt(heavy.baseRate)); Brier score \(fmt(heavy.brier)) "
+            html += "(always predicting the base rate: \(fmt(heavy.climatologyBrier)); lower is better).</p><table><tr><th>predicted</th><th>forecasts</th><th>mean predicted</th><th>observed rate</th></tr>"
+            for bin in heavy.bins where bin.count > 0 {
+                html += "<tr><td>\(fmt(bin.lower))–\(fmt(bin.upper))</td><td>\(bin.count)</td><td>\(fmt(bin.meanPredicted))</td><td>\(fmt(bin.observedRate))</td></tr>"
+            }
+            html += "</table>"
+        }
         html += "<h2>Forecasts \(report.horizonSteps) steps ahead against actuals</h2>"
         for plot in report.plots { html += svg(plot, quantiles: report.quantiles) }
         return html + "</body></html>\n"

@@ -11,6 +11,15 @@ struct BehaviourModel {
     var scaling: LSTMWorkloadScaling
     var hmm: FittedHMM
 
+    /// Positions (within `dimensions`) of the resources that count for "heavy": those
+    /// with a real limit; all of them when none has one.
+    static func watched(dimensions: [Int], scaling: LSTMWorkloadScaling) -> [Int] {
+        let limited = dimensions.indices.filter { scaling.sources[dimensions[$0]] == .limit }
+        return limited.isEmpty ? Array(dimensions.indices) : limited
+    }
+
+    var watchedResources: [Int] { Self.watched(dimensions: dimensions, scaling: scaling).map { dimensions[$0] } }
+
     /// Scaled observation of grid step `k` (NaN where not measured: the filter skips it).
     func observation(_ series: RegularSeries, step k: Int) -> HMMObservation {
         HMMObservation(values: dimensions.map { r in
@@ -57,7 +66,8 @@ enum BehaviourModels {
         guard !sequences.isEmpty else { return .failure(TrainingSkip("no two consecutive complete steps")) }
         let spec = HMMSpec(states: settings.minimumStates, emission: .gaussian(dimension: dimensions.count),
                            maxIterations: settings.maxIterations, seed: seed,
-                           heavyStateRule: .meanAbove(threshold: settings.heavyThreshold))
+                           heavyStateRule: .meanAbove(threshold: settings.heavyThreshold,
+                                                      dimensions: BehaviourModel.watched(dimensions: dimensions, scaling: scaling)))
         var generator = SeededGenerator(seed: seed)
         do {
             let selection = try HMM.selectStates(sequences, candidates: settings.minimumStates...settings.maximumStates,
