@@ -20,7 +20,10 @@
 # Usage: bench/import/run.sh              (ROUNDS=3 by default)
 #        ROUNDS=5 bench/import/run.sh
 # Environment: ROUNDS, DATASET (the .tar.zst), BENCH_TMPDIR (scratch parent; default
-# /tmp, or bench/import/.scratch when /tmp is a tmpfs), PYTHON (default python3).
+# /tmp, or bench/import/.scratch when /tmp is a tmpfs), PYTHON (default python3),
+# WAIT_FOR_QUIET=SECONDS (on a shared machine: before each import, wait up to that long
+# for 10 s in which other jobs use under 10 % of the CPUs; default 0, no waiting).
+# The CPU time other jobs used during each timed run is measured and reported either way.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -62,26 +65,51 @@ zstd -dc -- "$DATASET" | tar -x -C "$WORK/csv"
 FILES="$(find "$WORK/csv" -type f -name '*.csv' | wc -l)"
 [[ "$FILES" -gt 0 ]] || die "no CSV files in $DATASET"
 
-RESULTS="$WORK/results.tsv"   # round, case, wall_s, user_s, sys_s, max_rss_kb, samples, internal_s, loadavg1
+RESULTS="$WORK/results.tsv"   # round, case, wall_s, user_s, sys_s, max_rss_kb, samples, internal_s, loadavg1, others_cpu_s
 : >"$RESULTS"
+CLK_TCK="$(getconf CLK_TCK)"
+
+# busy_ticks: CPU time all CPUs spent busy since boot, in clock ticks (/proc/stat, "cpu" line:
+# user nice system idle iowait irq softirq steal ...).
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+
+# wait_quiet MAX_SECONDS: returns once a 10 s window had under 10 % of the CPUs busy, or
+# after MAX_SECONDS (saying so).
+wait_quiet() {
+    local limit="$1" waited=0 before after
+    while (( waited < limit )); do
+        before="$(busy_ticks)"; sleep 10; after="$(busy_ticks)"; waited=$((waited + 10))
+        if awk -v a="$before" -v b="$after" -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN { exit !((b - a) / hz < 0.1 * 10 * n) }'; then
+            return 0
+        fi
+    done
+    echo "   (the machine stayed busy for ${limit} s; running anyway)" >&2
+}
 
 # run_case ROUND CASE DB COMMAND...: one timed import; appends a line to $RESULTS.
 run_case() {
     local round="$1" case="$2" db="$3"; shift 3
     rm -f "$db" "$db-wal" "$db-shm"
     sync
-    local load; load="$(cut -d' ' -f1 /proc/loadavg)"
+    if [[ "${WAIT_FOR_QUIET:-0}" -gt 0 ]]; then wait_quiet "$WAIT_FOR_QUIET"; fi
+    local load busy_before busy_after; load="$(cut -d' ' -f1 /proc/loadavg)"
+    busy_before="$(busy_ticks)"
     if ! /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$WORK/out.json" 2>"$WORK/err.txt"; then
         cat "$WORK/err.txt" >&2
         die "round $round, case $case failed: $*"
     fi
+    busy_after="$(busy_ticks)"
+    # CPU time other jobs used on this machine during the run: all busy time minus ours.
+    local others; others="$(awk -v a="$busy_before" -v b="$busy_after" -v hz="$CLK_TCK" -v t="$(cat "$WORK/time.txt")" \
+        'BEGIN { split(t, f, " "); o = (b - a) / hz - f[2] - f[3]; printf "%.2f", (o < 0 ? 0 : o) }')"
     local samples internal
     read -r samples internal < <("$PYTHON" -c '
 import json, sys
 d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 print(d.get("samplesInserted", d.get("samples")), d.get("seconds"))' "$WORK/out.json")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$case" "$(tr ' ' '\t' <"$WORK/time.txt")" "$samples" "$internal" "$load" >>"$RESULTS"
-    printf '   %-6s %-4s %8s samples  %s s wall (load %s)\n' "round $round" "$case" "$samples" "$(cut -d' ' -f1 "$WORK/time.txt")" "$load" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$case" "$(tr ' ' '\t' <"$WORK/time.txt")" \
+        "$samples" "$internal" "$load" "$others" >>"$RESULTS"
+    printf '   %-8s %-9s %8s samples  %6s s wall  (other jobs: %s CPU s)\n' "round $round" "$case" "$samples" "$(cut -d' ' -f1 "$WORK/time.txt")" "$others" >&2
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -117,7 +145,9 @@ export BENCH_PYTHON="${PY_INFO% *}"
 export BENCH_SQLITE_PY="${PY_INFO#* }"
 export BENCH_SWIFT="$(swift --version 2>&1 | head -1)"
 export BENCH_ZSTD="$(zstd --version | sed -n 's/.*\(v[0-9.]*\).*/\1/p')"
-export BENCH_GIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet -- Sources 2>/dev/null || echo ' + uncommitted changes in Sources/')"
+DIRTY="$(cd "$ROOT" && git status --porcelain -- Sources Package.swift 2>/dev/null | awk '{print $NF}' | cut -d/ -f1-2 | sort -u | paste -sd, - | sed 's/,/, /g')"
+export BENCH_GIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)${DIRTY:+ + uncommitted changes in $DIRTY}"
 export BENCH_FILES="$FILES"
 export BENCH_ROUNDS="$ROUNDS"
+export BENCH_WAIT_FOR_QUIET="${WAIT_FOR_QUIET:-0}"
 "$PYTHON" "$HERE/report.py" "$RESULTS" "$ROOT/BENCHMARKS.md"
