@@ -15,7 +15,7 @@ struct EvaluateCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: ModelOptions
-    @Option(help: "Model version (default: the promoted one; none: baselines only).") var version: String?
+    @Option(help: "Model version, or `latest` (default: the promoted one; none: baselines only).") var version: String?
     @Option(help: "Start of the evaluation period: ISO-8601 or Unix seconds.") var from: String
     @Option(help: "End of the evaluation period (exclusive).") var to: String
     @Option(help: "Forecast horizon in steps.") var horizon: Int = 12
@@ -34,7 +34,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let registry = try options.registry()
-        let chosen = try version ?? registry.promotedVersion()
+        let chosen = try version == "latest" ? registry.latestVersion() : (version ?? registry.promotedVersion())
         let evaluation = Evaluation(registry: registry, from: TimestampParser.parse(from)!, to: TimestampParser.parse(to)!,
                                     configuration: Backtest.Configuration(horizonSteps: horizon, originStrideSteps: stride))
         let result: EvaluationReport
