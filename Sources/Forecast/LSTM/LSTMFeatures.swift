@@ -23,8 +23,13 @@ public enum LSTMFeatureLayout {
     public static let dayOfWeekCos = timeOfDaySin + 3
     /// Scaled inputs are clipped to [−10, 10]: ten times the limit is already an anomaly, and
     /// an unbounded input (a resource scaled by a tiny history quantile) would saturate
-    /// every gate. Targets are not clipped (the pinball loss's gradient is bounded anyway).
+    /// every gate.
     public static let inputClip: Float = 10
+    /// Training targets are capped at 10 scaled units too. The pinball gradient is bounded
+    /// anyway, but the validation *loss* is not: on real traces a few disk/network spikes of
+    /// hundreds of times their history's 99th percentile made it flat (≈ 8 from the first
+    /// epoch to the last) and early stopping blind. Forecasts are judged on raw values.
+    public static let targetClip: Float = 10
 
     static let secondsPerDay: Int64 = 86_400
     /// 1970-01-01 was a Thursday: day 0 of the Unix epoch is day 3 counted from Monday.

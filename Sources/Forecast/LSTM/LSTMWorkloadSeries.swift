@@ -55,7 +55,7 @@ public struct LSTMWorkloadSeries: Sendable, Equatable {
             }
         }
         for i in 0..<(n * r) where values[i].isFinite {
-            targets[i] = Float(scaling.scaled(values[i], resource: i % r))
+            targets[i] = Swift.min(Float(scaling.scaled(values[i], resource: i % r)), LSTMFeatureLayout.targetClip)
         }
         self.workload = workload
         self.timestamps = timestamps

@@ -5,7 +5,7 @@ import Store
 /// a backtest runs on them: ARIMA alone, the LSTM alone, and the candidate — per resource
 /// r the quantile blend w_r·ARIMA + (1 − w_r)·LSTM (Vincentization) where both forecast,
 /// else whichever does. The weights w_r ∈ {0, ¼, ½, ¾, 1} are chosen at training time on
-/// the last day of the training window (`CombinationWeights`). Forecasts are clipped at 0:
+/// the last three days of the training window (`CombinationWeights`). Forecasts are clipped at 0:
 /// usage is never negative.
 struct TrainedModels {
     static let candidateName = "candidate"

@@ -2,7 +2,7 @@ import Forecast
 
 /// Chooses, per resource, ARIMA's weight w ∈ {0, ¼, ½, ¾, 1} in the candidate blend
 /// w·ARIMA + (1 − w)·LSTM by the lowest mean scaled pinball loss on a rolling-origin
-/// backtest over the last `validationSteps` of the training window (the LSTM's early
+/// backtest over the last `validationSteps` of the training window (three days in `train`: one day proved too noisy a judge) (the LSTM's early
 /// stopping holds out the same recent windows; ARIMA's few parameters saw them, a small
 /// optimistic bias in its favour). Resources with nothing to score keep ½.
 enum CombinationWeights {

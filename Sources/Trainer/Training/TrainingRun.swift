@@ -123,12 +123,12 @@ struct TrainingRun {
         // The global LSTM, checkpointed every epoch.
         let lstm = try trainLSTM(histories)
 
-        // The candidate's blend weights, on the last day of the window.
+        // The candidate's blend weights, on the last three days of the window.
         var byWorkload: [String: [SeriesARIMA]] = [:]
         for model in arima { byWorkload[model.workload, default: []].append(model) }
         let weights = CombinationWeights.choose(
             histories: histories, models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: [:]),
-            validationSteps: 288, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
+            validationSteps: 3 * 288, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
         log("candidate: ARIMA weight per resource \(zip(Resource.allCases, weights).map { "\($0.snakeCaseName)=\($1)" }.joined(separator: " "))")
 
         // Files and registry rows.
