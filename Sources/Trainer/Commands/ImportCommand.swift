@@ -73,13 +73,14 @@ struct ImportCommand: ParsableCommand {
         options.networkCapacityBytesPerSecond = networkBytesPerSecond
         options.nabMetric = metric
         let importer = TraceImporter(store: database, format: format, options: options)
-        let reporter = ProgressReporter(enabled: !quiet)
+        let reporter = ProgressLine(enabled: !quiet, label: "import")
         do {
-            let summary = try importer.run(paths: paths) { reporter.report($0) }
-            reporter.finish()
+            let summary = try importer.run(paths: paths) { p in
+                let rate = p.elapsedSeconds > 0 ? Double(p.samplesInserted) / p.elapsedSeconds : 0
+                reporter.update("\(p.filesDone) file(s) done, \(p.samplesInserted) samples, \(Int(rate)) samples/s — \(p.currentFile)")
+            }
             print(json ? summary.jsonText : summary.text)
         } catch {
-            reporter.finish()
             if json { print(error.summary.jsonText) } else if error.summary.filesImported > 0 {
                 print("before the error:\n" + error.summary.text)
             }
@@ -98,24 +99,4 @@ extension ImportSummary {
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
     }
-}
-
-/// Throttled progress on standard error: at most one line a second.
-final class ProgressReporter {
-    let enabled: Bool
-    private var lastPrinted = 0.0
-    private var printedAny = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func report(_ p: ImportProgress) {
-        guard enabled, p.elapsedSeconds - lastPrinted >= 1 else { return }
-        lastPrinted = p.elapsedSeconds
-        printedAny = true
-        let rate = p.elapsedSeconds > 0 ? Double(p.samplesInserted) / p.elapsedSeconds : 0
-        let line = "import: \(p.filesDone) file(s) done, \(p.samplesInserted) samples, \(Int(rate)) samples/s — \(p.currentFile)\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {}
 }

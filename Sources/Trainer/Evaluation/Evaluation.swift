@@ -44,7 +44,7 @@ final class ProgressLine {
     let enabled: Bool
     let label: String
     private let started = Date()
-    private var last = Date.distantPast
+    private lazy var last = started   // the first line after a second: quick jobs print none
 
     init(enabled: Bool, label: String) {
         self.enabled = enabled
