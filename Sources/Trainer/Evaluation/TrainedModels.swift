@@ -3,18 +3,18 @@ import Store
 
 /// The typed models of one version, loaded from its verified files, and the forecasters
 /// a backtest runs on them: ARIMA alone, the LSTM alone, and the candidate — per resource
-/// r the quantile blend w_r·ARIMA + (1 − w_r)·LSTM (Vincentization) where both forecast,
-/// else whichever does. The weights w_r ∈ {0, ¼, ½, ¾, 1} are chosen at training time on
-/// the last three days of the training window (`CombinationWeights`). Forecasts are clipped at 0:
-/// usage is never negative.
+/// the quantile blend (Vincentization) a·ARIMA + l·LSTM + n·naive, a + l + n = 1, over the
+/// members that forecast (weights renormalised). The weights, in quarters, are chosen at
+/// training time on the last three days of the training window (`CombinationWeights`).
+/// Forecasts are clipped at 0: usage is never negative.
 struct TrainedModels {
     static let candidateName = "candidate"
     var version: String
     var arima: [String: [SeriesARIMA]]
     var lstm: GlobalLSTM?
     var behaviour: [String: BehaviourModel]
-    /// ARIMA's weight in the candidate, per resource (default ½ each).
-    var arimaWeights: [Double] = .init(repeating: 0.5, count: Resource.count)
+    /// The candidate's weights (ARIMA, LSTM, naive) per resource (default ½, ½, 0).
+    var blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)
 
     static func load(registry: ModelRegistry, version: String) throws -> TrainedModels {
         let files = try registry.list().filter { $0.version == version }
@@ -29,11 +29,11 @@ struct TrainedModels {
                 case LSTMModels.family:
                     models.lstm = try LSTMModels.decode(bundle)
                     if let text = bundle.metadata[CombinationWeights.metadataKey] {
-                        let weights: [Double] = try JSONText.decode(text)
-                        guard weights.count == Resource.count, weights.allSatisfy({ (0...1).contains($0) }) else {
-                            throw TensorBundleError.invalid("\(CombinationWeights.metadataKey) must hold \(Resource.count) weights in [0, 1]")
+                        let weights: [BlendWeights] = try JSONText.decode(text)
+                        guard weights.count == Resource.count, weights.allSatisfy(\.isValid) else {
+                            throw TensorBundleError.invalid("\(CombinationWeights.metadataKey) must hold \(Resource.count) weight triples ≥ 0 summing to 1")
                         }
-                        models.arimaWeights = weights
+                        models.blendWeights = weights
                     }
                 case BehaviourModels.family: models.behaviour = try BehaviourModels.decode(bundle)
                 default: continue
@@ -53,26 +53,26 @@ struct TrainedModels {
     func forecasters() -> [any WorkloadForecaster] {
         let shared = SharedModelForecasts(models: self)
         return [ModelView(name: "arima", kind: .arima, shared: shared), ModelView(name: "lstm", kind: .lstm, shared: shared),
-                ModelView(name: Self.candidateName, kind: .blend(arimaWeights), shared: shared)]
+                ModelView(name: Self.candidateName, kind: .blend(blendWeights), shared: shared)]
     }
 }
 
 /// One of the three model forecasters; the work is shared so each model runs once per origin.
 struct ModelView: WorkloadForecaster {
-    enum Kind { case arima, lstm, blend([Double]) }
+    enum Kind { case arima, lstm, blend([BlendWeights]) }
     let name: String
     let kind: Kind
     let shared: SharedModelForecasts
 
     mutating func forecast(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int, quantiles: [Double]) -> [[Double]] {
-        let (a, l) = shared.forecasts(workload: workload, series: series, origin: origin, horizonSteps: horizonSteps, quantiles: quantiles)
+        let (a, l, n) = shared.forecasts(workload: workload, series: series, origin: origin, horizonSteps: horizonSteps, quantiles: quantiles)
         switch kind {
         case .arima: return a
         case .lstm: return l
         case .blend(let weights):
             return (0..<Resource.count).map { r in
                 let w = weights[r]
-                return zip(a[r], l[r]).map { x, y in x.isFinite && y.isFinite ? w * x + (1 - w) * y : (x.isFinite ? x : y) }
+                return a[r].indices.map { i in w.combine(arima: a[r][i], lstm: l[r][i], naive: n[r][i]) }
             }
         }
     }
@@ -83,7 +83,8 @@ struct ModelView: WorkloadForecaster {
 final class SharedModelForecasts {
     let models: TrainedModels
     private var memoKey = ""
-    private var memo: ([[Double]], [[Double]]) = ([], [])
+    private var memo: ([[Double]], [[Double]], [[Double]]) = ([], [], [])
+    private var naive = PerResourceForecaster(NaiveForecaster())
     // ARIMA online states per resource for the current workload/grid.
     private var arimaKey = ""
     private var arimaStates: [Int: (state: ARIMAState, fedThrough: Int)] = [:]
@@ -96,7 +97,7 @@ final class SharedModelForecasts {
     init(models: TrainedModels) { self.models = models }
 
     func forecasts(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int,
-                   quantiles: [Double]) -> ([[Double]], [[Double]]) {
+                   quantiles: [Double]) -> ([[Double]], [[Double]], [[Double]]) {
         let key = "\(workload)|\(series.startTimestamp)|\(series.steps)|\(origin)|\(horizonSteps)|\(quantiles)"
         if key == memoKey { return memo }
         let empty = [Double](repeating: .nan, count: horizonSteps * quantiles.count)
@@ -145,11 +146,37 @@ final class SharedModelForecasts {
                 }
             }
         }
+        let naiveForecast = naive.forecast(workload: workload, series: series, origin: origin, horizonSteps: horizonSteps, quantiles: quantiles)
         memoKey = key
-        memo = (arima, lstm)
+        memo = (arima, lstm, naiveForecast.map { $0.map { $0.isFinite ? max(0, $0) : .nan } })
         return memo
     }
 
     /// Limits are not part of the model files; new workloads fall back to their history.
     private func limits(_ workload: String) -> [Double] { [Double](repeating: .nan, count: Resource.count) }
+}
+
+/// One resource's candidate weights: ARIMA, LSTM and naive, each ≥ 0, summing to 1.
+struct BlendWeights: Codable, Equatable {
+    var arima: Double
+    var lstm: Double
+    var naive: Double
+
+    var isValid: Bool { [arima, lstm, naive].allSatisfy { $0 >= 0 && $0 <= 1 } && abs(arima + lstm + naive - 1) < 1e-9 }
+
+    /// The weighted mean of the members that forecast (weights renormalised over them);
+    /// when none with weight forecasts, the first that does (ARIMA, LSTM, naive).
+    func combine(arima a: Double, lstm l: Double, naive n: Double) -> Double {
+        var sum = 0.0, total = 0.0
+        if a.isFinite, arima > 0 { sum += arima * a; total += arima }
+        if l.isFinite, lstm > 0 { sum += lstm * l; total += lstm }
+        if n.isFinite, naive > 0 { sum += naive * n; total += naive }
+        if total > 0 { return sum / total }
+        return a.isFinite ? a : (l.isFinite ? l : n)
+    }
+
+    /// Every triple in quarters: 15 of them.
+    static let grid: [BlendWeights] = (0...4).flatMap { a in (0...(4 - a)).map { l in
+        BlendWeights(arima: Double(a) / 4, lstm: Double(l) / 4, naive: Double(4 - a - l) / 4)
+    } }
 }

@@ -1,33 +1,33 @@
 import Forecast
 
-/// Chooses, per resource, ARIMA's weight w ∈ {0, ¼, ½, ¾, 1} in the candidate blend
-/// w·ARIMA + (1 − w)·LSTM by the lowest mean scaled pinball loss on a rolling-origin
+/// Chooses, per resource, the candidate's blend a·ARIMA + l·LSTM + n·naive (weights in
+/// quarters, summing to 1) by the lowest mean scaled pinball loss on a rolling-origin
 /// backtest over the last `validationSteps` of the training window (three days in `train`: one day proved too noisy a judge) (the LSTM's early
 /// stopping holds out the same recent windows; ARIMA's few parameters saw them, a small
-/// optimistic bias in its favour). Resources with nothing to score keep ½.
+/// optimistic bias in its favour). Resources with nothing to score keep ½ ARIMA, ½ LSTM.
 enum CombinationWeights {
-    static let metadataKey = "combination_arima_weights"
-    static let grid: [Double] = [0, 0.25, 0.5, 0.75, 1]
+    static let metadataKey = "combination_weights"
+    static let fallback = BlendWeights(arima: 0.5, lstm: 0.5, naive: 0)
 
     static func choose(histories: [WorkloadHistory], models: TrainedModels, validationSteps: Int, horizonSteps: Int,
-                       quantiles: [Double]) -> [Double] {
+                       quantiles: [Double]) -> [BlendWeights] {
         let cases = histories.compactMap { h -> Backtest.Case? in
             let steps = h.series.steps
             guard steps > validationSteps + 48 else { return nil }
             return Backtest.Case(workload: h.name, series: h.series, evaluationStart: steps - validationSteps, evaluationEnd: steps, isNew: false)
         }
-        guard !cases.isEmpty else { return .init(repeating: 0.5, count: Resource.count) }
+        guard !cases.isEmpty else { return .init(repeating: fallback, count: Resource.count) }
         let shared = SharedModelForecasts(models: models)
-        var forecasters: [any WorkloadForecaster] = grid.map { w in
-            ModelView(name: "w\(w)", kind: .blend(.init(repeating: w, count: Resource.count)), shared: shared)
+        var forecasters: [any WorkloadForecaster] = BlendWeights.grid.enumerated().map { k, w in
+            ModelView(name: "w\(k)", kind: .blend(.init(repeating: w, count: Resource.count)), shared: shared)
         }
         let configuration = Backtest.Configuration(horizonSteps: horizonSteps, quantiles: quantiles, originStrideSteps: horizonSteps,
                                                    plottedWorkloads: 0)
         let result = Backtest(configuration: configuration).run(cases: cases, forecasters: &forecasters)
         return Resource.allCases.map { r in
-            var best = 0.5, bestLoss = Double.infinity
-            for w in grid {
-                guard let acc = result.established["w\(w)"]?[r.rawValue], acc.scoredPoints > 0 else { continue }
+            var best = fallback, bestLoss = Double.infinity
+            for (k, w) in BlendWeights.grid.enumerated() {
+                guard let acc = result.established["w\(k)"]?[r.rawValue], acc.scoredPoints > 0 else { continue }
                 let loss = acc.meanPinball.reduce(0, +) / Double(acc.meanPinball.count)
                 if loss.isFinite, loss < bestLoss { bestLoss = loss; best = w }
             }

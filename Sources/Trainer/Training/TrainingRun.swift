@@ -129,7 +129,7 @@ struct TrainingRun {
         let weights = CombinationWeights.choose(
             histories: histories, models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: [:]),
             validationSteps: 3 * 288, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
-        log("candidate: ARIMA weight per resource \(zip(Resource.allCases, weights).map { "\($0.snakeCaseName)=\($1)" }.joined(separator: " "))")
+        log("candidate: weights (arima/lstm/naive) per resource \(zip(Resource.allCases, weights).map { "\($0.snakeCaseName)=\($1.arima)/\($1.lstm)/\($1.naive)" }.joined(separator: " "))")
 
         // Files and registry rows.
         let hyper = JSONText.encode(profile)
