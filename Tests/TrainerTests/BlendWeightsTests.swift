@@ -1,0 +1,24 @@
+import Testing
+@testable import Trainer
+
+@Suite("Candidate blend weights")
+struct BlendWeightsTests {
+    @Test("the grid holds the 15 quarter triples summing to 1")
+    func grid() {
+        #expect(BlendWeights.grid.count == 15)
+        #expect(BlendWeights.grid.allSatisfy(\.isValid))
+        #expect(Set(BlendWeights.grid.map { [$0.arima, $0.lstm, $0.naive] }).count == 15)
+    }
+
+    @Test("members that cannot forecast drop out and the weights renormalise")
+    func combine() {
+        let w = BlendWeights(arima: 0.5, lstm: 0.25, naive: 0.25)
+        #expect(w.combine(arima: 4, lstm: 8, naive: 0) == 4)          // 0.5·4 + 0.25·8 + 0.25·0
+        #expect(w.combine(arima: .nan, lstm: 8, naive: 0) == 4)       // (0.25·8 + 0.25·0) / 0.5
+        #expect(w.combine(arima: 2, lstm: .nan, naive: .nan) == 2)
+        let arimaOnly = BlendWeights(arima: 1, lstm: 0, naive: 0)
+        #expect(arimaOnly.combine(arima: .nan, lstm: 3, naive: 5) == 3) // nothing weighted forecasts: first that does
+        #expect(arimaOnly.combine(arima: .nan, lstm: .nan, naive: .nan).isNaN)
+        #expect(!BlendWeights(arima: 0.5, lstm: 0.6, naive: 0).isValid)
+    }
+}
