@@ -6,7 +6,7 @@ struct BlendWeightsTests {
     @Test("the grid holds the 15 quarter triples summing to 1")
     func grid() {
         #expect(BlendWeights.grid.count == 15)
-        #expect(BlendWeights.grid.allSatisfy(\.isValid))
+        #expect(BlendWeights.grid.allSatisfy { $0.isValid })
         #expect(Set(BlendWeights.grid.map { [$0.arima, $0.lstm, $0.naive] }).count == 15)
     }
 
