@@ -64,6 +64,10 @@ public struct Backtest {
         public var established: [String: [AccuracyAccumulator]]
         public var new: [String: [AccuracyAccumulator]]
         public var plots: [PlotSeries]
+        /// Per-series MASE (over all horizon steps) of established workloads:
+        /// `seriesMASE[forecaster][resource]` lists one value per series — for medians that
+        /// a few near-constant series cannot dominate.
+        public var seriesMASE: [String: [[Double]]]
         public var skippedSeries: Int
         public var forecasterOrder: [String]
     }
@@ -80,6 +84,8 @@ public struct Backtest {
         var new: [String: [AccuracyAccumulator]] = [:]
         for f in forecasters { established[f.name] = empty; new[f.name] = empty }
         var plots: [PlotSeries] = []
+        var seriesMASE: [String: [[Double]]] = [:]
+        for f in forecasters { seriesMASE[f.name] = .init(repeating: [], count: Resource.count) }
         var skipped = 0
         for (index, testCase) in cases.enumerated() {
             let series = testCase.series
@@ -96,6 +102,10 @@ public struct Backtest {
             skipped += scales.filter { !$0.isFinite }.count
             let plotted = index < c.plottedWorkloads
             var plotPoints: [String: [(Int64, Double, [Double])]] = [:]
+            // Σ scaled |error of the median| and counts, per forecaster × resource, this series only.
+            var seriesError = [Double](repeating: 0, count: forecasters.count * Resource.count)
+            var seriesCount = [Int](repeating: 0, count: forecasters.count * Resource.count)
+            let medianColumn = q.indices.min { abs(q[$0] - 0.5) < abs(q[$1] - 0.5) }!
             var origin = testCase.evaluationStart - 1
             while origin + h < testCase.evaluationEnd {
                 if origin >= 0 {
@@ -105,6 +115,10 @@ public struct Backtest {
                         let name = forecasters[f].name
                         for r in Resource.allCases where scales[r.rawValue].isFinite {
                             let actual = (1...h).map { series.values[(origin + $0) * Resource.count + r.rawValue] }
+                            for step in 0..<h where actual[step].isFinite && predicted[r.rawValue][step * q.count + medianColumn].isFinite {
+                                seriesError[f * Resource.count + r.rawValue] += abs(actual[step] - predicted[r.rawValue][step * q.count + medianColumn]) / scales[r.rawValue]
+                                seriesCount[f * Resource.count + r.rawValue] += 1
+                            }
                             if testCase.isNew {
                                 new[name]![r.rawValue].add(actual: actual, predicted: predicted[r.rawValue], scale: scales[r.rawValue])
                             } else {
@@ -120,6 +134,13 @@ public struct Backtest {
                 }
                 origin += c.originStrideSteps
             }
+            if !testCase.isNew {
+                for f in forecasters.indices {
+                    for r in 0..<Resource.count where seriesCount[f * Resource.count + r] > 0 {
+                        seriesMASE[forecasters[f].name]![r].append(seriesError[f * Resource.count + r] / Double(seriesCount[f * Resource.count + r]))
+                    }
+                }
+            }
             for (key, points) in plotPoints.sorted(by: { $0.key < $1.key }) where points.contains(where: { $0.1.isFinite }) {
                 let parts = key.split(separator: "|").map(String.init)
                 plots.append(PlotSeries(workload: testCase.workload, resource: parts[1], forecaster: parts[0],
@@ -128,7 +149,7 @@ public struct Backtest {
             }
             progress(index + 1, cases.count)
         }
-        return Result(established: established, new: new, plots: plots, skippedSeries: skipped,
+        return Result(established: established, new: new, plots: plots, seriesMASE: seriesMASE, skippedSeries: skipped,
                       forecasterOrder: forecasters.map(\.name))
     }
 }

@@ -51,7 +51,7 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             print("backtest \(result.from) … \(result.to), horizon \(horizon) steps, \(result.establishedWorkloads) established + \(result.newWorkloads) new workloads")
             for s in result.scores {
-                print("  \(s.forecaster.padding(toLength: 16, withPad: " ", startingAt: 0)) mean pinball \(HTMLReport.fmt(s.meanPinball))  mean MASE \(HTMLReport.fmt(s.meanMASE))")
+                print("  \(s.forecaster.padding(toLength: 16, withPad: " ", startingAt: 0)) mean pinball \(HTMLReport.fmt(s.meanPinball))  mean MASE \(HTMLReport.fmt(s.meanMASE))  median-series MASE \(HTMLReport.fmt(s.medianMASE))")
             }
             if let heavy = result.heavyPhase {
                 print("  hmm heavy phase within \(horizon) steps: Brier \(HTMLReport.fmt(heavy.brier)) vs base-rate \(HTMLReport.fmt(heavy.climatologyBrier)) (base rate \(HTMLReport.fmt(heavy.baseRate)), \(heavy.origins) forecasts)")

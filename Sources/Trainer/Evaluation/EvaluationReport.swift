@@ -11,6 +11,8 @@ struct EvaluationReport: Codable {
         var forecaster: String
         var resource: String
         var mase: Double?
+        /// Median over series of each series' MASE (established cohort only).
+        var medianMASE: Double?
         var maseByStep: [Double?]
         /// Mean pinball loss per quantile, in units of the series' MASE scale.
         var pinball: [String: Double?]
@@ -24,6 +26,9 @@ struct EvaluationReport: Codable {
         /// Mean over resources of the scaled pinball loss averaged over quantiles (lower is better).
         var meanPinball: Double?
         var meanMASE: Double?
+        /// Mean over resources of the median per-series MASE: robust to a few series whose
+        /// in-sample naive error is tiny.
+        var medianMASE: Double?
     }
 
     var version: String?
@@ -60,13 +65,17 @@ struct EvaluationReport: Codable {
         for (cohort, table) in [("established", result.established), ("new", result.new)] {
             for name in result.forecasterOrder {
                 guard let perResource = table[name] else { continue }
-                var pinballs: [Double] = [], mases: [Double] = []
+                var pinballs: [Double] = [], mases: [Double] = [], medians: [Double] = []
                 for resource in Resource.allCases {
                     let acc = perResource[resource.rawValue]
                     guard acc.scoredPoints > 0 else { continue }
                     let label = { (q: Double) in String(q) }
+                    let perSeries = cohort == "established" ? (result.seriesMASE[name]?[resource.rawValue] ?? []).sorted() : []
+                    let median = perSeries.isEmpty ? nil : empiricalQuantile(sorted: perSeries, 0.5)
+                    if let median, median.isFinite { medians.append(median) }
                     entries.append(Entry(
                         cohort: cohort, forecaster: name, resource: resource.snakeCaseName, mase: finite(acc.overallMASE),
+                        medianMASE: median.flatMap(finite),
                         maseByStep: acc.mase.map(finite),
                         pinball: Dictionary(uniqueKeysWithValues: zip(configuration.quantiles.map(label), acc.meanPinball.map(finite))),
                         coverage: Dictionary(uniqueKeysWithValues: zip(configuration.quantiles.map(label), acc.coverage.map(finite))),
@@ -78,7 +87,8 @@ struct EvaluationReport: Codable {
                 if cohort == "established" {
                     scores.append(Score(forecaster: name,
                                         meanPinball: pinballs.isEmpty ? nil : pinballs.reduce(0, +) / Double(pinballs.count),
-                                        meanMASE: mases.isEmpty ? nil : mases.reduce(0, +) / Double(mases.count)))
+                                        meanMASE: mases.isEmpty ? nil : mases.reduce(0, +) / Double(mases.count),
+                                        medianMASE: medians.isEmpty ? nil : medians.reduce(0, +) / Double(medians.count)))
                 }
             }
         }

@@ -17,12 +17,12 @@ enum HTMLReport {
             \(report.establishedWorkloads) established and \(report.newWorkloads) new workloads; \(report.skippedSeries) series skipped
             (constant or too short a history for a MASE scale). Errors are scaled by each series' in-sample naive MAE (MASE);
             pinball loss in the same units; coverage = share of actuals at or below the quantile (target = the quantile).</p>
-            <h2>Summary (established workloads, all resources)</h2><table><tr><th>forecaster</th><th>mean pinball</th><th>mean MASE</th></tr>
+            <h2>Summary (established workloads, all resources)</h2><table><tr><th>forecaster</th><th>mean pinball</th><th>mean MASE</th><th>median-series MASE</th></tr>
             """
         let best = report.scores.compactMap(\.meanPinball).min()
         for s in report.scores {
             let cls = s.meanPinball != nil && s.meanPinball == best ? " class=\"best\"" : ""
-            html += "<tr\(cls)><td>\(escape(s.forecaster))</td><td>\(fmt(s.meanPinball))</td><td>\(fmt(s.meanMASE))</td></tr>"
+            html += "<tr\(cls)><td>\(escape(s.forecaster))</td><td>\(fmt(s.meanPinball))</td><td>\(fmt(s.meanMASE))</td><td>\(fmt(s.medianMASE))</td></tr>"
         }
         html += "</table>"
         for cohort in ["established", "new"] {
@@ -33,12 +33,12 @@ enum HTMLReport {
                 let rows = entries.filter { $0.resource == resource }
                 guard !rows.isEmpty else { continue }
                 let qs = report.quantiles.map { String($0) }
-                html += "<h3>\(resource)</h3><table><tr><th>forecaster</th><th>MASE</th>"
+                html += "<h3>\(resource)</h3><table><tr><th>forecaster</th><th>MASE</th><th>median-series MASE</th>"
                 html += qs.map { "<th>pinball q\($0)</th>" }.joined() + qs.map { "<th>coverage q\($0)</th>" }.joined() + "<th>points</th></tr>"
                 let bestMASE = rows.compactMap(\.mase).min()
                 for e in rows {
                     let cls = e.mase != nil && e.mase == bestMASE ? " class=\"best\"" : ""
-                    html += "<tr\(cls)><td>\(escape(e.forecaster))</td><td>\(fmt(e.mase))</td>"
+                    html += "<tr\(cls)><td>\(escape(e.forecaster))</td><td>\(fmt(e.mase))</td><td>\(fmt(e.medianMASE))</td>"
                     html += qs.map { "<td>\(fmt(e.pinball[$0] ?? nil))</td>" }.joined()
                     html += qs.map { "<td>\(fmt(e.coverage[$0] ?? nil))</td>" }.joined()
                     html += "<td>\(e.points)</td></tr>"
