@@ -73,6 +73,7 @@ struct TrainingPipelineTests {
         #expect(coldStart.contains { ($0["points"] as? Int ?? 0) > 0 })
         for entry in entries where entry["cohort"] as? String == "established" {
             #expect((entry["mase_by_step"] as? [Any])?.count == 12)
+            #expect(entry["median_mase"] is Double, "per-series median MASE for \(entry["forecaster"] ?? "?")")
             #expect((entry["coverage"] as? [String: Any])?.keys.sorted() == ["0.5", "0.9", "0.99"])
         }
         let html = try String(contentsOfFile: report, encoding: .utf8)
