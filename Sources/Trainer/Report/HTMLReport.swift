@@ -1,4 +1,5 @@
 import Forecast
+import Store
 import Foundation
 
 /// Renders an `EvaluationReport` as one self-contained HTML page: a table per resource
@@ -87,6 +88,13 @@ enum HTMLReport {
             s += path(plot.predicted[j], colors[j % colors.count], q == 0.5 ? "" : "stroke-dasharray=\"3,2\"")
         }
         s += path(plot.actual, "#000")
+        // Legend and the time span (UTC) under the plot.
+        var legend = "<tspan fill=\"#000\">actual</tspan>"
+        for (j, q) in quantiles.enumerated() { legend += " <tspan fill=\"\(colors[j % colors.count])\">q\(q)</tspan>" }
+        s += "<text x=\"\(Int(width) - 170)\" y=\"14\" font-size=\"10\">\(legend)</text>"
+        s += String(format: "<text x=\"%.0f\" y=\"%.0f\" font-size=\"9\">%@</text>", pad, height - 8, TimestampParser.iso8601(plot.timestamps.first!))
+        s += String(format: "<text x=\"%.0f\" y=\"%.0f\" font-size=\"9\" text-anchor=\"end\">%@</text>", width - pad, height - 8,
+                    TimestampParser.iso8601(plot.timestamps.last!))
         return s + "</svg>"
     }
 
