@@ -23,7 +23,6 @@ struct Evaluation {
         let result = Backtest(configuration: configuration).run(cases: cases, forecasters: &forecasters) { done, total in
             reporter.update("\(done)/\(total) workloads")
         }
-        reporter.done()
         var report = EvaluationReport(version: version, from: from, to: to, configuration: configuration, cases: cases, result: result)
         if let models {
             report.heavyPhase = HeavyPhaseEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
@@ -60,5 +59,4 @@ final class ProgressLine {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    func done() {}
 }

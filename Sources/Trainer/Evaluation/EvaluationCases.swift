@@ -4,8 +4,6 @@ import Store
 /// Loads backtest cases from the store: every workload with samples in the evaluation
 /// period, on its regular grid, with up to `historySteps` of history before the period.
 enum EvaluationCases {
-    /// Default grid when a workload has no recorded interval: 5 minutes.
-    static let defaultIntervalSeconds: Int64 = 300
 
     /// - Parameters:
     ///   - trainedWorkloads: the workloads the version was trained on; every other one is
@@ -15,7 +13,7 @@ enum EvaluationCases {
         let workloads = try store.workloads().filter { names?.contains($0.name) ?? true }
         var cases: [Backtest.Case] = []
         for workload in workloads {
-            let interval = workload.intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil } ?? defaultIntervalSeconds
+            let interval = workload.gridIntervalSeconds
             let historyStart = from - Int64(historySteps) * interval
             let raw = try store.samples(workloads: [workload.name], from: historyStart, to: to)[0]
             guard raw.count > 0, raw.timestamps.contains(where: { $0 >= from }) else { continue }
@@ -28,5 +26,13 @@ enum EvaluationCases {
             cases.append(Backtest.Case(workload: workload.name, series: grid, evaluationStart: start, evaluationEnd: end, isNew: isNew))
         }
         return cases
+    }
+}
+
+extension WorkloadRecord {
+    /// The grid a workload's samples are put on: its median interval rounded to whole
+    /// seconds, or 5 minutes when none is recorded.
+    var gridIntervalSeconds: Int64 {
+        intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil } ?? 300
     }
 }

@@ -9,14 +9,6 @@ struct SeriesARIMA {
     var firstTimestamp: Int64
     var intervalSeconds: Int64
     var fitted: FittedARIMA
-
-    /// The Fourier phase of the grid step at `timestamp` (step index within the period).
-    static func phase(timestamp: Int64, intervalSeconds: Int64, periodSteps: Int?) -> Int {
-        guard let periodSteps else { return 0 }
-        let absolute = timestamp / intervalSeconds
-        let r = Int(absolute % Int64(periodSteps))
-        return r < 0 ? r + periodSteps : r
-    }
 }
 
 /// The ARIMA family: auto-ARIMA (KPSS for d, stepwise AICc search) per workload and
@@ -52,7 +44,7 @@ enum ARIMAModels {
                 spec.fourierPeriod = periodSteps
                 spec.fourierPairs = .fixed(settings.fourierPairs)
             }
-            let start = SeriesARIMA.phase(timestamp: series.startTimestamp, intervalSeconds: interval, periodSteps: spec.fourierPeriod)
+            let start = spec.fourierPeriod.map { series.phase(ofStep: 0, periodSteps: $0) } ?? 0
             do {
                 let fitted = try AutoARIMA.fit(y, startStep: start, spec: spec)
                 models.append(SeriesARIMA(workload: history.name, resource: resource, firstTimestamp: series.startTimestamp,

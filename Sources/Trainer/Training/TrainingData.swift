@@ -17,8 +17,7 @@ enum TrainingData {
     static func load(store: HeadroomStore, from: Int64, until: Int64) throws -> [WorkloadHistory] {
         var out: [WorkloadHistory] = []
         for record in try store.workloads() {
-            let interval = record.intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil }
-                ?? EvaluationCases.defaultIntervalSeconds
+            let interval = record.gridIntervalSeconds
             let raw = try store.samples(workloads: [record.name], from: from, to: until)[0]
             guard raw.count > 0, let grid = RegularSeries.resample(timestamps: raw.timestamps, values: raw.values,
                                                                    intervalSeconds: interval, from: from, to: until) else { continue }
