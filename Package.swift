@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "headroom-bench", targets: ["HeadroomBench"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -43,17 +44,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        /// The model families as the trainer writes and the scorer loads them: fit glue per
+        /// family, the file codec of each, a loaded version and the forecasters over it.
+        .target(
+            name: "Models",
+            dependencies: ["Forecast", "Store"]
+        ),
         .executableTarget(
             name: "Trainer",
             dependencies: [
-                "Forecast", "Store",
+                "Forecast", "Store", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "Scorer",
             dependencies: [
-                "Forecast", "Store",
+                "Forecast", "Store", "Models",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,7 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Models
 import Forecast
 import Foundation
 import Store

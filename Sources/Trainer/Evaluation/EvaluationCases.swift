@@ -1,3 +1,4 @@
+import Models
 import Forecast
 import Store
 
@@ -26,13 +27,5 @@ enum EvaluationCases {
             cases.append(Backtest.Case(workload: workload.name, series: grid, evaluationStart: start, evaluationEnd: end, isNew: isNew))
         }
         return cases
-    }
-}
-
-extension WorkloadRecord {
-    /// The grid a workload's samples are put on: its median interval rounded to whole
-    /// seconds, or 5 minutes when none is recorded.
-    var gridIntervalSeconds: Int64 {
-        intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil } ?? 300
     }
 }

@@ -1,3 +1,4 @@
+import Models
 import Forecast
 
 /// What the HMM adds to the risk, checked on the backtest: at every origin each workload's

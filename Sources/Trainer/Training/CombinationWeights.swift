@@ -1,3 +1,4 @@
+import Models
 import Forecast
 
 /// Chooses, per resource, the candidate's blend a·ARIMA + l·LSTM + n·naive (weights in
@@ -6,7 +7,7 @@ import Forecast
 /// stopping holds out the same recent windows; ARIMA's few parameters saw them, a small
 /// optimistic bias in its favour). Resources with nothing to score keep ½ ARIMA, ½ LSTM.
 enum CombinationWeights {
-    static let metadataKey = "combination_weights"
+    static let metadataKey = BlendWeights.metadataKey
     static let fallback = BlendWeights(arima: 0.5, lstm: 0.5, naive: 0)
 
     static func choose(histories: [WorkloadHistory], models: TrainedModels, validationSteps: Int, horizonSteps: Int,

@@ -1,3 +1,4 @@
+import Models
 import Forecast
 
 /// `--profile quick|full`: how much history and search each family gets.

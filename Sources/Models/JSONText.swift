@@ -1,8 +1,8 @@
 import Foundation
 
 /// Small JSON helpers for metadata strings (safetensors metadata holds strings only).
-enum JSONText {
-    static func encode<T: Encodable>(_ value: T, snakeCase: Bool = false) -> String {
+public enum JSONText {
+    public static func encode<T: Encodable>(_ value: T, snakeCase: Bool = false) -> String {
         let encoder = JSONEncoder()
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.outputFormatting = [.sortedKeys]
@@ -10,7 +10,7 @@ enum JSONText {
         return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ text: String) throws -> T {
+    public static func decode<T: Decodable>(_ text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(T.self, from: Data(text.utf8))

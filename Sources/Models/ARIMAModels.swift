@@ -2,32 +2,48 @@ import Forecast
 import Store
 
 /// One ARIMA model: a workload's resource, fitted on the grid ending at the training end.
-struct SeriesARIMA {
-    var workload: String
-    var resource: Resource
+public struct SeriesARIMA {
+    public var workload: String
+    public var resource: Resource
     /// Unix seconds of the first training step and the grid interval (for Fourier phase).
-    var firstTimestamp: Int64
-    var intervalSeconds: Int64
-    var fitted: FittedARIMA
+    public var firstTimestamp: Int64
+    public var intervalSeconds: Int64
+    public var fitted: FittedARIMA
+
+    public init(workload: String, resource: Resource, firstTimestamp: Int64, intervalSeconds: Int64, fitted: FittedARIMA) {
+        self.workload = workload
+        self.resource = resource
+        self.firstTimestamp = firstTimestamp
+        self.intervalSeconds = intervalSeconds
+        self.fitted = fitted
+    }
 }
 
 /// The ARIMA family: auto-ARIMA (KPSS for d, stepwise AICc search) per workload and
 /// resource on the most recent `historySteps` of the training window, with the daily
 /// cycle as Fourier regressors when the history holds at least two days.
-enum ARIMAModels {
-    static let family = "arima"
+public enum ARIMAModels {
+    public static let family = "arima"
 
-    struct Settings: Codable {
-        var historySteps: Int
-        var maxP: Int
-        var maxQ: Int
-        var fourierPairs: Int
+    public struct Settings: Codable, Sendable {
+        public var historySteps: Int
+        public var maxP: Int
+        public var maxQ: Int
+        public var fourierPairs: Int
         /// Seconds of the seasonal cycle modelled by Fourier terms (one day).
-        var periodSeconds: Int64 = 86_400
+        public var periodSeconds: Int64 = 86_400
+
+        public init(historySteps: Int, maxP: Int, maxQ: Int, fourierPairs: Int, periodSeconds: Int64 = 86_400) {
+            self.historySteps = historySteps
+            self.maxP = maxP
+            self.maxQ = maxQ
+            self.fourierPairs = fourierPairs
+            self.periodSeconds = periodSeconds
+        }
     }
 
     /// Fits every measured resource of one workload; skipped series are returned with why.
-    static func fit(_ history: WorkloadHistory, settings: Settings) -> (models: [SeriesARIMA], skipped: [(Resource, TrainingSkip)]) {
+    public static func fit(_ history: WorkloadHistory, settings: Settings) -> (models: [SeriesARIMA], skipped: [(Resource, TrainingSkip)]) {
         let series = history.series.slice(max(0, history.series.steps - settings.historySteps)..<history.series.steps)
         let interval = series.intervalSeconds
         let periodSteps = settings.periodSeconds % interval == 0 ? Int(settings.periodSeconds / interval) : nil
@@ -56,21 +72,21 @@ enum ARIMAModels {
         return (models, skipped)
     }
 
-    struct Entry: Codable {
+    public struct Entry: Codable {
         var workload: String
         var resource: String
         var firstTimestamp: Int64
         var intervalSeconds: Int64
     }
 
-    static func encode(_ models: [SeriesARIMA], into bundle: inout TensorBundle) {
+    public static func encode(_ models: [SeriesARIMA], into bundle: inout TensorBundle) {
         for (i, model) in models.enumerated() { model.fitted.encode(into: &bundle, prefix: "arima.\(i)") }
         bundle.metadata["series"] = JSONText.encode(models.map {
             Entry(workload: $0.workload, resource: $0.resource.snakeCaseName, firstTimestamp: $0.firstTimestamp, intervalSeconds: $0.intervalSeconds)
         })
     }
 
-    static func decode(_ bundle: TensorBundle) throws -> [SeriesARIMA] {
+    public static func decode(_ bundle: TensorBundle) throws -> [SeriesARIMA] {
         let entries: [Entry] = try JSONText.decode(bundle.meta("series"))
         return try entries.enumerated().map { i, e in
             guard let resource = Resource(snakeCaseName: e.resource) else {

@@ -3,30 +3,36 @@ import Store
 
 /// The LSTM family: one global model over every workload's windows, plus each trained
 /// workload's scaling (new workloads get theirs from their limits or their own history).
-struct GlobalLSTM {
-    var model: LSTMModel
-    var scalings: [String: LSTMWorkloadScaling]
-    var evaluation: LSTMEvaluation?
+public struct GlobalLSTM {
+    public var model: LSTMModel
+    public var scalings: [String: LSTMWorkloadScaling]
+    public var evaluation: LSTMEvaluation?
+
+    public init(model: LSTMModel, scalings: [String: LSTMWorkloadScaling], evaluation: LSTMEvaluation?) {
+        self.model = model
+        self.scalings = scalings
+        self.evaluation = evaluation
+    }
 }
 
-enum LSTMModels {
-    static let family = "lstm"
+public enum LSTMModels {
+    public static let family = "lstm"
 
     /// The model's view of a workload's grid: features and scaled targets.
-    static func workloadSeries(name: String, series: RegularSeries, limits: [Double],
+    public static func workloadSeries(name: String, series: RegularSeries, limits: [Double],
                                scaling: LSTMWorkloadScaling? = nil) throws -> LSTMWorkloadSeries {
         let timestamps = (0..<series.steps).map { series.timestamp(ofStep: $0) }
         return try LSTMWorkloadSeries(workload: name, timestamps: timestamps, values: series.values, limits: limits, scaling: scaling)
     }
 
-    static func encode(_ lstm: GlobalLSTM, into bundle: inout TensorBundle) {
+    public static func encode(_ lstm: GlobalLSTM, into bundle: inout TensorBundle) {
         lstm.model.encode(into: &bundle, prefix: "lstm.model")
         let names = lstm.scalings.keys.sorted()
         for (i, name) in names.enumerated() { ScalingCodec.encode(lstm.scalings[name]!, into: &bundle, prefix: "lstm.scaling.\(i)") }
         bundle.metadata["workloads"] = JSONText.encode(names)
     }
 
-    static func decode(_ bundle: TensorBundle) throws -> GlobalLSTM {
+    public static func decode(_ bundle: TensorBundle) throws -> GlobalLSTM {
         let names: [String] = try JSONText.decode(bundle.meta("workloads"))
         var scalings: [String: LSTMWorkloadScaling] = [:]
         for (i, name) in names.enumerated() { scalings[name] = try ScalingCodec.decode(bundle, prefix: "lstm.scaling.\(i)") }

@@ -2,19 +2,24 @@ import Forecast
 import Store
 
 /// One workload's history in the training window, on its regular grid.
-struct WorkloadHistory {
-    var record: WorkloadRecord
-    var series: RegularSeries
+public struct WorkloadHistory {
+    public var record: WorkloadRecord
+    public var series: RegularSeries
 
-    var name: String { record.name }
+    public var name: String { record.name }
     /// Limits in `Resource` order (NaN = none).
-    var limits: [Double] { record.limits.values }
+    public var limits: [Double] { record.limits.values }
+
+    public init(record: WorkloadRecord, series: RegularSeries) {
+        self.record = record
+        self.series = series
+    }
 }
 
 /// Loads every workload's samples in `[from, until)` onto its grid (the workload's median
 /// interval, 5 minutes when unknown). Workloads with no sample in the window are left out.
-enum TrainingData {
-    static func load(store: HeadroomStore, from: Int64, until: Int64) throws -> [WorkloadHistory] {
+public enum TrainingData {
+    public static func load(store: HeadroomStore, from: Int64, until: Int64) throws -> [WorkloadHistory] {
         var out: [WorkloadHistory] = []
         for record in try store.workloads() {
             let interval = record.gridIntervalSeconds
@@ -27,7 +32,15 @@ enum TrainingData {
     }
 
     /// The latest sample timestamp in the store + 1 (the default `--until`).
-    static func defaultUntil(store: HeadroomStore) throws -> Int64? {
+    public static func defaultUntil(store: HeadroomStore) throws -> Int64? {
         try store.reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM samples") }.map { $0 + 1 }
+    }
+}
+
+extension WorkloadRecord {
+    /// The grid a workload's samples are put on: its median interval rounded to whole
+    /// seconds, or 5 minutes when none is recorded.
+    public var gridIntervalSeconds: Int64 {
+        intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil } ?? 300
     }
 }

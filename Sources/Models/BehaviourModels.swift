@@ -4,45 +4,60 @@ import Store
 /// The HMM family of a version: one behaviour model per workload, over its usage scaled
 /// like the LSTM's inputs (by the limit, or by the 99th percentile of its own history when
 /// it has none), so the heavy-state rule "mean ≥ 0.8" means "at 80 % of the limit".
-struct BehaviourModel {
-    var workload: String
+public struct BehaviourModel {
+    public var workload: String
     /// Resource indices used as observation dimensions (measured in most steps).
-    var dimensions: [Int]
-    var scaling: LSTMWorkloadScaling
-    var hmm: FittedHMM
+    public var dimensions: [Int]
+    public var scaling: LSTMWorkloadScaling
+    public var hmm: FittedHMM
 
     /// Positions (within `dimensions`) of the resources that count for "heavy": those
     /// with a real limit; all of them when none has one.
-    static func watched(dimensions: [Int], scaling: LSTMWorkloadScaling) -> [Int] {
+    public static func watched(dimensions: [Int], scaling: LSTMWorkloadScaling) -> [Int] {
         let limited = dimensions.indices.filter { scaling.sources[dimensions[$0]] == .limit }
         return limited.isEmpty ? Array(dimensions.indices) : limited
     }
 
-    var watchedResources: [Int] { Self.watched(dimensions: dimensions, scaling: scaling).map { dimensions[$0] } }
+    public var watchedResources: [Int] { Self.watched(dimensions: dimensions, scaling: scaling).map { dimensions[$0] } }
 
     /// Scaled observation of grid step `k` (NaN where not measured: the filter skips it).
-    func observation(_ series: RegularSeries, step k: Int) -> HMMObservation {
+    public func observation(_ series: RegularSeries, step k: Int) -> HMMObservation {
         HMMObservation(values: dimensions.map { r in
             scaling.scaled(series.values[k * Resource.count + r], resource: r)
         })
     }
+
+    public init(workload: String, dimensions: [Int], scaling: LSTMWorkloadScaling, hmm: FittedHMM) {
+        self.workload = workload
+        self.dimensions = dimensions
+        self.scaling = scaling
+        self.hmm = hmm
+    }
 }
 
-enum BehaviourModels {
-    static let family = "hmm"
+public enum BehaviourModels {
+    public static let family = "hmm"
 
-    struct Settings: Codable {
+    public struct Settings: Codable, Sendable {
         /// Candidate numbers of states, chosen by BIC.
-        var minimumStates: Int
-        var maximumStates: Int
-        var maxIterations: Int
+        public var minimumStates: Int
+        public var maximumStates: Int
+        public var maxIterations: Int
         /// Most recent steps used per workload.
-        var historySteps: Int
-        var heavyThreshold: Double
+        public var historySteps: Int
+        public var heavyThreshold: Double
+
+        public init(minimumStates: Int, maximumStates: Int, maxIterations: Int, historySteps: Int, heavyThreshold: Double) {
+            self.minimumStates = minimumStates
+            self.maximumStates = maximumStates
+            self.maxIterations = maxIterations
+            self.historySteps = historySteps
+            self.heavyThreshold = heavyThreshold
+        }
     }
 
     /// Fits one workload; nil (with the reason) when it has too little data.
-    static func fit(_ history: WorkloadHistory, settings: Settings, seed: UInt64) -> Result<BehaviourModel, TrainingSkip> {
+    public static func fit(_ history: WorkloadHistory, settings: Settings, seed: UInt64) -> Result<BehaviourModel, TrainingSkip> {
         let series = history.series.slice(max(0, history.series.steps - settings.historySteps)..<history.series.steps)
         let scaling = LSTMWorkloadScaling(values: series.values, limits: history.limits)
         let n = series.steps
@@ -79,7 +94,7 @@ enum BehaviourModels {
     }
 
     /// Writes the models into one bundle: `hmm.<i>.*` tensors, workload names in the metadata.
-    static func encode(_ models: [BehaviourModel], into bundle: inout TensorBundle) {
+    public static func encode(_ models: [BehaviourModel], into bundle: inout TensorBundle) {
         for (i, model) in models.enumerated() {
             let prefix = "hmm.\(i)"
             model.hmm.encode(into: &bundle, prefix: prefix + ".model")
@@ -89,7 +104,7 @@ enum BehaviourModels {
         bundle.metadata["workloads"] = JSONText.encode(models.map(\.workload))
     }
 
-    static func decode(_ bundle: TensorBundle) throws -> [String: BehaviourModel] {
+    public static func decode(_ bundle: TensorBundle) throws -> [String: BehaviourModel] {
         let names: [String] = try JSONText.decode(bundle.meta("workloads"))
         var out: [String: BehaviourModel] = [:]
         for (i, name) in names.enumerated() {
@@ -103,15 +118,15 @@ enum BehaviourModels {
 }
 
 /// `LSTMWorkloadScaling` as two tensors (`scales`, `sources` as 0 limit / 1 history / 2 unit).
-enum ScalingCodec {
-    static let sources: [LSTMWorkloadScaling.Source] = [.limit, .historyQuantile, .unit]
+public enum ScalingCodec {
+    public static let sources: [LSTMWorkloadScaling.Source] = [.limit, .historyQuantile, .unit]
 
-    static func encode(_ scaling: LSTMWorkloadScaling, into bundle: inout TensorBundle, prefix: String) {
+    public static func encode(_ scaling: LSTMWorkloadScaling, into bundle: inout TensorBundle, prefix: String) {
         bundle.set(prefix + ".scales", doubles: scaling.scales)
         bundle.set(prefix + ".scale_sources", ints: scaling.sources.map { Int64(sources.firstIndex(of: $0)!) })
     }
 
-    static func decode(_ bundle: TensorBundle, prefix: String) throws -> LSTMWorkloadScaling {
+    public static func decode(_ bundle: TensorBundle, prefix: String) throws -> LSTMWorkloadScaling {
         let scales = try bundle.doubles(prefix + ".scales")
         let codes = try bundle.ints(prefix + ".scale_sources")
         guard scales.count == Resource.count, codes.count == Resource.count, scales.allSatisfy({ $0.isFinite && $0 > 0 }),
@@ -123,7 +138,7 @@ enum ScalingCodec {
 }
 
 /// Why a workload (or one of its series) got no model of a family; reported, not fatal.
-struct TrainingSkip: Error, CustomStringConvertible {
-    var description: String
-    init(_ reason: String) { description = reason }
+public struct TrainingSkip: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ reason: String) { description = reason }
 }

@@ -7,16 +7,16 @@ import Store
 /// members that forecast (weights renormalised). The weights, in quarters, are chosen at
 /// training time on the last three days of the training window (`CombinationWeights`).
 /// Forecasts are clipped at 0: usage is never negative.
-struct TrainedModels {
-    static let candidateName = "candidate"
-    var version: String
-    var arima: [String: [SeriesARIMA]]
-    var lstm: GlobalLSTM?
-    var behaviour: [String: BehaviourModel]
+public struct TrainedModels {
+    public static let candidateName = "candidate"
+    public var version: String
+    public var arima: [String: [SeriesARIMA]]
+    public var lstm: GlobalLSTM?
+    public var behaviour: [String: BehaviourModel]
     /// The candidate's weights (ARIMA, LSTM, naive) per resource (default ½, ½, 0).
-    var blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)
+    public var blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)
 
-    static func load(registry: ModelRegistry, version: String) throws -> TrainedModels {
+    public static func load(registry: ModelRegistry, version: String) throws -> TrainedModels {
         let files = try registry.list().filter { $0.version == version }
         guard !files.isEmpty else { throw ModelFileError.unknownVersion(version) }
         var models = TrainedModels(version: version, arima: [:], lstm: nil, behaviour: [:])
@@ -28,10 +28,10 @@ struct TrainedModels {
                     for model in try ARIMAModels.decode(bundle) { models.arima[model.workload, default: []].append(model) }
                 case LSTMModels.family:
                     models.lstm = try LSTMModels.decode(bundle)
-                    if let text = bundle.metadata[CombinationWeights.metadataKey] {
+                    if let text = bundle.metadata[BlendWeights.metadataKey] {
                         let weights: [BlendWeights] = try JSONText.decode(text)
                         guard weights.count == Resource.count, weights.allSatisfy(\.isValid) else {
-                            throw TensorBundleError.invalid("\(CombinationWeights.metadataKey) must hold \(Resource.count) weight triples ≥ 0 summing to 1")
+                            throw TensorBundleError.invalid("\(BlendWeights.metadataKey) must hold \(Resource.count) weight triples ≥ 0 summing to 1")
                         }
                         models.blendWeights = weights
                     }
@@ -46,25 +46,33 @@ struct TrainedModels {
     }
 
     /// Every workload some family was trained on.
-    var trainedWorkloads: Set<String> {
+    public var trainedWorkloads: Set<String> {
         Set(arima.keys).union(lstm?.scalings.keys ?? [:].keys).union(behaviour.keys)
     }
 
-    func forecasters() -> [any WorkloadForecaster] {
+    public func forecasters() -> [any WorkloadForecaster] {
         let shared = SharedModelForecasts(models: self)
         return [ModelView(name: "arima", kind: .arima, shared: shared), ModelView(name: "lstm", kind: .lstm, shared: shared),
                 ModelView(name: Self.candidateName, kind: .blend(blendWeights), shared: shared)]
     }
+
+    public init(version: String, arima: [String: [SeriesARIMA]], lstm: GlobalLSTM?, behaviour: [String: BehaviourModel], blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)) {
+        self.version = version
+        self.arima = arima
+        self.lstm = lstm
+        self.behaviour = behaviour
+        self.blendWeights = blendWeights
+    }
 }
 
 /// One of the three model forecasters; the work is shared so each model runs once per origin.
-struct ModelView: WorkloadForecaster {
-    enum Kind { case arima, lstm, blend([BlendWeights]) }
-    let name: String
-    let kind: Kind
-    let shared: SharedModelForecasts
+public struct ModelView: WorkloadForecaster {
+    public enum Kind { case arima, lstm, blend([BlendWeights]) }
+    public let name: String
+    public let kind: Kind
+    public let shared: SharedModelForecasts
 
-    mutating func forecast(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int, quantiles: [Double]) -> [[Double]] {
+    public mutating func forecast(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int, quantiles: [Double]) -> [[Double]] {
         let (a, l, n) = shared.forecasts(workload: workload, series: series, origin: origin, horizonSteps: horizonSteps, quantiles: quantiles)
         switch kind {
         case .arima: return a
@@ -76,12 +84,18 @@ struct ModelView: WorkloadForecaster {
             }
         }
     }
+
+    public init(name: String, kind: Kind, shared: SharedModelForecasts) {
+        self.name = name
+        self.kind = kind
+        self.shared = shared
+    }
 }
 
 /// Runs ARIMA (advancing each series' online state) and the LSTM once per (workload,
 /// origin) for the three views.
-final class SharedModelForecasts {
-    let models: TrainedModels
+public final class SharedModelForecasts {
+    public let models: TrainedModels
     private var memoKey = ""
     private var memo: ([[Double]], [[Double]], [[Double]]) = ([], [], [])
     private var naive = PerResourceForecaster(NaiveForecaster())
@@ -92,11 +106,11 @@ final class SharedModelForecasts {
     private var lstmKey = ""
     private var lstmSeries: LSTMWorkloadSeries?
     /// Steps of history an ARIMA state is warmed on when (re)started: one week of 5-min steps.
-    static let arimaWarmupSteps = 2016
+    public static let arimaWarmupSteps = 2016
 
-    init(models: TrainedModels) { self.models = models }
+    public init(models: TrainedModels) { self.models = models }
 
-    func forecasts(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int,
+    public func forecasts(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int,
                    quantiles: [Double]) -> ([[Double]], [[Double]], [[Double]]) {
         let key = "\(workload)|\(series.startTimestamp)|\(series.steps)|\(origin)|\(horizonSteps)|\(quantiles)"
         if key == memoKey { return memo }
@@ -157,16 +171,19 @@ final class SharedModelForecasts {
 }
 
 /// One resource's candidate weights: ARIMA, LSTM and naive, each ≥ 0, summing to 1.
-struct BlendWeights: Codable, Equatable {
-    var arima: Double
-    var lstm: Double
-    var naive: Double
+public struct BlendWeights: Codable, Equatable, Sendable {
+    /// Metadata key of the LSTM file holding the candidate's weights (JSON, one triple per resource).
+    public static let metadataKey = "combination_weights"
 
-    var isValid: Bool { [arima, lstm, naive].allSatisfy { $0 >= 0 && $0 <= 1 } && abs(arima + lstm + naive - 1) < 1e-9 }
+    public var arima: Double
+    public var lstm: Double
+    public var naive: Double
+
+    public var isValid: Bool { [arima, lstm, naive].allSatisfy { $0 >= 0 && $0 <= 1 } && abs(arima + lstm + naive - 1) < 1e-9 }
 
     /// The weighted mean of the members that forecast (weights renormalised over them);
     /// when none with weight forecasts, the first that does (ARIMA, LSTM, naive).
-    func combine(arima a: Double, lstm l: Double, naive n: Double) -> Double {
+    public func combine(arima a: Double, lstm l: Double, naive n: Double) -> Double {
         var sum = 0.0, total = 0.0
         if a.isFinite, arima > 0 { sum += arima * a; total += arima }
         if l.isFinite, lstm > 0 { sum += lstm * l; total += lstm }
@@ -176,7 +193,13 @@ struct BlendWeights: Codable, Equatable {
     }
 
     /// Every triple in quarters: 15 of them.
-    static let grid: [BlendWeights] = (0...4).flatMap { a in (0...(4 - a)).map { l in
+    public static let grid: [BlendWeights] = (0...4).flatMap { a in (0...(4 - a)).map { l in
         BlendWeights(arima: Double(a) / 4, lstm: Double(l) / 4, naive: Double(4 - a - l) / 4)
     } }
+
+    public init(arima: Double, lstm: Double, naive: Double) {
+        self.arima = arima
+        self.lstm = lstm
+        self.naive = naive
+    }
 }
