@@ -2,7 +2,7 @@ import Forecast
 import Store
 
 /// One ARIMA model: a workload's resource, fitted on the grid ending at the training end.
-public struct SeriesARIMA {
+public struct SeriesARIMA: Sendable {
     public var workload: String
     public var resource: Resource
     /// Unix seconds of the first training step and the grid interval (for Fourier phase).

@@ -4,7 +4,7 @@ import Store
 /// The HMM family of a version: one behaviour model per workload, over its usage scaled
 /// like the LSTM's inputs (by the limit, or by the 99th percentile of its own history when
 /// it has none), so the heavy-state rule "mean ≥ 0.8" means "at 80 % of the limit".
-public struct BehaviourModel {
+public struct BehaviourModel: Sendable {
     public var workload: String
     /// Resource indices used as observation dimensions (measured in most steps).
     public var dimensions: [Int]

@@ -3,7 +3,7 @@ import Store
 
 /// The LSTM family: one global model over every workload's windows, plus each trained
 /// workload's scaling (new workloads get theirs from their limits or their own history).
-public struct GlobalLSTM {
+public struct GlobalLSTM: Sendable {
     public var model: LSTMModel
     public var scalings: [String: LSTMWorkloadScaling]
     public var evaluation: LSTMEvaluation?

@@ -7,7 +7,7 @@ import Store
 /// members that forecast (weights renormalised). The weights, in quarters, are chosen at
 /// training time on the last three days of the training window (`CombinationWeights`).
 /// Forecasts are clipped at 0: usage is never negative.
-public struct TrainedModels {
+public struct TrainedModels: Sendable {
     public static let candidateName = "candidate"
     public var version: String
     public var arima: [String: [SeriesARIMA]]

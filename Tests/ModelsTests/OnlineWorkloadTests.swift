@@ -1,0 +1,145 @@
+import Forecast
+import Foundation
+import Models
+import Store
+import Testing
+
+/// The online state against the batch paths it replaces: the same ARIMA filter run over
+/// the whole history, `LSTMModel.predict` over a window, the HMM filter stepped by hand.
+@Suite("Online workload state")
+struct OnlineWorkloadTests {
+    static let interval: Int64 = 300
+    static let start: Int64 = 1_375_315_200  // 2013-08-01T00:00:00Z
+
+    /// A daily-cycle CPU series and a slowly wandering memory series, seeded.
+    static func history(steps: Int, seed: UInt64 = 7) -> [Double] {
+        var generator = SeededGenerator(seed: seed)
+        var values = [Double](repeating: .nan, count: steps * Resource.count)
+        var memory = 4e9
+        for k in 0..<steps {
+            let phase = 2 * Double.pi * Double(k % 288) / 288
+            values[k * Resource.count] = 2 + sin(phase) + 0.2 * Double.random(in: -1...1, using: &generator)
+            memory += 1e7 * Double.random(in: -1...1, using: &generator)
+            values[k * Resource.count + 1] = memory
+        }
+        return values
+    }
+
+    static func models(history: [Double], steps: Int) throws -> TrainedModels {
+        var arima: [SeriesARIMA] = []
+        for resource in [Resource.cpuCores, .memoryBytes] {
+            let y = (0..<steps).map { history[$0 * Resource.count + resource.rawValue] }
+            arima.append(SeriesARIMA(workload: "w", resource: resource, firstTimestamp: start, intervalSeconds: interval,
+                                     fitted: try AutoARIMA.fit(y)))
+        }
+        let spec = LSTMSpec(hiddenSize: 8, windowSteps: 24, horizonSteps: 12, maxEpochs: 1, patience: 1)
+        let layout = (f: LSTMFeatureLayout.count, h: 8, o: 12 * Resource.count * 3)
+        var generator = SeededGenerator(seed: 3)
+        func weights(_ n: Int) -> [Float] { (0..<n).map { _ in Float.random(in: -0.3...0.3, using: &generator) } }
+        let model = try LSTMModel(spec: spec, weightIH: weights(32 * layout.f), weightHH: weights(32 * 8), biasIH: weights(32),
+                                  biasHH: weights(32), headWeight: weights(layout.o * 8), headBias: weights(layout.o))
+        let scaling = LSTMWorkloadScaling(values: history, limits: [8, 16e9, .nan, .nan, .nan, .nan])
+        let observations = (0..<steps).flatMap { k in [0, 1].map { scaling.scaled(history[k * Resource.count + $0], resource: $0) } }
+        var hmmGenerator = SeededGenerator(seed: 5)
+        let hmm = try HMM.fit([HMMSequence(values: observations, dimension: 2)],
+                              spec: HMMSpec(states: 2, emission: .gaussian(dimension: 2), maxIterations: 20,
+                                            heavyStateRule: .meanAbove(threshold: 0.3)),
+                              generator: &hmmGenerator)
+        return TrainedModels(version: "t", arima: ["w": arima], lstm: GlobalLSTM(model: model, scalings: ["w": scaling], evaluation: nil),
+                             behaviour: ["w": BehaviourModel(workload: "w", dimensions: [0, 1], scaling: scaling, hmm: hmm)])
+    }
+
+    @Test("ARIMA states advanced one sample at a time equal the filter run over the whole history")
+    func arimaMatchesBatch() throws {
+        let steps = 600
+        let values = Self.history(steps: steps)
+        let models = try Self.models(history: values, steps: steps)
+        var online = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: [8, 16e9, .nan, .nan, .nan, .nan])
+        let fed = 500
+        for k in 0..<fed {
+            let accepted = online.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: Array(values[(k * 6)..<(k * 6 + 6)]))
+            #expect(accepted)
+        }
+        let members = online.memberForecasts()
+        for series in models.arima["w"]! {
+            let r = series.resource.rawValue
+            let y = (0..<fed).map { values[$0 * Resource.count + r] }
+            let batch = series.fitted.filter(y, firstStep: 0).quantiles(horizon: 12, probabilities: [0.5, 0.9, 0.99])
+            for h in 0..<12 { for j in 0..<3 {
+                let expected = max(0, batch[h][j])
+                #expect(abs(members.arima[r][h * 3 + j] - expected) <= 1e-9 * max(1, abs(expected)))
+            } }
+        }
+        // Resources without a model forecast nothing.
+        #expect(members.arima[2].allSatisfy { $0.isNaN })
+    }
+
+    @Test("the serving LSTM state after one window equals LSTMModel.predict on that window")
+    func lstmMatchesPredict() throws {
+        let values = Self.history(steps: 100)
+        let models = try Self.models(history: values, steps: 100)
+        let global = try #require(models.lstm)
+        let scaling = global.scalings["w"]!
+        var online = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: [8, 16e9, .nan, .nan, .nan, .nan])
+        var encoder = LSTMFeatureEncoder(scaling: scaling)
+        var window: [Float] = []
+        let w = global.model.spec.windowSteps
+        for k in 0..<w {
+            let t = Self.start + Int64(k) * Self.interval
+            let row = Array(values[(k * 6)..<(k * 6 + 6)])
+            online.ingest(timestamp: t, values: row)
+            window += encoder.encode(timestampSeconds: t, values: row)
+        }
+        let expected = global.model.predict(window: window).unscaled(by: scaling)
+        let got = online.memberForecasts().lstm
+        for r in 0..<Resource.count { for h in 0..<12 { for j in 0..<3 {
+            let e = max(0, expected[(h * Resource.count + r) * 3 + j])
+            #expect(abs(got[r][h * 3 + j] - e) <= 1e-4 * max(1, abs(e)), "r \(r) h \(h) q \(j)")
+        } } }
+        // Past one window the forecast still comes from at most one window of history:
+        // feeding on keeps it finite and within the model's reach (no unbounded state).
+        for k in w..<100 { online.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: Array(values[(k * 6)..<(k * 6 + 6)])) }
+        let tail = online.memberForecasts().lstm[0]
+        #expect(tail.allSatisfy { $0.isFinite })
+    }
+
+    @Test("gaps feed missing steps, late samples are ignored, the HMM filter advances per step")
+    func gapsAndHMM() throws {
+        let steps = 400
+        let values = Self.history(steps: steps)
+        let models = try Self.models(history: values, steps: steps)
+        var online = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: [8, 16e9, .nan, .nan, .nan, .nan])
+        var filter = HMMFilterState(model: models.behaviour["w"]!.hmm)
+        let b = models.behaviour["w"]!
+        var y: [Double] = []
+        for k in 0..<50 where k % 10 != 3 {  // every tenth-plus-three sample is missing
+            let row = Array(values[(k * 6)..<(k * 6 + 6)])
+            online.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            if k % 10 == 4 {
+                try filter.step(HMMObservation(values: [.nan, .nan]))
+                y.append(.nan)
+            }
+            try filter.step(HMMObservation(values: b.dimensions.map { b.scaling.scaled(row[$0], resource: $0) }))
+            y.append(row[0])
+        }
+        #expect(online.stepsFed == 50)
+        let late = online.ingest(timestamp: Self.start + 10 * Self.interval, values: Array(values[0..<6]))
+        #expect(!late)
+        #expect(online.stepsFed == 50)
+        let heavy = try #require(online.heavyPhaseProbability(withinSteps: 12))
+        #expect(abs(heavy - filter.heavyPhaseProbability(withinSteps: 12)) < 1e-12)
+        let cpu = models.arima["w"]!.first { $0.resource == .cpuCores }!
+        let batch = cpu.fitted.filter(y, firstStep: 0).quantiles(horizon: 3, probabilities: [0.5, 0.9, 0.99])
+        let got = online.memberForecasts().arima[0]
+        #expect(abs(got[0] - max(0, batch[0][0])) < 1e-9)
+        // The candidate blends the members; every value is a finite non-negative quantile,
+        // non-decreasing across levels.
+        let blend = online.forecast()
+        for h in 0..<12 {
+            let (q50, q90, q99) = (blend[0][h * 3], blend[0][h * 3 + 1], blend[0][h * 3 + 2])
+            #expect(q50 >= 0)
+            #expect(q50 <= q90 + 1e-12)
+            #expect(q90 <= q99 + 1e-12)
+        }
+    }
+}
