@@ -61,3 +61,34 @@ struct SampleReadsTests {
         #expect(empty[0].count == 0)
     }
 }
+
+@Suite("Online sample appends")
+struct SampleAppendTests {
+    @Test("a batch creates workloads, counts duplicates, and a bad sample writes nothing", arguments: TestSupport.Kind.allCases)
+    func append(kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let row: [Double] = [1.5, 2e9, .nan, 0, 10, 20]
+        let first = try store.append(samples: [IncomingSample(workload: "a", timestamp: 100, values: row),
+                                               IncomingSample(workload: "a", timestamp: 160, values: row),
+                                               IncomingSample(workload: "b", timestamp: 100, values: row)], now: 1)
+        #expect(first == AppendResult(inserted: 3, duplicates: 0, newWorkloads: ["a", "b"]))
+        let again = try store.append(samples: [IncomingSample(workload: "a", timestamp: 160, values: [9, 9, 9, 9, 9, 9]),
+                                               IncomingSample(workload: "a", timestamp: 220, values: row)], now: 2)
+        #expect(again == AppendResult(inserted: 1, duplicates: 1, newWorkloads: []))
+        let a = try store.samples(workloads: ["a"], from: 0, to: 1000)[0]
+        #expect(a.timestamps == [100, 160, 220])
+        #expect(a.value(1, .cpuCores) == 1.5)  // first write wins
+        #expect(a.value(0, .diskReadBytesPerSecond).isNaN)
+        // One bad sample in a batch: nothing of the batch is written, the error names it.
+        #expect(throws: StoreError.invalidArgument("sample 1: memory_bytes = -1.0; expected a finite value ≥ 0 (or absent)")) {
+            try store.append(samples: [IncomingSample(workload: "c", timestamp: 100, values: row),
+                                       IncomingSample(workload: "c", timestamp: 400, values: [1, -1, 0, 0, 0, 0])], now: 3)
+        }
+        #expect(throws: StoreError.self) {
+            try store.append(samples: [IncomingSample(workload: "c", timestamp: 1_700_000_000_000, values: row)], now: 3)
+        }
+        #expect(try store.workload(named: "c") == nil)
+        #expect(try store.summary().samples == 4)
+    }
+}
