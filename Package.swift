@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         /// OpenBLAS (CBLAS interface) and LAPACKE, from libopenblas-dev and liblapacke-dev.
@@ -56,6 +57,7 @@ let package = Package(
                 "Forecast", "Store",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm`.
