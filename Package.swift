@@ -67,6 +67,10 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
+        .testTarget(
+            name: "ScorerTests",
+            dependencies: ["Scorer", "Store", "Forecast", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

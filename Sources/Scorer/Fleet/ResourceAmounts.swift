@@ -1,4 +1,5 @@
 import Forecast
+import Foundation
 
 /// A `ResourceVector` as JSON: an object keyed by `Resource.snakeCaseName`
 /// (`{"cpu_cores": 2, "memory_bytes": 4294967296}`), SI units as in the names.
@@ -17,11 +18,20 @@ struct ResourceAmounts: Sendable, Equatable, Codable {
         init?(intValue: Int) { nil }
     }
 
+    /// Accepts the keys as written (`cpu_cores`) and as a decoder's
+    /// `convertFromSnakeCase` presents them (`cpuCores`); unknown keys are an error.
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
+        let normalize = { (key: String) in key.replacingOccurrences(of: "_", with: "").lowercased() }
+        var byKey: [String: Resource] = [:]
+        for resource in Resource.allCases { byKey[normalize(resource.snakeCaseName)] = resource }
         var vector = ResourceVector.absent
-        for resource in Resource.allCases {
-            vector[resource] = try container.decodeIfPresent(Double.self, forKey: Key(stringValue: resource.snakeCaseName)) ?? .nan
+        for key in container.allKeys {
+            guard let resource = byKey[normalize(key.stringValue)] else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription:
+                    "unknown resource \(key.stringValue); expected one of \(Resource.allCases.map(\.snakeCaseName).joined(separator: ", "))")
+            }
+            vector[resource] = try container.decode(Double.self, forKey: key)
         }
         self.vector = vector
     }
