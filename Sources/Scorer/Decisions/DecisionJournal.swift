@@ -162,7 +162,7 @@ enum JournalError: Error, Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case .unknownPOP(let name):
-            "POP \"\(name)\" is not in the store; sync the fleet file first (Fleet.sync(to:), `headroom-scorer fleet sync`)"
+            "POP \"\(name)\" is not in the store; sync the fleet file first (`headroom-scorer fleet sync --pops FILE --db PATH`)"
         case .unknownMigration(let id): "no migration with id \(id) in the store"
         case .missingDecision(let id): "migration \(id) has no decision with details in the store; it cannot be resumed, mark it failed"
         }
