@@ -11,7 +11,7 @@ struct HeadroomScorer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-scorer",
         abstract: "Scores resource risk online and decides resizes and migrations (skeleton).",
-        subcommands: [StatusCommand.self])
+        subcommands: [StatusCommand.self, FleetCommand.self])
 }
 
 struct StatusCommand: ParsableCommand {

@@ -1,0 +1,191 @@
+import Forecast
+
+/// The decision loop's pure core: given the fleet, the placements and this tick's risk
+/// assessments, decides per workload whether to resize in place, migrate, partition,
+/// restart elsewhere, or do nothing, and books the capacity its decisions take so that
+/// later workloads in the same tick see it gone. No I/O, no clock: `now` comes in;
+/// deterministic for equal inputs.
+///
+/// Per workload (the product brief's loop, generalised):
+/// 1. Its POP is down → `restart` on the cheapest feasible POP (ignores risk and cooldown).
+/// 2. Hysteresis: it becomes alarmed when risk > enter threshold and stays alarmed until
+///    risk < exit threshold. Not alarmed → `none`.
+/// 3. Within the cooldown after its last action, or with an action in flight → `none`.
+/// 4. required = plannedDemand × headroom factor, never below usage (no forecast for a
+///    resource → keep its allocation). Already allocated → `none`.
+/// 5. The source (up, not stale) has room for `required` → `resize` in place.
+/// 6. Else `migrate` to the feasible POP of least price × remaining + migration cost
+///    (`MigrationCostModel`); live when the source, target and workload support it, else
+///    checkpoint/restart.
+/// 7. Else, if partitionable, `partition` into the fewest parts (2…maxParts) that find
+///    that many feasible POPs, cheapest first (the source may keep a part).
+/// 8. Else `none`, "no feasible POP". Migrations and partitions wait (`none`) while
+///    `maxConcurrentMigrations` moves are in flight.
+///
+/// Order within a tick: workloads on down POPs first, then by risk (highest first), then
+/// by name, so the most urgent get first pick of free capacity. Decisions act on a
+/// workload's primary part (see `Placement`).
+///
+/// Capacity: free(POP) = capacity − Σ footprints, where a workload's footprint on a POP is
+/// the per-resource maximum of what it holds there and what an in-flight action has
+/// reserved there. A resize takes effect at once (and is undone if it fails); a move
+/// reserves its target until `finish` says it is done (the workload moves) or failed (it
+/// stays, the reservation is released).
+struct DecisionEngine: Sendable {
+    let config: DecisionConfig
+    private(set) var fleet: Fleet
+    private(set) var placements: [String: Placement]
+    /// Actions issued and not yet finished, by workload.
+    private(set) var inFlight: [String: InFlightAction]
+    /// Hysteresis and cooldown per workload.
+    /// (Set by `decide`; read it, do not write it.)
+    var alarms: [String: AlarmState]
+
+    /// An issued action and what to restore if it fails.
+    struct InFlightAction: Sendable, Equatable {
+        var decision: Decision
+        /// A resize's allocation before it (restored on failure).
+        var previousAllocation: ResourceVector?
+    }
+
+    struct AlarmState: Sendable, Equatable {
+        var alarmed = false
+        /// Unix seconds of its last action (resize, move, restart).
+        var lastActionAt: Int64?
+    }
+
+    /// - Throws: `DecisionConfigError` for an invalid config.
+    init(config: DecisionConfig, fleet: Fleet, placements: [Placement]) throws {
+        try config.validate()
+        self.config = config
+        self.fleet = fleet
+        self.placements = Dictionary(placements.map { ($0.workload, $0) }, uniquingKeysWith: { _, last in last })
+        self.inFlight = [:]
+        self.alarms = [:]
+    }
+
+    /// Marks a POP down or up.
+    mutating func setDown(_ pop: String, _ down: Bool) { fleet.setDown(pop, down) }
+
+    /// Adds or replaces a workload's placement (a new workload, an agent's report).
+    mutating func place(_ placement: Placement) { placements[placement.workload] = placement }
+
+    /// Moves in flight (migrations, partitions, restarts).
+    var movesInFlight: Int { inFlight.values.filter { $0.decision.action.isMove }.count }
+
+    // MARK: - Tick
+
+    /// Decides for every assessed workload, plus every workload on a down POP.
+    /// - Parameters:
+    ///   - now: Unix seconds of the tick (cooldowns, staleness).
+    ///   - popLastSeen: Unix seconds of each POP agent's last report (staleness).
+    mutating func tick(now: Int64, assessments: [Assessment], popLastSeen: [String: Int64] = [:]) -> TickOutcome {
+        var items = assessments
+        let assessed = Set(assessments.map(\.workload))
+        for placement in placements.values.sorted(by: { $0.workload < $1.workload })
+        where !assessed.contains(placement.workload) && fleet.pop(named: placement.pop)?.down == true {
+            // No samples come from a dead POP: the workload is certainly not running.
+            items.append(Assessment(workload: placement.workload, timestamp: now, risk: 1, plannedDemand: .absent))
+        }
+        let downWorkloads = Set(placements.values.filter { fleet.pop(named: $0.pop)?.down == true }.map(\.workload))
+        items.sort { a, b in
+            let (da, db) = (downWorkloads.contains(a.workload), downWorkloads.contains(b.workload))
+            if da != db { return da }
+            if a.risk != b.risk { return a.risk > b.risk }
+            return a.workload < b.workload
+        }
+        let snapshot = (placements, inFlight)
+        var decisions: [Decision] = []
+        for assessment in items {
+            let decision = decide(assessment, now: now, popLastSeen: popLastSeen)
+            if decision.action != .none {
+                apply(decision)
+                alarms[decision.workload, default: AlarmState()].lastActionAt = now
+            }
+            decisions.append(decision)
+        }
+        if config.dryRun {
+            // Reservations lived for this tick only (so its decisions did not share
+            // capacity); nothing will execute them.
+            (placements, inFlight) = snapshot
+            return TickOutcome(decisions: decisions, commands: [])
+        }
+        return TickOutcome(decisions: decisions, commands: decisions.compactMap(Command.init))
+    }
+
+    // MARK: - Applying and finishing actions
+
+    /// Books a decision's capacity: a resize changes the allocation now, a move reserves
+    /// its targets until `finish`.
+    private mutating func apply(_ decision: Decision) {
+        guard decision.action != .none, var placement = placements[decision.workload] else { return }
+        var previous: ResourceVector?
+        if decision.action == .resize, let target = decision.targets.first {
+            previous = placement.allocation
+            placement.allocation = target.allocation
+            placements[decision.workload] = placement
+        }
+        inFlight[decision.workload] = InFlightAction(decision: decision, previousAllocation: previous)
+    }
+
+    /// Re-books an action found unfinished in the journal after a restart (so its capacity
+    /// stays taken while it is re-issued). A resize is assumed not applied yet.
+    mutating func resume(_ decision: Decision) {
+        apply(decision)
+        alarms[decision.workload, default: AlarmState()].lastActionAt = decision.timestamp
+    }
+
+    /// Ends a workload's in-flight action.
+    /// - `succeeded`: a move places the workload on its targets (the first target becomes
+    ///   the primary part; a partition's others become additional parts).
+    /// - failed: the workload stays where it was; a move's reservation is released, a
+    ///   resize's old allocation restored.
+    /// - Returns: false when the workload had no action in flight.
+    @discardableResult
+    mutating func finish(workload: String, succeeded: Bool) -> Bool {
+        guard let flight = inFlight.removeValue(forKey: workload), var placement = placements[workload] else { return false }
+        let decision = flight.decision
+        if succeeded {
+            if decision.action.isMove, let primary = decision.targets.first {
+                placement.pop = primary.pop
+                placement.allocation = primary.allocation
+                if decision.action == .partition { placement.additionalParts = Array(decision.targets.dropFirst()) }
+            }
+        } else if let previous = flight.previousAllocation {
+            placement.allocation = previous
+        }
+        placements[workload] = placement
+        return true
+    }
+
+    // MARK: - Capacity
+
+    /// Free capacity of `pop` (capacity − footprints of every workload there), optionally
+    /// not counting `excluding`'s own footprint. NaN = unconstrained.
+    func freeCapacity(at pop: String, excluding: String? = nil) -> ResourceVector {
+        guard let capacity = fleet.pop(named: pop)?.capacity else { return .absent }
+        var used = CapacityArithmetic.zero
+        for (name, placement) in placements where name != excluding {
+            var held = CapacityArithmetic.zero
+            for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
+            var reserved = CapacityArithmetic.zero
+            if let flight = inFlight[name], flight.decision.action.isMove {
+                for part in flight.decision.targets where part.pop == pop {
+                    reserved = CapacityArithmetic.adding(reserved, part.allocation)
+                }
+            }
+            used = CapacityArithmetic.adding(used, CapacityArithmetic.maximum(held, reserved))
+        }
+        return CapacityArithmetic.free(capacity: capacity, used: used)
+    }
+
+    /// Why `pop` cannot receive work now, or nil when it can: down, or stale (no agent
+    /// report within `staleAfterSeconds`, or none ever).
+    func unavailability(of pop: POP, now: Int64, popLastSeen: [String: Int64]) -> String? {
+        if pop.down { return "down" }
+        guard let limit = config.staleAfterSeconds else { return nil }
+        guard let seen = popLastSeen[pop.name] else { return "stale: its agent has never reported" }
+        let age = Double(now - seen)
+        return age > limit ? "stale: last report \(Int(age)) s ago (limit \(limit) s)" : nil
+    }
+}

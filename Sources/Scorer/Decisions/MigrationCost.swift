@@ -1,0 +1,86 @@
+import Forecast
+
+/// The cost of placing a workload on a target POP, in the money unit of the fleet's
+/// prices, with the times it was derived from.
+struct MigrationCost: Sendable, Equatable, Codable {
+    /// Seconds the state spends on the wire: `stateBytes / bandwidth + latency`
+    /// (0 when nothing crosses the network: staying put, restarting from a checkpoint).
+    var transferSeconds: Double
+    /// Seconds the workload does not run (see `MigrationCostModel`).
+    var downtimeSeconds: Double
+    /// `downtimeSeconds × downtime_penalty_per_second`.
+    var downtimeCost: Double
+    /// `transferSeconds × transfer_cost_per_second`.
+    var transferCost: Double
+    /// `downtimeCost + transferCost`: the price-free part.
+    var migrationCost: Double
+    /// `price_per_hour / 3600 × expected remaining seconds`.
+    var priceCost: Double
+    /// `priceCost + migrationCost`: what the engine minimises.
+    var totalCost: Double
+}
+
+/// The cost model of moves (pure arithmetic, no state).
+///
+/// With `S` state bytes, link bandwidth `B` bytes/s, latency `L` s, target startup `U` s,
+/// checkpoint speed `C` bytes/s and live dirty fraction `f`:
+/// - **live** (pre-copy): the state is copied while the workload runs, then it pauses
+///   for the pages dirtied meanwhile; the target starts during the pre-copy.
+///   transfer = S/B + L, downtime = f·S/B + L.
+/// - **checkpoint_restart**: dump, copy, restore, start; the workload is down throughout.
+///   transfer = S/B + L, downtime = S/C + (S/B + L) + S/C + U.
+/// - **restart** after the source went down (the checkpoint is already off the dead POP;
+///   where it is stored is not in the fleet file, so its copy is not modelled, and the
+///   work lost since the checkpoint is the same for every target): transfer = 0,
+///   downtime = S/C + U.
+/// - **stay** (a partition's part that remains on the source): transfer = downtime = 0.
+///
+/// cost = downtime × penalty + transfer × transfer_cost + price_per_hour/3600 × remaining.
+struct MigrationCostModel: Sendable {
+    var downtimePenaltyPerSecond: Double
+    var transferCostPerSecond: Double
+    var liveDirtyFraction: Double
+    var checkpointBytesPerSecond: Double
+
+    init(_ config: DecisionConfig) {
+        downtimePenaltyPerSecond = config.downtimePenaltyPerSecond
+        transferCostPerSecond = config.transferCostPerSecond
+        liveDirtyFraction = config.liveDirtyFraction
+        checkpointBytesPerSecond = config.checkpointBytesPerSecond
+    }
+
+    /// How the state gets to the target.
+    enum Mode: Sendable {
+        case move(ExecutionStrategy, POPLink)
+        case restartFromCheckpoint
+        case stay
+    }
+
+    func cost(stateBytes: Double, target: POP, mode: Mode, expectedRemainingSeconds: Double) -> MigrationCost {
+        let transfer: Double
+        let downtime: Double
+        let checkpointSeconds = stateBytes / checkpointBytesPerSecond
+        switch mode {
+        case .move(let strategy, let link):
+            let wire = stateBytes / link.bandwidthBytesPerSecond
+            transfer = wire + link.latencySeconds
+            if strategy == .live {
+                downtime = liveDirtyFraction * wire + link.latencySeconds
+            } else {
+                downtime = checkpointSeconds + transfer + checkpointSeconds + target.startupSeconds
+            }
+        case .restartFromCheckpoint:
+            transfer = 0
+            downtime = checkpointSeconds + target.startupSeconds
+        case .stay:
+            transfer = 0
+            downtime = 0
+        }
+        let downtimeCost = downtime * downtimePenaltyPerSecond
+        let transferCost = transfer * transferCostPerSecond
+        let priceCost = target.pricePerSecond * expectedRemainingSeconds
+        return MigrationCost(transferSeconds: transfer, downtimeSeconds: downtime, downtimeCost: downtimeCost,
+                             transferCost: transferCost, migrationCost: downtimeCost + transferCost,
+                             priceCost: priceCost, totalCost: priceCost + downtimeCost + transferCost)
+    }
+}
