@@ -1,0 +1,111 @@
+/// P(X > a) for one predictive distribution known only through its quantiles
+/// q₀ ≤ … ≤ q_{m−1} at levels τ₀ < … < τ_{m−1}.
+///
+/// **Method.** The quantile function is interpolated piecewise-linearly in standard-normal
+/// space: knots (z_j, q_j) with z_j = Φ⁻¹(τ_j), Q(z) linear between knots, and beyond the
+/// outer knots extrapolated with the slope of the outermost segment. Then
+///
+///     z*(a) = sup { z : Q(z) ≤ a },      P(X > a) = 1 − Φ(z*(a)) = Φ(−z*(a)).
+///
+/// If the quantiles are exactly those of a normal N(μ, σ²) (q_j = μ + σ z_j) then Q is that
+/// normal's quantile function everywhere and the result is its survival function
+/// Φ(−(a − μ)/σ) for every a ≥ 0, up to rounding.
+///
+/// **Degenerate cases (the step-function fallback).** With one level, or when the
+/// outermost segment on a side has zero width (q_{m−1} = q_{m−2}, or q₁ = q₀), that tail
+/// cannot be extrapolated. Then the tail is a step: for a < q₀ the probability is 1, and
+/// for a ≥ q_{m−1} it is 1 − τ_{m−1} (the upper tail mass is not placed anywhere finite).
+/// This is the largest exceedance consistent with the quantiles, so a degenerate
+/// forecast errs towards risk. All quantiles equal to q gives exactly the step
+/// P = 1 for a < q, 1 − τ_{m−1} for a ≥ q. Interior zero-width segments need no fallback:
+/// they are atoms, and the supremum in z* makes P right-continuous.
+///
+/// **Quantile crossing.** Non-monotone quantiles are sorted ascending before use
+/// (monotone rearrangement: Chernozhukov, Fernández-Val & Galichon, *Econometrica* 78,
+/// 2010; the sorted set is never farther from the true quantile function in any Lp norm).
+///
+/// **Clamping.** Usage is non-negative: the distribution is that of max(Y, 0) where Y has
+/// the interpolated quantiles, so P = 1 for a < 0 and P(Y > a) for a ≥ 0 (the quantiles
+/// themselves are not clipped, which keeps the exact-normal property above).
+///
+/// **Other inputs.** a = NaN or +∞ (unconstrained) gives 0. Any non-finite quantile gives
+/// NaN ("no forecast").
+///
+/// The result is non-increasing in a and lies in [0, 1]. Cost: O(m) with no allocation when
+/// the quantiles are already sorted, and a stack buffer of m doubles when they are not.
+public struct QuantileExceedance: Sendable, Equatable {
+    /// Quantile levels τ_j, strictly ascending in (0, 1).
+    public let levels: [Double]
+    /// z_j = Φ⁻¹(τ_j), the knots' abscissae in standard-normal space.
+    public let normalScores: [Double]
+
+    /// - Throws: `RiskError.invalidLevels` unless `levels` is non-empty, finite, strictly
+    ///   ascending and inside (0, 1).
+    public init(levels: [Double]) throws(RiskError) {
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 < 1 }),
+              zip(levels, levels.dropFirst()).allSatisfy({ $0 < $1 })
+        else { throw .invalidLevels(levels) }
+        self.levels = levels
+        self.normalScores = levels.map(StandardNormal.quantile)
+    }
+
+    /// P(X > `allocation`) for quantiles `quantiles[j]` at `levels[j]`.
+    /// - Precondition: `quantiles.count == levels.count`.
+    public func probability(exceeding allocation: Double, quantiles: [Double]) -> Double {
+        quantiles.withUnsafeBufferPointer { probability(exceeding: allocation, quantiles: $0) }
+    }
+
+    /// The allocation-free form of `probability(exceeding:quantiles:)` over a buffer (for
+    /// example one step of a step-major forecast row).
+    public func probability(exceeding allocation: Double, quantiles: UnsafeBufferPointer<Double>) -> Double {
+        precondition(quantiles.count == levels.count,
+                     "\(quantiles.count) quantiles for \(levels.count) levels")
+        if allocation.isNaN || allocation == .infinity { return 0 }
+        var sorted = true
+        for j in 0..<quantiles.count {
+            guard quantiles[j].isFinite else { return .nan }
+            if j > 0, quantiles[j] < quantiles[j - 1] { sorted = false }
+        }
+        if allocation < 0 { return 1 }
+        return normalScores.withUnsafeBufferPointer { z in
+            if sorted { return Self.survival(allocation, quantiles: quantiles, z: z, topLevel: levels[levels.count - 1]) }
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
+                _ = buffer.initialize(from: quantiles)
+                // Insertion sort: m is a handful of levels.
+                for i in 1..<buffer.count {
+                    let value = buffer[i]
+                    var k = i
+                    while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
+                    buffer[k] = value
+                }
+                return Self.survival(allocation, quantiles: UnsafeBufferPointer(buffer), z: z,
+                                     topLevel: levels[levels.count - 1])
+            }
+        }
+    }
+
+    /// The method above for sorted, finite quantiles and a finite allocation a ≥ 0.
+    @inline(__always)
+    static func survival(_ a: Double, quantiles q: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>,
+                         topLevel: Double) -> Double {
+        let m = q.count
+        let last = m - 1
+        if a < q[0] {
+            // Lower tail: extrapolate with the first segment's slope, or step to 1.
+            guard m > 1, q[1] > q[0] else { return 1 }
+            let zStar = z[0] + (a - q[0]) * (z[1] - z[0]) / (q[1] - q[0])
+            return StandardNormal.cdf(-zStar)
+        }
+        if a >= q[last] {
+            // Upper tail: extrapolate with the last segment's slope, or step to 1 − τ_{m−1}.
+            guard m > 1, q[last] > q[last - 1] else { return 1 - topLevel }
+            let zStar = z[last] + (a - q[last]) * (z[last] - z[last - 1]) / (q[last] - q[last - 1])
+            return StandardNormal.cdf(-zStar)
+        }
+        // q₀ ≤ a < q_{m−1}: the last knot j with q_j ≤ a; then q_j ≤ a < q_{j+1}.
+        var j = 0
+        while q[j + 1] <= a { j += 1 }
+        let zStar = z[j] + (a - q[j]) * (z[j + 1] - z[j]) / (q[j + 1] - q[j])
+        return StandardNormal.cdf(-zStar)
+    }
+}
