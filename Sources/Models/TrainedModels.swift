@@ -13,6 +13,10 @@ public struct TrainedModels: Sendable {
     public var arima: [String: [SeriesARIMA]]
     public var lstm: GlobalLSTM?
     public var behaviour: [String: BehaviourModel]
+    /// The risk calibration and the allocation rule it was fitted with (nil in versions
+    /// trained before it existed: the scorer then uses the raw risk).
+    public var risk: RiskFamily?
+    public var riskCalibration: RiskCalibration? { risk?.calibration }
     /// The candidate's weights (ARIMA, LSTM, naive) per resource (default ½, ½, 0).
     public var blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)
 
@@ -36,6 +40,7 @@ public struct TrainedModels: Sendable {
                         models.blendWeights = weights
                     }
                 case BehaviourModels.family: models.behaviour = try BehaviourModels.decode(bundle)
+                case RiskModels.family: models.risk = try RiskModels.decode(bundle)
                 default: continue
                 }
             } catch {
@@ -56,7 +61,8 @@ public struct TrainedModels: Sendable {
                 ModelView(name: Self.candidateName, kind: .blend(blendWeights), shared: shared)]
     }
 
-    public init(version: String, arima: [String: [SeriesARIMA]], lstm: GlobalLSTM?, behaviour: [String: BehaviourModel], blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)) {
+    public init(version: String, arima: [String: [SeriesARIMA]], lstm: GlobalLSTM?, behaviour: [String: BehaviourModel], blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count), risk: RiskFamily? = nil) {
+        self.risk = risk
         self.version = version
         self.arima = arima
         self.lstm = lstm

@@ -4,14 +4,12 @@ import GRDB
 import Store
 
 /// `headroom-scorer`: the online half (risk scores, decision loop, service, replay).
-/// This is the skeleton of the foundation issue: it opens the store and reports what a
-/// scorer would load. Scoring, serving and replay arrive with the scorer issue.
 @main
-struct HeadroomScorer: ParsableCommand {
+struct HeadroomScorer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-scorer",
-        abstract: "Scores resource risk online and decides resizes and migrations (skeleton).",
-        subcommands: [StatusCommand.self, FleetCommand.self])
+        abstract: "Scores resource risk online and decides resizes and migrations before limits are hit.",
+        subcommands: [ServeCommand.self, ReplayCommand.self, StatusCommand.self, FleetCommand.self])
 }
 
 struct StatusCommand: ParsableCommand {

@@ -57,6 +57,11 @@ struct EvaluateCommand: ParsableCommand {
             if let heavy = result.heavyPhase {
                 print("  hmm heavy phase within \(horizon) steps: Brier \(HTMLReport.fmt(heavy.brier)) vs base-rate \(HTMLReport.fmt(heavy.climatologyBrier)) (base rate \(HTMLReport.fmt(heavy.baseRate)), \(heavy.origins) forecasts)")
             }
+            if let risk = result.risk {
+                print("  risk of exceeding the allocation within \(horizon) steps (\(risk.ticks) ticks, \(risk.breaches) breaches): "
+                      + "Brier calibrated \(HTMLReport.fmt(risk.calibrated.brierScore)), raw \(HTMLReport.fmt(risk.raw.brierScore)), "
+                      + "base rate \(HTMLReport.fmt(risk.calibrated.baseRateBrierScore)); ECE \(HTMLReport.fmt(risk.calibrated.expectedCalibrationError))")
+            }
             print("report: \(htmlPath)")
         }
     }

@@ -28,6 +28,9 @@ struct Evaluation {
         if let models {
             report.heavyPhase = HeavyPhaseEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
                                                          strideSteps: configuration.originStrideSteps)
+            let limits = Dictionary(uniqueKeysWithValues: try registry.store.workloads().map { ($0.name, $0.limits.values) })
+            report.risk = try RiskEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
+                                                 levels: configuration.quantiles, strideSteps: 1, limits: limits)
         }
         return report
     }

@@ -47,6 +47,8 @@ struct EvaluationReport: Codable {
     var plots: [Backtest.PlotSeries]
     /// The HMM's heavy-phase probability against what happened (nil without models).
     var heavyPhase: HeavyPhaseReport?
+    /// The calibrated risk score against what happened (nil without models).
+    var risk: RiskReport?
 
     init(version: String?, from: Int64, to: Int64, configuration: Backtest.Configuration, cases: [Backtest.Case],
          result: Backtest.Result) {

@@ -57,9 +57,47 @@ enum HTMLReport {
             }
             html += "</table>"
         }
+        if let risk = report.risk {
+            html += "<h2>Risk: P(demand exceeds the allocation within \(report.horizonSteps) steps)</h2>"
+            html += "<p>\(risk.workloads) workloads, \(risk.ticks) ticks, \(risk.breaches) followed by a breach (allocation: the VPA-style rule, p95 of the last day + 20 %, capped at the limit). "
+            html += "Brier score calibrated \(fmt(risk.calibrated.brierScore)), raw \(fmt(risk.raw.brierScore)), always the base rate \(fmt(risk.calibrated.baseRateBrierScore)); "
+            html += "expected calibration error calibrated \(fmt(risk.calibrated.expectedCalibrationError)), raw \(fmt(risk.raw.expectedCalibrationError))"
+            html += risk.versionCalibrated ? ".</p>" : " (this version carries no calibration: the raw risk is served).</p>"
+            html += reliabilitySVG([("calibrated", risk.calibrated, "#1f77b4"), ("raw", risk.raw, "#d62728")])
+            html += "<table><tr><th>predicted</th><th>ticks</th><th>mean predicted</th><th>observed</th></tr>"
+            for bin in risk.calibrated.bins where bin.count > 0 {
+                html += "<tr><td>\(fmt(bin.lowerBound))–\(fmt(bin.upperBound))</td><td>\(bin.count)</td><td>\(fmt(bin.meanPredicted))</td><td>\(fmt(bin.observedFrequency))</td></tr>"
+            }
+            html += "</table>"
+        }
         html += "<h2>Forecasts \(report.horizonSteps) steps ahead against actuals</h2>"
         for plot in report.plots { html += svg(plot, quantiles: report.quantiles) }
         return html + "</body></html>\n"
+    }
+
+    /// A reliability diagram: observed frequency against mean predicted probability per
+    /// bin (dot area ∝ count), the diagonal = perfect calibration.
+    static func reliabilitySVG(_ series: [(String, ReliabilityDiagram, String)]) -> String {
+        let size = 260.0, pad = 34.0
+        func x(_ p: Double) -> Double { pad + p * (size - 2 * pad) }
+        func y(_ p: Double) -> Double { size - pad - p * (size - 2 * pad) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(size))\" style=\"border:1px solid #ddd\">"
+        svg += "<line x1=\"\(x(0))\" y1=\"\(y(0))\" x2=\"\(x(1))\" y2=\"\(y(1))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
+        svg += "<text x=\"\(size / 2 - 40)\" y=\"\(size - 6)\" font-size=\"10\">mean predicted</text>"
+        svg += "<text x=\"4\" y=\"14\" font-size=\"10\">observed</text>"
+        for (k, (name, diagram, color)) in series.enumerated() {
+            let total = max(1, diagram.count)
+            let points = diagram.bins.compactMap { b -> (Double, Double, Int)? in
+                guard let p = b.meanPredicted, let o = b.observedFrequency else { return nil }
+                return (p, o, b.count)
+            }
+            svg += "<polyline fill=\"none\" stroke=\"\(color)\" points=\"" + points.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " ") + "\"/>"
+            for (p, o, n) in points {
+                svg += "<circle cx=\"\(x(p))\" cy=\"\(y(o))\" r=\"\(2 + 6 * (Double(n) / Double(total)).squareRoot())\" fill=\"\(color)\" fill-opacity=\"0.6\"/>"
+            }
+            svg += "<text x=\"\(pad + 4)\" y=\"\(pad + 12 * Double(k))\" font-size=\"10\" fill=\"\(color)\">\(escape(name))</text>"
+        }
+        return svg + "</svg>"
     }
 
     /// A line plot: actual (black), the median (blue), the upper quantiles (orange, red).

@@ -35,6 +35,7 @@ struct TrainingRun {
         var hmmWorkloads: Int
         var hmmSkipped: Int
         var lstmEvaluation: LSTMEvaluation?
+        var risk: RiskCalibrationFit.Outcome
         var resumed: Bool
     }
 
@@ -132,6 +133,18 @@ struct TrainingRun {
             validationSteps: 3 * 288, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
         log("candidate: weights (arima/lstm/naive) per resource \(zip(Resource.allCases, weights).map { "\($0.snakeCaseName)=\($1.arima)/\($1.lstm)/\($1.naive)" }.joined(separator: " "))")
 
+        // The risk calibration, on the same last three days, through the scorer's own path.
+        var behaviourByWorkload: [String: BehaviourModel] = [:]
+        for model in behaviour { behaviourByWorkload[model.workload] = model }
+        let risk = try RiskCalibrationFit.fit(
+            histories: histories,
+            models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: behaviourByWorkload, blendWeights: weights),
+            horizonSteps: profile.lstm.horizonSteps, levels: profile.lstm.quantiles, validationSteps: 3 * 288)
+        let c = risk.family.calibration
+        log("risk: calibration on \(risk.samples) ticks (\(risk.breaches) breaches)\(c.isFallback ? ", fallback to the raw risk: \(c.fallbackReason ?? "")" : ""): "
+            + "b0 \(String(format: "%.3f", c.intercept)), b1 \(String(format: "%.3f", c.rawRiskLogitCoefficient)), b2 \(String(format: "%.3f", c.heavyPhaseCoefficient)); "
+            + "Brier raw \(String(format: "%.4f", risk.rawBrier)) → calibrated \(String(format: "%.4f", risk.calibratedBrier))")
+
         // Files and registry rows.
         let hyper = JSONText.encode(profile)
         func metadata(_ family: String, _ metrics: String) -> [String: String] {
@@ -157,10 +170,16 @@ struct TrainingRun {
         LSTMModels.encode(lstm, into: &lstmBundle)
         files.append(try registry.write(family: LSTMModels.family, version: manifest.version, bundle: lstmBundle,
                                         trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: lstmMetrics))
+        let riskMetrics = JSONText.encode(["samples": Double(risk.samples), "breaches": Double(risk.breaches),
+                                           "brier_raw": risk.rawBrier, "brier_calibrated": risk.calibratedBrier])
+        var riskBundle = TensorBundle(metadata: metadata(RiskModels.family, riskMetrics))
+        RiskModels.encode(risk.family, into: &riskBundle)
+        files.append(try registry.write(family: RiskModels.family, version: manifest.version, bundle: riskBundle,
+                                        trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: riskMetrics))
         try? fm.removeItem(at: workDirectory)
         return Outcome(version: manifest.version, files: files, workloads: histories.count, arimaSeries: arima.count,
                        arimaSkipped: arimaSkipped, hmmWorkloads: behaviour.count, hmmSkipped: hmmSkipped,
-                       lstmEvaluation: lstm.evaluation, resumed: resumed)
+                       lstmEvaluation: lstm.evaluation, risk: risk, resumed: resumed)
     }
 
     private func trainLSTM(_ histories: [WorkloadHistory]) throws -> GlobalLSTM {

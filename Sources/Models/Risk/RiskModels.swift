@@ -1,0 +1,47 @@
+import Forecast
+
+/// The risk family of a version: the Platt calibration the trainer fitted on held-out
+/// data, with the allocation rule and horizon its labels were made with. One tiny tensor
+/// (`risk.coefficients` = [b₀, b₁, b₂]) so other tools read the numbers without JSON, and
+/// the whole calibration as JSON metadata.
+public struct RiskFamily: Sendable, Equatable {
+    public var calibration: RiskCalibration
+    public var rule: AllocationRule
+    public var horizonSteps: Int
+    /// Reliability of the calibrated risk on the calibration samples themselves.
+    public var reliability: ReliabilityDiagram?
+
+    public init(calibration: RiskCalibration, rule: AllocationRule, horizonSteps: Int, reliability: ReliabilityDiagram? = nil) {
+        self.calibration = calibration
+        self.rule = rule
+        self.horizonSteps = horizonSteps
+        self.reliability = reliability
+    }
+}
+
+public enum RiskModels {
+    public static let family = "risk"
+
+    public static func encode(_ risk: RiskFamily, into bundle: inout TensorBundle) {
+        let c = risk.calibration
+        bundle.set("risk.coefficients", doubles: [c.intercept, c.rawRiskLogitCoefficient, c.heavyPhaseCoefficient])
+        bundle.metadata["calibration"] = JSONText.encode(c)
+        bundle.metadata["allocation_rule"] = JSONText.encode(risk.rule)
+        bundle.metadata["horizon_steps"] = String(risk.horizonSteps)
+        if let reliability = risk.reliability { bundle.metadata["calibration_reliability"] = JSONText.encode(reliability) }
+    }
+
+    public static func decode(_ bundle: TensorBundle) throws -> RiskFamily {
+        let calibration: RiskCalibration = try JSONText.decode(bundle.meta("calibration"))
+        let rule: AllocationRule = try JSONText.decode(bundle.meta("allocation_rule"))
+        guard let horizon = Int(try bundle.meta("horizon_steps")), horizon > 0 else {
+            throw TensorBundleError.invalid("risk: horizon_steps must be a positive integer")
+        }
+        let coefficients = try bundle.doubles("risk.coefficients")
+        guard coefficients == [calibration.intercept, calibration.rawRiskLogitCoefficient, calibration.heavyPhaseCoefficient] else {
+            throw TensorBundleError.invalid("risk: risk.coefficients disagrees with the calibration metadata")
+        }
+        let reliability: ReliabilityDiagram? = try bundle.metadata["calibration_reliability"].map { try JSONText.decode($0) }
+        return RiskFamily(calibration: calibration, rule: rule, horizonSteps: horizon, reliability: reliability)
+    }
+}

@@ -1,0 +1,80 @@
+import Forecast
+import Models
+import Store
+
+/// The scorer's per-workload online state over one loaded model version: each sample
+/// advances the workload's `OnlineWorkload` by one step and re-scores it against its
+/// current allocation. Not thread-safe: one owner (the service actor, or the replay loop).
+///
+/// Allocation: what the decision loop last gave the workload (`setAllocation`), else the
+/// `AllocationRule` over its history at registration (the VPA-style starting point the
+/// risk was calibrated against).
+final class ScoringCore {
+    struct Entry {
+        var online: OnlineWorkload
+        var risk: RiskModel
+        var assessment: RiskAssessment
+        var allocation: [Double]
+        var limits: [Double]
+        var score: WorkloadScore?
+        var forecast: [[Double]] = []
+    }
+
+    let models: TrainedModels
+    let horizonSteps: Int
+    let levels: [Double]
+    let rule: AllocationRule
+    private(set) var entries: [String: Entry] = [:]
+
+    init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule()) {
+        self.models = models
+        self.horizonSteps = horizonSteps
+        self.levels = levels
+        self.rule = rule
+    }
+
+    var workloadNames: [String] { entries.keys.sorted() }
+
+    /// Starts (or restarts) a workload's state and warms it on `history` (oldest first).
+    func register(name: String, intervalSeconds: Int64, limits: [Double], history: SampleSeries) throws {
+        var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
+                                    levels: levels, limits: limits, scalingHistory: history.values)
+        for i in 0..<history.count {
+            online.ingest(timestamp: history.timestamps[i], values: Array(history.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
+        }
+        let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
+                                 calibration: models.riskCalibration)
+        let allocation = rule.allocation(history: history.values[...], limits: limits)
+        entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
+                              allocation: allocation, limits: limits)
+        if history.count > 0 { rescore(name) }
+    }
+
+    /// Advances `workload` by one sample and re-scores it; nil when the workload is unknown
+    /// or the sample is not after its last one.
+    @discardableResult
+    func ingest(workload: String, timestamp: Int64, values: [Double]) -> WorkloadScore? {
+        guard entries[workload] != nil, entries[workload]!.online.ingest(timestamp: timestamp, values: values) else { return nil }
+        return rescore(workload)
+    }
+
+    @discardableResult
+    private func rescore(_ name: String) -> WorkloadScore? {
+        guard var entry = entries[name], let timestamp = entry.online.lastTimestamp else { return nil }
+        entries[name] = nil  // keep the entry uniquely referenced while it is mutated
+        entry.forecast = entry.online.forecast()
+        entry.score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
+                                       heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
+                                       into: &entry.assessment)
+        entries[name] = entry
+        return entry.score
+    }
+
+    func setAllocation(workload: String, allocation: [Double]) {
+        guard entries[workload] != nil else { return }
+        entries[workload]!.allocation = allocation
+        rescore(workload)
+    }
+
+    func entry(_ workload: String) -> Entry? { entries[workload] }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Models
+import Store
+
+extension ReplayPolicy: ExpressibleByArgument {}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Drives the decision loop over stored history with a simulated fleet and prints what it cost.",
+        discussion: """
+            The last line on stdout is one JSON object: contention_minutes, cost, migrations (by strategy), \
+            moved_bytes, decisions_per_workload_day and more. Progress goes to stderr.
+            """)
+
+    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
+    @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
+    @Option(help: "predictive, reactive, static or oracle.") var policy: ReplayPolicy = .predictive
+    @Option(help: "Start: ISO-8601 or Unix seconds (each workload is warmed on the history before it).") var from: String
+    @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
+    @Option(help: "Risk horizon in steps of each workload's interval.") var horizon = 12
+    @Option(help: "Model version (default: the promoted one).") var version: String?
+    @Option(help: "Comma-separated workload names (default: every workload with samples in the period).") var workloads: String?
+    @Option(name: .customLong("export-scores"), help: "Write timestamp,workload,risk,resource_at_risk for every tick.") var exportScores: String?
+    @Option(name: .customLong("export-forecasts"), help: "Write timestamp,workload,resource,step,p50,p90,p99 every --every ticks.") var exportForecasts: String?
+    @Option(help: "Ticks between forecast rows (with --export-forecasts).") var every = 12
+    @Option(name: .customLong("enter-threshold"), help: "Risk above which a workload is alarmed.") var enterThreshold = 0.7
+    @Option(name: .customLong("exit-threshold"), help: "Risk below which an alarm clears (hysteresis).") var exitThreshold = 0.4
+    @Option(name: .customLong("cooldown-seconds"), help: "Seconds after an action before the next one for a workload.") var cooldownSeconds = 1800.0
+    @Option(name: .customLong("max-concurrent-migrations"), help: "Moves in flight at once.") var maxConcurrentMigrations = 4
+    @Flag(name: .customLong("dry-run"), help: "Decide but execute nothing (forecast-only).") var dryRun = false
+    @Flag(help: "Print only the JSON line (no progress).") var json = false
+
+    func validate() throws {
+        guard let f = TimestampParser.parse(from) else { throw ValidationError("--from: expected ISO-8601 or Unix seconds, got \"\(from)\"") }
+        guard let t = TimestampParser.parse(to) else { throw ValidationError("--to: expected ISO-8601 or Unix seconds, got \"\(to)\"") }
+        guard f < t else { throw ValidationError("--from must be before --to") }
+        guard horizon >= 1 else { throw ValidationError("--horizon must be ≥ 1") }
+        guard every >= 1 else { throw ValidationError("--every must be ≥ 1") }
+        if exportForecasts == nil, every != 12 { throw ValidationError("--every needs --export-forecasts") }
+    }
+
+    func run() throws {
+        let store = try HeadroomStore(path: databasePath)
+        let registry = ModelRegistry(store: store, directory: modelsDirectory)
+        guard let chosen = try version ?? registry.promotedVersion() else {
+            throw ValidationError("no promoted model version: train and promote one with headroom-trainer, or pass --version")
+        }
+        let models = try TrainedModels.load(registry: registry, version: chosen)
+        let fleet = try Fleet.load(path: popsPath)
+        var decision = DecisionConfig()
+        decision.enterThreshold = enterThreshold
+        decision.exitThreshold = exitThreshold
+        decision.cooldownSeconds = cooldownSeconds
+        decision.maxConcurrentMigrations = maxConcurrentMigrations
+        decision.dryRun = dryRun
+        var options = ReplaySimulation.Options(policy: policy, from: TimestampParser.parse(from)!, to: TimestampParser.parse(to)!)
+        options.horizonSteps = horizon
+        options.decision = decision
+        options.workloads = workloads.map { $0.split(separator: ",").map(String.init) }
+        if let exportScores { options.scoresCSV = try CSVWriter(path: exportScores, header: ["timestamp", "workload", "risk", "resource_at_risk"]) }
+        if let exportForecasts {
+            options.forecastsCSV = try CSVWriter(path: exportForecasts, header: ["timestamp", "workload", "resource", "step", "p50", "p90", "p99"])
+            options.forecastEverySteps = every
+        }
+        if !json {
+            var last = Date.distantPast
+            options.progress = { done, total in
+                guard Date().timeIntervalSince(last) >= 1 || done == total else { return }
+                last = Date()
+                FileHandle.standardError.write(Data("\rreplay \(policy.rawValue): \(done)/\(total) samples".utf8))
+                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        }
+        let summary = try ReplaySimulation(store: store, models: models, fleet: fleet).run(options)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+}

@@ -1,0 +1,153 @@
+import Forecast
+import Foundation
+import Hummingbird
+import Models
+import Store
+
+/// The HTTP API of `headroom-scorer serve` (JSON in and out, snake_case keys):
+///
+/// | method | path | auth | what |
+/// |---|---|---|---|
+/// | GET | /healthz | – | `{"status":"ok","model_version":…,"workloads":…}` |
+/// | GET | /metrics | – | Prometheus text format |
+/// | POST | /v1/samples | bearer | a batch `{"samples":[{"workload":…,"timestamp":…,"cpu_cores":…,…}]}` |
+/// | GET | /v1/workloads/{name}/risk | – | the latest score |
+/// | GET | /v1/workloads/{name}/forecast | – | quantiles per resource and step |
+///
+/// Mutating endpoints need `Authorization: Bearer <token>`. A malformed body gets 400 with
+/// the reason (naming the sample and field), one over `maxBodyBytes` gets 413, and neither
+/// changes anything: a batch is validated whole before it is written.
+enum ScorerRoutes {
+    struct Settings: Sendable {
+        var token: String
+        var maxBodyBytes = 1 << 20
+        var maxSamplesPerBatch = 10_000
+    }
+
+    static func router(service: ScoringService, settings: Settings) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ -> Response in
+            let status = await service.status
+            return json(["status": "ok", "model_version": status.version as Any, "workloads": status.workloads])
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.text())))
+        }
+        router.post("/v1/samples") { request, context -> Response in
+            do {
+                try authorise(request, settings)
+                let body = try await collect(request, limit: settings.maxBodyBytes)
+                let samples = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch)
+                let result: ScoringService.IngestResult
+                do { result = try await service.ingest(samples) } catch let error as StoreError {
+                    throw HTTPError(.badRequest, message: error.description)
+                }
+                return try encoded(result)
+            } catch let error as HTTPError {
+                service.metrics.requestsRejected.increment()
+                throw error
+            }
+        }
+        router.get("/v1/workloads/:name/risk") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let score = await service.score(workload: name) else {
+                throw HTTPError(.notFound, message: "no score for workload \"\(name)\" (unknown, or no sample yet)")
+            }
+            return try encoded(ScoreBody(score, allocation: await service.allocation(workload: name) ?? []))
+        }
+        router.get("/v1/workloads/:name/forecast") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let found = await service.forecast(workload: name), !found.forecast.isEmpty else {
+                throw HTTPError(.notFound, message: "no forecast for workload \"\(name)\" (unknown, or no sample yet)")
+            }
+            return try encoded(ForecastBody(workload: name, levels: found.levels, intervalSeconds: found.intervalSeconds,
+                                            timestamp: found.score?.timestamp, forecast: found.forecast))
+        }
+        return router
+    }
+
+    static func authorise(_ request: Request, _ settings: Settings) throws {
+        guard let header = request.headers[.authorization], header == "Bearer \(settings.token)" else {
+            throw HTTPError(.unauthorized, message: "missing or wrong bearer token (Authorization: Bearer <token>)")
+        }
+    }
+
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw HTTPError(.contentTooLarge, message: "body of \(length) bytes is over the limit of \(limit)")
+        }
+        do { return try await request.body.collect(upTo: limit) } catch {
+            throw HTTPError(.contentTooLarge, message: "body is over the limit of \(limit) bytes")
+        }
+    }
+
+    static func encoded<T: Encodable>(_ value: T) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func json(_ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object.mapValues { $0 is NSNull ? NSNull() : $0 }, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A score as the API returns it: per-resource maps keyed by snake_case names, absent
+/// values left out (JSON has no NaN).
+struct ScoreBody: Encodable {
+    var timestamp: Int64
+    var risk: Double
+    var rawRisk: Double
+    var heavyPhaseProbability: Double?
+    var resourceAtRisk: String?
+    var expectedSecondsToBreach: Double?
+    var plannedDemand: [String: Double]
+    var exceedance: [String: Double]
+    var allocation: [String: Double]
+
+    init(_ s: WorkloadScore, allocation: [Double]) {
+        timestamp = s.timestamp
+        risk = s.risk
+        rawRisk = s.rawRisk
+        heavyPhaseProbability = s.heavyPhaseProbability
+        resourceAtRisk = s.resourceAtRisk
+        expectedSecondsToBreach = s.expectedSecondsToBreach
+        plannedDemand = Self.named(s.plannedDemand)
+        exceedance = Self.named(s.exceedance)
+        self.allocation = Self.named(allocation)
+    }
+
+    static func named(_ values: [Double]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (r, v) in values.enumerated() where v.isFinite && r < Resource.count { out[Resource(rawValue: r)!.snakeCaseName] = v }
+        return out
+    }
+}
+
+/// `{"workload":…, "levels":[0.5,0.9,0.99], "interval_seconds":300, "forecast":{"cpu_cores":[[p50,p90,p99] per step], …}}`.
+struct ForecastBody: Encodable {
+    var workload: String
+    var levels: [Double]
+    var intervalSeconds: Int64
+    var timestamp: Int64?
+    var forecast: [String: [[Double]]]
+
+    init(workload: String, levels: [Double], intervalSeconds: Int64, timestamp: Int64?, forecast: [[Double]]) {
+        self.workload = workload
+        self.levels = levels
+        self.intervalSeconds = intervalSeconds
+        self.timestamp = timestamp
+        var out: [String: [[Double]]] = [:]
+        for (r, values) in forecast.enumerated() where values.contains(where: \.isFinite) {
+            out[Resource(rawValue: r)!.snakeCaseName] = stride(from: 0, to: values.count, by: levels.count).map {
+                Array(values[$0..<($0 + levels.count)])
+            }
+        }
+        self.forecast = out
+    }
+}

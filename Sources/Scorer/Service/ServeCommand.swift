@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import ServiceLifecycle
+import Store
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Runs the scoring service: ingests samples, scores risk, serves forecasts and metrics.",
+        discussion: """
+            The bearer token for mutating endpoints comes from --token-file or the environment variable \
+            HEADROOM_SCORER_TOKEN. The promoted model version is reloaded when it changes (checked every \
+            --reload-seconds); a version that fails to load is refused and the previous one keeps serving.
+            """)
+
+    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
+    @Option(name: .customLong("listen"), help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8080"
+    @Option(name: .customLong("token-file"), help: "File holding the bearer token.") var tokenFile: String?
+    @Option(name: .customLong("horizon"), help: "Forecast horizon in steps of each workload's interval.") var horizon = 12
+    @Option(name: .customLong("reload-seconds"), help: "How often to check for a newly promoted version.") var reloadSeconds = 5.0
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes = 1 << 20
+
+    func run() async throws {
+        let (host, port) = try Self.parse(listen: listen)
+        let token = try Self.token(file: tokenFile)
+        var logger = Logger(label: "headroom-scorer")
+        logger.logLevel = .info
+        let store = try HeadroomStore(path: databasePath)
+        let registry = ModelRegistry(store: store, directory: modelsDirectory)
+        let service = ScoringService(store: store, registry: registry,
+                                     configuration: .init(horizonSteps: horizon), metrics: ScorerMetrics())
+        let first = await service.reloadIfPromoted()
+        logger.info("models: \(first)")
+        let router = ScorerRoutes.router(service: service, settings: .init(token: token, maxBodyBytes: maxBodyBytes))
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "headroom-scorer"),
+                              services: [ModelWatcher(service: service, interval: reloadSeconds, logger: logger)], logger: logger)
+        try await app.runService()
+    }
+
+    static func parse(listen: String) throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        return (String(listen[..<colon]), port)
+    }
+
+    static func token(file: String?) throws -> String {
+        let raw: String?
+        if let file {
+            do { raw = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ValidationError("--token-file \(file): cannot read it (\(error.localizedDescription))")
+            }
+        } else {
+            raw = ProcessInfo.processInfo.environment["HEADROOM_SCORER_TOKEN"]
+        }
+        guard let token = raw?.trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 16 else {
+            throw ValidationError("a bearer token of at least 16 characters is required: --token-file FILE or HEADROOM_SCORER_TOKEN")
+        }
+        return token
+    }
+}
+
+/// Polls the registry for a newly promoted version and swaps it in (requests keep being
+/// served by the old version until the new one has loaded and warmed).
+struct ModelWatcher: Service {
+    let service: ScoringService
+    let interval: Double
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            switch await service.reloadIfPromoted() {
+            case .loaded(let version): logger.info("serving model version \(version)")
+            case .failed(let version, let reason): logger.error("refused model version \(version ?? "?"): \(reason); the previous version keeps serving")
+            case .nothingPromoted, .unchanged: break
+            }
+        }
+    }
+}
