@@ -101,13 +101,16 @@ extension DecisionEngine {
         return none("no feasible POP: \(noRoom), and no other POP " + (placement.partitionable ? "fits it, whole or in parts" : "fits it"), details)
     }
 
-    /// `plannedDemand × factor`, never below usage; a resource with no forecast keeps its
-    /// allocation (NaN if it has none).
+    /// `plannedDemand × factor`, never below usage nor below the current allocation (an
+    /// alarm grows what is at risk and never takes resources away: right-sizing down is
+    /// not this loop's job); a resource with no forecast keeps its allocation (NaN if it
+    /// has none).
     func requiredAllocation(_ assessment: Assessment, placement: Placement) -> ResourceVector {
         var required = placement.allocation
         for r in Resource.allCases where !assessment.plannedDemand[r].isNaN {
             var value = assessment.plannedDemand[r] * config.resizeHeadroomFactor
             if !assessment.currentUsage[r].isNaN { value = Swift.max(value, assessment.currentUsage[r]) }
+            if !placement.allocation[r].isNaN { value = Swift.max(value, placement.allocation[r]) }
             required[r] = value
         }
         return required

@@ -24,9 +24,13 @@ final class ScoringCore {
     let horizonSteps: Int
     let levels: [Double]
     let rule: AllocationRule
+    /// The forecast level an action plans for (nil = the highest).
+    let planningQuantile: Double?
     private(set) var entries: [String: Entry] = [:]
 
-    init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule()) {
+    init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule(),
+         planningQuantile: Double? = nil) {
+        self.planningQuantile = planningQuantile
         self.models = models
         self.horizonSteps = horizonSteps
         self.levels = levels
@@ -43,7 +47,7 @@ final class ScoringCore {
             online.ingest(timestamp: history.timestamps[i], values: Array(history.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
         }
         let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
-                                 calibration: models.riskCalibration)
+                                 calibration: models.riskCalibration, planningQuantile: planningQuantile)
         let allocation = rule.allocation(history: history.values[...], limits: limits)
         entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
                               allocation: allocation, limits: limits)

@@ -19,11 +19,13 @@ struct ReplaySimulation {
         var from: Int64
         var to: Int64
         var horizonSteps = 12
+        var planningQuantile: Double?
         var decision = DecisionConfig()
         var workloads: [String]?
         var warmupSamples = 2016
         var scoresCSV: CSVWriter?
         var forecastsCSV: CSVWriter?
+        var decisionsCSV: CSVWriter?
         var forecastEverySteps = 12
         var progress: ((Int, Int) -> Void)?
     }
@@ -57,7 +59,7 @@ struct ReplaySimulation {
 
     func run(_ options: Options) throws -> ReplaySummary {
         var options = options
-        let core = ScoringCore(models: models, horizonSteps: options.horizonSteps)
+        let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile)
         var tracks: [Track] = []
         for record in try store.workloads() where options.workloads?.contains(record.name) ?? true {
             let samples = try store.samples(workloads: [record.name], from: options.from, to: options.to)[0]
@@ -187,6 +189,13 @@ struct ReplaySimulation {
             if options.policy != .static {
                 let outcome = engine.tick(now: now, assessments: assessments,
                                           popLastSeen: Dictionary(uniqueKeysWithValues: allPops.map { ($0, now) }))
+                if let writer = options.decisionsCSV {
+                    for decision in outcome.decisions where decision.action != .none || decision.details.alarmed {
+                        try writer.row([String(now), decision.workload, decision.action.rawValue, Self.format(decision.details.risk),
+                                        decision.targetPops.joined(separator: "+"),
+                                        decision.details.reason.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "\"", with: "'")])
+                    }
+                }
                 for decision in outcome.decisions where decision.action != .none && !options.decision.dryRun {
                     actions += 1
                     guard let i = tracks.firstIndex(where: { $0.record.name == decision.workload }) else { continue }
@@ -226,6 +235,7 @@ struct ReplaySimulation {
         }
         try options.scoresCSV?.close()
         try options.forecastsCSV?.close()
+        try options.decisionsCSV?.close()
         return summary
     }
 

@@ -18,6 +18,12 @@ public enum TraceFormat: String, CaseIterable, Sendable, Codable {
     case nab
     /// Generic long CSV: `workload,timestamp,resource,value` (header required).
     case generic
+
+    /// Whether the format's workloads are virtual machines, which every hypervisor can
+    /// checkpoint and live-migrate: imported workloads of these formats are marked
+    /// `checkpointable` and `liveMigratable` (containers and jobs are not, unless a
+    /// `limits` file or the agent says so).
+    public var describesVirtualMachines: Bool { self == .bitbrains || self == .azureV1 }
 }
 
 /// Per-import conversion settings for traces that give percentages or index rows.

@@ -111,7 +111,8 @@ final class SampleWriter {
 
     private func resolveWorkload(_ name: String) throws -> Int64 {
         if let id = try Int64.fetchOne(db, sql: "SELECT id FROM workloads WHERE name = ?", arguments: [name]) { return id }
-        var record = WorkloadRecord(name: name, source: source, sourceFile: sourceFile, createdAt: now)
+        let vm = TraceFormat(rawValue: source)?.describesVirtualMachines ?? false
+        var record = WorkloadRecord(name: name, source: source, sourceFile: sourceFile, checkpointable: vm, liveMigratable: vm, createdAt: now)
         try record.insert(db)
         return record.id!
     }
