@@ -51,12 +51,12 @@ struct TrainingPipelineTests {
         #expect(first["workloads"] as? Int == 3)
         #expect((first["arima_series"] as? Int ?? 0) >= 12)
         #expect(first["hmm_workloads"] as? Int == 3)
-        for family in ["arima", "hmm", "lstm"] {
+        for family in ["arima", "hmm", "lstm", "risk"] {
             #expect(FileManager.default.fileExists(atPath: "\(models)/\(family)/\(v1)/\(family).safetensors"))
         }
         let list = try CLI.run(["models", "list", "--db", db, "--models", models, "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
-        #expect(rows.count == 3)
+        #expect(rows.count == 4)
         #expect(rows.allSatisfy { $0["status"] as? String == "candidate" && $0["version"] as? String == v1 })
 
         let report = directory.appendingPathComponent("report.html").path
@@ -77,7 +77,18 @@ struct TrainingPipelineTests {
             #expect(entry["median_mase"] is Double, "per-series median MASE for \(entry["forecaster"] ?? "?")")
             #expect((entry["coverage"] as? [String: Any])?.keys.sorted() == ["0.5", "0.9", "0.99"])
         }
+        // The calibrated risk is scored on the evaluation day the way the scorer computes it.
+        let risk = try #require(json["risk"] as? [String: Any])
+        let calibrated = try #require(risk["calibrated"] as? [String: Any])
+        let raw = try #require(risk["raw"] as? [String: Any])
+        #expect((risk["ticks"] as? Int ?? 0) > 200)
+        #expect((calibrated["bins"] as? [Any])?.count == 10)
+        for diagram in [calibrated, raw] {
+            let brier = try #require(diagram["brier_score"] as? Double)
+            #expect(brier >= 0 && brier <= 1)
+        }
         let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("Risk: P(demand exceeds the allocation"))
         #expect(html.contains("<svg") && html.contains("candidate"))
 
         #expect(try CLI.run(["promote", "--db", db, "--models", models, v1]).status == 0)
