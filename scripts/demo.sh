@@ -3,13 +3,17 @@
 # SQLite store, train the quick profile on the Bitbrains VMs' history before 2013-08-16
 # (10 of the 40 VMs held out entirely), evaluate it on the following week against the
 # baselines (established and held-out VMs reported separately) and promote it only if it
-# beats the seasonal-naive baseline there. (The scorer issue adds score → decide.)
+# beats the seasonal-naive baseline there, then replay that week through the scorer's
+# decision loop on a simulated four-POP fleet (config/pops.demo.toml) with the predictive
+# policy and, for comparison, the reactive, static and oracle ones, side by side.
 # Usage: scripts/demo.sh [STORE_PATH]   (default demo/headroom.sqlite, recreated each run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product headroom-trainer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+swift build -c release --product headroom-scorer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
 bin=$(swift build -c release --show-bin-path)/headroom-trainer
+scorer=$(swift build -c release --show-bin-path)/headroom-scorer
 db=${1:-demo/headroom.sqlite}
 mkdir -p "$(dirname "$db")"
 rm -f "$db" "$db-wal" "$db-shm"
@@ -37,3 +41,29 @@ run evaluate --db "$db" --models "$models" --version latest \
 run promote --db "$db" --models "$models" --latest --if-better --from 2013-08-16T00:00:00Z --to 2013-08-23T00:00:00Z
 "$bin" models list --db "$db" --models "$models"
 echo "backtest report: $models/reports/demo.html"
+
+# Replay the held-out week through the decision loop: every Bitbrains VM starts with the
+# VPA-style allocation (p95 of its last day + 20 %) on the cheapest POP with room.
+vms=$(IFS=,; echo "${ids[*]/#/bitbrains-}")
+version=$("$bin" models list --db "$db" --models "$models" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["version"])')
+echo
+for policy in predictive reactive static oracle; do
+  echo "+ headroom-scorer replay --policy $policy" >&2
+  "$scorer" replay --db "$db" --models "$models" --version "$version" --pops config/pops.demo.toml --policy "$policy" \
+    --from 2013-08-16T00:00:00Z --to 2013-08-23T00:00:00Z --workloads "$vms" --json \
+    --export-decisions "$models/reports/decisions-$policy.csv" | tail -n 1 > "$models/reports/replay-$policy.json"
+done
+python3 - "$models/reports" <<'PY'
+import json, sys
+rows = [json.load(open(f"{sys.argv[1]}/replay-{p}.json")) for p in ["predictive", "reactive", "static", "oracle"]]
+print(f"replay {rows[0]['workloads']} VMs, 2013-08-16 … 2013-08-23, model {rows[0]['model_version']} (held-out week)")
+fields = [("contention minutes", lambda r: f"{r['contention_minutes']:,.0f}"), ("contended samples", lambda r: f"{r['contended_samples']:,}"),
+          ("cost", lambda r: f"{r['cost']:,.1f}"), ("resizes", lambda r: str(r["resizes"])),
+          ("migrations", lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r["migrations"].items())) or "0"),
+          ("moved GB", lambda r: f"{r['moved_bytes'] / 1e9:,.1f}"), ("downtime minutes", lambda r: f"{r['downtime_minutes']:,.1f}"),
+          ("actions per VM-day", lambda r: f"{r['decisions_per_workload_day']:.2f}"),
+          ("mean CPU allocated", lambda r: f"{r['mean_allocation'].get('cpu_cores', float('nan')):.2f} cores")]
+print(f"{'':22}" + "".join(f"{r['policy']:>22}" for r in rows))
+for name, f in fields:
+    print(f"{name:22}" + "".join(f"{f(r):>22}" for r in rows))
+PY

@@ -15,9 +15,14 @@ struct Assessment: Sendable, Equatable {
     var plannedDemand: ResourceVector
     /// Usage now, SI units; NaN = not measured. A resize never goes below it.
     var currentUsage: ResourceVector
+    /// Usage is above the allocation now (observed, not predicted): the cooldown, which
+    /// guards against acting on every wobble of a forecast, does not hold such a workload back.
+    var breaching: Bool = false
 
     init(workload: String, timestamp: Int64, risk: Double, resourceAtRisk: Resource? = nil,
-         expectedSecondsToBreach: Double? = nil, plannedDemand: ResourceVector, currentUsage: ResourceVector = .absent) {
+         expectedSecondsToBreach: Double? = nil, plannedDemand: ResourceVector, currentUsage: ResourceVector = .absent,
+         breaching: Bool = false) {
+        self.breaching = breaching
         self.workload = workload
         self.timestamp = timestamp
         self.risk = risk

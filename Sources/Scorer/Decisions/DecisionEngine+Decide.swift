@@ -49,8 +49,8 @@ extension DecisionEngine {
         guard state.alarmed else {
             return none("risk \(assessment.risk) is not above the enter threshold \(config.enterThreshold)", details)
         }
-        // 3. Cooldown.
-        if let last = state.lastActionAt {
+        // 3. Cooldown (not for a breach under way: that is an observation, not a forecast).
+        if let last = state.lastActionAt, !assessment.breaching {
             let remaining = config.cooldownSeconds - Double(now - last)
             if remaining > 0 {
                 details.cooldownRemainingSeconds = remaining

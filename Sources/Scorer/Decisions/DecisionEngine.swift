@@ -10,7 +10,8 @@ import Forecast
 /// 1. Its POP is down → `restart` on the cheapest feasible POP (ignores risk and cooldown).
 /// 2. Hysteresis: it becomes alarmed when risk > enter threshold and stays alarmed until
 ///    risk < exit threshold. Not alarmed → `none`.
-/// 3. Within the cooldown after its last action, or with an action in flight → `none`.
+/// 3. Within the cooldown after its last action (unless usage is above the allocation
+///    now), or with an action in flight → `none`.
 /// 4. required = plannedDemand × headroom factor, never below usage (no forecast for a
 ///    resource → keep its allocation). Already allocated → `none`.
 /// 5. The source (up, not stale) has room for `required` → `resize` in place.

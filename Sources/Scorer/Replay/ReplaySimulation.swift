@@ -162,16 +162,19 @@ struct ReplaySimulation {
                 case .static:
                     continue
                 case .predictive:
+                    // A breach already under way is certain, whatever the forecast says:
+                    // the predictive policy also acts on what the reactive one sees.
+                    let breaching = AllocationRule.exceeds(values, allocation)
                     assessments.append(Assessment(
-                        workload: name, timestamp: now, risk: score.risk,
+                        workload: name, timestamp: now, risk: breaching ? 1 : score.risk,
                         resourceAtRisk: score.resourceAtRisk.flatMap(Resource.init(snakeCaseName:)),
                         expectedSecondsToBreach: score.expectedSecondsToBreach,
-                        plannedDemand: ResourceVector(score.plannedDemand), currentUsage: ResourceVector(values)))
+                        plannedDemand: ResourceVector(score.plannedDemand), currentUsage: ResourceVector(values), breaching: breaching))
                 case .reactive:
                     let crossed = AllocationRule.exceeds(values, allocation)
                     assessments.append(Assessment(
                         workload: name, timestamp: now, risk: crossed ? 1 : 0,
-                        plannedDemand: ResourceVector(values), currentUsage: ResourceVector(values)))
+                        plannedDemand: ResourceVector(values), currentUsage: ResourceVector(values), breaching: crossed))
                 case .oracle:
                     var peak = [Double](repeating: .nan, count: Resource.count)
                     var breach = false
@@ -183,7 +186,8 @@ struct ReplaySimulation {
                     }
                     assessments.append(Assessment(
                         workload: name, timestamp: now, risk: breach ? 1 : 0,
-                        plannedDemand: ResourceVector(peak), currentUsage: ResourceVector(values)))
+                        plannedDemand: ResourceVector(peak), currentUsage: ResourceVector(values),
+                        breaching: AllocationRule.exceeds(values, allocation)))
                 }
             }
             if options.policy != .static {
