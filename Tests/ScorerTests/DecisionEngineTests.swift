@@ -199,6 +199,23 @@ struct DecisionEngineTests {
         #expect(step(2000, 0.65, 9).action == .none)
     }
 
+    @Test("a breach under way is acted on within the cooldown; a forecast alone is not")
+    func breachBypassesCooldown() throws {
+        let fleet = try Fleet(pops: [S.pop("a", cpu: 16, price: 1)], declaredLinks: [])
+        var engine = try DecisionEngine(config: S.config(), fleet: fleet, placements: [S.placement("w", on: "a", cpu: 1)])
+        #expect(engine.tick(now: 1000, assessments: [S.assess("w", at: 1000, risk: 0.9, cpu: 2)]).decisions[0].action == .resize)
+        engine.finish(workload: "w", succeeded: true)
+        // 60 s later the forecast asks for more: held back by the cooldown.
+        let forecastOnly = engine.tick(now: 1060, assessments: [S.assess("w", at: 1060, risk: 0.9, cpu: 3)]).decisions[0]
+        #expect(forecastOnly.action == .none && forecastOnly.details.cooldownRemainingSeconds != nil)
+        // Usage is above the 2.4 cores it now has: acted on at once, never below usage.
+        var breach = S.assess("w", at: 1120, risk: 1, cpu: 3, usage: 2.8)
+        breach.breaching = true
+        let acted = engine.tick(now: 1120, assessments: [breach]).decisions[0]
+        #expect(acted.action == .resize)
+        #expect(abs(acted.targets[0].allocation.cpuCores - 3.6) < 1e-9)
+    }
+
     @Test("at most maxConcurrentMigrations moves in flight")
     func concurrencyLimit() throws {
         let fleet = try Fleet(pops: [S.pop("a", cpu: 2, price: 1), S.pop("b", cpu: 64, price: 1)], declaredLinks: [S.link("a", "b")])
