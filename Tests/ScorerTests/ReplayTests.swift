@@ -87,6 +87,29 @@ struct ReplayTests {
         #expect((summary["migrations"] as? [String: Any])?.isEmpty == true)
     }
 
+    @Test("a POP that fails mid-replay: its workloads restart elsewhere from their last checkpoint, it is never chosen again")
+    func popFailure() throws {
+        let directory = ScorerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let decisions = directory.appendingPathComponent("decisions.csv").path
+        // Every VM starts on ams1, the cheapest POP; it fails at 06:07 on the first day.
+        let failAt: Int64 = 1_376_092_800 + 6 * 3600 + 420
+        let summary = try Self.replay("predictive", extra: ["--fail-pop", "ams1@\(failAt)", "--checkpoint-seconds", "900",
+                                                            "--export-decisions", decisions])
+        #expect(summary["pop_failures"] as? Int == 1)
+        let restarts = (summary["migrations"] as? [String: Any])?["restart"] as? Int ?? 0
+        #expect(restarts == ScorerFixture.workloads.count, "every VM on ams1 is restarted elsewhere")
+        // Bitbrains VMs checkpoint: each loses the 7 minutes since the 06:00 checkpoint.
+        #expect(abs((summary["lost_work_minutes"] as? Double ?? 0) - 7.0 * Double(ScorerFixture.workloads.count)) < 1e-9)
+        #expect((summary["downtime_minutes"] as? Double ?? 0) > 0)
+        let rows = try String(contentsOfFile: decisions, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let restartRows = rows.filter { $0[2] == "restart" }
+        #expect(restartRows.count == restarts)
+        #expect(restartRows.allSatisfy { Int64($0[0])! >= failAt && $0[4] != "ams1" })
+        #expect(!rows.contains { Int64($0[0])! >= failAt && $0[4].split(separator: "+").contains("ams1") }, "a down POP is never a target")
+    }
+
     @Test("bad arguments fail with a message naming what to fix")
     func errors() throws {
         let fixture = try ScorerFixture.get()

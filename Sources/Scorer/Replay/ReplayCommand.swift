@@ -36,6 +36,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("exit-threshold"), help: "Risk below which an alarm clears (hysteresis).") var exitThreshold = 0.18
     @Option(name: .customLong("cooldown-seconds"), help: "Seconds after an action before the next one for a workload.") var cooldownSeconds = 1800.0
     @Option(name: .customLong("max-concurrent-migrations"), help: "Moves in flight at once.") var maxConcurrentMigrations = 4
+    @Option(name: .customLong("fail-pop"), help: "NAME@TIME: mark a POP down at TIME (repeatable); its workloads restart elsewhere from their last checkpoint.")
+    var failPop: [String] = []
+    @Option(name: .customLong("checkpoint-seconds"), help: "How often checkpointable workloads checkpoint.") var checkpointSeconds: Int64 = 900
     @Flag(name: .customLong("dry-run"), help: "Decide but execute nothing (forecast-only).") var dryRun = false
     @Flag(help: "Print only the JSON line (no progress).") var json = false
 
@@ -46,6 +49,10 @@ struct ReplayCommand: ParsableCommand {
         guard horizon >= 1 else { throw ValidationError("--horizon must be ≥ 1") }
         guard every >= 1 else { throw ValidationError("--every must be ≥ 1") }
         if exportForecasts == nil, every != 12 { throw ValidationError("--every needs --export-forecasts") }
+        for spec in failPop where Self.failure(spec) == nil {
+            throw ValidationError("--fail-pop \(spec): expected NAME@TIME, e.g. ams1@2013-08-18T12:00:00Z")
+        }
+        guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be > 0") }
     }
 
     func run() throws {
@@ -66,6 +73,11 @@ struct ReplayCommand: ParsableCommand {
         options.horizonSteps = horizon
         options.planningQuantile = planQuantile
         options.decision = decision
+        options.failures = failPop.compactMap(Self.failure)
+        for failure in options.failures where fleet.pop(named: failure.pop) == nil {
+            throw ValidationError("--fail-pop: no POP named \(failure.pop) in \(popsPath)")
+        }
+        options.checkpointIntervalSeconds = checkpointSeconds
         options.workloads = workloads.map { $0.split(separator: ",").map(String.init) }
         if let exportScores { options.scoresCSV = try CSVWriter(path: exportScores, header: ["timestamp", "workload", "risk", "resource_at_risk"]) }
         if let exportForecasts {
@@ -89,5 +101,11 @@ struct ReplayCommand: ParsableCommand {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+
+    static func failure(_ spec: String) -> (pop: String, at: Int64)? {
+        guard let at = spec.lastIndex(of: "@"), let time = TimestampParser.parse(String(spec[spec.index(after: at)...])) else { return nil }
+        let name = String(spec[..<at])
+        return name.isEmpty ? nil : (name, time)
     }
 }

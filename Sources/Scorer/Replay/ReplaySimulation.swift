@@ -26,6 +26,10 @@ struct ReplaySimulation {
         var scoresCSV: CSVWriter?
         var forecastsCSV: CSVWriter?
         var decisionsCSV: CSVWriter?
+        /// POPs that fail (are marked down) at a time: their workloads are restarted elsewhere.
+        var failures: [(pop: String, at: Int64)] = []
+        /// How often checkpointable workloads checkpoint (a restart resumes from the last one).
+        var checkpointIntervalSeconds: Int64 = 900
         var forecastEverySteps = 12
         var progress: ((Int, Int) -> Void)?
     }
@@ -101,7 +105,8 @@ struct ReplaySimulation {
         var summary = ReplaySummary(
             policy: options.policy.rawValue, from: options.from, to: options.to, modelVersion: models.version, workloads: tracks.count,
             samples: 0, contentionMinutes: 0, contendedSamples: 0, downtimeMinutes: 0, cost: 0, hostingCost: 0, migrationCost: 0,
-            migrations: [:], resizes: 0, movedBytes: 0, decisionsPerWorkloadDay: 0, meanAllocation: [:])
+            migrations: [:], resizes: 0, movedBytes: 0, decisionsPerWorkloadDay: 0, meanAllocation: [:], popFailures: 0,
+            lostWorkMinutes: 0)
         var allocationSums = [Double](repeating: 0, count: Resource.count)
         var allocationCounts = [Int](repeating: 0, count: Resource.count)
         var actions = 0
@@ -109,12 +114,27 @@ struct ReplaySimulation {
         let horizon = options.horizonSteps
         let levels = core.levels
         let allPops = fleet.pops.map(\.name)
+        var failed = Set<Int>()
 
         while true {
             // The next instant with samples.
             var now = Int64.max
             for track in tracks where track.next < track.samples.count { now = min(now, track.samples.timestamps[track.next]) }
             guard now != Int64.max else { break }
+            // POP failures: mark the POP down; its workloads resume from their last checkpoint.
+            for (k, failure) in options.failures.enumerated() where failure.at <= now && !failed.contains(k) {
+                failed.insert(k)
+                engine.setDown(failure.pop, true)
+                summary.popFailures += 1
+                for track in tracks {
+                    guard var placement = engine.placements[track.record.name], placement.pop == failure.pop else { continue }
+                    let checkpoint: Int64? = track.record.checkpointable
+                        ? failure.at - (failure.at - options.from) % options.checkpointIntervalSeconds : nil
+                    placement.lastCheckpointAt = checkpoint
+                    engine.place(placement)
+                    summary.lostWorkMinutes += Double(failure.at - (checkpoint ?? options.from)) / 60
+                }
+            }
             // Finish actions whose time has come.
             for i in tracks.indices {
                 guard let finish = tracks[i].finishAt, finish <= now else { continue }
@@ -134,6 +154,12 @@ struct ReplaySimulation {
                 let placement = engine.placements[name]!
                 let allocation = Self.total(placement)
                 summary.samples += 1
+                if engine.fleet.pop(named: placement.pop)?.down == true {
+                    // Its POP is down and the restart has not finished: the workload is not running.
+                    summary.downtimeMinutes += tracks[i].interval / 60
+                    _ = core.ingest(workload: name, timestamp: now, values: values)
+                    continue
+                }
                 if AllocationRule.exceeds(values, allocation) {
                     summary.contendedSamples += 1
                     summary.contentionMinutes += tracks[i].interval / 60
@@ -193,6 +219,7 @@ struct ReplaySimulation {
             if options.policy != .static {
                 let outcome = engine.tick(now: now, assessments: assessments,
                                           popLastSeen: Dictionary(uniqueKeysWithValues: allPops.map { ($0, now) }))
+                // (A down POP is never chosen whatever its last report: the engine checks `down` first.)
                 if let writer = options.decisionsCSV {
                     for decision in outcome.decisions where decision.action != .none || decision.details.alarmed {
                         try writer.row([String(now), decision.workload, decision.action.rawValue, Self.format(decision.details.risk),

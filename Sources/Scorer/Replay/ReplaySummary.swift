@@ -26,4 +26,8 @@ struct ReplaySummary: Codable, Sendable, Equatable {
     var decisionsPerWorkloadDay: Double
     /// Mean allocation over the samples, per allocated resource (what the policy paid for).
     var meanAllocation: [String: Double]
+    /// POPs failed by `--fail-pop`, and the work their workloads lost: the time since
+    /// their last checkpoint (or since `from` when they cannot checkpoint), in minutes.
+    var popFailures: Int
+    var lostWorkMinutes: Double
 }
