@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "headroom-trainer", targets: ["Trainer"]),
         .executable(name: "headroom-scorer", targets: ["Scorer"]),
         .executable(name: "headroom-bench", targets: ["HeadroomBench"]),
+        .executable(name: "headroom-example-aggregate", targets: ["ExampleAggregate"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
@@ -73,6 +74,9 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        /// An example workload: aggregates Bitbrains traces, grows its memory, checkpoints on
+        /// SIGUSR1 and resumes, splits by file range (docs/checkpoint-protocol.md).
+        .executableTarget(name: "ExampleAggregate", path: "Sources/ExampleAggregate"),
         /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm`.
         .executableTarget(
             name: "HeadroomBench",
@@ -84,6 +88,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
