@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Agent", targets: ["Agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -50,6 +51,13 @@ let package = Package(
             name: "Models",
             dependencies: ["Forecast", "Store"]
         ),
+        /// The monitoring agent's library: parsers and readers of /proc and cgroup v1/v2 files,
+        /// process-tree and cgroup counter sources, and the sampler that turns two counter
+        /// snapshots into a `ResourceVector` of rates.
+        .target(
+            name: "Agent",
+            dependencies: ["Forecast"]
+        ),
         .executableTarget(
             name: "Trainer",
             dependencies: [
@@ -73,6 +81,7 @@ let package = Package(
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
