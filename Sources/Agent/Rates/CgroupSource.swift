@@ -18,8 +18,8 @@ public struct CgroupSource: CounterSource {
         let c = try reader.counters(cgroup: path)
         var counters: [CounterKey: Counters] = [
             .cgroup(path: path): Counters(
-                cpuSeconds: c.cpuUsageSeconds, residentBytes: c.residentBytes.map(Double.init),
-                diskReadBytes: c.diskReadBytes.map(Double.init), diskWriteBytes: c.diskWriteBytes.map(Double.init))
+                cpuSeconds: c.cpuUsageSeconds, residentBytes: c.residentBytes.map { Double($0) },
+                diskReadBytes: c.diskReadBytes.map { Double($0) }, diskWriteBytes: c.diskWriteBytes.map { Double($0) })
         ]
         guard let procReader else { return counters }
         for pid in try reader.processIDs(cgroup: path) {

@@ -88,6 +88,10 @@ struct ReaderFixtureTests {
         let oom = try reader.counters(cgroup: "headroom-oom")
         #expect(oom.oomKills == 1 && oom.memoryLimitBytes == 33554432 && oom.cpuUsageSeconds == nil && oom.diskReadBytes == nil)
         #expect(throws: SamplingError.cgroupNotFound(path: "/nope")) { try reader.counters(cgroup: "/nope") }
+
+        var source = CgroupSource(path: "headroom-fixture", reader: reader, procReader: nil)
+        #expect(try source.readCounters() == [.cgroup(path: "headroom-fixture"): Counters(
+            cpuSeconds: 0.564930872, residentBytes: 84402176 - 8388608, diskReadBytes: 8388608, diskWriteBytes: 8396800)])
     }
 
     @Test("CgroupReader on the v2 fixture; a controller not enabled leaves its fields nil")
