@@ -10,9 +10,11 @@ let package = Package(
         .executable(name: "headroom-trainer", targets: ["Trainer"]),
         .executable(name: "headroom-scorer", targets: ["Scorer"]),
         .executable(name: "headroom-bench", targets: ["HeadroomBench"]),
+        .executable(name: "agent-bench", targets: ["AgentBench"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Resources", targets: ["Resources"]),
         .library(name: "Agent", targets: ["Agent"]),
     ],
     dependencies: [
@@ -27,10 +29,13 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
+        /// its own target so that the agent can use it without linking BLAS.
+        .target(name: "Resources"),
         /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
         .target(
             name: "Forecast",
-            dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CBLAS", "Resources", .product(name: "Crypto", package: "swift-crypto")],
             // The numeric kernels are optimised in debug builds too, so the test suite can
             // train and backtest real models in seconds (release builds are -O anyway).
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -56,7 +61,7 @@ let package = Package(
         /// snapshots into a `ResourceVector` of rates.
         .target(
             name: "Agent",
-            dependencies: ["Forecast"]
+            dependencies: ["Resources"]
         ),
         .executableTarget(
             name: "Trainer",
@@ -78,10 +83,15 @@ let package = Package(
             name: "HeadroomBench",
             dependencies: ["Forecast", "Store"]
         ),
+        /// The agent sampler's CPU cost beside psutil (not a test): bench/agent/run.sh.
+        .executableTarget(
+            name: "AgentBench",
+            dependencies: ["Agent", "Resources"]
+        ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Forecast"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Resources"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

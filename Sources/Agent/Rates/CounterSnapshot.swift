@@ -1,4 +1,4 @@
-import Forecast
+import Resources
 
 /// What a set of counters belongs to. Rates are computed per key, from keys present in
 /// both snapshots, so the identity must survive exactly as long as its counters do.

@@ -1,4 +1,4 @@
-import Forecast
+import Resources
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import Forecast
+import Resources
 import Foundation
 import Testing
 @testable import Agent

@@ -1,4 +1,4 @@
-import Forecast
+import Resources
 import Testing
 @testable import Agent
 
