@@ -8,12 +8,18 @@
 /// share it): `net/dev` bytes summed over interfaces other than `lo`. Network figures are
 /// the namespace's, shared by every process in it, not the processes' own.
 ///
+/// The namespace of each root is looked up once per root process (by pid and start time)
+/// and remembered while it lives: a process that moves to another namespace with setns(2)
+/// or unshare(2) after it was first seen keeps being counted in its first one.
+///
 /// A process that exits at any point during the read is skipped (its key drops out, see
 /// `CounterSnapshot.rates(since:)`). Throws `processGone` only when every root is gone.
 public struct ProcessTreeSource: CounterSource {
     public var roots: [Int32]
     public var includeDescendants: Bool
     public var reader: ProcReader
+    /// The network namespace inode of each root process seen in the last sample.
+    private var namespaces: [CounterKey: UInt64] = [:]
 
     public init(roots: [Int32], includeDescendants: Bool = true, reader: ProcReader = ProcReader()) {
         precondition(!roots.isEmpty, "a process source needs at least one root pid")
@@ -28,12 +34,13 @@ public struct ProcessTreeSource: CounterSource {
 
     public mutating func readCounters() throws(SamplingError) -> [CounterKey: Counters] {
         var stats: [ProcessStat] = []
-        var liveRoots: [Int32] = []
+        var liveRoots: [(pid: Int32, key: CounterKey)] = []
         if includeDescendants {
             for root in roots {
                 do {
-                    stats += try reader.processTree(root: root)
-                    liveRoots.append(root)
+                    let tree = try reader.processTree(root: root)
+                    liveRoots.append((root, .process(pid: root, startTimeTicks: tree[0].startTimeTicks)))
+                    stats += tree
                 } catch .processGone {
                     continue
                 }
@@ -46,13 +53,15 @@ public struct ProcessTreeSource: CounterSource {
         } else {
             for root in roots {
                 do {
-                    stats.append(try reader.stat(pid: root))
-                    liveRoots.append(root)
+                    let stat = try reader.stat(pid: root)
+                    liveRoots.append((root, .process(pid: root, startTimeTicks: stat.startTimeTicks)))
+                    stats.append(stat)
                 } catch .processGone {
                     continue
                 }
             }
         }
+        defer { reader.finishSample() }
         guard !liveRoots.isEmpty else { throw .processGone(pid: roots[0]) }
 
         var counters: [CounterKey: Counters] = [:]
@@ -68,11 +77,14 @@ public struct ProcessTreeSource: CounterSource {
                 diskReadBytes: Double(io.readBytes),
                 diskWriteBytes: Double(io.writeBytes))
         }
-        var namespaces = Set<UInt64>()
-        for root in liveRoots {
+        var seen = Set<UInt64>()
+        var known: [CounterKey: UInt64] = [:]
+        for (root, key) in liveRoots {
             do {
-                let inode = try reader.networkNamespaceInode(pid: root)
-                guard namespaces.insert(inode).inserted else { continue }
+                let inode: UInt64
+                if let cached = namespaces[key] { inode = cached } else { inode = try reader.networkNamespaceInode(pid: root) }
+                known[key] = inode
+                guard seen.insert(inode).inserted else { continue }
                 let devices = try reader.networkDevices(pid: root)
                 counters[.networkNamespace(inode: inode)] = Counters(
                     networkReceiveBytes: Double(devices.receiveBytesExcludingLoopback),
@@ -81,6 +93,7 @@ public struct ProcessTreeSource: CounterSource {
                 continue
             }
         }
+        namespaces = known
         return counters
     }
 }

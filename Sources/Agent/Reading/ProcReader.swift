@@ -29,17 +29,27 @@ public struct ProcReader {
         self.files = FileBytesReader()
     }
 
+    /// `<root>/<pid>/stat`, through a descriptor kept open between calls (see
+    /// `finishSample()`).
     public func stat(pid: Int32) throws(SamplingError) -> ProcessStat {
-        try readProcessFile(pid, "stat") { (t) throws(SamplingError) in try ProcessStat(t) }
+        try readProcessFile(pid, .stat, "stat") { (t) throws(SamplingError) in try ProcessStat(t) }
     }
 
     public func status(pid: Int32) throws(SamplingError) -> ProcessStatus {
         try readProcessFile(pid, "status") { (t) throws(SamplingError) in try ProcessStatus(t) }
     }
 
+    /// `<root>/<pid>/io`, through a descriptor kept open between calls.
     public func io(pid: Int32) throws(SamplingError) -> ProcessIO {
-        try readProcessFile(pid, "io") { (t) throws(SamplingError) in try ProcessIO(t) }
+        try readProcessFile(pid, .io, "io") { (t) throws(SamplingError) in try ProcessIO(t) }
     }
+
+    /// Closes the descriptors of `stat` and `io` files not read since the previous call:
+    /// call it after each sample so that processes that left keep nothing open.
+    public func finishSample() { files.closeUnused() }
+
+    /// Descriptors held open for `stat` and `io` files.
+    public var openDescriptorCount: Int { files.openDescriptorCount }
 
     /// The interfaces of the network namespace `pid` is in (not the process's own traffic).
     public func networkDevices(pid: Int32) throws(SamplingError) -> NetworkDeviceCounters {
@@ -96,6 +106,19 @@ public struct ProcReader {
             let code = error.code
             if code == ENOENT || code == ESRCH { throw .processGone(pid: pid) }
             throw .unreadable(file: path, errno: code)
+        }
+    }
+
+    func readProcessFile<T>(
+        _ pid: Int32, _ kept: ProcessFileKey.File, _ name: String, _ parse: (TextBytes) throws(SamplingError) -> T
+    ) throws(SamplingError) -> T {
+        switch files.read(ProcessFileKey(pid: pid, file: kept), path: "\(root)/\(pid)/\(name)") {
+        case let .success(bytes):
+            if bytes.isEmpty && !files.exists("\(root)/\(pid)") { throw .processGone(pid: pid) }
+            return try parse(TextBytes(bytes: bytes, file: "\(root)/\(pid)/\(name)"))
+        case let .failure(error):
+            if error.code == ENOENT || error.code == ESRCH { throw .processGone(pid: pid) }
+            throw .unreadable(file: "\(root)/\(pid)/\(name)", errno: error.code)
         }
     }
 
