@@ -66,18 +66,18 @@ public struct CgroupReader {
             c.memoryLimitBytes = try optional(base, "memory.limit_in_bytes") { (t) throws(SamplingError) in try CgroupValue.v1Limit(t) } ?? nil
             c.memoryLimitHits = try optional(base, "memory.failcnt") { (t) throws(SamplingError) in try CgroupValue.unsigned(t) }
             let stat = try optional(base, "memory.stat") { (t) throws(SamplingError) in
-                try CgroupV1MemoryStat(parsing: String(decoding: t.bytes, as: UTF8.self), file: t.file)
+                try CgroupV1MemoryStat(parsing: String(decoding: t.bytes, as: UTF8.self), file: t.file.description)
             }
             c.memoryCacheBytes = stat?.subtreeCacheBytes
             let oom = try optional(base, "memory.oom_control") { (t) throws(SamplingError) in
-                try CgroupV1OOMControl(parsing: String(decoding: t.bytes, as: UTF8.self), file: t.file)
+                try CgroupV1OOMControl(parsing: String(decoding: t.bytes, as: UTF8.self), file: t.file.description)
             }
             c.oomKills = oom?.oomKillCount
         }
         if let base = d.blkio.map({ join($0, cgroup) }), files.exists(base) {
             found = true
             let parse = { (t: TextBytes) throws(SamplingError) in
-                try CgroupV1BlkioServiceBytes(parsing: String(decoding: t.bytes, as: UTF8.self), file: t.file)
+                try CgroupV1BlkioServiceBytes(parsing: String(decoding: t.bytes, as: UTF8.self), file: t.file.description)
             }
             var io = try optional(base, "blkio.throttle.io_service_bytes_recursive", parse)
             if io == nil { io = try optional(base, "blkio.throttle.io_service_bytes", parse) }
@@ -103,22 +103,22 @@ public struct CgroupReader {
         var c = CgroupCounters()
         func text(_ t: TextBytes) -> String { String(decoding: t.bytes, as: UTF8.self) }
         c.cpuUsageSeconds = try optional(base, "cpu.stat") { (t) throws(SamplingError) in
-            Double(try CgroupV2CPUStat(parsing: text(t), file: t.file).usageMicroseconds) / 1e6
+            Double(try CgroupV2CPUStat(parsing: text(t), file: t.file.description).usageMicroseconds) / 1e6
         }
         c.memoryUsageBytes = try optional(base, "memory.current") { (t) throws(SamplingError) in try CgroupValue.unsigned(t) }
         c.memoryLimitBytes = try optional(base, "memory.max") { (t) throws(SamplingError) in try CgroupValue.v2Limit(t) } ?? nil
         c.memoryCacheBytes = try optional(base, "memory.stat") { (t) throws(SamplingError) in
-            try CgroupV2MemoryStat(parsing: text(t), file: t.file).fileBytes
+            try CgroupV2MemoryStat(parsing: text(t), file: t.file.description).fileBytes
         }
         let events = try optional(base, "memory.events") { (t) throws(SamplingError) in
-            try CgroupV2MemoryEvents(parsing: text(t), file: t.file)
+            try CgroupV2MemoryEvents(parsing: text(t), file: t.file.description)
         }
         c.memoryLimitHits = events?.max
         c.oomKills = events?.oomKill
-        let io = try optional(base, "io.stat") { (t) throws(SamplingError) in try CgroupV2IOStat(parsing: text(t), file: t.file) }
+        let io = try optional(base, "io.stat") { (t) throws(SamplingError) in try CgroupV2IOStat(parsing: text(t), file: t.file.description) }
         c.diskReadBytes = io?.readBytes
         c.diskWriteBytes = io?.writeBytes
-        c.cpuQuota = try optional(base, "cpu.max") { (t) throws(SamplingError) in try CgroupCPUQuota(v2CPUMaxText: text(t), file: t.file) }
+        c.cpuQuota = try optional(base, "cpu.max") { (t) throws(SamplingError) in try CgroupCPUQuota(v2CPUMaxText: text(t), file: t.file.description) }
         return c
     }
 

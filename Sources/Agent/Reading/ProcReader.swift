@@ -32,7 +32,7 @@ public struct ProcReader {
     /// `<root>/<pid>/stat`, through a descriptor kept open between calls (see
     /// `finishSample()`).
     public func stat(pid: Int32) throws(SamplingError) -> ProcessStat {
-        try readProcessFile(pid, .stat, "stat") { (t) throws(SamplingError) in try ProcessStat(t) }
+        try readProcessFile(pid, .stat, name: "stat") { (t) throws(SamplingError) in try ProcessStat(t) }
     }
 
     public func status(pid: Int32) throws(SamplingError) -> ProcessStatus {
@@ -41,7 +41,7 @@ public struct ProcReader {
 
     /// `<root>/<pid>/io`, through a descriptor kept open between calls.
     public func io(pid: Int32) throws(SamplingError) -> ProcessIO {
-        try readProcessFile(pid, .io, "io") { (t) throws(SamplingError) in try ProcessIO(t) }
+        try readProcessFile(pid, .io, name: "io") { (t) throws(SamplingError) in try ProcessIO(t) }
     }
 
     /// Closes the descriptors of `stat` and `io` files not read since the previous call:
@@ -110,15 +110,16 @@ public struct ProcReader {
     }
 
     func readProcessFile<T>(
-        _ pid: Int32, _ kept: ProcessFileKey.File, _ name: String, _ parse: (TextBytes) throws(SamplingError) -> T
+        _ pid: Int32, _ kept: ProcessFileKey.File, name: StaticString, _ parse: (TextBytes) throws(SamplingError) -> T
     ) throws(SamplingError) -> T {
-        switch files.read(ProcessFileKey(pid: pid, file: kept), path: "\(root)/\(pid)/\(name)") {
+        let file = FileName(root: root, pid: pid, name: name)
+        switch files.read(ProcessFileKey(pid: pid, file: kept), path: file.description) {
         case let .success(bytes):
             if bytes.isEmpty && !files.exists("\(root)/\(pid)") { throw .processGone(pid: pid) }
-            return try parse(TextBytes(bytes: bytes, file: "\(root)/\(pid)/\(name)"))
+            return try parse(TextBytes(bytes: bytes, file: file))
         case let .failure(error):
             if error.code == ENOENT || error.code == ESRCH { throw .processGone(pid: pid) }
-            throw .unreadable(file: "\(root)/\(pid)/\(name)", errno: error.code)
+            throw .unreadable(file: file.description, errno: error.code)
         }
     }
 

@@ -28,7 +28,7 @@ public struct ProcessIO: Sendable, Hashable {
     }
 
     init(_ text: TextBytes) throws(SamplingError) {
-        var values: [UInt64?] = [nil, nil, nil, nil, 0]
+        var values: (UInt64?, UInt64?, UInt64?, UInt64?, UInt64?) = (nil, nil, nil, nil, 0)
         var lastLine = 0
         try text.forEachLine { (line) throws(SamplingError) in
             lastLine = line.number
@@ -36,24 +36,34 @@ public struct ProcessIO: Sendable, Hashable {
                 if line.isBlank { return }
                 throw line.malformed(field: "key", "no \":\" in \"\(line.text)\"")
             }
-            let key = line.prefix(upTo: colon).tokens()
-            guard key.count == 1 else { throw line.malformed(field: "key", "\"\(line.text)\" has no single key") }
+            var keys = line.prefix(upTo: colon).tokenIterator()
+            guard let key = keys.next(), keys.next() == nil else {
+                throw line.malformed(field: "key", "\"\(line.text)\" has no single key")
+            }
             let slot: Int
-            if key[0].equals("rchar") { slot = 0 }
-            else if key[0].equals("wchar") { slot = 1 }
-            else if key[0].equals("read_bytes") { slot = 2 }
-            else if key[0].equals("write_bytes") { slot = 3 }
-            else if key[0].equals("cancelled_write_bytes") { slot = 4 }
+            if key.equals("rchar") { slot = 0 }
+            else if key.equals("wchar") { slot = 1 }
+            else if key.equals("read_bytes") { slot = 2 }
+            else if key.equals("write_bytes") { slot = 3 }
+            else if key.equals("cancelled_write_bytes") { slot = 4 }
             else { return }
-            let value = line.suffix(after: colon)
-            values[slot] = try value.unsigned(value.tokens(), 0, field: key[0].text)
+            var rest = line.suffix(after: colon).tokenIterator()
+            guard let token = rest.next(), let value = token.unsigned else {
+                throw line.malformed(field: key.text, "no unsigned decimal after \":\"")
+            }
+            switch slot {
+            case 0: values.0 = value
+            case 1: values.1 = value
+            case 2: values.2 = value
+            case 3: values.3 = value
+            default: values.4 = value
+            }
         }
-        let names = ["rchar", "wchar", "read_bytes", "write_bytes"]
-        for (slot, name) in names.enumerated() where values[slot] == nil {
-            throw text.malformed(line: lastLine, field: name, "missing from the file")
-        }
-        self.init(
-            readCharacters: values[0]!, writtenCharacters: values[1]!, readBytes: values[2]!,
-            writeBytes: values[3]!, cancelledWriteBytes: values[4]!)
+        guard let rchar = values.0 else { throw text.malformed(line: lastLine, field: "rchar", "missing from the file") }
+        guard let wchar = values.1 else { throw text.malformed(line: lastLine, field: "wchar", "missing from the file") }
+        guard let read = values.2 else { throw text.malformed(line: lastLine, field: "read_bytes", "missing from the file") }
+        guard let write = values.3 else { throw text.malformed(line: lastLine, field: "write_bytes", "missing from the file") }
+        self.init(readCharacters: rchar, writtenCharacters: wchar, readBytes: read, writeBytes: write,
+                  cancelledWriteBytes: values.4 ?? 0)
     }
 }

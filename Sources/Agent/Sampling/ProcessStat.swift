@@ -63,24 +63,39 @@ public struct ProcessStat: Sendable, Hashable {
         }
         let name = Line(bytes: line.bytes, range: (open + 1)..<close, number: 1, file: line.file).text
         let rest = line.suffix(after: close)
-        let f = rest.tokens()
-        // f[0] is field 3 (state); field n is f[n - 3].
-        guard f.count >= 22 else {
-            throw rest.malformed(field: "rss (24)", "only \(f.count + 2) fields; proc(5) has at least 24")
+        // Fields 3…24, in order; only these are kept (index = field number − 3).
+        var fields = [Token?](repeating: nil, count: 22)
+        var tokens = rest.tokenIterator()
+        var count = 0
+        while count < 22, let token = tokens.next() {
+            fields[count] = token
+            count += 1
         }
-        guard f[0].range.count == 1 else { throw rest.malformed(field: "state (3)", "\"\(f[0].text)\" is not one character") }
-        let ppid = try rest.signed(f, 1, field: "ppid (4)")
+        guard count == 22 else {
+            throw rest.malformed(field: "rss (24)", "only \(count + 2) fields; proc(5) has at least 24")
+        }
+        func unsigned(_ i: Int, _ field: String) throws(SamplingError) -> UInt64 {
+            guard let v = fields[i]!.unsigned else { throw rest.malformed(field: field, "\"\(fields[i]!.text)\" is not an unsigned decimal") }
+            return v
+        }
+        func signed(_ i: Int, _ field: String) throws(SamplingError) -> Int64 {
+            guard let v = fields[i]!.signed else { throw rest.malformed(field: field, "\"\(fields[i]!.text)\" is not a decimal integer") }
+            return v
+        }
+        let state = fields[0]!
+        guard state.range.count == 1 else { throw rest.malformed(field: "state (3)", "\"\(state.text)\" is not one character") }
+        let ppid = try signed(1, "ppid (4)")
         guard let parent = Int32(exactly: ppid), parent >= 0 else {
             throw rest.malformed(field: "ppid (4)", "\(ppid) is not a pid")
         }
-        let threads = try rest.signed(f, 17, field: "num_threads (20)")
+        let threads = try signed(17, "num_threads (20)")
         self.init(
-            pid: pid32, command: name, state: Character(Unicode.Scalar(f[0].bytes[f[0].range.lowerBound])),
+            pid: pid32, command: name, state: Character(Unicode.Scalar(state.bytes[state.range.lowerBound])),
             parentPID: parent,
-            userTicks: try rest.unsigned(f, 11, field: "utime (14)"),
-            systemTicks: try rest.unsigned(f, 12, field: "stime (15)"),
+            userTicks: try unsigned(11, "utime (14)"),
+            systemTicks: try unsigned(12, "stime (15)"),
             threadCount: Int(threads),
-            startTimeTicks: try rest.unsigned(f, 19, field: "starttime (22)"),
-            residentPages: try rest.signed(f, 21, field: "rss (24)"))
+            startTimeTicks: try unsigned(19, "starttime (22)"),
+            residentPages: try signed(21, "rss (24)"))
     }
 }

@@ -4,10 +4,45 @@
 /// readers can parse straight from their read buffer without building a `String`; the
 /// public `init(parsing:file:)` entry points take a `String` for fixtures and tests.
 
+/// A file's name for error messages, built into a `String` only when an error needs it
+/// (the per-process files are read hundreds of times a second).
+struct FileName: CustomStringConvertible {
+    private let path: String
+    private let pid: Int32
+    private let name: StaticString?
+
+    init(_ path: String) {
+        self.path = path
+        self.pid = 0
+        self.name = nil
+    }
+
+    /// `<root>/<pid>/<name>`.
+    init(root: String, pid: Int32, name: StaticString) {
+        self.path = root
+        self.pid = pid
+        self.name = name
+    }
+
+    var description: String {
+        guard let name else { return path }
+        return "\(path)/\(pid)/\(name)"
+    }
+}
+
 /// The bytes of one file's text, with the file's name for error messages.
 struct TextBytes {
     let bytes: UnsafeBufferPointer<UInt8>
-    let file: String
+    let file: FileName
+
+    init(bytes: UnsafeBufferPointer<UInt8>, file: FileName) {
+        self.bytes = bytes
+        self.file = file
+    }
+
+    init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+        self.init(bytes: bytes, file: FileName(file))
+    }
 
     static let space = UInt8(ascii: " ")
     static let tab = UInt8(ascii: "\t")
@@ -37,7 +72,7 @@ struct TextBytes {
     }
 
     func malformed(line: Int, field: String, _ reason: String) -> SamplingError {
-        .malformed(file: file, line: line, field: field, reason: reason)
+        .malformed(file: file.description, line: line, field: field, reason: reason)
     }
 }
 
@@ -46,9 +81,9 @@ struct Line {
     let bytes: UnsafeBufferPointer<UInt8>
     let range: Range<Int>
     let number: Int
-    let file: String
+    let file: FileName
 
-    var isBlank: Bool { tokens().first == nil }
+    var isBlank: Bool { var it = tokenIterator(); return it.next() == nil }
 
     /// The line's tokens, separated by runs of spaces and tabs.
     func tokens() -> [Token] {
@@ -64,6 +99,11 @@ struct Line {
             result.append(Token(bytes: bytes, range: start..<i))
         }
         return result
+    }
+
+    /// The line's tokens one at a time, without building an array.
+    func tokenIterator() -> TokenIterator {
+        TokenIterator(bytes: bytes, index: range.lowerBound, end: range.upperBound)
     }
 
     /// The part of the line after byte index `index` (exclusive) as a new line.
@@ -99,7 +139,7 @@ struct Line {
     var text: String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
 
     func malformed(field: String, _ reason: String) -> SamplingError {
-        .malformed(file: file, line: number, field: field, reason: reason)
+        .malformed(file: file.description, line: number, field: field, reason: reason)
     }
 
     /// The unsigned decimal in token `index`, or a malformed error naming `field`.
@@ -118,6 +158,21 @@ struct Line {
             throw malformed(field: field, "\"\(tokens[index].text)\" is not a decimal integer")
         }
         return value
+    }
+}
+
+/// Iterates the space- and tab-separated tokens of a byte range.
+struct TokenIterator: IteratorProtocol {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index: Int
+    let end: Int
+
+    mutating func next() -> Token? {
+        while index < end && (bytes[index] == TextBytes.space || bytes[index] == TextBytes.tab) { index += 1 }
+        guard index < end else { return nil }
+        let start = index
+        while index < end && bytes[index] != TextBytes.space && bytes[index] != TextBytes.tab { index += 1 }
+        return Token(bytes: bytes, range: start..<index)
     }
 }
 

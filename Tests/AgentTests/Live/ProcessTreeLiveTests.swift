@@ -199,3 +199,28 @@ struct ProcessTreeLiveTests {
         } ?? [])
     }
 }
+
+@Suite("Descriptors kept open between samples")
+struct KeptDescriptorTests {
+    @Test("a kept stat descriptor of a reaped process reports it gone (never stale data) and is closed")
+    func reaped() throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/sleep")
+        child.arguments = ["60"]
+        try child.run()
+        let pid = child.processIdentifier
+        let reader = ProcReader()
+        let first = try reader.stat(pid: pid)
+        _ = try reader.io(pid: pid)
+        #expect(reader.openDescriptorCount == 2)
+        #expect(try reader.stat(pid: pid) == first)
+        reader.finishSample()   // both were read in this sample: both stay open
+        #expect(reader.openDescriptorCount == 2)
+        kill(pid, SIGKILL)
+        child.waitUntilExit()
+        #expect(throws: SamplingError.processGone(pid: pid)) { try reader.stat(pid: pid) }
+        #expect(reader.openDescriptorCount == 1)
+        reader.finishSample()   // io was not read since the last call: closed
+        #expect(reader.openDescriptorCount == 0)
+    }
+}
