@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "headroom-scorer", targets: ["Scorer"]),
         .executable(name: "headroom-bench", targets: ["HeadroomBench"]),
         .executable(name: "agent-bench", targets: ["AgentBench"]),
+        .executable(name: "headroom-agent", targets: ["AgentCommand"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
@@ -83,6 +84,11 @@ let package = Package(
             name: "HeadroomBench",
             dependencies: ["Forecast", "Store"]
         ),
+        /// `headroom-agent`: for now `headroom-agent sample --pid N | --cgroup PATH`.
+        .executableTarget(
+            name: "AgentCommand",
+            dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         /// The agent sampler's CPU cost beside psutil (not a test): bench/agent/run.sh.
         .executableTarget(
             name: "AgentBench",
@@ -91,7 +97,7 @@ let package = Package(
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Resources"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

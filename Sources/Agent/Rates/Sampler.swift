@@ -51,3 +51,20 @@ public enum MonotonicClock {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
+
+extension SamplerConfiguration {
+    /// Parses an interval such as `1s`, `500ms`, `2m` or plain seconds (`0.5`); `nil` for
+    /// anything else, zero, negative or non-finite values.
+    public init?(intervalText text: String) {
+        let units: [(suffix: String, seconds: Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        var number = Substring(text)
+        var scale = 1.0
+        for unit in units where text.hasSuffix(unit.suffix) {
+            number = text.dropLast(unit.suffix.count)
+            scale = unit.seconds
+            break
+        }
+        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        self.init(intervalSeconds: value * scale)
+    }
+}
