@@ -9,15 +9,18 @@ import Glibc
 /// `agent-bench`: the CPU cost of the agent's process sampler (bench/agent/run.sh runs it
 /// beside psutil). Not a test.
 ///
-/// Usage: agent-bench list PID... | tree ROOT   [--seconds S] [--hz H]
-///   list  samples each pid alone (stat + io, and the net/dev of each distinct namespace)
-///   tree  samples ROOT and its descendants (a walk of every /proc/<pid>/stat, then io)
+/// Usage: agent-bench list PID... | tree ROOT | cgroup PATH   [--seconds S] [--hz H]
+///   list    samples each pid alone (stat + io, and the net/dev of each distinct namespace)
+///   tree    samples ROOT and its descendants (a walk of every /proc/<pid>/stat, then io)
+///   cgroup  samples the cgroup PATH (v1 or v2 under /sys/fs/cgroup) and the network
+///           namespace of its first process
 /// Samples at H Hz (default 1) for S seconds (default 60), and prints one JSON line with
 /// the process's own CPU time (getrusage RUSAGE_SELF, user + system) over the run as a
 /// percentage of one core, the number of samples and processes, and the CPU time per sample.
 struct Options {
     var mode = ""
     var pids: [Int32] = []
+    var cgroup: String?
     var seconds = 60.0
     var hz = 1.0
 }
@@ -25,9 +28,14 @@ struct Options {
 func parse(_ arguments: [String]) -> Options? {
     var options = Options()
     var i = 0
-    guard let mode = arguments.first, mode == "list" || mode == "tree" else { return nil }
+    guard let mode = arguments.first, ["list", "tree", "cgroup"].contains(mode) else { return nil }
     options.mode = mode
     i = 1
+    if mode == "cgroup" {
+        guard arguments.count > 1 else { return nil }
+        options.cgroup = arguments[1]
+        i = 2
+    }
     while i < arguments.count {
         switch arguments[i] {
         case "--seconds":
@@ -44,6 +52,7 @@ func parse(_ arguments: [String]) -> Options? {
             i += 1
         }
     }
+    if options.mode == "cgroup" { return options.pids.isEmpty ? options : nil }
     guard !options.pids.isEmpty, options.mode == "list" || options.pids.count == 1 else { return nil }
     return options
 }
@@ -56,38 +65,46 @@ func cpuSeconds() -> Double {
 }
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
-    FileHandle.standardError.write(Data("usage: agent-bench list PID... | tree ROOT  [--seconds S] [--hz H]\n".utf8))
+    FileHandle.standardError.write(Data("usage: agent-bench list PID... | tree ROOT | cgroup PATH  [--seconds S] [--hz H]\n".utf8))
     exit(2)
 }
 
-let source = ProcessTreeSource(roots: options.pids, includeDescendants: options.mode == "tree")
-var sampler = Sampler(source: source, configuration: SamplerConfiguration(intervalSeconds: 1 / options.hz))
-let interval = sampler.configuration.intervalSeconds
-let cpu0 = cpuSeconds()
-let wall0 = MonotonicClock.seconds()
-var samples = 0
-var processes = 0
-var last = ResourceVector.absent
-var next = wall0
-while true {
-    let now = MonotonicClock.seconds()
-    if now - wall0 >= options.seconds { break }
-    do {
-        if let v = try sampler.sample(atMonotonicSeconds: now) { last = v }
-    } catch {
-        FileHandle.standardError.write(Data("sampling failed: \(error)\n".utf8))
-        exit(1)
+/// Samples `source` at the options' rate for the options' duration and prints the JSON line.
+func measure<Source: CounterSource>(_ source: Source, processes countProcesses: (Source) throws -> Int) throws {
+    var sampler = Sampler(source: source, configuration: SamplerConfiguration(intervalSeconds: 1 / options.hz))
+    let interval = sampler.configuration.intervalSeconds
+    let cpu0 = cpuSeconds()
+    let wall0 = MonotonicClock.seconds()
+    var samples = 0
+    var last = ResourceVector.absent
+    var next = wall0
+    while MonotonicClock.seconds() - wall0 < options.seconds {
+        if let v = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds()) { last = v }
+        samples += 1
+        next += interval
+        let sleep = next - MonotonicClock.seconds()
+        if sleep > 0 { usleep(useconds_t(sleep * 1e6)) }
     }
-    samples += 1
-    processes = sampler.previous?.counters.keys.filter { if case .process = $0 { true } else { false } }.count ?? 0
-    next += interval
-    let sleep = next - MonotonicClock.seconds()
-    if sleep > 0 { usleep(useconds_t(sleep * 1e6)) }
+    let wall = MonotonicClock.seconds() - wall0
+    let cpu = cpuSeconds() - cpu0
+    let processes = try countProcesses(sampler.source)
+    print("""
+        {"impl":"headroom-\(options.mode)","processes":\(processes),"samples":\(samples),"wall_s":\(wall),\
+        "cpu_s":\(cpu),"percent_of_one_core":\(100 * cpu / wall),"cpu_us_per_sample":\(1e6 * cpu / Double(samples)),\
+        "last_memory_bytes":\(last.memoryBytes)}
+        """)
 }
-let wall = MonotonicClock.seconds() - wall0
-let cpu = cpuSeconds() - cpu0
-print("""
-    {"impl":"headroom-\(options.mode)","processes":\(processes),"samples":\(samples),"wall_s":\(wall),\
-    "cpu_s":\(cpu),"percent_of_one_core":\(100 * cpu / wall),"cpu_us_per_sample":\(1e6 * cpu / Double(samples)),\
-    "last_memory_bytes":\(last.memoryBytes)}
-    """)
+
+do {
+    if let cgroup = options.cgroup {
+        try measure(CgroupSource(path: cgroup, reader: try CgroupReader())) { try $0.reader.processIDs(cgroup: cgroup).count }
+    } else {
+        try measure(ProcessTreeSource(roots: options.pids, includeDescendants: options.mode == "tree")) { source in
+            var source = source
+            return try source.readCounters().keys.filter { if case .process = $0 { true } else { false } }.count
+        }
+    }
+} catch {
+    FileHandle.standardError.write(Data("sampling failed: \(error)\n".utf8))
+    exit(1)
+}

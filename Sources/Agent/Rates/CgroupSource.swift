@@ -32,6 +32,10 @@ public struct CgroupSource: CounterSource {
                 break
             } catch .processGone {
                 continue
+            } catch .unreadable {
+                // A namespace we may not inspect (EACCES on another pid namespace's
+                // process, say) leaves the network unmeasured rather than failing the sample.
+                continue
             }
         }
         return counters

@@ -91,6 +91,10 @@ public struct ProcessTreeSource: CounterSource {
                     networkTransmitBytes: Double(devices.transmitBytesExcludingLoopback))
             } catch .processGone {
                 continue
+            } catch .unreadable {
+                // A namespace we may not inspect (EACCES on another pid namespace's
+                // process, say) leaves the network unmeasured rather than failing the sample.
+                continue
             }
         }
         namespaces = known
