@@ -11,9 +11,13 @@ let package = Package(
         .executable(name: "headroom-scorer", targets: ["Scorer"]),
         .executable(name: "headroom-bench", targets: ["HeadroomBench"]),
         .executable(name: "headroom-example-aggregate", targets: ["ExampleAggregate"]),
+        .executable(name: "agent-bench", targets: ["AgentBench"]),
+        .executable(name: "headroom-agent", targets: ["AgentCommand"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Resources", targets: ["Resources"]),
+        .library(name: "Agent", targets: ["Agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -31,10 +35,13 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
+        /// its own target so that the agent can use it without linking BLAS.
+        .target(name: "Resources"),
         /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
         .target(
             name: "Forecast",
-            dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CBLAS", "Resources", .product(name: "Crypto", package: "swift-crypto")],
             // The numeric kernels are optimised in debug builds too, so the test suite can
             // train and backtest real models in seconds (release builds are -O anyway).
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -54,6 +61,13 @@ let package = Package(
         .target(
             name: "Models",
             dependencies: ["Forecast", "Store"]
+        ),
+        /// The monitoring agent's library: parsers and readers of /proc and cgroup v1/v2 files,
+        /// process-tree and cgroup counter sources, and the sampler that turns two counter
+        /// snapshots into a `ResourceVector` of rates.
+        .target(
+            name: "Agent",
+            dependencies: ["Resources"]
         ),
         .executableTarget(
             name: "Trainer",
@@ -82,6 +96,16 @@ let package = Package(
             name: "HeadroomBench",
             dependencies: ["Forecast", "Store"]
         ),
+        /// `headroom-agent`: for now `headroom-agent sample --pid N | --cgroup PATH`.
+        .executableTarget(
+            name: "AgentCommand",
+            dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        /// The agent sampler's CPU cost beside psutil (not a test): bench/agent/run.sh.
+        .executableTarget(
+            name: "AgentBench",
+            dependencies: ["Agent", "Resources"]
+        ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
             "Scorer", "Models", "Store", "Forecast",
@@ -91,6 +115,7 @@ let package = Package(
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,4 @@
 import Forecast
-import Models
 
 /// Fits the version's risk calibration: the scorer's per-tick path (`RiskTrack`) is run
 /// over the last `validationSteps` of each workload's training window with the freshly
