@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Resources", targets: ["Resources"]),
         .library(name: "Agent", targets: ["Agent"]),
+        .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -63,6 +64,9 @@ let package = Package(
             name: "Agent",
             dependencies: ["Resources"]
         ),
+        /// The client library instrumented workloads link to send span and phase events to
+        /// the agent over a Unix socket (docs/trace-protocol.md). Foundation/Glibc only.
+        .target(name: "HeadroomTrace"),
         .executableTarget(
             name: "Trainer",
             dependencies: [
@@ -91,7 +95,7 @@ let package = Package(
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Resources"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Resources", "HeadroomTrace"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
