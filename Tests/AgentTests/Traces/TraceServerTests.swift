@@ -136,6 +136,26 @@ struct TraceServerTests {
         #expect(counters.lastError?.field == "kind")
     }
 
+    @Test("the Python client printed in docs/trace-protocol.md works against the server as written")
+    func documentedPythonClient() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/trace-protocol.md")
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        let block = try #require(text.components(separatedBy: "```python\n").dropFirst().first?.components(separatedBy: "```").first)
+        let harness = try Harness(resolver: { _ in "documented" })
+        let status = try Self.python(block + """
+            import sys
+            t = Tracer(sys.argv[1])
+            t.emit("phase", "load")
+            for i in range(3): t.emit("loop", "rows", value=i)
+            assert t.dropped == 0, t.dropped
+            """, harness.path)
+        #expect(status == 0)
+        #expect(harness.wait { harness.events.count == 4 })
+        #expect(harness.events.map(\.name) == ["load", "rows", "rows", "rows"])
+        #expect(harness.events.allSatisfy { $0.workload == "documented" })
+    }
+
     @Test("an oversized line split over many reads is dropped once; the next line on the connection is read")
     func oversizedAcrossReads() throws {
         let harness = try Harness(resolver: { _ in "w" })
