@@ -29,40 +29,26 @@ public enum TraceSymbols {
     public static let kinds = ["phase", "state"]
 
     /// One symbol per step for `steps` steps. `events` must be in time order (as
-    /// `HeadroomStore.traceEvents` returns them); events of other kinds are ignored.
-    /// O(events + steps).
+    /// `HeadroomStore.traceEvents` returns them); events of other kinds are ignored, and
+    /// of the events before the grid only phases count. O(events + steps).
     public static func stepSymbols(events: [TraceEventRecord], startTimestamp: Int64, intervalSeconds: Int64,
                                    steps: Int) -> [String] {
         precondition(intervalSeconds > 0, "TraceSymbols: intervalSeconds must be > 0")
         var out: [String] = []
         out.reserveCapacity(steps)
+        var tracker = TraceSymbolTracker()
         var next = 0
-        var phase: String?
-        var counts: [String: Int] = [:]
-        var order: [String] = []
+        while next < events.count, events[next].timestamp < Double(startTimestamp) {
+            if events[next].kind == "phase" { tracker.observe(kind: "phase", name: events[next].name) }
+            next += 1
+        }
         for k in 0..<steps {
-            let stepStart = Double(startTimestamp + Int64(k) * intervalSeconds)
-            let stepEnd = stepStart + Double(intervalSeconds)
-            counts.removeAll(keepingCapacity: true)
-            order.removeAll(keepingCapacity: true)
+            let stepEnd = Double(startTimestamp + Int64(k + 1) * intervalSeconds)
             while next < events.count, events[next].timestamp < stepEnd {
-                let event = events[next]
+                tracker.observe(kind: events[next].kind, name: events[next].name)
                 next += 1
-                switch event.kind {
-                case "phase": phase = event.name
-                case "state" where event.timestamp >= stepStart:
-                    if counts[event.name] == nil { order.append(event.name) }
-                    counts[event.name, default: 0] += 1
-                default: break
-                }
             }
-            if let phase {
-                out.append("phase:" + phase)
-            } else if let best = order.max(by: { counts[$0]! < counts[$1]! || (counts[$0]! == counts[$1]! && order.firstIndex(of: $0)! > order.firstIndex(of: $1)!) }) {
-                out.append(best)
-            } else {
-                out.append(none)
-            }
+            out.append(tracker.closeStep())
         }
         return out
     }
@@ -81,5 +67,44 @@ public enum TraceSymbols {
         guard let symbol else { return nil }
         if let i = vocabulary.firstIndex(of: symbol) { return Int32(i) }
         return Int32(vocabulary.count - 1)
+    }
+}
+
+/// The same rule step by step, for the online scorer: feed the events of the step in
+/// progress (in time order) to `observe`, then take the step's symbol with `closeStep()`
+/// when the step ends. The phase persists across steps; state counts start afresh.
+public struct TraceSymbolTracker: Sendable, Equatable {
+    /// The phase in effect (nil until the first `phase` event).
+    public private(set) var phase: String?
+    private var counts: [String: Int] = [:]
+    /// State names in first-seen order within the step (ties go to the earliest).
+    private var order: [String] = []
+
+    public init(phase: String? = nil) { self.phase = phase }
+
+    /// One event of the current step; kinds other than `phase` and `state` are ignored.
+    public mutating func observe(kind: String, name: String) {
+        switch kind {
+        case "phase": phase = name
+        case "state":
+            if counts[name] == nil { order.append(name) }
+            counts[name, default: 0] += 1
+        default: break
+        }
+    }
+
+    /// The symbol of the step that just ended (`TraceSymbols`' rule); resets the counts.
+    public mutating func closeStep() -> String {
+        defer {
+            counts.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+        }
+        if let phase { return "phase:" + phase }
+        var best: String?, bestCount = 0
+        for name in order where counts[name]! > bestCount {
+            best = name
+            bestCount = counts[name]!
+        }
+        return best ?? TraceSymbols.none
     }
 }

@@ -28,6 +28,23 @@ struct TraceSymbolsTests {
         #expect(TraceSymbols.stepSymbols(events: events, startTimestamp: 0, intervalSeconds: 10, steps: 0) == [])
     }
 
+    @Test("the online tracker gives the batch rule's symbols step by step; phases before the grid count, states do not")
+    func tracker() {
+        let events = [Self.event(-5, "state", "R"), Self.event(-3, "phase", "warm"), Self.event(1, "state", "R"),
+                      Self.event(12, "phase", "load"), Self.event(25, "loop", "i")]
+        let batch = TraceSymbols.stepSymbols(events: events, startTimestamp: 0, intervalSeconds: 10, steps: 3)
+        #expect(batch == ["phase:warm", "phase:load", "phase:load"])
+        var online = TraceSymbolTracker(phase: "warm")
+        var steps: [String] = []
+        for k in 0..<3 {
+            for e in events where e.timestamp >= Double(k * 10) && e.timestamp < Double(k * 10 + 10) { online.observe(kind: e.kind, name: e.name) }
+            steps.append(online.closeStep())
+        }
+        #expect(steps == batch)
+        let statesOnly = TraceSymbols.stepSymbols(events: [Self.event(-5, "state", "R")], startTimestamp: 0, intervalSeconds: 10, steps: 1)
+        #expect(statesOnly == ["none"])
+    }
+
     @Test("vocabulary: the K most frequent (ties by name) then other; unknown symbols map to other")
     func vocabulary() {
         let symbols = ["b", "a", "a", "c", "c", "d", "none", "none", "none"]

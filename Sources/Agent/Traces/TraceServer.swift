@@ -15,7 +15,8 @@ import Synchronization
 /// workload nobody can name. Nothing a client sends can stop the loop.
 ///
 /// The peer's pid comes from `SO_PEERCRED` when the connection is accepted; an event
-/// without `"workload"` is attributed to `resolver(pid)`, called once per connection.
+/// without `"workload"` is attributed to `resolver(pid)`, called once per connection on
+/// the server thread (it should be a quick lookup).
 /// Events read in one round of the loop go to `sink` as one batch, on the server thread:
 /// the sink should hand them off (a queue, a store transaction) and return. While it runs
 /// the server reads nothing, so the clients' socket buffers fill and *they* drop events —
@@ -135,6 +136,18 @@ public final class TraceServer: Sendable {
         }
         listenDescriptor = fd
         wakePipe = (ends[0], ends[1])
+    }
+
+    /// A server never started (or never stopped before its last reference went) still
+    /// closes its descriptors and removes its socket file. A running server is kept alive
+    /// by its thread until `stop()`.
+    deinit {
+        if !lifecycle.withLock({ $0.stopped }) {
+            close(listenDescriptor)
+            close(wakePipe.0)
+            close(wakePipe.1)
+            unlink(configuration.socketPath)
+        }
     }
 
     /// The counters now.
