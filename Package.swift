@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Resources", targets: ["Resources"]),
         .library(name: "Agent", targets: ["Agent"]),
+        .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -69,6 +70,9 @@ let package = Package(
             name: "Agent",
             dependencies: ["Resources"]
         ),
+        /// The client library instrumented workloads link to send span and phase events to
+        /// the agent over a Unix socket (docs/trace-protocol.md). Foundation/Glibc only.
+        .target(name: "HeadroomTrace"),
         .executableTarget(
             name: "Trainer",
             dependencies: [
@@ -115,7 +119,7 @@ let package = Package(
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,19 +5,26 @@ import Store
 public struct WorkloadHistory {
     public var record: WorkloadRecord
     public var series: RegularSeries
+    /// One trace symbol per step of `series` (`TraceSymbols.stepSymbols`), or nil when the
+    /// workload has no phase or state event in the window.
+    public var stepSymbols: [String]?
 
     public var name: String { record.name }
     /// Limits in `Resource` order (NaN = none).
     public var limits: [Double] { record.limits.values }
 
-    public init(record: WorkloadRecord, series: RegularSeries) {
+    public init(record: WorkloadRecord, series: RegularSeries, stepSymbols: [String]? = nil) {
+        precondition(stepSymbols.map { $0.count == series.steps } ?? true,
+                     "WorkloadHistory: \(stepSymbols?.count ?? 0) step symbols for \(series.steps) steps")
         self.record = record
         self.series = series
+        self.stepSymbols = stepSymbols
     }
 }
 
 /// Loads every workload's samples in `[from, until)` onto its grid (the workload's median
-/// interval, 5 minutes when unknown). Workloads with no sample in the window are left out.
+/// interval, 5 minutes when unknown), with one trace symbol per step when it has `phase`
+/// or `state` events in the grid's span. Workloads with no sample in the window are left out.
 public enum TrainingData {
     public static func load(store: HeadroomStore, from: Int64, until: Int64) throws -> [WorkloadHistory] {
         var out: [WorkloadHistory] = []
@@ -26,7 +33,12 @@ public enum TrainingData {
             let raw = try store.samples(workloads: [record.name], from: from, to: until)[0]
             guard raw.count > 0, let grid = RegularSeries.resample(timestamps: raw.timestamps, values: raw.values,
                                                                    intervalSeconds: interval, from: from, to: until) else { continue }
-            out.append(WorkloadHistory(record: record, series: grid))
+            let gridEnd = grid.timestamp(ofStep: grid.steps)
+            let events = try store.traceEvents(workload: record.name, from: Double(grid.startTimestamp), to: Double(gridEnd),
+                                               kinds: TraceSymbols.kinds)
+            let symbols = events.isEmpty ? nil : TraceSymbols.stepSymbols(events: events, startTimestamp: grid.startTimestamp,
+                                                                         intervalSeconds: grid.intervalSeconds, steps: grid.steps)
+            out.append(WorkloadHistory(record: record, series: grid, stepSymbols: symbols))
         }
         return out
     }

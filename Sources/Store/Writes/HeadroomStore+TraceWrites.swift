@@ -1,0 +1,94 @@
+import GRDB
+
+/// One execution-trace event as the agent reports it (docs/trace-protocol.md).
+public struct IncomingTraceEvent: Sendable, Equatable {
+    public var workload: String
+    /// Unix seconds, fractional.
+    public var timestampSeconds: Double
+    /// One of `IncomingTraceEvent.kinds`.
+    public var kind: String
+    public var name: String
+    public var value: Double?
+    /// A JSON object as text, or nil.
+    public var attributesJSON: String?
+
+    public init(workload: String, timestampSeconds: Double, kind: String, name: String, value: Double? = nil,
+                attributesJSON: String? = nil) {
+        self.workload = workload
+        self.timestampSeconds = timestampSeconds
+        self.kind = kind
+        self.name = name
+        self.value = value
+        self.attributesJSON = attributesJSON
+    }
+
+    /// The kinds `trace_events` holds: the protocol's five, and `syscall`/`wchan` for
+    /// raw kernel observations.
+    public static let kinds: Set<String> = ["span_start", "span_end", "phase", "loop", "state", "syscall", "wchan"]
+}
+
+/// What `append(traceEvents:)` did.
+public struct TraceAppendResult: Sendable, Equatable {
+    /// Rows inserted (every valid event is kept: two identical events are two rows).
+    public var inserted: Int
+    /// Workloads created by this batch, in first-seen order.
+    public var newWorkloads: [String]
+}
+
+extension HeadroomStore {
+    /// Appends a batch of trace events in ONE transaction: unknown workloads are created
+    /// (source `source`, no limits, interval unknown). Either the whole batch is written
+    /// or, on any error, nothing.
+    /// - Throws: `StoreError.invalidArgument` naming the first bad event (empty or
+    ///   over-long workload or name, a timestamp that is not Unix seconds in 1970…2100, an
+    ///   unknown kind, a non-finite value) before anything is written.
+    public func append(traceEvents events: [IncomingTraceEvent], source: String = "agent", now: Int64) throws -> TraceAppendResult {
+        for (i, event) in events.enumerated() {
+            if let problem = Self.problem(with: event) { throw StoreError.invalidArgument("trace event \(i): \(problem)") }
+        }
+        guard !events.isEmpty else { return TraceAppendResult(inserted: 0, newWorkloads: []) }
+        return try writer.write { db in
+            var ids: [String: Int64] = [:]
+            var created: [String] = []
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO trace_events (workload_id, timestamp, kind, name, value, attributes) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for event in events {
+                let id: Int64
+                if let known = ids[event.workload] {
+                    id = known
+                } else if let record = try WorkloadRecord.filter(Column("name") == event.workload).fetchOne(db), let known = record.id {
+                    id = known
+                } else {
+                    var record = WorkloadRecord(name: event.workload, source: source, createdAt: now)
+                    try record.insert(db)
+                    id = record.id!
+                    created.append(event.workload)
+                }
+                ids[event.workload] = id
+                try statement.execute(arguments: [id, event.timestampSeconds, event.kind, event.name, event.value, event.attributesJSON])
+            }
+            return TraceAppendResult(inserted: events.count, newWorkloads: created)
+        }
+    }
+
+    /// Why `event` cannot be stored, or nil.
+    public static func problem(with event: IncomingTraceEvent) -> String? {
+        if event.workload.isEmpty || event.workload.utf8.count > 256 {
+            return "workload name must be 1 to 256 bytes, got \(event.workload.utf8.count)"
+        }
+        if !(event.timestampSeconds >= 0 && event.timestampSeconds < 4_102_444_800) {
+            return "timestamp \(event.timestampSeconds) is not Unix seconds between 1970 and 2100"
+        }
+        if !IncomingTraceEvent.kinds.contains(event.kind) {
+            return "kind \"\(event.kind)\" is not one of \(IncomingTraceEvent.kinds.sorted().joined(separator: ", "))"
+        }
+        if event.name.isEmpty || event.name.utf8.count > 256 {
+            return "name must be 1 to 256 bytes, got \(event.name.utf8.count)"
+        }
+        if let value = event.value, !value.isFinite {
+            return "value \(value) is not finite (leave it out instead)"
+        }
+        return nil
+    }
+}

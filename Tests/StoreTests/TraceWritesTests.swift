@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Store
+
+/// Trace events through `append(traceEvents:)` and back through `traceEvents(workload:)`,
+/// on an in-memory store and on a real file (reopened to check what was committed).
+@Suite("Trace event writes")
+struct TraceWritesTests {
+    static func events(_ workload: String, count: Int, start: Double = 1_732_500_000) -> [IncomingTraceEvent] {
+        (0..<count).map { i in
+            IncomingTraceEvent(workload: workload, timestampSeconds: start + Double(i) * 0.5,
+                               kind: ["phase", "state", "loop"][i % 3], name: "n\(i % 4)",
+                               value: i % 3 == 2 ? Double(i) : nil,
+                               attributesJSON: i == 0 ? #"{"file":"a.csv"}"# : nil)
+        }
+    }
+
+    @Test("a batch creates its workloads once, keeps every event, reads back in time order", arguments: TestSupport.Kind.allCases)
+    func roundTrip(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let batch = Self.events("etl", count: 10) + Self.events("web", count: 3)
+        let result = try store.append(traceEvents: batch, now: 1_732_500_000)
+        #expect(result == TraceAppendResult(inserted: 13, newWorkloads: ["etl", "web"]))
+        let again = try store.append(traceEvents: Self.events("etl", count: 2, start: 1_732_400_000), now: 1_732_500_001)
+        #expect(again == TraceAppendResult(inserted: 2, newWorkloads: []))
+        #expect(try store.workload(named: "etl")?.source == "agent")
+
+        let reopened = kind == .file ? try HeadroomStore(path: store.path!) : store
+        let etl = try reopened.traceEvents(workload: "etl", from: 0, to: 5e9)
+        #expect(etl.count == 12)
+        #expect(etl.map(\.timestamp) == etl.map(\.timestamp).sorted())
+        let first = try #require(etl.first { $0.timestamp == 1_732_500_000 })
+        #expect(first.kind == "phase" && first.name == "n0" && first.attributes == #"{"file":"a.csv"}"# && first.value == nil)
+        #expect(etl.first { $0.timestamp == 1_732_500_001 }?.value == 2)
+        #expect(try reopened.traceEvents(workload: "etl", from: 1_732_500_000, to: 1_732_500_002).count == 4)
+        #expect(try reopened.traceEvents(workload: "nobody", from: 0, to: 5e9).isEmpty)
+    }
+
+    @Test("a bad event anywhere in the batch writes nothing and is named", arguments: TestSupport.Kind.allCases)
+    func validation(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = Self.events("w", count: 3)
+        let bad: [(IncomingTraceEvent, String)] = [
+            (IncomingTraceEvent(workload: "", timestampSeconds: 1, kind: "phase", name: "x"), "workload name"),
+            (IncomingTraceEvent(workload: "w", timestampSeconds: 1.7e12, kind: "phase", name: "x"), "not Unix seconds"),
+            (IncomingTraceEvent(workload: "w", timestampSeconds: .nan, kind: "phase", name: "x"), "not Unix seconds"),
+            (IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "enter", name: "x"), "kind \"enter\""),
+            (IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "phase", name: ""), "name must be"),
+            (IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "loop", name: "x", value: .infinity), "not finite"),
+        ]
+        for (event, words) in bad {
+            do {
+                _ = try store.append(traceEvents: good + [event], now: 0)
+                Issue.record("accepted \(event)")
+            } catch let error as StoreError {
+                #expect(error.description.hasPrefix("trace event 3: ") && error.description.contains(words), "\(error)")
+            }
+        }
+        let rows = try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trace_events") }
+        #expect(rows == 0)
+        #expect(try store.workloads().isEmpty)
+        #expect(try store.append(traceEvents: [], now: 0) == TraceAppendResult(inserted: 0, newWorkloads: []))
+    }
+
+    @Test("10 000 events in one call are one transaction (fast on a file store)")
+    func largeBatch() throws {
+        let (store, directory) = try TestSupport.makeStore(.file)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let start = Date()
+        let result = try store.append(traceEvents: Self.events("big", count: 10_000), now: 0)
+        #expect(result.inserted == 10_000)
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(try store.traceEvents(workload: "big", from: 0, to: 5e9).count == 10_000)
+    }
+}
