@@ -40,6 +40,16 @@ struct DecisionEngine: Sendable {
     /// Hysteresis and cooldown per workload.
     /// (Set by `decide`; read it, do not write it.)
     var alarms: [String: AlarmState]
+    /// Per POP name, the footprint of every workload that holds or has reserved capacity
+    /// there, in `placements`' iteration order: what `freeCapacity` sums. Rebuilt whenever
+    /// `placements` or `inFlight` change (`reindexFootprints`), so a capacity query costs
+    /// the workloads at that POP instead of every placement in the fleet.
+    private var footprints: [String: [Footprint]] = [:]
+
+    private struct Footprint: Sendable {
+        var workload: String
+        var amounts: ResourceVector
+    }
 
     /// An issued action and what to restore if it fails.
     struct InFlightAction: Sendable, Equatable {
@@ -62,13 +72,17 @@ struct DecisionEngine: Sendable {
         self.placements = Dictionary(placements.map { ($0.workload, $0) }, uniquingKeysWith: { _, last in last })
         self.inFlight = [:]
         self.alarms = [:]
+        reindexFootprints()
     }
 
     /// Marks a POP down or up.
     mutating func setDown(_ pop: String, _ down: Bool) { fleet.setDown(pop, down) }
 
     /// Adds or replaces a workload's placement (a new workload, an agent's report).
-    mutating func place(_ placement: Placement) { placements[placement.workload] = placement }
+    mutating func place(_ placement: Placement) {
+        placements[placement.workload] = placement
+        reindexFootprints()
+    }
 
     /// Moves in flight (migrations, partitions, restarts).
     var movesInFlight: Int { inFlight.values.filter { $0.decision.action.isMove }.count }
@@ -81,19 +95,22 @@ struct DecisionEngine: Sendable {
     ///   - popLastSeen: Unix seconds of each POP agent's last report (staleness).
     mutating func tick(now: Int64, assessments: [Assessment], popLastSeen: [String: Int64] = [:]) -> TickOutcome {
         var items = assessments
-        let assessed = Set(assessments.map(\.workload))
-        for placement in placements.values.sorted(by: { $0.workload < $1.workload })
-        where !assessed.contains(placement.workload) && fleet.pop(named: placement.pop)?.down == true {
-            // No samples come from a dead POP: the workload is certainly not running.
-            items.append(Assessment(workload: placement.workload, timestamp: now, risk: 1, plannedDemand: .absent))
+        var downWorkloads: Set<String> = []
+        if fleet.downCount > 0 {  // (with every POP up there is nothing to add or put first)
+            let assessed = Set(assessments.map(\.workload))
+            for placement in placements.values.sorted(by: { $0.workload < $1.workload })
+            where !assessed.contains(placement.workload) && fleet.pop(named: placement.pop)?.down == true {
+                // No samples come from a dead POP: the workload is certainly not running.
+                items.append(Assessment(workload: placement.workload, timestamp: now, risk: 1, plannedDemand: .absent))
+            }
+            downWorkloads = Set(placements.values.filter { fleet.pop(named: $0.pop)?.down == true }.map(\.workload))
         }
-        let downWorkloads = Set(placements.values.filter { fleet.pop(named: $0.pop)?.down == true }.map(\.workload))
-        items.sort { a, b in
+        if items.count > 1 { items.sort { a, b in
             let (da, db) = (downWorkloads.contains(a.workload), downWorkloads.contains(b.workload))
             if da != db { return da }
             if a.risk != b.risk { return a.risk > b.risk }
             return a.workload < b.workload
-        }
+        } }
         let snapshot = (placements, inFlight)
         var decisions: [Decision] = []
         for assessment in items {
@@ -107,7 +124,10 @@ struct DecisionEngine: Sendable {
         if config.dryRun {
             // Reservations lived for this tick only (so its decisions did not share
             // capacity); nothing will execute them.
-            (placements, inFlight) = snapshot
+            if decisions.contains(where: { $0.action != .none }) {
+                (placements, inFlight) = snapshot
+                reindexFootprints()
+            }
             return TickOutcome(decisions: decisions, commands: [])
         }
         return TickOutcome(decisions: decisions, commands: decisions.compactMap(Command.init))
@@ -126,6 +146,7 @@ struct DecisionEngine: Sendable {
             placements[decision.workload] = placement
         }
         inFlight[decision.workload] = InFlightAction(decision: decision, previousAllocation: previous)
+        reindexFootprints()
     }
 
     /// Re-books an action found unfinished in the journal after a restart (so its capacity
@@ -143,7 +164,9 @@ struct DecisionEngine: Sendable {
     /// - Returns: false when the workload had no action in flight.
     @discardableResult
     mutating func finish(workload: String, succeeded: Bool) -> Bool {
-        guard let flight = inFlight.removeValue(forKey: workload), var placement = placements[workload] else { return false }
+        guard let flight = inFlight.removeValue(forKey: workload) else { return false }
+        defer { reindexFootprints() }
+        guard var placement = placements[workload] else { return false }
         let decision = flight.decision
         if succeeded {
             if decision.action.isMove, let primary = decision.targets.first {
@@ -165,18 +188,35 @@ struct DecisionEngine: Sendable {
     func freeCapacity(at pop: String, excluding: String? = nil) -> ResourceVector {
         guard let capacity = fleet.pop(named: pop)?.capacity else { return .absent }
         var used = CapacityArithmetic.zero
-        for (name, placement) in placements where name != excluding {
-            var held = CapacityArithmetic.zero
-            for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
-            var reserved = CapacityArithmetic.zero
-            if let flight = inFlight[name], flight.decision.action.isMove {
-                for part in flight.decision.targets where part.pop == pop {
-                    reserved = CapacityArithmetic.adding(reserved, part.allocation)
-                }
-            }
-            used = CapacityArithmetic.adding(used, CapacityArithmetic.maximum(held, reserved))
+        // Workloads with no footprint at `pop` would add exactly 0: only those with one are
+        // indexed, in the order the full scan over `placements` would meet them.
+        for entry in footprints[pop] ?? [] where entry.workload != excluding {
+            used = CapacityArithmetic.adding(used, entry.amounts)
         }
         return CapacityArithmetic.free(capacity: capacity, used: used)
+    }
+
+    /// Rebuilds `footprints` from `placements` and `inFlight`: a workload's footprint on a
+    /// POP is the per-resource maximum of what it holds there (its parts) and what an
+    /// in-flight move has reserved there (its targets).
+    private mutating func reindexFootprints() {
+        var index: [String: [Footprint]] = [:]
+        for (name, placement) in placements {
+            let flight = inFlight[name].flatMap { $0.decision.action.isMove ? $0 : nil }
+            var pops = [placement.pop]
+            for part in placement.additionalParts where !pops.contains(part.pop) { pops.append(part.pop) }
+            for part in flight?.decision.targets ?? [] where !pops.contains(part.pop) { pops.append(part.pop) }
+            for pop in pops {
+                var held = CapacityArithmetic.zero
+                for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
+                var reserved = CapacityArithmetic.zero
+                for part in flight?.decision.targets ?? [] where part.pop == pop {
+                    reserved = CapacityArithmetic.adding(reserved, part.allocation)
+                }
+                index[pop, default: []].append(Footprint(workload: name, amounts: CapacityArithmetic.maximum(held, reserved)))
+            }
+        }
+        footprints = index
     }
 
     /// Why `pop` cannot receive work now, or nil when it can: down, or stale (no agent
