@@ -41,10 +41,14 @@ struct DecisionEngine: Sendable {
     /// (Set by `decide`; read it, do not write it.)
     var alarms: [String: AlarmState]
     /// Per POP name, the footprint of every workload that holds or has reserved capacity
-    /// there, in `placements`' iteration order: what `freeCapacity` sums. Rebuilt whenever
-    /// `placements` or `inFlight` change (`reindexFootprints`), so a capacity query costs
-    /// the workloads at that POP instead of every placement in the fleet.
+    /// there: what `freeCapacity` sums, so a capacity query costs the workloads at that POP
+    /// instead of every placement in the fleet. Kept up to date per workload whenever its
+    /// placement or in-flight action changes (`reindexFootprints(of:)`). (The sum's order is
+    /// the index's; a scan of `placements` summed in its hash order, which varies between
+    /// processes anyway: the last bit of a free amount may differ, nothing else.)
     private var footprints: [String: [Footprint]] = [:]
+    /// The POPs where each workload has a footprint entry.
+    private var footprintPOPs: [String: [String]] = [:]
 
     private struct Footprint: Sendable {
         var workload: String
@@ -81,7 +85,7 @@ struct DecisionEngine: Sendable {
     /// Adds or replaces a workload's placement (a new workload, an agent's report).
     mutating func place(_ placement: Placement) {
         placements[placement.workload] = placement
-        reindexFootprints()
+        reindexFootprints(of: placement.workload)
     }
 
     /// Moves in flight (migrations, partitions, restarts).
@@ -146,7 +150,7 @@ struct DecisionEngine: Sendable {
             placements[decision.workload] = placement
         }
         inFlight[decision.workload] = InFlightAction(decision: decision, previousAllocation: previous)
-        reindexFootprints()
+        reindexFootprints(of: decision.workload)
     }
 
     /// Re-books an action found unfinished in the journal after a restart (so its capacity
@@ -165,7 +169,7 @@ struct DecisionEngine: Sendable {
     @discardableResult
     mutating func finish(workload: String, succeeded: Bool) -> Bool {
         guard let flight = inFlight.removeValue(forKey: workload) else { return false }
-        defer { reindexFootprints() }
+        defer { reindexFootprints(of: workload) }
         guard var placement = placements[workload] else { return false }
         let decision = flight.decision
         if succeeded {
@@ -188,35 +192,42 @@ struct DecisionEngine: Sendable {
     func freeCapacity(at pop: String, excluding: String? = nil) -> ResourceVector {
         guard let capacity = fleet.pop(named: pop)?.capacity else { return .absent }
         var used = CapacityArithmetic.zero
-        // Workloads with no footprint at `pop` would add exactly 0: only those with one are
-        // indexed, in the order the full scan over `placements` would meet them.
+        // Workloads with no footprint at `pop` would add exactly 0: only those with one are indexed.
         for entry in footprints[pop] ?? [] where entry.workload != excluding {
             used = CapacityArithmetic.adding(used, entry.amounts)
         }
         return CapacityArithmetic.free(capacity: capacity, used: used)
     }
 
-    /// Rebuilds `footprints` from `placements` and `inFlight`: a workload's footprint on a
-    /// POP is the per-resource maximum of what it holds there (its parts) and what an
-    /// in-flight move has reserved there (its targets).
+    /// Rebuilds `footprints` from `placements` and `inFlight`.
     private mutating func reindexFootprints() {
-        var index: [String: [Footprint]] = [:]
-        for (name, placement) in placements {
-            let flight = inFlight[name].flatMap { $0.decision.action.isMove ? $0 : nil }
-            var pops = [placement.pop]
-            for part in placement.additionalParts where !pops.contains(part.pop) { pops.append(part.pop) }
-            for part in flight?.decision.targets ?? [] where !pops.contains(part.pop) { pops.append(part.pop) }
-            for pop in pops {
-                var held = CapacityArithmetic.zero
-                for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
-                var reserved = CapacityArithmetic.zero
-                for part in flight?.decision.targets ?? [] where part.pop == pop {
-                    reserved = CapacityArithmetic.adding(reserved, part.allocation)
-                }
-                index[pop, default: []].append(Footprint(workload: name, amounts: CapacityArithmetic.maximum(held, reserved)))
-            }
+        footprints = [:]
+        footprintPOPs = [:]
+        for name in placements.keys { reindexFootprints(of: name) }
+    }
+
+    /// Replaces one workload's footprint entries: on a POP it is the per-resource maximum
+    /// of what it holds there (its parts) and what an in-flight move has reserved there
+    /// (its targets); a workload without a placement has none (as in a scan of `placements`).
+    private mutating func reindexFootprints(of name: String) {
+        for pop in footprintPOPs.removeValue(forKey: name) ?? [] {
+            footprints[pop]?.removeAll { $0.workload == name }
         }
-        footprints = index
+        guard let placement = placements[name] else { return }
+        let flight = inFlight[name].flatMap { $0.decision.action.isMove ? $0 : nil }
+        var pops = [placement.pop]
+        for part in placement.additionalParts where !pops.contains(part.pop) { pops.append(part.pop) }
+        for part in flight?.decision.targets ?? [] where !pops.contains(part.pop) { pops.append(part.pop) }
+        for pop in pops {
+            var held = CapacityArithmetic.zero
+            for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
+            var reserved = CapacityArithmetic.zero
+            for part in flight?.decision.targets ?? [] where part.pop == pop {
+                reserved = CapacityArithmetic.adding(reserved, part.allocation)
+            }
+            footprints[pop, default: []].append(Footprint(workload: name, amounts: CapacityArithmetic.maximum(held, reserved)))
+        }
+        footprintPOPs[name] = pops
     }
 
     /// Why `pop` cannot receive work now, or nil when it can: down, or stale (no agent
