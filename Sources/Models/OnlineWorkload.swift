@@ -19,7 +19,13 @@ import Forecast
 /// of two steps per tick instead of one.
 ///
 /// **Naive member.** The last value plus the empirical h-step change quantiles over the
-/// trailing `naiveWindowSteps`, recomputed every `naiveRefreshSteps` (as in the backtest).
+/// trailing `naiveWindowSteps`, recomputed every `naiveRefreshSteps` (as in the backtest;
+/// the same order statistics as `NaiveForecaster.spread`, found by selection instead of a
+/// sort).
+///
+/// **Allocation.** The members write into buffers the state owns, so `forecast(into:)` on a
+/// reused output (the scorer's tick) allocates nothing for the forecast itself;
+/// `memberForecasts()` and `forecast()` return fresh arrays (tests, backtests).
 public struct OnlineWorkload: Sendable {
     public let name: String
     public let intervalSeconds: Int64
@@ -32,15 +38,25 @@ public struct OnlineWorkload: Sendable {
     public static let naiveRefreshSteps = 288
 
     private var arima: [ARIMAMember?]
+    /// Per resource, x_sᵀβ of the ARIMA regression (drift, Fourier terms) for the steps s
+    /// a forecast reads, cached in a ring of `horizonSteps` slots keyed by s mod H
+    /// (`regressionSteps` holds the s of each slot): consecutive forecasts share H − 1 steps.
+    private var regressionMeans: [Double]
+    private var regressionSteps: [Int]
     private var lstmStates: [LSTMOnlineState]
     private var lstmScaling: LSTMWorkloadScaling?
     private var behaviour: BehaviourModel?
     private var hmm: HMMFilterState?
+    /// The HMM's observation, rewritten in place each step (D values).
+    private var hmmObservation = HMMObservation()
     /// Ring buffer of the last `naiveWindowSteps` values per resource (row-major steps × resources).
     private var history: [Double]
     private var historyCount = 0
-    private var naiveSpread: [[Double]]
+    /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
+    private var naiveSpread: [Double]
     private var stepsSinceSpread = Int.max
+    /// Member forecasts, flat `Resource.count × horizonSteps × levels.count` (resource-major).
+    private var members: MemberBuffers
     /// Unix seconds of the last grid step fed.
     public private(set) var lastTimestamp: Int64?
     /// The last sample's values (NaN = not measured), `Resource.count`.
@@ -51,6 +67,50 @@ public struct OnlineWorkload: Sendable {
     struct ARIMAMember: Sendable {
         var model: SeriesARIMA
         var state: ARIMAState
+    }
+
+    /// The members' outputs and the scratch they are computed in, reused every tick.
+    struct MemberBuffers: Sendable {
+        var arima: [Double]
+        var lstm: [Double]
+        var naive: [Double]
+        /// Φ⁻¹(levels[j]): an ARIMA quantile is mean + z·se (as `ARIMAForecast.quantile`).
+        var zScores: [Double]
+        /// One ARIMA forecast's regression means (from the cache), means and standard
+        /// errors (`horizonSteps` each).
+        var regression: [Double]
+        var mean: [Double]
+        var standardError: [Double]
+        /// The LSTM head's raw outputs and quantiles (`outputCount`, scaled units).
+        var lstmRaw: [Float]
+        var lstmValues: [Float]
+        /// One resource's trailing values and its h-step changes (naive refresh).
+        var column: [Double]
+        var changes: [Double]
+
+        /// The buffers the ARIMA member writes, as pointers (valid inside `body` only).
+        struct Pointers {
+            var arima: UnsafeMutablePointer<Double>
+            var zScores: UnsafePointer<Double>
+            var regression: UnsafeMutablePointer<Double>
+            var mean: UnsafeMutablePointer<Double>
+            var standardError: UnsafeMutablePointer<Double>
+        }
+
+        mutating func withBuffers<R>(_ body: (Pointers) -> R) -> R {
+            arima.withUnsafeMutableBufferPointer { a in
+                zScores.withUnsafeBufferPointer { z in
+                    regression.withUnsafeMutableBufferPointer { g in
+                        mean.withUnsafeMutableBufferPointer { m in
+                            standardError.withUnsafeMutableBufferPointer { e in
+                                body(Pointers(arima: a.baseAddress!, zScores: z.baseAddress!, regression: g.baseAddress!,
+                                              mean: m.baseAddress!, standardError: e.baseAddress!))
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A fresh state for `name` over `models`. Known workloads use their own ARIMA, HMM and
@@ -72,20 +132,33 @@ public struct OnlineWorkload: Sendable {
         for model in models.arima[name] ?? [] where model.intervalSeconds == intervalSeconds {
             arima[model.resource.rawValue] = ARIMAMember(model: model, state: model.fitted.filter([], firstStep: 0))
         }
+        regressionMeans = .init(repeating: 0, count: Resource.count * horizonSteps)
+        regressionSteps = .init(repeating: Int.min, count: Resource.count * horizonSteps)
+        var outputCount = 0
         if let global = models.lstm, global.model.spec.horizonSteps >= horizonSteps, global.model.spec.quantiles == levels {
             let scaling = global.scalings[name] ?? LSTMWorkloadScaling(values: scalingHistory, limits: limits)
             lstmScaling = scaling
             lstmStates = [LSTMOnlineState(model: global.model, scaling: scaling), LSTMOnlineState(model: global.model, scaling: scaling)]
+            outputCount = global.model.spec.outputCount
         } else {
             lstmStates = []
         }
         if let b = models.behaviour[name] {
             behaviour = b
             hmm = HMMFilterState(model: b.hmm)
+            hmmObservation = HMMObservation(values: .init(repeating: .nan, count: b.dimensions.count))
         }
         history = .init(repeating: .nan, count: Self.naiveWindowSteps * Resource.count)
-        naiveSpread = .init(repeating: .init(repeating: 0, count: horizonSteps * levels.count), count: Resource.count)
+        let width = horizonSteps * levels.count
+        naiveSpread = .init(repeating: 0, count: Resource.count * width)
         lastValues = .init(repeating: .nan, count: Resource.count)
+        let empty = [Double](repeating: .nan, count: Resource.count * width)
+        members = MemberBuffers(
+            arima: empty, lstm: empty, naive: empty,
+            zScores: levels.map { StandardNormal.quantile($0) },
+            regression: .init(repeating: 0, count: horizonSteps), mean: .init(repeating: 0, count: horizonSteps), standardError: .init(repeating: 0, count: horizonSteps),
+            lstmRaw: .init(repeating: 0, count: outputCount), lstmValues: .init(repeating: 0, count: outputCount),
+            column: .init(repeating: 0, count: Self.naiveWindowSteps), changes: .init(repeating: 0, count: Self.naiveWindowSteps))
     }
 
     /// Which members serve this workload.
@@ -124,9 +197,11 @@ public struct OnlineWorkload: Sendable {
         }
     }
 
+    private static let missingRow = [Double](repeating: .nan, count: Resource.count)
+
     private mutating func feed(timestamp: Int64, values: [Double]?) {
-        let row = values ?? .init(repeating: .nan, count: Resource.count)
-        for r in arima.indices where arima[r] != nil { arima[r]!.state.update(row[r]) }
+        let row = values ?? Self.missingRow
+        for r in arima.indices { arima[r]?.state.update(row[r]) }
         if !lstmStates.isEmpty {
             // Reset each state once per window, staggered by half a window.
             let window = lstmStates[0].model.spec.windowSteps
@@ -138,8 +213,8 @@ public struct OnlineWorkload: Sendable {
         }
         if let b = behaviour {
             // A missing step (NaN values) is a prediction without an update.
-            let observation = HMMObservation(values: b.dimensions.map { b.scaling.scaled(row[$0], resource: $0) })
-            try? hmm?.step(observation)
+            for (i, r) in b.dimensions.enumerated() { hmmObservation.values[i] = b.scaling.scaled(row[r], resource: r) }
+            try? hmm?.step(hmmObservation)
         }
         let slot = (stepsFed % Self.naiveWindowSteps) * Resource.count
         for r in 0..<Resource.count { history[slot + r] = row[r] }
@@ -150,60 +225,155 @@ public struct OnlineWorkload: Sendable {
         stepsSinceSpread = stepsSinceSpread == Int.max ? Int.max : stepsSinceSpread + 1
     }
 
-    /// The LSTM state with the longer history of at most one window.
-    private var servingLSTM: LSTMOnlineState? {
-        guard let first = lstmStates.first else { return nil }
-        let second = lstmStates[1]
-        let window = first.model.spec.windowSteps
-        let candidates = [first, second].filter { $0.stepsTaken <= window }
-        return candidates.max { $0.stepsTaken < $1.stepsTaken } ?? first
+    /// Index of the LSTM state with the longer history of at most one window (ties: the
+    /// first; neither within a window: the first).
+    private var servingLSTMIndex: Int? {
+        guard !lstmStates.isEmpty else { return nil }
+        let window = lstmStates[0].model.spec.windowSteps
+        var best: Int?
+        for i in lstmStates.indices where lstmStates[i].stepsTaken <= window {
+            if best == nil || lstmStates[best!].stepsTaken < lstmStates[i].stepsTaken { best = i }
+        }
+        return best ?? 0
     }
 
     /// The per-member forecasts: `Resource.count` arrays of `horizonSteps × levels.count`
     /// (step-major), SI units clipped at 0, NaN where the member cannot forecast.
     public mutating func memberForecasts() -> (arima: [[Double]], lstm: [[Double]], naive: [[Double]]) {
+        computeMembers()
         let width = horizonSteps * levels.count
-        let empty = [Double](repeating: .nan, count: width)
-        var a = [[Double]](repeating: empty, count: Resource.count)
-        var l = a
-        var n = a
-        for r in arima.indices {
-            guard let member = arima[r], member.state.isReady else { continue }
-            let q = member.state.quantiles(horizon: horizonSteps, probabilities: levels)
-            for h in 0..<horizonSteps { for j in levels.indices {
-                let v = q[h][j]
-                a[r][h * levels.count + j] = v.isFinite ? max(0, v) : .nan
-            } }
-        }
-        if let state = servingLSTM, let scaling = lstmScaling, state.stepsTaken > 0 {
-            let forecast = state.forecast()
-            let nq = levels.count
-            for r in 0..<min(Resource.count, forecast.resources) {
-                let scale = scaling.scales[r]
-                for h in 0..<horizonSteps { for j in 0..<nq {
-                    l[r][h * nq + j] = max(0, Double(forecast[step: h, resource: r, level: j]) * scale)
-                } }
-            }
-        }
-        // Naive: refresh the change quantiles every `naiveRefreshSteps`.
-        if stepsSinceSpread == Int.max || stepsSinceSpread >= Self.naiveRefreshSteps {
-            let naive = NaiveForecaster(windowSteps: Self.naiveWindowSteps)
-            for r in 0..<Resource.count { naiveSpread[r] = naive.spread(history: column(r)[...], horizonSteps: horizonSteps, quantiles: levels) }
-            stepsSinceSpread = 0
-        }
-        for r in 0..<Resource.count where lastValues[r].isFinite {
-            for i in 0..<width { n[r][i] = max(0, lastValues[r] + naiveSpread[r][i]) }
-        }
-        return (a, l, n)
+        func split(_ flat: [Double]) -> [[Double]] { (0..<Resource.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
+        return (split(members.arima), split(members.lstm), split(members.naive))
     }
 
     /// The candidate forecast: per resource the quantile blend of the members by the
     /// version's weights (renormalised over the members that forecast).
     public mutating func forecast() -> [[Double]] {
-        let (a, l, n) = memberForecasts()
-        return (0..<Resource.count).map { r in
-            let w = blendWeights[r]
-            return a[r].indices.map { i in w.combine(arima: a[r][i], lstm: l[r][i], naive: n[r][i]) }
+        var out: [[Double]] = []
+        forecast(into: &out)
+        return out
+    }
+
+    /// `forecast()` written into `out`, reusing its arrays when they have the right shape
+    /// (`Resource.count` arrays of `horizonSteps × levels.count`): no allocation per tick.
+    public mutating func forecast(into out: inout [[Double]]) {
+        computeMembers()
+        let width = horizonSteps * levels.count
+        if out.count != Resource.count || out.contains(where: { $0.count != width }) {
+            out = .init(repeating: .init(repeating: .nan, count: width), count: Resource.count)
+        }
+        for r in 0..<Resource.count {
+            let w = blendWeights[r], base = r * width
+            members.arima.withUnsafeBufferPointer { a in
+                members.lstm.withUnsafeBufferPointer { l in
+                    members.naive.withUnsafeBufferPointer { n in
+                        out[r].withUnsafeMutableBufferPointer { o in
+                            for i in 0..<width { o[i] = w.combine(arima: a[base + i], lstm: l[base + i], naive: n[base + i]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fills `members` (the arrays `memberForecasts` returns, flat).
+    private mutating func computeMembers() {
+        let width = horizonSteps * levels.count, nq = levels.count
+        // ARIMA: quantile = mean + Φ⁻¹(p)·se per step (ARIMAForecast.quantile), clipped at 0.
+        // (Through buffer pointers: the members are read in place, never copied.)
+        let horizon = horizonSteps
+        arima.withUnsafeMutableBufferPointer { states in
+            regressionMeans.withUnsafeMutableBufferPointer { cache in
+                regressionSteps.withUnsafeMutableBufferPointer { cachedSteps in
+                    members.withBuffers { b in
+                        for r in 0..<Resource.count {
+                            let base = r * width
+                            guard states[r] != nil, states[r]!.state.isReady else {
+                                for i in 0..<width { b.arima[base + i] = .nan }
+                                continue
+                            }
+                            let first = states[r]!.state.nextStep
+                            for h in 0..<horizon {
+                                let slot = r * horizon + ((first + h) % horizon + horizon) % horizon  // (steps before the training start are negative)
+                                if cachedSteps[slot] != first + h {
+                                    cachedSteps[slot] = first + h
+                                    cache[slot] = states[r]!.state.parameters.regressionMean(step: first + h)
+                                }
+                                b.regression[h] = cache[slot]
+                            }
+                            states[r]!.state.forecastMoments(horizon: horizon, regressionMeans: UnsafePointer(b.regression),
+                                                             mean: b.mean, standardError: b.standardError)
+                            for h in 0..<horizon { for j in 0..<nq {
+                                let v = b.mean[h] + b.zScores[j] * b.standardError[h]
+                                b.arima[base + h * nq + j] = v.isFinite ? max(0, v) : .nan
+                            } }
+                        }
+                    }
+                }
+            }
+        }
+        // LSTM: the serving state's head, unscaled, clipped at 0.
+        for i in members.lstm.indices { members.lstm[i] = .nan }
+        if let s = servingLSTMIndex, let scaling = lstmScaling, lstmStates[s].stepsTaken > 0 {
+            let spec = lstmStates[s].model.spec
+            members.lstmRaw.withUnsafeMutableBufferPointer { raw in
+                members.lstmValues.withUnsafeMutableBufferPointer { values in
+                    lstmStates[s].forecast(into: values.baseAddress!, scratch: raw.baseAddress!)
+                }
+            }
+            let resources = spec.outputResources, q = spec.quantiles.count
+            for r in 0..<min(Resource.count, resources) {
+                let scale = scaling.scales[r]
+                for h in 0..<horizonSteps { for j in 0..<nq {
+                    members.lstm[r * width + h * nq + j] = max(0, Double(members.lstmValues[(h * resources + r) * q + j]) * scale)
+                } }
+            }
+        }
+        // Naive: refresh the change quantiles every `naiveRefreshSteps`.
+        if stepsSinceSpread == Int.max || stepsSinceSpread >= Self.naiveRefreshSteps {
+            for r in 0..<Resource.count { refreshNaiveSpread(r) }
+            stepsSinceSpread = 0
+        }
+        for r in 0..<Resource.count {
+            let base = r * width, last = lastValues[r]
+            if last.isFinite {
+                for i in 0..<width { members.naive[base + i] = max(0, last + naiveSpread[base + i]) }
+            } else {
+                for i in 0..<width { members.naive[base + i] = .nan }
+            }
+        }
+    }
+
+    /// `NaiveForecaster(windowSteps: naiveWindowSteps).spread` of resource r's trailing
+    /// values: per step h the empirical quantiles (numpy "linear") of the finite h-step
+    /// changes, 0 when there are none. The two order statistics each level needs are found
+    /// by selection (expected O(n)) rather than a full sort (O(n log n)): same values.
+    private mutating func refreshNaiveSpread(_ r: Int) {
+        let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq
+        history.withUnsafeBufferPointer { ring in
+            members.column.withUnsafeMutableBufferPointer { column in
+                members.changes.withUnsafeMutableBufferPointer { changes in
+                    naiveSpread.withUnsafeMutableBufferPointer { spread in
+                        let y = column.baseAddress!, c = changes.baseAddress!
+                        for k in 0..<count { y[k] = ring[((start + k) % Self.naiveWindowSteps) * Resource.count + r] }
+                        for h in 1...horizonSteps {
+                            var m = 0
+                            var t = h
+                            while t < count {
+                                let a = y[t], b = y[t - h]
+                                if a.isFinite, b.isFinite { c[m] = a - b; m += 1 }
+                                t += 1
+                            }
+                            let out = spread.baseAddress! + r * width + (h - 1) * nq
+                            if m == 0 {
+                                for j in 0..<nq { out[j] = 0 }
+                            } else {
+                                OrderStatistics.empiricalQuantiles(c, count: m, levels: levels, into: out)
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -211,12 +381,5 @@ public struct OnlineWorkload: Sendable {
     public func heavyPhaseProbability(withinSteps steps: Int) -> Double? {
         guard let hmm, hmm.stepCount > 0 else { return nil }
         return hmm.heavyPhaseProbability(withinSteps: steps)
-    }
-
-    /// Resource r's trailing values in time order (oldest first).
-    private func column(_ r: Int) -> [Double] {
-        let count = historyCount
-        let start = stepsFed - count
-        return (0..<count).map { k in history[((start + k) % Self.naiveWindowSteps) * Resource.count + r] }
     }
 }

@@ -131,12 +131,36 @@ public struct ARIMAState: Sendable, Equatable {
     /// - Precondition: horizon ≥ 0, levels in (0, 1).
     public func forecast(horizon: Int, levels: [Double] = [0.8, 0.95]) -> ARIMAForecast {
         precondition(horizon >= 0, "ARIMAState.forecast: horizon \(horizon) must be ≥ 0")
-        guard readyFlag else {
-            return ARIMAForecast(mean: [Double](repeating: .nan, count: horizon),
-                                 standardError: [Double](repeating: .infinity, count: horizon), levels: levels)
-        }
         var means = [Double](repeating: 0, count: horizon)
         var errors = [Double](repeating: 0, count: horizon)
+        if horizon > 0 {
+            means.withUnsafeMutableBufferPointer { m in
+                errors.withUnsafeMutableBufferPointer { e in
+                    forecastMoments(horizon: horizon, mean: m.baseAddress!, standardError: e.baseAddress!)
+                }
+            }
+        }
+        return ARIMAForecast(mean: means, standardError: errors, levels: levels)
+    }
+
+    /// The means and standard errors of `forecast(horizon:levels:)`, written into the
+    /// caller's buffers of `horizon` values each (no allocation: the scorer's tick). A state
+    /// that is not ready gives NaN means and infinite standard errors.
+    /// - Parameter regressionMeans: when given, `horizon` values x_sᵀβ for the steps
+    ///   s = `nextStep` … `nextStep + horizon − 1` (`parameters.regressionMean(step:)`, which a
+    ///   caller forecasting every step can cache: each step's value is then computed once,
+    ///   not `horizon` times); nil computes them.
+    /// - Precondition: horizon ≥ 0.
+    public func forecastMoments(horizon: Int, regressionMeans: UnsafePointer<Double>? = nil,
+                                mean means: UnsafeMutablePointer<Double>, standardError errors: UnsafeMutablePointer<Double>) {
+        precondition(horizon >= 0, "ARIMAState.forecastMoments: horizon \(horizon) must be ≥ 0")
+        guard readyFlag else {
+            for h in 0..<horizon {
+                means[h] = .nan
+                errors[h] = .infinity
+            }
+            return
+        }
         let m = stateDimension, sigma2 = parameters.sigma2
         structure.withKernels { kernels in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * m * m + 3 * m) { scratch in
@@ -145,7 +169,7 @@ public struct ARIMAState: Sendable, Equatable {
                 a.update(from: stateMean, count: m)
                 for h in 0..<horizon {
                     let f = kernels.covarianceTimesZ(p, into: vector)
-                    means[h] = kernels.observe(a) + parameters.regressionMean(step: nextStep + h)
+                    means[h] = kernels.observe(a) + (regressionMeans?[h] ?? parameters.regressionMean(step: nextStep + h))
                     errors[h] = (max(f, 0) * sigma2).squareRoot()
                     guard h + 1 < horizon else { break }
                     kernels.transition(a, into: aNext)
@@ -155,7 +179,6 @@ public struct ARIMAState: Sendable, Equatable {
                 }
             }
         }
-        return ARIMAForecast(mean: means, standardError: errors, levels: levels)
     }
 
     /// Predictive quantiles per step (h × probabilities.count), e.g. [0.5, 0.9, 0.99].

@@ -121,26 +121,32 @@ public struct LSTMModel: Sendable, Equatable {
     /// The forecast from a final hidden state h (H values) and the last input row x_{T−1}
     /// (F values; read only with `spec.residualToLastValue`): the head alone.
     func forecast(lastHidden h: UnsafePointer<Float>, lastInputs x: UnsafePointer<Float>) -> LSTMQuantileForecast {
-        let (hidden, o) = (layout.hiddenSize, layout.outputCount)
+        let o = layout.outputCount
         var raw = [Float](repeating: 0, count: o)
         var values = [Float](repeating: 0, count: o)
-        parameters.withUnsafeBufferPointer { p in
-            raw.withUnsafeMutableBufferPointer { r in
-                BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + layout.headWeightOffset, rows: o, cols: hidden),
-                          x: h, beta: 0, y: r.baseAddress!)
-                for k in 0..<o { r[k] += p[layout.headBiasOffset + k] }
-            }
-        }
-        raw.withUnsafeBufferPointer { r in
+        raw.withUnsafeMutableBufferPointer { r in
             values.withUnsafeMutableBufferPointer { v in
-                LSTMQuantileHead.quantiles(raw: r.baseAddress!, into: v.baseAddress!, rows: o / spec.quantiles.count,
-                                           quantileCount: spec.quantiles.count)
-                if spec.residualToLastValue {
-                    LSTMQuantileHead.addLastValues(lastInputs: x, into: v.baseAddress!, groups: o / spec.quantiles.count,
-                                                   resources: spec.outputResources, quantileCount: spec.quantiles.count)
-                }
+                forecast(lastHidden: h, lastInputs: x, raw: r.baseAddress!, into: v.baseAddress!)
             }
         }
         return LSTMQuantileForecast(spec: spec, values: values)
+    }
+
+    /// The same head into caller buffers of `outputCount` Floats: `raw` (scratch: the linear
+    /// outputs) and `values` (the quantiles, `LSTMQuantileForecast.values` order).
+    func forecast(lastHidden h: UnsafePointer<Float>, lastInputs x: UnsafePointer<Float>,
+                  raw r: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
+        let (hidden, o) = (layout.hiddenSize, layout.outputCount)
+        parameters.withUnsafeBufferPointer { p in
+            BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + layout.headWeightOffset, rows: o, cols: hidden),
+                      x: h, beta: 0, y: r)
+            for k in 0..<o { r[k] += p[layout.headBiasOffset + k] }
+        }
+        LSTMQuantileHead.quantiles(raw: UnsafePointer(r), into: v, rows: o / spec.quantiles.count,
+                                   quantileCount: spec.quantiles.count)
+        if spec.residualToLastValue {
+            LSTMQuantileHead.addLastValues(lastInputs: x, into: v, groups: o / spec.quantiles.count,
+                                           resources: spec.outputResources, quantileCount: spec.quantiles.count)
+        }
     }
 }

@@ -81,6 +81,16 @@ public struct LSTMOnlineState: Sendable {
         xh.withUnsafeBufferPointer { model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!) }
     }
 
+    /// `forecast().values` written into `values` (`spec.outputCount` Floats, scaled units),
+    /// with `scratch` (as many) for the head's linear outputs: the scorer's tick, no
+    /// allocation.
+    public func forecast(into values: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        xh.withUnsafeBufferPointer {
+            model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!,
+                           raw: scratch, into: values)
+        }
+    }
+
     /// gates = [W_ih ‖ W_hh]·[x ‖ h], then the fused cell update writes h_t over h_{t−1}.
     private mutating func advance() {
         let l = model.layout

@@ -9,7 +9,7 @@ extension DecisionEngine {
                          popLastSeen: [String: Int64], restart: Bool) -> [CandidateEvaluation] {
         guard let source = fleet.pop(named: placement.pop) else { return [] }
         let model = MigrationCostModel(config)
-        return fleet.pops.filter { $0.name != source.name }.sorted { $0.name < $1.name }.map { target in
+        return fleet.popsByName.filter { $0.name != source.name }.map { target in
             var rejections: [String] = []
             if let problem = unavailability(of: target, now: now, popLastSeen: popLastSeen) { rejections.append(problem) }
             let mode: MigrationCostModel.Mode?
@@ -47,7 +47,7 @@ extension DecisionEngine {
         for parts in 2...placement.maxParts {
             let share = CapacityArithmetic.divided(required, by: parts)
             let shareBytes = placement.stateBytes / Double(parts)
-            let candidates = fleet.pops.sorted { $0.name < $1.name }.map { pop -> CandidateEvaluation in
+            let candidates = fleet.popsByName.map { pop -> CandidateEvaluation in
                 var rejections: [String] = []
                 if let problem = unavailability(of: pop, now: now, popLastSeen: popLastSeen) { rejections.append(problem) }
                 if !pop.supports(.partition) { rejections.append("does not support partition") }

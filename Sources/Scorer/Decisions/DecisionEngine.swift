@@ -41,6 +41,20 @@ struct DecisionEngine: Sendable {
     /// Hysteresis and cooldown per workload.
     /// (Set by `decide`; read it, do not write it.)
     var alarms: [String: AlarmState]
+    /// Per POP name, the footprint of every workload that holds or has reserved capacity
+    /// there: what `freeCapacity` sums, so a capacity query costs the workloads at that POP
+    /// instead of every placement in the fleet. Kept up to date per workload whenever its
+    /// placement or in-flight action changes (`reindexFootprints(of:)`). (The sum's order is
+    /// the index's; a scan of `placements` summed in its hash order, which varies between
+    /// processes anyway: the last bit of a free amount may differ, nothing else.)
+    private var footprints: [String: [Footprint]] = [:]
+    /// The POPs where each workload has a footprint entry.
+    private var footprintPOPs: [String: [String]] = [:]
+
+    private struct Footprint: Sendable {
+        var workload: String
+        var amounts: ResourceVector
+    }
 
     /// An issued action and what to restore if it fails.
     struct InFlightAction: Sendable, Equatable {
@@ -63,13 +77,17 @@ struct DecisionEngine: Sendable {
         self.placements = Dictionary(placements.map { ($0.workload, $0) }, uniquingKeysWith: { _, last in last })
         self.inFlight = [:]
         self.alarms = [:]
+        reindexFootprints()
     }
 
     /// Marks a POP down or up.
     mutating func setDown(_ pop: String, _ down: Bool) { fleet.setDown(pop, down) }
 
     /// Adds or replaces a workload's placement (a new workload, an agent's report).
-    mutating func place(_ placement: Placement) { placements[placement.workload] = placement }
+    mutating func place(_ placement: Placement) {
+        placements[placement.workload] = placement
+        reindexFootprints(of: placement.workload)
+    }
 
     /// Moves in flight (migrations, partitions, restarts).
     var movesInFlight: Int { inFlight.values.filter { $0.decision.action.isMove }.count }
@@ -82,19 +100,22 @@ struct DecisionEngine: Sendable {
     ///   - popLastSeen: Unix seconds of each POP agent's last report (staleness).
     mutating func tick(now: Int64, assessments: [Assessment], popLastSeen: [String: Int64] = [:]) -> TickOutcome {
         var items = assessments
-        let assessed = Set(assessments.map(\.workload))
-        for placement in placements.values.sorted(by: { $0.workload < $1.workload })
-        where !assessed.contains(placement.workload) && fleet.pop(named: placement.pop)?.down == true {
-            // No samples come from a dead POP: the workload is certainly not running.
-            items.append(Assessment(workload: placement.workload, timestamp: now, risk: 1, plannedDemand: .absent))
+        var downWorkloads: Set<String> = []
+        if fleet.downCount > 0 {  // (with every POP up there is nothing to add or put first)
+            let assessed = Set(assessments.map(\.workload))
+            for placement in placements.values.sorted(by: { $0.workload < $1.workload })
+            where !assessed.contains(placement.workload) && fleet.pop(named: placement.pop)?.down == true {
+                // No samples come from a dead POP: the workload is certainly not running.
+                items.append(Assessment(workload: placement.workload, timestamp: now, risk: 1, plannedDemand: .absent))
+            }
+            downWorkloads = Set(placements.values.filter { fleet.pop(named: $0.pop)?.down == true }.map(\.workload))
         }
-        let downWorkloads = Set(placements.values.filter { fleet.pop(named: $0.pop)?.down == true }.map(\.workload))
-        items.sort { a, b in
+        if items.count > 1 { items.sort { a, b in
             let (da, db) = (downWorkloads.contains(a.workload), downWorkloads.contains(b.workload))
             if da != db { return da }
             if a.risk != b.risk { return a.risk > b.risk }
             return a.workload < b.workload
-        }
+        } }
         let snapshot = (placements, inFlight)
         var decisions: [Decision] = []
         for assessment in items {
@@ -108,7 +129,10 @@ struct DecisionEngine: Sendable {
         if config.dryRun {
             // Reservations lived for this tick only (so its decisions did not share
             // capacity); nothing will execute them.
-            (placements, inFlight) = snapshot
+            if decisions.contains(where: { $0.action != .none }) {
+                (placements, inFlight) = snapshot
+                reindexFootprints()
+            }
             return TickOutcome(decisions: decisions, commands: [])
         }
         return TickOutcome(decisions: decisions, commands: decisions.compactMap(Command.init))
@@ -127,6 +151,7 @@ struct DecisionEngine: Sendable {
             placements[decision.workload] = placement
         }
         inFlight[decision.workload] = InFlightAction(decision: decision, previousAllocation: previous)
+        reindexFootprints(of: decision.workload)
     }
 
     /// Re-books an action found unfinished in the journal after a restart (so its capacity
@@ -144,7 +169,9 @@ struct DecisionEngine: Sendable {
     /// - Returns: false when the workload had no action in flight.
     @discardableResult
     mutating func finish(workload: String, succeeded: Bool) -> Bool {
-        guard let flight = inFlight.removeValue(forKey: workload), var placement = placements[workload] else { return false }
+        guard let flight = inFlight.removeValue(forKey: workload) else { return false }
+        defer { reindexFootprints(of: workload) }
+        guard var placement = placements[workload] else { return false }
         let decision = flight.decision
         if succeeded {
             if decision.action.isMove, let primary = decision.targets.first {
@@ -166,18 +193,42 @@ struct DecisionEngine: Sendable {
     func freeCapacity(at pop: String, excluding: String? = nil) -> ResourceVector {
         guard let capacity = fleet.pop(named: pop)?.capacity else { return .absent }
         var used = CapacityArithmetic.zero
-        for (name, placement) in placements where name != excluding {
+        // Workloads with no footprint at `pop` would add exactly 0: only those with one are indexed.
+        for entry in footprints[pop] ?? [] where entry.workload != excluding {
+            used = CapacityArithmetic.adding(used, entry.amounts)
+        }
+        return CapacityArithmetic.free(capacity: capacity, used: used)
+    }
+
+    /// Rebuilds `footprints` from `placements` and `inFlight`.
+    private mutating func reindexFootprints() {
+        footprints = [:]
+        footprintPOPs = [:]
+        for name in placements.keys { reindexFootprints(of: name) }
+    }
+
+    /// Replaces one workload's footprint entries: on a POP it is the per-resource maximum
+    /// of what it holds there (its parts) and what an in-flight move has reserved there
+    /// (its targets); a workload without a placement has none (as in a scan of `placements`).
+    private mutating func reindexFootprints(of name: String) {
+        for pop in footprintPOPs.removeValue(forKey: name) ?? [] {
+            footprints[pop]?.removeAll { $0.workload == name }
+        }
+        guard let placement = placements[name] else { return }
+        let flight = inFlight[name].flatMap { $0.decision.action.isMove ? $0 : nil }
+        var pops = [placement.pop]
+        for part in placement.additionalParts where !pops.contains(part.pop) { pops.append(part.pop) }
+        for part in flight?.decision.targets ?? [] where !pops.contains(part.pop) { pops.append(part.pop) }
+        for pop in pops {
             var held = CapacityArithmetic.zero
             for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
             var reserved = CapacityArithmetic.zero
-            if let flight = inFlight[name], flight.decision.action.isMove {
-                for part in flight.decision.targets where part.pop == pop {
-                    reserved = CapacityArithmetic.adding(reserved, part.allocation)
-                }
+            for part in flight?.decision.targets ?? [] where part.pop == pop {
+                reserved = CapacityArithmetic.adding(reserved, part.allocation)
             }
-            used = CapacityArithmetic.adding(used, CapacityArithmetic.maximum(held, reserved))
+            footprints[pop, default: []].append(Footprint(workload: name, amounts: CapacityArithmetic.maximum(held, reserved)))
         }
-        return CapacityArithmetic.free(capacity: capacity, used: used)
+        footprintPOPs[name] = pops
     }
 
     /// Why `pop` cannot receive work now, or nil when it can: down, or stale (no agent

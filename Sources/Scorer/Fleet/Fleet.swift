@@ -17,6 +17,11 @@ struct Fleet: Sendable, Equatable {
     private(set) var links: [POPLink]
     private var indexByName: [String: Int]
     private var linkByPair: [Pair: POPLink]
+    /// Indices into `pops` in lexicographic name order (the decision engine's candidate
+    /// order), sorted once here rather than on every evaluation.
+    private(set) var indicesByName: [Int]
+    /// POPs currently marked down.
+    private(set) var downCount: Int
 
     private struct Pair: Hashable, Sendable { var from: String, to: String }
 
@@ -70,6 +75,8 @@ struct Fleet: Sendable, Equatable {
             }
         }
         self.pops = pops
+        self.indicesByName = pops.indices.sorted { pops[$0].name < pops[$1].name }
+        self.downCount = pops.filter(\.down).count
         self.indexByName = indexByName
         self.linkByPair = expanded
         self.links = expanded.values.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
@@ -84,6 +91,12 @@ struct Fleet: Sendable, Equatable {
     /// The POP named `name`, or nil.
     func pop(named name: String) -> POP? { indexByName[name].map { pops[$0] } }
 
+    /// The index of the POP named `name` in `pops`, or nil.
+    func index(named name: String) -> Int? { indexByName[name] }
+
+    /// Every POP in lexicographic name order.
+    var popsByName: [POP] { indicesByName.map { pops[$0] } }
+
     /// The link from `from` to `to` (after the symmetric expansion), or nil when the pair
     /// is not reachable.
     func link(from: String, to: String) -> POPLink? { linkByPair[Pair(from: from, to: to)] }
@@ -91,6 +104,9 @@ struct Fleet: Sendable, Equatable {
     /// Marks a POP down or up (an agent's report, an operator's command). Unknown names
     /// are ignored.
     mutating func setDown(_ name: String, _ down: Bool) {
-        if let i = indexByName[name] { pops[i].down = down }
+        if let i = indexByName[name], pops[i].down != down {
+            pops[i].down = down
+            downCount += down ? 1 : -1
+        }
     }
 }

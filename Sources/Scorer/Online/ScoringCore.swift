@@ -58,26 +58,37 @@ final class ScoringCore {
     /// or the sample is not after its last one.
     @discardableResult
     func ingest(workload: String, timestamp: Int64, values: [Double]) -> WorkloadScore? {
-        guard entries[workload] != nil, entries[workload]!.online.ingest(timestamp: timestamp, values: values) else { return nil }
-        return rescore(workload)
+        // One hash lookup; the entry is then mutated in place (no copy of its buffers).
+        guard let index = entries.index(forKey: workload) else { return nil }
+        return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps)
+    }
+
+    private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int) -> WorkloadScore? {
+        guard entry.online.ingest(timestamp: timestamp, values: values) else { return nil }
+        return rescore(&entry, horizonSteps: horizonSteps)
     }
 
     @discardableResult
     private func rescore(_ name: String) -> WorkloadScore? {
-        guard var entry = entries[name], let timestamp = entry.online.lastTimestamp else { return nil }
-        entries[name] = nil  // keep the entry uniquely referenced while it is mutated
-        entry.forecast = entry.online.forecast()
+        guard let index = entries.index(forKey: name) else { return nil }
+        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps)
+    }
+
+    /// Forecast into the entry's own buffer (reused every tick), then score.
+    @discardableResult
+    private static func rescore(_ entry: inout Entry, horizonSteps: Int) -> WorkloadScore? {
+        guard let timestamp = entry.online.lastTimestamp else { return nil }
+        entry.online.forecast(into: &entry.forecast)
         entry.score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
                                        heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
                                        into: &entry.assessment)
-        entries[name] = entry
         return entry.score
     }
 
     func setAllocation(workload: String, allocation: [Double]) {
-        guard entries[workload] != nil else { return }
-        entries[workload]!.allocation = allocation
-        rescore(workload)
+        guard let index = entries.index(forKey: workload) else { return }
+        entries.values[index].allocation = allocation
+        Self.rescore(&entries.values[index], horizonSteps: horizonSteps)
     }
 
     func entry(_ workload: String) -> Entry? { entries[workload] }
