@@ -49,6 +49,10 @@ public struct OnlineWorkload: Sendable {
     private var hmm: HMMFilterState?
     /// The HMM's observation, rewritten in place each step (D values).
     private var hmmObservation = HMMObservation()
+    /// The trace events of the step being filled, for the HMM's symbol (`TraceSymbols`' rule).
+    private var traceTracker = TraceSymbolTracker()
+    /// Whether any trace event has been seen: until then steps carry no symbol (marginalised).
+    private var hasTraces = false
     /// Ring buffer of the last `naiveWindowSteps` values per resource (row-major steps × resources).
     private var history: [Double]
     private var historyCount = 0
@@ -161,6 +165,15 @@ public struct OnlineWorkload: Sendable {
             column: .init(repeating: 0, count: Self.naiveWindowSteps), changes: .init(repeating: 0, count: Self.naiveWindowSteps))
     }
 
+    /// Records one execution-trace event (`phase`, `state`, …) of the step now being filled:
+    /// the next ingested sample closes the step, and its symbol — the phase in effect, else
+    /// the most frequent kernel state, else `none` — goes to the HMM with the usage, when
+    /// the workload's behaviour model was trained with symbols.
+    public mutating func observeTrace(kind: String, name: String) {
+        traceTracker.observe(kind: kind, name: name)
+        hasTraces = true
+    }
+
     /// Which members serve this workload.
     public var hasARIMA: Bool { arima.contains { $0 != nil } }
     public var hasLSTM: Bool { !lstmStates.isEmpty }
@@ -214,6 +227,7 @@ public struct OnlineWorkload: Sendable {
         if let b = behaviour {
             // A missing step (NaN values) is a prediction without an update.
             for (i, r) in b.dimensions.enumerated() { hmmObservation.values[i] = b.scaling.scaled(row[r], resource: r) }
+            if b.vocabulary != nil { hmmObservation.symbol = hasTraces ? b.symbolIndex(traceTracker.closeStep()) : nil }
             try? hmm?.step(hmmObservation)
         }
         let slot = (stepsFed % Self.naiveWindowSteps) * Resource.count
