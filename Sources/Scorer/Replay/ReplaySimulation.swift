@@ -58,7 +58,6 @@ struct ReplaySimulation {
     }
 
     func run(_ options: Options) throws -> ReplaySummary {
-        var options = options
         let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile)
         var tracks: [Track] = []
         for record in try store.workloads() where options.workloads?.contains(record.name) ?? true {
