@@ -21,6 +21,10 @@ extension ScoringService {
         guard engine.fleet.pop(named: pop) != nil else { throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name)) }
         let now = now ?? clock()
         popLastSeen[pop] = max(popLastSeen[pop] ?? now, now)
+        if silentPOPs.remove(pop) != nil {
+            engine.setDown(pop, false)
+            try store.writer.write { db in try db.execute(sql: "UPDATE pops SET status = 'up' WHERE name = ?", arguments: [pop]) }
+        }
         guard (popLastSeenStored[pop] ?? .min) < now else { return }
         try store.writer.write { db in
             try db.execute(sql: "UPDATE pops SET last_seen = ? WHERE name = ?", arguments: [now, pop])
@@ -77,10 +81,35 @@ extension ScoringService {
     func setDown(pop: String, down: Bool) throws -> Int {
         guard engine.fleet.pop(named: pop) != nil else { throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name)) }
         engine.setDown(pop, down)
+        silentPOPs.remove(pop)
         try store.writer.write { db in
             try db.execute(sql: "UPDATE pops SET status = ? WHERE name = ?", arguments: [down ? "down" : "up", pop])
         }
         return try tick(now: clock(), scored: [])
+    }
+
+    /// Marks down every up POP whose agent has reported before and has been silent for
+    /// longer than `downAfterSeconds`, and ticks so their workloads are restarted elsewhere
+    /// from their last checkpoints. A later report from the agent brings the POP back up.
+    /// - Returns: the POPs marked down now.
+    @discardableResult
+    func checkAgents() throws -> [String] {
+        guard let limit = configuration.downAfterSeconds else { return [] }
+        let now = clock()
+        let silent = engine.fleet.pops.filter { pop in
+            guard !pop.down, let seen = popLastSeen[pop.name] else { return false }
+            return Double(now - seen) > limit
+        }.map(\.name)
+        guard !silent.isEmpty else { return [] }
+        for pop in silent {
+            engine.setDown(pop, true)
+            silentPOPs.insert(pop)
+        }
+        try store.writer.write { db in
+            for pop in silent { try db.execute(sql: "UPDATE pops SET status = 'down' WHERE name = ?", arguments: [pop]) }
+        }
+        _ = try tick(now: now, scored: [])
+        return silent
     }
 
     // MARK: Ticks

@@ -27,6 +27,12 @@ actor ScoringService {
         /// Sampling interval assumed for a workload first seen online (5 minutes, as the
         /// bundled traces and the trained models).
         var newWorkloadIntervalSeconds: Int64 = 300
+        /// A POP whose agent has reported before and then stayed silent for longer than
+        /// this is marked down (its workloads are restarted elsewhere) until it reports
+        /// again; nil turns it off. Five minutes: one missed 5-minute sample interval plus
+        /// the staleness limit's slack, long past `staleAfterSeconds` (when it is only
+        /// no longer chosen).
+        var downAfterSeconds: Double? = 300
     }
 
     struct IngestResult: Codable, Sendable, Equatable {
@@ -52,6 +58,9 @@ actor ScoringService {
     var popLastSeen: [String: Int64] = [:]
     /// The `last_seen` last written to the store per POP (written at most once a second).
     var popLastSeenStored: [String: Int64] = [:]
+    /// POPs marked down because their agent went silent (not by the operator): a report
+    /// from their agent brings them back up.
+    var silentPOPs: Set<String> = []
     /// The reason last journaled per workload, so an alarm that persists is journaled once
     /// per change of reason, not every tick.
     var lastJournaledReason: [String: String] = [:]

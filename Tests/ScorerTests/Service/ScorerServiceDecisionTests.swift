@@ -138,6 +138,34 @@ struct ScorerServiceDecisionTests {
         #expect(status == "down")
     }
 
+    @Test("a POP whose agent stops reporting is marked down, its workloads restarted elsewhere; its next report brings it back")
+    func silentAgent() async throws {
+        let clock = ManualClock(1_800_000_000)
+        let h = try await H.make(clock: { clock.now })
+        try await h.application().test(.router) { client in
+            let samples = try h.continuation(of: "bb-22", count: 6)
+            var body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: H.body(samples, pop: "par1"))) as? [String: Any])
+            body["checkpoints"] = ["bb-22": samples[4].timestamp]
+            let posted = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth,
+                                                  body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            #expect(posted.status == .ok)
+            #expect(try await h.service.checkAgents().isEmpty, "par1 reported just now")
+            clock.advance(by: 400)
+            for pop in ["ams1", "fra1", "lon1"] {
+                #expect(try await client.execute(uri: "/v1/agents/\(pop)/heartbeat", method: .post, headers: H.auth).status == .ok)
+            }
+            #expect(try await h.service.checkAgents() == ["par1"], "silent for 400 s > 300 s")
+            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-22", method: .get))["decisions"] as? [[String: Any]])
+            #expect(decisions.first?["action"] as? String == "restart")
+            let target = try #require(decisions.first?["target_pop"] as? String)
+            #expect(target != "par1")
+            let commands = try #require(try H.json(try await client.execute(uri: "/v1/agents/\(target)/commands", method: .get, headers: H.auth))["commands"] as? [[String: Any]])
+            #expect(commands.first?["checkpoint_at"] as? Int64 == samples[4].timestamp)
+            #expect(try await client.execute(uri: "/v1/agents/par1/heartbeat", method: .post, headers: H.auth).status == .ok)
+            #expect(await h.service.engine.fleet.pop(named: "par1")?.down == false, "its agent reported again")
+        }
+    }
+
     @Test("after a restart on the same store a pending migration is re-issued (visible in commands)")
     func restartResumes() async throws {
         let first = try await H.make()

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Models
 @testable import Scorer
 import Store
+import Synchronization
 import Testing
 
 /// A real scoring service on a private copy of the fixture's store (and, when a test
@@ -25,7 +26,8 @@ struct ServiceHarness {
     ///   - storePath: an existing store copy (a restart), else a fresh copy of the fixture's.
     ///   - privateModels: copy the models directory (tests that write versions into it).
     static func make(storePath: String? = nil, modelsDirectory: String? = nil, privateModels: Bool = false, dryRun: Bool = false,
-                     maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016) async throws -> ServiceHarness {
+                     maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016,
+                     clock: (@Sendable () -> Int64)? = nil) async throws -> ServiceHarness {
         let fixture = try ScorerFixture.get()
         let path = try storePath ?? fixture.copyStore().path
         var models = modelsDirectory ?? fixture.modelsDirectory
@@ -42,7 +44,8 @@ struct ServiceHarness {
         configuration.decision.enterThreshold = 0.3
         configuration.decision.exitThreshold = 0.18
         let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
-        let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics())
+        let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics(),
+                                         clock: clock ?? { Int64(Date().timeIntervalSince1970) })
         let started = try await service.start()
         return ServiceHarness(service: service, store: store, storePath: path, registry: registry,
                               settings: .init(token: token, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples), started: started)
@@ -108,4 +111,12 @@ struct ServiceHarness {
         }
         return next
     }
+}
+
+/// A clock the test moves by hand (Unix seconds).
+final class ManualClock: Sendable {
+    private let seconds: Mutex<Int64>
+    init(_ start: Int64) { seconds = Mutex(start) }
+    var now: Int64 { seconds.withLock { $0 } }
+    func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
 }
