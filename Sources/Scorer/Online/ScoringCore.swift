@@ -68,8 +68,17 @@ final class ScoringCore {
         return rescore(&entry, horizonSteps: horizonSteps)
     }
 
+    /// Advances `workload` by one sample without re-scoring it (a batch re-scores each
+    /// workload once, after its last sample: `rescore`); false when the workload is
+    /// unknown or the sample is not after its last one.
+    func advance(workload: String, timestamp: Int64, values: [Double]) -> Bool {
+        guard entries[workload] != nil else { return false }
+        return entries[workload]!.online.ingest(timestamp: timestamp, values: values)
+    }
+
+    /// Forecasts and scores `name` at its last sample; nil when unknown or it has none.
     @discardableResult
-    private func rescore(_ name: String) -> WorkloadScore? {
+    func rescore(_ name: String) -> WorkloadScore? {
         guard let index = entries.index(forKey: name) else { return nil }
         return Self.rescore(&entries.values[index], horizonSteps: horizonSteps)
     }
@@ -85,10 +94,12 @@ final class ScoringCore {
         return entry.score
     }
 
-    func setAllocation(workload: String, allocation: [Double]) {
+    /// Sets what `workload` is given (SI units, NaN = nothing allocated) and, unless told
+    /// not to, re-scores it against it.
+    func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
         guard let index = entries.index(forKey: workload) else { return }
         entries.values[index].allocation = allocation
-        Self.rescore(&entries.values[index], horizonSteps: horizonSteps)
+        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps) }
     }
 
     func entry(_ workload: String) -> Entry? { entries[workload] }

@@ -22,24 +22,15 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
     @Option(help: "Risk horizon in steps of each workload's interval.") var horizon = 12
     @Option(help: "Model version (default: the promoted one).") var version: String?
-    @Option(name: .customLong("plan-quantile"), help: "Forecast level whose peak over the horizon an action provides (0.5, 0.9 or 0.99).") var planQuantile = 0.9
     @Option(help: "Comma-separated workload names (default: every workload with samples in the period).") var workloads: String?
     @Option(name: .customLong("export-scores"), help: "Write timestamp,workload,risk,resource_at_risk for every tick.") var exportScores: String?
     @Option(name: .customLong("export-forecasts"), help: "Write timestamp,workload,resource,step,p50,p90,p99 every --every ticks.") var exportForecasts: String?
     @Option(help: "Ticks between forecast rows (with --export-forecasts).") var every = 12
     @Option(name: .customLong("export-decisions"), help: "Write timestamp,workload,action,risk,targets,reason for every action and every alarmed tick.") var exportDecisions: String?
-    // Defaults chosen on the bundled Bitbrains week BEFORE the demo's evaluation week (enter
-    // 0.3/0.4/0.5/0.6 with exit = 0.6 × enter, planning at p90 or p99), never on the week
-    // the demo reports: with a calibrated breach base rate near 25 %, 0.3 means "clearly
-    // above the usual odds", and planning at p99 filled a capacity-bound fleet.
-    @Option(name: .customLong("enter-threshold"), help: "Calibrated risk above which a workload is alarmed.") var enterThreshold = 0.3
-    @Option(name: .customLong("exit-threshold"), help: "Risk below which an alarm clears (hysteresis).") var exitThreshold = 0.18
-    @Option(name: .customLong("cooldown-seconds"), help: "Seconds after an action before the next one for a workload.") var cooldownSeconds = 1800.0
-    @Option(name: .customLong("max-concurrent-migrations"), help: "Moves in flight at once.") var maxConcurrentMigrations = 4
+    @OptionGroup var decisionOptions: DecisionOptions
     @Option(name: .customLong("fail-pop"), help: "NAME@TIME: mark a POP down at TIME (repeatable); its workloads restart elsewhere from their last checkpoint.")
     var failPop: [String] = []
     @Option(name: .customLong("checkpoint-seconds"), help: "How often checkpointable workloads checkpoint.") var checkpointSeconds: Int64 = 900
-    @Flag(name: .customLong("dry-run"), help: "Decide but execute nothing (forecast-only).") var dryRun = false
     @Flag(help: "Print only the JSON line (no progress).") var json = false
 
     func validate() throws {
@@ -63,15 +54,10 @@ struct ReplayCommand: ParsableCommand {
         }
         let models = try TrainedModels.load(registry: registry, version: chosen)
         let fleet = try Fleet.load(path: popsPath)
-        var decision = DecisionConfig()
-        decision.enterThreshold = enterThreshold
-        decision.exitThreshold = exitThreshold
-        decision.cooldownSeconds = cooldownSeconds
-        decision.maxConcurrentMigrations = maxConcurrentMigrations
-        decision.dryRun = dryRun
+        let decision = try decisionOptions.config()
         var options = ReplaySimulation.Options(policy: policy, from: TimestampParser.parse(from)!, to: TimestampParser.parse(to)!)
         options.horizonSteps = horizon
-        options.planningQuantile = planQuantile
+        options.planningQuantile = decisionOptions.planQuantile
         options.decision = decision
         options.failures = failPop.compactMap(Self.failure)
         for failure in options.failures where fleet.pop(named: failure.pop) == nil {

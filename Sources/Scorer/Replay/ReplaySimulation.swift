@@ -62,7 +62,6 @@ struct ReplaySimulation {
     }
 
     func run(_ options: Options) throws -> ReplaySummary {
-        let options = options
         let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile)
         var tracks: [Track] = []
         for record in try store.workloads() where options.workloads?.contains(record.name) ?? true {

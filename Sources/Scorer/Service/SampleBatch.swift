@@ -3,11 +3,41 @@ import Forecast
 import Hummingbird
 import Store
 
-/// Parses `POST /v1/samples` bodies strictly: `{"samples":[{"workload":"w","timestamp":
-/// 1375315200,"cpu_cores":1.5,"memory_bytes":2e9,…}]}` — resources by their snake_case
-/// names, each optional (absent or null = not measured), no other keys. Every problem is a
-/// 400 naming the sample and field; nothing is applied unless the whole batch parses.
-enum SampleBatch {
+/// One `POST /v1/samples` body, parsed strictly:
+///
+/// ```json
+/// {"pop": "ams1",
+///  "samples": [{"workload": "w", "timestamp": 1375315200, "cpu_cores": 1.5, "memory_bytes": 2e9}],
+///  "allocations": {"w": {"cpu_cores": 2, "memory_bytes": 4294967296}},
+///  "checkpoints": {"w": 1375315000}}
+/// ```
+///
+/// - `samples` (required): resources by their snake_case names, each optional (absent or
+///   null = not measured), no other keys.
+/// - `pop` (optional): the POP the reporting agent runs on; the batch is its heartbeat and
+///   places the workloads first seen there.
+/// - `allocations` (optional, needs `pop`): what each workload is given at the POP, keyed by
+///   workloads of this batch; used when the workload is placed (default: the scorer's
+///   `AllocationRule`) and scored against.
+/// - `checkpoints` (optional, needs `pop`): Unix seconds of each workload's last good
+///   checkpoint (a restart after its POP goes down resumes from there).
+///
+/// Every problem is a 400 naming the sample (or workload) and field; nothing is applied
+/// unless the whole batch parses. More than `maxSamples` samples is a 413.
+struct SampleBatch: Sendable {
+    var pop: String?
+    var samples: [IncomingSample]
+    /// Per workload, `Resource.count` SI values, NaN = not given.
+    var allocations: [String: [Double]]
+    var checkpoints: [String: Int64]
+
+    init(pop: String? = nil, samples: [IncomingSample], allocations: [String: [Double]] = [:], checkpoints: [String: Int64] = [:]) {
+        self.pop = pop
+        self.samples = samples
+        self.allocations = allocations
+        self.checkpoints = checkpoints
+    }
+
     struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
@@ -15,15 +45,25 @@ enum SampleBatch {
         init?(intValue: Int) { nil }
     }
 
+    static let topLevelKeys: Set<String> = ["pop", "samples", "allocations", "checkpoints"]
+    static let resourcesByName = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0.snakeCaseName, $0) })
+    static var resourceNames: String { Resource.allCases.map(\.snakeCaseName).joined(separator: ", ") }
+
     struct Body: Decodable {
+        var pop: String?
         var samples: [Item]
+        var allocations: [String: Amounts]?
+        var checkpoints: [String: Checkpoint]?
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
-            for key in container.allKeys where key.stringValue != "samples" {
-                throw BatchError("unknown key \"\(key.stringValue)\" at the top level; expected only \"samples\"")
+            for key in container.allKeys where !SampleBatch.topLevelKeys.contains(key.stringValue) {
+                throw BatchError("unknown key \"\(key.stringValue)\" at the top level; expected \"samples\" and optionally \"pop\", \"allocations\", \"checkpoints\"")
             }
             guard container.contains(Key(stringValue: "samples")) else { throw BatchError("expected an object {\"samples\": [...]}") }
+            pop = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "pop"))
             samples = try container.decode([Item].self, forKey: Key(stringValue: "samples"))
+            allocations = try container.decodeIfPresent([String: Amounts].self, forKey: Key(stringValue: "allocations"))
+            checkpoints = try container.decodeIfPresent([String: Checkpoint].self, forKey: Key(stringValue: "checkpoints"))
         }
     }
 
@@ -31,12 +71,11 @@ enum SampleBatch {
         var sample: IncomingSample
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
-            let resources = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0.snakeCaseName, $0) })
-            for key in container.allKeys where key.stringValue != "workload" && key.stringValue != "timestamp" && resources[key.stringValue] == nil {
-                throw BatchError("\(SampleBatch.path(decoder.codingPath)): unknown field \"\(key.stringValue)\"; expected workload, timestamp and resource names (\(Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")))")
+            for key in container.allKeys where key.stringValue != "workload" && key.stringValue != "timestamp" && SampleBatch.resourcesByName[key.stringValue] == nil {
+                throw BatchError("\(SampleBatch.path(decoder.codingPath)): unknown field \"\(key.stringValue)\"; expected workload, timestamp and resource names (\(SampleBatch.resourceNames))")
             }
             let workload = try container.decode(String.self, forKey: Key(stringValue: "workload"))
-            let timestamp = try container.decode(Int64.self, forKey: Key(stringValue: "timestamp"))
+            let timestamp = try SampleBatch.unixSeconds(container, Key(stringValue: "timestamp"), decoder.codingPath)
             var values = [Double](repeating: .nan, count: Resource.count)
             for resource in Resource.allCases {
                 if let v = try container.decodeIfPresent(Double.self, forKey: Key(stringValue: resource.snakeCaseName)) { values[resource.rawValue] = v }
@@ -45,9 +84,48 @@ enum SampleBatch {
         }
     }
 
+    /// One workload's checkpoint time, Unix seconds.
+    struct Checkpoint: Decodable {
+        var seconds: Int64
+        init(from decoder: any Decoder) throws {
+            do { seconds = try decoder.singleValueContainer().decode(Int64.self) } catch {
+                throw BatchError("\(SampleBatch.path(decoder.codingPath)): expected \(SampleBatch.describe(Int64.self))")
+            }
+        }
+    }
+
+    /// Decodes an integer timestamp, naming the field when it is missing or not an integer
+    /// (JSONDecoder reports a fractional number with no coding path).
+    static func unixSeconds(_ container: KeyedDecodingContainer<Key>, _ key: Key, _ codingPath: [any CodingKey]) throws -> Int64 {
+        guard container.contains(key) else { throw BatchError("\(path(codingPath + [key])): missing") }
+        do { return try container.decode(Int64.self, forKey: key) } catch {
+            throw BatchError("\(path(codingPath + [key])): expected \(describe(Int64.self))")
+        }
+    }
+
+    /// One workload's allocation: resource names only, each a number ≥ 0.
+    struct Amounts: Decodable {
+        var values: [Double]
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            values = [Double](repeating: .nan, count: Resource.count)
+            for key in container.allKeys {
+                guard let resource = SampleBatch.resourcesByName[key.stringValue] else {
+                    throw BatchError("\(SampleBatch.path(decoder.codingPath)): unknown resource \"\(key.stringValue)\"; expected \(SampleBatch.resourceNames)")
+                }
+                let v = try container.decode(Double.self, forKey: key)
+                guard v.isFinite, v >= 0 else {
+                    throw BatchError("\(SampleBatch.path(decoder.codingPath + [key])): \(v); expected a finite number ≥ 0")
+                }
+                values[resource.rawValue] = v
+            }
+        }
+    }
+
     struct BatchError: Error { var message: String; init(_ m: String) { message = m } }
 
-    static func parse(_ body: ByteBuffer, maxSamples: Int) throws -> [IncomingSample] {
+    /// - Throws: `HTTPError` 400 (malformed, naming the field) or 413 (too many samples).
+    static func parse(_ body: ByteBuffer, maxSamples: Int) throws -> SampleBatch {
         let decoded: Body
         do {
             decoded = try JSONDecoder().decode(Body.self, from: Data(buffer: body))
@@ -60,8 +138,13 @@ enum SampleBatch {
         } catch let DecodingError.valueNotFound(type, context) {
             throw HTTPError(.badRequest, message: "\(path(context.codingPath)): expected \(describe(type)), got null")
         } catch let DecodingError.dataCorrupted(context) {
-            if let underlying = context.underlyingError as? BatchError { throw HTTPError(.badRequest, message: "\(path(context.codingPath)): \(underlying.message)") }
-            throw HTTPError(.badRequest, message: context.codingPath.isEmpty ? "body is not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)")
+            if let underlying = context.underlyingError as? BatchError { throw HTTPError(.badRequest, message: underlying.message) }
+            if context.codingPath.isEmpty { throw HTTPError(.badRequest, message: "body is not valid JSON") }
+            let field = path(context.codingPath)
+            if context.codingPath.last?.stringValue == "timestamp" || context.codingPath.first?.stringValue == "checkpoints" {
+                throw HTTPError(.badRequest, message: "\(field): expected \(describe(Int64.self))")
+            }
+            throw HTTPError(.badRequest, message: "\(field): \(context.debugDescription)")
         } catch {
             throw HTTPError(.badRequest, message: "body is not a sample batch: \(error)")
         }
@@ -71,7 +154,23 @@ enum SampleBatch {
         for (i, item) in decoded.samples.enumerated() {
             if let problem = HeadroomStore.problem(with: item.sample) { throw HTTPError(.badRequest, message: "samples[\(i)]: \(problem)") }
         }
-        return decoded.samples.map(\.sample)
+        if let pop = decoded.pop, pop.isEmpty { throw HTTPError(.badRequest, message: "pop: is empty; give the name of the agent's POP or leave it out") }
+        let named = Set(decoded.samples.map(\.sample.workload))
+        for (field, keys) in [("allocations", decoded.allocations.map { Array($0.keys) }), ("checkpoints", decoded.checkpoints.map { Array($0.keys) })] {
+            guard let keys else { continue }
+            if decoded.pop == nil, !keys.isEmpty {
+                throw HTTPError(.badRequest, message: "\(field): needs \"pop\", the POP the reporting agent runs on")
+            }
+            for key in keys.sorted() where !named.contains(key) {
+                throw HTTPError(.badRequest, message: "\(field).\(key): workload has no sample in this batch")
+            }
+        }
+        let checkpoints = (decoded.checkpoints ?? [:]).mapValues(\.seconds)
+        for (workload, time) in checkpoints where time < 0 || time > HeadroomStore.latestTimestamp {
+            throw HTTPError(.badRequest, message: "checkpoints.\(workload): \(time) is not Unix seconds between 1970 and 2100")
+        }
+        return SampleBatch(pop: decoded.pop, samples: decoded.samples.map(\.sample),
+                           allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints)
     }
 
     static func path(_ keys: [any CodingKey]) -> String {

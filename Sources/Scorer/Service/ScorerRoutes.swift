@@ -8,15 +8,31 @@ import Store
 ///
 /// | method | path | auth | what |
 /// |---|---|---|---|
-/// | GET | /healthz | – | `{"status":"ok","model_version":…,"workloads":…}` |
+/// | GET | /healthz | – | `{"status":"ok","model_version":…,"workloads":…,"dry_run":…}` |
 /// | GET | /metrics | – | Prometheus text format |
-/// | POST | /v1/samples | bearer | a batch `{"samples":[{"workload":…,"timestamp":…,"cpu_cores":…,…}]}` |
-/// | GET | /v1/workloads/{name}/risk | – | the latest score |
-/// | GET | /v1/workloads/{name}/forecast | – | quantiles per resource and step |
+/// | POST | /v1/samples | bearer | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","decisions"}` |
+/// | GET | /v1/workloads/{name}/risk | – | the latest score (`ScoreBody`) |
+/// | GET | /v1/workloads/{name}/forecast | – | quantiles per resource and step (`ForecastBody`) |
+/// | GET | /v1/decisions?workload=&limit= | – | `{"decisions":[DecisionEntry…]}`, newest first, limit 1…1000 (default 100) |
+/// | POST | /v1/agents/{pop}/heartbeat | bearer | the agent is alive → `{"pop","last_seen"}` |
+/// | GET | /v1/agents/{pop}/commands | bearer | `{"pop","commands":[CommandEntry…]}`: pending and running, oldest first |
+/// | POST | /v1/agents/{pop}/commands/{id} | bearer | `{"state":"running"|"done"|"failed","steps":[…],"moved_bytes"?,"downtime_ms"?}` → the command |
+/// | POST | /v1/pops/{pop}/status | bearer | `{"down":true|false}`: marks a POP down (its workloads restart elsewhere) or up |
 ///
-/// Mutating endpoints need `Authorization: Bearer <token>`. A malformed body gets 400 with
-/// the reason (naming the sample and field), one over `maxBodyBytes` gets 413, and neither
-/// changes anything: a batch is validated whole before it is written.
+/// A sample batch:
+/// `{"pop":"ams1","samples":[{"workload":"w","timestamp":1375315200,"cpu_cores":1.5,"memory_bytes":2e9}],
+///   "allocations":{"w":{"cpu_cores":2,"memory_bytes":4294967296}},"checkpoints":{"w":1375315000}}` —
+/// `pop`, `allocations` and `checkpoints` are optional (the last two need `pop`); see `SampleBatch`.
+/// A command (`CommandEntry`): `{"id":7,"decision_id":31,"workload":"w","action":"resize","strategy":"resize",
+/// "state":"pending","source_pop":"ams1","targets":[{"pop":"ams1","allocation":{"cpu_cores":2.4}}],
+/// "checkpoint_at":null,"issued_at":1700000000,"steps":[]}`.
+///
+/// Mutating endpoints (and the agents' command list) need `Authorization: Bearer <token>`
+/// (401 otherwise, nothing changed). A malformed body gets 400 with the reason (naming
+/// the sample and field), one over `maxBodyBytes` gets 413, and neither changes anything:
+/// a batch is validated whole before it is written. An unknown POP in a batch is a 400;
+/// in a path, 404. An unknown command id is a 404; a state change that is not allowed
+/// (done → running) is a 409.
 enum ScorerRoutes {
     struct Settings: Sendable {
         var token: String
@@ -26,27 +42,24 @@ enum ScorerRoutes {
 
     static func router(service: ScoringService, settings: Settings) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: RejectionCounter(metrics: service.metrics))
         router.get("/healthz") { _, _ -> Response in
             let status = await service.status
-            return json(["status": "ok", "model_version": status.version as Any, "workloads": status.workloads])
+            return json(["status": "ok", "model_version": status.version as Any? ?? NSNull(), "workloads": status.workloads,
+                         "dry_run": status.dryRun])
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: service.metrics.text())))
         }
         router.post("/v1/samples") { request, context -> Response in
-            do {
-                try authorise(request, settings)
-                let body = try await collect(request, limit: settings.maxBodyBytes)
-                let samples = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch)
-                let result: ScoringService.IngestResult
-                do { result = try await service.ingest(samples) } catch let error as StoreError {
-                    throw HTTPError(.badRequest, message: error.description)
-                }
-                return try encoded(result)
-            } catch let error as HTTPError {
-                service.metrics.requestsRejected.increment()
-                throw error
+            try authorise(request, settings)
+            let body = try await collect(request, limit: settings.maxBodyBytes)
+            let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch)
+            do { return try encoded(try await service.ingest(batch)) } catch let error as StoreError {
+                throw HTTPError(.badRequest, message: error.description)
+            } catch let error as ServiceError {
+                throw HTTPError(.badRequest, message: error.description)
             }
         }
         router.get("/v1/workloads/:name/risk") { _, context -> Response in
@@ -64,6 +77,7 @@ enum ScorerRoutes {
             return try encoded(ForecastBody(workload: name, levels: found.levels, intervalSeconds: found.intervalSeconds,
                                             timestamp: found.score?.timestamp, forecast: found.forecast))
         }
+        addDecisionRoutes(to: router, service: service, settings: settings)
         return router
     }
 

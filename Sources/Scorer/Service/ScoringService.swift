@@ -5,14 +5,34 @@ import Models
 import Store
 
 /// The state behind `headroom-scorer serve`: the store, the model version serving, the
-/// online state of every workload, the metrics. One actor, so a batch of samples is
-/// applied as a whole: validated, written to the store in one transaction, then fed to
-/// the online states in order.
+/// online state of every workload, the decision engine and its journal, the metrics. One
+/// actor, so a batch of samples is applied as a whole: validated, written to the store in
+/// one transaction, fed to the online states in order, then one decision tick over the
+/// workloads it scored.
+///
+/// Loading a new model version happens off the actor (`ScoringService+Reload`): requests
+/// keep being served by the old version until the new one has loaded and warmed.
 actor ScoringService {
     struct Configuration: Sendable {
         var horizonSteps = 12
         /// History each workload's state is warmed on when it is (re)started: one week of 5-minute samples.
         var warmupSamples = 2016
+        /// The forecast level an action plans for (`--plan-quantile`).
+        var planningQuantile: Double? = 0.9
+        var decision = DecisionConfig()
+        /// How long a placed workload is expected to keep running, seconds: prices a move
+        /// (price × remaining). Agents do not report it; one day is the horizon over which
+        /// the fleet's hourly prices are compared.
+        var expectedRemainingSeconds = 86_400.0
+        /// Sampling interval assumed for a workload first seen online (5 minutes, as the
+        /// bundled traces and the trained models).
+        var newWorkloadIntervalSeconds: Int64 = 300
+        /// A POP whose agent has reported before and then stayed silent for longer than
+        /// this is marked down (its workloads are restarted elsewhere) until it reports
+        /// again; nil turns it off. Five minutes: one missed 5-minute sample interval plus
+        /// the staleness limit's slack, long past `staleAfterSeconds` (when it is only
+        /// no longer chosen).
+        var downAfterSeconds: Double? = 300
     }
 
     struct IngestResult: Codable, Sendable, Equatable {
@@ -20,81 +40,115 @@ actor ScoringService {
         var duplicates: Int
         var newWorkloads: Int
         var scored: Int
+        /// Workloads placed on the batch's POP by this batch.
+        var placed: Int
+        /// Decisions journaled after this batch (actions, and alarms whose reason changed).
+        var decisions: Int
     }
 
     let store: HeadroomStore
     let registry: ModelRegistry
     let configuration: Configuration
     let metrics: ScorerMetrics
-    private(set) var version: String?
-    private var core: ScoringCore?
-    private let clock: @Sendable () -> Int64
+    let journal: DecisionJournal
+    var version: String?
+    var core: ScoringCore?
+    var engine: DecisionEngine
+    /// Unix seconds of each POP agent's last report (a batch with `pop`, or a heartbeat).
+    var popLastSeen: [String: Int64] = [:]
+    /// The `last_seen` last written to the store per POP (written at most once a second).
+    var popLastSeenStored: [String: Int64] = [:]
+    /// POPs marked down because their agent went silent (not by the operator): a report
+    /// from their agent brings them back up.
+    var silentPOPs: Set<String> = []
+    /// The reason last journaled per workload, so an alarm that persists is journaled once
+    /// per change of reason, not every tick.
+    var lastJournaledReason: [String: String] = [:]
+    /// Reload bookkeeping (see `ScoringService+Reload`).
+    var reloading = false
+    var refusedVersion: String?
+    var touchedDuringReload: Set<String> = []
+    let clock: @Sendable () -> Int64
 
-    init(store: HeadroomStore, registry: ModelRegistry, configuration: Configuration, metrics: ScorerMetrics,
-         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+    /// - Throws: `DecisionConfigError` for an invalid decision config.
+    init(store: HeadroomStore, registry: ModelRegistry, fleet: Fleet, configuration: Configuration, metrics: ScorerMetrics,
+         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
         self.store = store
         self.registry = registry
         self.configuration = configuration
         self.metrics = metrics
         self.clock = clock
+        self.journal = DecisionJournal(store: store)
+        self.engine = try DecisionEngine(config: configuration.decision, fleet: fleet, placements: [])
     }
 
-    // MARK: Models
-
-    /// Loads the promoted version if it is not the one serving. A version that fails to
-    /// load (missing or corrupt file, bad checksum) is refused: the old one keeps serving
-    /// and the error is returned for the log.
-    @discardableResult
-    func reloadIfPromoted() -> ReloadOutcome {
-        let promoted: String?
-        do { promoted = try registry.promotedVersion() } catch { return .failed(version: nil, reason: "\(error)") }
-        guard let promoted else { return .nothingPromoted }
-        if promoted == version { return .unchanged(promoted) }
-        do {
-            let models = try TrainedModels.load(registry: registry, version: promoted)
-            let next = ScoringCore(models: models, horizonSteps: configuration.horizonSteps)
-            for workload in try store.workloads() {
-                let history = try store.lastSamples(workload: workload.name, count: configuration.warmupSamples, until: nil)
-                try next.register(name: workload.name, intervalSeconds: workload.gridIntervalSeconds, limits: workload.limits.values,
-                                  history: history)
+    /// Start-up: writes the fleet into the store, reads each POP's last report, resumes the
+    /// journal's unfinished migrations (`ScoringService+Decisions`), loads the promoted
+    /// model version.
+    func start() async throws -> (models: ReloadOutcome, resumed: ResumeReport) {
+        try engine.fleet.sync(to: store)
+        let names = Set(engine.fleet.pops.map(\.name))
+        for record in try await store.reader.read({ db in try POPRecord.fetchAll(db) }) where names.contains(record.name) {
+            if let seen = record.lastSeen {
+                popLastSeen[record.name] = seen
+                popLastSeenStored[record.name] = seen
             }
-            core = next
-            version = promoted
-            metrics.modelReloads.increment()
-            metrics.workloads.set(Double(next.entries.count))
-            return .loaded(promoted)
-        } catch {
-            metrics.modelReloadFailures.increment()
-            return .failed(version: promoted, reason: "\(error)")
         }
-    }
-
-    enum ReloadOutcome: Equatable, Sendable {
-        case nothingPromoted, unchanged(String), loaded(String), failed(version: String?, reason: String)
+        let resumed = try resumeUnfinished()
+        let models = await reloadIfPromoted()
+        return (models, resumed)
     }
 
     // MARK: Samples
 
-    /// Writes the batch (all or nothing) and advances the states of the workloads it names.
-    func ingest(_ samples: [IncomingSample]) throws -> IngestResult {
-        let result = try store.append(samples: samples, now: clock())
-        var scored = 0
+    /// Writes the batch (all or nothing), advances the states of the workloads it names,
+    /// places workloads first seen from its POP, and ticks the decision engine over the
+    /// workloads it scored.
+    /// - Throws: `ServiceError.unknownPOP` before anything is written; `StoreError` for a
+    ///   sample the store refuses (nothing written).
+    func ingest(_ batch: SampleBatch) throws -> IngestResult {
+        if let pop = batch.pop, engine.fleet.pop(named: pop) == nil {
+            throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name))
+        }
+        let now = clock()
+        let result = try store.append(samples: batch.samples, now: now)
+        if let pop = batch.pop { try heartbeat(pop: pop, now: now) }
+        if reloading { touchedDuringReload.formUnion(batch.samples.map(\.workload)) }
+
+        var scored: [String: IncomingSample] = [:]
+        var order: [String] = []
         if let core {
-            for name in result.newWorkloads {
-                try core.register(name: name, intervalSeconds: 300, limits: .init(repeating: .nan, count: Resource.count),
-                                  history: SampleSeries(workload: name))
+            let created = Set(result.newWorkloads)
+            for sample in batch.samples where core.entry(sample.workload) == nil {
+                try registerMissing(sample.workload, before: sample.timestamp, isNew: created.contains(sample.workload), in: core)
             }
-            for sample in samples {
-                if let score = core.ingest(workload: sample.workload, timestamp: sample.timestamp, values: sample.values) {
-                    scored += 1
-                    metrics.risk.record(score.risk)
-                }
+            for sample in batch.samples where core.advance(workload: sample.workload, timestamp: sample.timestamp, values: sample.values) {
+                if scored.updateValue(sample, forKey: sample.workload) == nil { order.append(sample.workload) }
+            }
+            for name in order {
+                if let allocation = batch.allocations[name] { core.setAllocation(workload: name, allocation: allocation, rescore: false) }
+                if let score = core.rescore(name) { metrics.risk.record(score.risk) }
             }
         }
         metrics.samplesIngested.increment(by: Int64(result.inserted))
         metrics.samplesDuplicate.increment(by: Int64(result.duplicates))
         metrics.workloads.set(Double(core?.entries.count ?? 0))
-        return IngestResult(accepted: result.inserted, duplicates: result.duplicates, newWorkloads: result.newWorkloads.count, scored: scored)
+
+        let placed = batch.pop.map { place(batch, on: $0) } ?? 0
+        let journaled = try tick(now: now, scored: order.compactMap { name in scored[name].map { (name, $0.values) } })
+        return IngestResult(accepted: result.inserted, duplicates: result.duplicates, newWorkloads: result.newWorkloads.count,
+                            scored: order.count, placed: placed, decisions: journaled)
+    }
+
+    /// Starts the state of a workload the core does not know: warmed on its stored history
+    /// before `timestamp` (none for a workload this batch created).
+    private func registerMissing(_ name: String, before timestamp: Int64, isNew: Bool, in core: ScoringCore) throws {
+        let record = isNew ? nil : try store.workload(named: name)
+        let history = isNew ? SampleSeries(workload: name)
+            : try store.lastSamples(workload: name, count: configuration.warmupSamples, until: timestamp - 1)
+        try core.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
+                          limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count), history: history)
+        if let placement = engine.placements[name] { core.setAllocation(workload: name, allocation: ReplaySimulation.total(placement)) }
     }
 
     // MARK: Reads
@@ -108,5 +162,24 @@ actor ScoringService {
 
     func allocation(workload: String) -> [Double]? { core?.entry(workload)?.allocation }
 
-    var status: (version: String?, workloads: Int) { (version, core?.entries.count ?? 0) }
+    func placement(workload: String) -> Placement? { engine.placements[workload] }
+
+    var status: (version: String?, workloads: Int, dryRun: Bool) { (version, core?.entries.count ?? 0, engine.config.dryRun) }
+}
+
+/// Service failures with the HTTP status they map to; messages say what to do.
+enum ServiceError: Error, Equatable, CustomStringConvertible {
+    case unknownPOP(String, known: [String])
+    case unknownCommand(id: Int64, pop: String)
+    case transitionNotAllowed(id: Int64, from: String, to: String)
+
+    var description: String {
+        switch self {
+        case .unknownPOP(let name, let known):
+            "unknown POP \"\(name)\"; the fleet file declares \(known.joined(separator: ", "))"
+        case .unknownCommand(let id, let pop): "no command \(id) for POP \(pop)"
+        case .transitionNotAllowed(let id, let from, let to):
+            "command \(id) is \(from); it cannot become \(to) (pending → running → done|failed; repeating the same state is fine)"
+        }
+    }
 }

@@ -13,31 +13,45 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             The bearer token for mutating endpoints comes from --token-file or the environment variable \
             HEADROOM_SCORER_TOKEN. The promoted model version is reloaded when it changes (checked every \
-            --reload-seconds); a version that fails to load is refused and the previous one keeps serving.
+            --reload-seconds); a version that fails to load is refused and the previous one keeps serving. \
+            The fleet (--pops) is written into the store at start; unfinished migrations in the store's \
+            journal are re-issued or rolled back (see DecisionJournal) before the first request.
             """)
 
     @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
+    @Option(name: .customLong("pops"), help: "Fleet file (TOML, see config/pops.example.toml).") var popsPath: String
     @Option(name: .customLong("listen"), help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8080"
     @Option(name: .customLong("token-file"), help: "File holding the bearer token.") var tokenFile: String?
     @Option(name: .customLong("horizon"), help: "Forecast horizon in steps of each workload's interval.") var horizon = 12
     @Option(name: .customLong("reload-seconds"), help: "How often to check for a newly promoted version.") var reloadSeconds = 5.0
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes = 1 << 20
+    @Option(name: .customLong("stale-after-seconds"), help: "A POP whose agent has not reported for longer is never chosen.") var staleAfterSeconds = 120.0
+    @Option(name: .customLong("down-after-seconds"), help: "A POP whose agent has been silent for longer is marked down (its workloads restart elsewhere) until it reports again; 0 = never.") var downAfterSeconds = 300.0
+    @OptionGroup var decisionOptions: DecisionOptions
 
     func run() async throws {
         let (host, port) = try Self.parse(listen: listen)
         let token = try Self.token(file: tokenFile)
         var logger = Logger(label: "headroom-scorer")
         logger.logLevel = .info
+        let fleet = try FleetCommand.load(popsPath)
+        var decision = try decisionOptions.config()
+        decision.staleAfterSeconds = staleAfterSeconds
         let store = try HeadroomStore(path: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
-        let service = ScoringService(store: store, registry: registry,
-                                     configuration: .init(horizonSteps: horizon), metrics: ScorerMetrics())
-        let first = await service.reloadIfPromoted()
+        let service = try ScoringService(
+            store: store, registry: registry, fleet: fleet,
+            configuration: .init(horizonSteps: horizon, planningQuantile: decisionOptions.planQuantile, decision: decision,
+                                 downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil),
+            metrics: ScorerMetrics())
+        let (first, resumed) = try await service.start()
         logger.info("models: \(first)")
+        logger.info("journal: re-issued migrations \(resumed.reissued), rolled back \(resumed.rolledBack)\(decision.dryRun ? "; dry run: decisions are journaled, no commands issued" : "")")
         let router = ScorerRoutes.router(service: service, settings: .init(token: token, maxBodyBytes: maxBodyBytes))
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "headroom-scorer"),
-                              services: [ModelWatcher(service: service, interval: reloadSeconds, logger: logger)], logger: logger)
+                              services: [ModelWatcher(service: service, interval: reloadSeconds, logger: logger),
+                                         AgentWatcher(service: service, interval: 10, logger: logger)], logger: logger)
         try await app.runService()
     }
 
@@ -77,7 +91,27 @@ struct ModelWatcher: Service {
             switch await service.reloadIfPromoted() {
             case .loaded(let version): logger.info("serving model version \(version)")
             case .failed(let version, let reason): logger.error("refused model version \(version ?? "?"): \(reason); the previous version keeps serving")
-            case .nothingPromoted, .unchanged: break
+            case .nothingPromoted, .unchanged, .inProgress, .refused: break
+            }
+        }
+    }
+}
+
+/// Every `interval` seconds, marks down the POPs whose agents went silent
+/// (`ScoringService.checkAgents`), so their workloads are restarted elsewhere.
+struct AgentWatcher: Service {
+    let service: ScoringService
+    let interval: Double
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            do {
+                let silent = try await service.checkAgents()
+                if !silent.isEmpty { logger.warning("POPs \(silent) marked down: their agents stopped reporting; restarting their workloads elsewhere") }
+            } catch {
+                logger.error("checking agents failed: \(error)")
             }
         }
     }

@@ -1,0 +1,180 @@
+import Forecast
+import Foundation
+import GRDB
+import Models
+import Store
+
+extension ScoringService {
+    struct ResumeReport: Sendable, Equatable {
+        /// Migration ids re-issued (their commands are pending again for the agents).
+        var reissued: [Int64] = []
+        /// Migration ids rolled back.
+        var rolledBack: [Int64] = []
+    }
+
+    // MARK: Agents
+
+    /// Records a report from `pop`'s agent: its last-seen time for the staleness check and
+    /// in the store's `pops.last_seen` (written at most once a second per POP).
+    /// - Throws: `ServiceError.unknownPOP`.
+    func heartbeat(pop: String, now: Int64? = nil) throws {
+        guard engine.fleet.pop(named: pop) != nil else { throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name)) }
+        let now = now ?? clock()
+        popLastSeen[pop] = max(popLastSeen[pop] ?? now, now)
+        if silentPOPs.remove(pop) != nil {
+            engine.setDown(pop, false)
+            try store.writer.write { db in try db.execute(sql: "UPDATE pops SET status = 'up' WHERE name = ?", arguments: [pop]) }
+        }
+        guard (popLastSeenStored[pop] ?? .min) < now else { return }
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE pops SET last_seen = ? WHERE name = ?", arguments: [now, pop])
+        }
+        popLastSeenStored[pop] = now
+    }
+
+    /// Places the batch's workloads that have no placement yet on `pop`, with the batch's
+    /// allocation or else the one the core scores them against (the `AllocationRule`). For
+    /// a placed workload without an action in flight, the batch's allocation replaces the
+    /// placement's; its checkpoint time is recorded either way.
+    /// - Returns: the number of workloads placed.
+    func place(_ batch: SampleBatch, on pop: String) -> Int {
+        var placed = 0
+        var seen = Set<String>()
+        for sample in batch.samples where seen.insert(sample.workload).inserted {
+            let name = sample.workload
+            if var placement = engine.placements[name] {
+                var changed = false
+                if let allocation = batch.allocations[name], engine.inFlight[name] == nil, placement.pop == pop {
+                    placement.allocation = ResourceVector(allocation)
+                    changed = true
+                }
+                if let checkpoint = batch.checkpoints[name] {
+                    placement.lastCheckpointAt = checkpoint
+                    changed = true
+                }
+                if changed { engine.place(placement) }
+                continue
+            }
+            let allocation = batch.allocations[name] ?? core?.entry(name)?.allocation ?? .init(repeating: .nan, count: Resource.count)
+            var placement = makePlacement(name, pop: pop, allocation: ResourceVector(allocation), memoryNow: sample.values[Resource.memoryBytes.rawValue])
+            placement.lastCheckpointAt = batch.checkpoints[name]
+            engine.place(placement)
+            placed += 1
+        }
+        return placed
+    }
+
+    /// A placement for `name` on `pop`: its migration abilities from its workload row, the
+    /// state a move copies = its memory now (else its memory allocation, else 0).
+    func makePlacement(_ name: String, pop: String, allocation: ResourceVector, memoryNow: Double) -> Placement {
+        let record = try? store.workload(named: name)
+        let memory = memoryNow.isFinite ? memoryNow : (allocation[.memoryBytes].isFinite ? allocation[.memoryBytes] : 0)
+        let partitionable = record?.partitionable ?? false
+        return Placement(workload: name, pop: pop, allocation: allocation, stateBytes: memory, partitionable: partitionable,
+                         maxParts: partitionable ? 4 : 1, supportsLive: record?.liveMigratable ?? false,
+                         expectedRemainingSeconds: configuration.expectedRemainingSeconds)
+    }
+
+    /// Marks `pop` down (or up again), in the engine and the store's `pops.status`, and
+    /// ticks at once so the workloads there are restarted elsewhere.
+    /// - Returns: the decisions journaled.
+    func setDown(pop: String, down: Bool) throws -> Int {
+        guard engine.fleet.pop(named: pop) != nil else { throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name)) }
+        engine.setDown(pop, down)
+        silentPOPs.remove(pop)
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE pops SET status = ? WHERE name = ?", arguments: [down ? "down" : "up", pop])
+        }
+        return try tick(now: clock(), scored: [])
+    }
+
+    /// Marks down every up POP whose agent has reported before and has been silent for
+    /// longer than `downAfterSeconds`, and ticks so their workloads are restarted elsewhere
+    /// from their last checkpoints. A later report from the agent brings the POP back up.
+    /// - Returns: the POPs marked down now.
+    @discardableResult
+    func checkAgents() throws -> [String] {
+        guard let limit = configuration.downAfterSeconds else { return [] }
+        let now = clock()
+        let silent = engine.fleet.pops.filter { pop in
+            guard !pop.down, let seen = popLastSeen[pop.name] else { return false }
+            return Double(now - seen) > limit
+        }.map(\.name)
+        guard !silent.isEmpty else { return [] }
+        for pop in silent {
+            engine.setDown(pop, true)
+            silentPOPs.insert(pop)
+        }
+        try store.writer.write { db in
+            for pop in silent { try db.execute(sql: "UPDATE pops SET status = 'down' WHERE name = ?", arguments: [pop]) }
+        }
+        _ = try tick(now: now, scored: [])
+        return silent
+    }
+
+    // MARK: Ticks
+
+    /// One decision tick over the workloads just scored (predictive assessments, as
+    /// `ReplaySimulation`) plus, by the engine's rule, every workload on a down POP.
+    /// Journals the decisions with an action and the alarmed ones whose reason changed.
+    /// - Returns: the number of decisions journaled.
+    func tick(now: Int64, scored: [(name: String, values: [Double])]) throws -> Int {
+        var assessments: [Assessment] = []
+        for (name, values) in scored where engine.placements[name] != nil {
+            guard let score = core?.entry(name)?.score else { continue }
+            assessments.append(Assessment(
+                workload: name, timestamp: now, risk: score.risk,
+                resourceAtRisk: score.resourceAtRisk.flatMap(Resource.init(snakeCaseName:)),
+                expectedSecondsToBreach: score.expectedSecondsToBreach,
+                plannedDemand: ResourceVector(score.plannedDemand), currentUsage: ResourceVector(values)))
+        }
+        guard !assessments.isEmpty || engine.placements.values.contains(where: { engine.fleet.pop(named: $0.pop)?.down == true }) else { return 0 }
+        let outcome = engine.tick(now: now, assessments: assessments, popLastSeen: popLastSeen)
+        var toJournal: [Decision] = []
+        for decision in outcome.decisions {
+            if decision.action != .none {
+                toJournal.append(decision)
+                lastJournaledReason[decision.workload] = decision.details.reason
+            } else if decision.details.alarmed, lastJournaledReason[decision.workload] != decision.details.reason {
+                toJournal.append(decision)
+                lastJournaledReason[decision.workload] = decision.details.reason
+            } else if !decision.details.alarmed {
+                lastJournaledReason[decision.workload] = nil
+            }
+        }
+        guard !toJournal.isEmpty else { return 0 }
+        try journal.record(toJournal)
+        metrics.decisions.increment(by: Int64(toJournal.count))
+        return toJournal.count
+    }
+
+    // MARK: Start-up
+
+    /// Applies the journal's resume rule to every unfinished migration: re-issue (the
+    /// engine re-books it, its command stays pending for the agent) or roll back
+    /// (`rolled_back`; the engine decides afresh). A re-issued workload is placed at its
+    /// decision's source with the allocation it had then.
+    func resumeUnfinished() throws -> ResumeReport {
+        var report = ResumeReport()
+        let now = clock()
+        for item in try journal.unfinished() {
+            guard let id = item.migration.id else { continue }
+            switch item.rule {
+            case .reissue:
+                let decision = item.decision
+                if engine.placements[decision.workload] == nil, !decision.sourcePop.isEmpty {
+                    engine.place(makePlacement(decision.workload, pop: decision.sourcePop,
+                                               allocation: decision.details.currentAllocation.vector,
+                                               memoryNow: decision.details.currentUsage.vector[.memoryBytes]))
+                }
+                engine.resume(decision)
+                lastJournaledReason[decision.workload] = decision.details.reason
+                report.reissued.append(id)
+            case .rollBack:
+                try journal.markRolledBack(migrationId: id, at: now)
+                report.rolledBack.append(id)
+            }
+        }
+        return report
+    }
+}

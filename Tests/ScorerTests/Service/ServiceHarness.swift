@@ -1,0 +1,122 @@
+import Forecast
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Models
+@testable import Scorer
+import Store
+import Synchronization
+import Testing
+
+/// A real scoring service on a private copy of the fixture's store (and, when a test
+/// promotes versions, of its models directory), with the demo fleet, behind the real router.
+struct ServiceHarness {
+    static let token = "service-test-token-0123456789"
+    static let auth: HTTPFields = [.authorization: "Bearer \(token)"]
+
+    let service: ScoringService
+    let store: HeadroomStore
+    let storePath: String
+    let registry: ModelRegistry
+    let settings: ScorerRoutes.Settings
+    let started: (models: ScoringService.ReloadOutcome, resumed: ScoringService.ResumeReport)
+
+    /// - Parameters:
+    ///   - storePath: an existing store copy (a restart), else a fresh copy of the fixture's.
+    ///   - privateModels: copy the models directory (tests that write versions into it).
+    static func make(storePath: String? = nil, modelsDirectory: String? = nil, privateModels: Bool = false, dryRun: Bool = false,
+                     maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016,
+                     clock: (@Sendable () -> Int64)? = nil) async throws -> ServiceHarness {
+        let fixture = try ScorerFixture.get()
+        let path = try storePath ?? fixture.copyStore().path
+        var models = modelsDirectory ?? fixture.modelsDirectory
+        if privateModels && modelsDirectory == nil {
+            let copy = ScorerFixture.temporaryDirectory().appendingPathComponent("models")
+            try FileManager.default.copyItem(atPath: fixture.modelsDirectory, toPath: copy.path)
+            models = copy.path
+        }
+        let store = try HeadroomStore(path: path)
+        let registry = ModelRegistry(store: store, directory: models)
+        var configuration = ScoringService.Configuration()
+        configuration.decision.dryRun = dryRun
+        configuration.warmupSamples = warmupSamples
+        configuration.decision.enterThreshold = 0.3
+        configuration.decision.exitThreshold = 0.18
+        let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
+        let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics(),
+                                         clock: clock ?? { Int64(Date().timeIntervalSince1970) })
+        let started = try await service.start()
+        return ServiceHarness(service: service, store: store, storePath: path, registry: registry,
+                              settings: .init(token: token, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples), started: started)
+    }
+
+    func application(port: Int = 0) -> some ApplicationProtocol {
+        Application(router: ScorerRoutes.router(service: service, settings: settings),
+                    configuration: .init(address: .hostname("127.0.0.1", port: port)))
+    }
+
+    func sampleCount() throws -> Int { try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples")! } }
+
+    func migrationStates() throws -> [String] {
+        try store.reader.read { db in try String.fetchAll(db, sql: "SELECT state FROM migrations ORDER BY id") }
+    }
+
+    /// The last `count` stored samples of `workload`, shifted forward so they continue
+    /// right after its last stored sample (real usage, new timestamps).
+    func continuation(of workload: String, count: Int) throws -> [IncomingSample] {
+        let last = try store.lastSamples(workload: workload, count: count, until: nil)
+        let interval = last.timestamps[1] - last.timestamps[0]
+        let shift = last.timestamps.last! - last.timestamps.first! + interval
+        return (0..<last.count).map { IncomingSample(workload: workload, timestamp: last.timestamps[$0] + shift, values: last.row($0).values) }
+    }
+
+    /// A batch body as an agent sends it (unmeasured resources left out).
+    static func body(_ samples: [IncomingSample], pop: String? = nil, allocations: [String: [String: Double]]? = nil) -> ByteBuffer {
+        var object: [String: Any] = ["samples": samples.map { sample -> [String: Any] in
+            var item: [String: Any] = ["workload": sample.workload, "timestamp": sample.timestamp]
+            for r in Resource.allCases where sample.values[r.rawValue].isFinite { item[r.snakeCaseName] = sample.values[r.rawValue] }
+            return item
+        }]
+        if let pop { object["pop"] = pop }
+        if let allocations { object["allocations"] = allocations }
+        return ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], "\(String(buffer: response.body))")
+    }
+
+    /// An allocation far below what `samples` use: a fifth of their peak CPU and memory.
+    static func starved(_ samples: [IncomingSample]) -> [String: Double] {
+        let peak = { (r: Resource) in samples.map { $0.values[r.rawValue] }.filter(\.isFinite).max() ?? 1 }
+        return ["cpu_cores": peak(.cpuCores) / 5, "memory_bytes": peak(.memoryBytes) / 5]
+    }
+
+    /// Copies every file of `version` as a new version through the registry API and
+    /// promotes it; `corrupt` flips a byte of its LSTM file after promotion (disk rot).
+    func promoteCopy(of version: String, corrupt: Bool = false) throws -> String {
+        let next = try registry.newVersionName(now: Date().addingTimeInterval(Double.random(in: 1...1e6)))
+        for file in try registry.list() where file.version == version {
+            try registry.write(family: file.family, version: next, bundle: try registry.load(file), trainingFrom: file.trainingFrom,
+                               trainingTo: file.trainingTo, metricsJSON: file.metrics)
+        }
+        try registry.promote(version: next)
+        if corrupt {
+            let file = try #require(try registry.list().first { $0.version == next && $0.family == LSTMModels.family })
+            let url = registry.directory.appendingPathComponent(file.path)
+            var bytes = [UInt8](try Data(contentsOf: url))
+            bytes[bytes.count - 17] ^= 0x5A
+            try Data(bytes).write(to: url)
+        }
+        return next
+    }
+}
+
+/// A clock the test moves by hand (Unix seconds).
+final class ManualClock: Sendable {
+    private let seconds: Mutex<Int64>
+    init(_ start: Int64) { seconds = Mutex(start) }
+    var now: Int64 { seconds.withLock { $0 } }
+    func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
+}
