@@ -112,15 +112,17 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
-            "Scorer", "Models", "Store", "Forecast",
+            "Scorer", "Models", "Store", "Forecast", "HeadroomTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate"]),
+        /// What the test targets share to drive the executables as child processes.
+        .target(name: "HeadroomTestSupport", path: "Tests/HeadroomTestSupport"),
+        .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate", "HeadroomTestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Models
 import Foundation
+import HeadroomTestSupport
 import GRDB
 import Testing
 @testable import Store
@@ -7,53 +8,15 @@ import Testing
 /// The `headroom-trainer` executable run as a real child process.
 @Suite("headroom-trainer CLI", .serialized)
 struct TrainerCLITests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = TestProcess.repositoryRoot
+    typealias Output = TestProcess.Output
 
-    /// The built executable next to the test bundle (debug or release, any scratch path).
-    static var trainer: String {
-        get throws {
-            var directory = Bundle.main.bundleURL
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("headroom-trainer").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-            let fallback = repositoryRoot.appendingPathComponent(".build/debug/headroom-trainer").path
-            guard FileManager.default.isExecutableFile(atPath: fallback) else {
-                throw CLIError("headroom-trainer not built; run `swift build` first")
-            }
-            return fallback
-        }
-    }
+    /// The built executable (any configuration or scratch path).
+    static var trainer: String { get throws { try TestProcess.executable("headroom-trainer") } }
 
-    struct CLIError: Error, CustomStringConvertible {
-        var description: String
-        init(_ d: String) { description = d }
-    }
+    static func run(_ arguments: [String]) throws -> Output { try TestProcess.run("headroom-trainer", arguments) }
 
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
-
-    static func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try trainer)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-cli-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() -> URL { TestProcess.temporaryDirectory(prefix: "headroom-cli") }
 
     @Test("import prints a JSON summary; a second run adds nothing; bad rows exit 1 naming the place")
     func importAndErrors() throws {

@@ -1,38 +1,17 @@
 import Foundation
+import HeadroomTestSupport
 import Testing
 
 /// The example workload as a real child process: interrupted by the checkpoint signal any
 /// number of times, or split into ranges, its output is byte-identical to one straight run.
 @Suite("Example workload: checkpoint, resume, partition", .serialized)
 struct ExampleAggregateTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var binary: String {
-        get throws {
-            var directory = Bundle.main.bundleURL
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("headroom-example-aggregate").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-            let fallback = repositoryRoot.appendingPathComponent(".build/debug/headroom-example-aggregate").path
-            guard FileManager.default.isExecutableFile(atPath: fallback) else { throw CocoaError(.fileNoSuchFile) }
-            return fallback
-        }
-    }
+    static var binary: String { get throws { try TestProcess.executable("headroom-example-aggregate") } }
 
     /// Four bundled VM files (two VMs × two months) in a scratch directory.
     static func inputs() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-agg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-I", "zstd", "-xf", repositoryRoot.appendingPathComponent("datasets/bitbrains-rnd-40vms-2013-07-08.tar.zst").path,
-                         "-C", directory.path] + ["1", "6"].flatMap { ["bitbrains-rnd/2013-7/\($0).csv", "bitbrains-rnd/2013-8/\($0).csv"] }
-        try tar.run()
-        tar.waitUntilExit()
-        #expect(tar.terminationStatus == 0)
+        let directory = TestProcess.temporaryDirectory(prefix: "headroom-agg")
+        try TestProcess.extractBitbrains([1, 6], into: directory)
         return directory
     }
 

@@ -55,7 +55,9 @@ extension ScoringService {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ScoringCore, any Error>) in
             DispatchQueue.global(qos: .utility).async {
                 do {
-                    continuation.resume(returning: try loadCore(version: version, registry: registry, store: store, configuration: configuration))
+                    let core = try loadCore(version: version, registry: registry, store: store, configuration: configuration)
+                    if let hold = configuration.reloadHoldSeconds { Thread.sleep(forTimeInterval: hold) }
+                    continuation.resume(returning: core)
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -27,6 +27,10 @@ actor ScoringService {
         /// Sampling interval assumed for a workload first seen online (5 minutes, as the
         /// bundled traces and the trained models).
         var newWorkloadIntervalSeconds: Int64 = 300
+        /// Extra seconds a reload's background build waits before it is swapped in (nil in
+        /// production). Tests set it so that "requests are answered while a version loads"
+        /// is observable on a busy machine, where a real build may finish before a request.
+        var reloadHoldSeconds: Double?
         /// A POP whose agent has reported before and then stayed silent for longer than
         /// this is marked down (its workloads are restarted elsewhere) until it reports
         /// again; nil turns it off. Five minutes: one missed 5-minute sample interval plus

@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import HeadroomTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,36 +10,9 @@ import Glibc
 /// `headroom-agent sample` run as a real child process, and its interval syntax.
 @Suite("headroom-agent sample", .serialized)
 struct SampleCommandTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The built executable next to the test bundle (any configuration or scratch path).
-    static var agent: String {
-        get throws {
-            var directory = Bundle.main.bundleURL
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("headroom-agent").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-            let fallback = repositoryRoot.appendingPathComponent(".build/debug/headroom-agent").path
-            try #require(FileManager.default.isExecutableFile(atPath: fallback), "headroom-agent not built; run `swift build` first")
-            return fallback
-        }
-    }
-
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try agent)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let out = try TestProcess.run("headroom-agent", arguments)
+        return (out.status, out.stdout, out.stderr)
     }
 
     @Test("intervals: 1s, 500ms, 2m, 1h and plain seconds; nonsense, zero and negatives are rejected")

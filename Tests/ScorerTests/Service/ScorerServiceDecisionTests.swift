@@ -193,9 +193,10 @@ struct ScorerServiceDecisionTests {
 
     @Test("a newly promoted version is swapped in while requests keep being served; a corrupt one is refused, the old one keeps serving")
     func reloads() async throws {
-        // Warmed on all their history (not the default week), so that loading a version takes
-        // long enough to observe requests answered meanwhile.
-        let h = try await H.make(privateModels: true, warmupSamples: 100_000)
+        // Warmed on all their history (not the default week), and the finished build held two
+        // seconds before it is swapped in, so that requests answered meanwhile are observable
+        // even when other suites load the machine.
+        let h = try await H.make(privateModels: true, warmupSamples: 100_000, reloadHoldSeconds: 2)
         let fixture = try ScorerFixture.get()
         try await h.application().test(.live) { client in
             let second = try h.promoteCopy(of: fixture.version)

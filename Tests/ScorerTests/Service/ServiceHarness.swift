@@ -27,7 +27,7 @@ struct ServiceHarness {
     ///   - privateModels: copy the models directory (tests that write versions into it).
     static func make(storePath: String? = nil, modelsDirectory: String? = nil, privateModels: Bool = false, dryRun: Bool = false,
                      maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016,
-                     clock: (@Sendable () -> Int64)? = nil) async throws -> ServiceHarness {
+                     reloadHoldSeconds: Double? = nil, clock: (@Sendable () -> Int64)? = nil) async throws -> ServiceHarness {
         let fixture = try ScorerFixture.get()
         let path = try storePath ?? fixture.copyStore().path
         var models = modelsDirectory ?? fixture.modelsDirectory
@@ -41,6 +41,7 @@ struct ServiceHarness {
         var configuration = ScoringService.Configuration()
         configuration.decision.dryRun = dryRun
         configuration.warmupSamples = warmupSamples
+        configuration.reloadHoldSeconds = reloadHoldSeconds
         configuration.decision.enterThreshold = 0.3
         configuration.decision.exitThreshold = 0.18
         let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)

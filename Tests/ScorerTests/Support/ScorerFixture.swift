@@ -1,4 +1,5 @@
 import Foundation
+import HeadroomTestSupport
 import GRDB
 import Models
 import Store
@@ -18,60 +19,23 @@ struct ScorerFixture: Sendable {
     static let untilSeconds: Int64 = 1_376_092_800
     static let workloads = ["bb-1", "bb-6", "bb-11", "bb-22"]
 
-    /// This file is Tests/ScorerTests/Support/ScorerFixture.swift.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = TestProcess.repositoryRoot
 
     static let shared: Result<ScorerFixture, any Error> = Result { try ScorerFixture.make() }
 
     static func get() throws -> ScorerFixture { try shared.get() }
 
-    static func executable(_ name: String) throws -> String {
-        var directory = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        let fallback = repositoryRoot.appendingPathComponent(".build/debug/\(name)").path
-        guard FileManager.default.isExecutableFile(atPath: fallback) else { throw FixtureError("\(name) not built; run `swift build` first") }
-        return fallback
-    }
+    typealias Output = TestProcess.Output
 
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
+    static func run(_ name: String, _ arguments: [String]) throws -> Output { try TestProcess.run(name, arguments) }
 
-    static func run(_ name: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable(name))
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-scorer-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() -> URL { TestProcess.temporaryDirectory(prefix: "headroom-scorer") }
 
     private static func make() throws -> ScorerFixture {
         let directory = temporaryDirectory()
         let db = directory.appendingPathComponent("store.sqlite").path
         let models = directory.appendingPathComponent("models").path
-        let extract = Process()
-        extract.executableURL = URL(fileURLWithPath: "/bin/tar")
-        extract.arguments = ["-I", "zstd", "-xf", repositoryRoot.appendingPathComponent("datasets/bitbrains-rnd-40vms-2013-07-08.tar.zst").path,
-                             "-C", directory.path] + ["1", "6", "11", "22"].flatMap { ["bitbrains-rnd/2013-7/\($0).csv", "bitbrains-rnd/2013-8/\($0).csv"] }
-        try extract.run()
-        extract.waitUntilExit()
-        guard extract.terminationStatus == 0 else { throw FixtureError("tar failed extracting the bundled Bitbrains VMs from \(repositoryRoot.path)/datasets") }
+        try TestProcess.extractBitbrains([1, 6, 11, 22], into: directory)
         let imported = try run("headroom-trainer", ["import", "--db", db, "--format", "bitbrains", "--prefix", "bb-", "--quiet",
                                                     directory.appendingPathComponent("bitbrains-rnd").path])
         guard imported.status == 0 else { throw FixtureError("import failed: \(imported.stderr)") }
