@@ -77,7 +77,7 @@ public struct CgroupFiles: Sendable {
 
     /// Removes `directory` and its sub-cgroups, deepest first (their processes must be gone).
     /// A missing directory is fine. The kernel may report `EBUSY` for a moment after the
-    /// last process exits; that is retried for up to a second.
+    /// last process exits; that is retried for up to three seconds.
     public func removeTree(_ directory: String) throws(RuntimeError) {
         for path in subtree(directory) {
             if plainFiles {
@@ -93,7 +93,7 @@ public struct CgroupFiles: Sendable {
                 let code = errno
                 if code == ENOENT { break }
                 attempts += 1
-                guard code == EBUSY, attempts < 100 else { throw .cgroupFile(operation: "remove", path: path, errno: code) }
+                guard code == EBUSY, attempts < 300 else { throw .cgroupFile(operation: "remove", path: path, errno: code) }
                 usleep(10_000)
             }
         }

@@ -104,8 +104,16 @@ public struct CgroupV1Runtime: POPRuntime {
         (try? reader.counters(cgroup: cgroup).oomKills ?? 0) ?? 0
     }
 
+    /// Every controller is attempted even when one fails (the first error is thrown after),
+    /// so one busy directory does not leave the others behind.
     public func destroy(cgroup: String) throws(RuntimeError) {
-        for controller in controllerDirectories { try files.killAll(under: path(controller, cgroup)) }
-        for controller in controllerDirectories { try files.removeTree(path(controller, cgroup)) }
+        var firstError: RuntimeError?
+        for controller in controllerDirectories {
+            do { try files.killAll(under: path(controller, cgroup)) } catch { firstError = firstError ?? error }
+        }
+        for controller in controllerDirectories {
+            do { try files.removeTree(path(controller, cgroup)) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
     }
 }
