@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "headroom-example-aggregate", targets: ["ExampleAggregate"]),
         .executable(name: "agent-bench", targets: ["AgentBench"]),
         .executable(name: "headroom-agent", targets: ["AgentCommand"]),
+        .executable(name: "headroom-launch", targets: ["Launch"]),
         .library(name: "Forecast", targets: ["Forecast"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
@@ -66,13 +67,17 @@ let package = Package(
         /// The monitoring agent's library: parsers and readers of /proc and cgroup v1/v2 files,
         /// process-tree and cgroup counter sources, and the sampler that turns two counter
         /// snapshots into a `ResourceVector` of rates.
+        /// Also the local POP runtime (cgroups, network namespaces, posix_spawn through
+        /// `headroom-launch`), the agent's fleet-file section, the executors and their journal.
         .target(
             name: "Agent",
-            dependencies: ["Resources"]
+            dependencies: ["Resources", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         /// The client library instrumented workloads link to send span and phase events to
         /// the agent over a Unix socket (docs/trace-protocol.md). Foundation/Glibc only.
         .target(name: "HeadroomTrace"),
+        /// `headroom-launch`: the agent's pre-exec step (join the cgroups, enter the netns, exec).
+        .executableTarget(name: "Launch"),
         .executableTarget(
             name: "Trainer",
             dependencies: [
@@ -100,7 +105,8 @@ let package = Package(
             name: "HeadroomBench",
             dependencies: ["Forecast", "Store"]
         ),
-        /// `headroom-agent`: for now `headroom-agent sample --pid N | --cgroup PATH`.
+        /// `headroom-agent`: `sample --pid N | --cgroup PATH`, and `run --config FILE` (the local POPs,
+        /// their workloads, samples to the scorer and its commands executed).
         .executableTarget(
             name: "AgentCommand",
             dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -121,7 +127,7 @@ let package = Package(
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate", "HeadroomTestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

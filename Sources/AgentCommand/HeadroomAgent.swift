@@ -1,11 +1,12 @@
 import ArgumentParser
 
-/// `headroom-agent`: the monitoring agent. For now only `sample`, which prints a workload's
-/// resource vector once per interval; the service (trace intake, executors) comes later.
+/// `headroom-agent`: the monitoring agent. `sample` prints a workload's resource vector once
+/// per interval; `run --config FILE` runs the local POPs, their workloads and the scorer's
+/// commands (docs/agent.md).
 @main
 struct HeadroomAgent: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-agent",
-        abstract: "Samples workloads' resource use from /proc and cgroups.",
-        subcommands: [SampleCommand.self])
+        abstract: "Samples workloads' resource use and runs local POPs for the scorer.",
+        subcommands: [SampleCommand.self, RunCommand.self])
 }

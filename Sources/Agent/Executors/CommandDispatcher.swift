@@ -1,0 +1,51 @@
+/// Checks a scorer command against what this agent runs and hands it to its executor.
+///
+/// Refused (failed, nothing done) when it names a workload that is not declared, a POP this
+/// agent does not run, or a source POP the workload is not at. A command whose result is in
+/// the journal is not executed again: the recorded result is returned (idempotence across
+/// agent restarts and repeated polls).
+public struct CommandDispatcher {
+    public var criu: CRIUSupport
+
+    public init(criu: CRIUSupport) { self.criu = criu }
+
+    public func execute(_ command: AgentCommand, fleet: LocalFleet) -> ExecutionResult {
+        if let recorded = fleet.journal.result(command: command.id) { return recorded }
+        let result = run(command, fleet: fleet)
+        fleet.journal.finish(command: command.id, workload: command.workload, result: result)
+        fleet.log("command \(command.id) (\(command.action.rawValue)/\(command.strategy)) \(command.workload): \(result.state.rawValue): \(result.message)")
+        return result
+    }
+
+    private func run(_ command: AgentCommand, fleet: LocalFleet) -> ExecutionResult {
+        func refuse(_ message: String) -> ExecutionResult { ExecutionResult(state: .failed, steps: ["refused"], message: "refused: \(message)") }
+        guard let workload = fleet.workloads[command.workload] else {
+            return refuse("unknown workload \"\(command.workload)\" (declared: \(fleet.workloads.keys.sorted().joined(separator: ", ")))")
+        }
+        let ours = fleet.config.pops.map(\.name)
+        for pop in [command.sourcePop] + command.targets.map(\.pop) where !ours.contains(pop) {
+            return refuse("POP \"\(pop)\" is not run by this agent (its POPs: \(ours.joined(separator: ", ")))")
+        }
+        guard command.sourcePop == workload.pop || command.action == .partition && workload.state == .partitioned else {
+            return refuse("\(workload.name) runs at \(workload.pop), not at the command's source \(command.sourcePop)")
+        }
+        switch command.action {
+        case .none:
+            return ExecutionResult(state: .done, steps: [], message: "nothing to do")
+        case .resize:
+            return ResizeExecutor().execute(command, workload: workload, fleet: fleet)
+        case .partition:
+            return PartitionExecutor().execute(command, workload: workload, fleet: fleet)
+        case .migrate, .restart:
+            guard let target = command.targets.first, command.targets.count == 1 else {
+                return refuse("a \(command.action.rawValue) needs exactly one target, got \(command.targets.count)")
+            }
+            if command.strategy == "live" {
+                return LiveMigrationExecutor(criu: criu).execute(command, workload: workload, target: target, fleet: fleet)
+            }
+            let note = criu.available ? nil : "criu_unavailable"
+            if note != nil { fleet.log("command \(command.id) \(workload.name): \(criu.fallbackMessage)") }
+            return CheckpointRestartExecutor().execute(command, workload: workload, target: target, fleet: fleet, note: note)
+        }
+    }
+}

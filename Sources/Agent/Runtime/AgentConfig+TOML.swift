@@ -1,0 +1,203 @@
+import Foundation
+import TOMLKit
+
+/// The agent's part of the fleet file (`config/agent.example.toml` documents every key):
+///
+/// ```toml
+/// [agent]
+/// scorer_url = "http://127.0.0.1:8080"     # the only peer the agent talks to
+/// token_file = "/etc/headroom/token"        # the shared bearer token
+/// pops = ["local-a", "local-b"]             # POPs this agent runs (declared in [[pops]])
+/// sample_interval_seconds = 1               # optional, default 1
+/// state_directory = "/var/lib/headroom"     # journal, logs, checkpoints, status
+/// network_namespaces = false                # optional: one netns per POP
+/// cgroup_root = "/sys/fs/cgroup"            # optional
+/// cgroup_prefix = "headroom"                # optional
+/// launcher = "/usr/local/bin/headroom-launch"  # optional, default next to headroom-agent
+///
+/// [[workloads]]
+/// name = "aggregate"
+/// pop = "local-a"
+/// argv = ["/usr/local/bin/headroom-example-aggregate", "/data/bitbrains"]
+/// output_argument = "--output"              # optional, with output
+/// output = "/var/lib/headroom/out/aggregate.txt"
+/// [workloads.env]                           # optional
+/// [workloads.limits]                        # optional; missing = unlimited
+/// cpu_cores = 1
+/// memory_bytes = 268435456
+/// [workloads.checkpoint]                    # optional
+/// dir_argument = "--checkpoint-dir"
+/// resume_argument = "--resume"
+/// signal = "SIGUSR1"                        # optional, default SIGUSR1
+/// timeout_seconds = 30
+/// [workloads.range]                         # optional: partitionable
+/// argument = "--range"
+/// start = 0
+/// end = 8
+/// ```
+///
+/// Of `[[pops]]` only `name` and `[pops.capacity]` `cpu_cores` / `memory_bytes` are read
+/// (the scorer validates the rest); `[[links]]` is the scorer's. Unknown keys in `[agent]`
+/// and `[[workloads]]` are errors naming the file and key path.
+extension AgentConfig {
+    static let agentKeys = ["scorer_url", "token_file", "pops", "sample_interval_seconds", "state_directory",
+                            "network_namespaces", "cgroup_root", "cgroup_prefix", "launcher"]
+    static let workloadKeys = ["name", "pop", "argv", "env", "limits", "output_argument", "output", "checkpoint", "range"]
+    static let checkpointKeys = ["dir_argument", "resume_argument", "signal", "timeout_seconds"]
+    static let rangeKeys = ["argument", "start", "end"]
+    static let limitKeys = ["cpu_cores", "memory_bytes"]
+    /// Signals a workload may ask to be checkpointed with.
+    static let signals: [String: Int32] = ["SIGUSR1": SIGUSR1, "SIGUSR2": SIGUSR2, "SIGTERM": SIGTERM, "SIGINT": SIGINT, "SIGHUP": SIGHUP]
+
+    /// Reads the fleet file at `path`.
+    public static func load(path: String) throws(AgentConfigError) -> AgentConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .cannotRead(file: path, reason: error.localizedDescription)
+        }
+        return try AgentConfig(toml: text, source: path)
+    }
+
+    /// Parses a fleet file's text; `source` names it in errors.
+    public init(toml text: String, source: String) throws(AgentConfigError) {
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw .syntax(file: source, line: error.source.begin.line, column: error.source.begin.column, message: error.description)
+        } catch {
+            throw .syntax(file: source, line: 0, column: 0, message: "\(error)")
+        }
+        let document = TOMLFieldReader(root, path: "", source: source)
+        guard let agentTable = try document.table("agent") else {
+            throw .missingKey(file: source, keyPath: "agent", expected: "an [agent] table (scorer_url, token_file, pops, state_directory)")
+        }
+        let agent = document.child(agentTable, "agent")
+        try agent.rejectUnknownKeys(allowed: Self.agentKeys)
+
+        // The POPs' capacities (the few keys the agent needs).
+        var capacities: [String: ResourceLimits] = [:]
+        for (i, table) in try document.arrayOfTables("pops").enumerated() {
+            let pop = document.child(table, "pops[\(i)]")
+            let name = try pop.requiredString("name")
+            var limits = ResourceLimits.unlimited
+            if let capacityTable = try pop.table("capacity") {
+                let capacity = pop.child(capacityTable, "capacity")
+                limits = try Self.limits(capacity)
+            }
+            capacities[name] = limits
+        }
+
+        let scorerURL = try agent.requiredString("scorer_url", expected: "the scorer's base URL, http://host:port")
+        guard let url = URL(string: scorerURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw agent.invalid("scorer_url", "is \"\(scorerURL)\"; expected an http:// or https:// URL such as http://127.0.0.1:8080")
+        }
+        let networkNamespaces = try agent.bool("network_namespaces") ?? false
+        guard let popNames = try agent.strings("pops", expected: "an array of POP names") else {
+            throw .missingKey(file: source, keyPath: "agent.pops", expected: "an array of the POP names this agent runs")
+        }
+        guard !popNames.isEmpty else { throw agent.invalid("pops", "is empty; name at least one POP declared in [[pops]]") }
+        var pops: [LocalPOPSpec] = []
+        for (i, name) in popNames.enumerated() {
+            guard let capacity = capacities[name] else {
+                throw .invalidValue(file: source, keyPath: "agent.pops[\(i)]",
+                                    message: "is \"\(name)\", which no [[pops]] table declares (declared: \(capacities.keys.sorted().joined(separator: ", ")))")
+            }
+            try Self.checkName(name, agent, "pops[\(i)]")
+            guard !pops.contains(where: { $0.name == name }) else { throw agent.invalid("pops[\(i)]", "repeats \"\(name)\"") }
+            pops.append(LocalPOPSpec(name: name, capacity: capacity, networkNamespace: networkNamespaces))
+        }
+        let interval = try agent.number("sample_interval_seconds") ?? 1
+        guard interval.isFinite, interval > 0 else { throw agent.invalid("sample_interval_seconds", "is \(interval); expected seconds > 0") }
+        let prefix = try agent.string("cgroup_prefix") ?? "headroom"
+        try Self.checkName(prefix, agent, "cgroup_prefix")
+
+        var workloads: [WorkloadSpec] = []
+        for (i, table) in try document.arrayOfTables("workloads").enumerated() {
+            let workload = try Self.workload(document.child(table, "workloads[\(i)]"), pops: popNames)
+            guard !workloads.contains(where: { $0.name == workload.name }) else {
+                throw .invalidValue(file: source, keyPath: "workloads[\(i)].name", message: "repeats \"\(workload.name)\"; names are unique")
+            }
+            workloads.append(workload)
+        }
+        self.init(scorerURL: scorerURL, tokenFile: try agent.requiredString("token_file", expected: "the path of the bearer token file"),
+                  pops: pops, sampleIntervalSeconds: interval,
+                  stateDirectory: try agent.requiredString("state_directory", expected: "a directory for the journal, logs and checkpoints"),
+                  cgroupRoot: try agent.string("cgroup_root") ?? "/sys/fs/cgroup", cgroupPrefix: prefix,
+                  launcherPath: try agent.string("launcher"), workloads: workloads)
+    }
+
+    /// Names become cgroup directory names: letters, digits, `.`, `_`, `-`, not starting with `.`.
+    static func checkName(_ name: String, _ fields: TOMLFieldReader, _ key: String) throws(AgentConfigError) {
+        let allowed = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0) }
+        guard !name.isEmpty, allowed, !name.hasPrefix("."), name.count <= 64 else {
+            throw fields.invalid(key, "is \"\(name)\"; expected 1–64 characters of letters, digits, '.', '_', '-' (it names a cgroup), not starting with '.'")
+        }
+    }
+
+    static func limits(_ fields: TOMLFieldReader) throws(AgentConfigError) -> ResourceLimits {
+        var limits = ResourceLimits.unlimited
+        if let cores = try fields.number("cpu_cores", expected: "a number of cores") {
+            guard cores.isFinite, cores > 0 else { throw fields.invalid("cpu_cores", "is \(cores); expected cores > 0") }
+            limits.cpuCores = cores
+        }
+        if let bytes = try fields.number("memory_bytes", expected: "a number of bytes") {
+            guard bytes.isFinite, bytes >= 4096, bytes < 9.2e18 else { throw fields.invalid("memory_bytes", "is \(bytes); expected at least 4096 bytes") }
+            limits.memoryBytes = Int64(bytes)
+        }
+        return limits
+    }
+
+    static func workload(_ fields: TOMLFieldReader, pops: [String]) throws(AgentConfigError) -> WorkloadSpec {
+        try fields.rejectUnknownKeys(allowed: workloadKeys)
+        let name = try fields.requiredString("name")
+        try checkName(name, fields, "name")
+        let pop = try fields.requiredString("pop")
+        guard pops.contains(pop) else { throw fields.invalid("pop", "is \"\(pop)\", which is not one of this agent's POPs (agent.pops: \(pops.joined(separator: ", ")))") }
+        let argv = try fields.strings("argv", expected: "an array of strings (program and arguments)") ?? []
+        guard let program = argv.first, !program.isEmpty else {
+            throw .missingKey(file: fields.source, keyPath: fields.keyPath("argv"), expected: "a non-empty array: the program and its arguments")
+        }
+        var environment: [String: String] = [:]
+        if let envTable = try fields.table("env") {
+            let env = fields.child(envTable, "env")
+            for key in envTable.keys.sorted() {
+                guard !key.isEmpty, !key.contains("=") else { throw env.invalid(key, "is not a variable name") }
+                environment[key] = try env.requiredString(key)
+            }
+        }
+        var limits = ResourceLimits.unlimited
+        if let limitsTable = try fields.table("limits") {
+            let l = fields.child(limitsTable, "limits")
+            try l.rejectUnknownKeys(allowed: limitKeys)
+            limits = try Self.limits(l)
+        }
+        let outputArgument = try fields.string("output_argument")
+        let output = try fields.string("output")
+        guard (outputArgument == nil) == (output == nil) else {
+            throw fields.invalid(outputArgument == nil ? "output" : "output_argument", "needs its partner: give both output_argument and output, or neither")
+        }
+        var checkpoint: CheckpointSpec?
+        if let table = try fields.table("checkpoint") {
+            let c = fields.child(table, "checkpoint")
+            try c.rejectUnknownKeys(allowed: checkpointKeys)
+            let signalName = try c.string("signal") ?? "SIGUSR1"
+            guard let signal = signals[signalName] else {
+                throw c.invalid("signal", "is \"\(signalName)\"; expected one of \(signals.keys.sorted().joined(separator: ", "))")
+            }
+            let timeout = try c.requiredNumber("timeout_seconds", expected: "seconds to wait for the checkpoint")
+            guard timeout.isFinite, timeout > 0 else { throw c.invalid("timeout_seconds", "is \(timeout); expected seconds > 0") }
+            checkpoint = CheckpointSpec(directoryArgument: try c.requiredString("dir_argument"), resumeArgument: try c.requiredString("resume_argument"),
+                                        signal: signal, timeoutSeconds: timeout)
+        }
+        var range: WorkRangeSpec?
+        if let table = try fields.table("range") {
+            let r = fields.child(table, "range")
+            try r.rejectUnknownKeys(allowed: rangeKeys)
+            let start = try r.requiredInteger("start"), end = try r.requiredInteger("end")
+            guard start >= 0, end > start else { throw r.invalid("end", "is \(end) with start \(start); expected 0 ≤ start < end") }
+            guard output != nil else { throw fields.invalid("range", "needs output_argument and output: the parts' outputs are gathered into it") }
+            range = WorkRangeSpec(argument: try r.requiredString("argument"), start: start, end: end)
+        }
+        return WorkloadSpec(name: name, pop: pop, argv: argv, environment: environment, limits: limits, outputArgument: outputArgument,
+                            output: output, checkpoint: checkpoint, range: range)
+    }
+}

@@ -1,0 +1,129 @@
+/// What `headroom-agent run --config FILE` reads from the fleet file (the `[agent]` table,
+/// the `[[workloads]]` array and the few `[[pops]]` keys it needs; see
+/// `AgentConfig+TOML.swift` and `config/agent.example.toml`).
+public struct AgentConfig: Sendable, Equatable {
+    /// The scorer's base URL (`http://host:port`); the agent talks to nothing else.
+    public var scorerURL: String
+    /// A file holding the shared bearer token (surrounding whitespace trimmed).
+    public var tokenFile: String
+    /// The POPs this agent runs, each declared in `[[pops]]`.
+    public var pops: [LocalPOPSpec]
+    /// Seconds between samples (and between command polls), > 0.
+    public var sampleIntervalSeconds: Double
+    /// Where the journal, logs, checkpoints and status live; created if missing.
+    public var stateDirectory: String
+    /// The cgroup mount root (`/sys/fs/cgroup`).
+    public var cgroupRoot: String
+    /// The cgroup everything is created under, relative to each controller's mount
+    /// (`headroom`: POP `a` is `headroom/a`, its workload `w` is `headroom/a/w`).
+    public var cgroupPrefix: String
+    /// The pre-exec helper (`headroom-launch`); nil = next to the agent's own executable.
+    public var launcherPath: String?
+    /// The declared workloads, in file order.
+    public var workloads: [WorkloadSpec]
+
+    public init(scorerURL: String, tokenFile: String, pops: [LocalPOPSpec], sampleIntervalSeconds: Double = 1,
+                stateDirectory: String, cgroupRoot: String = "/sys/fs/cgroup", cgroupPrefix: String = "headroom",
+                launcherPath: String? = nil, workloads: [WorkloadSpec]) {
+        self.scorerURL = scorerURL
+        self.tokenFile = tokenFile
+        self.pops = pops
+        self.sampleIntervalSeconds = sampleIntervalSeconds
+        self.stateDirectory = stateDirectory
+        self.cgroupRoot = cgroupRoot
+        self.cgroupPrefix = cgroupPrefix
+        self.launcherPath = launcherPath
+        self.workloads = workloads
+    }
+
+    public func pop(named name: String) -> LocalPOPSpec? { pops.first { $0.name == name } }
+    public func workload(named name: String) -> WorkloadSpec? { workloads.first { $0.name == name } }
+}
+
+/// One local POP: a parent cgroup with the POP's capacity as its limits, and optionally its
+/// own network namespace.
+public struct LocalPOPSpec: Sendable, Equatable {
+    public var name: String
+    /// The POP's `[pops.capacity]` CPU and memory (nil = unconstrained).
+    public var capacity: ResourceLimits
+    /// Whether the POP gets a network namespace (`ip netns add headroom-<pop>`).
+    public var networkNamespace: Bool
+
+    public init(name: String, capacity: ResourceLimits, networkNamespace: Bool = false) {
+        self.name = name
+        self.capacity = capacity
+        self.networkNamespace = networkNamespace
+    }
+
+    /// The namespace's name under `/run/netns`.
+    public var networkNamespaceName: String { "headroom-\(name)" }
+}
+
+/// A declared workload (`[[workloads]]`).
+public struct WorkloadSpec: Sendable, Equatable {
+    public var name: String
+    /// The POP it starts on.
+    public var pop: String
+    /// The program and its arguments, run as an argument vector (never through a shell).
+    /// A program without `/` is looked up in `PATH`.
+    public var argv: [String]
+    /// Variables added to the agent's environment.
+    public var environment: [String: String]
+    /// Its cgroup limits at the start.
+    public var limits: ResourceLimits
+    /// The output file and the argument that names it (`--output`), if it has one: the
+    /// agent passes `output_argument output` (a part's own file when partitioned) and
+    /// gathers partitioned outputs into `output`.
+    public var outputArgument: String?
+    public var output: String?
+    /// How it checkpoints (docs/checkpoint-protocol.md); nil = cannot be moved with its state.
+    public var checkpoint: CheckpointSpec?
+    /// Its work range, if it can be partitioned.
+    public var range: WorkRangeSpec?
+
+    public init(name: String, pop: String, argv: [String], environment: [String: String] = [:], limits: ResourceLimits,
+                outputArgument: String? = nil, output: String? = nil, checkpoint: CheckpointSpec? = nil, range: WorkRangeSpec? = nil) {
+        self.name = name
+        self.pop = pop
+        self.argv = argv
+        self.environment = environment
+        self.limits = limits
+        self.outputArgument = outputArgument
+        self.output = output
+        self.checkpoint = checkpoint
+        self.range = range
+    }
+}
+
+/// The cooperative checkpoint protocol's parameters for one workload.
+public struct CheckpointSpec: Sendable, Equatable {
+    /// The argument that names the checkpoint directory (`--checkpoint-dir`).
+    public var directoryArgument: String
+    /// The argument that makes it resume from that directory (`--resume`).
+    public var resumeArgument: String
+    /// The signal asking for a checkpoint (default SIGUSR1).
+    public var signal: Int32
+    /// Seconds to wait for the exit status 85 and the checkpoint, > 0.
+    public var timeoutSeconds: Double
+
+    public init(directoryArgument: String, resumeArgument: String, signal: Int32, timeoutSeconds: Double) {
+        self.directoryArgument = directoryArgument
+        self.resumeArgument = resumeArgument
+        self.signal = signal
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// A partitionable workload's range: `argument START:END` selects the work items
+/// `start..<end`.
+public struct WorkRangeSpec: Sendable, Equatable {
+    public var argument: String
+    public var start: Int
+    public var end: Int
+
+    public init(argument: String, start: Int, end: Int) {
+        self.argument = argument
+        self.start = start
+        self.end = end
+    }
+}

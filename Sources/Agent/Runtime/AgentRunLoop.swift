@@ -1,0 +1,143 @@
+import Foundation
+import Resources
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `headroom-agent run`'s loop, one thread: every `sampleIntervalSeconds` it samples each
+/// running workload's cgroup, pushes one batch per POP to the scorer (its heartbeat too;
+/// an explicit heartbeat when a POP has nothing to report), pulls the POPs' commands and
+/// executes the pending ones (reporting `running`, then `done` or `failed` with the steps),
+/// notices exits and OOM kills, and writes `status.json`. Executors that wait keep the
+/// sampling going through `LocalFleet.idle`.
+public final class AgentRunLoop {
+    public let fleet: LocalFleet
+    public let client: ScorerClient
+    public let dispatcher: CommandDispatcher
+    /// Stop once every workload has finished or failed (the live scenario's agent).
+    public var exitWhenDone = false
+    private let stopFlag = StopFlag()
+    private var samplers: [String: Sampler<CgroupSource>] = [:]
+    private var lastTick = -Double.infinity
+    private var reported: [Int64: ExecutionResult.State] = [:]
+    private var inIdle = false
+
+    public init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher) {
+        self.fleet = fleet
+        self.client = client
+        self.dispatcher = dispatcher
+        fleet.idle = { [unowned self] in
+            guard !self.inIdle else { return }
+            self.inIdle = true
+            defer { self.inIdle = false }
+            if MonotonicClock.seconds() - self.lastTick >= self.fleet.config.sampleIntervalSeconds { self.sampleAndPush() }
+        }
+    }
+
+    /// Asks the loop to stop (from a signal handler's queue: thread-safe).
+    public func stop() { stopFlag.set() }
+
+    public var stopped: Bool { stopFlag.isSet }
+
+    /// Runs until `stop()` (or, with `exitWhenDone`, until nothing is left running). The
+    /// caller sets up and tears down the fleet.
+    public func run() {
+        let interval = fleet.config.sampleIntervalSeconds
+        while !stopFlag.isSet {
+            let started = MonotonicClock.seconds()
+            tick()
+            if exitWhenDone, fleet.workloads.values.allSatisfy({ $0.state != .running && $0.state != .partitioned }) {
+                fleet.log("every workload has finished or failed; stopping")
+                break
+            }
+            while !stopFlag.isSet, MonotonicClock.seconds() - started < interval { usleep(20_000) }
+        }
+        fleet.writeStatus()
+    }
+
+    /// One round: poll processes, sample and push, then commands.
+    public func tick() {
+        fleet.poll()
+        sampleAndPush()
+        for pop in fleet.config.pops.map(\.name) { pullCommands(pop: pop) }
+        fleet.poll()
+        fleet.writeStatus()
+    }
+
+    /// Samples every running workload (and partition part) and pushes one batch per POP.
+    func sampleAndPush() {
+        lastTick = MonotonicClock.seconds()
+        let now = MonotonicClock.seconds()
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        var batches: [String: SampleBatchBody] = [:]
+        for pop in fleet.config.pops { batches[pop.name] = SampleBatchBody(pop: pop.name) }
+        var live: Set<String> = []
+        for workload in fleet.workloads.values {
+            var cgroups: [(String, String)] = []
+            if workload.state == .running { cgroups.append((workload.cgroup, workload.pop)) }
+            if workload.state == .partitioned { cgroups += workload.parts.map { ($0.cgroup, $0.pop) } }
+            for (cgroup, pop) in cgroups {
+                live.insert(cgroup)
+                var sampler = samplers[cgroup] ?? Sampler(source: CgroupSource(path: cgroup, reader: fleet.runtime.reader))
+                let vector: ResourceVector?
+                do { vector = try sampler.sample(atMonotonicSeconds: now) } catch {
+                    vector = nil
+                }
+                samplers[cgroup] = sampler
+                guard let vector else { continue }
+                var values: [String: Double] = [:]
+                for resource in Resource.allCases where vector[resource].isFinite { values[resource.snakeCaseName] = vector[resource] }
+                batches[pop]?.samples.append(.init(workload: workload.name, timestamp: timestamp, values: values))
+                batches[pop]?.allocations[workload.name] = workload.limits
+                if let checkpoint = workload.lastCheckpointAt { batches[pop]?.checkpoints[workload.name] = checkpoint }
+            }
+        }
+        for cgroup in samplers.keys where !live.contains(cgroup) { samplers[cgroup] = nil }
+        for (pop, batch) in batches.sorted(by: { $0.key < $1.key }) {
+            let result = batch.samples.isEmpty ? client.heartbeat(pop: pop) : client.push(batch)
+            if case let .failure(error) = result { fleet.log("\(pop): \(batch.samples.isEmpty ? "heartbeat" : "sample push") failed: \(error)") }
+        }
+    }
+
+    /// Pulls `pop`'s commands and executes the pending ones this agent has not finished.
+    func pullCommands(pop: String) {
+        let commands: [AgentCommand]
+        switch client.commands(pop: pop) {
+        case let .success(list): commands = list
+        case let .failure(error):
+            fleet.log("\(pop): cannot pull commands: \(error)")
+            return
+        }
+        for command in commands where reported[command.id] == nil || reported[command.id] == .running {
+            // A command for a move between two of our POPs is listed under both: run it once,
+            // reported under its source.
+            let reportPOP = fleet.config.pop(named: command.sourcePop) != nil ? command.sourcePop : pop
+            if let recorded = fleet.journal.result(command: command.id) {
+                report(pop: reportPOP, command: command.id, recorded)
+                continue
+            }
+            report(pop: reportPOP, command: command.id, ExecutionResult(state: .running, steps: fleet.journal.steps(command: command.id), message: "started"))
+            let result = dispatcher.execute(command, fleet: fleet)
+            report(pop: reportPOP, command: command.id, result)
+        }
+    }
+
+    private func report(pop: String, command: Int64, _ result: ExecutionResult) {
+        switch client.report(pop: pop, command: command, result) {
+        case .success: reported[command] = result.state
+        case let .failure(error):
+            fleet.log("\(pop): cannot report command \(command) as \(result.state.rawValue): \(error)")
+            // A 404/409 means the scorer no longer expects it: do not retry forever.
+            if case let .status(code, _) = error, code == 404 || code == 409 { reported[command] = result.state }
+        }
+    }
+}
+
+/// A flag set from any thread (a signal source's queue) and read by the loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
