@@ -39,7 +39,7 @@ done
 # 1. A model: trained once on the bundled Bitbrains week (smoke profile), then reused.
 db="$work/headroom.sqlite"
 models="$work/models"
-if ! "$bin/headroom-trainer" models list --db "$db" --models "$models" --json 2>/dev/null | grep -q '"promoted" *: *true'; then
+if ! "$bin/headroom-trainer" models list --db "$db" --models "$models" --json 2>/dev/null | grep -q '"status" *: *"promoted"'; then
   log "training a small model on the bundled data (once)"
   rm -rf "$models" "$db" "$db-wal" "$db-shm"
   "$bin/headroom-trainer" import --db "$db" --format bitbrains --prefix bitbrains- datasets/bitbrains-rnd-40vms-2013-07-08.tar.zst >&2
@@ -112,13 +112,13 @@ signal = "SIGUSR1"
 timeout_seconds = 30
 TOML
 
-# 4. The scorer. The reactive policy acts only on an observed breach: its alarm threshold
-#    is set out of reach of the forecast.
+# 4. The scorer.
 scorer_db="$work/scorer-$policy.sqlite"
 rm -f "$scorer_db" "$scorer_db-wal" "$scorer_db-shm"
 cp "$db" "$scorer_db"
-policy_flags=(--cooldown-seconds 10)
-[[ "$policy" == reactive ]] && policy_flags+=(--enter-threshold 1.0 --exit-threshold 0.99)
+# The agent samples every second: the workload's grid is 1 s (its forecast horizon of 12
+# steps is 12 seconds); the reactive policy acts only on a breach under way.
+policy_flags=(--cooldown-seconds 10 --policy "$policy" --new-workload-interval-seconds 1)
 "$bin/headroom-scorer" serve --db "$scorer_db" --models "$models" --pops "$fleet" --listen "127.0.0.1:$port" \
   --token-file "$work/token" "${policy_flags[@]}" > "$work/scorer-$policy.log" 2>&1 &
 scorer_pid=$!

@@ -19,7 +19,8 @@ import Forecast
 /// of two steps per tick instead of one.
 ///
 /// **Naive member.** The last value plus the empirical h-step change quantiles over the
-/// trailing `naiveWindowSteps`, recomputed every `naiveRefreshSteps` (as in the backtest;
+/// trailing `naiveWindowSteps`, recomputed every `naiveRefreshSteps` (and more often while the
+/// history is shorter than twice that, so a new workload's spread follows it; as in the backtest;
 /// the same order statistics as `NaiveForecaster.spread`, found by selection instead of a
 /// sort).
 ///
@@ -343,8 +344,10 @@ public struct OnlineWorkload: Sendable {
                 } }
             }
         }
-        // Naive: refresh the change quantiles every `naiveRefreshSteps`.
-        if stepsSinceSpread == Int.max || stepsSinceSpread >= Self.naiveRefreshSteps {
+        // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
+        // history is young (whenever it has grown by half since the last refresh), so a new
+        // workload's spread is not frozen at its first few samples for a day.
+        if stepsSinceSpread == Int.max || stepsSinceSpread >= min(Self.naiveRefreshSteps, max(1, (historyCount + 1) / 2)) {
             for r in 0..<Resource.count { refreshNaiveSpread(r) }
             stepsSinceSpread = 0
         }

@@ -30,6 +30,8 @@ actor ScoringService {
         /// Extra seconds a reload's background build waits before it is swapped in (nil in
         /// production). Tests set it so that "requests are answered while a version loads"
         /// is observable on a busy machine, where a real build may finish before a request.
+        /// `reactive` acts only on a breach under way (usage above the allocation now).
+        var policy: ServePolicy = .predictive
         var reloadHoldSeconds: Double?
         /// A POP whose agent has reported before and then stayed silent for longer than
         /// this is marked down (its workloads are restarted elsewhere) until it reports

@@ -29,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("stale-after-seconds"), help: "A POP whose agent has not reported for longer is never chosen.") var staleAfterSeconds = 120.0
     @Option(name: .customLong("down-after-seconds"), help: "A POP whose agent has been silent for longer is marked down (its workloads restart elsewhere) until it reports again; 0 = never.") var downAfterSeconds = 300.0
     @OptionGroup var decisionOptions: DecisionOptions
+    @Option(help: "predictive (forecast risk, and breaches under way) or reactive (breaches only, like the VPA and HPAs).")
+    var policy: ServePolicy = .predictive
+    @Option(name: .customLong("new-workload-interval-seconds"), help: "Sampling interval assumed for a workload first seen online (its grid).")
+    var newWorkloadIntervalSeconds: Int64 = 300
 
     func run() async throws {
         let (host, port) = try Self.parse(listen: listen)
@@ -43,7 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
         let service = try ScoringService(
             store: store, registry: registry, fleet: fleet,
             configuration: .init(horizonSteps: horizon, planningQuantile: decisionOptions.planQuantile, decision: decision,
-                                 downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil),
+                                 newWorkloadIntervalSeconds: newWorkloadIntervalSeconds,
+                                 policy: policy, downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil),
             metrics: ScorerMetrics())
         let (first, resumed) = try await service.start()
         logger.info("models: \(first)")
@@ -116,3 +121,9 @@ struct AgentWatcher: Service {
         }
     }
 }
+
+/// What the service's decision ticks act on (the replay's `predictive` and `reactive`).
+enum ServePolicy: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case predictive, reactive
+}
+
