@@ -59,7 +59,8 @@ public struct OnlineWorkload: Sendable {
     private var historyCount = 0
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
     private var naiveSpread: [Double]
-    private var stepsSinceSpread = Int.max
+    /// Steps since each resource's naive spread was refreshed (Int.max = never).
+    private var stepsSinceSpread = [Int](repeating: .max, count: Resource.count)
     /// Member forecasts, flat `Resource.count × horizonSteps × levels.count` (resource-major).
     private var members: MemberBuffers
     /// Unix seconds of the last grid step fed.
@@ -237,7 +238,7 @@ public struct OnlineWorkload: Sendable {
         if values != nil { lastValues = row }
         lastTimestamp = timestamp
         stepsFed += 1
-        stepsSinceSpread = stepsSinceSpread == Int.max ? Int.max : stepsSinceSpread + 1
+        for r in 0..<Resource.count where stepsSinceSpread[r] != .max { stepsSinceSpread[r] += 1 }
     }
 
     /// Index of the LSTM state with the longer history of at most one window (ties: the
@@ -255,7 +256,7 @@ public struct OnlineWorkload: Sendable {
     /// The per-member forecasts: `Resource.count` arrays of `horizonSteps × levels.count`
     /// (step-major), SI units clipped at 0, NaN where the member cannot forecast.
     public mutating func memberForecasts() -> (arima: [[Double]], lstm: [[Double]], naive: [[Double]]) {
-        computeMembers()
+        computeMembers(arimaFor: .init(repeating: true, count: Resource.count), naiveFor: .init(repeating: true, count: Resource.count))
         let width = horizonSteps * levels.count
         func split(_ flat: [Double]) -> [[Double]] { (0..<Resource.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
         return (split(members.arima), split(members.lstm), split(members.naive))
@@ -271,9 +272,30 @@ public struct OnlineWorkload: Sendable {
 
     /// `forecast()` written into `out`, reusing its arrays when they have the right shape
     /// (`Resource.count` arrays of `horizonSteps × levels.count`): no allocation per tick.
+    ///
+    /// Only the members a resource's blend weighs are computed (ARIMA's forecast and the
+    /// naive spread cost most of a tick); when none of them forecasts some step, the blend
+    /// falls back to the others (`BlendWeights.combine`), so they are then computed too
+    /// and the result is the same as with every member computed.
     public mutating func forecast(into out: inout [[Double]]) {
-        computeMembers()
+        var arimaFor = blendWeights.map { $0.arima > 0 }, naiveFor = blendWeights.map { $0.naive > 0 }
+        computeMembers(arimaFor: arimaFor, naiveFor: naiveFor)
         let width = horizonSteps * levels.count
+        var fallback = false
+        for r in 0..<Resource.count {
+            let w = blendWeights[r], base = r * width
+            for i in 0..<width {
+                let weighted = (w.arima > 0 && members.arima[base + i].isFinite) || (w.lstm > 0 && members.lstm[base + i].isFinite)
+                    || (w.naive > 0 && members.naive[base + i].isFinite)
+                if !weighted {
+                    arimaFor[r] = true
+                    naiveFor[r] = true
+                    fallback = true
+                    break
+                }
+            }
+        }
+        if fallback { computeMembers(arimaFor: arimaFor, naiveFor: naiveFor) }
         if out.count != Resource.count || out.contains(where: { $0.count != width }) {
             out = .init(repeating: .init(repeating: .nan, count: width), count: Resource.count)
         }
@@ -292,7 +314,9 @@ public struct OnlineWorkload: Sendable {
     }
 
     /// Fills `members` (the arrays `memberForecasts` returns, flat).
-    private mutating func computeMembers() {
+    /// Fills the member buffers; ARIMA for the resources `arimaFor` marks, the naive member
+    /// for those `naiveFor` marks (NaN for the others), the LSTM for all (one head pass).
+    private mutating func computeMembers(arimaFor: [Bool], naiveFor: [Bool]) {
         let width = horizonSteps * levels.count, nq = levels.count
         // ARIMA: quantile = mean + Φ⁻¹(p)·se per step (ARIMAForecast.quantile), clipped at 0.
         // (Through buffer pointers: the members are read in place, never copied.)
@@ -303,7 +327,7 @@ public struct OnlineWorkload: Sendable {
                     members.withBuffers { b in
                         for r in 0..<Resource.count {
                             let base = r * width
-                            guard states[r] != nil, states[r]!.state.isReady else {
+                            guard arimaFor[r], states[r] != nil, states[r]!.state.isReady else {
                                 for i in 0..<width { b.arima[base + i] = .nan }
                                 continue
                             }
@@ -347,13 +371,14 @@ public struct OnlineWorkload: Sendable {
         // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
         // history is young (whenever it has grown by half since the last refresh), so a new
         // workload's spread is not frozen at its first few samples for a day.
-        if stepsSinceSpread == Int.max || stepsSinceSpread >= min(Self.naiveRefreshSteps, max(1, (historyCount + 1) / 2)) {
-            for r in 0..<Resource.count { refreshNaiveSpread(r) }
-            stepsSinceSpread = 0
+        let refreshEvery = min(Self.naiveRefreshSteps, max(1, (historyCount + 1) / 2))
+        for r in 0..<Resource.count where naiveFor[r] && stepsSinceSpread[r] >= refreshEvery {
+            refreshNaiveSpread(r)
+            stepsSinceSpread[r] = 0
         }
         for r in 0..<Resource.count {
             let base = r * width, last = lastValues[r]
-            if last.isFinite {
+            if last.isFinite && naiveFor[r] {
                 for i in 0..<width { members.naive[base + i] = max(0, last + naiveSpread[base + i]) }
             } else {
                 for i in 0..<width { members.naive[base + i] = .nan }

@@ -142,4 +142,34 @@ struct OnlineWorkloadTests {
             #expect(q90 <= q99 + 1e-12)
         }
     }
+
+    @Test("the blend computes only the weighted members, falling back to the others, with the same result as computing all")
+    func lazyMembers() throws {
+        let steps = 400
+        let values = Self.history(steps: steps)
+        var models = try Self.models(history: values, steps: steps)
+        // cpu: ARIMA alone; memory: naive alone; disk read: ARIMA alone although it has no
+        // ARIMA model (the blend must fall back to the LSTM); the rest: LSTM and naive.
+        models.blendWeights = [BlendWeights(arima: 1, lstm: 0, naive: 0), BlendWeights(arima: 0, lstm: 0, naive: 1),
+                               BlendWeights(arima: 1, lstm: 0, naive: 0)]
+            + .init(repeating: BlendWeights(arima: 0, lstm: 0.5, naive: 0.5), count: 3)
+        var lazy = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: [8, 16e9, .nan, .nan, .nan, .nan])
+        var full = lazy
+        for k in 0..<steps {
+            let row = Array(values[(k * 6)..<(k * 6 + 6)])
+            lazy.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            full.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            guard k % 37 == 0 || k == steps - 1 else { continue }
+            let got = lazy.forecast()
+            let m = full.memberForecasts()
+            for r in 0..<Resource.count {
+                for i in got[r].indices {
+                    let expected = models.blendWeights[r].combine(arima: m.arima[r][i], lstm: m.lstm[r][i], naive: m.naive[r][i])
+                    #expect(got[r][i] == expected || (got[r][i].isNaN && expected.isNaN), "step \(k) resource \(r) value \(i)")
+                }
+            }
+        }
+        // The disk-read forecast came from the fallback (no ARIMA model for it).
+        #expect(lazy.forecast()[2].contains { $0.isFinite })
+    }
 }
