@@ -99,7 +99,7 @@ let package = Package(
         ),
         /// An example workload: aggregates Bitbrains traces, grows its memory, checkpoints on
         /// SIGUSR1 and resumes, splits by file range (docs/checkpoint-protocol.md).
-        .executableTarget(name: "ExampleAggregate", path: "Sources/ExampleAggregate"),
+        .executableTarget(name: "ExampleAggregate", dependencies: ["HeadroomTrace"], path: "Sources/ExampleAggregate"),
         /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm`.
         .executableTarget(
             name: "HeadroomBench",

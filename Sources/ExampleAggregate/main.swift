@@ -1,4 +1,5 @@
 import Foundation
+import HeadroomTrace
 
 // headroom-example-aggregate: an example workload that behaves like a real batch job.
 //
@@ -16,6 +17,10 @@ import Foundation
 // * partitioning: `--range START:END` processes only the files with those indices (in the
 //   sorted input list); the outputs of a partition's ranges, concatenated in range order,
 //   are byte-identical to the whole run's output.
+//
+// * execution traces (docs/trace-protocol.md): when HEADROOM_TRACE_SOCKET names the agent's
+//   socket it reports a `phase` per input file (`read:<file>`, then `summarise`), a `loop`
+//   event every 1,000 rows and a `checkpoint` phase; without it the calls do nothing.
 //
 // Usage: headroom-example-aggregate --output FILE [--checkpoint-dir DIR] [--resume]
 //        [--range START:END] [--hold-bytes-per-row N] [--pace-rows N --pace-ms MS] INPUT...
@@ -165,6 +170,7 @@ var held: [[UInt8]] = []
 hold(rows: state.rowsDone)
 
 @MainActor func checkpointAndExit() -> Never {
+    Tracer.fromEnvironment().phase("checkpoint")
     guard let checkpointPath, let directory = options.checkpointDirectory else {
         fail("SIGUSR1 received but no --checkpoint-dir was given: cannot checkpoint")
     }
@@ -177,9 +183,11 @@ hold(rows: state.rowsDone)
     exit(checkpointExitStatus)
 }
 
+let tracer = Tracer.fromEnvironment()
 var rowsSincePace = 0
 while state.fileIndex < work.count {
     let file = work[state.fileIndex]
+    tracer.phase("read:" + ((file as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" + (file as NSString).lastPathComponent)
     guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { fail("cannot read \(file)") }
     var row = 0
     for line in text.split(separator: "\n", omittingEmptySubsequences: true).dropFirst() {  // header
@@ -194,6 +202,7 @@ while state.fileIndex < work.count {
         state.memory.append(memory)
         state.rowIndex = row + 1
         state.rowsDone += 1
+        if state.rowsDone % 1000 == 0 { tracer.loop("rows", index: state.rowsDone) }
         hold(rows: 1)
         if options.paceRows > 0 {
             rowsSincePace += 1
@@ -204,6 +213,7 @@ while state.fileIndex < work.count {
         }
     }
     if checkpointRequested != 0 { checkpointAndExit() }
+    tracer.phase("summarise")
     state.lines.append(summaryLine(file: file, cpu: state.cpu, memory: state.memory))
     state.fileIndex += 1
     state.rowIndex = 0
