@@ -63,7 +63,7 @@ fields = [("contention minutes", lambda r: f"{r['contention_minutes']:,.0f}"), (
           ("moved GB", lambda r: f"{r['moved_bytes'] / 1e9:,.1f}"), ("downtime minutes", lambda r: f"{r['downtime_minutes']:,.1f}"),
           ("actions per VM-day", lambda r: f"{r['decisions_per_workload_day']:.2f}"),
           ("mean CPU allocated", lambda r: f"{r['mean_allocation'].get('cpu_cores', float('nan')):.2f} cores")]
-print(f"{'':22}" + "".join(f"{r['policy']:>22}" for r in rows))
+print(f"{'':22}" + "".join(f"{r['policy']:>30}" for r in rows))
 for name, f in fields:
-    print(f"{name:22}" + "".join(f"{f(r):>22}" for r in rows))
+    print(f"{name:22}" + "".join(f"{f(r):>30}" for r in rows))
 PY
