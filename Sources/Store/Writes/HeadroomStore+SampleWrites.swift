@@ -40,32 +40,20 @@ extension HeadroomStore {
             if let problem = Self.problem(with: sample) { throw StoreError.invalidArgument("sample \(i): \(problem)") }
         }
         return try writer.write { db in
-            var ids: [String: Int64] = [:]
-            var created: [String] = []
+            var workloads = WorkloadResolver(source: source, now: now)
             var inserted = 0, duplicates = 0
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO samples (workload_id, timestamp, \(Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")))
                 VALUES (?, ?, \(Array(repeating: "?", count: Resource.count).joined(separator: ", ")))
                 """)
             for sample in samples {
-                let id: Int64
-                if let known = ids[sample.workload] {
-                    id = known
-                } else if let record = try WorkloadRecord.filter(Column("name") == sample.workload).fetchOne(db), let known = record.id {
-                    id = known
-                } else {
-                    var record = WorkloadRecord(name: sample.workload, source: source, createdAt: now)
-                    try record.insert(db)
-                    id = record.id!
-                    created.append(sample.workload)
-                }
-                ids[sample.workload] = id
+                let id = try workloads.id(of: sample.workload, in: db)
                 var arguments: [(any DatabaseValueConvertible)?] = [id, sample.timestamp]
                 for v in sample.values { arguments.append(v.isFinite ? v : nil) }
                 try statement.execute(arguments: StatementArguments(arguments))
                 if db.changesCount > 0 { inserted += 1 } else { duplicates += 1 }
             }
-            return AppendResult(inserted: inserted, duplicates: duplicates, newWorkloads: created)
+            return AppendResult(inserted: inserted, duplicates: duplicates, newWorkloads: workloads.created)
         }
     }
 

@@ -48,27 +48,15 @@ extension HeadroomStore {
         }
         guard !events.isEmpty else { return TraceAppendResult(inserted: 0, newWorkloads: []) }
         return try writer.write { db in
-            var ids: [String: Int64] = [:]
-            var created: [String] = []
+            var workloads = WorkloadResolver(source: source, now: now)
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO trace_events (workload_id, timestamp, kind, name, value, attributes) VALUES (?, ?, ?, ?, ?, ?)
                 """)
             for event in events {
-                let id: Int64
-                if let known = ids[event.workload] {
-                    id = known
-                } else if let record = try WorkloadRecord.filter(Column("name") == event.workload).fetchOne(db), let known = record.id {
-                    id = known
-                } else {
-                    var record = WorkloadRecord(name: event.workload, source: source, createdAt: now)
-                    try record.insert(db)
-                    id = record.id!
-                    created.append(event.workload)
-                }
-                ids[event.workload] = id
+                let id = try workloads.id(of: event.workload, in: db)
                 try statement.execute(arguments: [id, event.timestampSeconds, event.kind, event.name, event.value, event.attributesJSON])
             }
-            return TraceAppendResult(inserted: events.count, newWorkloads: created)
+            return TraceAppendResult(inserted: events.count, newWorkloads: workloads.created)
         }
     }
 
