@@ -210,10 +210,19 @@ struct KeptDescriptorTests {
         try child.run()
         let pid = child.processIdentifier
         let reader = ProcReader()
-        let first = try reader.stat(pid: pid)
+        // Until the child has exec'd `sleep` and gone to sleep, its stat still changes
+        // (command, state, CPU ticks): wait for it (at most 5 s).
+        var first = try reader.stat(pid: pid)
+        let deadline = Date().addingTimeInterval(5)
+        while (first.command != "sleep" || first.state != "S") && Date() < deadline {
+            usleep(10_000)
+            first = try reader.stat(pid: pid)
+        }
         _ = try reader.io(pid: pid)
         #expect(reader.openDescriptorCount == 2)
-        #expect(try reader.stat(pid: pid) == first)
+        // Re-read through the kept descriptor: the same process, the same (sleeping) state.
+        let again = try reader.stat(pid: pid)
+        #expect(again.pid == pid && again.startTimeTicks == first.startTimeTicks && again.command == "sleep")
         reader.finishSample()   // both were read in this sample: both stay open
         #expect(reader.openDescriptorCount == 2)
         kill(pid, SIGKILL)
