@@ -141,7 +141,7 @@ struct BenchTickCommand: ParsableCommand {
             for d in outcome.decisions where d.action != .none {
                 engine.finish(workload: d.workload, succeeded: true)
                 if let placement = engine.placements[d.workload] {
-                    setup.core.setAllocation(workload: d.workload, allocation: ReplaySimulation.total(placement))
+                    setup.core.setAllocation(workload: d.workload, allocation: placement.totalAllocation)
                 }
             }
         }

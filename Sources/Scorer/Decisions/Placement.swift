@@ -66,3 +66,18 @@ struct Placement: Sendable, Equatable {
     /// Every part, the primary first.
     var parts: [PlacementPart] { [PlacementPart(pop: pop, allocation: allocation)] + additionalParts }
 }
+
+extension Placement {
+    /// What the workload has over all its parts: per resource the sum (NaN where no part
+    /// allocates it), `Resource.count` values — the allocation its risk is scored against.
+    var totalAllocation: [Double] {
+        var out = allocation.values
+        for part in additionalParts {
+            for r in 0..<Resource.count where part.allocation.values[r].isFinite {
+                out[r] = (out[r].isFinite ? out[r] : 0) + part.allocation.values[r]
+            }
+        }
+        return out
+    }
+}
+

@@ -140,7 +140,7 @@ struct ReplaySimulation {
                 engine.finish(workload: tracks[i].record.name, succeeded: true)
                 tracks[i].finishAt = nil
                 if let placement = engine.placements[tracks[i].record.name] {
-                    core.setAllocation(workload: tracks[i].record.name, allocation: Self.total(placement))
+                    core.setAllocation(workload: tracks[i].record.name, allocation: placement.totalAllocation)
                 }
             }
             var assessments: [Assessment] = []
@@ -151,7 +151,7 @@ struct ReplaySimulation {
                 let name = tracks[i].record.name
                 let values = Array(tracks[i].samples.values[(k * Resource.count)..<((k + 1) * Resource.count)])
                 let placement = engine.placements[name]!
-                let allocation = Self.total(placement)
+                let allocation = placement.totalAllocation
                 summary.samples += 1
                 if engine.fleet.pop(named: placement.pop)?.down == true {
                     // Its POP is down and the restart has not finished: the workload is not running.
@@ -236,7 +236,7 @@ struct ReplaySimulation {
                         summary.resizes += 1
                         engine.finish(workload: decision.workload, succeeded: true)
                         if let placement = engine.placements[decision.workload] {
-                            core.setAllocation(workload: decision.workload, allocation: Self.total(placement))
+                            core.setAllocation(workload: decision.workload, allocation: placement.totalAllocation)
                         }
                     case .migrate, .partition, .restart:
                         let key = decision.action == .migrate ? (decision.strategy?.rawValue ?? "migrate") : decision.action.rawValue
@@ -267,17 +267,6 @@ struct ReplaySimulation {
         try options.forecastsCSV?.close()
         try options.decisionsCSV?.close()
         return summary
-    }
-
-    /// The allocation a workload has over all its parts (per resource, the sum).
-    static func total(_ placement: Placement) -> [Double] {
-        var out = placement.allocation.values
-        for part in placement.additionalParts {
-            for r in 0..<Resource.count where part.allocation.values[r].isFinite {
-                out[r] = (out[r].isFinite ? out[r] : 0) + part.allocation.values[r]
-            }
-        }
-        return out
     }
 
     static func format(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "" }

@@ -133,7 +133,7 @@ extension ScoringService {
            flight.decision.timestamp == command.issuedAt, flight.decision.action == command.action {
             engine.finish(workload: command.workload, succeeded: state == .done)
             if let placement = engine.placements[command.workload] {
-                core?.setAllocation(workload: command.workload, allocation: ReplaySimulation.total(placement))
+                core?.setAllocation(workload: command.workload, allocation: placement.totalAllocation)
             }
         }
         var updated = command

@@ -98,7 +98,7 @@ extension ScoringService {
         }
         for name in next.entries.keys {
             if let placement = engine.placements[name] {
-                next.setAllocation(workload: name, allocation: ReplaySimulation.total(placement), rescore: false)
+                next.setAllocation(workload: name, allocation: placement.totalAllocation, rescore: false)
             } else if let allocation = old?.entry(name)?.allocation {
                 next.setAllocation(workload: name, allocation: allocation, rescore: false)
             }

@@ -154,7 +154,7 @@ actor ScoringService {
             : try store.lastSamples(workload: name, count: configuration.warmupSamples, until: timestamp - 1)
         try core.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
                           limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count), history: history)
-        if let placement = engine.placements[name] { core.setAllocation(workload: name, allocation: ReplaySimulation.total(placement)) }
+        if let placement = engine.placements[name] { core.setAllocation(workload: name, allocation: placement.totalAllocation) }
     }
 
     // MARK: Reads
