@@ -104,7 +104,9 @@ public final class SharedModelForecasts {
     public let models: TrainedModels
     private var memoKey = ""
     private var memo: ([[Double]], [[Double]], [[Double]]) = ([], [], [])
-    private var naive = PerResourceForecaster(NaiveForecaster())
+    /// The candidate's naive member, refreshed as the scorer's (`OnlineWorkload`).
+    private var naive = PerResourceForecaster(NaiveForecaster(windowSteps: OnlineWorkload.naiveWindowSteps,
+                                                              spreadRefreshSteps: OnlineWorkload.naiveRefreshSteps))
     // ARIMA online states per resource for the current workload/grid.
     private var arimaKey = ""
     private var arimaStates: [Int: (state: ARIMAState, fedThrough: Int)] = [:]

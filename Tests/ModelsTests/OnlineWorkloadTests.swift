@@ -172,4 +172,38 @@ struct OnlineWorkloadTests {
         // The disk-read forecast came from the fallback (no ARIMA model for it).
         #expect(lazy.forecast()[2].contains { $0.isFinite })
     }
+
+    @Test("advancing only the weighted members gives the same blend; an unweighted ARIMA state is left behind")
+    func weightedMembersOnly() throws {
+        let steps = 400
+        let values = Self.history(steps: steps)
+        var models = try Self.models(history: values, steps: steps)
+        // cpu: ARIMA and naive; memory (which has an ARIMA model): LSTM and naive only.
+        models.blendWeights = [BlendWeights(arima: 0.6, lstm: 0, naive: 0.4), BlendWeights(arima: 0, lstm: 0.5, naive: 0.5)]
+            + .init(repeating: BlendWeights(arima: 0, lstm: 0.5, naive: 0.5), count: 4)
+        let limits = [8, 16e9, Double.nan, .nan, .nan, .nan]
+        var scorer = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: limits,
+                                    advance: .weightedMembers)
+        var full = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: limits)
+        var compared = 0
+        for k in 0..<steps {
+            let row = Array(values[(k * 6)..<(k * 6 + 6)])
+            scorer.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            full.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            guard k % 29 == 0 || k == steps - 1 else { continue }
+            let got = scorer.forecast(), expected = full.forecast()
+            for r in 0..<Resource.count {
+                for i in got[r].indices {
+                    #expect(got[r][i] == expected[r][i] || (got[r][i].isNaN && expected[r][i].isNaN), "step \(k) resource \(r) value \(i)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 0)
+        // The members themselves: cpu's ARIMA is current, memory's was never advanced.
+        let scorerMembers = scorer.memberForecasts(), fullMembers = full.memberForecasts()
+        #expect(scorerMembers.arima[0] == fullMembers.arima[0])
+        #expect(fullMembers.arima[1].allSatisfy { $0.isFinite })
+        #expect(scorerMembers.arima[1].allSatisfy { $0.isNaN })
+    }
 }

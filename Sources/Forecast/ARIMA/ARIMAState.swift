@@ -78,10 +78,16 @@ public struct ARIMAState: Sendable, Equatable {
     /// missing: predict only. ±∞ is treated as missing too (a sensor glitch must not
     /// poison the state); use NaN explicitly.
     public mutating func update(_ y: Double) {
-        let t = nextStep
+        update(y, regressionMean: y.isFinite ? parameters.regressionMean(step: nextStep) : .nan)
+    }
+
+    /// `update(_:)` with x_tᵀβ for t = `nextStep` supplied by the caller
+    /// (`parameters.regressionMean(step: nextStep)`, which a caller that also forecasts has
+    /// usually computed already: the scorer caches it). Ignored when y is missing.
+    public mutating func update(_ y: Double, regressionMean: Double) {
         nextStep += 1
         let observed = y.isFinite
-        let u = observed ? y - parameters.regressionMean(step: t) : .nan
+        let u = observed ? y - regressionMean : .nan
         if !readyFlag {
             guard observed else { pendingLevels.removeAll(); return }
             pendingLevels.append(u)

@@ -30,14 +30,13 @@ enum LSTMQuantileHead {
     static func quantiles<Scalar: LSTMScalar>(
         raw: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, rows groups: Int, quantileCount q: Int
     ) {
+        // Softplus of every output in one flat pass (it vectorises; the first of each group
+        // is then overwritten), then the running sums within each group.
+        for i in 0..<(groups * q) { out[i] = Scalar.lstmSoftplus(raw[i]) }
         for n in 0..<groups {
-            let y = raw + n * q, qs = out + n * q
-            var running = y[0]
-            qs[0] = running
-            for k in 1..<max(q, 1) {
-                running += Scalar.lstmSoftplus(y[k])
-                qs[k] = running
-            }
+            let qs = out + n * q
+            qs[0] = raw[n * q]
+            for k in 1..<max(q, 1) { qs[k] += qs[k - 1] }
         }
     }
 

@@ -13,6 +13,8 @@ protocol LSTMScalar: BLASScalar {
     static func lstmExp(_ x: Self) -> Self
     /// log(1 + x) (libm).
     static func lstmLog1p(_ x: Self) -> Self
+    /// softplus(x) = log(1 + eˣ). Float: `fastSoftplus` (no libm, vectorises); Double: libm.
+    static func lstmSoftplus(_ x: Self) -> Self
     /// One batch row of the forward cell update (`LSTMScalar+CellKernels.swift`).
     static func lstmCellForward(
         gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>,
@@ -69,6 +71,7 @@ extension Float: LSTMScalar {
     }
     static func lstmExp(_ x: Float) -> Float { Foundation.exp(x) }
     static func lstmLog1p(_ x: Float) -> Float { Foundation.log1p(x) }
+    @inline(__always) static func lstmSoftplus(_ x: Float) -> Float { fastSoftplus(x) }
 }
 
 extension Double: LSTMScalar {
@@ -76,11 +79,6 @@ extension Double: LSTMScalar {
     static func lstmSigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
     static func lstmExp(_ x: Double) -> Double { Foundation.exp(x) }
     static func lstmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
-}
-
-extension LSTMScalar {
     /// softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) (no overflow).
-    @inline(__always) static func lstmSoftplus(_ x: Self) -> Self {
-        Swift.max(x, 0) + lstmLog1p(lstmExp(-Swift.abs(x)))
-    }
+    static func lstmSoftplus(_ x: Double) -> Double { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
 }

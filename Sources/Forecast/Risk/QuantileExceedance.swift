@@ -58,17 +58,26 @@ public struct QuantileExceedance: Sendable, Equatable {
     /// The allocation-free form of `probability(exceeding:quantiles:)` over a buffer (for
     /// example one step of a step-major forecast row).
     public func probability(exceeding allocation: Double, quantiles: UnsafeBufferPointer<Double>) -> Double {
+        Self.probability(score: score(exceeding: allocation, quantiles: quantiles))
+    }
+
+    /// The exceedance as a normal score: z*(a) with P(X > a) = Φ(−z*(a)) — +∞ where the
+    /// probability is 0 (unconstrained), −∞ where it is 1, z_{m−1} for the upper step
+    /// 1 − τ_{m−1}, NaN for no forecast. P is decreasing in z*, so the largest of several
+    /// probabilities is the one of the smallest score: a caller that needs only maxima (the
+    /// risk's max over steps) evaluates Φ once instead of once per step.
+    public func score(exceeding allocation: Double, quantiles: UnsafeBufferPointer<Double>) -> Double {
         precondition(quantiles.count == levels.count,
                      "\(quantiles.count) quantiles for \(levels.count) levels")
-        if allocation.isNaN || allocation == .infinity { return 0 }
+        if allocation.isNaN || allocation == .infinity { return .infinity }
         var sorted = true
         for j in 0..<quantiles.count {
             guard quantiles[j].isFinite else { return .nan }
             if j > 0, quantiles[j] < quantiles[j - 1] { sorted = false }
         }
-        if allocation < 0 { return 1 }
+        if allocation < 0 { return -.infinity }
         return normalScores.withUnsafeBufferPointer { z in
-            if sorted { return Self.survival(allocation, quantiles: quantiles, z: z, topLevel: levels[levels.count - 1]) }
+            if sorted { return Self.survivalScore(allocation, quantiles: quantiles, z: z) }
             return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
                 _ = buffer.initialize(from: quantiles)
                 // Insertion sort: m is a handful of levels.
@@ -78,34 +87,37 @@ public struct QuantileExceedance: Sendable, Equatable {
                     while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
                     buffer[k] = value
                 }
-                return Self.survival(allocation, quantiles: UnsafeBufferPointer(buffer), z: z,
-                                     topLevel: levels[levels.count - 1])
+                return Self.survivalScore(allocation, quantiles: UnsafeBufferPointer(buffer), z: z)
             }
         }
     }
 
-    /// The method above for sorted, finite quantiles and a finite allocation a ≥ 0.
+    /// Φ(−score): the probability of a `score(exceeding:quantiles:)` (0 for +∞, 1 for −∞,
+    /// NaN for NaN).
     @inline(__always)
-    static func survival(_ a: Double, quantiles q: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>,
-                         topLevel: Double) -> Double {
+    public static func probability(score: Double) -> Double {
+        score.isNaN ? .nan : StandardNormal.cdf(-score)
+    }
+
+    /// z*(a) of the method above for sorted, finite quantiles and a finite allocation a ≥ 0.
+    @inline(__always)
+    static func survivalScore(_ a: Double, quantiles q: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>) -> Double {
         let m = q.count
         let last = m - 1
         if a < q[0] {
             // Lower tail: extrapolate with the first segment's slope, or step to 1.
-            guard m > 1, q[1] > q[0] else { return 1 }
-            let zStar = z[0] + (a - q[0]) * (z[1] - z[0]) / (q[1] - q[0])
-            return StandardNormal.cdf(-zStar)
+            guard m > 1, q[1] > q[0] else { return -.infinity }
+            return z[0] + (a - q[0]) * (z[1] - z[0]) / (q[1] - q[0])
         }
         if a >= q[last] {
-            // Upper tail: extrapolate with the last segment's slope, or step to 1 − τ_{m−1}.
-            guard m > 1, q[last] > q[last - 1] else { return 1 - topLevel }
-            let zStar = z[last] + (a - q[last]) * (z[last] - z[last - 1]) / (q[last] - q[last - 1])
-            return StandardNormal.cdf(-zStar)
+            // Upper tail: extrapolate with the last segment's slope, or step to 1 − τ_{m−1}
+            // (Φ(−z_{m−1}) = 1 − τ_{m−1}).
+            guard m > 1, q[last] > q[last - 1] else { return z[last] }
+            return z[last] + (a - q[last]) * (z[last] - z[last - 1]) / (q[last] - q[last - 1])
         }
         // q₀ ≤ a < q_{m−1}: the last knot j with q_j ≤ a; then q_j ≤ a < q_{j+1}.
         var j = 0
         while q[j + 1] <= a { j += 1 }
-        let zStar = z[j] + (a - q[j]) * (z[j + 1] - z[j]) / (q[j + 1] - q[j])
-        return StandardNormal.cdf(-zStar)
+        return z[j] + (a - q[j]) * (z[j + 1] - z[j]) / (q[j + 1] - q[j])
     }
 }

@@ -7,10 +7,13 @@
 public struct RiskAssessment: Sendable, Equatable {
     /// Forecast steps H.
     public let horizonSteps: Int
-    /// p_{r,k} = P(X_{r,k} > allocation_r): row-major, `Resource.count` rows × `horizonSteps`
-    /// (`stepExceedance[r * horizonSteps + k]`, k = 0 is step 1). 0 for an unconstrained
-    /// resource; NaN where the resource has no forecast at that step.
-    public internal(set) var stepExceedance: [Double]
+    /// p_{r,k} = P(X_{r,k} > allocation_r) as normal scores (`QuantileExceedance.score`,
+    /// p = Φ(−score)): row-major, `Resource.count` rows × `horizonSteps`
+    /// (`stepScores[r * horizonSteps + k]`, k = 0 is step 1). +∞ (p = 0) for an unconstrained
+    /// resource; NaN where the resource has no forecast at that step. Read probabilities with
+    /// `stepExceedance(_:step:)`; the scores are kept so that a tick evaluates Φ only for
+    /// the maxima it needs.
+    public internal(set) var stepScores: [Double]
     /// P_r = max_k p_{r,k} over the steps with a forecast, one per `Resource`; NaN for a
     /// resource with no forecast at any step.
     public internal(set) var horizonExceedance: [Double]
@@ -30,7 +33,7 @@ public struct RiskAssessment: Sendable, Equatable {
     public init(horizonSteps: Int) {
         precondition(horizonSteps >= 1, "a risk assessment needs at least one step")
         self.horizonSteps = horizonSteps
-        stepExceedance = [Double](repeating: .nan, count: Resource.count * horizonSteps)
+        stepScores = [Double](repeating: .nan, count: Resource.count * horizonSteps)
         horizonExceedance = [Double](repeating: .nan, count: Resource.count)
         breachByStep = [Double](repeating: 0, count: horizonSteps)
         rawRisk = 0
@@ -44,7 +47,7 @@ public struct RiskAssessment: Sendable, Equatable {
     /// p_{r,k} for one resource and step k in 1…H.
     public func stepExceedance(_ resource: Resource, step: Int) -> Double {
         precondition(step >= 1 && step <= horizonSteps, "step \(step) outside 1…\(horizonSteps)")
-        return stepExceedance[resource.rawValue * horizonSteps + step - 1]
+        return QuantileExceedance.probability(score: stepScores[resource.rawValue * horizonSteps + step - 1])
     }
 
     /// NaN-aware equality (two absent values are equal), for tests and change detection.
@@ -54,7 +57,7 @@ public struct RiskAssessment: Sendable, Equatable {
         }
         return lhs.horizonSteps == rhs.horizonSteps && lhs.rawRisk == rhs.rawRisk
             && lhs.resourceAtRisk == rhs.resourceAtRisk && lhs.expectedStepsToBreach == rhs.expectedStepsToBreach
-            && same(lhs.stepExceedance, rhs.stepExceedance) && same(lhs.horizonExceedance, rhs.horizonExceedance)
+            && same(lhs.stepScores, rhs.stepScores) && same(lhs.horizonExceedance, rhs.horizonExceedance)
             && same(lhs.breachByStep, rhs.breachByStep)
     }
 }

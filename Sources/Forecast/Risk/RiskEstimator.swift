@@ -20,8 +20,9 @@
 ///   breach within the horizon, E[T | T ≤ H] = Σ_{k=1…H} k (F_k − F_{k−1}) / F_H; nil when
 ///   F_H = 0. It lies in [1, H].
 ///
-/// Cost: 6 resources × 12 steps × 3 levels is about 72 exceedance evaluations (one erfc
-/// each) and no allocation when called with a reused `RiskAssessment`.
+/// Cost: 6 resources × 12 steps of interpolation in normal-score space, but Φ (an erfc)
+/// only for the maxima: once per resource and once per step where F_k grows (the scores
+/// are compared instead, Φ being monotone); no allocation with a reused `RiskAssessment`.
 public struct RiskEstimator: Sendable, Equatable {
     /// The exceedance model for the forecaster's levels.
     public let exceedance: QuantileExceedance
@@ -59,31 +60,35 @@ public struct RiskEstimator: Sendable, Equatable {
         var survivalProduct = 1.0
         var worst: Resource? = nil, worstP = 0.0
 
+        // Scores, not probabilities, per (r, k): Φ is decreasing, so every maximum below is Φ
+        // of a minimum score, and Φ (an erfc) runs once per resource and per change of F_k
+        // rather than once per step.
         for r in 0..<Resource.count {
             let limit = allocation[r]
             let row = forecast[r]
             precondition(row.isEmpty || row.count == h * m,
                          "forecast of \(Resource(rawValue: r)!) has \(row.count) values, expected \(h) steps × \(m) levels")
-            var pMax = -Double.infinity
+            var zMin = Double.infinity, forecasted = false
             row.withUnsafeBufferPointer { values in
-                assessment.stepExceedance.withUnsafeMutableBufferPointer { out in
+                assessment.stepScores.withUnsafeMutableBufferPointer { out in
                     for k in 0..<h {
-                        let p: Double
+                        let z: Double
                         if values.isEmpty {
-                            p = .nan
+                            z = .nan
                         } else {
-                            let step = UnsafeBufferPointer(rebasing: values[(k * m)..<(k * m + m)])
-                            p = exceedance.probability(exceeding: limit, quantiles: step)
+                            z = exceedance.score(exceeding: limit, quantiles: UnsafeBufferPointer(rebasing: values[(k * m)..<(k * m + m)]))
                         }
-                        out[r * h + k] = p
-                        if p > pMax { pMax = p }  // false for NaN
+                        out[r * h + k] = z
+                        if !z.isNaN { forecasted = true }
+                        if z < zMin { zMin = z }  // false for NaN
                     }
                 }
             }
-            if pMax == -.infinity {
+            guard forecasted else {
                 assessment.horizonExceedance[r] = .nan
                 continue
             }
+            let pMax = QuantileExceedance.probability(score: zMin)
             assessment.horizonExceedance[r] = pMax
             survivalProduct *= 1 - pMax
             if pMax > worstP { worstP = pMax; worst = Resource(rawValue: r) }
@@ -93,15 +98,19 @@ public struct RiskEstimator: Sendable, Equatable {
         assessment.rawRisk = risk
         assessment.resourceAtRisk = risk > 0 ? worst : nil
 
-        // F_k and E[T | T ≤ H].
-        var running = 0.0, weighted = 0.0
-        assessment.stepExceedance.withUnsafeBufferPointer { p in
+        // F_k and E[T | T ≤ H]: F_k = Φ(−(running minimum of the scores)).
+        var running = 0.0, runningScore = Double.infinity, weighted = 0.0
+        assessment.stepScores.withUnsafeBufferPointer { z in
             assessment.breachByStep.withUnsafeMutableBufferPointer { f in
                 for k in 0..<h {
-                    var stepMax = running
-                    for r in 0..<Resource.count where p[r * h + k] > stepMax { stepMax = p[r * h + k] }
-                    weighted += Double(k + 1) * (stepMax - running)
-                    running = stepMax
+                    var stepMin = runningScore
+                    for r in 0..<Resource.count where z[r * h + k] < stepMin { stepMin = z[r * h + k] }
+                    if stepMin < runningScore {
+                        runningScore = stepMin
+                        let next = QuantileExceedance.probability(score: stepMin)
+                        weighted += Double(k + 1) * (next - running)
+                        running = next
+                    }
                     f[k] = running
                 }
             }

@@ -23,7 +23,7 @@ public enum RiskTrack {
         let scalingHistory = Array(series.values[(max(0, start - warmupSteps) * n)..<(max(0, start) * n)])
         var online = OnlineWorkload(name: workload, models: models, intervalSeconds: series.intervalSeconds,
                                     horizonSteps: horizon, levels: risk.estimator.levels, limits: limits,
-                                    scalingHistory: scalingHistory)
+                                    scalingHistory: scalingHistory, advance: .weightedMembers)
         var assessment = RiskAssessment(horizonSteps: horizon)
         var points: [Point] = []
         let last = min(end, series.steps) - horizon

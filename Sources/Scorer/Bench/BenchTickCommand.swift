@@ -109,8 +109,9 @@ struct BenchTickCommand: ParsableCommand {
             let series = setup.series[item.workload]
             let timestamp = series.timestamps[item.sample]
             // Agents report every few seconds: every POP has been seen by this instant.
+            // (In place through the values view: no hashing, the harness stays out of the figure.)
             if timestamp != lastSeenAt {
-                for name in popNames { popLastSeen[name] = timestamp }
+                for i in popLastSeen.values.indices { popLastSeen.values[i] = timestamp }
                 lastSeenAt = timestamp
             }
             let name = setup.names[item.workload]

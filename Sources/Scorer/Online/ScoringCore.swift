@@ -42,7 +42,7 @@ final class ScoringCore {
     /// Starts (or restarts) a workload's state and warms it on `history` (oldest first).
     func register(name: String, intervalSeconds: Int64, limits: [Double], history: SampleSeries) throws {
         var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
-                                    levels: levels, limits: limits, scalingHistory: history.values)
+                                    levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers)
         for i in 0..<history.count {
             online.ingest(timestamp: history.timestamps[i], values: Array(history.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
         }

@@ -56,6 +56,23 @@ struct LSTMQuantileHeadTests {
         #expect(Float.lstmTanh(1e30) == 1 && Float.lstmTanh(-1e30) == -1)
     }
 
+    @Test("Float softplus is within 4 ulp of log1p(exp(x)) in Double on [−87, 87]")
+    func softplus() {
+        var worstUlps: Float = 0, worstAt: Float = 0
+        for k in -870_000...870_000 {
+            let x = Float(k) / 10_000
+            let exact = Foundation.log1p(Foundation.exp(-abs(Double(x)))) + max(Double(x), 0)
+            let got = Float.lstmSoftplus(x)
+            let ulps = abs(got - Float(exact)) / Float(exact).ulp
+            if ulps > worstUlps { worstUlps = ulps; worstAt = x }
+        }
+        #expect(worstUlps <= 4, "softplus: \(worstUlps) ulp at x = \(worstAt)")
+        #expect(Float.lstmSoftplus(.nan).isNaN)
+        #expect(Float.lstmSoftplus(200) == 200)
+        #expect(Float.lstmSoftplus(-200) >= 0 && Float.lstmSoftplus(-200) < 1e-37)
+        #expect(Float.lstmSoftplus(0) == Float(Foundation.log(2.0)))
+    }
+
     @Test("SIMD cell kernels equal the scalar kernels lane for lane")
     func simdMatchesScalar() {
         let hidden = 13  // one 8-lane block + 5-element tail
