@@ -9,7 +9,9 @@
 # goes to stderr and to $HEADROOM_LIVE_DIR (default /tmp/headroom-live): logs, the fleet
 # file, the agent's state (journal.jsonl, status.json). A trained model in
 # $HEADROOM_LIVE_DIR/models is reused; delete it to retrain.
-# Knobs (environment): HEADROOM_LIVE_PORT (8917), HEADROOM_LIVE_TIMEOUT seconds (600).
+# Knobs (environment): HEADROOM_LIVE_PORT (8917), HEADROOM_LIVE_TIMEOUT seconds (600),
+# HEADROOM_LIVE_BIN (a directory with the built tools: skips the setup and the build; the
+# test suite's LiveScenarioTests passes its own build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 policy=predictive
@@ -28,10 +30,14 @@ timeout_seconds=${HEADROOM_LIVE_TIMEOUT:-600}
 mkdir -p "$work"
 log() { echo "live-scenario: $*" >&2; }
 
-scripts/setup.sh >&2
-log "building"
-swift build >&2 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || true
-bin=$(swift build --show-bin-path)
+if [[ -n "${HEADROOM_LIVE_BIN:-}" ]]; then
+  bin=$HEADROOM_LIVE_BIN
+else
+  scripts/setup.sh >&2
+  log "building"
+  swift build >&2 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || true
+  bin=$(swift build --show-bin-path)
+fi
 for tool in headroom-trainer headroom-scorer headroom-agent headroom-launch headroom-example-aggregate; do
   [[ -x "$bin/$tool" ]] || { echo "missing $bin/$tool after the build" >&2; exit 1; }
 done
