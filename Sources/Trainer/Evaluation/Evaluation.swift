@@ -27,7 +27,8 @@ struct Evaluation {
         var report = EvaluationReport(version: version, from: from, to: to, configuration: configuration, cases: cases, result: result)
         if let models {
             report.heavyPhase = HeavyPhaseEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
-                                                         strideSteps: configuration.originStrideSteps)
+                                                         strideSteps: configuration.originStrideSteps,
+                                                         stepSymbols: try EvaluationCases.stepSymbols(store: registry.store, cases: cases))
             let limits = Dictionary(uniqueKeysWithValues: try registry.store.workloads().map { ($0.name, $0.limits.values) })
             report.risk = try RiskEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
                                                  levels: configuration.quantiles, strideSteps: 1, limits: limits)

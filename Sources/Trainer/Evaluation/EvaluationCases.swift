@@ -28,4 +28,20 @@ enum EvaluationCases {
         }
         return cases
     }
+
+    /// One trace symbol per step of each case's series (`TraceSymbols.stepSymbols`, the rule
+    /// the HMM was trained with), for the workloads with `phase` or `state` events in their
+    /// grid's span; the others are left out.
+    static func stepSymbols(store: HeadroomStore, cases: [Backtest.Case]) throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for testCase in cases {
+            let grid = testCase.series
+            let events = try store.traceEvents(workload: testCase.workload, from: Double(grid.startTimestamp),
+                                               to: Double(grid.timestamp(ofStep: grid.steps)), kinds: TraceSymbols.kinds)
+            guard !events.isEmpty else { continue }
+            out[testCase.workload] = TraceSymbols.stepSymbols(events: events, startTimestamp: grid.startTimestamp,
+                                                              intervalSeconds: grid.intervalSeconds, steps: grid.steps)
+        }
+        return out
+    }
 }
