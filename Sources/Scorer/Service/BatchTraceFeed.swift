@@ -28,19 +28,29 @@ struct BatchTraceFeed {
     /// The earliest event of `workload` in the batch, Unix seconds.
     func firstTimestamp(of workload: String) -> Double? { events[workload]?.first?.timestampSeconds }
 
-    /// Observes `workload`'s events up to `timestamp` (inclusive) not yet observed.
-    mutating func feed(_ workload: String, through timestamp: Double, into core: ScoringCore) {
+    /// Hands `workload`'s events up to `timestamp` (inclusive) not yet handed on to `observe`.
+    mutating func feed(_ workload: String, through timestamp: Double, to observe: (IncomingTraceEvent) -> Void) {
         guard let list = events[workload] else { return }
         var i = next[workload] ?? 0
         while i < list.count, list[i].timestampSeconds <= timestamp {
-            core.observeTrace(workload: workload, kind: list[i].kind, name: list[i].name)
+            observe(list[i])
             i += 1
         }
         next[workload] = i
     }
 
-    /// Observes every event not yet observed.
+    /// Hands on every event not yet handed on.
+    mutating func feedRest(to observe: (IncomingTraceEvent) -> Void) {
+        for name in workloads { feed(name, through: .infinity, to: observe) }
+    }
+
+    /// `feed` into a core's online states.
+    mutating func feed(_ workload: String, through timestamp: Double, into core: ScoringCore) {
+        feed(workload, through: timestamp) { core.observeTrace(workload: $0.workload, kind: $0.kind, name: $0.name) }
+    }
+
+    /// `feedRest` into a core's online states.
     mutating func feedRest(into core: ScoringCore) {
-        for name in workloads { feed(name, through: .infinity, into: core) }
+        feedRest { core.observeTrace(workload: $0.workload, kind: $0.kind, name: $0.name) }
     }
 }

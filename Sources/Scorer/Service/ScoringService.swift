@@ -203,6 +203,10 @@ actor ScoringService {
 
     func allocation(workload: String) -> [Double]? { core?.entry(workload)?.allocation }
 
+    /// Trace events `workload`'s online state has observed since it was (re)started; nil
+    /// when it has none.
+    func traceEventsObserved(workload: String) -> Int? { core?.entry(workload)?.online.traceEventsObserved }
+
     func placement(workload: String) -> Placement? { engine.placements[workload] }
 
     var status: (version: String?, workloads: Int, dryRun: Bool) { (version, core?.entries.count ?? 0, engine.config.dryRun) }
