@@ -32,7 +32,15 @@ public final class WorkloadTraceCollector: Sendable {
     public let buffer: TraceBuffer
     private let server: TraceServer
     private let sampler: Mutex<KernelStateSampler>
-    private let state = Mutex<(foreign: Int, failures: Int, lastError: SamplingError?)>((0, 0, nil))
+    private let state = Tallies()
+
+    /// Counts shared with the server's sink (a class: a `Mutex` cannot be captured by copy).
+    private final class Tallies: Sendable {
+        let value = Mutex<(foreign: Int, failures: Int, lastError: SamplingError?)>((0, 0, nil))
+        func withLock<R: Sendable>(_ body: (inout sending (foreign: Int, failures: Int, lastError: SamplingError?)) -> sending R) -> R {
+            value.withLock(body)
+        }
+    }
 
     /// Binds the trace socket (`configuration.socketPath`); call `start()` to serve.
     /// - Parameter capacity: events buffered at most between two pushes (beyond: dropped and
@@ -70,7 +78,9 @@ public final class WorkloadTraceCollector: Sendable {
         var failures: [SamplingError] = []
         sampler.withLock { sampler in
             for target in targets {
-                do { events.append(try sampler.event(pid: target.pid, workload: target.workload, timestampSeconds: timestampSeconds)) } catch {
+                do throws(SamplingError) {
+                    events.append(try sampler.event(pid: target.pid, workload: target.workload, timestampSeconds: timestampSeconds))
+                } catch {
                     if case .processGone = error { continue }
                     failures.append(error)
                 }

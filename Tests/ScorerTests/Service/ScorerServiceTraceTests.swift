@@ -118,8 +118,9 @@ struct ScorerServiceTraceTests {
         ]
         let before = try h.sampleCount()
         #expect(try Self.traceRows(h.store) == 0)
+        let body = try Self.body(samples, traces: traces)
         try await h.application().test(.router) { client in
-            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: try Self.body(samples, traces: traces))
+            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: body)
             #expect(response.status == .ok, "\(String(buffer: response.body))")
             let result = try H.json(response)
             #expect(result["accepted"] as? Int == 3 && result["traces"] as? Int == 4 && result["scored"] as? Int == 1)
@@ -150,8 +151,9 @@ struct ScorerServiceTraceTests {
             ["workload": "bb-6", "timestamp": t * 1000, "kind": "phase", "name": "in milliseconds"],
         ]
         let before = try h.sampleCount()
+        let body = try Self.body(samples, traces: traces)
         try await h.application().test(.router) { client in
-            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: try Self.body(samples, traces: traces))
+            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: body)
             let text = String(buffer: response.body)
             #expect(response.status == .badRequest)
             #expect(text.contains("traces[2].timestamp"), "\(text)")
