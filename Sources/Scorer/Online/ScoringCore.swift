@@ -18,6 +18,9 @@ final class ScoringCore {
         var limits: [Double]
         var score: WorkloadScore?
         var forecast: [[Double]] = []
+        /// Unix seconds of the last sample it was warmed on (as stored, before the grid
+        /// snaps it); the stored trace events after it are the ones a catch-up still owes.
+        var warmedThrough: Int64?
     }
 
     let models: TrainedModels
@@ -53,7 +56,7 @@ final class ScoringCore {
                                  calibration: models.riskCalibration, planningQuantile: planningQuantile)
         let allocation = rule.allocation(history: history.values[...], limits: limits)
         entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
-                              allocation: allocation, limits: limits)
+                              allocation: allocation, limits: limits, warmedThrough: history.timestamps.last)
         if history.count > 0 { rescore(name) }
     }
 

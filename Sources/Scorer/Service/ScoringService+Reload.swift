@@ -88,11 +88,12 @@ extension ScoringService {
         if let old { names.formUnion(old.entries.keys) }
         names.formUnion(next.entries.keys)
         for name in names.sorted() {
-            if let last = next.entry(name)?.online.lastTimestamp {
+            if let entry = next.entry(name), let last = entry.online.lastTimestamp {
                 let missed = touchedDuringReload.contains(name)
                     ? try store.samples(workloads: [name], from: last + 1, to: HeadroomStore.latestTimestamp + 1)[0] : SampleSeries(workload: name)
-                let traces = try store.traceEvents(workload: name, from: Double(last).nextUp, to: Double(HeadroomStore.latestTimestamp),
-                                                   kinds: TraceSymbols.kinds)
+                // The warm-up read the events up to its last stored sample (`warmupTraces`).
+                let traces = try store.traceEvents(workload: name, from: Double(entry.warmedThrough ?? last).nextUp,
+                                                   to: Double(HeadroomStore.latestTimestamp), kinds: TraceSymbols.kinds)
                 next.catchUp(workload: name, samples: missed, traceEvents: traces)
             } else if next.entry(name) == nil {
                 let record = try store.workload(named: name)

@@ -9,7 +9,7 @@ import Testing
 
 /// A batch's `traces`: parsed strictly, stored with the samples in one transaction, and
 /// fed to the online states interleaved with the samples by time.
-@Suite("Scoring service: trace events in sample batches")
+@Suite("Scoring service: trace events in sample batches", .serialized)
 struct ScorerServiceTraceTests {
     typealias H = ServiceHarness
 
@@ -105,15 +105,16 @@ struct ScorerServiceTraceTests {
         return ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))
     }
 
-    @Test("a batch with traces stores them with the samples and feeds them to the workload's online state")
+    @Test("a batch with traces stores them with the samples and feeds them to the workload's online state; a reload replays them")
     func ingestTraces() async throws {
-        let h = try await H.make()
+        let h = try await H.make(privateModels: true)
         let samples = try h.continuation(of: "bb-1", count: 3)
         let t = Double(samples[0].timestamp)
         let traces: [[String: Any]] = [
             ["workload": "bb-1", "timestamp": t - 10, "kind": "phase", "name": "load", "attributes": ["file": "a.csv"]],
             ["workload": "bb-1", "timestamp": t + 301, "kind": "state", "name": "S:futex"],
             ["workload": "bb-1", "timestamp": t + 10_000, "kind": "loop", "name": "rows", "value": 7],
+            ["workload": "bb-1", "timestamp": t + 10_001, "kind": "state", "name": "R"],
             ["workload": "traced-only", "timestamp": t, "kind": "phase", "name": "start"],
         ]
         let before = try h.sampleCount()
@@ -123,21 +124,30 @@ struct ScorerServiceTraceTests {
             let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: body)
             #expect(response.status == .ok, "\(String(buffer: response.body))")
             let result = try H.json(response)
-            #expect(result["accepted"] as? Int == 3 && result["traces"] as? Int == 4 && result["scored"] as? Int == 1)
+            #expect(result["accepted"] as? Int == 3 && result["traces"] as? Int == 5 && result["scored"] as? Int == 1)
             #expect(result["new_workloads"] as? Int == 1)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(metrics.contains("headroom_trace_events_ingested_total 4"))
+            #expect(metrics.contains("headroom_trace_events_ingested_total 5"))
         }
         #expect(try h.sampleCount() == before + 3)
         let stored = try h.store.traceEvents(workload: "bb-1", from: 0, to: 5e9)
-        #expect(stored.map(\.kind) == ["phase", "state", "loop"])
-        #expect(stored.map(\.name) == ["load", "S:futex", "rows"])
+        #expect(stored.map(\.kind) == ["phase", "state", "loop", "state"])
+        #expect(stored.map(\.name) == ["load", "S:futex", "rows", "R"])
         #expect(stored[0].attributes == #"{"file":"a.csv"}"# && stored[2].value == 7 && stored[0].timestamp == t - 10)
         #expect(try h.store.traceEvents(workload: "traced-only", from: 0, to: 5e9).map(\.name) == ["start"])
         #expect(try h.store.workload(named: "traced-only")?.source == "agent")
         // Every event reached the online states, the trace-only workload's included.
-        #expect(await h.service.traceEventsObserved(workload: "bb-1") == 3)
+        #expect(await h.service.traceEventsObserved(workload: "bb-1") == 4)
         #expect(await h.service.traceEventsObserved(workload: "traced-only") == 1)
+
+        // A new version's states are warmed on the stored phase and state events up to each
+        // workload's last sample (two for bb-1: the samples end at t + 600), then caught up
+        // on the later ones (one); spans and loops make no symbols and are not replayed.
+        let next = try h.promoteCopy(of: try ScorerFixture.get().version)
+        #expect(await h.service.reloadIfPromoted() == .loaded(next))
+        let observed = await h.service.traceEventsObserved(workload: "bb-1")
+        #expect(observed == 3, "observed \(String(describing: observed))")
+        #expect(await h.service.traceEventsObserved(workload: "bb-6") == 0)
     }
 
     @Test("one bad trace element: a 400 naming it, and neither the samples nor the other events are written")
