@@ -54,7 +54,7 @@ struct HeavyPhaseEvaluationTests {
         let cases = try EvaluationCases.load(store: store, from: split, to: Self.start + 2000 * Self.interval, historySteps: 1500,
                                              trainedWorkloads: nil)
         #expect(cases.count == 1)
-        let symbols = try EvaluationCases.stepSymbols(store: store, cases: cases)
+        let symbols = EvaluationCases.stepSymbols(cases: cases, traceEvents: try EvaluationCases.traceEvents(store: store, cases: cases))
         let series = try #require(cases.first?.series)
         #expect(symbols["w"]?.count == series.steps)
         #expect(symbols["w"]?.contains("phase:load") == true)
@@ -66,5 +66,38 @@ struct HeavyPhaseEvaluationTests {
         #expect(informed.origins == blind.origins && informed.origins > 400)
         #expect(brier < blindBrier - 0.01, "the load phase announces the crunch")
         #expect(brier < climatology)
+    }
+
+    @Test("the risk track (calibration fit, risk evaluation) observes the stored events as the scorer does")
+    func riskTrackObservesEvents() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-heavy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Self.plantedStore(steps: 1800, seed: 11, directory: directory)
+        let history = try #require(try TrainingData.load(store: store, from: Self.start, until: Self.start + 1800 * Self.interval).first)
+        #expect(!history.traceEvents.isEmpty && history.traceEvents.allSatisfy { $0.kind == "phase" })
+        let settings = BehaviourModels.Settings(minimumStates: 2, maximumStates: 4, maxIterations: 100, historySteps: 100_000, heavyThreshold: 0.8)
+        var training = history
+        training.series = history.series.slice(0..<1500)
+        training.stepSymbols = history.stepSymbols.map { Array($0[0..<1500]) }
+        let model = try BehaviourModels.fit(training, settings: settings, seed: 11).get()
+        let models = TrainedModels(version: "test", arima: [:], lstm: nil, behaviour: ["w": model])
+        let risk = try RiskModel(levels: [0.5, 0.9, 0.99], horizonSteps: 4, intervalSeconds: Self.interval, calibration: nil)
+        let limits = [Double](repeating: .nan, count: Resource.count)
+        func walk(_ events: [TraceEventRecord]) -> [RiskTrack.Point] {
+            RiskTrack.walk(workload: "w", series: history.series, limits: limits, models: models, risk: risk, start: 1500, end: 1800,
+                           traceEvents: events)
+        }
+        let informed = walk(history.traceEvents), blind = walk([])
+        #expect(informed.count == blind.count && informed.count > 250)
+        // Mean P(heavy within 4 steps) at steps announced as load (the online symbol lags the
+        // phase event by one step: the step after the announcement).
+        let symbols = try #require(history.stepSymbols)
+        func meanAtLoad(_ points: [RiskTrack.Point]) -> Double {
+            let load = points.filter { $0.step > 0 && symbols[$0.step - 1] == "phase:load" }
+            return load.compactMap(\.score.heavyPhaseProbability).reduce(0, +) / Double(max(1, load.count))
+        }
+        print("risk track: mean heavy-phase probability during load \(meanAtLoad(informed)) with events, \(meanAtLoad(blind)) blind")
+        #expect(meanAtLoad(informed) > meanAtLoad(blind) + 0.2)
     }
 }
