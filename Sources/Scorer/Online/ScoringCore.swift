@@ -82,6 +82,18 @@ final class ScoringCore {
         return entries[workload]!.online.ingest(timestamp: timestamp, values: values)
     }
 
+    /// The stored `phase` and `state` events (the kinds that make HMM symbols) from the
+    /// first to the last sample of `history` inclusive, and before `before` when given.
+    /// A phase announced before the history's first sample is not read (the warm-up starts
+    /// without a phase until the next one).
+    static func warmupTraces(store: HeadroomStore, workload: String, history: SampleSeries,
+                             before: Double? = nil) throws -> [TraceEventRecord] {
+        guard let first = history.timestamps.first, let last = history.timestamps.last else { return [] }
+        let end = min(Double(last).nextUp, before ?? .infinity)
+        guard end > Double(first) else { return [] }
+        return try store.traceEvents(workload: workload, from: Double(first), to: end, kinds: TraceSymbols.kinds)
+    }
+
     /// Advances `workload` through `samples` and `traceEvents` (both in time order) as
     /// `register` warms it, without re-scoring; false when the workload is unknown.
     @discardableResult

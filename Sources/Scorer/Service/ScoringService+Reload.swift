@@ -72,7 +72,7 @@ extension ScoringService {
         for workload in try store.workloads() {
             let history = try store.lastSamples(workload: workload.name, count: configuration.warmupSamples, until: nil)
             try core.register(name: workload.name, intervalSeconds: workload.gridIntervalSeconds, limits: workload.limits.values,
-                              history: history, traceEvents: try warmupTraces(store: store, workload: workload.name, history: history))
+                              history: history, traceEvents: try ScoringCore.warmupTraces(store: store, workload: workload.name, history: history))
         }
         return core
     }
@@ -100,7 +100,7 @@ extension ScoringService {
                 let history = try store.lastSamples(workload: name, count: configuration.warmupSamples, until: nil)
                 try next.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
                                   limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count),
-                                  history: history, traceEvents: try Self.warmupTraces(store: store, workload: name, history: history))
+                                  history: history, traceEvents: try ScoringCore.warmupTraces(store: store, workload: name, history: history))
             }
         }
         for name in next.entries.keys {

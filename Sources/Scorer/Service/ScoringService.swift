@@ -173,23 +173,11 @@ actor ScoringService {
         let record = isNew ? nil : try store.workload(named: name)
         let history = isNew ? SampleSeries(workload: name)
             : try store.lastSamples(workload: name, count: configuration.warmupSamples, until: timestamp - 1)
-        let traces = try Self.warmupTraces(store: store, workload: name, history: history, before: batchTracesFrom)
+        let traces = try ScoringCore.warmupTraces(store: store, workload: name, history: history, before: batchTracesFrom)
         try core.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
                           limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count), history: history,
                           traceEvents: traces)
         if let placement = engine.placements[name] { core.setAllocation(workload: name, allocation: placement.totalAllocation) }
-    }
-
-    /// The stored `phase` and `state` events (the kinds that make HMM symbols) from the
-    /// first to the last sample of `history` inclusive, and before `before` when given.
-    /// A phase announced before the history's first sample is not read (the warm-up starts
-    /// without a phase until the next one).
-    static func warmupTraces(store: HeadroomStore, workload: String, history: SampleSeries,
-                             before: Double? = nil) throws -> [TraceEventRecord] {
-        guard let first = history.timestamps.first, let last = history.timestamps.last else { return [] }
-        let end = min(Double(last).nextUp, before ?? .infinity)
-        guard end > Double(first) else { return [] }
-        return try store.traceEvents(workload: workload, from: Double(first), to: end, kinds: TraceSymbols.kinds)
     }
 
     // MARK: Reads
