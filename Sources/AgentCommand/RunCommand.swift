@@ -15,7 +15,9 @@ struct RunCommand: ParsableCommand {
             At start it removes what a crashed run left (cgroups under the prefix, the POPs' network namespaces), \
             creates one cgroup per POP with the POP's capacity as limits and one per workload, and launches the \
             workloads through headroom-launch (joined to their cgroups before exec; argument vectors, never a shell). \
-            Every interval it samples them, pushes the samples to the scorer with the bearer token, pulls its \
+            It serves a trace socket at STATE/trace.sock, named to each workload in HEADROOM_TRACE_SOCKET \
+            (docs/trace-protocol.md), and samples every workload's kernel state into trace events. \
+            Every interval it samples them, pushes the samples and trace events to the scorer with the bearer token, pulls its \
             commands and executes them (resize, checkpoint/restart, live → checkpoint/restart, partition), journaled \
             in STATE/journal.jsonl. SIGINT or SIGTERM kills the workloads and removes every cgroup and namespace it \
             created. Needs root (see docs/agent.md).
@@ -60,8 +62,21 @@ struct RunCommand: ParsableCommand {
         let criu = CRIUSupport.detect()
         log(criu.available ? "criu check passed (its dump/restore path is not implemented yet: the cooperative protocol is used)"
             : "criu not available: using the cooperative protocol (\(criu.reason))")
+        let traces: WorkloadTraceCollector
+        do {
+            traces = try WorkloadTraceCollector(
+                configuration: .init(socketPath: fleet.defaultTraceSocketPath),
+                attribution: WorkloadAttribution(prefix: runtime.prefix, pops: Set(settings.pops.map(\.name)),
+                                                 workloads: Set(settings.workloads.map(\.name))))
+        } catch {
+            log("\(error) (agent.state_directory in \(config))")
+            throw ExitCode(2)
+        }
+        traces.start()
+        fleet.traceSocketPath = traces.socketPath
+        log("trace socket \(traces.socketPath) (HEADROOM_TRACE_SOCKET of every workload)")
         let loop = AgentRunLoop(fleet: fleet, client: ScorerClient(baseURL: URL(string: settings.scorerURL)!, token: token),
-                                dispatcher: CommandDispatcher(criu: criu))
+                                dispatcher: CommandDispatcher(criu: criu), traces: traces)
         loop.exitWhenDone = exitWhenDone
 
         var sources: [any DispatchSourceSignal] = []
@@ -75,6 +90,7 @@ struct RunCommand: ParsableCommand {
         defer {
             log("removing the POPs' cgroups and namespaces")
             fleet.tearDown()
+            traces.stop()
             for source in sources { source.cancel() }
         }
         do {

@@ -75,7 +75,9 @@ public struct OnlineWorkload: Sendable {
     /// The trace events of the step being filled, for the HMM's symbol (`TraceSymbols`' rule).
     private var traceTracker = TraceSymbolTracker()
     /// Whether any trace event has been seen: until then steps carry no symbol (marginalised).
-    private var hasTraces = false
+    private var hasTraces: Bool { traceEventsObserved > 0 }
+    /// Trace events observed since the start (`observeTrace`).
+    public private(set) var traceEventsObserved = 0
     /// Ring buffer of the last `naiveWindowSteps` values per resource (row-major steps × resources).
     private var history: [Double]
     private var historyCount = 0
@@ -202,7 +204,7 @@ public struct OnlineWorkload: Sendable {
     /// the workload's behaviour model was trained with symbols.
     public mutating func observeTrace(kind: String, name: String) {
         traceTracker.observe(kind: kind, name: name)
-        hasTraces = true
+        traceEventsObserved += 1
     }
 
     /// Which members serve this workload.

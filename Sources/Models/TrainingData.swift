@@ -8,17 +8,21 @@ public struct WorkloadHistory {
     /// One trace symbol per step of `series` (`TraceSymbols.stepSymbols`), or nil when the
     /// workload has no phase or state event in the window.
     public var stepSymbols: [String]?
+    /// The `phase` and `state` events the symbols were made from (time order), for the
+    /// paths that replay the scorer online (`RiskTrack`); empty when there are none.
+    public var traceEvents: [TraceEventRecord]
 
     public var name: String { record.name }
     /// Limits in `Resource` order (NaN = none).
     public var limits: [Double] { record.limits.values }
 
-    public init(record: WorkloadRecord, series: RegularSeries, stepSymbols: [String]? = nil) {
+    public init(record: WorkloadRecord, series: RegularSeries, stepSymbols: [String]? = nil, traceEvents: [TraceEventRecord] = []) {
         precondition(stepSymbols.map { $0.count == series.steps } ?? true,
                      "WorkloadHistory: \(stepSymbols?.count ?? 0) step symbols for \(series.steps) steps")
         self.record = record
         self.series = series
         self.stepSymbols = stepSymbols
+        self.traceEvents = traceEvents
     }
 }
 
@@ -38,7 +42,7 @@ public enum TrainingData {
                                                kinds: TraceSymbols.kinds)
             let symbols = events.isEmpty ? nil : TraceSymbols.stepSymbols(events: events, startTimestamp: grid.startTimestamp,
                                                                          intervalSeconds: grid.intervalSeconds, steps: grid.steps)
-            out.append(WorkloadHistory(record: record, series: grid, stepSymbols: symbols))
+            out.append(WorkloadHistory(record: record, series: grid, stepSymbols: symbols, traceEvents: events))
         }
         return out
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 import GRDB
 import Testing
 @testable import Store
@@ -74,5 +75,29 @@ struct TraceWritesTests {
         #expect(result.inserted == 10_000)
         #expect(Date().timeIntervalSince(start) < 10)
         #expect(try store.traceEvents(workload: "big", from: 0, to: 5e9).count == 10_000)
+    }
+    @Test("samples and trace events of one batch are one transaction: a failing trace insert leaves no sample", arguments: TestSupport.Kind.allCases)
+    func batchTransaction(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let samples = (0..<3).map { IncomingSample(workload: "w", timestamp: 1_732_500_000 + Int64($0) * 300,
+                                                   values: [Double](repeating: 1, count: Resource.count)) }
+        let result = try store.append(samples: samples, traceEvents: Self.events("w", count: 2) + Self.events("only-traced", count: 1), now: 0)
+        #expect(result.samples.inserted == 3 && result.traces.inserted == 3)
+        #expect(result.newWorkloads == ["w", "only-traced"] && result.traces.newWorkloads == ["only-traced"])
+        #expect(try store.traceEvents(workload: "w", from: 0, to: 5e9).count == 2)
+
+        // A bad event is refused before anything is written, naming it.
+        #expect(throws: StoreError.self) {
+            try store.append(samples: samples.map { var s = $0; s.timestamp += 3600; return s },
+                             traceEvents: [IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "enter", name: "x")], now: 0)
+        }
+        // An insert failing inside the transaction (the table is gone) rolls the samples back too.
+        try store.writer.write { db in try db.execute(sql: "DROP TABLE trace_events") }
+        #expect(throws: (any Error).self) {
+            try store.append(samples: samples.map { var s = $0; s.timestamp += 7200; return s }, traceEvents: Self.events("w", count: 1), now: 0)
+        }
+        let rows = try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples") }
+        #expect(rows == 3)
     }
 }

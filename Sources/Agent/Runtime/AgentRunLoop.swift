@@ -10,11 +10,22 @@ import Glibc
 /// an explicit heartbeat when a POP has nothing to report), pulls the POPs' commands and
 /// executes the pending ones (reporting `running`, then `done` or `failed` with the steps),
 /// notices exits and OOM kills, and writes `status.json`. Executors that wait keep the
-/// sampling going through `LocalFleet.idle`.
+/// sampling going through `LocalFleet.idle`. With a trace collector, each round also
+/// samples the workloads' kernel states and sends the buffered trace events in the same
+/// batches (`AgentRunLoop+Traces`).
 public final class AgentRunLoop {
     public let fleet: LocalFleet
     public let client: ScorerClient
     public let dispatcher: CommandDispatcher
+    /// The trace intake and kernel-state sampling; nil: no trace events are sent.
+    public let traces: WorkloadTraceCollector?
+    /// Trace events sent per round at most, over all POPs, and their estimated JSON size:
+    /// a batch stays well under the scorer's defaults (10 000 events, 1 MiB bodies); the
+    /// rest wait in the buffer for the next round.
+    public var maximumTracesPerRound = 5_000
+    public var maximumTraceBytesPerRound = 512 << 10
+    /// The collector's counters at the last drop report (`AgentRunLoop+Traces`).
+    var reportedTraceCounters: WorkloadTraceCollector.Counters?
     /// Stop once every workload has finished or failed (the live scenario's agent).
     public var exitWhenDone = false
     private let stopFlag = StopFlag()
@@ -23,10 +34,11 @@ public final class AgentRunLoop {
     private var reported: [Int64: ExecutionResult.State] = [:]
     private var inIdle = false
 
-    public init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher) {
+    public init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher, traces: WorkloadTraceCollector? = nil) {
         self.fleet = fleet
         self.client = client
         self.dispatcher = dispatcher
+        self.traces = traces
         fleet.idle = { [unowned self] in
             guard !self.inIdle else { return }
             self.inIdle = true
@@ -65,7 +77,8 @@ public final class AgentRunLoop {
         fleet.writeStatus()
     }
 
-    /// Samples every running workload (and partition part) and pushes one batch per POP.
+    /// Samples every running workload (and partition part) and pushes one batch per POP,
+    /// with the trace events buffered since the last round.
     func sampleAndPush() {
         lastTick = MonotonicClock.seconds()
         let now = MonotonicClock.seconds()
@@ -94,9 +107,14 @@ public final class AgentRunLoop {
             }
         }
         for cgroup in samplers.keys where !live.contains(cgroup) { samplers[cgroup] = nil }
+        collectTraces(into: &batches)
         for (pop, batch) in batches.sorted(by: { $0.key < $1.key }) {
-            let result = batch.samples.isEmpty ? client.heartbeat(pop: pop) : client.push(batch)
-            if case let .failure(error) = result { fleet.log("\(pop): \(batch.samples.isEmpty ? "heartbeat" : "sample push") failed: \(error)") }
+            let empty = batch.samples.isEmpty && batch.traces.isEmpty
+            let result = empty ? client.heartbeat(pop: pop) : client.push(batch)
+            if case let .failure(error) = result {
+                let lost = batch.traces.isEmpty ? "" : " (\(batch.traces.count) trace events lost with it)"
+                fleet.log("\(pop): \(empty ? "heartbeat" : "sample push") failed: \(error)\(lost)")
+            }
         }
     }
 

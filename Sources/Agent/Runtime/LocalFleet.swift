@@ -11,14 +11,20 @@ import Glibc
 /// State directory layout: `journal.jsonl` (the executors' journal), `logs/<workload>.log`
 /// (stdout and stderr), `pops/<pop>/checkpoints/<workload>/` (checkpoints, per POP: moving a
 /// workload copies its directory), `parts/<workload>/` (a partition's part outputs),
-/// `status.json` (per workload: POP, state, OOM kills, migrations, downtime).
+/// `status.json` (per workload: POP, state, OOM kills, migrations, downtime), `trace.sock`
+/// (the trace intake, while the agent runs).
 public final class LocalFleet {
     public let config: AgentConfig
     public let runtime: any POPRuntime
     public let journal: ExecutionJournal
-    /// The environment every workload starts with (plus its declared `env` and
-    /// `HEADROOM_CHECKPOINT_DIR`).
+    /// The environment every workload starts with (plus its declared `env`,
+    /// `HEADROOM_CHECKPOINT_DIR` and `HEADROOM_TRACE_SOCKET`).
     public let baseEnvironment: [String: String]
+    /// The agent's trace socket (`STATE/trace.sock`), given to every process it launches
+    /// as `HEADROOM_TRACE_SOCKET` (docs/trace-protocol.md); nil: no trace intake. A path
+    /// socket is reachable from a POP's own network namespace too (only abstract sockets
+    /// are per namespace).
+    public var traceSocketPath: String?
     public private(set) var workloads: [String: ManagedWorkload] = [:]
     /// Called about every 100 ms while an executor waits, so the run loop keeps sampling.
     public var idle: () -> Void = {}
@@ -45,6 +51,20 @@ public final class LocalFleet {
     public func logPath(workload: String) -> String { "\(config.stateDirectory)/logs/\(workload).log" }
 
     public func partsDirectory(workload: String) -> String { "\(config.stateDirectory)/parts/\(workload)" }
+
+    /// Where `headroom-agent run` binds its trace socket.
+    public var defaultTraceSocketPath: String { "\(config.stateDirectory)/trace.sock" }
+
+    /// The main process of every running workload and of every part of a partitioned one.
+    public var runningProcesses: [(workload: String, pid: Int32)] {
+        var out: [(workload: String, pid: Int32)] = []
+        for name in workloads.keys.sorted() {
+            guard let workload = workloads[name] else { continue }
+            if workload.state == .running, let process = workload.process { out.append((name, process.pid)) }
+            if workload.state == .partitioned { out += workload.parts.map { (name, $0.process.pid) } }
+        }
+        return out
+    }
 
     // MARK: Life cycle
 
@@ -108,6 +128,7 @@ public final class LocalFleet {
     func environment(_ spec: WorkloadSpec, checkpointDirectory: String?) -> [String: String] {
         var environment = baseEnvironment.merging(spec.environment) { $1 }
         if let checkpointDirectory { environment["HEADROOM_CHECKPOINT_DIR"] = checkpointDirectory }
+        if let traceSocketPath { environment["HEADROOM_TRACE_SOCKET"] = traceSocketPath } else { environment["HEADROOM_TRACE_SOCKET"] = nil }
         return environment
     }
 

@@ -23,7 +23,7 @@ public enum RiskCalibrationFit {
             guard steps > validationSteps + rule.windowSteps else { continue }
             let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: history.series.intervalSeconds, calibration: nil)
             for point in RiskTrack.walk(workload: history.name, series: history.series, limits: history.limits, models: models, risk: risk,
-                                        start: steps - validationSteps, end: steps, rule: rule) {
+                                        start: steps - validationSteps, end: steps, rule: rule, traceEvents: history.traceEvents) {
                 samples.append(RiskCalibrationSample(rawRisk: point.score.rawRisk, heavyPhaseProbability: point.score.heavyPhaseProbability ?? 0,
                                                      breached: point.breached))
             }

@@ -1,11 +1,15 @@
 import Forecast
+import Store
 
 /// The scorer's per-tick path replayed over one workload's stored grid, for the trainer's
 /// calibration and the evaluation's reliability diagram: the online state is warmed on
 /// the steps before `start` (at most `warmupSteps`), then at every `stride`-th step t in
 /// [start, end − H) it is advanced by step t, scored against the allocation
 /// `AllocationRule` gives from the steps up to t, and labelled by whether the actual
-/// demand at any of the steps t+1 … t+H exceeds that allocation.
+/// demand at any of the steps t+1 … t+H exceeds that allocation. The workload's stored
+/// trace events (`traceEvents`, time order) are observed as the scorer observes a batch's:
+/// each before the first sample at or after it (`OnlineWorkload.observeTrace`), so a
+/// model trained with trace symbols is filtered with them here as online.
 public enum RiskTrack {
     public struct Point: Sendable, Equatable {
         public var step: Int
@@ -17,7 +21,8 @@ public enum RiskTrack {
     public static let warmupSteps = 2016
 
     public static func walk(workload: String, series: RegularSeries, limits: [Double], models: TrainedModels, risk: RiskModel,
-                            start: Int, end: Int, rule: AllocationRule = AllocationRule(), stride: Int = 1) -> [Point] {
+                            start: Int, end: Int, rule: AllocationRule = AllocationRule(), stride: Int = 1,
+                            traceEvents: [TraceEventRecord] = []) -> [Point] {
         let horizon = risk.estimator.horizonSteps
         let n = Resource.count
         let scalingHistory = Array(series.values[(max(0, start - warmupSteps) * n)..<(max(0, start) * n)])
@@ -27,9 +32,20 @@ public enum RiskTrack {
         var assessment = RiskAssessment(horizonSteps: horizon)
         var points: [Point] = []
         let last = min(end, series.steps) - horizon
-        for t in max(0, start - warmupSteps)..<max(start, last) {
+        let first = max(0, start - warmupSteps)
+        // Events before the replayed range are not the online state's (it starts there, as
+        // the scorer's warm-up starts at the first sample it reads).
+        var nextEvent = traceEvents.firstIndex { $0.timestamp >= Double(series.timestamp(ofStep: first)) } ?? traceEvents.count
+        for t in first..<max(start, last) {
             let row = Array(series.values[(t * n)..<((t + 1) * n)])
-            if row.contains(where: \.isFinite) { online.ingest(timestamp: series.timestamp(ofStep: t), values: row) }
+            if row.contains(where: \.isFinite) {
+                let timestamp = series.timestamp(ofStep: t)
+                while nextEvent < traceEvents.count, traceEvents[nextEvent].timestamp <= Double(timestamp) {
+                    online.observeTrace(kind: traceEvents[nextEvent].kind, name: traceEvents[nextEvent].name)
+                    nextEvent += 1
+                }
+                online.ingest(timestamp: timestamp, values: row)
+            }
             guard t >= start, (t - start) % stride == 0, online.lastTimestamp != nil else { continue }
             let allocation = rule.allocation(history: series.values[(max(0, t + 1 - rule.windowSteps) * n)..<((t + 1) * n)], limits: limits)
             let forecast = online.forecast()

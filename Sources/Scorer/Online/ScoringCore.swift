@@ -18,6 +18,9 @@ final class ScoringCore {
         var limits: [Double]
         var score: WorkloadScore?
         var forecast: [[Double]] = []
+        /// Unix seconds of the last sample it was warmed on (as stored, before the grid
+        /// snaps it); the stored trace events after it are the ones a catch-up still owes.
+        var warmedThrough: Int64?
     }
 
     let models: TrainedModels
@@ -39,18 +42,21 @@ final class ScoringCore {
 
     var workloadNames: [String] { entries.keys.sorted() }
 
-    /// Starts (or restarts) a workload's state and warms it on `history` (oldest first).
-    func register(name: String, intervalSeconds: Int64, limits: [Double], history: SampleSeries) throws {
+    /// Starts (or restarts) a workload's state and warms it on `history` (oldest first) and
+    /// its stored trace events (`traceEvents`, in time order): each event is observed
+    /// before the first sample at or after it, so the HMM's symbols during the warm-up
+    /// follow the same rule as online (`observeTrace`); events after the last sample are
+    /// left observed, as the step in progress.
+    func register(name: String, intervalSeconds: Int64, limits: [Double], history: SampleSeries,
+                  traceEvents: [TraceEventRecord] = []) throws {
         var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
                                     levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers)
-        for i in 0..<history.count {
-            online.ingest(timestamp: history.timestamps[i], values: Array(history.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
-        }
+        Self.feed(&online, samples: history, traceEvents: traceEvents)
         let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                  calibration: models.riskCalibration, planningQuantile: planningQuantile)
         let allocation = rule.allocation(history: history.values[...], limits: limits)
         entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
-                              allocation: allocation, limits: limits)
+                              allocation: allocation, limits: limits, warmedThrough: history.timestamps.last)
         if history.count > 0 { rescore(name) }
     }
 
@@ -74,6 +80,49 @@ final class ScoringCore {
     func advance(workload: String, timestamp: Int64, values: [Double]) -> Bool {
         guard entries[workload] != nil else { return false }
         return entries[workload]!.online.ingest(timestamp: timestamp, values: values)
+    }
+
+    /// The stored `phase` and `state` events (the kinds that make HMM symbols) from the
+    /// first to the last sample of `history` inclusive, and before `before` when given.
+    /// A phase announced before the history's first sample is not read (the warm-up starts
+    /// without a phase until the next one).
+    static func warmupTraces(store: HeadroomStore, workload: String, history: SampleSeries,
+                             before: Double? = nil) throws -> [TraceEventRecord] {
+        guard let first = history.timestamps.first, let last = history.timestamps.last else { return [] }
+        let end = min(Double(last).nextUp, before ?? .infinity)
+        guard end > Double(first) else { return [] }
+        return try store.traceEvents(workload: workload, from: Double(first), to: end, kinds: TraceSymbols.kinds)
+    }
+
+    /// Advances `workload` through `samples` and `traceEvents` (both in time order) as
+    /// `register` warms it, without re-scoring; false when the workload is unknown.
+    @discardableResult
+    func catchUp(workload: String, samples: SampleSeries, traceEvents: [TraceEventRecord]) -> Bool {
+        guard let index = entries.index(forKey: workload) else { return false }
+        Self.feed(&entries.values[index].online, samples: samples, traceEvents: traceEvents)
+        return true
+    }
+
+    /// Each event is observed before the first sample at or after it; the rest after the last.
+    private static func feed(_ online: inout OnlineWorkload, samples: SampleSeries, traceEvents: [TraceEventRecord]) {
+        var next = 0
+        for i in 0..<samples.count {
+            while next < traceEvents.count, traceEvents[next].timestamp <= Double(samples.timestamps[i]) {
+                online.observeTrace(kind: traceEvents[next].kind, name: traceEvents[next].name)
+                next += 1
+            }
+            online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
+        }
+        for event in traceEvents[next...] { online.observeTrace(kind: event.kind, name: event.name) }
+    }
+
+    /// Records one trace event of `workload`'s step in progress (the next sample that
+    /// advances it closes the step: `OnlineWorkload.observeTrace`); false when unknown.
+    @discardableResult
+    func observeTrace(workload: String, kind: String, name: String) -> Bool {
+        guard let index = entries.index(forKey: workload) else { return false }
+        entries.values[index].online.observeTrace(kind: kind, name: name)
+        return true
     }
 
     /// Forecasts and scores `name` at its last sample; nil when unknown or it has none.

@@ -59,6 +59,17 @@ struct ReplaySimulation {
         /// When an in-flight action completes (Unix seconds).
         var finishAt: Int64?
         var forecastCounter = 0
+        /// Its stored `phase` and `state` events in the replayed period, observed as the
+        /// service observes a batch's: each before the first sample at or after it.
+        var traces: [TraceEventRecord] = []
+        var nextTrace = 0
+
+        mutating func observeTraces(through timestamp: Int64, into core: ScoringCore) {
+            while nextTrace < traces.count, traces[nextTrace].timestamp <= Double(timestamp) {
+                core.observeTrace(workload: record.name, kind: traces[nextTrace].kind, name: traces[nextTrace].name)
+                nextTrace += 1
+            }
+        }
     }
 
     func run(_ options: Options) throws -> ReplaySummary {
@@ -68,8 +79,12 @@ struct ReplaySimulation {
             let samples = try store.samples(workloads: [record.name], from: options.from, to: options.to)[0]
             guard samples.count > 0 else { continue }
             let history = try store.lastSamples(workload: record.name, count: options.warmupSamples, until: options.from - 1)
-            try core.register(name: record.name, intervalSeconds: record.gridIntervalSeconds, limits: record.limits.values, history: history)
-            tracks.append(Track(record: record, samples: samples, interval: Double(record.gridIntervalSeconds)))
+            try core.register(name: record.name, intervalSeconds: record.gridIntervalSeconds, limits: record.limits.values, history: history,
+                              traceEvents: try ScoringCore.warmupTraces(store: store, workload: record.name, history: history))
+            var track = Track(record: record, samples: samples, interval: Double(record.gridIntervalSeconds))
+            track.traces = try store.traceEvents(workload: record.name, from: Double(history.timestamps.last ?? options.from - 1).nextUp,
+                                                 to: Double(options.to), kinds: TraceSymbols.kinds)
+            tracks.append(track)
         }
         guard !tracks.isEmpty else { throw ReplayError.noWorkloads(from: options.from, to: options.to) }
 
@@ -150,6 +165,7 @@ struct ReplaySimulation {
                 tracks[i].next += 1
                 let name = tracks[i].record.name
                 let values = Array(tracks[i].samples.values[(k * Resource.count)..<((k + 1) * Resource.count)])
+                tracks[i].observeTraces(through: now, into: core)
                 let placement = engine.placements[name]!
                 let allocation = placement.totalAllocation
                 summary.samples += 1

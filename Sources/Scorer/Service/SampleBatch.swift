@@ -21,21 +21,28 @@ import Store
 ///   `AllocationRule`) and scored against.
 /// - `checkpoints` (optional, needs `pop`): Unix seconds of each workload's last good
 ///   checkpoint (a restart after its POP goes down resumes from there).
+/// - `traces` (optional): execution-trace events (`SampleBatch.TraceItem`), stored with
+///   the samples in one transaction and fed to the workloads' online states.
 ///
-/// Every problem is a 400 naming the sample (or workload) and field; nothing is applied
-/// unless the whole batch parses. More than `maxSamples` samples is a 413.
+/// Every problem is a 400 naming the sample (or workload, or trace element) and field;
+/// nothing is applied unless the whole batch parses. More than `maxSamples` samples or
+/// `maxTraces` trace events is a 413.
 struct SampleBatch: Sendable {
     var pop: String?
     var samples: [IncomingSample]
     /// Per workload, `Resource.count` SI values, NaN = not given.
     var allocations: [String: [Double]]
     var checkpoints: [String: Int64]
+    /// In the order sent.
+    var traces: [IncomingTraceEvent]
 
-    init(pop: String? = nil, samples: [IncomingSample], allocations: [String: [Double]] = [:], checkpoints: [String: Int64] = [:]) {
+    init(pop: String? = nil, samples: [IncomingSample], allocations: [String: [Double]] = [:], checkpoints: [String: Int64] = [:],
+         traces: [IncomingTraceEvent] = []) {
         self.pop = pop
         self.samples = samples
         self.allocations = allocations
         self.checkpoints = checkpoints
+        self.traces = traces
     }
 
     struct Key: CodingKey {
@@ -45,7 +52,7 @@ struct SampleBatch: Sendable {
         init?(intValue: Int) { nil }
     }
 
-    static let topLevelKeys: Set<String> = ["pop", "samples", "allocations", "checkpoints"]
+    static let topLevelKeys: Set<String> = ["pop", "samples", "allocations", "checkpoints", "traces"]
     static let resourcesByName = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0.snakeCaseName, $0) })
     static var resourceNames: String { Resource.allCases.map(\.snakeCaseName).joined(separator: ", ") }
 
@@ -54,16 +61,18 @@ struct SampleBatch: Sendable {
         var samples: [Item]
         var allocations: [String: Amounts]?
         var checkpoints: [String: Checkpoint]?
+        var traces: [TraceItem]?
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
             for key in container.allKeys where !SampleBatch.topLevelKeys.contains(key.stringValue) {
-                throw BatchError("unknown key \"\(key.stringValue)\" at the top level; expected \"samples\" and optionally \"pop\", \"allocations\", \"checkpoints\"")
+                throw BatchError("unknown key \"\(key.stringValue)\" at the top level; expected \"samples\" and optionally \"pop\", \"allocations\", \"checkpoints\", \"traces\"")
             }
             guard container.contains(Key(stringValue: "samples")) else { throw BatchError("expected an object {\"samples\": [...]}") }
             pop = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "pop"))
             samples = try container.decode([Item].self, forKey: Key(stringValue: "samples"))
             allocations = try container.decodeIfPresent([String: Amounts].self, forKey: Key(stringValue: "allocations"))
             checkpoints = try container.decodeIfPresent([String: Checkpoint].self, forKey: Key(stringValue: "checkpoints"))
+            traces = try container.decodeIfPresent([TraceItem].self, forKey: Key(stringValue: "traces"))
         }
     }
 
@@ -124,8 +133,9 @@ struct SampleBatch: Sendable {
 
     struct BatchError: Error { var message: String; init(_ m: String) { message = m } }
 
-    /// - Throws: `HTTPError` 400 (malformed, naming the field) or 413 (too many samples).
-    static func parse(_ body: ByteBuffer, maxSamples: Int) throws -> SampleBatch {
+    /// - Throws: `HTTPError` 400 (malformed, naming the field) or 413 (too many samples or
+    ///   trace events).
+    static func parse(_ body: ByteBuffer, maxSamples: Int, maxTraces: Int = 10_000) throws -> SampleBatch {
         let decoded: Body
         do {
             decoded = try JSONDecoder().decode(Body.self, from: Data(buffer: body))
@@ -154,6 +164,13 @@ struct SampleBatch: Sendable {
         for (i, item) in decoded.samples.enumerated() {
             if let problem = HeadroomStore.problem(with: item.sample) { throw HTTPError(.badRequest, message: "samples[\(i)]: \(problem)") }
         }
+        let traces = (decoded.traces ?? []).map(\.event)
+        guard traces.count <= maxTraces else {
+            throw HTTPError(.contentTooLarge, message: "\(traces.count) trace events in one batch; at most \(maxTraces)")
+        }
+        for (i, event) in traces.enumerated() {
+            if let problem = HeadroomStore.problem(with: event) { throw HTTPError(.badRequest, message: "traces[\(i)]: \(problem)") }
+        }
         if let pop = decoded.pop, pop.isEmpty { throw HTTPError(.badRequest, message: "pop: is empty; give the name of the agent's POP or leave it out") }
         let named = Set(decoded.samples.map(\.sample.workload))
         for (field, keys) in [("allocations", decoded.allocations.map { Array($0.keys) }), ("checkpoints", decoded.checkpoints.map { Array($0.keys) })] {
@@ -170,7 +187,7 @@ struct SampleBatch: Sendable {
             throw HTTPError(.badRequest, message: "checkpoints.\(workload): \(time) is not Unix seconds between 1970 and 2100")
         }
         return SampleBatch(pop: decoded.pop, samples: decoded.samples.map(\.sample),
-                           allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints)
+                           allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints, traces: traces)
     }
 
     static func path(_ keys: [any CodingKey]) -> String {

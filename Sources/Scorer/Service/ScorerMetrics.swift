@@ -1,12 +1,13 @@
 import Prometheus
 
 /// The service's Prometheus metrics (text format at `/metrics`), one registry per service
-/// (no global): counters of samples, requests and reloads, gauges of workloads and the
+/// (no global): counters of samples, trace events, requests and reloads, gauges of workloads and the
 /// serving version, a histogram of risk scores.
 final class ScorerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let samplesIngested: Counter
     let samplesDuplicate: Counter
+    let traceEventsIngested: Counter
     let requestsRejected: Counter
     let modelReloads: Counter
     let modelReloadFailures: Counter
@@ -17,6 +18,7 @@ final class ScorerMetrics: Sendable {
     init() {
         samplesIngested = registry.makeCounter(descriptor: Self.name("headroom_samples_ingested_total", help: "Samples written to the store and scored."))
         samplesDuplicate = registry.makeCounter(descriptor: Self.name("headroom_samples_duplicate_total", help: "Samples already stored (same workload and timestamp)."))
+        traceEventsIngested = registry.makeCounter(descriptor: Self.name("headroom_trace_events_ingested_total", help: "Execution-trace events written to the store and fed to the online states."))
         requestsRejected = registry.makeCounter(descriptor: Self.name("headroom_requests_rejected_total", help: "Requests refused with a 4xx (malformed, oversized, unauthorised)."))
         modelReloads = registry.makeCounter(descriptor: Self.name("headroom_model_reloads_total", help: "Promoted model versions loaded."))
         modelReloadFailures = registry.makeCounter(descriptor: Self.name("headroom_model_reload_failures_total", help: "Promoted versions refused (corrupt or unreadable); the previous one kept serving."))

@@ -10,7 +10,7 @@ import Store
 /// |---|---|---|---|
 /// | GET | /healthz | – | `{"status":"ok","model_version":…,"workloads":…,"dry_run":…}` |
 /// | GET | /metrics | – | Prometheus text format |
-/// | POST | /v1/samples | bearer | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","decisions"}` |
+/// | POST | /v1/samples | bearer | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
 /// | GET | /v1/workloads/{name}/risk | – | the latest score (`ScoreBody`) |
 /// | GET | /v1/workloads/{name}/forecast | – | quantiles per resource and step (`ForecastBody`) |
 /// | GET | /v1/decisions?workload=&limit= | – | `{"decisions":[DecisionEntry…]}`, newest first, limit 1…1000 (default 100) |
@@ -21,8 +21,10 @@ import Store
 ///
 /// A sample batch:
 /// `{"pop":"ams1","samples":[{"workload":"w","timestamp":1375315200,"cpu_cores":1.5,"memory_bytes":2e9}],
-///   "allocations":{"w":{"cpu_cores":2,"memory_bytes":4294967296}},"checkpoints":{"w":1375315000}}` —
-/// `pop`, `allocations` and `checkpoints` are optional (the last two need `pop`); see `SampleBatch`.
+///   "allocations":{"w":{"cpu_cores":2,"memory_bytes":4294967296}},"checkpoints":{"w":1375315000},
+///   "traces":[{"workload":"w","timestamp":1375315199.5,"kind":"phase","name":"load"}]}` —
+/// `pop`, `allocations`, `checkpoints` and `traces` are optional (allocations and checkpoints
+/// need `pop`); see `SampleBatch` and `SampleBatch.TraceItem`.
 /// A command (`CommandEntry`): `{"id":7,"decision_id":31,"workload":"w","action":"resize","strategy":"resize",
 /// "state":"pending","source_pop":"ams1","targets":[{"pop":"ams1","allocation":{"cpu_cores":2.4}}],
 /// "checkpoint_at":null,"issued_at":1700000000,"steps":[]}`.
@@ -38,6 +40,7 @@ enum ScorerRoutes {
         var token: String
         var maxBodyBytes = 1 << 20
         var maxSamplesPerBatch = 10_000
+        var maxTracesPerBatch = 10_000
     }
 
     static func router(service: ScoringService, settings: Settings) -> Router<BasicRequestContext> {
@@ -55,7 +58,7 @@ enum ScorerRoutes {
         router.post("/v1/samples") { request, context -> Response in
             try authorise(request, settings)
             let body = try await collect(request, limit: settings.maxBodyBytes)
-            let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch)
+            let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch, maxTraces: settings.maxTracesPerBatch)
             do { return try encoded(try await service.ingest(batch)) } catch let error as StoreError {
                 throw HTTPError(.badRequest, message: error.description)
             } catch let error as ServiceError {

@@ -72,28 +72,35 @@ extension ScoringService {
         for workload in try store.workloads() {
             let history = try store.lastSamples(workload: workload.name, count: configuration.warmupSamples, until: nil)
             try core.register(name: workload.name, intervalSeconds: workload.gridIntervalSeconds, limits: workload.limits.values,
-                              history: history)
+                              history: history, traceEvents: try ScoringCore.warmupTraces(store: store, workload: workload.name, history: history))
         }
         return core
     }
 
     /// Swaps `next` in: workloads created while it was built are registered, workloads
-    /// that got samples meanwhile are fed them from the store, and every workload keeps the
-    /// allocation it had (its placement's, or what the old core scored it against).
+    /// that got samples meanwhile are fed them from the store, every workload is fed the
+    /// trace events stored after its last warm-up sample (the step in progress, and any
+    /// that arrived meanwhile), and every workload keeps the allocation it had (its
+    /// placement's, or what the old core scored it against).
     private func install(_ next: ScoringCore, version promoted: String) throws {
         let old = core
         var names = touchedDuringReload
         if let old { names.formUnion(old.entries.keys) }
+        names.formUnion(next.entries.keys)
         for name in names.sorted() {
-            if let last = next.entry(name)?.online.lastTimestamp {
-                guard touchedDuringReload.contains(name) else { continue }
-                let missed = try store.samples(workloads: [name], from: last + 1, to: HeadroomStore.latestTimestamp + 1)[0]
-                for i in 0..<missed.count { _ = next.advance(workload: name, timestamp: missed.timestamps[i], values: missed.row(i).values) }
+            if let entry = next.entry(name), let last = entry.online.lastTimestamp {
+                let missed = touchedDuringReload.contains(name)
+                    ? try store.samples(workloads: [name], from: last + 1, to: HeadroomStore.latestTimestamp + 1)[0] : SampleSeries(workload: name)
+                // The warm-up read the events up to its last stored sample (`warmupTraces`).
+                let traces = try store.traceEvents(workload: name, from: Double(entry.warmedThrough ?? last).nextUp,
+                                                   to: Double(HeadroomStore.latestTimestamp), kinds: TraceSymbols.kinds)
+                next.catchUp(workload: name, samples: missed, traceEvents: traces)
             } else if next.entry(name) == nil {
                 let record = try store.workload(named: name)
+                let history = try store.lastSamples(workload: name, count: configuration.warmupSamples, until: nil)
                 try next.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
                                   limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count),
-                                  history: try store.lastSamples(workload: name, count: configuration.warmupSamples, until: nil))
+                                  history: history, traceEvents: try ScoringCore.warmupTraces(store: store, workload: name, history: history))
             }
         }
         for name in next.entries.keys {

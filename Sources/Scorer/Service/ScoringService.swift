@@ -48,6 +48,8 @@ actor ScoringService {
         var scored: Int
         /// Workloads placed on the batch's POP by this batch.
         var placed: Int
+        /// Trace events written (every valid event is kept).
+        var traces: Int = 0
         /// Decisions journaled after this batch (actions, and alarms whose reason changed).
         var decisions: Int
     }
@@ -107,30 +109,45 @@ actor ScoringService {
 
     // MARK: Samples
 
-    /// Writes the batch (all or nothing), advances the states of the workloads it names,
-    /// places workloads first seen from its POP, and ticks the decision engine over the
-    /// workloads it scored.
+    /// Writes the batch — samples and trace events — in one transaction (all or nothing),
+    /// advances the states of the workloads it names (trace events interleaved with the
+    /// samples by time: `BatchTraceFeed`), places workloads first seen from its POP, and
+    /// ticks the decision engine over the workloads it scored.
     /// - Throws: `ServiceError.unknownPOP` before anything is written; `StoreError` for a
-    ///   sample the store refuses (nothing written).
+    ///   sample or trace event the store refuses (nothing written).
     func ingest(_ batch: SampleBatch) throws -> IngestResult {
         if let pop = batch.pop, engine.fleet.pop(named: pop) == nil {
             throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name))
         }
         let now = clock()
-        let result = try store.append(samples: batch.samples, now: now)
+        let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
+        let result = written.samples
         if let pop = batch.pop { try heartbeat(pop: pop, now: now) }
-        if reloading { touchedDuringReload.formUnion(batch.samples.map(\.workload)) }
+        if reloading {
+            touchedDuringReload.formUnion(batch.samples.map(\.workload))
+            touchedDuringReload.formUnion(batch.traces.map(\.workload))
+        }
 
         var scored: [String: IncomingSample] = [:]
         var order: [String] = []
         if let core {
-            let created = Set(result.newWorkloads)
+            let created = Set(written.newWorkloads)
+            var traces = BatchTraceFeed(batch.traces)
             for sample in batch.samples where core.entry(sample.workload) == nil {
-                try registerMissing(sample.workload, before: sample.timestamp, isNew: created.contains(sample.workload), in: core)
+                try registerMissing(sample.workload, before: sample.timestamp, isNew: created.contains(sample.workload),
+                                    batchTracesFrom: traces.firstTimestamp(of: sample.workload), in: core)
             }
-            for sample in batch.samples where core.advance(workload: sample.workload, timestamp: sample.timestamp, values: sample.values) {
+            // A workload so far known only by its traces gets a state too, to collect them.
+            for name in traces.workloads where core.entry(name) == nil {
+                let first = traces.firstTimestamp(of: name)!
+                try registerMissing(name, before: Int64(first.rounded(.down)), isNew: created.contains(name), batchTracesFrom: first, in: core)
+            }
+            for sample in batch.samples {
+                traces.feed(sample.workload, through: Double(sample.timestamp), into: core)
+                guard core.advance(workload: sample.workload, timestamp: sample.timestamp, values: sample.values) else { continue }
                 if scored.updateValue(sample, forKey: sample.workload) == nil { order.append(sample.workload) }
             }
+            traces.feedRest(into: core)
             for name in order {
                 if let allocation = batch.allocations[name] { core.setAllocation(workload: name, allocation: allocation, rescore: false) }
                 if let score = core.rescore(name) { metrics.risk.record(score.risk) }
@@ -138,22 +155,28 @@ actor ScoringService {
         }
         metrics.samplesIngested.increment(by: Int64(result.inserted))
         metrics.samplesDuplicate.increment(by: Int64(result.duplicates))
+        metrics.traceEventsIngested.increment(by: Int64(written.traces.inserted))
         metrics.workloads.set(Double(core?.entries.count ?? 0))
 
         let placed = batch.pop.map { place(batch, on: $0) } ?? 0
         let journaled = try tick(now: now, scored: order.compactMap { name in scored[name].map { (name, $0.values) } })
-        return IngestResult(accepted: result.inserted, duplicates: result.duplicates, newWorkloads: result.newWorkloads.count,
-                            scored: order.count, placed: placed, decisions: journaled)
+        return IngestResult(accepted: result.inserted, duplicates: result.duplicates, newWorkloads: written.newWorkloads.count,
+                            scored: order.count, placed: placed, traces: written.traces.inserted, decisions: journaled)
     }
 
     /// Starts the state of a workload the core does not know: warmed on its stored history
-    /// before `timestamp` (none for a workload this batch created).
-    private func registerMissing(_ name: String, before timestamp: Int64, isNew: Bool, in core: ScoringCore) throws {
+    /// before `timestamp` and the stored trace events within it (none for a workload this
+    /// batch created). Events from `batchTracesFrom` on are left out: the batch, already
+    /// written, feeds its own.
+    private func registerMissing(_ name: String, before timestamp: Int64, isNew: Bool, batchTracesFrom: Double?,
+                                 in core: ScoringCore) throws {
         let record = isNew ? nil : try store.workload(named: name)
         let history = isNew ? SampleSeries(workload: name)
             : try store.lastSamples(workload: name, count: configuration.warmupSamples, until: timestamp - 1)
+        let traces = try ScoringCore.warmupTraces(store: store, workload: name, history: history, before: batchTracesFrom)
         try core.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
-                          limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count), history: history)
+                          limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count), history: history,
+                          traceEvents: traces)
         if let placement = engine.placements[name] { core.setAllocation(workload: name, allocation: placement.totalAllocation) }
     }
 
@@ -167,6 +190,10 @@ actor ScoringService {
     }
 
     func allocation(workload: String) -> [Double]? { core?.entry(workload)?.allocation }
+
+    /// Trace events `workload`'s online state has observed since it was (re)started; nil
+    /// when it has none.
+    func traceEventsObserved(workload: String) -> Int? { core?.entry(workload)?.online.traceEventsObserved }
 
     func placement(workload: String) -> Placement? { engine.placements[workload] }
 

@@ -41,20 +41,25 @@ extension HeadroomStore {
         }
         return try writer.write { db in
             var workloads = WorkloadResolver(source: source, now: now)
-            var inserted = 0, duplicates = 0
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO samples (workload_id, timestamp, \(Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")))
-                VALUES (?, ?, \(Array(repeating: "?", count: Resource.count).joined(separator: ", ")))
-                """)
-            for sample in samples {
-                let id = try workloads.id(of: sample.workload, in: db)
-                var arguments: [(any DatabaseValueConvertible)?] = [id, sample.timestamp]
-                for v in sample.values { arguments.append(v.isFinite ? v : nil) }
-                try statement.execute(arguments: StatementArguments(arguments))
-                if db.changesCount > 0 { inserted += 1 } else { duplicates += 1 }
-            }
-            return AppendResult(inserted: inserted, duplicates: duplicates, newWorkloads: workloads.created)
+            return try Self.insert(samples: samples, into: db, workloads: &workloads)
         }
+    }
+
+    /// Inserts `samples` within the caller's transaction (already validated).
+    static func insert(samples: [IncomingSample], into db: Database, workloads: inout WorkloadResolver) throws -> AppendResult {
+        var inserted = 0, duplicates = 0
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO samples (workload_id, timestamp, \(Resource.allCases.map(\.snakeCaseName).joined(separator: ", ")))
+            VALUES (?, ?, \(Array(repeating: "?", count: Resource.count).joined(separator: ", ")))
+            """)
+        for sample in samples {
+            let id = try workloads.id(of: sample.workload, in: db)
+            var arguments: [(any DatabaseValueConvertible)?] = [id, sample.timestamp]
+            for v in sample.values { arguments.append(v.isFinite ? v : nil) }
+            try statement.execute(arguments: StatementArguments(arguments))
+            if db.changesCount > 0 { inserted += 1 } else { duplicates += 1 }
+        }
+        return AppendResult(inserted: inserted, duplicates: duplicates, newWorkloads: workloads.created)
     }
 
     /// Unix seconds of 2100-01-01: later timestamps are refused as unit mistakes (ms, ns).

@@ -49,15 +49,22 @@ extension HeadroomStore {
         guard !events.isEmpty else { return TraceAppendResult(inserted: 0, newWorkloads: []) }
         return try writer.write { db in
             var workloads = WorkloadResolver(source: source, now: now)
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO trace_events (workload_id, timestamp, kind, name, value, attributes) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for event in events {
-                let id = try workloads.id(of: event.workload, in: db)
-                try statement.execute(arguments: [id, event.timestampSeconds, event.kind, event.name, event.value, event.attributesJSON])
-            }
-            return TraceAppendResult(inserted: events.count, newWorkloads: workloads.created)
+            return try Self.insert(traceEvents: events, into: db, workloads: &workloads)
         }
+    }
+
+    /// Inserts `events` within the caller's transaction (already validated).
+    static func insert(traceEvents events: [IncomingTraceEvent], into db: Database,
+                       workloads: inout WorkloadResolver) throws -> TraceAppendResult {
+        let before = workloads.created.count
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO trace_events (workload_id, timestamp, kind, name, value, attributes) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for event in events {
+            let id = try workloads.id(of: event.workload, in: db)
+            try statement.execute(arguments: [id, event.timestampSeconds, event.kind, event.name, event.value, event.attributesJSON])
+        }
+        return TraceAppendResult(inserted: events.count, newWorkloads: Array(workloads.created[before...]))
     }
 
     /// Why `event` cannot be stored, or nil.

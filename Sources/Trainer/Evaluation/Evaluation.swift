@@ -26,11 +26,13 @@ struct Evaluation {
         }
         var report = EvaluationReport(version: version, from: from, to: to, configuration: configuration, cases: cases, result: result)
         if let models {
+            let traceEvents = try EvaluationCases.traceEvents(store: registry.store, cases: cases)
             report.heavyPhase = HeavyPhaseEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
-                                                         strideSteps: configuration.originStrideSteps)
+                                                         strideSteps: configuration.originStrideSteps,
+                                                         stepSymbols: EvaluationCases.stepSymbols(cases: cases, traceEvents: traceEvents))
             let limits = Dictionary(uniqueKeysWithValues: try registry.store.workloads().map { ($0.name, $0.limits.values) })
             report.risk = try RiskEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
-                                                 levels: configuration.quantiles, strideSteps: 1, limits: limits)
+                                                 levels: configuration.quantiles, strideSteps: 1, limits: limits, traceEvents: traceEvents)
         }
         return report
     }

@@ -28,4 +28,30 @@ enum EvaluationCases {
         }
         return cases
     }
+
+    /// Each case's stored `phase` and `state` events over its grid's span (time order), for
+    /// the workloads that have any.
+    static func traceEvents(store: HeadroomStore, cases: [Backtest.Case]) throws -> [String: [TraceEventRecord]] {
+        var out: [String: [TraceEventRecord]] = [:]
+        for testCase in cases {
+            let grid = testCase.series
+            let events = try store.traceEvents(workload: testCase.workload, from: Double(grid.startTimestamp),
+                                               to: Double(grid.timestamp(ofStep: grid.steps)), kinds: TraceSymbols.kinds)
+            if !events.isEmpty { out[testCase.workload] = events }
+        }
+        return out
+    }
+
+    /// One trace symbol per step of each case's series (`TraceSymbols.stepSymbols`, the rule
+    /// the HMM was trained with) from `traceEvents(store:cases:)`.
+    static func stepSymbols(cases: [Backtest.Case], traceEvents: [String: [TraceEventRecord]]) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for testCase in cases {
+            guard let events = traceEvents[testCase.workload] else { continue }
+            let grid = testCase.series
+            out[testCase.workload] = TraceSymbols.stepSymbols(events: events, startTimestamp: grid.startTimestamp,
+                                                              intervalSeconds: grid.intervalSeconds, steps: grid.steps)
+        }
+        return out
+    }
 }

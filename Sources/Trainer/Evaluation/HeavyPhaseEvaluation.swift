@@ -8,6 +8,9 @@ import Forecast
 /// limit for the resources that have limits (of the 99th percentile of its history for a
 /// workload with no limit at all). Reported as the Brier score next to the
 /// climatological one (always predicting the base rate), and a reliability table.
+/// A model trained with trace symbols is filtered with the workload's stored symbol of
+/// each step (`EvaluationCases.stepSymbols`, the training rule), as the scorer does online;
+/// steps without one are marginalised.
 struct HeavyPhaseReport: Codable {
     struct Bin: Codable {
         var lower: Double
@@ -29,7 +32,10 @@ enum HeavyPhaseEvaluation {
     static let warmupSteps = 288
     static let threshold = 0.8
 
-    static func run(cases: [Backtest.Case], models: TrainedModels, horizonSteps h: Int, strideSteps: Int) -> HeavyPhaseReport? {
+    /// - Parameter stepSymbols: per workload, one trace symbol per step of its case's
+    ///   series (absent: no trace events, every step marginalised).
+    static func run(cases: [Backtest.Case], models: TrainedModels, horizonSteps h: Int, strideSteps: Int,
+                    stepSymbols: [String: [String]] = [:]) -> HeavyPhaseReport? {
         var predictions: [(Double, Bool)] = []
         var workloads = 0
         for testCase in cases {
@@ -37,10 +43,11 @@ enum HeavyPhaseEvaluation {
             workloads += 1
             var filter = HMMFilterState(model: model.hmm)
             let series = testCase.series
+            let symbols = stepSymbols[testCase.workload].flatMap { $0.count == series.steps ? $0 : nil }
             let start = max(0, testCase.evaluationStart - warmupSteps)
             var origin = testCase.evaluationStart - 1
             for k in start..<testCase.evaluationEnd {
-                do { try filter.step(model.observation(series, step: k)) } catch { break }
+                do { try filter.step(model.observation(series, step: k, symbol: symbols?[k])) } catch { break }
                 guard k == origin else { continue }
                 if origin + h < testCase.evaluationEnd {
                     let p = filter.heavyPhaseProbability(withinSteps: h)

@@ -1,5 +1,6 @@
 import Forecast
 import Models
+import Store
 
 /// The risk score checked on the evaluation period, the way the scorer computes it: per
 /// workload the online state is warmed on the history before `from`, then at every step
@@ -17,8 +18,10 @@ struct RiskReport: Codable {
 }
 
 enum RiskEvaluation {
+    /// - Parameter traceEvents: per workload its stored `phase` and `state` events over the
+    ///   case's grid (time order), observed as the scorer does.
     static func run(cases: [Backtest.Case], models: TrainedModels, horizonSteps: Int, levels: [Double], strideSteps: Int,
-                    limits: [String: [Double]]) throws -> RiskReport? {
+                    limits: [String: [Double]], traceEvents: [String: [TraceEventRecord]] = [:]) throws -> RiskReport? {
         var calibrated: [Double] = [], raw: [Double] = [], outcomes: [Bool] = []
         var workloads = 0
         let rule = models.risk?.rule ?? AllocationRule()
@@ -28,7 +31,7 @@ enum RiskEvaluation {
             let points = RiskTrack.walk(workload: testCase.workload, series: testCase.series,
                                         limits: limits[testCase.workload] ?? .init(repeating: .nan, count: Resource.count),
                                         models: models, risk: risk, start: testCase.evaluationStart, end: testCase.evaluationEnd,
-                                        rule: rule, stride: strideSteps)
+                                        rule: rule, stride: strideSteps, traceEvents: traceEvents[testCase.workload] ?? [])
             guard !points.isEmpty else { continue }
             workloads += 1
             for point in points {
