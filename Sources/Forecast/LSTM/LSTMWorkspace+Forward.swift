@@ -10,13 +10,15 @@
 /// when `residualResources` > 0.
 ///
 /// BLAS calls (shapes as op(A)·op(B) = C, all row-major):
-/// 1. input projections of ALL steps at once: X [T·B × F] · W_ihᵀ [F × 4H] → gates [T·B × 4H];
-/// 2. per step t ≥ 1, the recurrent product h_{t−1} [B × H] · W_hhᵀ [H × 4H] added to block t
-///    (step 0 has h_{−1} = 0 and skips it);
-/// 3. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
-/// With B = 1 (one window, `LSTMModel.predict(window:)`) 2 and 3 are sgemv calls instead,
+/// 1. per step t, ONE product of the fused rows [x_t ‖ h_{t−1}] [B × (F + H)] with the fused
+///    weights [W_ih ‖ W_hh]ᵀ [(F + H) × 4H] → gates block t [B × 4H] (step 0 has h_{−1} = 0
+///    and multiplies the x part alone, K = F). One call per step instead of a separate
+///    K = F projection of all steps: a K = 4 product is bound by writing its T·B × 4H
+///    output (3 MB at B 64, T 48, H 64), which the per-step call keeps in cache;
+/// 2. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
+/// With B = 1 (one window, `LSTMModel.predict(window:)`) both are sgemv calls instead,
 /// which do not repack the weights on every call.
-/// Between 2 and the next step, one fused elementwise pass per row adds the biases,
+/// After each step's product, one fused elementwise pass per row adds the biases,
 /// applies σ/tanh, updates c and writes h_t straight into the next block's [x ‖ h] row.
 extension LSTMWorkspace {
     /// Runs the forward pass on the inputs already loaded for the prepared batch and steps;
@@ -27,27 +29,20 @@ extension LSTMWorkspace {
         let (bt, t) = (batch, steps)
         let (f, h, g4, fused, o) = (layout.inputFeatures, layout.hiddenSize, layout.gateWidth,
                                     layout.fusedWidth, layout.outputCount)
-        let wIH = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: f, leadingDimension: fused)
-        let wHH = UnsafeMatrixView(baseAddress: p + layout.weightOffset + f, rows: g4, cols: h, leadingDimension: fused)
         for j in 0..<g4 { biasSum[j] = p[layout.biasIHOffset + j] + p[layout.biasHHOffset + j] }
 
-        // 1. All input projections in one sgemm.
-        BLAS.gemm(a: UnsafeMatrixView(baseAddress: xh, rows: t * bt, cols: f, leadingDimension: fused),
-                  b: wIH, transB: .transposed, beta: 0,
-                  c: UnsafeMutableMatrixView(baseAddress: gates, rows: t * bt, cols: g4))
         for step in 0..<t {
             let gateBlock = gates + step * bt * g4
-            if step > 0 {
-                // 2. Recurrent product for the whole batch, accumulated onto the projections
-                //    (a matrix–vector product when the batch is one sequence).
-                let hPrevious = xh + step * bt * fused + f
-                if bt == 1 {
-                    BLAS.gemv(a: wHH, x: hPrevious, beta: 1, y: gateBlock)
-                } else {
-                    BLAS.gemm(a: UnsafeMatrixView(baseAddress: hPrevious, rows: bt, cols: h, leadingDimension: fused),
-                              b: wHH, transB: .transposed, beta: 1,
-                              c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
-                }
+            // 1. [x_t ‖ h_{t−1}] · [W_ih ‖ W_hh]ᵀ for the whole batch (h_{−1} = 0: x alone).
+            let k = step == 0 ? f : fused
+            let weights = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: k, leadingDimension: fused)
+            let rows = xh + step * bt * fused
+            if bt == 1 {
+                BLAS.gemv(a: weights, x: rows, beta: 0, y: gateBlock)
+            } else {
+                BLAS.gemm(a: UnsafeMatrixView(baseAddress: rows, rows: bt, cols: k, leadingDimension: fused),
+                          b: weights, transB: .transposed, beta: 0,
+                          c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
             }
             for b in 0..<bt {
                 Scalar.lstmCellForward(
@@ -56,7 +51,7 @@ extension LSTMWorkspace {
                     tanhC: tanhC + (step * bt + b) * h, h: xh + ((step + 1) * bt + b) * fused + f, hidden: h)
             }
         }
-        // 3. Head on the last hidden state.
+        // 2. Head on the last hidden state.
         let headWeight = UnsafeMatrixView(baseAddress: p + layout.headWeightOffset, rows: o, cols: h)
         if bt == 1 {
             BLAS.gemv(a: headWeight, x: xh + t * fused + f, beta: 0, y: head)
