@@ -58,11 +58,27 @@ public struct LSTMAdamState: Codable, Sendable, Equatable {
 enum LSTMGradientClipping {
     /// Rescales `gradient` to norm `maxNorm` when its Euclidean norm exceeds it
     /// (Pascanu et al. 2013; `torch.nn.utils.clip_grad_norm_`). The norm is accumulated in
-    /// Double. Returns the norm before clipping.
+    /// Double, in eight interleaved partial sums (element i goes to sum i mod 8, the sums are
+    /// added in a fixed tree at the end): the same order every call, so reproducible, and
+    /// eight independent add chains instead of one 4-cycle chain per element. Returns the
+    /// norm before clipping.
     @discardableResult
     static func clip(_ gradient: UnsafeMutablePointer<Float>, count: Int, maxNorm: Double) -> Double {
-        var sumOfSquares = 0.0
-        for i in 0..<count { sumOfSquares += Double(gradient[i]) * Double(gradient[i]) }
+        var partial = SIMD8<Double>()
+        var i = 0
+        while i + 8 <= count {
+            for k in 0..<8 {
+                let g = Double(gradient[i + k])
+                partial[k] += g * g
+            }
+            i += 8
+        }
+        var sumOfSquares = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+            + ((partial[4] + partial[5]) + (partial[6] + partial[7]))
+        while i < count {
+            sumOfSquares += Double(gradient[i]) * Double(gradient[i])
+            i += 1
+        }
         let norm = sumOfSquares.squareRoot()
         if maxNorm.isFinite, norm > maxNorm {
             let factor = Float(maxNorm / (norm + 1e-6))

@@ -1,6 +1,6 @@
 /// The elementwise halves of the LSTM step, one batch row (H wide) per call. Formulas:
 ///
-/// forward   gates ← [σ(z_i + b_i) ‖ σ(z_f + b_f) ‖ tanh(z_g + b_g) ‖ σ(z_o + b_o)]
+/// forward   gates ← [σ(z_i) ‖ σ(z_f) ‖ tanh(z_g) ‖ σ(z_o)]   (z: pre-activations, biases included)
 ///           c ← f ⊙ c_prev + i ⊙ g,   tanhC ← tanh(c),   h ← o ⊙ tanhC
 /// backward  dc ← dc + dh ⊙ o ⊙ (1 − tanhC²)
 ///           dz ← [dc⊙g⊙i(1−i) ‖ dc⊙c_prev⊙f(1−f) ‖ dc⊙i⊙(1−g²) ‖ dh⊙tanhC⊙o(1−o)]
@@ -13,10 +13,10 @@
 /// five rational tanh evaluations are not auto-vectorised.
 extension LSTMScalar {
     static func lstmCellForward(
-        gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>,
+        gates: UnsafeMutablePointer<Self>, cPrevious: UnsafePointer<Self>,
         c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>, hidden: Int
     ) {
-        lstmCellForwardScalar(gates: gates, bias: bias, cPrevious: cPrevious, c: c, tanhC: tanhC, h: h, hidden: hidden, from: 0)
+        lstmCellForwardScalar(gates: gates, cPrevious: cPrevious, c: c, tanhC: tanhC, h: h, hidden: hidden, from: 0)
     }
 
     static func lstmCellBackward(
@@ -30,16 +30,15 @@ extension LSTMScalar {
 
     @inline(__always)
     static func lstmCellForwardScalar(
-        gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>,
+        gates: UnsafeMutablePointer<Self>, cPrevious: UnsafePointer<Self>,
         c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>, hidden: Int, from: Int
     ) {
         let gi = gates, gf = gates + hidden, gg = gates + 2 * hidden, go = gates + 3 * hidden
-        let bi = bias, bf = bias + hidden, bg = bias + 2 * hidden, bo = bias + 3 * hidden
         for j in from..<hidden {
-            let i = lstmSigmoid(gi[j] + bi[j])
-            let f = lstmSigmoid(gf[j] + bf[j])
-            let g = lstmTanh(gg[j] + bg[j])
-            let o = lstmSigmoid(go[j] + bo[j])
+            let i = lstmSigmoid(gi[j])
+            let f = lstmSigmoid(gf[j])
+            let g = lstmTanh(gg[j])
+            let o = lstmSigmoid(go[j])
             let cell = f * cPrevious[j] + i * g
             let tc = lstmTanh(cell)
             gi[j] = i
@@ -155,16 +154,16 @@ private typealias Lanes8 = SIMD8<Float>
 
 extension Float {
     static func lstmCellForward(
-        gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, cPrevious: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int
     ) {
         var j = 0
         while j + Lanes.scalarCount <= hidden {
-            forwardBlock(gates: gates, bias: bias, cPrevious: cPrevious, c: c, tanhC: tanhC, h: h, hidden: hidden, at: j)
+            forwardBlock(gates: gates, cPrevious: cPrevious, c: c, tanhC: tanhC, h: h, hidden: hidden, at: j)
             j += Lanes.scalarCount
         }
         if j < hidden {
-            lstmCellForwardScalar(gates: gates, bias: bias, cPrevious: cPrevious, c: c, tanhC: tanhC, h: h, hidden: hidden, from: j)
+            lstmCellForwardScalar(gates: gates, cPrevious: cPrevious, c: c, tanhC: tanhC, h: h, hidden: hidden, from: j)
         }
     }
 
@@ -188,15 +187,14 @@ extension Float {
     /// `lstmCellForwardScalar` on lanes j ..< j + 16 (same operations per lane).
     @inline(__always)
     private static func forwardBlock(
-        gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, cPrevious: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int, at j: Int
     ) {
         let gi = gates + j, gf = gates + hidden + j, gg = gates + 2 * hidden + j, go = gates + 3 * hidden + j
-        let bi = bias + j, bf = bias + hidden + j, bg = bias + 2 * hidden + j, bo = bias + 3 * hidden + j
-        let i = sigmoidLanes(load(gi) + load(bi))
-        let f: Lanes = sigmoidLanes(load(gf) + load(bf))
-        let g: Lanes = tanhLanes(load(gg) + load(bg))
-        let o: Lanes = sigmoidLanes(load(go) + load(bo))
+        let i = sigmoidLanes(load(gi))
+        let f = sigmoidLanes(load(gf))
+        let g = tanhLanes(load(gg))
+        let o = sigmoidLanes(load(go))
         let cell = f * load(cPrevious + j) + i * g
         let tc = tanhLanes(cell)
         store(i, gi)

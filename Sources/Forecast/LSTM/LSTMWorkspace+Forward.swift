@@ -11,15 +11,19 @@
 ///
 /// BLAS calls (shapes as op(A)·op(B) = C, all row-major):
 /// 1. per step t, ONE product of the fused rows [x_t ‖ h_{t−1}] [B × (F + H)] with the fused
-///    weights [W_ih ‖ W_hh]ᵀ [(F + H) × 4H] → gates block t [B × 4H] (step 0 has h_{−1} = 0
-///    and multiplies the x part alone, K = F). One call per step instead of a separate
-///    K = F projection of all steps: a K = 4 product is bound by writing its T·B × 4H
-///    output (3 MB at B 64, T 48, H 64), which the per-step call keeps in cache;
+///    weights [W_ih ‖ W_hh]ᵀ [(F + H) × 4H], added (beta = 1) onto gates block t [B × 4H]
+///    pre-filled with b_ih + b_hh (step 0 has h_{−1} = 0 and multiplies the x part alone,
+///    K = F). One call per step instead of a separate K = F projection of all steps: a
+///    K = 4 product is bound by writing its T·B × 4H output (3 MB at B 64, T 48, H 64),
+///    which the per-step call keeps in cache. Pre-filling the bias replaces OpenBLAS's
+///    zeroing pass for beta = 0 and takes the bias addition out of the cell kernel; the
+///    kernel adds the product to C after summing it in registers, so the pre-activations
+///    are the same numbers as product-then-bias;
 /// 2. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
 /// With B = 1 (one window, `LSTMModel.predict(window:)`) both are sgemv calls instead,
 /// which do not repack the weights on every call.
-/// After each step's product, one fused elementwise pass per row adds the biases,
-/// applies σ/tanh, updates c and writes h_t straight into the next block's [x ‖ h] row.
+/// After each step's product, one fused elementwise pass per row applies σ/tanh, updates c
+/// and writes h_t straight into the next block's [x ‖ h] row.
 extension LSTMWorkspace {
     /// Runs the forward pass on the inputs already loaded for the prepared batch and steps;
     /// fills `gates`, `cells`, `tanhC`, the h part of `xh`, `head` and `outputs` (the
@@ -33,20 +37,21 @@ extension LSTMWorkspace {
 
         for step in 0..<t {
             let gateBlock = gates + step * bt * g4
-            // 1. [x_t ‖ h_{t−1}] · [W_ih ‖ W_hh]ᵀ for the whole batch (h_{−1} = 0: x alone).
+            // 1. b + [x_t ‖ h_{t−1}] · [W_ih ‖ W_hh]ᵀ for the whole batch (h_{−1} = 0: x alone).
             let k = step == 0 ? f : fused
             let weights = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: k, leadingDimension: fused)
             let rows = xh + step * bt * fused
+            for b in 0..<bt { (gateBlock + b * g4).update(from: biasSum, count: g4) }
             if bt == 1 {
-                BLAS.gemv(a: weights, x: rows, beta: 0, y: gateBlock)
+                BLAS.gemv(a: weights, x: rows, beta: 1, y: gateBlock)
             } else {
                 BLAS.gemm(a: UnsafeMatrixView(baseAddress: rows, rows: bt, cols: k, leadingDimension: fused),
-                          b: weights, transB: .transposed, beta: 0,
+                          b: weights, transB: .transposed, beta: 1,
                           c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
             }
             for b in 0..<bt {
                 Scalar.lstmCellForward(
-                    gates: gateBlock + b * g4, bias: biasSum,
+                    gates: gateBlock + b * g4,
                     cPrevious: cells + (step * bt + b) * h, c: cells + ((step + 1) * bt + b) * h,
                     tanhC: tanhC + (step * bt + b) * h, h: xh + ((step + 1) * bt + b) * fused + f, hidden: h)
             }

@@ -67,8 +67,8 @@ struct LSTMQuantileHeadTests {
         var (cA, cB, tA, tB, hA, hB) = ([Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
                                         [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
                                         [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden))
-        Float.lstmCellForward(gates: &gA, bias: bias, cPrevious: cPrev, c: &cA, tanhC: &tA, h: &hA, hidden: hidden)
-        Float.lstmCellForwardScalar(gates: &gB, bias: bias, cPrevious: cPrev, c: &cB, tanhC: &tB, h: &hB, hidden: hidden, from: 0)
+        Float.lstmCellForward(gates: &gA, cPrevious: cPrev, c: &cA, tanhC: &tA, h: &hA, hidden: hidden)
+        Float.lstmCellForwardScalar(gates: &gB, cPrevious: cPrev, c: &cB, tanhC: &tB, h: &hB, hidden: hidden, from: 0)
         #expect(gA == gB && cA == cB && tA == tB && hA == hB)
 
         let dh = LSTMTestSupport.uniform(hidden, scale: 1, &g).map { Float($0) }
