@@ -41,7 +41,7 @@ extension LSTMWorkspace {
             let k = step == 0 ? f : fused
             let weights = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: k, leadingDimension: fused)
             let rows = xh + step * bt * fused
-            for b in 0..<bt { (gateBlock + b * g4).update(from: biasSum, count: g4) }
+            fillRows(gateBlock, with: biasSum, width: g4, rows: bt)
             if bt == 1 {
                 BLAS.gemv(a: weights, x: rows, beta: 1, y: gateBlock)
             } else {
@@ -76,6 +76,20 @@ extension LSTMWorkspace {
                     lastInputs: inputRow(step: t - 1, sequence: b), into: outputs + b * o, groups: o / quantileCount,
                     resources: residualResources, quantileCount: quantileCount)
             }
+        }
+    }
+
+    /// Writes `row` (`width` values) into each of `rows` consecutive rows at `destination`:
+    /// the first row by copy, then the rows filled so far doubled (1 → 2 → 4 … rows), so
+    /// log₂(rows) + 1 `memmove`s instead of one per row (64 short copies per step took ≈ 2%
+    /// of training at batch 64, H = 64).
+    private func fillRows(_ destination: UnsafeMutablePointer<Scalar>, with row: UnsafePointer<Scalar>, width: Int, rows: Int) {
+        destination.update(from: row, count: width)
+        var filled = 1
+        while filled < rows {
+            let count = Swift.min(filled, rows - filled)
+            (destination + filled * width).update(from: destination, count: count * width)
+            filled += count
         }
     }
 }
