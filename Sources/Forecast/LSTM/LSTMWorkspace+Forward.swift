@@ -15,10 +15,11 @@
 ///    pre-filled with b_ih + b_hh (step 0 has h_{−1} = 0 and multiplies the x part alone,
 ///    K = F). One call per step instead of a separate K = F projection of all steps: a
 ///    K = 4 product is bound by writing its T·B × 4H output (3 MB at B 64, T 48, H 64),
-///    which the per-step call keeps in cache. Pre-filling the bias replaces OpenBLAS's
-///    zeroing pass for beta = 0 and takes the bias addition out of the cell kernel; the
-///    kernel adds the product to C after summing it in registers, so the pre-activations
-///    are the same numbers as product-then-bias;
+///    which the per-step call keeps in cache (training ≈ 2% faster at that shape than one
+///    K = F sgemm for all steps plus a K = H product per step). Pre-filling the bias
+///    replaces OpenBLAS's zeroing pass for beta = 0 and takes the bias addition out of the
+///    cell kernel; OpenBLAS's sgemm kernel adds the product to C after summing it in
+///    registers, so there the pre-activations are the same numbers as product-then-bias;
 /// 2. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
 /// With B = 1 (one window, `LSTMModel.predict(window:)`) both are sgemv calls instead,
 /// which do not repack the weights on every call.
