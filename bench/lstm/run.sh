@@ -184,15 +184,21 @@ Inference (not a target): one 48-step window, batch 1: Headroom \`predict(window
     [[ "$HAVE_PEER" == 1 ]] && echo ", PyTorch ${P_PRED} µs"); Headroom online step
 (\`LSTMOnlineState.step\`, what the scorer runs per sample) ${OURS_STEP} µs.
 
-Where the time goes (perf record, default build, batch 64 × 48 steps × H 64): ≈ 60% in OpenBLAS's
-sgemm kernel (≈ 125 GFLOP/s while it runs: the products themselves are at peak), ≈ 8% in OpenBLAS
-packing its operands on every per-step call (the recurrent weights are re-packed each step;
-OpenBLAS has no pre-packed GEMM), ≈ 20% in the forward gate kernel (five rational tanh/σ per
-hidden unit and step, 8 lanes of SIMD; the default Swift target is baseline x86-64, SSE2 without
-FMA, which \`-target-cpu\` lifts), ≈ 5% in the backward gate kernel, the rest in gathering
-minibatches, clipping and Adam. With the activations replaced by a multiply (an experiment, not a
-valid model) the default build reached ≈ 19,900 sequences/s: that is the ceiling of this design
-on OpenBLAS at this shape.
+Where the time goes (perf record of the training loop, batch 64 × 48 steps × H 64, shares of the
+timed samples; 2026-11-25). Default build: 64.6% in OpenBLAS's sgemm kernel (at 17,000 sequences/s
+that is ≈ 38 µs a sequence for 4.85 MFLOP actually multiplied, i.e. the products run at the sgemm
+peak), 8.5% in OpenBLAS packing its operands (it re-packs W and W_hh on every per-step call and has
+no pre-packed GEMM; the once-per-batch ∂W product packs the 3 MB of gate gradients), 16.8% in the
+forward cell kernel (five rational tanh/σ per hidden unit and step, 16 lanes of SSE2: the default
+Swift target is baseline x86-64, no AVX, no FMA), 4.7% in the backward cell kernel, 1.7% gathering
+minibatches, 0.9% filling the bias rows, 0.6% Adam, the rest glue. The \`-target-cpu haswell\`
+build: 70.4% sgemm kernel, 9.2% packing, 11.2% forward and 3.1% backward kernel.
+What 80% needs: at the peak of ≈ 126 GFLOP/s it is ≈ 48.8 µs a sequence, of which the products
+take ≈ 38, leaving ≈ 11 µs for everything else, which takes ≈ 21 now (≈ 16 in the tuned build).
+AVX2/FMA cell kernels in the default build would save ≈ 5 µs (a C target with runtime CPU
+dispatch: Swift has no per-function target attributes), a GEMM with pre-packed weights (MKL's
+\`cblas_sgemm_pack\`, oneDNN, or an own AVX2 micro-kernel over the packed W_hh) ≈ 4 µs more; both
+together land at ≈ 80%, not clearly above it.
 EOF
 if [[ -n "$FLEET_TEXT" ]]; then
     echo

@@ -91,23 +91,23 @@ public struct LSTMOnlineState: Sendable {
         }
     }
 
-    /// gates = [W_ih ‖ W_hh]·[x ‖ h], then the fused cell update writes h_t over h_{t−1}.
+    /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] (the workspace's order, `LSTMWorkspace.forward`),
+    /// then the fused cell update writes h_t over h_{t−1}.
     private mutating func advance() {
         let l = model.layout
         model.parameters.withUnsafeBufferPointer { p in
             xh.withUnsafeMutableBufferPointer { row in
                 gates.withUnsafeMutableBufferPointer { g in
+                    biasSum.withUnsafeBufferPointer { g.baseAddress!.update(from: $0.baseAddress!, count: l.gateWidth) }
                     BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + l.weightOffset, rows: l.gateWidth, cols: l.fusedWidth),
-                              x: UnsafePointer(row.baseAddress!), beta: 0, y: g.baseAddress!)
+                              x: UnsafePointer(row.baseAddress!), beta: 1, y: g.baseAddress!)
                     cell.withUnsafeMutableBufferPointer { c in
                         tanhC.withUnsafeMutableBufferPointer { tc in
-                            biasSum.withUnsafeBufferPointer { bias in
-                                // c_{t−1} and c_t share storage: the kernel reads element j before writing it.
-                                Float.lstmCellForward(
-                                    gates: g.baseAddress!, bias: bias.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
-                                    c: c.baseAddress!, tanhC: tc.baseAddress!, h: row.baseAddress! + l.inputFeatures,
-                                    hidden: l.hiddenSize)
-                            }
+                            // c_{t−1} and c_t share storage: the kernel reads element j before writing it.
+                            Float.lstmCellForward(
+                                gates: g.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
+                                c: c.baseAddress!, tanhC: tc.baseAddress!, h: row.baseAddress! + l.inputFeatures,
+                                hidden: l.hiddenSize)
                         }
                     }
                 }

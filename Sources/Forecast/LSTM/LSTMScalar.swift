@@ -17,7 +17,7 @@ protocol LSTMScalar: BLASScalar {
     static func lstmSoftplus(_ x: Self) -> Self
     /// One batch row of the forward cell update (`LSTMScalar+CellKernels.swift`).
     static func lstmCellForward(
-        gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>,
+        gates: UnsafeMutablePointer<Self>, cPrevious: UnsafePointer<Self>,
         c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>, hidden: Int)
     /// One batch row of the backward cell step (`LSTMScalar+CellKernels.swift`).
     static func lstmCellBackward(

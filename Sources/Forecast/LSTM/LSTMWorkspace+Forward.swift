@@ -10,14 +10,21 @@
 /// when `residualResources` > 0.
 ///
 /// BLAS calls (shapes as op(A)·op(B) = C, all row-major):
-/// 1. input projections of ALL steps at once: X [T·B × F] · W_ihᵀ [F × 4H] → gates [T·B × 4H];
-/// 2. per step t ≥ 1, the recurrent product h_{t−1} [B × H] · W_hhᵀ [H × 4H] added to block t
-///    (step 0 has h_{−1} = 0 and skips it);
-/// 3. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
-/// With B = 1 (one window, `LSTMModel.predict(window:)`) 2 and 3 are sgemv calls instead,
+/// 1. per step t, ONE product of the fused rows [x_t ‖ h_{t−1}] [B × (F + H)] with the fused
+///    weights [W_ih ‖ W_hh]ᵀ [(F + H) × 4H], added (beta = 1) onto gates block t [B × 4H]
+///    pre-filled with b_ih + b_hh (step 0 has h_{−1} = 0 and multiplies the x part alone,
+///    K = F). One call per step instead of a separate K = F projection of all steps: a
+///    K = 4 product is bound by writing its T·B × 4H output (3 MB at B 64, T 48, H 64),
+///    which the per-step call keeps in cache (training ≈ 2% faster at that shape than one
+///    K = F sgemm for all steps plus a K = H product per step). Pre-filling the bias
+///    replaces OpenBLAS's zeroing pass for beta = 0 and takes the bias addition out of the
+///    cell kernel; OpenBLAS's sgemm kernel adds the product to C after summing it in
+///    registers, so there the pre-activations are the same numbers as product-then-bias;
+/// 2. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
+/// With B = 1 (one window, `LSTMModel.predict(window:)`) both are sgemv calls instead,
 /// which do not repack the weights on every call.
-/// Between 2 and the next step, one fused elementwise pass per row adds the biases,
-/// applies σ/tanh, updates c and writes h_t straight into the next block's [x ‖ h] row.
+/// After each step's product, one fused elementwise pass per row applies σ/tanh, updates c
+/// and writes h_t straight into the next block's [x ‖ h] row.
 extension LSTMWorkspace {
     /// Runs the forward pass on the inputs already loaded for the prepared batch and steps;
     /// fills `gates`, `cells`, `tanhC`, the h part of `xh`, `head` and `outputs` (the
@@ -27,36 +34,30 @@ extension LSTMWorkspace {
         let (bt, t) = (batch, steps)
         let (f, h, g4, fused, o) = (layout.inputFeatures, layout.hiddenSize, layout.gateWidth,
                                     layout.fusedWidth, layout.outputCount)
-        let wIH = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: f, leadingDimension: fused)
-        let wHH = UnsafeMatrixView(baseAddress: p + layout.weightOffset + f, rows: g4, cols: h, leadingDimension: fused)
         for j in 0..<g4 { biasSum[j] = p[layout.biasIHOffset + j] + p[layout.biasHHOffset + j] }
 
-        // 1. All input projections in one sgemm.
-        BLAS.gemm(a: UnsafeMatrixView(baseAddress: xh, rows: t * bt, cols: f, leadingDimension: fused),
-                  b: wIH, transB: .transposed, beta: 0,
-                  c: UnsafeMutableMatrixView(baseAddress: gates, rows: t * bt, cols: g4))
         for step in 0..<t {
             let gateBlock = gates + step * bt * g4
-            if step > 0 {
-                // 2. Recurrent product for the whole batch, accumulated onto the projections
-                //    (a matrix–vector product when the batch is one sequence).
-                let hPrevious = xh + step * bt * fused + f
-                if bt == 1 {
-                    BLAS.gemv(a: wHH, x: hPrevious, beta: 1, y: gateBlock)
-                } else {
-                    BLAS.gemm(a: UnsafeMatrixView(baseAddress: hPrevious, rows: bt, cols: h, leadingDimension: fused),
-                              b: wHH, transB: .transposed, beta: 1,
-                              c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
-                }
+            // 1. b + [x_t ‖ h_{t−1}] · [W_ih ‖ W_hh]ᵀ for the whole batch (h_{−1} = 0: x alone).
+            let k = step == 0 ? f : fused
+            let weights = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: k, leadingDimension: fused)
+            let rows = xh + step * bt * fused
+            fillRows(gateBlock, with: biasSum, width: g4, rows: bt)
+            if bt == 1 {
+                BLAS.gemv(a: weights, x: rows, beta: 1, y: gateBlock)
+            } else {
+                BLAS.gemm(a: UnsafeMatrixView(baseAddress: rows, rows: bt, cols: k, leadingDimension: fused),
+                          b: weights, transB: .transposed, beta: 1,
+                          c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
             }
             for b in 0..<bt {
                 Scalar.lstmCellForward(
-                    gates: gateBlock + b * g4, bias: biasSum,
+                    gates: gateBlock + b * g4,
                     cPrevious: cells + (step * bt + b) * h, c: cells + ((step + 1) * bt + b) * h,
                     tanhC: tanhC + (step * bt + b) * h, h: xh + ((step + 1) * bt + b) * fused + f, hidden: h)
             }
         }
-        // 3. Head on the last hidden state.
+        // 2. Head on the last hidden state.
         let headWeight = UnsafeMatrixView(baseAddress: p + layout.headWeightOffset, rows: o, cols: h)
         if bt == 1 {
             BLAS.gemv(a: headWeight, x: xh + t * fused + f, beta: 0, y: head)
@@ -76,6 +77,20 @@ extension LSTMWorkspace {
                     lastInputs: inputRow(step: t - 1, sequence: b), into: outputs + b * o, groups: o / quantileCount,
                     resources: residualResources, quantileCount: quantileCount)
             }
+        }
+    }
+
+    /// Writes `row` (`width` values) into each of `rows` consecutive rows at `destination`:
+    /// the first row by copy, then the rows filled so far doubled (1 → 2 → 4 … rows), so
+    /// log₂(rows) + 1 `memmove`s instead of one per row (64 short copies per step took ≈ 2%
+    /// of training at batch 64, H = 64).
+    private func fillRows(_ destination: UnsafeMutablePointer<Scalar>, with row: UnsafePointer<Scalar>, width: Int, rows: Int) {
+        destination.update(from: row, count: width)
+        var filled = 1
+        while filled < rows {
+            let count = Swift.min(filled, rows - filled)
+            (destination + filled * width).update(from: destination, count: count * width)
+            filled += count
         }
     }
 }

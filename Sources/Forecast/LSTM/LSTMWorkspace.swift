@@ -9,7 +9,7 @@
 /// | buffer    | rows        | cols    | block t holds                                       |
 /// |-----------|-------------|---------|-----------------------------------------------------|
 /// | `xh`      | (T + 1)·B   | F + H   | [x_t ‖ h_{t−1}] (h_{−1} = 0); block T: [unused ‖ h_{T−1}] |
-/// | `gates`   | T·B         | 4H      | pre-activations, then activated [i ‖ f ‖ g ‖ o] of step t; the backward pass overwrites them with ∂L/∂(pre-activations) |
+/// | `gates`   | T·B         | 4H      | b_ih + b_hh, plus the step's product: the pre-activations, then activated [i ‖ f ‖ g ‖ o] of step t; the backward pass overwrites them with ∂L/∂(pre-activations) |
 /// | `cells`   | (T + 1)·B   | H       | c_{t−1} (block 0 = c_{−1} = 0)                       |
 /// | `tanhC`   | T·B         | H       | tanh(c_t)                                           |
 /// | `head`    | B           | O       | raw head outputs                                    |
