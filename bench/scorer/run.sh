@@ -132,9 +132,9 @@ of the per-round statistic.
 ## Ours: the whole per-tick path
 
 One workload-tick = ingest one real stored sample of one workload (cycling through the
-$(ours workloads) workloads, each in time order after the split) into its online state (6 ARIMA Kalman
-updates, 2 staggered LSTM steps, the HMM filter, the naive member), forecast (the members' quantiles and
-the blend), \`RiskModel.score\`, and \`DecisionEngine.tick\` with that assessment over $(ours pops) POPs
+$(ours workloads) workloads, each in time order after the split) into its online state (the ARIMA Kalman
+updates of the resources the version's blend gives ARIMA weight, 2 staggered LSTM steps, the HMM filter,
+the naive member), forecast (the weighted members' quantiles and the blend), \`RiskModel.score\`, and \`DecisionEngine.tick\` with that assessment over $(ours pops) POPs
 (full mesh, slack ${SLACK}; \`BenchFleet\`). Timed per tick with CLOCK_MONOTONIC; p99 / p99.9 nearest rank.
 "Full decision path" = the ticks where the engine evaluated every other POP as a target (an alarmed
 workload without headroom at its POP): $(ours full_ticks) ticks per round (median); alarmed ticks $(ours alarmed_ticks), actions $(ours actions).
