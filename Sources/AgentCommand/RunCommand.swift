@@ -16,7 +16,8 @@ struct RunCommand: ParsableCommand {
             creates one cgroup per POP with the POP's capacity as limits and one per workload, and launches the \
             workloads through headroom-launch (joined to their cgroups before exec; argument vectors, never a shell). \
             Every interval it samples them, pushes the samples to the scorer with the bearer token, pulls its \
-            commands and executes them (resize, checkpoint/restart, live → checkpoint/restart, partition), journaled \
+            commands and executes them (resize, checkpoint/restart and live migration with criu where `criu check` passes, else \
+            by the cooperative protocol, partition), journaled \
             in STATE/journal.jsonl. SIGINT or SIGTERM kills the workloads and removes every cgroup and namespace it \
             created. Needs root (see docs/agent.md).
             """)
@@ -58,8 +59,7 @@ struct RunCommand: ParsableCommand {
         let fleet = LocalFleet(config: settings, runtime: runtime)
         fleet.log = log
         let criu = CRIUSupport.detect()
-        log(criu.available ? "criu check passed (its dump/restore path is not implemented yet: the cooperative protocol is used)"
-            : "criu not available: using the cooperative protocol (\(criu.reason))")
+        log(criu.startupMessage)
         let loop = AgentRunLoop(fleet: fleet, client: ScorerClient(baseURL: URL(string: settings.scorerURL)!, token: token),
                                 dispatcher: CommandDispatcher(criu: criu))
         loop.exitWhenDone = exitWhenDone
