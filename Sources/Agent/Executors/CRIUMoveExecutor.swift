@@ -43,6 +43,7 @@ public struct CRIUMoveExecutor {
     public func execute(_ command: AgentCommand, workload: ManagedWorkload, target: AgentCommand.Target, fleet: LocalFleet,
                         note: String? = nil) -> ExecutionResult {
         let move = MoveContext(command: command, workload: workload, fleet: fleet, steps: note.map { [$0] } ?? [])
+        if let note { fleet.journal.record(command: command.id, workload: workload.name, step: note, detail: criu.reason) }
         let prepared: (limits: ResourceLimits, cgroup: String)
         switch move.prepareTarget(target) {
         case let .success(value): prepared = value
