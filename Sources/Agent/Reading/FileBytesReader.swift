@@ -11,7 +11,7 @@ struct Errno: Error {
 
 /// A per-process file kept open between samples.
 struct ProcessFileKey: Hashable {
-    enum File: UInt8 { case stat, io }
+    enum File: UInt8 { case stat, io, schedstat, statm }
     let pid: Int32
     let file: File
 }
@@ -48,6 +48,12 @@ final class FileBytesReader {
     /// The number of descriptors held open.
     var openDescriptorCount: Int { descriptors.count }
 
+    /// Whether the last keyed `read(_:path:)` opened its descriptor (first read, a reaped
+    /// process's descriptor replaced, or past `maximumOpenDescriptors`) rather than re-reading
+    /// a kept one. A kept descriptor is bound to one process; an opened one may belong to a
+    /// new process that reused the pid.
+    private(set) var lastReadOpened = false
+
     /// Like `read(_:)`, through a descriptor kept open under `key`.
     ///
     /// /proc files are seq_files, whose `read` returns as much as fits in the buffer, so a
@@ -56,10 +62,14 @@ final class FileBytesReader {
     func read(_ key: ProcessFileKey, path: @autoclosure () -> String) -> Result<UnsafeBufferPointer<UInt8>, Errno> {
         var fresh = false
         var fd: Int32
+        defer { lastReadOpened = fresh }
         if let entry = descriptors[key] {
             fd = entry.fd
         } else {
-            guard descriptors.count < maximumOpenDescriptors else { return read(path()) }
+            guard descriptors.count < maximumOpenDescriptors else {
+                fresh = true
+                return read(path())
+            }
             fd = open(path(), O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failure(Errno(code: errno)) }
             fresh = true
