@@ -22,8 +22,9 @@ public struct ProcessTreeSource: CounterSource {
     public var roots: [Int32]
     public var includeDescendants: Bool
     public var reader: ProcReader
-    /// The network namespace inode of each root process seen in the last sample.
-    private var namespaces: [CounterKey: UInt64] = [:]
+    /// The network namespace inode of each root process seen in the last sample, by pid,
+    /// with the start time telling a reused pid apart.
+    private var namespaces: [Int32: (startTimeTicks: UInt64, inode: UInt64)] = [:]
     /// Without descendants: each root's last full read (see `ProcessMemo`).
     var memos: [Int32: ProcessMemo] = [:]
 
@@ -88,13 +89,20 @@ public struct ProcessTreeSource: CounterSource {
                 diskWriteBytes: Double(io.writeBytes))
         }
         var seen = Set<UInt64>()
-        var known: [CounterKey: UInt64] = [:]
+        var lastInode: UInt64?
+        var known: [Int32: (startTimeTicks: UInt64, inode: UInt64)] = [:]
+        known.reserveCapacity(liveRoots.count)
         for (root, key) in liveRoots {
             do {
+                guard case let .process(_, start) = key else { continue }
                 let inode: UInt64
-                if let cached = namespaces[key] { inode = cached } else { inode = try reader.networkNamespaceInode(pid: root) }
-                known[key] = inode
-                guard seen.insert(inode).inserted else { continue }
+                if let cached = namespaces[root], cached.startTimeTicks == start { inode = cached.inode } else {
+                    inode = try reader.networkNamespaceInode(pid: root)
+                }
+                known[root] = (start, inode)
+                // Most roots share one namespace: skip the set for a run of the same one.
+                guard inode != lastInode, seen.insert(inode).inserted else { continue }
+                lastInode = inode
                 let devices = try reader.networkDevices(pid: root)
                 counters[.networkNamespace(inode: inode)] = Counters(
                     networkReceiveBytes: Double(devices.receiveBytesExcludingLoopback),

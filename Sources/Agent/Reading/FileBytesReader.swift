@@ -63,8 +63,10 @@ final class FileBytesReader {
         var fresh = false
         var fd: Int32
         defer { lastReadOpened = fresh }
-        if let entry = descriptors[key] {
-            fd = entry.fd
+        if let index = descriptors.index(forKey: key) {
+            // One hash per read: mark it used through the index.
+            fd = descriptors.values[index].fd
+            descriptors.values[index].used = true
         } else {
             guard descriptors.count < maximumOpenDescriptors else {
                 fresh = true
@@ -73,8 +75,8 @@ final class FileBytesReader {
             fd = open(path(), O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failure(Errno(code: errno)) }
             fresh = true
+            descriptors[key] = (fd, true)
         }
-        descriptors[key] = (fd, true)
         while true {
             let n = pread(fd, buffer.baseAddress!, buffer.count, 0)
             if n >= 0 && n < buffer.count {
@@ -99,12 +101,15 @@ final class FileBytesReader {
 
     /// Closes the kept descriptors not read since the previous call.
     func closeUnused() {
-        var kept: [ProcessFileKey: (fd: Int32, used: Bool)] = [:]
-        kept.reserveCapacity(descriptors.count)
-        for (key, entry) in descriptors {
-            if entry.used { kept[key] = (entry.fd, false) } else { close(entry.fd) }
+        var unused: [ProcessFileKey] = []
+        var index = descriptors.values.startIndex
+        while index != descriptors.values.endIndex {
+            if descriptors.values[index].used { descriptors.values[index].used = false } else { unused.append(descriptors.keys[index]) }
+            descriptors.values.formIndex(after: &index)
         }
-        descriptors = kept
+        for key in unused {
+            if let entry = descriptors.removeValue(forKey: key) { close(entry.fd) }
+        }
     }
 
     private func grow() {
