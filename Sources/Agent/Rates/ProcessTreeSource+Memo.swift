@@ -10,7 +10,9 @@
 /// to run, so a process that became multi-threaded is read in full, and so is every process
 /// with more than one thread (schedstat covers only its main thread). Resident memory can
 /// shrink without the process running (reclaim, swap-out), so it is read every sample, from
-/// `statm` (the same counter as `stat`'s `rss`). Kernel time on Linux 6.18, per process:
+/// `statm`, in full reads too: on Linux 6.18 `statm` (like `status`' VmRSS) sums the per-CPU
+/// RSS counters exactly while `stat`'s `rss` reads them approximately (a few dozen pages
+/// low), and the two paths must agree. Kernel time on Linux 6.18, per process:
 /// `stat` 3.3 µs + `io` 1.3 µs for a full read, `schedstat` 0.6 µs + `statm` 0.9 µs for
 /// one that did not run (bench/agent/RESULTS.md).
 struct ProcessMemo {
@@ -33,9 +35,9 @@ extension ProcessTreeSource {
         var schedule: ProcessSchedStat?
         var opened = true
         if memo?.threadCount ?? 1 == 1 {
-            do { (schedule, opened) = try reader.schedStat(pid: pid) } catch .processGone { throw .processGone(pid: pid) } catch {
-                schedule = nil  // no schedstat (a fixture tree, an old kernel): read in full
-            }
+            // No schedstat (a fixture tree, an old kernel) or a process gone: read in full,
+            // where `stat` tells whether it is gone.
+            do { (schedule, opened) = try reader.schedStat(pid: pid) } catch { schedule = nil }
         }
         let page = Double(reader.pageSizeBytes), ticks = reader.clockTicksPerSecond
         if let memo, !opened, let schedule, schedule.usable, memo.schedule == schedule {
@@ -47,11 +49,13 @@ extension ProcessTreeSource {
         }
         let stat = try reader.stat(pid: pid)
         let io = try reader.io(pid: pid)
+        // A tree without statm (a fixture) falls back to stat's rss.
+        let residentPages = (try? reader.statm(pid: pid))?.residentPages ?? max(0, stat.residentPages)
         next[pid] = ProcessMemo(startTimeTicks: stat.startTimeTicks, cpuTicks: stat.cpuTicks, threadCount: stat.threadCount,
                                 readBytes: io.readBytes, writeBytes: io.writeBytes,
                                 schedule: stat.threadCount == 1 && schedule?.usable == true ? schedule : nil)
         return (.process(pid: pid, startTimeTicks: stat.startTimeTicks),
-                Counters(cpuSeconds: Double(stat.cpuTicks) / ticks, residentBytes: Double(max(0, stat.residentPages)) * page,
+                Counters(cpuSeconds: Double(stat.cpuTicks) / ticks, residentBytes: Double(residentPages) * page,
                          diskReadBytes: Double(io.readBytes), diskWriteBytes: Double(io.writeBytes)))
     }
 }

@@ -2,7 +2,8 @@
 /// `includeDescendants` (the default), plus the network namespaces the roots are in.
 ///
 /// Per process (keyed by pid and start time): CPU = (utime + stime) / CLK_TCK from `stat`;
-/// resident memory = `stat` rss × page size; disk = `io` read_bytes / write_bytes
+/// resident memory = `stat` rss × page size (without descendants: `statm` resident, the exact
+/// sum of the kernel's per-CPU counters); disk = `io` read_bytes / write_bytes
 /// (bytes sent to or fetched from the storage layer; tmpfs shows 0).
 /// Per network namespace of a root (keyed by namespace inode, read once however many roots
 /// share it): `net/dev` bytes summed over interfaces other than `lo`. Network figures are
