@@ -26,7 +26,8 @@ import Glibc
 /// the target restores the same dump at the source (`restored_at_source`: resumed from the
 /// checkpoint just taken), and if that fails too the workload is started again at the
 /// source from its last cooperative checkpoint or the beginning (`restarted_at_source`).
-/// Downtime runs from the final dump's start to the restore's end.
+/// Downtime runs from the final dump's start to the restore's end. The images are removed
+/// once the restore succeeded; after a failure they stay, with each operation's log.
 public struct CRIUMoveExecutor {
     public var criu: CRIUSupport
     /// nil: checkpoint/restart (one dump); else a live move's pre-dump rule.
@@ -124,6 +125,8 @@ public struct CRIUMoveExecutor {
             let downtime = (MonotonicClock.seconds() - dumpStarted) * 1000
             move.finishMove(to: target.pop, cgroup: targetCgroup, limits: prepared.limits, process: restored, downtimeMs: downtime)
             move.step("restored_at_target", "pid \(restored.pid) in \(targetCgroup)")
+            // The images are stale once the tree runs again: free the disk they hold.
+            for images in [here, there] { try? FileManager.default.removeItem(atPath: images.root) }
             return ExecutionResult(state: .done, steps: move.steps,
                                    message: "moved \(workload.name) from \(source) to \(target.pop) with criu in \(Int(downtime)) ms",
                                    movedBytes: Double(movedBytes), downtimeMs: downtime)
