@@ -99,6 +99,12 @@ final class FileBytesReader {
         }
     }
 
+    /// Marks the kept descriptor of `key` (if any) as used without reading it, so
+    /// `closeUnused()` keeps it open (and bound to its process).
+    func keep(_ key: ProcessFileKey) {
+        if let index = descriptors.index(forKey: key) { descriptors.values[index].used = true }
+    }
+
     /// Closes the kept descriptors not read since the previous call.
     func closeUnused() {
         var unused: [ProcessFileKey] = []

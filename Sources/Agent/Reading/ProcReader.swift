@@ -51,6 +51,9 @@ public struct ProcReader {
         return (stat, files.lastReadOpened)
     }
 
+    /// Keeps the `schedstat` descriptor of `pid` open through this sample without reading it.
+    func keepSchedStatOpen(pid: Int32) { files.keep(ProcessFileKey(pid: pid, file: .schedstat)) }
+
     /// `<root>/<pid>/statm` through a kept descriptor.
     public func statm(pid: Int32) throws(SamplingError) -> ProcessStatm {
         try readProcessFile(pid, .statm, name: "statm") { (t) throws(SamplingError) in try ProcessStatm(t) }

@@ -31,6 +31,7 @@ struct ProcessMemoLiveTests {
         #expect(processes(idle) == processes(first), "an idle process's counters from the memo differ from its full read")
         var fresh = ProcessTreeSource(roots: [child.pid], includeDescendants: false)
         #expect(processes(try fresh.readCounters()) == processes(idle))
+        #expect(source.reader.openDescriptorCount == 2)  // schedstat and statm: stat and io were not read
 
         child.send()
         #expect(child.expect("worked"))
@@ -40,6 +41,15 @@ struct ProcessMemoLiveTests {
         #expect((after.cpuSeconds ?? 0) > (before.cpuSeconds ?? 0), "the work was not seen: \(before) → \(after)")
         #expect((after.residentBytes ?? 0) >= (before.residentBytes ?? 0) + Double(60 << 20))
         #expect(source.memos[child.pid]?.cpuTicks != memo.cpuTicks)
+        // It ran: the next 3 samples read it in full without schedstat (kept open); the 4th
+        // compares with the baseline taken before the busy read and answers from the memo.
+        #expect(source.memos[child.pid]?.probeIn == ProcessMemo.probeBackoffSamples)
+        for _ in 0..<Int(ProcessMemo.probeBackoffSamples) {
+            #expect(processes(try source.readCounters()) == processes(busy))
+            #expect(source.reader.openDescriptorCount == 4)
+        }
+        #expect(processes(try source.readCounters()) == processes(busy))
+        #expect(source.reader.openDescriptorCount == 2)
     }
 
     @Test("a multi-threaded process is always read in full (its schedstat covers the main thread only)")
