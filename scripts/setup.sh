@@ -3,6 +3,8 @@
 # Non-interactive; needs root (or sudo) only when something is missing.
 set -euo pipefail
 packages=(libopenblas-dev liblapacke-dev libsqlite3-dev zstd gzip)
+# criu is optional and not installed here: the agent uses it only where `criu check` passes
+# (docs/agent.md), and its tests skip when it is absent.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

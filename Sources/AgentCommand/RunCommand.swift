@@ -18,7 +18,8 @@ struct RunCommand: ParsableCommand {
             It serves a trace socket at STATE/trace.sock, named to each workload in HEADROOM_TRACE_SOCKET \
             (docs/trace-protocol.md), and samples every workload's kernel state into trace events. \
             Every interval it samples them, pushes the samples and trace events to the scorer with the bearer token, pulls its \
-            commands and executes them (resize, checkpoint/restart, live → checkpoint/restart, partition), journaled \
+            commands and executes them (resize, checkpoint/restart and live migration with criu where `criu check` passes, else \
+            by the cooperative protocol, partition), journaled \
             in STATE/journal.jsonl. SIGINT or SIGTERM kills the workloads and removes every cgroup and namespace it \
             created. Needs root (see docs/agent.md).
             """)
@@ -60,8 +61,7 @@ struct RunCommand: ParsableCommand {
         let fleet = LocalFleet(config: settings, runtime: runtime)
         fleet.log = log
         let criu = CRIUSupport.detect()
-        log(criu.available ? "criu check passed (its dump/restore path is not implemented yet: the cooperative protocol is used)"
-            : "criu not available: using the cooperative protocol (\(criu.reason))")
+        log(criu.startupMessage)
         let traces: WorkloadTraceCollector
         do {
             traces = try WorkloadTraceCollector(

@@ -7,6 +7,8 @@
 # machine has cgroup v1 and we may create cgroups (root), ours and a plain-Python reader
 # of the same files on a memory+cpuacct+blkio cgroup holding the 200 children
 # (peer_cgroup.py; psutil has no cgroup API).
+# Then the list runs again on PROCESSES children that wake every 0.25 s (`perl`, so each has
+# run in every 1-s interval: the worst case for the agent's "has it run?" memo).
 # Each run prints one JSON line (its own CPU time over the run as % of one core); the
 # lines go to bench/out/agent-<time>.jsonl and a table is printed at the end.
 # Python: a venv at .venv-agent-bench (gitignored) with psutil from PyPI.
@@ -25,7 +27,9 @@ VENV=.venv-agent-bench
 bash -c "for i in \$(seq $PROCESSES); do sleep 600 & done; wait" &
 PARENT=$!
 CGROUP=headroom-bench-$$
+WAKING=
 cleanup() {
+    [ -n "$WAKING" ] && { pkill -P "$WAKING" perl 2>/dev/null || true; kill "$WAKING" 2>/dev/null || true; }
     pkill -P "$PARENT" sleep 2>/dev/null || true
     kill "$PARENT" 2>/dev/null || true
     sleep 0.5
@@ -44,6 +48,10 @@ OUT=bench/out/agent-$(date -u +%Y%m%dT%H%M%SZ).jsonl
 {
     "$BIN" list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ"
     "$VENV/bin/python" bench/agent/peer_psutil.py list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ"
+    # BEFORE_BIN: an agent-bench built from an older commit, for a before/after in the same run.
+    if [ -n "${BEFORE_BIN:-}" ]; then
+        "$BEFORE_BIN" list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" | sed 's/"impl":"headroom-list"/"impl":"before-list"/'
+    fi
     "$BIN" tree "$PARENT" --seconds "$SECONDS_PER_RUN" --hz "$HZ"
     "$VENV/bin/python" bench/agent/peer_psutil.py tree "$PARENT" --seconds "$SECONDS_PER_RUN" --hz "$HZ"
     if [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/cpuacct ] && [ -d /sys/fs/cgroup/blkio ] \
@@ -59,6 +67,20 @@ OUT=bench/out/agent-$(date -u +%Y%m%dT%H%M%SZ).jsonl
     fi
 } | tee "$OUT"
 
+bash -c "for i in \$(seq $PROCESSES); do perl -e 'select(undef, undef, undef, 0.25) while 1' & done; wait" &
+WAKING=$!
+for _ in $(seq 50); do
+    [ "$(pgrep -c -P "$WAKING")" -ge "$PROCESSES" ] && break
+    sleep 0.1
+done
+WPIDS=$(pgrep -P "$WAKING" | tr '\n' ' ')
+echo "sampling $(echo $WPIDS | wc -w) children that wake every 0.25 s" >&2
+{
+    "$BIN" list $WPIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" | sed 's/"impl":"headroom-list"/"impl":"headroom-list-waking"/'
+    "$VENV/bin/python" bench/agent/peer_psutil.py list $WPIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" \
+        | sed 's/"impl": "psutil-list"/"impl": "psutil-list-waking"/'
+} | tee -a "$OUT"
+
 python3 - "$OUT" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
@@ -67,7 +89,7 @@ print("\n| case | processes | samples | CPU s | % of one core | CPU µs per samp
 print("|---|---:|---:|---:|---:|---:|")
 for r in rows:
     print(f"| {r['impl']} | {r['processes']} | {r['samples']} | {r['cpu_s']:.3f} | {r['percent_of_one_core']:.3f} | {r['cpu_us_per_sample']:.0f} |")
-for mode, peer_name in (("list", "psutil-list"), ("tree", "psutil-tree"), ("cgroup", "python-cgroup")):
+for mode, peer_name in (("list", "psutil-list"), ("tree", "psutil-tree"), ("cgroup", "python-cgroup"), ("list-waking", "psutil-list-waking")):
     ours, peer = by.get("headroom-" + mode), by.get(peer_name)
     if ours and peer and ours["cpu_s"] > 0:
         print(f"\n{mode}: {peer_name} / ours = {peer['cpu_s'] / ours['cpu_s']:.1f}x")

@@ -1,35 +1,57 @@
 import Foundation
 
 /// Whether CRIU can checkpoint processes on this machine: `criu check` (as an argument
-/// vector, found in `PATH`) exiting 0. When it cannot, the executors say so
-/// ("criu not available: using the cooperative protocol") and use
-/// docs/checkpoint-protocol.md instead. A CRIU dump/restore path is not implemented yet:
-/// even where `criu check` passes the cooperative protocol is used, and the message says so.
+/// vector; `executable` is found in `PATH` unless it holds a `/`) exiting 0.
+///
+/// When it passes, checkpoint/restart and live moves use CRIU (`CRIUMoveExecutor`: dump,
+/// copy the images, restore at the target; live moves pre-dump first). When it fails, the
+/// executors say so ("criu not available (criu check failed: …): using the cooperative
+/// protocol") and use docs/checkpoint-protocol.md instead; live moves then fall back to
+/// checkpoint/restart. CRIU is optional: nothing installs it (docs/agent.md).
 public struct CRIUSupport: Sendable, Equatable {
     public var available: Bool
-    /// Why not (the program's output, or "not installed").
+    /// Why (the check's output, or "not installed").
     public var reason: String
+    /// The program run for `check`, `pre-dump`, `dump` and `restore`.
+    public var executable: String
 
-    public init(available: Bool, reason: String) {
+    public init(available: Bool, reason: String, executable: String = "criu") {
         self.available = available
         self.reason = reason
+        self.executable = executable
     }
 
-    /// Runs `criu check` once.
-    public static func detect() -> CRIUSupport {
+    /// Runs `criu check` once. Only `Error` lines of its output are kept in `reason` (the
+    /// last four), so the message names the cause, not CRIU's whole log.
+    public static func detect(executable: String = "criu") -> CRIUSupport {
         do {
-            let result = try ProcessSpawner.run(["criu", "check"])
-            if result.status == 0 { return CRIUSupport(available: true, reason: "criu check passed") }
-            let output = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
-            return CRIUSupport(available: false, reason: "criu check failed: \(output.isEmpty ? "status \(result.status)" : output)")
+            let result = try ProcessSpawner.run([executable, "check"])
+            if result.status == 0 { return CRIUSupport(available: true, reason: "criu check passed", executable: executable) }
+            let detail = CRIULog.errorSummary(result.output)
+            return CRIUSupport(available: false, reason: "criu check failed: \(detail.isEmpty ? "status \(result.status)" : detail)",
+                               executable: executable)
         } catch {
-            return CRIUSupport(available: false, reason: "criu is not installed (\(error))")
+            return CRIUSupport(available: false, reason: "criu is not installed (\(error))", executable: executable)
         }
     }
 
-    /// The line the agent logs and reports as a step when it falls back.
-    public var fallbackMessage: String {
-        available ? "criu available but its dump/restore path is not implemented in this agent: using the cooperative protocol"
-            : "criu not available (\(reason)): using the cooperative protocol"
+    /// The line the agent logs at start.
+    public var startupMessage: String {
+        available ? "criu check passed: checkpoint/restart and live moves use criu dump/restore (cooperative protocol as fallback)"
+            : fallbackMessage
+    }
+
+    /// The line the agent logs and journals when it falls back.
+    public var fallbackMessage: String { "criu not available (\(reason)): using the cooperative protocol" }
+}
+
+/// Reading CRIU's output (it logs to stderr, which the agent appends to a file).
+public enum CRIULog {
+    /// The last `count` lines containing `Error` (CRIU's `Error (file:line): message`),
+    /// joined with "; "; else the last non-empty line; empty for empty output.
+    public static func errorSummary(_ output: String, count: Int = 4) -> String {
+        let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let errors = lines.filter { $0.contains("Error") }
+        return (errors.isEmpty ? Array(lines.suffix(1)) : Array(errors.suffix(count))).joined(separator: "; ")
     }
 }

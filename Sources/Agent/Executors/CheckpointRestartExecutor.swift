@@ -25,101 +25,67 @@ public struct CheckpointRestartExecutor {
 
     public func execute(_ command: AgentCommand, workload: ManagedWorkload, target: AgentCommand.Target, fleet: LocalFleet,
                         note: String? = nil) -> ExecutionResult {
-        var steps: [String] = note.map { [$0] } ?? []
-        func step(_ name: String, _ detail: String? = nil) {
-            steps.append(name)
-            fleet.journal.record(command: command.id, workload: workload.name, step: name, detail: detail)
-            fleet.log("command \(command.id) \(workload.name): \(name)\(detail.map { " (\($0))" } ?? "")")
-        }
+        execute(command, workload: workload, target: target, fleet: fleet, steps: note.map { [$0] } ?? [])
+    }
+
+    /// The same, after `steps` another executor reached (a CRIU dump that failed).
+    func execute(_ command: AgentCommand, workload: ManagedWorkload, target: AgentCommand.Target, fleet: LocalFleet,
+                 steps: [String]) -> ExecutionResult {
+        let move = MoveContext(command: command, workload: workload, fleet: fleet, steps: steps)
         guard let checkpoint = workload.spec.checkpoint else {
-            return ExecutionResult(state: .failed, steps: steps, message: "\(workload.name) declares no checkpoint protocol; it cannot be moved with its state")
+            return ExecutionResult(state: .failed, steps: move.steps, message: "\(workload.name) declares no checkpoint protocol; it cannot be moved with its state")
         }
-        guard workload.state == .running, let process = workload.process, process.isRunning else {
-            return ExecutionResult(state: .failed, steps: steps, message: "\(workload.name) is not running at \(workload.pop); nothing to move")
+        let source = move.source
+        let prepared: (limits: ResourceLimits, cgroup: String)
+        switch move.prepareTarget(target) {
+        case let .success(value): prepared = value
+        case let .failure(refusal): return refusal.result
         }
-        let source = workload.pop
-        guard target.pop != source else {
-            return ExecutionResult(state: .failed, steps: steps, message: "\(workload.name) already runs at \(source)")
-        }
-        var limits = workload.limits
-        if let cores = target.allocation.cpuCores { limits.cpuCores = cores }
-        if let bytes = target.allocation.memoryBytes { limits.memoryBytes = bytes }
-        guard fleet.hasRoom(at: target.pop, for: limits, excluding: workload.name) else {
-            return ExecutionResult(state: .failed, steps: steps, message: "target POP \(target.pop) has no room for \(workload.name) (memory_bytes=\(limits.memoryBytes.map { "\($0)" } ?? "unlimited")); it keeps running at \(source)")
-        }
-        let targetCgroup = fleet.runtime.workloadCgroup(pop: target.pop, workload: workload.name)
-        do { try fleet.runtime.create(cgroup: targetCgroup, limits: limits) } catch {
-            try? fleet.runtime.destroy(cgroup: targetCgroup)
-            return ExecutionResult(state: .failed, steps: steps, message: "cannot create \(targetCgroup): \(error); \(workload.name) keeps running at \(source)")
-        }
+        let (limits, targetCgroup) = prepared
+        guard let process = workload.process else { return move.fail("\(workload.name) has no process") }
 
         // 2–3: signal, wait for the checkpoint.
         let sourceDirectory = fleet.checkpointDirectory(workload: workload.name, pop: source)
         let signalledAt = Date().timeIntervalSince1970
         let signalledMonotonic = MonotonicClock.seconds()
-        step("signalled", "signal \(checkpoint.signal) to pid \(process.pid)")
+        move.step("signalled", "signal \(checkpoint.signal) to pid \(process.pid)")
         process.signal(checkpoint.signal)
         let exit = fleet.wait(for: process, timeoutSeconds: checkpoint.timeoutSeconds)
         guard let exit else {
             try? fleet.runtime.destroy(cgroup: targetCgroup)
-            return fail("no checkpoint within \(checkpoint.timeoutSeconds) s; \(workload.name) keeps running at \(source)")
+            return move.fail("no checkpoint within \(checkpoint.timeoutSeconds) s; \(workload.name) keeps running at \(source)")
         }
         guard exit == .exited(85), Self.newestFile(in: sourceDirectory).map({ $0 >= signalledAt - 1 }) == true else {
             try? fleet.runtime.destroy(cgroup: targetCgroup)
             if exit == .exited(0) {
                 fleet.setFinished(workload)
-                return fail("\(workload.name) finished before it checkpointed; nothing to move")
+                return move.fail("\(workload.name) finished before it checkpointed; nothing to move")
             }
-            return restartAtSource("\(workload.name) \(exit) without a fresh checkpoint in \(sourceDirectory)")
+            return move.restartAtSource("\(workload.name) \(exit) without a fresh checkpoint in \(sourceDirectory)")
         }
-        let checkpointedAt = Int64(Date().timeIntervalSince1970)
-        fleet.setCheckpoint(workload, at: checkpointedAt)
-        step("checkpointed", sourceDirectory)
+        fleet.setCheckpoint(workload, at: Int64(Date().timeIntervalSince1970))
+        move.step("checkpointed", sourceDirectory)
 
         // 4: copy.
         let targetDirectory = fleet.checkpointDirectory(workload: workload.name, pop: target.pop)
         let movedBytes: Int64
         do { movedBytes = try Self.copyAtomically(from: sourceDirectory, to: targetDirectory) } catch {
             try? fleet.runtime.destroy(cgroup: targetCgroup)
-            return restartAtSource("copying the checkpoint to \(targetDirectory) failed: \(error)")
+            return move.restartAtSource("copying the checkpoint to \(targetDirectory) failed: \(error)")
         }
-        step("copied", "\(movedBytes) bytes to \(targetDirectory)")
+        move.step("copied", "\(movedBytes) bytes to \(targetDirectory)")
 
         // 5: start at the target.
         let started: LaunchedProcess
         do { started = try fleet.launch(workload, pop: target.pop, cgroup: targetCgroup, resume: true) } catch {
             try? fleet.runtime.destroy(cgroup: targetCgroup)
-            return restartAtSource("starting at \(target.pop) failed: \(error)")
+            return move.restartAtSource("starting at \(target.pop) failed: \(error)")
         }
         let downtime = (MonotonicClock.seconds() - signalledMonotonic) * 1000
-        let oldCgroup = workload.cgroup
-        fleet.moved(workload, to: target.pop, cgroup: targetCgroup, limits: limits, process: started)
-        fleet.addDowntime(workload, milliseconds: downtime)
-        try? fleet.runtime.destroy(cgroup: oldCgroup)
-        step("started_at_target", "pid \(started.pid) in \(targetCgroup)")
-        return ExecutionResult(state: .done, steps: steps, message: "moved \(workload.name) from \(source) to \(target.pop) in \(Int(downtime)) ms",
+        move.finishMove(to: target.pop, cgroup: targetCgroup, limits: limits, process: started, downtimeMs: downtime)
+        move.step("started_at_target", "pid \(started.pid) in \(targetCgroup)")
+        return ExecutionResult(state: .done, steps: move.steps, message: "moved \(workload.name) from \(source) to \(target.pop) in \(Int(downtime)) ms",
                                movedBytes: Double(movedBytes), downtimeMs: downtime)
-
-        func fail(_ message: String) -> ExecutionResult {
-            fleet.log("command \(command.id) \(workload.name): failed: \(message)")
-            return ExecutionResult(state: .failed, steps: steps, message: message)
-        }
-
-        /// The workload exited (or cannot be started at the target): start it again at the
-        /// source, from its last good checkpoint when there is one.
-        func restartAtSource(_ reason: String) -> ExecutionResult {
-            if workload.process?.isRunning == true { return fail("\(reason); \(workload.name) keeps running at \(source)") }
-            let resume = fleet.hasCheckpoint(sourceDirectory)
-            do {
-                let process = try fleet.launch(workload, pop: source, cgroup: workload.cgroup, resume: resume)
-                fleet.setRunning(workload, process: process)
-                step("restarted_at_source", resume ? "from its last checkpoint" : "from the beginning (no checkpoint)")
-                return fail("\(reason); restarted at \(source) \(resume ? "from its last good checkpoint" : "from the beginning")")
-            } catch {
-                fleet.setFailed(workload, "restart at \(source) failed: \(error)")
-                return fail("\(reason); restarting at \(source) failed too: \(error)")
-            }
-        }
     }
 
     /// The newest modification time (Unix seconds) of a regular file in `directory`.

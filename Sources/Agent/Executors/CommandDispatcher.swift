@@ -1,4 +1,6 @@
-/// Checks a scorer command against what this agent runs and hands it to its executor.
+/// Checks a scorer command against what this agent runs and hands it to its executor:
+/// checkpoint/restart and live moves go to `CRIUMoveExecutor` where `criu check` passed, else
+/// to the cooperative protocol (a `criu_unavailable` step and log line name the reason).
 ///
 /// Refused (failed, nothing done) when it names a workload that is not declared, a POP this
 /// agent does not run, or a source POP the workload is not at. A command whose result is in
@@ -43,9 +45,12 @@ public struct CommandDispatcher {
             if command.strategy == "live" {
                 return LiveMigrationExecutor(criu: criu).execute(command, workload: workload, target: target, fleet: fleet)
             }
-            let note = criu.available ? nil : "criu_unavailable"
-            if note != nil { fleet.log("command \(command.id) \(workload.name): \(criu.fallbackMessage)") }
-            return CheckpointRestartExecutor().execute(command, workload: workload, target: target, fleet: fleet, note: note)
+            if criu.available {
+                return CRIUMoveExecutor(criu: criu).execute(command, workload: workload, target: target, fleet: fleet, note: "criu")
+            }
+            fleet.log("command \(command.id) \(workload.name): \(criu.fallbackMessage)")
+            fleet.journal.record(command: command.id, workload: workload.name, step: "criu_unavailable", detail: criu.fallbackMessage)
+            return CheckpointRestartExecutor().execute(command, workload: workload, target: target, fleet: fleet, note: "criu_unavailable")
         }
     }
 }

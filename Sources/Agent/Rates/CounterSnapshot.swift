@@ -65,11 +65,15 @@ public struct CounterSnapshot: Sendable, Hashable {
         guard elapsed > 0 else {
             throw .clockDidNotAdvance(previousSeconds: previous.monotonicSeconds, currentSeconds: monotonicSeconds)
         }
-        var deltas = [Double](repeating: 0, count: 5)
-        var measured = [Bool](repeating: false, count: 5)
-        let paths: [KeyPath<Counters, Double?>] = [
-            \.cpuSeconds, \.diskReadBytes, \.diskWriteBytes, \.networkReceiveBytes, \.networkTransmitBytes,
-        ]
+        // cpu, disk read, disk write, network receive, network transmit: summed deltas and
+        // whether any key present in both snapshots measures them.
+        var deltas: (Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0)
+        var measured: (Bool, Bool, Bool, Bool, Bool) = (false, false, false, false, false)
+        func add(_ a: Double?, _ b: Double?, _ delta: inout Double, _ seen: inout Bool) {
+            guard let a, let b else { return }
+            seen = true
+            if b > a { delta += b - a }
+        }
         var memory = 0.0
         var memoryMeasured = false
         for (key, now) in counters {
@@ -78,16 +82,16 @@ public struct CounterSnapshot: Sendable, Hashable {
                 memoryMeasured = true
             }
             guard let before = previous.counters[key] else { continue }
-            for (i, path) in paths.enumerated() {
-                guard let a = before[keyPath: path], let b = now[keyPath: path] else { continue }
-                measured[i] = true
-                if b > a { deltas[i] += b - a }
-            }
+            add(before.cpuSeconds, now.cpuSeconds, &deltas.0, &measured.0)
+            add(before.diskReadBytes, now.diskReadBytes, &deltas.1, &measured.1)
+            add(before.diskWriteBytes, now.diskWriteBytes, &deltas.2, &measured.2)
+            add(before.networkReceiveBytes, now.networkReceiveBytes, &deltas.3, &measured.3)
+            add(before.networkTransmitBytes, now.networkTransmitBytes, &deltas.4, &measured.4)
         }
-        func rate(_ i: Int) -> Double { measured[i] ? deltas[i] / elapsed : .nan }
+        func rate(_ delta: Double, _ seen: Bool) -> Double { seen ? delta / elapsed : .nan }
         return ResourceVector(
-            cpuCores: rate(0), memoryBytes: memoryMeasured ? memory : .nan,
-            diskReadBytesPerSecond: rate(1), diskWriteBytesPerSecond: rate(2),
-            networkReceiveBytesPerSecond: rate(3), networkTransmitBytesPerSecond: rate(4))
+            cpuCores: rate(deltas.0, measured.0), memoryBytes: memoryMeasured ? memory : .nan,
+            diskReadBytesPerSecond: rate(deltas.1, measured.1), diskWriteBytesPerSecond: rate(deltas.2, measured.2),
+            networkReceiveBytesPerSecond: rate(deltas.3, measured.3), networkTransmitBytesPerSecond: rate(deltas.4, measured.4))
     }
 }

@@ -11,7 +11,7 @@ struct Errno: Error {
 
 /// A per-process file kept open between samples.
 struct ProcessFileKey: Hashable {
-    enum File: UInt8 { case stat, io }
+    enum File: UInt8 { case stat, io, schedstat, statm }
     let pid: Int32
     let file: File
 }
@@ -48,6 +48,12 @@ final class FileBytesReader {
     /// The number of descriptors held open.
     var openDescriptorCount: Int { descriptors.count }
 
+    /// Whether the last keyed `read(_:path:)` opened its descriptor (first read, a reaped
+    /// process's descriptor replaced, or past `maximumOpenDescriptors`) rather than re-reading
+    /// a kept one. A kept descriptor is bound to one process; an opened one may belong to a
+    /// new process that reused the pid.
+    private(set) var lastReadOpened = false
+
     /// Like `read(_:)`, through a descriptor kept open under `key`.
     ///
     /// /proc files are seq_files, whose `read` returns as much as fits in the buffer, so a
@@ -56,15 +62,21 @@ final class FileBytesReader {
     func read(_ key: ProcessFileKey, path: @autoclosure () -> String) -> Result<UnsafeBufferPointer<UInt8>, Errno> {
         var fresh = false
         var fd: Int32
-        if let entry = descriptors[key] {
-            fd = entry.fd
+        defer { lastReadOpened = fresh }
+        if let index = descriptors.index(forKey: key) {
+            // One hash per read: mark it used through the index.
+            fd = descriptors.values[index].fd
+            descriptors.values[index].used = true
         } else {
-            guard descriptors.count < maximumOpenDescriptors else { return read(path()) }
+            guard descriptors.count < maximumOpenDescriptors else {
+                fresh = true
+                return read(path())
+            }
             fd = open(path(), O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failure(Errno(code: errno)) }
             fresh = true
+            descriptors[key] = (fd, true)
         }
-        descriptors[key] = (fd, true)
         while true {
             let n = pread(fd, buffer.baseAddress!, buffer.count, 0)
             if n >= 0 && n < buffer.count {
@@ -87,14 +99,23 @@ final class FileBytesReader {
         }
     }
 
+    /// Marks the kept descriptor of `key` (if any) as used without reading it, so
+    /// `closeUnused()` keeps it open (and bound to its process).
+    func keep(_ key: ProcessFileKey) {
+        if let index = descriptors.index(forKey: key) { descriptors.values[index].used = true }
+    }
+
     /// Closes the kept descriptors not read since the previous call.
     func closeUnused() {
-        var kept: [ProcessFileKey: (fd: Int32, used: Bool)] = [:]
-        kept.reserveCapacity(descriptors.count)
-        for (key, entry) in descriptors {
-            if entry.used { kept[key] = (entry.fd, false) } else { close(entry.fd) }
+        var unused: [ProcessFileKey] = []
+        var index = descriptors.values.startIndex
+        while index != descriptors.values.endIndex {
+            if descriptors.values[index].used { descriptors.values[index].used = false } else { unused.append(descriptors.keys[index]) }
+            descriptors.values.formIndex(after: &index)
         }
-        descriptors = kept
+        for key in unused {
+            if let entry = descriptors.removeValue(forKey: key) { close(entry.fd) }
+        }
     }
 
     private func grow() {

@@ -44,6 +44,21 @@ public struct ProcReader {
         try readProcessFile(pid, .io, name: "io") { (t) throws(SamplingError) in try ProcessIO(t) }
     }
 
+    /// `<root>/<pid>/schedstat` through a kept descriptor, and whether this call opened it
+    /// (then the process may be a new one with the same pid: compare nothing with before).
+    public func schedStat(pid: Int32) throws(SamplingError) -> (stat: ProcessSchedStat, opened: Bool) {
+        let stat = try readProcessFile(pid, .schedstat, name: "schedstat") { (t) throws(SamplingError) in try ProcessSchedStat(t) }
+        return (stat, files.lastReadOpened)
+    }
+
+    /// Keeps the `schedstat` descriptor of `pid` open through this sample without reading it.
+    func keepSchedStatOpen(pid: Int32) { files.keep(ProcessFileKey(pid: pid, file: .schedstat)) }
+
+    /// `<root>/<pid>/statm` through a kept descriptor.
+    public func statm(pid: Int32) throws(SamplingError) -> ProcessStatm {
+        try readProcessFile(pid, .statm, name: "statm") { (t) throws(SamplingError) in try ProcessStatm(t) }
+    }
+
     /// Closes the descriptors of `stat` and `io` files not read since the previous call:
     /// call it after each sample so that processes that left keep nothing open.
     public func finishSample() { files.closeUnused() }

@@ -45,19 +45,24 @@ public struct LaunchRequest: Sendable {
     public var networkNamespacePath: String?
     /// Where its stdout and stderr go (appended), or nil for /dev/null.
     public var logPath: String?
+    /// False to stay in the agent's cgroups (`cgroup` is then ignored): for a program that
+    /// must only enter a POP's network namespace, such as `criu dump` of a workload there.
+    public var joinsCgroup: Bool
 
-    public init(argv: [String], environment: [String: String], cgroup: String, networkNamespacePath: String? = nil, logPath: String? = nil) {
+    public init(argv: [String], environment: [String: String], cgroup: String, networkNamespacePath: String? = nil, logPath: String? = nil,
+                joinsCgroup: Bool = true) {
         self.argv = argv
         self.environment = environment
         self.cgroup = cgroup
         self.networkNamespacePath = networkNamespacePath
         self.logPath = logPath
+        self.joinsCgroup = joinsCgroup
     }
 
     /// The helper's argument vector: `launcher --cgroup-procs F… [--netns N] -- argv…`.
     func launcherArguments(launcher: String, procsFiles: [String]) -> [String] {
         var out = [launcher]
-        for file in procsFiles { out += ["--cgroup-procs", file] }
+        for file in procsFiles where joinsCgroup { out += ["--cgroup-procs", file] }
         if let networkNamespacePath { out += ["--netns", networkNamespacePath] }
         return out + ["--"] + argv
     }

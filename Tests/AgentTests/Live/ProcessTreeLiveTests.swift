@@ -13,13 +13,14 @@ import Glibc
 struct ProcessTreeLiveTests {
     static let mebibyte = 1 << 20
 
-    /// A sampler over the tree rooted at `pid`, reading the real /proc.
-    static func sampler(_ pid: Int32) -> Sampler<ProcessTreeSource> {
-        Sampler(source: ProcessTreeSource(root: pid))
+    /// A sampler over the tree rooted at `pid`, reading the real /proc; `listed`: `pid` alone
+    /// (the list mode, where a process that has not run is answered from its memo).
+    static func sampler(_ pid: Int32, listed: Bool = false) -> Sampler<ProcessTreeSource> {
+        Sampler(source: ProcessTreeSource(roots: [pid], includeDescendants: !listed))
     }
 
-    @Test("memory: a child that touches 200 MiB raises the sampled resident memory by 200 MiB (−2 %, +5 %)")
-    func memory() throws {
+    @Test("memory: a child that touches 200 MiB raises the sampled resident memory by 200 MiB (−2 %, +5 %)", arguments: [false, true])
+    func memory(listed: Bool) throws {
         let child = try ChildProcess(python: """
             import sys
             print("ready"); sys.stdin.readline()
@@ -28,7 +29,7 @@ struct ProcessTreeLiveTests {
             """)
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var sampler = Self.sampler(child.pid)
+        var sampler = Self.sampler(child.pid, listed: listed)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         let before = try #require(try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds() + 1e-6))
         child.send()
@@ -43,8 +44,9 @@ struct ProcessTreeLiveTests {
         #expect(abs(after.memoryBytes - vmRSS) / vmRSS < 0.01)
     }
 
-    @Test("disk: 64 MiB written with fsync and read back uncached show as ≥ 64 MiB written (≤ +2 %) and read (−2 %, +5 %)")
-    func disk() throws {
+    @Test("disk: 64 MiB written with fsync and read back uncached show as ≥ 64 MiB written (≤ +2 %) and read (−2 %, +5 %)",
+          arguments: [false, true])
+    func disk(listed: Bool) throws {
         let directory = "/var/tmp"
         let filesystem = try Self.filesystemType(directory)
         try #require(filesystem != "tmpfs", "\(directory) is tmpfs: /proc/<pid>/io write_bytes would stay 0")
@@ -72,7 +74,7 @@ struct ProcessTreeLiveTests {
             """, arguments: [path])
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var sampler = Self.sampler(child.pid)
+        var sampler = Self.sampler(child.pid, listed: listed)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         let t0 = try #require(sampler.previous?.monotonicSeconds)
         child.send()
@@ -91,8 +93,9 @@ struct ProcessTreeLiveTests {
         #expect(writing.diskReadBytesPerSecond * (t1 - t0) < expected * 0.02)
     }
 
-    @Test("cpu: a child that burns 1.0 CPU-second is sampled as 1.0 ± 0.06 CPU-seconds, and as ≈ 1 core while it runs")
-    func cpu() throws {
+    @Test("cpu: a child that burns 1.0 CPU-second is sampled as 1.0 ± 0.06 CPU-seconds, and as ≈ 1 core while it runs",
+          arguments: [false, true])
+    func cpu(listed: Bool) throws {
         let child = try ChildProcess(python: """
             import sys, time
             print("ready"); sys.stdin.readline()
@@ -103,7 +106,7 @@ struct ProcessTreeLiveTests {
             """)
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var sampler = Self.sampler(child.pid)
+        var sampler = Self.sampler(child.pid, listed: listed)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         let t0 = try #require(sampler.previous?.monotonicSeconds)
         child.send()
