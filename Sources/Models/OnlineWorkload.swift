@@ -250,7 +250,7 @@ public struct OnlineWorkload: Sendable {
         for r in arima.indices where arima[r] != nil && advancesARIMA[r] {
             // x_tᵀβ of this step was computed by an earlier forecast (the cache): reuse it.
             let step = arima[r]!.state.nextStep
-            let slot = r * horizonSteps + (step % horizonSteps + horizonSteps) % horizonSteps
+            let slot = Self.regressionSlot(resource: r, step: step, horizon: horizonSteps)
             let mean = regressionSteps[slot] == step ? regressionMeans[slot]
                 : (row[r].isFinite ? arima[r]!.state.parameters.regressionMean(step: step) : .nan)
             arima[r]!.state.update(row[r], regressionMean: mean)
@@ -282,6 +282,13 @@ public struct OnlineWorkload: Sendable {
         lastTimestamp = timestamp
         stepsFed += 1
         for r in 0..<Resource.count where stepsSinceSpread[r] != .max { stepsSinceSpread[r] += 1 }
+    }
+
+    /// The slot of step s in resource r's regression-mean cache (s mod H; steps before the
+    /// training start are negative).
+    @inline(__always)
+    private static func regressionSlot(resource r: Int, step s: Int, horizon: Int) -> Int {
+        r * horizon + (s % horizon + horizon) % horizon
     }
 
     /// Index of the LSTM state with the longer history of at most one window (ties: the
@@ -376,7 +383,7 @@ public struct OnlineWorkload: Sendable {
                             }
                             let first = states[r]!.state.nextStep
                             for h in 0..<horizon {
-                                let slot = r * horizon + ((first + h) % horizon + horizon) % horizon  // (steps before the training start are negative)
+                                let slot = Self.regressionSlot(resource: r, step: first + h, horizon: horizon)
                                 if cachedSteps[slot] != first + h {
                                     cachedSteps[slot] = first + h
                                     cache[slot] = states[r]!.state.parameters.regressionMean(step: first + h)

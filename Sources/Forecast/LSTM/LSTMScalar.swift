@@ -9,10 +9,6 @@ protocol LSTMScalar: BLASScalar {
     static func lstmTanh(_ x: Self) -> Self
     /// σ(x) = 1 / (1 + e⁻ˣ) = ½ + ½·tanh(x/2).
     static func lstmSigmoid(_ x: Self) -> Self
-    /// eˣ (libm), for the softplus of the quantile head (not in the recurrent loop).
-    static func lstmExp(_ x: Self) -> Self
-    /// log(1 + x) (libm).
-    static func lstmLog1p(_ x: Self) -> Self
     /// softplus(x) = log(1 + eˣ). Float: `fastSoftplus` (no libm, vectorises); Double: libm.
     static func lstmSoftplus(_ x: Self) -> Self
     /// One batch row of the forward cell update (`LSTMScalar+CellKernels.swift`).
@@ -69,16 +65,12 @@ extension Float: LSTMScalar {
         q = q * x2 + 4.89352518554385e-03
         return xc * p / q + 0.5
     }
-    static func lstmExp(_ x: Float) -> Float { Foundation.exp(x) }
-    static func lstmLog1p(_ x: Float) -> Float { Foundation.log1p(x) }
     @inline(__always) static func lstmSoftplus(_ x: Float) -> Float { fastSoftplus(x) }
 }
 
 extension Double: LSTMScalar {
     static func lstmTanh(_ x: Double) -> Double { Foundation.tanh(x) }
     static func lstmSigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
-    static func lstmExp(_ x: Double) -> Double { Foundation.exp(x) }
-    static func lstmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
     /// softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) (no overflow).
     static func lstmSoftplus(_ x: Double) -> Double { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
 }

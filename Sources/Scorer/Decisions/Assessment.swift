@@ -1,4 +1,5 @@
 import Forecast
+import Models
 
 /// The scorer's view of one workload at one tick: the input of a decision.
 struct Assessment: Sendable, Equatable {
@@ -30,5 +31,28 @@ struct Assessment: Sendable, Equatable {
         self.expectedSecondsToBreach = expectedSecondsToBreach
         self.plannedDemand = plannedDemand
         self.currentUsage = currentUsage
+    }
+}
+
+extension Assessment {
+    /// The predictive policy's view (service and replay alike): the calibrated score and
+    /// its planned demand; a breach under way (`usage` above `allocation` now) is certain
+    /// whatever the forecast says, so the predictive policy also acts on what the reactive
+    /// one sees.
+    static func predictive(workload: String, now: Int64, score: WorkloadScore, usage: [Double], allocation: [Double]) -> Assessment {
+        let breaching = AllocationRule.exceeds(usage, allocation)
+        return Assessment(
+            workload: workload, timestamp: now, risk: breaching ? 1 : score.risk,
+            resourceAtRisk: score.resourceAtRisk.flatMap(Resource.init(snakeCaseName:)),
+            expectedSecondsToBreach: score.expectedSecondsToBreach,
+            plannedDemand: ResourceVector(score.plannedDemand), currentUsage: ResourceVector(usage), breaching: breaching)
+    }
+
+    /// The reactive policy's view: risk 1 only once usage is above the allocation, and the
+    /// demand to plan for is the usage now.
+    static func reactive(workload: String, now: Int64, usage: [Double], allocation: [Double]) -> Assessment {
+        let crossed = AllocationRule.exceeds(usage, allocation)
+        return Assessment(workload: workload, timestamp: now, risk: crossed ? 1 : 0,
+                          plannedDemand: ResourceVector(usage), currentUsage: ResourceVector(usage), breaching: crossed)
     }
 }

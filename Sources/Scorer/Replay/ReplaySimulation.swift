@@ -203,19 +203,9 @@ struct ReplaySimulation {
                 case .static:
                     continue
                 case .predictive:
-                    // A breach already under way is certain, whatever the forecast says:
-                    // the predictive policy also acts on what the reactive one sees.
-                    let breaching = AllocationRule.exceeds(values, allocation)
-                    assessments.append(Assessment(
-                        workload: name, timestamp: now, risk: breaching ? 1 : score.risk,
-                        resourceAtRisk: score.resourceAtRisk.flatMap(Resource.init(snakeCaseName:)),
-                        expectedSecondsToBreach: score.expectedSecondsToBreach,
-                        plannedDemand: ResourceVector(score.plannedDemand), currentUsage: ResourceVector(values), breaching: breaching))
+                    assessments.append(.predictive(workload: name, now: now, score: score, usage: values, allocation: allocation))
                 case .reactive:
-                    let crossed = AllocationRule.exceeds(values, allocation)
-                    assessments.append(Assessment(
-                        workload: name, timestamp: now, risk: crossed ? 1 : 0,
-                        plannedDemand: ResourceVector(values), currentUsage: ResourceVector(values), breaching: crossed))
+                    assessments.append(.reactive(workload: name, now: now, usage: values, allocation: allocation))
                 case .oracle:
                     var peak = [Double](repeating: .nan, count: Resource.count)
                     var breach = false

@@ -122,19 +122,11 @@ extension ScoringService {
         var assessments: [Assessment] = []
         for (name, values) in scored where engine.placements[name] != nil {
             guard let entry = core?.entry(name), let score = entry.score else { continue }
-            // A breach under way is certain whatever the forecast says (as in the replay).
-            let breaching = AllocationRule.exceeds(values, entry.allocation)
             switch configuration.policy {
             case .predictive:
-                assessments.append(Assessment(
-                    workload: name, timestamp: now, risk: breaching ? 1 : score.risk,
-                    resourceAtRisk: score.resourceAtRisk.flatMap(Resource.init(snakeCaseName:)),
-                    expectedSecondsToBreach: score.expectedSecondsToBreach,
-                    plannedDemand: ResourceVector(score.plannedDemand), currentUsage: ResourceVector(values), breaching: breaching))
+                assessments.append(.predictive(workload: name, now: now, score: score, usage: values, allocation: entry.allocation))
             case .reactive:
-                assessments.append(Assessment(
-                    workload: name, timestamp: now, risk: breaching ? 1 : 0,
-                    plannedDemand: ResourceVector(values), currentUsage: ResourceVector(values), breaching: breaching))
+                assessments.append(.reactive(workload: name, now: now, usage: values, allocation: entry.allocation))
             }
         }
         guard !assessments.isEmpty || engine.placements.values.contains(where: { engine.fleet.pop(named: $0.pop)?.down == true }) else { return 0 }

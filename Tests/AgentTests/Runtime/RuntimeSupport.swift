@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import HeadroomTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,8 +10,7 @@ import Glibc
 /// Helpers for the tests that create real cgroups and processes (root on cgroup v1, as CI
 /// and this machine run; skipped elsewhere).
 enum LiveRuntime {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var repositoryRoot: URL { TestProcess.repositoryRoot }
 
     /// Whether real cgroup v1 POPs can be created here (root, memory and cpu mounted).
     static var available: Bool {
@@ -18,18 +18,8 @@ enum LiveRuntime {
         return (try? binary("headroom-launch")) != nil
     }
 
-    /// A built executable of this package (next to the test bundle, or under .build/debug).
-    static func binary(_ name: String) throws -> String {
-        var directory = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        let fallback = repositoryRoot.appendingPathComponent(".build/debug/\(name)").path
-        guard FileManager.default.isExecutableFile(atPath: fallback) else { throw CocoaError(.fileNoSuchFile) }
-        return fallback
-    }
+    /// A built executable of this package (`TestProcess.executable`).
+    static func binary(_ name: String) throws -> String { try TestProcess.executable(name) }
 
     static func runtime(prefix: String) throws -> any POPRuntime {
         try LocalRuntime.detect(prefix: prefix, launcherPath: try binary("headroom-launch"))
@@ -51,13 +41,7 @@ enum LiveRuntime {
 
     /// Bitbrains VM files (`vms` × July and August) extracted into `directory`/bitbrains-rnd.
     static func inputs(into directory: String, vms: [String] = ["1", "6"]) throws -> String {
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-I", "zstd", "-xf", repositoryRoot.appendingPathComponent("datasets/bitbrains-rnd-40vms-2013-07-08.tar.zst").path,
-                         "-C", directory] + vms.flatMap { ["bitbrains-rnd/2013-7/\($0).csv", "bitbrains-rnd/2013-8/\($0).csv"] }
-        try tar.run()
-        tar.waitUntilExit()
-        #expect(tar.terminationStatus == 0)
+        try TestProcess.extractBitbrains(vms.compactMap { Int($0) }, into: URL(fileURLWithPath: directory))
         return "\(directory)/bitbrains-rnd"
     }
 
