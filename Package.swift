@@ -71,8 +71,11 @@ let package = Package(
         /// `headroom-launch`), the agent's fleet-file section, the executors and their journal.
         .target(
             name: "Agent",
-            dependencies: ["Resources", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["Resources", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        /// The bpf(2) calls behind the agent's eBPF task iterator (a C shim: bpf(2) has no
+        /// libc wrapper and Swift cannot call the variadic syscall(2)).
+        .target(name: "CAgentBPF"),
         /// The client library instrumented workloads link to send span and phase events to
         /// the agent over a Unix socket (docs/trace-protocol.md). Foundation/Glibc only.
         .target(name: "HeadroomTrace"),
