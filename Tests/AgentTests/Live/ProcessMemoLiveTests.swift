@@ -18,7 +18,7 @@ struct ProcessMemoLiveTests {
         defer { child.stop() }
         #expect(child.expect("ready"))
         usleep(100_000)  // let it block in readline
-        var source = ProcessTreeSource(roots: [child.pid], includeDescendants: false)
+        var source = ProcessTreeSource(roots: [child.pid], includeDescendants: false, taskIterator: nil)
         let first = try source.readCounters()
         let memo = try #require(source.memos[child.pid])
         #expect(memo.threadCount == 1)
@@ -29,7 +29,7 @@ struct ProcessMemoLiveTests {
         }
         let idle = try source.readCounters()
         #expect(processes(idle) == processes(first), "an idle process's counters from the memo differ from its full read")
-        var fresh = ProcessTreeSource(roots: [child.pid], includeDescendants: false)
+        var fresh = ProcessTreeSource(roots: [child.pid], includeDescendants: false, taskIterator: nil)
         #expect(processes(try fresh.readCounters()) == processes(idle))
         #expect(source.reader.openDescriptorCount == 2)  // schedstat and statm: stat and io were not read
 
@@ -61,7 +61,7 @@ struct ProcessMemoLiveTests {
             """)
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var source = ProcessTreeSource(roots: [child.pid], includeDescendants: false)
+        var source = ProcessTreeSource(roots: [child.pid], includeDescendants: false, taskIterator: nil)
         _ = try source.readCounters()
         let memo = try #require(source.memos[child.pid])
         #expect(memo.threadCount == 2 && memo.schedule == nil)

@@ -13,14 +13,28 @@ import Glibc
 struct ProcessTreeLiveTests {
     static let mebibyte = 1 << 20
 
-    /// A sampler over the tree rooted at `pid`, reading the real /proc; `listed`: `pid` alone
-    /// (the list mode, where a process that has not run is answered from its memo).
-    static func sampler(_ pid: Int32, listed: Bool = false) -> Sampler<ProcessTreeSource> {
-        Sampler(source: ProcessTreeSource(roots: [pid], includeDescendants: !listed))
+    /// Where the counters come from: `/proc` files, or the eBPF task iterator (root only;
+    /// on this machine it loads, and a failure to load fails the test).
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case procfs, taskIterator
+        var testDescription: String { rawValue }
     }
 
-    @Test("memory: a child that touches 200 MiB raises the sampled resident memory by 200 MiB (−2 %, +5 %)", arguments: [false, true])
-    func memory(listed: Bool) throws {
+    static var backends: [Backend] { geteuid() == 0 ? Backend.allCases : [.procfs] }
+
+    /// A sampler over the tree rooted at `pid`, reading the real /proc; `listed`: `pid` alone
+    /// (the list mode, where a process that has not run is answered from its memo).
+    static func sampler(_ pid: Int32, listed: Bool = false, _ backend: Backend) throws -> Sampler<ProcessTreeSource> {
+        let iterator: TaskIterator?
+        switch backend {
+        case .procfs: iterator = nil
+        case .taskIterator: iterator = try TaskIterator.load(for: ProcReader()).get()
+        }
+        return Sampler(source: ProcessTreeSource(roots: [pid], includeDescendants: !listed, taskIterator: iterator))
+    }
+
+    @Test("memory: a child that touches 200 MiB raises the sampled resident memory by 200 MiB (−2 %, +5 %)", arguments: [false, true], backends)
+    func memory(listed: Bool, backend: Backend) throws {
         let child = try ChildProcess(python: """
             import sys
             print("ready"); sys.stdin.readline()
@@ -29,7 +43,7 @@ struct ProcessTreeLiveTests {
             """)
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var sampler = Self.sampler(child.pid, listed: listed)
+        var sampler = try Self.sampler(child.pid, listed: listed, backend)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         let before = try #require(try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds() + 1e-6))
         child.send()
@@ -38,15 +52,15 @@ struct ProcessTreeLiveTests {
         let grown = after.memoryBytes - before.memoryBytes
         let expected = Double(200 * Self.mebibyte)
         #expect(grown >= expected * 0.98 && grown <= expected * 1.05, "resident memory grew by \(grown / Double(Self.mebibyte)) MiB")
-        // The stat rss the sampler uses agrees with the kernel's VmRSS within 1 %.
+        // The resident memory the sampler uses agrees with the kernel's VmRSS within 1 %.
         let status = try ProcReader().status(pid: child.pid)
         let vmRSS = Double(try #require(status.residentBytes))
         #expect(abs(after.memoryBytes - vmRSS) / vmRSS < 0.01)
     }
 
     @Test("disk: 64 MiB written with fsync and read back uncached show as ≥ 64 MiB written (≤ +2 %) and read (−2 %, +5 %)",
-          arguments: [false, true])
-    func disk(listed: Bool) throws {
+          arguments: [false, true], backends)
+    func disk(listed: Bool, backend: Backend) throws {
         let directory = "/var/tmp"
         let filesystem = try Self.filesystemType(directory)
         try #require(filesystem != "tmpfs", "\(directory) is tmpfs: /proc/<pid>/io write_bytes would stay 0")
@@ -74,7 +88,7 @@ struct ProcessTreeLiveTests {
             """, arguments: [path])
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var sampler = Self.sampler(child.pid, listed: listed)
+        var sampler = try Self.sampler(child.pid, listed: listed, backend)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         let t0 = try #require(sampler.previous?.monotonicSeconds)
         child.send()
@@ -94,8 +108,8 @@ struct ProcessTreeLiveTests {
     }
 
     @Test("cpu: a child that burns 1.0 CPU-second is sampled as 1.0 ± 0.06 CPU-seconds, and as ≈ 1 core while it runs",
-          arguments: [false, true])
-    func cpu(listed: Bool) throws {
+          arguments: [false, true], backends)
+    func cpu(listed: Bool, backend: Backend) throws {
         let child = try ChildProcess(python: """
             import sys, time
             print("ready"); sys.stdin.readline()
@@ -106,7 +120,7 @@ struct ProcessTreeLiveTests {
             """)
         defer { child.stop() }
         #expect(child.expect("ready"))
-        var sampler = Self.sampler(child.pid, listed: listed)
+        var sampler = try Self.sampler(child.pid, listed: listed, backend)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         let t0 = try #require(sampler.previous?.monotonicSeconds)
         child.send()
@@ -123,8 +137,8 @@ struct ProcessTreeLiveTests {
         #expect(childShare < 0.9 || v.cpuCores >= 0.85, "uncontended child but only \(v.cpuCores) cores sampled")
     }
 
-    @Test("the tree includes descendants; a child that exits between samples drops out without an error")
-    func exitBetweenSamples() throws {
+    @Test("the tree includes descendants; a child that exits between samples drops out without an error", arguments: backends)
+    func exitBetweenSamples(backend: Backend) throws {
         let parent = try ChildProcess(python: """
             import subprocess, sys
             kids = [subprocess.Popen(["/usr/bin/sleep", "60"]) for _ in range(3)]
@@ -139,7 +153,7 @@ struct ProcessTreeLiveTests {
         #expect(kids.count == 3)
         let tree = try ProcReader().processTree(root: parent.pid)
         #expect(Set(tree.map(\.pid)) == Set([parent.pid] + kids))
-        var sampler = Self.sampler(parent.pid)
+        var sampler = try Self.sampler(parent.pid, backend)
         _ = try sampler.sample(atMonotonicSeconds: MonotonicClock.seconds())
         #expect(Self.processKeys(sampler.previous) == Set([parent.pid] + kids))
         parent.send()
@@ -152,8 +166,8 @@ struct ProcessTreeLiveTests {
         #expect(throws: SamplingError.processGone(pid: kids[0])) { try ProcReader().io(pid: kids[0]) }
     }
 
-    @Test("children that start and exit while sampling at 50 Hz never make a sample throw or go negative")
-    func churn() throws {
+    @Test("children that start and exit while sampling at 50 Hz never make a sample throw or go negative", arguments: backends)
+    func churn(backend: Backend) throws {
         let parent = try ChildProcess(python: """
             import subprocess, sys, time
             print("ready")
@@ -165,7 +179,7 @@ struct ProcessTreeLiveTests {
             """)
         defer { parent.stop() }
         #expect(parent.expect("ready"))
-        var sampler = Self.sampler(parent.pid)
+        var sampler = try Self.sampler(parent.pid, backend)
         var vectors: [ResourceVector] = []
         var sizes = Set<Int>()
         let end = MonotonicClock.seconds() + 2.0

@@ -98,6 +98,22 @@ public final class TaskIterator {
         #endif
     }
 
+    /// The iterator for sampling through `reader`, when it can stand in for it: `reader`
+    /// reads the real `/proc`, the program loads, and this process is in the initial pid
+    /// namespace (the iterator reports global pids; `/proc` shows the namespace's own).
+    public static func load(for reader: ProcReader) -> Result<TaskIterator, TaskIteratorError> {
+        guard reader.root == "/proc" else { return .failure(.unavailable("the reader's root is \(reader.root), not /proc")) }
+        do {
+            let iterator = try TaskIterator(clockTicksPerSecond: Int(reader.clockTicksPerSecond))
+            guard let me = try iterator.processes()[getpid()], me.parentPID == getppid() else {
+                return .failure(.unavailable("this process is not in the initial pid namespace"))
+            }
+            return .success(iterator)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     deinit {
         close(linkFD)
         close(programFD)
