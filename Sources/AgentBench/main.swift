@@ -9,11 +9,14 @@ import Glibc
 /// `agent-bench`: the CPU cost of the agent's process sampler (bench/agent/run.sh runs it
 /// beside psutil). Not a test.
 ///
-/// Usage: agent-bench list PID... | tree ROOT | cgroup PATH   [--seconds S] [--hz H]
+/// Usage: agent-bench list PID... | tree ROOT | cgroup PATH   [--seconds S] [--hz H] [--procfs]
 ///   list    samples each pid alone (stat + io, and the net/dev of each distinct namespace)
 ///   tree    samples ROOT and its descendants (a walk of every /proc/<pid>/stat, then io)
 ///   cgroup  samples the cgroup PATH (v1 or v2 under /sys/fs/cgroup) and the network
 ///           namespace of its first process
+/// `list` and `tree` read through the eBPF task iterator where it loads (as the agent does),
+/// or `/proc` files with `--procfs` (or when it does not load); the JSON line says which
+/// ("backend") and how long loading the iterator took ("setup_ms", not in the CPU time).
 /// Samples at H Hz (default 1) for S seconds (default 60), and prints one JSON line with
 /// the process's own CPU time (getrusage RUSAGE_SELF, user + system) over the run as a
 /// percentage of one core, the number of samples and processes, and the CPU time per sample.
@@ -23,6 +26,7 @@ struct Options {
     var cgroup: String?
     var seconds = 60.0
     var hz = 1.0
+    var procfs = false
 }
 
 func parse(_ arguments: [String]) -> Options? {
@@ -46,6 +50,9 @@ func parse(_ arguments: [String]) -> Options? {
             guard i + 1 < arguments.count, let h = Double(arguments[i + 1]), h > 0 else { return nil }
             options.hz = h
             i += 2
+        case "--procfs":
+            options.procfs = true
+            i += 1
         default:
             guard let pid = Int32(arguments[i]) else { return nil }
             options.pids.append(pid)
@@ -65,12 +72,14 @@ func cpuSeconds() -> Double {
 }
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
-    FileHandle.standardError.write(Data("usage: agent-bench list PID... | tree ROOT | cgroup PATH  [--seconds S] [--hz H]\n".utf8))
+    FileHandle.standardError.write(Data("usage: agent-bench list PID... | tree ROOT | cgroup PATH  [--seconds S] [--hz H] [--procfs]\n".utf8))
     exit(2)
 }
 
 /// Samples `source` at the options' rate for the options' duration and prints the JSON line.
-func measure<Source: CounterSource>(_ source: Source, processes countProcesses: (Source) throws -> Int) throws {
+func measure<Source: CounterSource>(
+    _ source: Source, backend: String = "cgroup files", setupSeconds: Double = 0, processes countProcesses: (Source) throws -> Int
+) throws {
     var sampler = Sampler(source: source, configuration: SamplerConfiguration(intervalSeconds: 1 / options.hz))
     let interval = sampler.configuration.intervalSeconds
     let cpu0 = cpuSeconds()
@@ -91,7 +100,7 @@ func measure<Source: CounterSource>(_ source: Source, processes countProcesses: 
     print("""
         {"impl":"headroom-\(options.mode)","processes":\(processes),"samples":\(samples),"wall_s":\(wall),\
         "cpu_s":\(cpu),"percent_of_one_core":\(100 * cpu / wall),"cpu_us_per_sample":\(1e6 * cpu / Double(samples)),\
-        "last_memory_bytes":\(last.memoryBytes)}
+        "last_memory_bytes":\(last.memoryBytes),"backend":"\(backend)","setup_ms":\(setupSeconds * 1000)}
         """)
 }
 
@@ -99,7 +108,16 @@ do {
     if let cgroup = options.cgroup {
         try measure(CgroupSource(path: cgroup, reader: try CgroupReader())) { try $0.reader.processIDs(cgroup: cgroup).count }
     } else {
-        try measure(ProcessTreeSource(roots: options.pids, includeDescendants: options.mode == "tree")) { source in
+        let start = MonotonicClock.seconds()
+        let source = options.procfs
+            ? ProcessTreeSource(roots: options.pids, includeDescendants: options.mode == "tree", taskIterator: nil)
+            : ProcessTreeSource(roots: options.pids, includeDescendants: options.mode == "tree")
+        let setup = MonotonicClock.seconds() - start
+        let backend = source.taskIterator == nil ? "procfs" : "task-iterator"
+        if !options.procfs, let reason = source.taskIteratorUnavailable {
+            FileHandle.standardError.write(Data("reading /proc files: \(reason)\n".utf8))
+        }
+        try measure(source, backend: backend, setupSeconds: setup) { source in
             var source = source
             return try source.readCounters().keys.filter { if case .process = $0 { true } else { false } }.count
         }

@@ -53,6 +53,9 @@ struct SampleCommand: ParsableCommand {
         do {
             if let pid {
                 let source = ProcessTreeSource(root: pid, reader: ProcReader(root: procRoot))
+                if let reason = source.taskIteratorUnavailable, procRoot == "/proc" {
+                    FileHandle.standardError.write(Data("headroom-agent: reading /proc files: \(reason)\n".utf8))
+                }
                 try loop(Sampler(source: source, configuration: configuration))
             } else if let cgroup {
                 let reader = try CgroupReader(root: cgroupRoot)

@@ -9,6 +9,8 @@
 # (peer_cgroup.py; psutil has no cgroup API).
 # Then the list runs again on PROCESSES children that wake every 0.25 s (`perl`, so each has
 # run in every 1-s interval: the worst case for the agent's "has it run?" memo).
+# Ours runs twice per case: through the eBPF task iterator (what the agent uses where it
+# loads: root, Linux >= 6.2 with BTF) and through /proc files (`--procfs`, the fallback).
 # Each run prints one JSON line (its own CPU time over the run as % of one core); the
 # lines go to bench/out/agent-<time>.jsonl and a table is printed at the end.
 # Python: a venv at .venv-agent-bench (gitignored) with psutil from PyPI.
@@ -47,12 +49,14 @@ mkdir -p bench/out
 OUT=bench/out/agent-$(date -u +%Y%m%dT%H%M%SZ).jsonl
 {
     "$BIN" list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ"
+    "$BIN" list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" --procfs | sed 's/"impl":"headroom-list"/"impl":"headroom-list-procfs"/'
     "$VENV/bin/python" bench/agent/peer_psutil.py list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ"
     # BEFORE_BIN: an agent-bench built from an older commit, for a before/after in the same run.
     if [ -n "${BEFORE_BIN:-}" ]; then
         "$BEFORE_BIN" list $PIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" | sed 's/"impl":"headroom-list"/"impl":"before-list"/'
     fi
     "$BIN" tree "$PARENT" --seconds "$SECONDS_PER_RUN" --hz "$HZ"
+    "$BIN" tree "$PARENT" --seconds "$SECONDS_PER_RUN" --hz "$HZ" --procfs | sed 's/"impl":"headroom-tree"/"impl":"headroom-tree-procfs"/'
     "$VENV/bin/python" bench/agent/peer_psutil.py tree "$PARENT" --seconds "$SECONDS_PER_RUN" --hz "$HZ"
     if [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/cpuacct ] && [ -d /sys/fs/cgroup/blkio ] \
         && mkdir "/sys/fs/cgroup/memory/$CGROUP" 2>/dev/null; then
@@ -77,6 +81,8 @@ WPIDS=$(pgrep -P "$WAKING" | tr '\n' ' ')
 echo "sampling $(echo $WPIDS | wc -w) children that wake every 0.25 s" >&2
 {
     "$BIN" list $WPIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" | sed 's/"impl":"headroom-list"/"impl":"headroom-list-waking"/'
+    "$BIN" list $WPIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" --procfs \
+        | sed 's/"impl":"headroom-list"/"impl":"headroom-list-waking-procfs"/'
     "$VENV/bin/python" bench/agent/peer_psutil.py list $WPIDS --seconds "$SECONDS_PER_RUN" --hz "$HZ" \
         | sed 's/"impl": "psutil-list"/"impl": "psutil-list-waking"/'
 } | tee -a "$OUT"
@@ -85,11 +91,13 @@ python3 - "$OUT" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 by = {r["impl"]: r for r in rows}
-print("\n| case | processes | samples | CPU s | % of one core | CPU µs per sample |")
-print("|---|---:|---:|---:|---:|---:|")
+print("\n| case | backend | processes | samples | CPU s | % of one core | CPU µs per sample |")
+print("|---|---|---:|---:|---:|---:|---:|")
 for r in rows:
-    print(f"| {r['impl']} | {r['processes']} | {r['samples']} | {r['cpu_s']:.3f} | {r['percent_of_one_core']:.3f} | {r['cpu_us_per_sample']:.0f} |")
-for mode, peer_name in (("list", "psutil-list"), ("tree", "psutil-tree"), ("cgroup", "python-cgroup"), ("list-waking", "psutil-list-waking")):
+    print(f"| {r['impl']} | {r.get('backend', '')} | {r['processes']} | {r['samples']} | {r['cpu_s']:.3f} | {r['percent_of_one_core']:.3f} | {r['cpu_us_per_sample']:.0f} |")
+for mode, peer_name in (("list", "psutil-list"), ("list-procfs", "psutil-list"), ("tree", "psutil-tree"),
+                        ("tree-procfs", "psutil-tree"), ("cgroup", "python-cgroup"),
+                        ("list-waking", "psutil-list-waking"), ("list-waking-procfs", "psutil-list-waking")):
     ours, peer = by.get("headroom-" + mode), by.get(peer_name)
     if ours and peer and ours["cpu_s"] > 0:
         print(f"\n{mode}: {peer_name} / ours = {peer['cpu_s'] / ours['cpu_s']:.1f}x")

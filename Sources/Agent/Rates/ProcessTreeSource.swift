@@ -164,7 +164,7 @@ public struct ProcessTreeSource: CounterSource {
                 // Most roots share one namespace: skip the set for a run of the same one.
                 guard inode != lastInode, seen.insert(inode).inserted else { continue }
                 lastInode = inode
-                let devices = try reader.networkDevices(pid: root)
+                let devices = try reader.networkDevices(pid: root, keepOpen: true)
                 counters[.networkNamespace(inode: inode)] = Counters(
                     networkReceiveBytes: Double(devices.receiveBytesExcludingLoopback),
                     networkTransmitBytes: Double(devices.transmitBytesExcludingLoopback))
@@ -181,6 +181,7 @@ public struct ProcessTreeSource: CounterSource {
 
     /// The counters from one read of the task iterator: the roots (and their descendants).
     mutating func iteratorCounters(_ processes: [Int32: ProcessTaskCounters]) throws(SamplingError) -> [CounterKey: Counters] {
+        defer { reader.finishSample() }
         var members: [ProcessTaskCounters] = []
         var liveRoots: [(pid: Int32, key: CounterKey)] = []
         if includeDescendants {

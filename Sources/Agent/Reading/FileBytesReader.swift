@@ -11,7 +11,7 @@ struct Errno: Error {
 
 /// A per-process file kept open between samples.
 struct ProcessFileKey: Hashable {
-    enum File: UInt8 { case stat, io, schedstat, statm }
+    enum File: UInt8 { case stat, io, schedstat, statm, networkDevices }
     let pid: Int32
     let file: File
 }

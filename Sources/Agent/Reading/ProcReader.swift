@@ -67,8 +67,14 @@ public struct ProcReader {
     public var openDescriptorCount: Int { files.openDescriptorCount }
 
     /// The interfaces of the network namespace `pid` is in (not the process's own traffic).
-    public func networkDevices(pid: Int32) throws(SamplingError) -> NetworkDeviceCounters {
-        try readProcessFile(pid, "net/dev") { (t) throws(SamplingError) in try NetworkDeviceCounters(t) }
+    /// `keepOpen`: through a descriptor kept open between calls, which stays on the
+    /// namespace the process was in when it was opened (as `ProcessTreeSource`'s namespace
+    /// cache does); otherwise opened afresh, following a process that changes namespace.
+    public func networkDevices(pid: Int32, keepOpen: Bool = false) throws(SamplingError) -> NetworkDeviceCounters {
+        if keepOpen {
+            return try readProcessFile(pid, .networkDevices, name: "net/dev") { (t) throws(SamplingError) in try NetworkDeviceCounters(t) }
+        }
+        return try readProcessFile(pid, "net/dev") { (t) throws(SamplingError) in try NetworkDeviceCounters(t) }
     }
 
     /// The inode number identifying `pid`'s network namespace, from the link

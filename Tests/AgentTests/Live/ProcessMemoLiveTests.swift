@@ -31,7 +31,7 @@ struct ProcessMemoLiveTests {
         #expect(processes(idle) == processes(first), "an idle process's counters from the memo differ from its full read")
         var fresh = ProcessTreeSource(roots: [child.pid], includeDescendants: false, taskIterator: nil)
         #expect(processes(try fresh.readCounters()) == processes(idle))
-        #expect(source.reader.openDescriptorCount == 2)  // schedstat and statm: stat and io were not read
+        #expect(source.reader.openDescriptorCount == 3)  // schedstat, statm and net/dev: stat and io were not read
 
         child.send()
         #expect(child.expect("worked"))
@@ -46,10 +46,10 @@ struct ProcessMemoLiveTests {
         #expect(source.memos[child.pid]?.probeIn == ProcessMemo.probeBackoffSamples)
         for _ in 0..<Int(ProcessMemo.probeBackoffSamples) {
             #expect(processes(try source.readCounters()) == processes(busy))
-            #expect(source.reader.openDescriptorCount == 4)
+            #expect(source.reader.openDescriptorCount == 5)
         }
         #expect(processes(try source.readCounters()) == processes(busy))
-        #expect(source.reader.openDescriptorCount == 2)
+        #expect(source.reader.openDescriptorCount == 3)
     }
 
     @Test("a multi-threaded process is always read in full (its schedstat covers the main thread only)")
