@@ -105,9 +105,9 @@ public struct LSTMOnlineState: Sendable {
                         tanhC.withUnsafeMutableBufferPointer { tc in
                             // c_{t−1} and c_t share storage: the kernel reads element j before writing it.
                             Float.lstmCellForward(
-                                gates: g.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
+                                rows: 1, hidden: l.hiddenSize, gates: g.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
                                 c: c.baseAddress!, tanhC: tc.baseAddress!, h: row.baseAddress! + l.inputFeatures,
-                                hidden: l.hiddenSize)
+                                hStride: l.fusedWidth)
                         }
                     }
                 }

@@ -48,12 +48,9 @@ extension LSTMWorkspace {
         let dGates = gates
         for step in stride(from: t - 1, through: 0, by: -1) {
             let dGateBlock = dGates + step * bt * g4
-            for b in 0..<bt {
-                Scalar.lstmCellBackward(
-                    gates: UnsafePointer(gates + (step * bt + b) * g4), cPrevious: cells + (step * bt + b) * h,
-                    tanhC: tanhC + (step * bt + b) * h, dh: dh + b * h, dc: dc + b * h,
-                    dGates: dGateBlock + b * g4, biasGradient: biasGradient, hidden: h)
-            }
+            Scalar.lstmCellBackward(
+                rows: bt, hidden: h, gates: UnsafePointer(gates + step * bt * g4), cPrevious: cells + step * bt * h,
+                tanhC: tanhC + step * bt * h, dh: dh, dc: dc, dGates: dGateBlock, biasGradient: biasGradient)
             if step > 0 {
                 BLAS.gemm(a: UnsafeMatrixView(baseAddress: UnsafePointer(dGateBlock), rows: bt, cols: g4), b: wHH, beta: 0,
                           c: UnsafeMutableMatrixView(baseAddress: dh, rows: bt, cols: h))

@@ -23,7 +23,8 @@
 /// 2. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
 /// With B = 1 (one window, `LSTMModel.predict(window:)`) both are sgemv calls instead,
 /// which do not repack the weights on every call.
-/// After each step's product, one fused elementwise pass per row applies σ/tanh, updates c
+/// After each step's product, one fused elementwise pass over the batch (the C kernels,
+/// `LSTMScalar+CellKernels.swift`) applies σ/tanh, updates c
 /// and writes h_t straight into the next block's [x ‖ h] row.
 extension LSTMWorkspace {
     /// Runs the forward pass on the inputs already loaded for the prepared batch and steps;
@@ -50,12 +51,9 @@ extension LSTMWorkspace {
                           b: weights, transB: .transposed, beta: 1,
                           c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
             }
-            for b in 0..<bt {
-                Scalar.lstmCellForward(
-                    gates: gateBlock + b * g4,
-                    cPrevious: cells + (step * bt + b) * h, c: cells + ((step + 1) * bt + b) * h,
-                    tanhC: tanhC + (step * bt + b) * h, h: xh + ((step + 1) * bt + b) * fused + f, hidden: h)
-            }
+            Scalar.lstmCellForward(
+                rows: bt, hidden: h, gates: gateBlock, cPrevious: cells + step * bt * h, c: cells + (step + 1) * bt * h,
+                tanhC: tanhC + step * bt * h, h: xh + (step + 1) * bt * fused + f, hStride: fused)
         }
         // 2. Head on the last hidden state.
         let headWeight = UnsafeMatrixView(baseAddress: p + layout.headWeightOffset, rows: o, cols: h)
