@@ -91,7 +91,8 @@ public struct LSTMOnlineState: Sendable {
         }
     }
 
-    /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] (the workspace's order, `LSTMWorkspace.forward`),
+    /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] in one sgemv over the fused row (the sums of
+    /// `LSTMWorkspace.forward`, which adds the x and h products in two calls: equal up to rounding),
     /// then the fused cell update writes h_t over h_{t−1}.
     private mutating func advance() {
         let l = model.layout
