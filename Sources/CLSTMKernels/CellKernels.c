@@ -192,3 +192,9 @@ void headroom_lstm_cell_backward(
     (void)level;
     hr_backward_rows_portable(rows, hidden, gates, c_prev, tanh_c, dh, dc, d_gates, bias_gradient);
 }
+
+void headroom_prefetch(const void *start, long bytes) {
+    const char *p = (const char *)start;
+    for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset, 0, 3);
+    if (bytes > 0) __builtin_prefetch(p + bytes - 1, 0, 3);
+}

@@ -55,6 +55,11 @@ void headroom_lstm_cell_backward(
     const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
     float *dc, float *d_gates, float *bias_gradient);
 
+/// Asks the CPU to start loading the cache lines of [start, start + bytes) (no effect on
+/// any value). The minibatch gather calls it for every window before copying any, so the
+/// windows' cache misses overlap instead of coming one after another.
+void headroom_prefetch(const void *start, long bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,5 @@
+internal import CLSTMKernels
+
 /// Training windows over many workloads.
 ///
 /// Window i is (series s, start row o): inputs = feature rows o ..< o + windowSteps of
@@ -150,17 +152,31 @@ public struct LSTMDataset: Sendable {
                      "gather: workspace prepared for \(workspace.batch)×\(workspace.steps), need \(indices.count)×\(windowSteps)")
         precondition(workspace.layout.inputFeatures == featureWidth && workspace.targetWidth == horizonSteps * targetWidth,
                      "gather: workspace shape does not match the dataset")
-        for (b, i) in indices.enumerated() {
-            let one = series[Int(windowSeries[i])], start = Int(windowStart[i])
-            one.features.withUnsafeBufferPointer { f in
-                for t in 0..<windowSteps {
-                    let row = workspace.inputRow(step: t, sequence: b), source = f.baseAddress! + (start + t) * featureWidth
-                    for k in 0..<featureWidth { row[k] = Scalar(source[k]) }
+        // The workspace's strides read once: its `batch` is a class property, and reading it
+        // per row (through `inputRow`) cost a dynamic exclusivity check each time.
+        let (inputs, rowStride, fused) = (workspace.xh, workspace.batch * workspace.layout.fusedWidth, workspace.layout.fusedWidth)
+        let (targets, targetCount) = (workspace.targets, horizonSteps * targetWidth)
+        series.withUnsafeBufferPointer { series in
+            for i in indices {
+                series[Int(windowSeries[i])].features.withUnsafeBufferPointer { f in
+                    headroom_prefetch(f.baseAddress! + Int(windowStart[i]) * featureWidth,
+                                      windowSteps * featureWidth * MemoryLayout<Float>.stride)
                 }
             }
-            one.targets.withUnsafeBufferPointer { y in
-                let row = workspace.targetRow(sequence: b), source = y.baseAddress! + (start + windowSteps) * targetWidth
-                for k in 0..<(horizonSteps * targetWidth) { row[k] = Scalar(source[k]) }
+            for (b, i) in indices.enumerated() {
+                let one = series[Int(windowSeries[i])], start = Int(windowStart[i])
+                one.features.withUnsafeBufferPointer { f in
+                    var source = f.baseAddress! + start * featureWidth, row = inputs + b * fused
+                    for _ in 0..<windowSteps {
+                        for k in 0..<featureWidth { row[k] = Scalar(source[k]) }
+                        source += featureWidth
+                        row += rowStride
+                    }
+                }
+                one.targets.withUnsafeBufferPointer { y in
+                    let row = targets + b * targetCount, source = y.baseAddress! + (start + windowSteps) * targetWidth
+                    for k in 0..<targetCount { row[k] = Scalar(source[k]) }
+                }
             }
         }
     }
