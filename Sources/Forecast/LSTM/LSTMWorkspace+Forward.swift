@@ -17,8 +17,8 @@
 ///    block t (h_{−1} = 0: step 0 has none); with B = 1 (one window, `predict(window:)`) an
 ///    sgemv, which does not repack W_hh on every call;
 /// 3. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O] (sgemv for B = 1).
-/// W_ihᵀ and W_hhᵀ in 1 and 2 are the rows of `weightsTransposed`, a copy transposed once per
-/// pass (4H·(F + H) values), so both products are NN: OpenBLAS packs a stored-as-used right
+/// For B > 1, W_ihᵀ and W_hhᵀ in 1 and 2 are the rows of `weightsTransposed`, a copy
+/// transposed once per pass (4H·(F + H) values), so both products are NN: OpenBLAS packs a stored-as-used right
 /// operand faster than a transposed view of W (batch 64 × H 64, 47 steps: 12.2 vs 13.1 µs a
 /// sequence in a C loop over the same calls; training +1.2% in the median of 5 alternating
 /// runs).
@@ -42,15 +42,21 @@ extension LSTMWorkspace {
                                     layout.fusedWidth, layout.outputCount)
         for j in 0..<g4 { biasSum[j] = p[layout.biasIHOffset + j] + p[layout.biasHHOffset + j] }
 
-        let wT = weightsTransposed
-        Self.transpose(p + layout.weightOffset, rows: g4, cols: fused, sourceStride: fused, into: wT)
+        // One window (B = 1, `predict(window:)`) multiplies W_hh by sgemv, which reads W as
+        // stored: transposing it (4H·(F + H) values) would cost as much as the products.
+        let transposed = bt > 1
+        if transposed {
+            Self.transpose(p + layout.weightOffset, rows: g4, cols: fused, sourceStride: fused, into: weightsTransposed)
+        }
         // 1. b + x_t · W_ihᵀ for every step and sequence at once.
         fillRows(gates, with: biasSum, width: g4, rows: t * bt)
         BLAS.gemm(a: UnsafeMatrixView(baseAddress: xh, rows: t * bt, cols: f, leadingDimension: fused),
-                  b: UnsafeMatrixView(baseAddress: wT, rows: f, cols: g4), beta: 1,
+                  b: transposed ? UnsafeMatrixView(baseAddress: weightsTransposed, rows: f, cols: g4)
+                                : UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: f, leadingDimension: fused),
+                  transB: transposed ? .notTransposed : .transposed, beta: 1,
                   c: UnsafeMutableMatrixView(baseAddress: gates, rows: t * bt, cols: g4))
         let wHH = UnsafeMatrixView(baseAddress: p + layout.weightOffset + f, rows: g4, cols: h, leadingDimension: fused)
-        let wHHTransposed = UnsafeMatrixView(baseAddress: UnsafePointer(wT + f * g4), rows: h, cols: g4)
+        let wHHTransposed = UnsafeMatrixView(baseAddress: UnsafePointer(weightsTransposed + f * g4), rows: h, cols: g4)
         for step in 0..<t {
             let gateBlock = gates + step * bt * g4
             // 2. + h_{t−1} · W_hhᵀ for the whole batch (h_{−1} = 0: nothing to add at step 0).
