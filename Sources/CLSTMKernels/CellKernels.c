@@ -1,4 +1,4 @@
-// The LSTM cell kernels (CLSTMKernels.h): one portable instantiation of CellSIMD.h over
+// The LSTM kernels (CLSTMKernels.h): one portable instantiation of CellSIMD.h over
 // 8-lane compiler vectors, and on x86-64 an AVX2+FMA one (8 lanes) and an AVX-512F one (16 lanes),
 // each compiled for its instruction set through a function attribute, so the binary still
 // runs on a baseline x86-64 CPU. Chosen at run time with `__builtin_cpu_supports`, which
@@ -42,6 +42,7 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #define V_SUB(a, b) ((a) - (b))
 #define V_MUL(a, b) ((a) * (b))
 #define V_DIV(a, b) ((a) / (b))
+#define V_SQRT(a) __builtin_elementwise_sqrt(a)
 #define V_FMA(a, b, c) ((a) * (b) + (c))
 #define V_FNMA(a, b, c) ((c) - (a) * (b))
 #define V_MIN(bound, x) hr_select_portable((x) > (bound), (bound), (x))
@@ -57,6 +58,7 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #undef V_SUB
 #undef V_MUL
 #undef V_DIV
+#undef V_SQRT
 #undef V_FMA
 #undef V_FNMA
 #undef V_MIN
@@ -79,6 +81,7 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #define V_SUB _mm256_sub_ps
 #define V_MUL _mm256_mul_ps
 #define V_DIV _mm256_div_ps
+#define V_SQRT _mm256_sqrt_ps
 #define V_FMA _mm256_fmadd_ps
 #define V_FNMA _mm256_fnmadd_ps
 #define V_MIN _mm256_min_ps
@@ -94,6 +97,7 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #undef V_SUB
 #undef V_MUL
 #undef V_DIV
+#undef V_SQRT
 #undef V_FMA
 #undef V_FNMA
 #undef V_MIN
@@ -113,6 +117,7 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #define V_SUB _mm512_sub_ps
 #define V_MUL _mm512_mul_ps
 #define V_DIV _mm512_div_ps
+#define V_SQRT _mm512_sqrt_ps
 #define V_FMA _mm512_fmadd_ps
 #define V_FNMA _mm512_fnmadd_ps
 #define V_MIN _mm512_min_ps
@@ -128,6 +133,7 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #undef V_SUB
 #undef V_MUL
 #undef V_DIV
+#undef V_SQRT
 #undef V_FMA
 #undef V_FNMA
 #undef V_MIN
@@ -197,4 +203,36 @@ void headroom_prefetch(const void *start, long bytes) {
     const char *p = (const char *)start;
     for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset, 0, 3);
     if (bytes > 0) __builtin_prefetch(p + bytes - 1, 0, 3);
+}
+
+void headroom_fill_rows(headroom_lstm_level level, float *destination, const float *row, long width, long rows) {
+#if defined(__x86_64__)
+    if (level == HEADROOM_LSTM_AVX512 && headroom_lstm_level_supported(level)) {
+        hr_fill_rows_avx512(destination, row, width, rows);
+        return;
+    }
+    if (level == HEADROOM_LSTM_AVX2_FMA && headroom_lstm_level_supported(level)) {
+        hr_fill_rows_avx2(destination, row, width, rows);
+        return;
+    }
+#endif
+    (void)level;
+    hr_fill_rows_portable(destination, row, width, rows);
+}
+
+void headroom_adam_update(
+    headroom_lstm_level level, float *parameters, const float *gradient, float *m, float *v, long count,
+    float b1, float b2, float eps, float step_size, float inverse_root_correction2) {
+#if defined(__x86_64__)
+    if (level == HEADROOM_LSTM_AVX512 && headroom_lstm_level_supported(level)) {
+        hr_adam_avx512(parameters, gradient, m, v, count, b1, b2, eps, step_size, inverse_root_correction2);
+        return;
+    }
+    if (level == HEADROOM_LSTM_AVX2_FMA && headroom_lstm_level_supported(level)) {
+        hr_adam_avx2(parameters, gradient, m, v, count, b1, b2, eps, step_size, inverse_root_correction2);
+        return;
+    }
+#endif
+    (void)level;
+    hr_adam_portable(parameters, gradient, m, v, count, b1, b2, eps, step_size, inverse_root_correction2);
 }

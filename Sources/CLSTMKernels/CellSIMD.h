@@ -2,7 +2,7 @@
 // CellKernels.c (private header; included with the vector type, the operations and the
 // name suffix defined, inside a `#pragma clang attribute` block that sets the target).
 //
-// Required: VEC, LANES, V_LOAD(p), V_STORE(p, v), V_SET1(x), V_ADD, V_SUB, V_MUL, V_DIV,
+// Required: VEC, LANES, V_LOAD(p), V_STORE(p, v), V_SET1(x), V_ADD, V_SUB, V_MUL, V_DIV, V_SQRT,
 // V_FMA(a, b, c) = a·b + c, V_FNMA(a, b, c) = c − a·b, V_MIN(bound, x) and V_MAX(bound, x)
 // returning x when x is NaN (x86's min/max return the second operand then), SUFFIX.
 //
@@ -140,6 +140,47 @@ static void FN(hr_backward_rows_)(
                 bi[j + k] = s[12][k]; bf[j + k] = s[13][k]; bg[j + k] = s[14][k]; bo[j + k] = s[15][k];
             }
         }
+    }
+}
+
+/// Copies `row` (width values) into each of `rows` consecutive rows at `destination`: the
+/// row is read from L1 on every pass, so this is one stream of stores.
+static void FN(hr_fill_rows_)(float *destination, const float *row, long width, long rows) {
+    for (long r = 0; r < rows; r++) {
+        float *out = destination + r * width;
+        long j = 0;
+        for (; j + LANES <= width; j += LANES) V_STORE(out + j, V_LOAD(row + j));
+        for (; j < width; j++) out[j] = row[j];
+    }
+}
+
+/// Adam over `count` parameters, the operations of LSTMAdam.swift in the same order per
+/// element with no contraction into FMAs, so every level gives the same bits:
+///   m ← b1·m + (1 − b1)·g,   v ← b2·v + ((1 − b2)·g)·g,
+///   θ ← θ − (step_size·m) / (√v·inverse_root_correction2 + eps).
+static void FN(hr_adam_)(float *parameters, const float *gradient, float *m, float *v, long count,
+                         float b1, float b2, float eps, float step_size, float inverse_root_correction2) {
+#pragma clang fp contract(off)
+    const float c1 = 1 - b1, c2 = 1 - b2;
+    const VEC vb1 = V_SET1(b1), vb2 = V_SET1(b2), vc1 = V_SET1(c1), vc2 = V_SET1(c2), veps = V_SET1(eps);
+    const VEC vstep = V_SET1(step_size), virc = V_SET1(inverse_root_correction2);
+    long i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        const VEC g = V_LOAD(gradient + i);
+        const VEC mi = V_ADD(V_MUL(vb1, V_LOAD(m + i)), V_MUL(vc1, g));
+        const VEC vi = V_ADD(V_MUL(vb2, V_LOAD(v + i)), V_MUL(V_MUL(vc2, g), g));
+        V_STORE(m + i, mi);
+        V_STORE(v + i, vi);
+        const VEC denominator = V_ADD(V_MUL(V_SQRT(vi), virc), veps);
+        V_STORE(parameters + i, V_SUB(V_LOAD(parameters + i), V_DIV(V_MUL(vstep, mi), denominator)));
+    }
+    for (; i < count; i++) {
+        const float g = gradient[i];
+        const float mi = b1 * m[i] + c1 * g;
+        const float vi = b2 * v[i] + c2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        parameters[i] -= step_size * mi / (__builtin_sqrtf(vi) * inverse_root_correction2 + eps);
     }
 }
 

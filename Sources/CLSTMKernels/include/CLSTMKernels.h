@@ -1,6 +1,8 @@
-// The elementwise halves of the LSTM step (Float), in C so that the x86-64 build can carry
+// The elementwise halves of the LSTM step (Float), and the training loop's other
+// elementwise passes (the bias pre-fill, Adam), in C so that the x86-64 build can carry
 // AVX2+FMA and AVX-512 versions beside the baseline one and pick at run time: Swift has no
 // per-function target attributes, and its default target is baseline x86-64 (SSE2).
+// No matrix product lives here: those are OpenBLAS calls (Forecast's Matrix+BLAS.swift).
 //
 // Formulas, one batch row (H wide) at a time, gate rows [i ‖ f ‖ g ‖ o] (PyTorch's order):
 //
@@ -54,6 +56,17 @@ void headroom_lstm_cell_backward(
     headroom_lstm_level level, long rows, long hidden,
     const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
     float *dc, float *d_gates, float *bias_gradient);
+
+/// Copies `row` (`width` values) into each of `rows` consecutive rows at `destination`
+/// (the bias pre-fill of the gate pre-activations).
+void headroom_fill_rows(headroom_lstm_level level, float *destination, const float *row, long width, long rows);
+
+/// One Adam step over `count` parameters (LSTMAdam.swift has the formula): the same
+/// operations in the same order per element at every level (no FMA contraction; IEEE
+/// square root and division), so the result does not depend on the level.
+void headroom_adam_update(
+    headroom_lstm_level level, float *parameters, const float *gradient, float *m, float *v, long count,
+    float b1, float b2, float eps, float step_size, float inverse_root_correction2);
 
 /// Asks the CPU to start loading the cache lines of [start, start + bytes) (no effect on
 /// any value). The minibatch gather calls it for every window before copying any, so the

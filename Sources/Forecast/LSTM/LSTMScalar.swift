@@ -11,6 +11,8 @@ protocol LSTMScalar: BLASScalar {
     static func lstmSigmoid(_ x: Self) -> Self
     /// softplus(x) = log(1 + eˣ). Float: `fastSoftplus` (no libm, vectorises); Double: libm.
     static func lstmSoftplus(_ x: Self) -> Self
+    /// `row` copied into `rows` consecutive rows (`LSTMScalar+CellKernels.swift`).
+    static func lstmFillRows(_ destination: UnsafeMutablePointer<Self>, with row: UnsafePointer<Self>, width: Int, rows: Int)
     /// The forward cell update of `rows` batch rows (`LSTMScalar+CellKernels.swift`).
     static func lstmCellForward(
         rows: Int, hidden: Int, gates: UnsafeMutablePointer<Self>, cPrevious: UnsafePointer<Self>,

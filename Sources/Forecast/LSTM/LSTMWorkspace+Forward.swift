@@ -49,7 +49,7 @@ extension LSTMWorkspace {
             Self.transpose(p + layout.weightOffset, rows: g4, cols: fused, sourceStride: fused, into: weightsTransposed)
         }
         // 1. b + x_t · W_ihᵀ for every step and sequence at once.
-        fillRows(gates, with: biasSum, width: g4, rows: t * bt)
+        Scalar.lstmFillRows(gates, with: biasSum, width: g4, rows: t * bt)
         BLAS.gemm(a: UnsafeMatrixView(baseAddress: xh, rows: t * bt, cols: f, leadingDimension: fused),
                   b: transposed ? UnsafeMatrixView(baseAddress: weightsTransposed, rows: f, cols: g4)
                                 : UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: f, leadingDimension: fused),
@@ -94,20 +94,6 @@ extension LSTMWorkspace {
                     lastInputs: inputRow(step: t - 1, sequence: b), into: outputs + b * o, groups: o / quantileCount,
                     resources: residualResources, quantileCount: quantileCount)
             }
-        }
-    }
-
-    /// Writes `row` (`width` values) into each of `rows` consecutive rows at `destination`:
-    /// the first row by copy, then the rows filled so far doubled (1 → 2 → 4 … rows), so
-    /// log₂(rows) + 1 `memmove`s instead of one per row (64 short copies per step took ≈ 2%
-    /// of training at batch 64, H = 64).
-    private func fillRows(_ destination: UnsafeMutablePointer<Scalar>, with row: UnsafePointer<Scalar>, width: Int, rows: Int) {
-        destination.update(from: row, count: width)
-        var filled = 1
-        while filled < rows {
-            let count = Swift.min(filled, rows - filled)
-            (destination + filled * width).update(from: destination, count: count * width)
-            filled += count
         }
     }
 }

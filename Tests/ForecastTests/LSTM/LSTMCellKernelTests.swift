@@ -167,3 +167,36 @@ struct LSTMCellKernelTests {
         #expect(dcA == dcB && dzA == dzB && bA == bB)
     }
 }
+
+extension LSTMCellKernelTests {
+    @Test("Adam gives the same bits at every level, equal to the formula evaluated in Swift", arguments: LSTMCellKernelTests.levels)
+    func adam(level: LSTMCellKernels.Level) {
+        let count = 1_000 + 13  // vector blocks and a tail at every width
+        var generator = SeededGenerator(seed: 21)
+        let g = LSTMTestSupport.uniform(count, scale: 1, &generator).map { Float($0) }
+        let m0 = LSTMTestSupport.uniform(count, scale: 0.1, &generator).map { Float($0) }
+        let v0 = LSTMTestSupport.uniform(count, scale: 0.01, &generator).map { Float(abs($0)) }
+        let p0 = LSTMTestSupport.uniform(count, scale: 1, &generator).map { Float($0) }
+        let (b1, b2, eps, stepSize, irc): (Float, Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 1.1e-3, 7.3)
+        var (p, m, v) = (p0, m0, v0)
+        LSTMCellKernels.adamUpdate(level: level, parameters: &p, gradient: g, m: &m, v: &v, count: count, b1: b1, b2: b2,
+                                   eps: eps, stepSize: stepSize, inverseRootCorrection2: irc)
+        for i in 0..<count {
+            let mi = b1 * m0[i] + (1 - b1) * g[i]
+            let vi = b2 * v0[i] + (1 - b2) * g[i] * g[i]
+            let pi = p0[i] - stepSize * mi / (vi.squareRoot() * irc + eps)
+            #expect(m[i] == mi && v[i] == vi && p[i] == pi, "\(level): element \(i)")
+        }
+    }
+
+    @Test("the bias fill copies the row into every row", arguments: LSTMCellKernelTests.levels)
+    func fillRows(level: LSTMCellKernels.Level) {
+        for width in [1, 7, 16, 37, 256] {
+            let row = (0..<width).map { Float($0) + 0.5 }
+            var destination = [Float](repeating: .nan, count: 5 * width + 1)
+            LSTMCellKernels.fillRows(level: level, &destination, with: row, width: width, rows: 5)
+            for r in 0..<5 { #expect(Array(destination[(r * width)..<((r + 1) * width)]) == row, "\(level) width \(width) row \(r)") }
+            #expect(destination[5 * width].isNaN, "\(level): wrote past the last row")
+        }
+    }
+}
