@@ -175,11 +175,11 @@ if [[ "$TARGET_CPU" != "none" ]]; then
 fi
 cat <<EOF
 
-Noise: this is a 2-core VM shared with other work. In repeated runs during one afternoon the PyTorch
-peer ranged from ≈ 12,500 to ≈ 20,000 sequences/s (it runs oneDNN's fused RNN primitive,
-\`aten::mkldnn_rnn_layer\`, JIT-compiled for this CPU, not sgemm), Headroom's default build from
-≈ 15,000 to ≈ 17,000 and the \`-target-cpu\` build from ≈ 17,000 to ≈ 18,600. Read the ratio of one
-run, and rerun before concluding.
+Noise: this is a 2-core VM shared with other work. In repeated runs the PyTorch peer ranged from
+≈ 12,500 to ≈ 21,700 sequences/s (it runs oneDNN's fused RNN primitive, \`aten::mkldnn_rnn_layer\`,
+JIT-compiled for this CPU, not sgemm); Headroom's default build, with the C kernels, from ≈ 20,400
+(under load) to ≈ 23,100 sequences/s in one morning, and the sgemm peak measured beside it from
+≈ 123 to ≈ 137 GFLOP/s. Read the ratio and the share of one run, and rerun before concluding.
 
 Inference (not a target): one 48-step window, batch 1: Headroom \`predict(window:)\` ${OURS_PRED} µs$(
     [[ "$HAVE_PEER" == 1 ]] && echo ", PyTorch ${P_PRED} µs"); Headroom online step
@@ -205,8 +205,9 @@ What changed, each step measured in training throughput (medians of alternating 
   portable 8-lane C 10.0, measured alone in a C loop);
 - forward layout (issue 3 item 2): one sgemm for the input projections of all steps plus the
   recurrent product per step, kept: the fused per-step [x ‖ h]·[W_ih ‖ W_hh]ᵀ product was not
-  faster (7 alternating runs: 20,756 fused vs 20,885 split; again on the final code 23,202 fused
-  vs 23,051 split, +0.7%, under the 2% bar);
+  clearly faster (medians of 7 alternating runs, fused vs split: 20,756 vs 20,885 right after the
+  kernel change; on the final code, where both take the transposed weight copy, 23,202 vs 23,051
+  (+0.7%, load ≈ 1.5) and 23,225 vs 22,895 (+1.4%, quiet): under the 2% bar every time);
 - gather: prefetch every window of the minibatch before copying (1.9% → 0.5% of samples);
 - the products' right operands as stored (a transposed copy of [W_ih ‖ W_hh] per pass, and the
   weight gradient computed as [X ‖ H]ᵀ·dz then transposed): +1.2% and +1.4%;

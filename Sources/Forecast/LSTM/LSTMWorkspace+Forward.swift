@@ -23,9 +23,10 @@
 /// sequence in a C loop over the same calls; training +1.2% in the median of 5 alternating
 /// runs).
 /// The alternative of ONE product per step over the fused rows [x_t ‖ h_{t−1}] · [W_ih ‖
-/// W_hh]ᵀ (K = F + H, no K = F product writing all T·B × 4H gates up front) measured no
-/// faster with the C cell kernels: batch 64, window 48, H 64, 7 alternating runs each,
-/// median 20,756 sequences/s fused vs 20,885 this way (bench/lstm/RESULTS.md).
+/// W_hh]ᵀ (K = F + H, no K = F product writing all T·B × 4H gates up front) was not clearly
+/// faster with the C cell kernels (batch 64, window 48, H 64, medians of 7 alternating runs:
+/// −0.6%, +0.7%, +1.4% in three sessions, never the 2% that would justify leaving the
+/// issue's layout; bench/lstm/RESULTS.md).
 /// Pre-filling the bias replaces OpenBLAS's zeroing pass for beta = 0 and takes the bias
 /// addition out of the cell kernel.
 /// After each step's product, one fused elementwise pass over the batch (the C kernels,
