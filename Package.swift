@@ -40,7 +40,7 @@ let package = Package(
         /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
         /// its own target so that the agent can use it without linking BLAS.
         .target(name: "Resources"),
-        /// The LSTM cell kernels in C (AVX-512 / AVX2+FMA / portable, picked at run time), used
+        /// The LSTM's elementwise kernels in C (AVX-512 / AVX2+FMA / portable, picked at run time), used
         /// by Forecast's LSTM. Optimised in debug builds too, like Forecast.
         .target(name: "CLSTMKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
