@@ -40,10 +40,13 @@ let package = Package(
         /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
         /// its own target so that the agent can use it without linking BLAS.
         .target(name: "Resources"),
+        /// The LSTM's elementwise kernels in C (AVX-512 / AVX2+FMA / portable, picked at run time), used
+        /// by Forecast's LSTM. Optimised in debug builds too, like Forecast.
+        .target(name: "CLSTMKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         /// The pure numeric core: matrices over BLAS/LAPACK, models, metrics, codecs. No I/O.
         .target(
             name: "Forecast",
-            dependencies: ["CBLAS", "Resources", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CBLAS", "CLSTMKernels", "Resources", .product(name: "Crypto", package: "swift-crypto")],
             // The numeric kernels are optimised in debug builds too, so the test suite can
             // train and backtest real models in seconds (release builds are -O anyway).
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]

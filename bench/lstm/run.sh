@@ -7,7 +7,8 @@
 # epoch, median of 3 epochs after a warm-up (inside each program).
 #
 # Each of ROUNDS rounds runs, in this order: ours (default release build), ours built with
-# `-target-cpu haswell` (AVX2 + FMA for the Swift elementwise kernels; only when the CPU has
+# `-target-cpu haswell` (AVX2 + FMA for the Swift glue; the C kernels pick their instruction set
+# at run time in both builds; only when the CPU has
 # them and TARGET_CPU is not "none"), the PyTorch peer. Reported: medians over rounds of
 # sequences/s by wall clock and per CPU second (process CPU time: robust when other
 # processes compete for the cores), GFLOP/s (same nominal FLOP count on both sides, see
@@ -174,31 +175,50 @@ if [[ "$TARGET_CPU" != "none" ]]; then
 fi
 cat <<EOF
 
-Noise: this is a 2-core VM shared with other work. In repeated runs during one afternoon the PyTorch
-peer ranged from ≈ 12,500 to ≈ 20,000 sequences/s (it runs oneDNN's fused RNN primitive,
-\`aten::mkldnn_rnn_layer\`, JIT-compiled for this CPU, not sgemm), Headroom's default build from
-≈ 15,000 to ≈ 17,000 and the \`-target-cpu\` build from ≈ 17,000 to ≈ 18,600. Read the ratio of one
-run, and rerun before concluding.
+Noise: this is a 2-core VM shared with other work. In repeated runs the PyTorch peer ranged from
+≈ 12,500 to ≈ 21,700 sequences/s (it runs oneDNN's fused RNN primitive, \`aten::mkldnn_rnn_layer\`,
+JIT-compiled for this CPU, not sgemm); Headroom's default build, with the C kernels, from ≈ 20,400
+(under load) to ≈ 23,100 sequences/s in one morning, and the sgemm peak measured beside it from
+≈ 123 to ≈ 137 GFLOP/s. Read the ratio and the share of one run, and rerun before concluding.
 
 Inference (not a target): one 48-step window, batch 1: Headroom \`predict(window:)\` ${OURS_PRED} µs$(
     [[ "$HAVE_PEER" == 1 ]] && echo ", PyTorch ${P_PRED} µs"); Headroom online step
 (\`LSTMOnlineState.step\`, what the scorer runs per sample) ${OURS_STEP} µs.
 
 Where the time goes (perf record of the training loop, batch 64 × 48 steps × H 64, shares of the
-timed samples; 2026-11-25). Default build: 64.6% in OpenBLAS's sgemm kernel (at 17,000 sequences/s
-that is ≈ 38 µs a sequence for 4.85 MFLOP actually multiplied, i.e. the products run at the sgemm
-peak), 8.5% in OpenBLAS packing its operands (it re-packs W and W_hh on every per-step call and has
-no pre-packed GEMM; the once-per-batch ∂W product packs the 3 MB of gate gradients), 16.8% in the
-forward cell kernel (five rational tanh/σ per hidden unit and step, 16 lanes of SSE2: the default
-Swift target is baseline x86-64, no AVX, no FMA), 4.7% in the backward cell kernel, 1.7% gathering
-minibatches, 0.9% filling the bias rows, 0.6% Adam, the rest glue. The \`-target-cpu haswell\`
-build: 70.4% sgemm kernel, 9.2% packing, 11.2% forward and 3.1% backward kernel.
-What 80% needs: at the peak of ≈ 126 GFLOP/s it is ≈ 48.8 µs a sequence, of which the products
-take ≈ 38, leaving ≈ 11 µs for everything else, which takes ≈ 21 now (≈ 16 in the tuned build).
-AVX2/FMA cell kernels in the default build would save ≈ 5 µs (a C target with runtime CPU
-dispatch: Swift has no per-function target attributes), a GEMM with pre-packed weights (MKL's
-\`cblas_sgemm_pack\`, oneDNN, or an own AVX2 micro-kernel over the packed W_hh) ≈ 4 µs more; both
-together land at ≈ 80%, not clearly above it.
+training loop's samples; 2026-11-25, default build at ≈ 21,000 sequences/s under a load of ≈ 1.7):
+80.9% in OpenBLAS's sgemm kernel (≈ 38 µs a sequence for the 4.92 MFLOP: the products run at the
+micro-kernel's speed), 7.7% in OpenBLAS packing its operands (every call re-packs W_hh; cblas
+has no pre-packed GEMM), 4.5% in the forward cell kernel and 2.9% in the backward one
+(Sources/CLSTMKernels, AVX-512 on this CPU, chosen at run time in both builds), 1.1% filling
+the bias rows, 0.6% gathering minibatches, 0.1% Adam, 2.1% the rest (loss, head, transposes,
+glue). The \`-target-cpu haswell\` build is the same within noise (81.0 / 8.2 / 4.2 / 2.7%): all
+elementwise work is in C now, so the Swift target CPU changes only glue. Before this work the
+default build spent 16.8% in the forward cell kernel (Swift SIMD on the SSE2 baseline), 4.7% in
+the backward one, 1.7% gathering, 0.6% in Adam, and reached 66.1% of peak (72.5% tuned).
+
+What changed, each step measured in training throughput (medians of alternating runs of
+\`headroom-bench lstm --train-only\`, same machine, same hour):
+- cell kernels in C with AVX-512 / AVX2+FMA / portable versions behind \`__builtin_cpu_supports\`
+  (one code path for training, \`predict\` and the online step): ≈ 17,700 → ≈ 22,000 sequences/s;
+  forward kernel ≈ 9 µs a sequence before (Swift, SSE2) → 1.9 µs (AVX-512; AVX2+FMA 4.0, the
+  portable 8-lane C 10.0, measured alone in a C loop);
+- forward layout (issue 3 item 2): one sgemm for the input projections of all steps plus the
+  recurrent product per step, kept: the fused per-step [x ‖ h]·[W_ih ‖ W_hh]ᵀ product was not
+  clearly faster (medians of 7 alternating runs, fused vs split: 20,756 vs 20,885 right after the
+  kernel change; on the final code, where both take the transposed weight copy, 23,202 vs 23,051
+  (+0.7%, load ≈ 1.5) and 23,225 vs 22,895 (+1.4%, quiet): under the 2% bar every time);
+- gather: prefetch every window of the minibatch before copying (1.9% → 0.5% of samples);
+- the products' right operands as stored (a transposed copy of [W_ih ‖ W_hh] per pass, and the
+  weight gradient computed as [X ‖ H]ᵀ·dz then transposed): +1.2% and +1.4%;
+- bias fill and Adam in C (Adam bit-identical at every level): Adam 0.7% → 0.1% of samples,
+  the fill (store loop instead of doubling memmoves) 1.45% → 1.1%.
+Tried and dropped: the weight-gradient product in chunks of 4–16 steps while dz is in cache (no
+gain), keeping the backward kernel's bias sums in registers across rows (kernel 10% slower),
+reciprocal + Newton step instead of division (slower on this CPU).
+What is left outside the products is ≈ 19% of the time (≈ 8.5 µs a sequence): packing is
+OpenBLAS's own; the cell kernels are bound by the five rational activations per unit (forward)
+and by memory traffic over the 3 MB of gates (backward).
 EOF
 if [[ -n "$FLEET_TEXT" ]]; then
     echo

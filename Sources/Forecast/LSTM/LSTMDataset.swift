@@ -1,3 +1,5 @@
+internal import CLSTMKernels
+
 /// Training windows over many workloads.
 ///
 /// Window i is (series s, start row o): inputs = feature rows o ..< o + windowSteps of
@@ -144,23 +146,39 @@ public struct LSTMDataset: Sendable {
         return (inputs, targets)
     }
 
-    /// Copies windows `indices` into a prepared workspace (time-major inputs, targets).
+    /// Copies windows `indices` into a prepared workspace (time-major inputs, targets): the
+    /// rows of `workspace.inputRow(step:sequence:)` and `targetRow(sequence:)`.
     func gather<Scalar: LSTMScalar>(_ indices: ArraySlice<Int>, into workspace: LSTMWorkspace<Scalar>) {
         precondition(workspace.batch == indices.count && workspace.steps == windowSteps,
                      "gather: workspace prepared for \(workspace.batch)×\(workspace.steps), need \(indices.count)×\(windowSteps)")
         precondition(workspace.layout.inputFeatures == featureWidth && workspace.targetWidth == horizonSteps * targetWidth,
                      "gather: workspace shape does not match the dataset")
-        for (b, i) in indices.enumerated() {
-            let one = series[Int(windowSeries[i])], start = Int(windowStart[i])
-            one.features.withUnsafeBufferPointer { f in
-                for t in 0..<windowSteps {
-                    let row = workspace.inputRow(step: t, sequence: b), source = f.baseAddress! + (start + t) * featureWidth
-                    for k in 0..<featureWidth { row[k] = Scalar(source[k]) }
+        // Every window's input rows are prefetched before any is copied: the windows lie
+        // scattered over the series, and missing the cache on one window after another made
+        // the gather 1.9% of training (batch 64 × 48 steps, H 64); overlapped, 0.5%.
+        let (inputs, rowStride, fused) = (workspace.xh, workspace.batch * workspace.layout.fusedWidth, workspace.layout.fusedWidth)
+        let (targets, targetCount) = (workspace.targets, horizonSteps * targetWidth)
+        series.withUnsafeBufferPointer { series in
+            for i in indices {
+                series[Int(windowSeries[i])].features.withUnsafeBufferPointer { f in
+                    headroom_prefetch(f.baseAddress! + Int(windowStart[i]) * featureWidth,
+                                      windowSteps * featureWidth * MemoryLayout<Float>.stride)
                 }
             }
-            one.targets.withUnsafeBufferPointer { y in
-                let row = workspace.targetRow(sequence: b), source = y.baseAddress! + (start + windowSteps) * targetWidth
-                for k in 0..<(horizonSteps * targetWidth) { row[k] = Scalar(source[k]) }
+            for (b, i) in indices.enumerated() {
+                let one = series[Int(windowSeries[i])], start = Int(windowStart[i])
+                one.features.withUnsafeBufferPointer { f in
+                    var source = f.baseAddress! + start * featureWidth, row = inputs + b * fused
+                    for _ in 0..<windowSteps {
+                        for k in 0..<featureWidth { row[k] = Scalar(source[k]) }
+                        source += featureWidth
+                        row += rowStride
+                    }
+                }
+                one.targets.withUnsafeBufferPointer { y in
+                    let row = targets + b * targetCount, source = y.baseAddress! + (start + windowSteps) * targetWidth
+                    for k in 0..<targetCount { row[k] = Scalar(source[k]) }
+                }
             }
         }
     }

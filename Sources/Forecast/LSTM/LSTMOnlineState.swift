@@ -91,7 +91,8 @@ public struct LSTMOnlineState: Sendable {
         }
     }
 
-    /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] (the workspace's order, `LSTMWorkspace.forward`),
+    /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] in one sgemv over the fused row (the sums of
+    /// `LSTMWorkspace.forward`, which adds the x and h products in two calls: equal up to rounding),
     /// then the fused cell update writes h_t over h_{t−1}.
     private mutating func advance() {
         let l = model.layout
@@ -105,9 +106,9 @@ public struct LSTMOnlineState: Sendable {
                         tanhC.withUnsafeMutableBufferPointer { tc in
                             // c_{t−1} and c_t share storage: the kernel reads element j before writing it.
                             Float.lstmCellForward(
-                                gates: g.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
+                                rows: 1, hidden: l.hiddenSize, gates: g.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),
                                 c: c.baseAddress!, tanhC: tc.baseAddress!, h: row.baseAddress! + l.inputFeatures,
-                                hidden: l.hiddenSize)
+                                hStride: l.fusedWidth)
                         }
                     }
                 }

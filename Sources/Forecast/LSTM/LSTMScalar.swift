@@ -1,7 +1,7 @@
 import Foundation
 
-/// A scalar the LSTM kernels run in: `Float` for training and scoring (fast, branch-free
-/// activations that vectorise), `Double` as the reference path of the gradient tests
+/// A scalar the LSTM kernels run in: `Float` for training and scoring (the C cell kernels,
+/// `LSTMScalar+CellKernels.swift`), `Double` as the reference path of the gradient tests
 /// (libm's `tanh`/`exp`, so finite differences check the backpropagation algebra itself,
 /// not an approximation).
 protocol LSTMScalar: BLASScalar {
@@ -11,23 +11,26 @@ protocol LSTMScalar: BLASScalar {
     static func lstmSigmoid(_ x: Self) -> Self
     /// softplus(x) = log(1 + eˣ). Float: `fastSoftplus` (no libm, vectorises); Double: libm.
     static func lstmSoftplus(_ x: Self) -> Self
-    /// One batch row of the forward cell update (`LSTMScalar+CellKernels.swift`).
+    /// `row` copied into `rows` consecutive rows (`LSTMScalar+CellKernels.swift`).
+    static func lstmFillRows(_ destination: UnsafeMutablePointer<Self>, with row: UnsafePointer<Self>, width: Int, rows: Int)
+    /// The forward cell update of `rows` batch rows (`LSTMScalar+CellKernels.swift`).
     static func lstmCellForward(
-        gates: UnsafeMutablePointer<Self>, cPrevious: UnsafePointer<Self>,
-        c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>, hidden: Int)
-    /// One batch row of the backward cell step (`LSTMScalar+CellKernels.swift`).
+        rows: Int, hidden: Int, gates: UnsafeMutablePointer<Self>, cPrevious: UnsafePointer<Self>,
+        c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>, hStride: Int)
+    /// The backward cell step of `rows` batch rows (`LSTMScalar+CellKernels.swift`).
     static func lstmCellBackward(
-        gates: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>, tanhC: UnsafePointer<Self>,
+        rows: Int, hidden: Int, gates: UnsafePointer<Self>, cPrevious: UnsafePointer<Self>, tanhC: UnsafePointer<Self>,
         dh: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>,
-        biasGradient: UnsafeMutablePointer<Self>, hidden: Int)
+        biasGradient: UnsafeMutablePointer<Self>)
 }
 
 extension Float: LSTMScalar {
     /// tanh(x) as the [13/6] odd/even rational minimax approximation used by Eigen
     /// (`generic_fast_tanh_float`, Eigen/src/Core/MathFunctionsImpl.h), on x clamped to
-    /// ±7.90531110763549805 where tanh rounds to ±1 in Float. Maximum error ≈ 2 ulp on
-    /// [−8, 8] (checked against libm in LSTMKernelTests). No branches, no libm call, so the
-    /// gate loops vectorise; NaN propagates (both clamp comparisons are false).
+    /// ±7.90531110763549805 where tanh rounds to ±1 in Float: the same function as the C cell
+    /// kernels (`CLSTMKernels`), here for the quantile head's σ. Within 3e-7 of libm on
+    /// [−12, 12] (LSTMQuantileHeadTests). No branches, no libm call; NaN propagates (both
+    /// clamp comparisons are false).
     @inline(__always) static func lstmTanh(_ x: Float) -> Float {
         let bound: Float = 7.90531110763549805
         let xc = x > bound ? bound : (x < -bound ? -bound : x)
@@ -47,7 +50,7 @@ extension Float: LSTMScalar {
     }
 
     /// σ(x) = ½ + ½·tanh(x/2), the halvings folded into the coefficients (powers of two, so
-    /// bit for bit the same as the unfolded form; see `sigmoidLanes`).
+    /// bit for bit the same as the unfolded form; derivation in Sources/CLSTMKernels/Activations.h).
     @inline(__always) static func lstmSigmoid(_ x: Float) -> Float {
         let bound: Float = 2 * 7.90531110763549805
         let xc = x > bound ? bound : (x < -bound ? -bound : x)

@@ -15,8 +15,11 @@
 ///     ∂L/∂W_y = dHeadᵀ · h_{T−1}                         ∂L/∂b_y = Σ_b dHead
 ///
 /// BLAS calls: dHeadᵀ·h and dHead·W_y once; per step t ≥ 1 one dz_t [B × 4H] · W_hh [4H × H];
-/// at the end ONE sgemm dzᵀ [4H × T·B] · [X ‖ H] [T·B × (F + H)] for both weight matrices at
-/// once (the activations are stored fused for exactly this, see `LSTMLayout`).
+/// at the end ONE sgemm for both weight matrices at once (the activations are stored fused
+/// for exactly this, see `LSTMLayout`), computed transposed, [X ‖ H]ᵀ [(F + H) × T·B] · dz
+/// [T·B × 4H] into `weightGradientTransposed`, then transposed into the gradient: OpenBLAS
+/// runs that orientation faster (batch 64, T 48, H 64: 13.4 vs 13.9 µs a sequence with the
+/// transpose, in a C loop; training +1.4% in the median of 5 alternating runs).
 extension LSTMWorkspace {
     /// Fills `gradient` (`layout.parameterCount` values, every one overwritten) from
     /// `dHead` and the activations of the last `forward`, which it consumes (`gates` ends
@@ -48,21 +51,20 @@ extension LSTMWorkspace {
         let dGates = gates
         for step in stride(from: t - 1, through: 0, by: -1) {
             let dGateBlock = dGates + step * bt * g4
-            for b in 0..<bt {
-                Scalar.lstmCellBackward(
-                    gates: UnsafePointer(gates + (step * bt + b) * g4), cPrevious: cells + (step * bt + b) * h,
-                    tanhC: tanhC + (step * bt + b) * h, dh: dh + b * h, dc: dc + b * h,
-                    dGates: dGateBlock + b * g4, biasGradient: biasGradient, hidden: h)
-            }
+            Scalar.lstmCellBackward(
+                rows: bt, hidden: h, gates: UnsafePointer(gates + step * bt * g4), cPrevious: cells + step * bt * h,
+                tanhC: tanhC + step * bt * h, dh: dh, dc: dc, dGates: dGateBlock, biasGradient: biasGradient)
             if step > 0 {
                 BLAS.gemm(a: UnsafeMatrixView(baseAddress: UnsafePointer(dGateBlock), rows: bt, cols: g4), b: wHH, beta: 0,
                           c: UnsafeMutableMatrixView(baseAddress: dh, rows: bt, cols: h))
             }
         }
-        // Both LSTM weight matrices in one sgemm over all T·B rows.
-        BLAS.gemm(a: UnsafeMatrixView(baseAddress: UnsafePointer(dGates), rows: t * bt, cols: g4), transA: .transposed,
-                  b: UnsafeMatrixView(baseAddress: UnsafePointer(xh), rows: t * bt, cols: fused), beta: 0,
-                  c: UnsafeMutableMatrixView(baseAddress: gradient + layout.weightOffset, rows: g4, cols: fused))
+        // Both LSTM weight matrices in one sgemm over all T·B rows, as the transposed product
+        // [X ‖ H]ᵀ · dz, then transposed into place.
+        BLAS.gemm(a: UnsafeMatrixView(baseAddress: UnsafePointer(xh), rows: t * bt, cols: fused), transA: .transposed,
+                  b: UnsafeMatrixView(baseAddress: UnsafePointer(dGates), rows: t * bt, cols: g4), beta: 0,
+                  c: UnsafeMutableMatrixView(baseAddress: weightGradientTransposed, rows: fused, cols: g4))
+        Self.transpose(weightGradientTransposed, rows: fused, cols: g4, sourceStride: g4, into: gradient + layout.weightOffset)
         (gradient + layout.biasHHOffset).update(from: biasGradient, count: g4)
     }
 }

@@ -10,21 +10,28 @@
 /// when `residualResources` > 0.
 ///
 /// BLAS calls (shapes as op(A)·op(B) = C, all row-major):
-/// 1. per step t, ONE product of the fused rows [x_t ‖ h_{t−1}] [B × (F + H)] with the fused
-///    weights [W_ih ‖ W_hh]ᵀ [(F + H) × 4H], added (beta = 1) onto gates block t [B × 4H]
-///    pre-filled with b_ih + b_hh (step 0 has h_{−1} = 0 and multiplies the x part alone,
-///    K = F). One call per step instead of a separate K = F projection of all steps: a
-///    K = 4 product is bound by writing its T·B × 4H output (3 MB at B 64, T 48, H 64),
-///    which the per-step call keeps in cache (training ≈ 2% faster at that shape than one
-///    K = F sgemm for all steps plus a K = H product per step). Pre-filling the bias
-///    replaces OpenBLAS's zeroing pass for beta = 0 and takes the bias addition out of the
-///    cell kernel; OpenBLAS's sgemm kernel adds the product to C after summing it in
-///    registers, so there the pre-activations are the same numbers as product-then-bias;
-/// 2. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O].
-/// With B = 1 (one window, `LSTMModel.predict(window:)`) both are sgemv calls instead,
-/// which do not repack the weights on every call.
-/// After each step's product, one fused elementwise pass per row applies σ/tanh, updates c
-/// and writes h_t straight into the next block's [x ‖ h] row.
+/// 1. the input projections of ALL steps in one product: X [T·B × F] (the x part of the
+///    [x ‖ h] rows) · W_ihᵀ [F × 4H], added (beta = 1) onto `gates` [T·B × 4H] pre-filled
+///    with b_ih + b_hh;
+/// 2. per step t ≥ 1, the recurrent product h_{t−1} [B × H] · W_hhᵀ [H × 4H] added onto gates
+///    block t (h_{−1} = 0: step 0 has none); with B = 1 (one window, `predict(window:)`) an
+///    sgemv, which does not repack W_hh on every call;
+/// 3. the head: h_{T−1} [B × H] · W_yᵀ [H × O] → head [B × O] (sgemv for B = 1).
+/// For B > 1, W_ihᵀ and W_hhᵀ in 1 and 2 are the rows of `weightsTransposed`, a copy
+/// transposed once per pass (4H·(F + H) values), so both products are NN: OpenBLAS packs a stored-as-used right
+/// operand faster than a transposed view of W (batch 64 × H 64, 47 steps: 12.2 vs 13.1 µs a
+/// sequence in a C loop over the same calls; training +1.2% in the median of 5 alternating
+/// runs).
+/// The alternative of ONE product per step over the fused rows [x_t ‖ h_{t−1}] · [W_ih ‖
+/// W_hh]ᵀ (K = F + H, no K = F product writing all T·B × 4H gates up front) was not clearly
+/// faster with the C cell kernels (batch 64, window 48, H 64, medians of 7 alternating runs:
+/// −0.6%, +0.7%, +1.4% in three sessions, never the 2% that would justify leaving the
+/// issue's layout; bench/lstm/RESULTS.md).
+/// Pre-filling the bias replaces OpenBLAS's zeroing pass for beta = 0 and takes the bias
+/// addition out of the cell kernel.
+/// After each step's product, one fused elementwise pass over the batch (the C kernels,
+/// `LSTMScalar+CellKernels.swift`) applies σ/tanh, updates c and writes h_t straight into
+/// the next block's [x ‖ h] row.
 extension LSTMWorkspace {
     /// Runs the forward pass on the inputs already loaded for the prepared batch and steps;
     /// fills `gates`, `cells`, `tanhC`, the h part of `xh`, `head` and `outputs` (the
@@ -36,28 +43,39 @@ extension LSTMWorkspace {
                                     layout.fusedWidth, layout.outputCount)
         for j in 0..<g4 { biasSum[j] = p[layout.biasIHOffset + j] + p[layout.biasHHOffset + j] }
 
+        // One window (B = 1, `predict(window:)`) multiplies W_hh by sgemv, which reads W as
+        // stored: transposing it (4H·(F + H) values) would cost as much as the products.
+        let transposed = bt > 1
+        if transposed {
+            Self.transpose(p + layout.weightOffset, rows: g4, cols: fused, sourceStride: fused, into: weightsTransposed)
+        }
+        // 1. b + x_t · W_ihᵀ for every step and sequence at once.
+        Scalar.lstmFillRows(gates, with: biasSum, width: g4, rows: t * bt)
+        BLAS.gemm(a: UnsafeMatrixView(baseAddress: xh, rows: t * bt, cols: f, leadingDimension: fused),
+                  b: transposed ? UnsafeMatrixView(baseAddress: weightsTransposed, rows: f, cols: g4)
+                                : UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: f, leadingDimension: fused),
+                  transB: transposed ? .notTransposed : .transposed, beta: 1,
+                  c: UnsafeMutableMatrixView(baseAddress: gates, rows: t * bt, cols: g4))
+        let wHH = UnsafeMatrixView(baseAddress: p + layout.weightOffset + f, rows: g4, cols: h, leadingDimension: fused)
+        let wHHTransposed = UnsafeMatrixView(baseAddress: UnsafePointer(weightsTransposed + f * g4), rows: h, cols: g4)
         for step in 0..<t {
             let gateBlock = gates + step * bt * g4
-            // 1. b + [x_t ‖ h_{t−1}] · [W_ih ‖ W_hh]ᵀ for the whole batch (h_{−1} = 0: x alone).
-            let k = step == 0 ? f : fused
-            let weights = UnsafeMatrixView(baseAddress: p + layout.weightOffset, rows: g4, cols: k, leadingDimension: fused)
-            let rows = xh + step * bt * fused
-            fillRows(gateBlock, with: biasSum, width: g4, rows: bt)
-            if bt == 1 {
-                BLAS.gemv(a: weights, x: rows, beta: 1, y: gateBlock)
-            } else {
-                BLAS.gemm(a: UnsafeMatrixView(baseAddress: rows, rows: bt, cols: k, leadingDimension: fused),
-                          b: weights, transB: .transposed, beta: 1,
-                          c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
+            // 2. + h_{t−1} · W_hhᵀ for the whole batch (h_{−1} = 0: nothing to add at step 0).
+            if step > 0 {
+                let hPrevious = xh + step * bt * fused + f
+                if bt == 1 {
+                    BLAS.gemv(a: wHH, x: hPrevious, beta: 1, y: gateBlock)
+                } else {
+                    BLAS.gemm(a: UnsafeMatrixView(baseAddress: hPrevious, rows: bt, cols: h, leadingDimension: fused),
+                              b: wHHTransposed, beta: 1,
+                              c: UnsafeMutableMatrixView(baseAddress: gateBlock, rows: bt, cols: g4))
+                }
             }
-            for b in 0..<bt {
-                Scalar.lstmCellForward(
-                    gates: gateBlock + b * g4,
-                    cPrevious: cells + (step * bt + b) * h, c: cells + ((step + 1) * bt + b) * h,
-                    tanhC: tanhC + (step * bt + b) * h, h: xh + ((step + 1) * bt + b) * fused + f, hidden: h)
-            }
+            Scalar.lstmCellForward(
+                rows: bt, hidden: h, gates: gateBlock, cPrevious: cells + step * bt * h, c: cells + (step + 1) * bt * h,
+                tanhC: tanhC + step * bt * h, h: xh + (step + 1) * bt * fused + f, hStride: fused)
         }
-        // 2. Head on the last hidden state.
+        // 3. Head on the last hidden state.
         let headWeight = UnsafeMatrixView(baseAddress: p + layout.headWeightOffset, rows: o, cols: h)
         if bt == 1 {
             BLAS.gemv(a: headWeight, x: xh + t * fused + f, beta: 0, y: head)
@@ -77,20 +95,6 @@ extension LSTMWorkspace {
                     lastInputs: inputRow(step: t - 1, sequence: b), into: outputs + b * o, groups: o / quantileCount,
                     resources: residualResources, quantileCount: quantileCount)
             }
-        }
-    }
-
-    /// Writes `row` (`width` values) into each of `rows` consecutive rows at `destination`:
-    /// the first row by copy, then the rows filled so far doubled (1 → 2 → 4 … rows), so
-    /// log₂(rows) + 1 `memmove`s instead of one per row (64 short copies per step took ≈ 2%
-    /// of training at batch 64, H = 64).
-    private func fillRows(_ destination: UnsafeMutablePointer<Scalar>, with row: UnsafePointer<Scalar>, width: Int, rows: Int) {
-        destination.update(from: row, count: width)
-        var filled = 1
-        while filled < rows {
-            let count = Swift.min(filled, rows - filled)
-            (destination + filled * width).update(from: destination, count: count * width)
-            filled += count
         }
     }
 }

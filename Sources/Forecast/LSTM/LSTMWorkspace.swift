@@ -49,6 +49,12 @@ final class LSTMWorkspace<Scalar: LSTMScalar> {
     let targets: UnsafeMutablePointer<Scalar>
     /// b_ih + b_hh, refreshed at the start of each forward pass.
     let biasSum: UnsafeMutablePointer<Scalar>
+    /// [W_ih ‖ W_hh]ᵀ, (F + H) × 4H row-major, refreshed at the start of each forward pass:
+    /// the products' right operand as stored, not transposed (see `forward`).
+    let weightsTransposed: UnsafeMutablePointer<Scalar>
+    /// ∂L/∂[W_ih ‖ W_hh] transposed, (F + H) × 4H: what the backward pass's weight-gradient
+    /// product writes before it is transposed into the gradient (see `backward`).
+    let weightGradientTransposed: UnsafeMutablePointer<Scalar>
     private var allocations: [UnsafeMutablePointer<Scalar>] = []
 
     init(layout: LSTMLayout, targetWidth: Int, maxBatch: Int, maxSteps: Int, residualResources: Int = 0) {
@@ -82,6 +88,8 @@ final class LSTMWorkspace<Scalar: LSTMScalar> {
         dc = make(maxBatch * h)
         targets = make(maxBatch * targetWidth)
         biasSum = make(g)
+        weightsTransposed = make(fused * g)
+        weightGradientTransposed = make(fused * g)
         allocations = made
     }
 
@@ -116,6 +124,17 @@ final class LSTMWorkspace<Scalar: LSTMScalar> {
     /// h_{T−1}, the last hidden state of sequence `b` (H values) after `forward`.
     @inline(__always) func lastHidden(sequence b: Int) -> UnsafeMutablePointer<Scalar> {
         xh + (steps * batch + b) * layout.fusedWidth + layout.inputFeatures
+    }
+
+    /// destination[c·rows + r] = source[r·sourceStride + c] for r < rows, c < cols: the
+    /// rows × cols matrix at `source` (row stride `sourceStride`) transposed into a compact
+    /// cols × rows one. Reads down the columns, writes along the rows.
+    static func transpose(_ source: UnsafePointer<Scalar>, rows: Int, cols: Int, sourceStride: Int,
+                          into destination: UnsafeMutablePointer<Scalar>) {
+        for c in 0..<cols {
+            let out = destination + c * rows
+            for r in 0..<rows { out[r] = source[r * sourceStride + c] }
+        }
     }
 
     /// Copies batch-major sequences ([batch × steps × F], row-major) into the time-major

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Forecast
 
-@Suite("LSTM quantile head, pinball loss and activation kernels")
+@Suite("LSTM quantile head, pinball loss and the scalar activations")
 struct LSTMQuantileHeadTests {
     @Test("pinball loss and its gradient on a hand-computed case")
     func handComputed() {
@@ -71,35 +71,6 @@ struct LSTMQuantileHeadTests {
         #expect(Float.lstmSoftplus(200) == 200)
         #expect(Float.lstmSoftplus(-200) >= 0 && Float.lstmSoftplus(-200) < 1e-37)
         #expect(Float.lstmSoftplus(0) == Float(Foundation.log(2.0)))
-    }
-
-    @Test("SIMD cell kernels equal the scalar kernels lane for lane")
-    func simdMatchesScalar() {
-        let hidden = 21  // forward: one 16-lane block + 5-element tail; backward: two 8-lane blocks + 5
-        var g = SeededGenerator(seed: 4)
-        let gates0 = LSTMTestSupport.uniform(4 * hidden, scale: 4, &g).map { Float($0) }
-        let bias = LSTMTestSupport.uniform(4 * hidden, scale: 1, &g).map { Float($0) }
-        let cPrev = LSTMTestSupport.uniform(hidden, scale: 2, &g).map { Float($0) }
-        var (gA, gB) = (gates0, gates0)
-        var (cA, cB, tA, tB, hA, hB) = ([Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
-                                        [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
-                                        [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden))
-        Float.lstmCellForward(gates: &gA, cPrevious: cPrev, c: &cA, tanhC: &tA, h: &hA, hidden: hidden)
-        Float.lstmCellForwardScalar(gates: &gB, cPrevious: cPrev, c: &cB, tanhC: &tB, h: &hB, hidden: hidden, from: 0)
-        #expect(gA == gB && cA == cB && tA == tB && hA == hB)
-
-        let dh = LSTMTestSupport.uniform(hidden, scale: 1, &g).map { Float($0) }
-        let dc0 = LSTMTestSupport.uniform(hidden, scale: 1, &g).map { Float($0) }
-        var (dcA, dcB) = (dc0, dc0)
-        var (dzA, dzB) = ([Float](repeating: 0, count: 4 * hidden), [Float](repeating: 0, count: 4 * hidden))
-        var (bgA, bgB) = (bias, bias)
-        Float.lstmCellBackward(gates: gA, cPrevious: cPrev, tanhC: tA, dh: dh, dc: &dcA, dGates: &dzA, biasGradient: &bgA, hidden: hidden)
-        Float.lstmCellBackwardScalar(gates: gA, cPrevious: cPrev, tanhC: tA, dh: dh, dc: &dcB, dGates: &dzB, biasGradient: &bgB,
-                                 hidden: hidden, from: 0)
-        // The same operations in the same order per lane: identical bits expected, but allow
-        // an ulp in case the compiler contracts differently in the two loops.
-        for k in 0..<(4 * hidden) { #expect(abs(dzA[k] - dzB[k]) <= 1e-6 * max(1, abs(dzB[k]))) }
-        for k in 0..<hidden { #expect(abs(dcA[k] - dcB[k]) <= 1e-6 * max(1, abs(dcB[k]))) }
     }
 }
 
