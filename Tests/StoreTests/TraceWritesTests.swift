@@ -39,6 +39,30 @@ struct TraceWritesTests {
         #expect(try reopened.traceEvents(workload: "nobody", from: 0, to: 5e9).isEmpty)
     }
 
+    @Test("retention deletes exactly the events older than the cutoff, of every workload, in batches", arguments: TestSupport.Kind.allCases)
+    func retention(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 25 events of "etl" and 7 of "web", 0.5 s apart from the same start.
+        let start = 1_732_500_000.0
+        _ = try store.append(traceEvents: Self.events("etl", count: 25, start: start) + Self.events("web", count: 7, start: start), now: 0)
+        _ = try store.append(traceEvents: [], now: 0)
+        let cutoff = start + 3   // events at start, +0.5 … +2.5 are older: 6 per workload
+        // A batch of 4 needs two transactions for each workload.
+        #expect(try store.deleteTraceEvents(before: cutoff, batchSize: 4) == 12)
+        let etl = try store.traceEvents(workload: "etl", from: 0, to: 5e9)
+        let web = try store.traceEvents(workload: "web", from: 0, to: 5e9)
+        #expect(etl.count == 19 && web.count == 1)
+        #expect((etl + web).allSatisfy { $0.timestamp >= cutoff })
+        #expect(etl.first?.timestamp == cutoff)   // "older than": the cutoff itself stays
+        #expect(try store.deleteTraceEvents(before: cutoff) == 0)
+        #expect(throws: StoreError.self) { try store.deleteTraceEvents(before: .nan) }
+        #expect(throws: StoreError.self) { try store.deleteTraceEvents(before: cutoff, batchSize: 0) }
+        if kind == .file {
+            #expect(try HeadroomStore(path: store.path!).traceEvents(workload: "etl", from: 0, to: 5e9).count == 19)
+        }
+    }
+
     @Test("a bad event anywhere in the batch writes nothing and is named", arguments: TestSupport.Kind.allCases)
     func validation(_ kind: TestSupport.Kind) throws {
         let (store, directory) = try TestSupport.makeStore(kind)

@@ -33,6 +33,15 @@ struct ServeCommand: AsyncParsableCommand {
     var policy: ServePolicy = .predictive
     @Option(name: .customLong("new-workload-interval-seconds"), help: "Sampling interval assumed for a workload first seen online (its grid).")
     var newWorkloadIntervalSeconds: Int64 = 300
+    @Option(name: .customLong("trace-retention-days"),
+            help: "Trace events older than this are deleted, at start and hourly (the full training profile reads 28 days); 0 keeps them all.")
+    var traceRetentionDays = 35.0
+
+    func validate() throws {
+        guard traceRetentionDays.isFinite, traceRetentionDays >= 0 else {
+            throw ValidationError("--trace-retention-days \(traceRetentionDays): expected a number of days ≥ 0")
+        }
+    }
 
     func run() async throws {
         let (host, port) = try Self.parse(listen: listen)
@@ -55,8 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("journal: re-issued migrations \(resumed.reissued), rolled back \(resumed.rolledBack)\(decision.dryRun ? "; dry run: decisions are journaled, no commands issued" : "")")
         let router = ScorerRoutes.router(service: service, settings: .init(token: token, maxBodyBytes: maxBodyBytes))
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "headroom-scorer"),
-                              services: [ModelWatcher(service: service, interval: reloadSeconds, logger: logger),
-                                         AgentWatcher(service: service, interval: 10, logger: logger)], logger: logger)
+                              services: Self.periodicServices(service: service, store: store, reloadSeconds: reloadSeconds,
+                                                              traceRetentionDays: traceRetentionDays, logger: logger),
+                              logger: logger)
         try await app.runService()
     }
 
@@ -83,41 +93,61 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Polls the registry for a newly promoted version and swaps it in (requests keep being
-/// served by the old version until the new one has loaded and warmed).
-struct ModelWatcher: Service {
-    let service: ScoringService
-    let interval: Double
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-            switch await service.reloadIfPromoted() {
-            case .loaded(let version): logger.info("serving model version \(version)")
-            case .failed(let version, let reason): logger.error("refused model version \(version ?? "?"): \(reason); the previous version keeps serving")
-            case .nothingPromoted, .unchanged, .inProgress, .refused: break
-            }
+extension ServeCommand {
+    /// The service's background work, each a `PeriodicService`:
+    /// - models: polls the registry for a newly promoted version and swaps it in (requests
+    ///   keep being served by the old version until the new one has loaded and warmed);
+    /// - agents: every 10 s, marks down the POPs whose agents went silent
+    ///   (`ScoringService.checkAgents`), so their workloads are restarted elsewhere;
+    /// - trace retention (unless 0 days): at start, then hourly, deletes the trace events
+    ///   older than the retention (`HeadroomStore.deleteTraceEvents(before:)`).
+    static func periodicServices(service: ScoringService, store: HeadroomStore, reloadSeconds: Double,
+                                 traceRetentionDays: Double, logger: Logger) -> [any Service] {
+        var services: [any Service] = [
+            PeriodicService(interval: reloadSeconds) {
+                switch await service.reloadIfPromoted() {
+                case .loaded(let version): logger.info("serving model version \(version)")
+                case .failed(let version, let reason): logger.error("refused model version \(version ?? "?"): \(reason); the previous version keeps serving")
+                case .nothingPromoted, .unchanged, .inProgress, .refused: break
+                }
+            },
+            PeriodicService(interval: 10) {
+                do {
+                    let silent = try await service.checkAgents()
+                    if !silent.isEmpty { logger.warning("POPs \(silent) marked down: their agents stopped reporting; restarting their workloads elsewhere") }
+                } catch {
+                    logger.error("checking agents failed: \(error)")
+                }
+            },
+        ]
+        if traceRetentionDays > 0 {
+            services.append(PeriodicService(interval: 3600, runsAtStart: true) {
+                let cutoff = Date().timeIntervalSince1970 - traceRetentionDays * 86_400
+                do {
+                    let deleted = try store.deleteTraceEvents(before: cutoff)
+                    if deleted > 0 { logger.info("trace retention: deleted \(deleted) trace events older than \(traceRetentionDays) days") }
+                } catch {
+                    logger.error("trace retention failed: \(error); the events are kept until the next run")
+                }
+            })
         }
+        return services
     }
 }
 
-/// Every `interval` seconds, marks down the POPs whose agents went silent
-/// (`ScoringService.checkAgents`), so their workloads are restarted elsewhere.
-struct AgentWatcher: Service {
-    let service: ScoringService
+/// Runs `work` every `interval` seconds (first after one interval, or at once when
+/// `runsAtStart`) until the service group shuts down.
+struct PeriodicService: Service {
     let interval: Double
-    let logger: Logger
+    var runsAtStart = false
+    let work: @Sendable () async -> Void
 
     func run() async throws {
+        if runsAtStart { await work() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-            do {
-                let silent = try await service.checkAgents()
-                if !silent.isEmpty { logger.warning("POPs \(silent) marked down: their agents stopped reporting; restarting their workloads elsewhere") }
-            } catch {
-                logger.error("checking agents failed: \(error)")
-            }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { break }
+            await work()
         }
     }
 }

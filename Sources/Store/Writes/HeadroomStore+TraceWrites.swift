@@ -87,3 +87,35 @@ extension HeadroomStore {
         return nil
     }
 }
+
+extension HeadroomStore {
+    /// Deletes the trace events older than `cutoff` (Unix seconds): trace retention.
+    ///
+    /// Workload by workload through the `(workload_id, timestamp)` index, at most
+    /// `batchSize` rows per transaction, so a scorer writing batches meanwhile waits for one
+    /// short transaction at a time rather than one long one. Each transaction deletes only
+    /// rows older than `cutoff`, so an interrupted run has deleted a subset of what it would
+    /// have and the next run finishes the job. Returns the number of rows deleted.
+    /// - Throws: `StoreError.invalidArgument` for a non-finite cutoff or a batch size < 1.
+    @discardableResult
+    public func deleteTraceEvents(before cutoff: Double, batchSize: Int = 10_000) throws -> Int {
+        guard cutoff.isFinite else { throw StoreError.invalidArgument("trace retention cutoff \(cutoff) is not a time") }
+        guard batchSize >= 1 else { throw StoreError.invalidArgument("trace retention batch size \(batchSize) must be at least 1") }
+        let workloads = try reader.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM workloads ORDER BY id") }
+        var deleted = 0
+        for workload in workloads {
+            while true {
+                let count = try writer.write { db -> Int in
+                    try db.execute(sql: """
+                        DELETE FROM trace_events WHERE id IN (
+                            SELECT id FROM trace_events WHERE workload_id = ? AND timestamp < ? LIMIT ?)
+                        """, arguments: [workload, cutoff, batchSize])
+                    return db.changesCount
+                }
+                deleted += count
+                if count < batchSize { break }
+            }
+        }
+        return deleted
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Scorer
+
+/// `serve --trace-retention-days` and the periodic service that applies it.
+@Suite("Trace retention in the service")
+struct TraceRetentionServiceTests {
+    static let required = ["--db", "/tmp/none.sqlite", "--models", "/tmp/none", "--pops", "/tmp/none.toml"]
+
+    @Test("the option defaults to 35 days, accepts 0 (keep all) and refuses a negative or non-finite number")
+    func option() throws {
+        #expect(try ServeCommand.parse(Self.required).traceRetentionDays == 35)
+        #expect(try ServeCommand.parse(Self.required + ["--trace-retention-days", "0"]).traceRetentionDays == 0)
+        for bad in ["-1", "nan", "inf"] {
+            #expect(throws: (any Error).self) { try ServeCommand.parse(Self.required + ["--trace-retention-days", bad]) }
+        }
+    }
+
+    @Test("a periodic service that runs at start does its work at once, then waits for its interval and stops when cancelled")
+    func periodic() async throws {
+        let counter = Counter()
+        let service = PeriodicService(interval: 3600, runsAtStart: true) { await counter.add() }
+        let task = Task { try await service.run() }
+        for _ in 0..<200 where await counter.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await counter.value == 1)
+        task.cancel()
+        try await task.value
+        #expect(await counter.value == 1)   // cancelled during the hour's wait: no second run
+    }
+
+    actor Counter {
+        var value = 0
+        func add() { value += 1 }
+    }
+}
