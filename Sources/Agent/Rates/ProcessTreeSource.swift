@@ -2,8 +2,9 @@
 /// `includeDescendants` (the default), plus the network namespaces the roots are in.
 ///
 /// Per process (keyed by pid and start time): CPU = (utime + stime) / CLK_TCK from `stat`;
-/// resident memory = `stat` rss × page size (without descendants: `statm` resident, the exact
-/// sum of the kernel's per-CPU counters); disk = `io` read_bytes / write_bytes
+/// resident memory = `statm` resident × page size (the exact sum of the kernel's per-CPU
+/// counters on Linux ≥ 6.16, where `stat`'s rss reads them approximately; `stat`'s rss only
+/// when there is no `statm`, as in a fixture tree); disk = `io` read_bytes / write_bytes
 /// (bytes sent to or fetched from the storage layer; tmpfs shows 0).
 /// Per network namespace of a root (keyed by namespace inode, read once however many roots
 /// share it): `net/dev` bytes summed over interfaces other than `lo`. Network figures are
@@ -132,12 +133,16 @@ public struct ProcessTreeSource: CounterSource {
         counters.reserveCapacity(stats.count + 1)
         let ticks = reader.clockTicksPerSecond
         let page = Double(reader.pageSizeBytes)
+        // Exact where `statm` exists (a process gone since its `stat` keeps that read's rss).
+        func residentPages(_ stat: ProcessStat) -> Int64 {
+            (try? reader.statm(pid: stat.pid))?.residentPages ?? Int64(max(0, stat.residentPages))
+        }
         for stat in stats {
             let io: ProcessIO
             do { io = try reader.io(pid: stat.pid) } catch .processGone { continue }
             counters[.process(pid: stat.pid, startTimeTicks: stat.startTimeTicks)] = Counters(
                 cpuSeconds: Double(stat.cpuTicks) / ticks,
-                residentBytes: Double(max(0, stat.residentPages)) * page,
+                residentBytes: Double(residentPages(stat)) * page,
                 diskReadBytes: Double(io.readBytes),
                 diskWriteBytes: Double(io.writeBytes))
         }

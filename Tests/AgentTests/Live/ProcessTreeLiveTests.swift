@@ -56,6 +56,11 @@ struct ProcessTreeLiveTests {
         let status = try ProcReader().status(pid: child.pid)
         let vmRSS = Double(try #require(status.residentBytes))
         #expect(abs(after.memoryBytes - vmRSS) / vmRSS < 0.01)
+        // Exactly `statm` (the per-CPU counters summed), on both backends and in both modes:
+        // the child is blocked in readline, so its RSS holds still.
+        let statm = try ProcReader().statm(pid: child.pid)
+        #expect(after.memoryBytes == Double(statm.residentPages) * Double(sysconf(Int32(_SC_PAGESIZE))),
+                "sampled \(after.memoryBytes) B, statm \(statm.residentPages) pages")
     }
 
     @Test("disk: 64 MiB written with fsync and read back uncached show as ≥ 64 MiB written (≤ +2 %) and read (−2 %, +5 %)",
