@@ -127,6 +127,7 @@ let package = Package(
             "Scorer", "Models", "Store", "Forecast", "HeadroomTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         /// What the test targets share to drive the executables as child processes.
         .target(name: "HeadroomTestSupport", path: "Tests/HeadroomTestSupport"),

@@ -136,7 +136,9 @@ extension ServeCommand {
 }
 
 /// Runs `work` every `interval` seconds (first after one interval, or at once when
-/// `runsAtStart`) until the service group shuts down.
+/// `runsAtStart`) until the service group shuts down. The wait ends at a graceful shutdown
+/// (SIGTERM) or a cancellation, so even an hourly service stops at once; a `work` under way
+/// finishes first.
 struct PeriodicService: Service {
     let interval: Double
     var runsAtStart = false
@@ -145,7 +147,8 @@ struct PeriodicService: Service {
     func run() async throws {
         if runsAtStart { await work() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            let milliseconds = Int(interval * 1000)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
             guard !Task.isCancelled && !Task.isShuttingDownGracefully else { break }
             await work()
         }

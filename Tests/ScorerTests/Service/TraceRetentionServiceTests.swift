@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceLifecycle
 import Testing
 @testable import Scorer
 
@@ -26,6 +28,24 @@ struct TraceRetentionServiceTests {
         task.cancel()
         try await task.value
         #expect(await counter.value == 1)   // cancelled during the hour's wait: no second run
+    }
+
+    @Test("a graceful shutdown (what SIGTERM triggers) ends an hourly service's wait at once")
+    func gracefulShutdown() async throws {
+        let counter = Counter()
+        let services: [any Service] = [PeriodicService(interval: 3600, runsAtStart: true) { await counter.add() },
+                                       PeriodicService(interval: 3600) { await counter.add() }]
+        var configuration = ServiceGroupConfiguration(services: services, logger: Logger(label: "test"))
+        // A service deaf to the graceful shutdown would be cancelled after 5 s: fail, not hang.
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        let started = ContinuousClock.now
+        let run = Task { try await group.run() }
+        for _ in 0..<200 where await counter.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await group.triggerGracefulShutdown()
+        try await run.value
+        #expect(ContinuousClock.now - started < .seconds(3), "the group took \(ContinuousClock.now - started) to stop")
+        #expect(await counter.value == 1)
     }
 
     actor Counter {
