@@ -48,21 +48,6 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #define V_MIN(bound, x) hr_select_portable((x) > (bound), (bound), (x))
 #define V_MAX(bound, x) hr_select_portable((x) < (bound), (bound), (x))
 #include "CellSIMD.h"
-#undef VEC
-#undef LANES
-#undef SUFFIX
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_SQRT
-#undef V_FMA
-#undef V_FNMA
-#undef V_MIN
-#undef V_MAX
 #pragma clang diagnostic pop
 
 #if defined(__x86_64__)
@@ -87,21 +72,6 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #define V_MIN _mm256_min_ps
 #define V_MAX _mm256_max_ps
 #include "CellSIMD.h"
-#undef VEC
-#undef LANES
-#undef SUFFIX
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_SQRT
-#undef V_FMA
-#undef V_FNMA
-#undef V_MIN
-#undef V_MAX
 #pragma clang attribute pop
 
 // MARK: AVX-512F, 16 lanes
@@ -123,21 +93,6 @@ static inline hr_v8f hr_select_portable(hr_v8i mask, hr_v8f a, hr_v8f b) {
 #define V_MIN _mm512_min_ps
 #define V_MAX _mm512_max_ps
 #include "CellSIMD.h"
-#undef VEC
-#undef LANES
-#undef SUFFIX
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_SQRT
-#undef V_FMA
-#undef V_FNMA
-#undef V_MIN
-#undef V_MAX
 #pragma clang attribute pop
 #endif
 

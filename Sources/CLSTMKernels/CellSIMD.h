@@ -5,6 +5,7 @@
 // Required: VEC, LANES, V_LOAD(p), V_STORE(p, v), V_SET1(x), V_ADD, V_SUB, V_MUL, V_DIV, V_SQRT,
 // V_FMA(a, b, c) = a·b + c, V_FNMA(a, b, c) = c − a·b, V_MIN(bound, x) and V_MAX(bound, x)
 // returning x when x is NaN (x86's min/max return the second operand then), SUFFIX.
+// It undefines them at its end.
 //
 // A row of `hidden` values runs in blocks of LANES; a shorter tail is staged through a
 // zero-padded buffer and runs the same block, so every element sees the same operations.
@@ -185,3 +186,19 @@ static void FN(hr_adam_)(float *parameters, const float *gradient, float *m, flo
 }
 
 #undef FN
+// The parameters, so the next instruction set can define its own.
+#undef VEC
+#undef LANES
+#undef SUFFIX
+#undef V_LOAD
+#undef V_STORE
+#undef V_SET1
+#undef V_ADD
+#undef V_SUB
+#undef V_MUL
+#undef V_DIV
+#undef V_SQRT
+#undef V_FMA
+#undef V_FNMA
+#undef V_MIN
+#undef V_MAX

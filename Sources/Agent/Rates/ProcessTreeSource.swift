@@ -82,7 +82,8 @@ public struct ProcessTreeSource: CounterSource {
         if let taskIterator {
             let processes: [Int32: ProcessTaskCounters]?
             do {
-                processes = try taskIterator.processes()
+                // The list mode needs only its roots; a tree needs every parent link.
+                processes = try taskIterator.processes(only: includeDescendants ? nil : Set(roots))
                 lastTaskIteratorError = nil
             } catch {
                 processes = nil

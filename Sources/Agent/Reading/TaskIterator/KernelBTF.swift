@@ -213,20 +213,12 @@ struct KernelBTF {
     }
 
     private static func readAll(_ path: String) throws(TaskIteratorError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unavailable("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unavailable("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        // The bytes live in the reader's buffer: copy them out while it is alive.
+        let reader = FileBytesReader(initialCapacityBytes: 1 << 20)
+        let result = withExtendedLifetime(reader) { reader.read(path).map { Array($0) } }
+        switch result {
+        case let .success(bytes): return bytes
+        case let .failure(error): throw .unavailable("cannot read \(path): \(String(cString: strerror(error.code)))")
         }
-        return bytes
     }
 }

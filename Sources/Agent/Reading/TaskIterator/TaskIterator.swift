@@ -56,12 +56,12 @@ public struct ProcessTaskCounters: Sendable, Hashable {
 /// few processes, whatever the number of processes (bench/agent/RESULTS.md).
 ///
 /// Load it once (`init`), then call `processes()` per sample. Descriptors are closed on
-/// deinit. Not thread-safe (one read buffer).
+/// deinit. Not thread-safe (one record buffer).
 public final class TaskIterator {
     private let programFD: Int32
     private let linkFD: Int32
     private let nanosecondsPerTick: UInt64
-    private var buffer: [UInt8]
+    private var recordBytes: [UInt8]
 
     /// Builds the program for the running kernel, loads it and creates the iterator link.
     public init(btfPath: String = "/sys/kernel/btf/vmlinux",
@@ -92,7 +92,7 @@ public final class TaskIterator {
         programFD = fd
         linkFD = link
         nanosecondsPerTick = UInt64(1_000_000_000 / max(1, clockTicksPerSecond))
-        buffer = [UInt8](repeating: 0, count: 1 << 16)
+        recordBytes = [UInt8](repeating: 0, count: 1 << 16)
         #else
         throw .unavailable("eBPF task iterators are Linux only")
         #endif
@@ -121,13 +121,12 @@ public final class TaskIterator {
 
     /// `/sys/devices/system/cpu/possible` ("0-1", "0,2-7"): the highest CPU number + 1.
     static func possibleCPUs(path: String = "/sys/devices/system/cpu/possible") throws(TaskIteratorError) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unavailable("cannot open \(path)") }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 256)
-        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { throw .unavailable("cannot read \(path)") }
-        let text = String(decoding: bytes[0..<n].filter { $0 > 0x20 }, as: UTF8.self)
+        let reader = FileBytesReader(initialCapacityBytes: 256)
+        let text: String
+        switch withExtendedLifetime(reader, { reader.read(path).map { String(decoding: $0.filter { $0 > 0x20 }, as: UTF8.self) } }) {
+        case let .success(value): text = value
+        case let .failure(error): throw .unavailable("cannot read \(path): \(String(cString: strerror(error.code)))")
+        }
         var highest = -1
         for part in text.split(separator: ",") {
             let bounds = part.split(separator: "-")
@@ -138,24 +137,25 @@ public final class TaskIterator {
         return highest + 1
     }
 
-    /// Runs the iterator once: the raw per-thread records (see `TaskIteratorProgram`).
-    func records() throws(TaskIteratorError) -> [UInt8] {
+    /// Runs the iterator once into `recordBytes` (grown as needed, kept between reads):
+    /// the number of bytes of raw per-thread records (see `TaskIteratorProgram`).
+    func records() throws(TaskIteratorError) -> Int {
         let fd = headroom_bpf_open_iterator(linkFD)
         guard fd >= 0 else { throw .readFailed(errno: -fd) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(buffer.count)
+        var count = 0
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == recordBytes.count { recordBytes += [UInt8](repeating: 0, count: recordBytes.count) }
+            let n = recordBytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw .readFailed(errno: errno)
             }
             if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
+            count += n
         }
-        guard bytes.count % TaskIteratorProgram.recordSize == 0 else { throw .malformed(bytes: bytes.count) }
-        return bytes
+        guard count % TaskIteratorProgram.recordSize == 0 else { throw .malformed(bytes: count) }
+        return count
     }
 
     /// Every process on the host now, by pid (global pid namespace).
@@ -164,16 +164,20 @@ public final class TaskIterator {
     /// would be (live threads plus what exited threads left in the signal struct). A thread
     /// that exits between the iterator's visits can be counted twice or not at all for
     /// this one read; rates treat a counter that went back as no progress.
-    public func processes() throws(TaskIteratorError) -> [Int32: ProcessTaskCounters] {
-        let bytes = try records()
+    ///
+    /// `only`: the processes wanted (the others' records are skipped); nil for all.
+    public func processes(only wanted: Set<Int32>? = nil) throws(TaskIteratorError) -> [Int32: ProcessTaskCounters] {
+        let count = try records()
         var result: [Int32: ProcessTaskCounters] = [:]
-        result.reserveCapacity(bytes.count / TaskIteratorProgram.recordSize)
-        bytes.withUnsafeBytes { raw in
+        result.reserveCapacity(wanted?.count ?? count / TaskIteratorProgram.recordSize)
+        recordBytes.withUnsafeBytes { raw in
             var at = 0
-            while at < raw.count {
+            while at < count {
+                defer { at += TaskIteratorProgram.recordSize }
                 func u32(_ offset: Int) -> UInt32 { raw.loadUnaligned(fromByteOffset: at + offset, as: UInt32.self) }
                 func u64(_ offset: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: at + offset, as: UInt64.self) }
                 let tid = Int32(bitPattern: u32(0)), tgid = Int32(bitPattern: u32(4))
+                if let wanted, !wanted.contains(tgid) { continue }
                 let runtime = u64(16), read = u64(24), write = u64(32)
                 if tid == tgid {
                     let rss = Int64(bitPattern: u64(72))
@@ -200,7 +204,6 @@ public final class TaskIterator {
                         pid: tgid, parentPID: 0, startTimeTicks: 0, threadCount: 0, cpuNanoseconds: runtime,
                         readBytes: read, writeBytes: write, residentPages: nil, isKernelThread: false)
                 }
-                at += TaskIteratorProgram.recordSize
             }
         }
         return result
