@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Resources", targets: ["Resources"]),
+        .library(name: "Decisions", targets: ["Decisions"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
     ],
@@ -91,25 +92,31 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        /// Deciding: the online scoring core, the decision engine, placement, migration cost,
+        /// the journal's types, the fleet, the replay's steps and policies. No SQL (the
+        /// store's typed API), no HTTP, no files.
+        .target(
+            name: "Decisions",
+            dependencies: ["Forecast", "Store", "Models", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         .executableTarget(
             name: "Scorer",
             dependencies: [
-                "Forecast", "Store", "Models",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Forecast", "Store", "Models", "Decisions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         /// An example workload: aggregates Bitbrains traces, grows its memory, checkpoints on
         /// SIGUSR1 and resumes, splits by file range (docs/checkpoint-protocol.md).
         .executableTarget(name: "ExampleAggregate", dependencies: ["HeadroomTrace"], path: "Sources/ExampleAggregate"),
-        /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm`.
+        /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm|risk|tick`.
         .executableTarget(
             name: "HeadroomBench",
-            dependencies: ["Forecast", "Store"]
+            dependencies: ["Forecast", "Store", "Models", "Decisions",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         /// `headroom-agent`: `sample --pid N | --cgroup PATH`, and `run --config FILE` (the local POPs,
         /// their workloads, samples to the scorer and its commands executed).
@@ -124,7 +131,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
-            "Scorer", "Models", "Store", "Forecast", "HeadroomTestSupport",
+            "Scorer", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,6 +139,7 @@ let package = Package(
         /// What the test targets share to drive the executables as child processes.
         .target(name: "HeadroomTestSupport", path: "Tests/HeadroomTestSupport"),
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate", "HeadroomTestSupport"]),
+        .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Forecast", "Models", "Store"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),

@@ -25,7 +25,7 @@ enum HMMBench {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            let value = index + 1 < arguments.count ? arguments[index + 1] : nil
+            let value: String? = index + 1 < arguments.count ? arguments[index + 1] : nil
             switch (argument, value) {
             case ("--input", let v?): input = v
             case ("--repeats", let v?): repeats = max(1, Int(v) ?? repeats)

@@ -1,12 +1,13 @@
 // headroom-bench: benchmarks (not tests). Each family has its own file; the peers run from
 // bench/<family>/run.sh in the same run, and results go to BENCHMARKS.md.
-// Usage: headroom-bench arima|lstm|hmm|risk [options]
+// Usage: headroom-bench arima|lstm|hmm|risk|tick [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "arima": ARIMABench.run(Array(arguments.dropFirst()))
 case "lstm": LSTMBench.run(Array(arguments.dropFirst()))
 case "hmm": HMMBench.run(Array(arguments.dropFirst()))
 case "risk": RiskBench.run(Array(arguments.dropFirst()))
+case "tick": BenchTickCommand.main(Array(arguments.dropFirst()))
 default:
-    print("usage: headroom-bench arima|lstm|hmm|risk [options]")
+    print("usage: headroom-bench arima|lstm|hmm|risk|tick [options]")
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decisions
 
 /// The decision loop's command-line knobs, shared by `replay` and `serve` so both mean the
 /// same thing by them.

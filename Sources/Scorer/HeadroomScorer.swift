@@ -1,6 +1,6 @@
 import ArgumentParser
+import Decisions
 import Foundation
-import GRDB
 import Store
 
 /// `headroom-scorer`: the online half (risk scores, decision loop, service, replay).
@@ -9,7 +9,7 @@ struct HeadroomScorer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-scorer",
         abstract: "Scores resource risk online and decides resizes and migrations before limits are hit.",
-        subcommands: [ServeCommand.self, ReplayCommand.self, StatusCommand.self, FleetCommand.self, BenchTickCommand.self])
+        subcommands: [ServeCommand.self, ReplayCommand.self, StatusCommand.self, FleetCommand.self])
 }
 
 struct StatusCommand: ParsableCommand {
@@ -22,9 +22,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let store = try HeadroomStore(path: databasePath)
         let summary = try store.summary()
-        let promoted = try store.reader.read { db in
-            try ModelVersionRecord.filter(Column("status") == "promoted").order(Column("family")).fetchAll(db)
-        }
+        let promoted = try store.promotedModelVersions()
         print("workloads: \(summary.workloads), samples: \(summary.samples)")
         if promoted.isEmpty {
             print("no promoted model versions: train and promote with headroom-trainer first")

@@ -2,6 +2,7 @@ import Forecast
 import Foundation
 import GRDB
 import Testing
+@testable import Decisions
 @testable import Scorer
 @testable import Store
 
@@ -44,14 +45,14 @@ struct DecisionJournalTests {
             (try DecisionRecord.order(Column("id")).fetchAll(db), try MigrationRecord.order(Column("id")).fetchAll(db),
              try WorkloadRecord.fetchAll(db))
         }
-        #expect(decisionRows.map(\.action) == ["migrate", "resize", "none"])
+        #expect(decisionRows.map(\.action) == [.migrate, .resize, .none])
         #expect(Set(workloads.map(\.name)) == ["m", "r", "q"], "workload rows are created by name")
         #expect(decisionRows[0].sourcePopId == popIds["a"] && decisionRows[0].targetPopId == popIds["b"])
         #expect(decisionRows[0].resourceAtRisk == "cpu_cores")
         let stored = try DecisionJSON.decode(Decision.self, from: try #require(decisionRows[0].details))
         #expect(stored == outcome.decisions[0])
-        #expect(migrationRows.map(\.state) == ["pending", "pending"])
-        #expect(migrationRows.map(\.strategy) == ["live", "resize"] || migrationRows.map(\.strategy) == ["checkpoint_restart", "resize"])
+        #expect(migrationRows.map(\.state) == [.pending, .pending])
+        #expect(migrationRows.map(\.strategy) == [.live, .resize] || migrationRows.map(\.strategy) == [.checkpointRestart, .resize])
         #expect(migrationRows[0].decisionId == entries[0].decisionId)
 
         // The migrate starts; the resize stays pending. Then the scorer "crashes".
@@ -80,7 +81,7 @@ struct DecisionJournalTests {
         try resumed.markDone(migrationId: resizeId, at: 1101, steps: ["set_limits"], movedBytes: 0, downtimeMs: 0)
         #expect(try resumed.unfinished().isEmpty)
         let states = try reopened.reader.read { db in try MigrationRecord.order(Column("id")).fetchAll(db) }
-        #expect(states.map(\.state) == ["rolled_back", "done"])
+        #expect(states.map(\.state) == [.rolledBack, .done])
         #expect(states[1].journal == "[\"set_limits\"]" && states[1].finishedAt == 1101)
     }
 
@@ -95,7 +96,7 @@ struct DecisionJournalTests {
         let id = try #require(entries[0].migrationId)
         try DecisionJournal(store: store).markFailed(migrationId: id, at: 1200, steps: ["checkpoint", "transfer"])
         let row = try store.reader.read { db in try MigrationRecord.fetchOne(db, key: id) }
-        #expect(row?.state == "failed" && row?.finishedAt == 1200)
+        #expect(row?.state == .failed && row?.finishedAt == 1200)
         #expect(try DecisionJournal(store: store).unfinished().map(\.migration.id) == [entries[1].migrationId])
     }
 

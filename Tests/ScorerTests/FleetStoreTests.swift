@@ -2,6 +2,7 @@ import Forecast
 import Foundation
 import GRDB
 import Testing
+@testable import Decisions
 @testable import Scorer
 @testable import Store
 
@@ -18,7 +19,7 @@ struct FleetStoreTests {
         #expect(pops.count == 4)
         #expect(links.count == 8)
         let edge = try #require(pops.first { $0.name == "edge-lis" })
-        #expect(edge.status == "down")
+        #expect(edge.status == .down)
         let par1 = try #require(pops.first { $0.name == "par1" })
         #expect(par1.strategies == ["checkpoint_restart", "partition"])
         #expect(par1.capacity.cpuCores == 8 && par1.capacity.diskReadBytesPerSecond.isNaN)
@@ -43,7 +44,7 @@ struct FleetStoreTests {
         let (pops2, links2) = try store.reader.read { db in (try POPRecord.fetchAll(db), try POPLinkRecord.fetchAll(db)) }
         #expect(pops2.count == 4)
         #expect(links2.count == 6)
-        #expect(pops2.first { $0.name == "edge-lis" }?.status == "up")
+        #expect(pops2.first { $0.name == "edge-lis" }?.status == .up)
         #expect(pops2.first { $0.name == "par1" }?.pricePerHour == 0.25)
     }
 }

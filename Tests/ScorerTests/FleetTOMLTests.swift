@@ -1,6 +1,7 @@
 import Forecast
 import Foundation
 import Testing
+@testable import Decisions
 @testable import Scorer
 
 @Suite("Fleet file (TOML)")

@@ -1,5 +1,6 @@
 import Forecast
 import Foundation
+@testable import Decisions
 @testable import Scorer
 @testable import Store
 

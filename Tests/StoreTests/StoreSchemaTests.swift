@@ -70,12 +70,12 @@ struct StoreSchemaTests {
             #expect(try ModelVersionRecord.fetchOne(db, key: model.id) == model)
 
             var decision = DecisionRecord(timestamp: 2_000, workloadId: id, risk: 0.83, resourceAtRisk: "memory_bytes",
-                                          action: "migrate", sourcePopId: pop.id, targetPopId: other.id, details: #"{"cost":1}"#)
+                                          action: .migrate, sourcePopId: pop.id, targetPopId: other.id, details: #"{"cost":1}"#)
             try decision.insert(db)
             #expect(try DecisionRecord.fetchOne(db, key: decision.id) == decision)
 
             var migration = MigrationRecord(decisionId: decision.id, workloadId: id, sourcePopId: pop.id, targetPopId: other.id,
-                                            strategy: "checkpoint_restart", state: "running", startedAt: 2_001, journal: "[\"checkpoint\"]")
+                                            strategy: .checkpointRestart, state: .running, startedAt: 2_001, journal: "[\"checkpoint\"]")
             try migration.insert(db)
             #expect(try MigrationRecord.fetchOne(db, key: migration.id) == migration)
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scorer per-tick benchmark: ours and the Python peers in the same run.
 #
-# Ours: `headroom-scorer bench-tick` (hidden subcommand, Sources/Scorer/Bench/): per workload-tick,
+# Ours: `headroom-bench tick` (Sources/HeadroomBench/Tick/): per workload-tick,
 # ingest one real stored sample + advance the three models + forecast + risk + DecisionEngine.tick
 # over a synthetic fleet of POPS POPs, single thread, each tick timed with CLOCK_MONOTONIC.
 # Peers: bench/scorer/peer.py, what a Python scoring service pays per sample when it recomputes our
@@ -53,12 +53,12 @@ die() { echo "run.sh: error: $*" >&2; exit 1; }
 [[ -d "$MODELS" ]] || die "models directory not found: $MODELS"
 
 if [[ "$BUILD" == 1 ]]; then
-    echo "== swift build -c release --product headroom-scorer" >&2
-    (cd "$ROOT" && swift build -c release --product headroom-scorer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2)
+    echo "== swift build -c release --product headroom-bench" >&2
+    (cd "$ROOT" && swift build -c release --product headroom-bench 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2)
 fi
-SCORER="$(cd "$ROOT" && swift build -c release --show-bin-path)/headroom-scorer"
+SCORER="$(cd "$ROOT" && swift build -c release --show-bin-path)/headroom-bench"
 [[ -x "$SCORER" ]] || die "$SCORER not built"
-OURS=(bench-tick --db "$DB" --models "$MODELS" --pops "$POPS" --slack "$SLACK" --ticks "$OUR_TICKS" --warmup "$OUR_WARMUP")
+OURS=(tick --db "$DB" --models "$MODELS" --pops "$POPS" --slack "$SLACK" --ticks "$OUR_TICKS" --warmup "$OUR_WARMUP")
 [[ -n "${VERSION:-}" ]] && OURS+=(--version "$VERSION")
 
 WORK="$(mktemp -d)"
@@ -67,11 +67,11 @@ result() { grep '^RESULT ' "$1" | tail -1 | tr ' ' '\n' | grep "^$2=" | cut -d= 
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 # Our check file (and the version's LSTM file for the peers), from a short run.
-echo "== headroom-scorer bench-tick: check file" >&2
+echo "== headroom-bench tick: check file" >&2
 "$SCORER" "${OURS[@]}" --ticks 100 --warmup 0 --check "$WORK/check.json" > "$WORK/check-run" 2> "$WORK/check-run.err" \
-    || { cat "$WORK/check-run.err" >&2; die "bench-tick failed"; }
+    || { cat "$WORK/check-run.err" >&2; die "headroom-bench tick failed"; }
 CHECK="$WORK/check.json"
-CHECK_NOTE="temporary, written by \`headroom-scorer bench-tick --check\` in this run: the first workload's last 48 samples before the split, encoded as the scorer encodes them"
+CHECK_NOTE="temporary, written by \`headroom-bench tick --check\` in this run: the first workload's last 48 samples before the split, encoded as the scorer encodes them"
 if [[ -z "${MODEL:-}" ]]; then
     MODEL="$(result "$WORK/check-run" lstm_model)"
     [[ -n "$MODEL" ]] || die "the version has no LSTM file"
@@ -88,8 +88,8 @@ $(grep '^check: .*expected' "$WORK/check" | sed 's/^check: /- /')"
 fi
 
 for round in $(seq 1 "$ROUNDS"); do
-    echo "== round $round/$ROUNDS: headroom-scorer bench-tick (load $(load))" >&2
-    "$SCORER" "${OURS[@]}" > "$WORK/ours.$round" 2> "$WORK/ours.$round.err" || { cat "$WORK/ours.$round.err" >&2; die "bench-tick failed"; }
+    echo "== round $round/$ROUNDS: headroom-bench tick (load $(load))" >&2
+    "$SCORER" "${OURS[@]}" > "$WORK/ours.$round" 2> "$WORK/ours.$round.err" || { cat "$WORK/ours.$round.err" >&2; die "headroom-bench tick failed"; }
     cat "$WORK/ours.$round.err" >&2
     echo "$(load)" > "$WORK/load.$round"
     echo "== round $round/$ROUNDS: peer.py (PyTorch, ONNX Runtime) (load $(load))" >&2
@@ -127,7 +127,7 @@ of the per-round statistic.
 - Software: $(swift --version 2>/dev/null | head -1), \`swift build -c release\`; ${VERSIONS}
 - Store \`${DB}\`, models \`${MODELS}\`, version $(grep -o 'version [0-9TZ]*' "$WORK/ours.1.err" | head -1 | cut -d' ' -f2)${MODEL_NOTE:+ (${MODEL_NOTE})}
 - Peers' model: \`${MODEL}\`: ${SPEC}
-- Commands: \`headroom-scorer ${OURS[*]}\`; \`python bench/scorer/peer.py --model MODEL --ticks ${TICKS} --warmup ${WARMUP} --stateful\`
+- Commands: \`headroom-bench ${OURS[*]}\`; \`python bench/scorer/peer.py --model MODEL --ticks ${TICKS} --warmup ${WARMUP} --stateful\`
 
 ## Ours: the whole per-tick path
 

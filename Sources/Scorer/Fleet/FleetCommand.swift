@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decisions
 import Forecast
 import Store
 

@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 
 /// A buffered CSV file writer (fields are plain numbers and names: no quoting needed, and

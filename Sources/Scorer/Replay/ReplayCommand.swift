@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decisions
 import Foundation
 import Models
 import Store
@@ -17,7 +18,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
-    @Option(help: "predictive, reactive, static or oracle.") var policy: ReplayPolicy = .predictive
+    @Option(help: "predictive, reactive, vpa, autopilot, static or oracle.") var policy: ReplayPolicy = .predictive
     @Option(help: "Start: ISO-8601 or Unix seconds (each workload is warmed on the history before it).") var from: String
     @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
     @Option(help: "Risk horizon in steps of each workload's interval.") var horizon = 12
@@ -27,6 +28,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("export-forecasts"), help: "Write timestamp,workload,resource,step,p50,p90,p99 every --every ticks.") var exportForecasts: String?
     @Option(help: "Ticks between forecast rows (with --export-forecasts).") var every = 12
     @Option(name: .customLong("export-decisions"), help: "Write timestamp,workload,action,risk,targets,reason for every action and every alarmed tick.") var exportDecisions: String?
+    @Option(name: .customLong("export-allocations"), help: "Write timestamp,workload,pop,cpu_cores,memory_bytes for every sample: the allocation in force.") var exportAllocations: String?
+    @Option(name: .customLong("oom-restart-seconds"), help: "Seconds an OOM-killed workload spends restarting.") var oomRestartSeconds = 60.0
     @OptionGroup var decisionOptions: DecisionOptions
     @Option(name: .customLong("fail-pop"), help: "NAME@TIME: mark a POP down at TIME (repeatable); its workloads restart elsewhere from their last checkpoint.")
     var failPop: [String] = []
@@ -44,6 +47,7 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("--fail-pop \(spec): expected NAME@TIME, e.g. ams1@2013-08-18T12:00:00Z")
         }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be > 0") }
+        guard oomRestartSeconds >= 0, oomRestartSeconds.isFinite else { throw ValidationError("--oom-restart-seconds must be ≥ 0") }
     }
 
     func run() throws {
@@ -55,7 +59,7 @@ struct ReplayCommand: ParsableCommand {
         let models = try TrainedModels.load(registry: registry, version: chosen)
         let fleet = try Fleet.load(path: popsPath)
         let decision = try decisionOptions.config()
-        var options = ReplaySimulation.Options(policy: policy, from: TimestampParser.parse(from)!, to: TimestampParser.parse(to)!)
+        var options = ReplayOptions(policy: policy, from: TimestampParser.parse(from)!, to: TimestampParser.parse(to)!)
         options.horizonSteps = horizon
         options.planningQuantile = decisionOptions.planQuantile
         options.decision = decision
@@ -64,14 +68,12 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("--fail-pop: no POP named \(failure.pop) in \(popsPath)")
         }
         options.checkpointIntervalSeconds = checkpointSeconds
+        options.oomRestartSeconds = oomRestartSeconds
         options.workloads = workloads.map { $0.split(separator: ",").map(String.init) }
-        if let exportScores { options.scoresCSV = try CSVWriter(path: exportScores, header: ["timestamp", "workload", "risk", "resource_at_risk"]) }
-        if let exportForecasts {
-            options.forecastsCSV = try CSVWriter(path: exportForecasts, header: ["timestamp", "workload", "resource", "step", "p50", "p90", "p99"])
-            options.forecastEverySteps = every
-        }
-        if let exportDecisions {
-            options.decisionsCSV = try CSVWriter(path: exportDecisions, header: ["timestamp", "workload", "action", "risk", "targets", "reason"])
+        options.forecastEverySteps = every
+        if exportScores != nil || exportForecasts != nil || exportDecisions != nil || exportAllocations != nil {
+            options.recorder = try ReplayCSVRecorder(scores: exportScores, forecasts: exportForecasts, decisions: exportDecisions,
+                                                     allocations: exportAllocations)
         }
         if !json {
             var last = Date.distantPast
@@ -89,9 +91,9 @@ struct ReplayCommand: ParsableCommand {
         print(String(decoding: try encoder.encode(summary), as: UTF8.self))
     }
 
-    static func failure(_ spec: String) -> (pop: String, at: Int64)? {
+    static func failure(_ spec: String) -> ReplayFailure? {
         guard let at = spec.lastIndex(of: "@"), let time = TimestampParser.parse(String(spec[spec.index(after: at)...])) else { return nil }
         let name = String(spec[..<at])
-        return name.isEmpty ? nil : (name, time)
+        return name.isEmpty ? nil : ReplayFailure(pop: name, at: time)
     }
 }

@@ -1,3 +1,4 @@
+import Decisions
 import Prometheus
 
 /// The service's Prometheus metrics (text format at `/metrics`), one registry per service

@@ -1,6 +1,6 @@
+import Decisions
 import Forecast
 import Foundation
-import GRDB
 import Models
 import Store
 
@@ -23,12 +23,10 @@ extension ScoringService {
         popLastSeen[pop] = max(popLastSeen[pop] ?? now, now)
         if silentPOPs.remove(pop) != nil {
             engine.setDown(pop, false)
-            try store.writer.write { db in try db.execute(sql: "UPDATE pops SET status = 'up' WHERE name = ?", arguments: [pop]) }
+            try store.setPOPStatus(.up, names: [pop])
         }
         guard (popLastSeenStored[pop] ?? .min) < now else { return }
-        try store.writer.write { db in
-            try db.execute(sql: "UPDATE pops SET last_seen = ? WHERE name = ?", arguments: [now, pop])
-        }
+        try store.setPOPLastSeen(pop, at: now)
         popLastSeenStored[pop] = now
     }
 
@@ -82,9 +80,7 @@ extension ScoringService {
         guard engine.fleet.pop(named: pop) != nil else { throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name)) }
         engine.setDown(pop, down)
         silentPOPs.remove(pop)
-        try store.writer.write { db in
-            try db.execute(sql: "UPDATE pops SET status = ? WHERE name = ?", arguments: [down ? "down" : "up", pop])
-        }
+        try store.setPOPStatus(down ? .down : .up, names: [pop])
         return try tick(now: clock(), scored: [])
     }
 
@@ -105,9 +101,7 @@ extension ScoringService {
             engine.setDown(pop, true)
             silentPOPs.insert(pop)
         }
-        try store.writer.write { db in
-            for pop in silent { try db.execute(sql: "UPDATE pops SET status = 'down' WHERE name = ?", arguments: [pop]) }
-        }
+        try store.setPOPStatus(.down, names: silent)
         _ = try tick(now: now, scored: [])
         return silent
     }

@@ -1,3 +1,4 @@
+import Decisions
 import Forecast
 import Foundation
 import Models

@@ -1,6 +1,6 @@
+import Decisions
 import Forecast
 import Foundation
-import GRDB
 import Models
 import Store
 
@@ -96,7 +96,7 @@ actor ScoringService {
     func start() async throws -> (models: ReloadOutcome, resumed: ResumeReport) {
         try engine.fleet.sync(to: store)
         let names = Set(engine.fleet.pops.map(\.name))
-        for record in try await store.reader.read({ db in try POPRecord.fetchAll(db) }) where names.contains(record.name) {
+        for record in try store.pops() where names.contains(record.name) {
             if let seen = record.lastSeen {
                 popLastSeen[record.name] = seen
                 popLastSeenStored[record.name] = seen

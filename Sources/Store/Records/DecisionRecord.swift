@@ -15,14 +15,13 @@ public struct DecisionRecord: Sendable, Equatable, Codable, FetchableRecord, Mut
     public var risk: Double
     /// snake_case resource name, or nil.
     public var resourceAtRisk: String?
-    /// `none`, `resize`, `migrate`, `partition`.
-    public var action: String
+    public var action: DecisionAction
     public var sourcePopId: Int64?
     public var targetPopId: Int64?
     public var details: String?
 
     public init(id: Int64? = nil, timestamp: Int64, workloadId: Int64, risk: Double, resourceAtRisk: String?,
-                action: String, sourcePopId: Int64? = nil, targetPopId: Int64? = nil, details: String? = nil) {
+                action: DecisionAction, sourcePopId: Int64? = nil, targetPopId: Int64? = nil, details: String? = nil) {
         self.id = id
         self.timestamp = timestamp
         self.workloadId = workloadId

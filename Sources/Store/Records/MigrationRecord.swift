@@ -12,10 +12,8 @@ public struct MigrationRecord: Sendable, Equatable, Codable, FetchableRecord, Mu
     public var workloadId: Int64
     public var sourcePopId: Int64?
     public var targetPopId: Int64?
-    /// `live`, `checkpoint_restart`, `partition`, `resize`.
-    public var strategy: String
-    /// `pending`, `running`, `done`, `failed`, `rolled_back`.
-    public var state: String
+    public var strategy: ExecutionStrategy
+    public var state: MigrationState
     public var startedAt: Int64
     public var finishedAt: Int64?
     public var movedBytes: Double?
@@ -24,7 +22,7 @@ public struct MigrationRecord: Sendable, Equatable, Codable, FetchableRecord, Mu
     public var journal: String?
 
     public init(id: Int64? = nil, decisionId: Int64? = nil, workloadId: Int64, sourcePopId: Int64? = nil,
-                targetPopId: Int64? = nil, strategy: String, state: String, startedAt: Int64,
+                targetPopId: Int64? = nil, strategy: ExecutionStrategy, state: MigrationState, startedAt: Int64,
                 finishedAt: Int64? = nil, movedBytes: Double? = nil, downtimeMs: Double? = nil, journal: String? = nil) {
         self.id = id
         self.decisionId = decisionId

@@ -12,13 +12,12 @@ public struct POPRecord: Sendable, Equatable, FetchableRecord, MutablePersistabl
     public var pricePerHour: Double
     /// Supported migration strategies (`live`, `checkpoint_restart`, `partition`).
     public var strategies: [String]
-    /// `up` or `down`.
-    public var status: String
+    public var status: POPStatus
     /// Unix seconds of the last report from its agent.
     public var lastSeen: Int64?
 
     public init(id: Int64? = nil, name: String, capacity: ResourceVector, pricePerHour: Double,
-                strategies: [String] = [], status: String = "up", lastSeen: Int64? = nil) {
+                strategies: [String] = [], status: POPStatus = .up, lastSeen: Int64? = nil) {
         self.id = id
         self.name = name
         self.capacity = capacity
@@ -35,7 +34,9 @@ public struct POPRecord: Sendable, Equatable, FetchableRecord, MutablePersistabl
         pricePerHour = row["price_per_hour"]
         let joined: String = row["strategies"]
         strategies = joined.split(separator: ",").map(String.init)
-        status = row["status"]
+        // A status this version does not know reads as down: never chosen, never a crash.
+        let status: String = row["status"]
+        self.status = POPStatus(rawValue: status) ?? .down
         lastSeen = row["last_seen"]
     }
 

@@ -4,6 +4,7 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Models
+@testable import Decisions
 @testable import Scorer
 import Store
 import Testing

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+@testable import Decisions
 @testable import Scorer
 import Store
 import Testing

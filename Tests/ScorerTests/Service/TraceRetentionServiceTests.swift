@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+@testable import Decisions
 @testable import Scorer
 
 /// `serve --trace-retention-days` and the periodic service that applies it.

@@ -1,0 +1,90 @@
+import Forecast
+import Store
+
+/// The cost of placing a workload on a target POP, in the money unit of the fleet's
+/// prices, with the times it was derived from.
+package struct MigrationCost: Sendable, Equatable, Codable {
+    /// Seconds the state spends on the wire: `stateBytes / bandwidth + latency`
+    /// (0 when nothing crosses the network: staying put, restarting from a checkpoint).
+    package var transferSeconds: Double
+    /// Seconds the workload does not run (see `MigrationCostModel`).
+    package var downtimeSeconds: Double
+    /// `downtimeSeconds × downtime_penalty_per_second`.
+    package var downtimeCost: Double
+    /// `transferSeconds × transfer_cost_per_second`.
+    package var transferCost: Double
+    /// `downtimeCost + transferCost`: the price-free part.
+    package var migrationCost: Double
+    /// The target's hourly cost of the allocation (`POP.hourlyCost`: fee + cores and GiB
+    /// at its prices) / 3600 × expected remaining seconds.
+    package var priceCost: Double
+    /// `priceCost + migrationCost`: what the engine minimises.
+    package var totalCost: Double
+}
+
+/// The cost model of moves (pure arithmetic, no state).
+///
+/// With `S` state bytes, link bandwidth `B` bytes/s, latency `L` s, target startup `U` s,
+/// checkpoint speed `C` bytes/s and live dirty fraction `f`:
+/// - **live** (pre-copy): the state is copied while the workload runs, then it pauses
+///   for the pages dirtied meanwhile; the target starts during the pre-copy.
+///   transfer = S/B + L, downtime = f·S/B + L.
+/// - **checkpoint_restart**: dump, copy, restore, start; the workload is down throughout.
+///   transfer = S/B + L, downtime = S/C + (S/B + L) + S/C + U.
+/// - **restart** after the source went down (the checkpoint is already off the dead POP;
+///   where it is stored is not in the fleet file, so its copy is not modelled, and the
+///   work lost since the checkpoint is the same for every target): transfer = 0,
+///   downtime = S/C + U.
+/// - **stay** (a partition's part that remains on the source): transfer = downtime = 0.
+///
+/// cost = downtime × penalty + transfer × transfer_cost + hourly cost of the allocation
+/// at the target / 3600 × remaining.
+package struct MigrationCostModel: Sendable {
+    package var downtimePenaltyPerSecond: Double
+    package var transferCostPerSecond: Double
+    package var liveDirtyFraction: Double
+    package var checkpointBytesPerSecond: Double
+
+    package init(_ config: DecisionConfig) {
+        downtimePenaltyPerSecond = config.downtimePenaltyPerSecond
+        transferCostPerSecond = config.transferCostPerSecond
+        liveDirtyFraction = config.liveDirtyFraction
+        checkpointBytesPerSecond = config.checkpointBytesPerSecond
+    }
+
+    /// How the state gets to the target.
+    package enum Mode: Sendable {
+        case move(ExecutionStrategy, POPLink)
+        case restartFromCheckpoint
+        case stay
+    }
+
+    package func cost(stateBytes: Double, allocation: ResourceVector, target: POP, mode: Mode,
+                      expectedRemainingSeconds: Double) -> MigrationCost {
+        let transfer: Double
+        let downtime: Double
+        let checkpointSeconds = stateBytes / checkpointBytesPerSecond
+        switch mode {
+        case .move(let strategy, let link):
+            let wire = stateBytes / link.bandwidthBytesPerSecond
+            transfer = wire + link.latencySeconds
+            if strategy == .live {
+                downtime = liveDirtyFraction * wire + link.latencySeconds
+            } else {
+                downtime = checkpointSeconds + transfer + checkpointSeconds + target.startupSeconds
+            }
+        case .restartFromCheckpoint:
+            transfer = 0
+            downtime = checkpointSeconds + target.startupSeconds
+        case .stay:
+            transfer = 0
+            downtime = 0
+        }
+        let downtimeCost = downtime * downtimePenaltyPerSecond
+        let transferCost = transfer * transferCostPerSecond
+        let priceCost = target.hourlyCost(allocation: allocation) / 3600 * expectedRemainingSeconds
+        return MigrationCost(transferSeconds: transfer, downtimeSeconds: downtime, downtimeCost: downtimeCost,
+                             transferCost: transferCost, migrationCost: downtimeCost + transferCost,
+                             priceCost: priceCost, totalCost: priceCost + downtimeCost + transferCost)
+    }
+}

@@ -1,0 +1,152 @@
+import Forecast
+import Models
+import Store
+
+/// The scorer's per-workload online state over one loaded model version: each sample
+/// advances the workload's `OnlineWorkload` by one step and re-scores it against its
+/// current allocation. Not thread-safe: one owner (the service actor, or the replay loop).
+///
+/// Allocation: what the decision loop last gave the workload (`setAllocation`), else the
+/// `AllocationRule` over its history at registration (the VPA-style starting point the
+/// risk was calibrated against).
+package final class ScoringCore {
+    package struct Entry {
+        package var online: OnlineWorkload
+        package var risk: RiskModel
+        package var assessment: RiskAssessment
+        package var allocation: [Double]
+        package var limits: [Double]
+        package var score: WorkloadScore?
+        package var forecast: [[Double]] = []
+        /// Unix seconds of the last sample it was warmed on (as stored, before the grid
+        /// snaps it); the stored trace events after it are the ones a catch-up still owes.
+        package var warmedThrough: Int64?
+    }
+
+    package let models: TrainedModels
+    package let horizonSteps: Int
+    package let levels: [Double]
+    package let rule: AllocationRule
+    /// The forecast level an action plans for (nil = the highest).
+    package let planningQuantile: Double?
+    package private(set) var entries: [String: Entry] = [:]
+
+    package init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule(),
+         planningQuantile: Double? = nil) {
+        self.planningQuantile = planningQuantile
+        self.models = models
+        self.horizonSteps = horizonSteps
+        self.levels = levels
+        self.rule = rule
+    }
+
+    package var workloadNames: [String] { entries.keys.sorted() }
+
+    /// Starts (or restarts) a workload's state and warms it on `history` (oldest first) and
+    /// its stored trace events (`traceEvents`, in time order): each event is observed
+    /// before the first sample at or after it, so the HMM's symbols during the warm-up
+    /// follow the same rule as online (`observeTrace`); events after the last sample are
+    /// left observed, as the step in progress.
+    package func register(name: String, intervalSeconds: Int64, limits: [Double], history: SampleSeries,
+                  traceEvents: [TraceEventRecord] = []) throws {
+        var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
+                                    levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers)
+        Self.feed(&online, samples: history, traceEvents: traceEvents)
+        let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
+                                 calibration: models.riskCalibration, planningQuantile: planningQuantile)
+        let allocation = rule.allocation(history: history.values[...], limits: limits)
+        entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
+                              allocation: allocation, limits: limits, warmedThrough: history.timestamps.last)
+        if history.count > 0 { rescore(name) }
+    }
+
+    /// Advances `workload` by one sample and re-scores it; nil when the workload is unknown
+    /// or the sample is not after its last one.
+    @discardableResult
+    package func ingest(workload: String, timestamp: Int64, values: [Double]) -> WorkloadScore? {
+        // One hash lookup; the entry is then mutated in place (no copy of its buffers).
+        guard let index = entries.index(forKey: workload) else { return nil }
+        return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps)
+    }
+
+    private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int) -> WorkloadScore? {
+        guard entry.online.ingest(timestamp: timestamp, values: values) else { return nil }
+        return rescore(&entry, horizonSteps: horizonSteps)
+    }
+
+    /// Advances `workload` by one sample without re-scoring it (a batch re-scores each
+    /// workload once, after its last sample: `rescore`); false when the workload is
+    /// unknown or the sample is not after its last one.
+    package func advance(workload: String, timestamp: Int64, values: [Double]) -> Bool {
+        guard entries[workload] != nil else { return false }
+        return entries[workload]!.online.ingest(timestamp: timestamp, values: values)
+    }
+
+    /// The stored `phase` and `state` events (the kinds that make HMM symbols) from the
+    /// first to the last sample of `history` inclusive, and before `before` when given.
+    /// A phase announced before the history's first sample is not read (the warm-up starts
+    /// without a phase until the next one).
+    package static func warmupTraces(store: HeadroomStore, workload: String, history: SampleSeries,
+                             before: Double? = nil) throws -> [TraceEventRecord] {
+        guard let first = history.timestamps.first, let last = history.timestamps.last else { return [] }
+        let end = min(Double(last).nextUp, before ?? .infinity)
+        guard end > Double(first) else { return [] }
+        return try store.traceEvents(workload: workload, from: Double(first), to: end, kinds: TraceSymbols.kinds)
+    }
+
+    /// Advances `workload` through `samples` and `traceEvents` (both in time order) as
+    /// `register` warms it, without re-scoring; false when the workload is unknown.
+    @discardableResult
+    package func catchUp(workload: String, samples: SampleSeries, traceEvents: [TraceEventRecord]) -> Bool {
+        guard let index = entries.index(forKey: workload) else { return false }
+        Self.feed(&entries.values[index].online, samples: samples, traceEvents: traceEvents)
+        return true
+    }
+
+    /// Warms `online` on `samples` and `traceEvents` by the one interleaving rule (`TraceCursor`).
+    private static func feed(_ online: inout OnlineWorkload, samples: SampleSeries, traceEvents: [TraceEventRecord]) {
+        var cursor = TraceCursor(traceEvents)
+        for i in 0..<samples.count {
+            cursor.advance(through: Double(samples.timestamps[i])) { online.observeTrace(kind: $0.kind, name: $0.name) }
+            online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
+        }
+        cursor.rest { online.observeTrace(kind: $0.kind, name: $0.name) }
+    }
+
+    /// Records one trace event of `workload`'s step in progress (the next sample that
+    /// advances it closes the step: `OnlineWorkload.observeTrace`); false when unknown.
+    @discardableResult
+    package func observeTrace(workload: String, kind: String, name: String) -> Bool {
+        guard let index = entries.index(forKey: workload) else { return false }
+        entries.values[index].online.observeTrace(kind: kind, name: name)
+        return true
+    }
+
+    /// Forecasts and scores `name` at its last sample; nil when unknown or it has none.
+    @discardableResult
+    package func rescore(_ name: String) -> WorkloadScore? {
+        guard let index = entries.index(forKey: name) else { return nil }
+        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps)
+    }
+
+    /// Forecast into the entry's own buffer (reused every tick), then score.
+    @discardableResult
+    private static func rescore(_ entry: inout Entry, horizonSteps: Int) -> WorkloadScore? {
+        guard let timestamp = entry.online.lastTimestamp else { return nil }
+        entry.online.forecast(into: &entry.forecast)
+        entry.score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
+                                       heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
+                                       into: &entry.assessment)
+        return entry.score
+    }
+
+    /// Sets what `workload` is given (SI units, NaN = nothing allocated) and, unless told
+    /// not to, re-scores it against it.
+    package func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
+        guard let index = entries.index(forKey: workload) else { return }
+        entries.values[index].allocation = allocation
+        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps) }
+    }
+
+    package func entry(_ workload: String) -> Entry? { entries[workload] }
+}

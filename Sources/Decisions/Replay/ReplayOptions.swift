@@ -1,0 +1,67 @@
+import Forecast
+import Models
+import Store
+
+/// What one replay does: the policy, the period, the decision knobs, the simulated events
+/// and where its rows go.
+package struct ReplayOptions {
+    package var policy: ReplayPolicy
+    /// Unix seconds; each workload is warmed on its history before `from`.
+    package var from: Int64
+    /// Unix seconds, exclusive.
+    package var to: Int64
+    package var horizonSteps = 12
+    /// The forecast level an action plans for (nil = the highest).
+    package var planningQuantile: Double?
+    package var decision = DecisionConfig()
+    /// Workload names (nil = every workload with samples in the period).
+    package var workloads: [String]?
+    /// History each workload's state is warmed on: one week of 5-minute samples.
+    package var warmupSamples = 2016
+    /// POPs marked down at a time: their workloads restart elsewhere.
+    package var failures: [ReplayFailure] = []
+    /// How often checkpointable workloads checkpoint (a restart resumes from the last one).
+    package var checkpointIntervalSeconds: Int64 = 900
+    /// Seconds an OOM-killed workload is down while it restarts (process start and
+    /// state reload; one minute, the order of a container restart with a warm image).
+    package var oomRestartSeconds = 60.0
+    /// Ticks between forecast rows.
+    package var forecastEverySteps = 12
+    /// Where score, forecast, decision and allocation rows go (nil: nowhere).
+    package var recorder: (any ReplayRecorder)?
+    /// Called with (samples done, samples in all) after each instant.
+    package var progress: ((Int, Int) -> Void)?
+
+    package init(policy: ReplayPolicy, from: Int64, to: Int64) {
+        self.policy = policy
+        self.from = from
+        self.to = to
+    }
+}
+
+/// A POP that fails (is marked down) at a time.
+package struct ReplayFailure: Sendable, Equatable {
+    package var pop: String
+    /// Unix seconds.
+    package var at: Int64
+
+    package init(pop: String, at: Int64) {
+        self.pop = pop
+        self.at = at
+    }
+}
+
+/// Where a replay's rows go (the scorer writes them as CSV files); every call may throw
+/// the sink's error, which ends the replay.
+package protocol ReplayRecorder: AnyObject {
+    /// Every tick of every workload with a score.
+    func score(timestamp: Int64, workload: String, score: WorkloadScore) throws
+    /// Every `forecastEverySteps` ticks: per resource with a forecast, per step, the levels.
+    func forecast(timestamp: Int64, workload: String, forecast: [[Double]], levels: [Double], horizonSteps: Int) throws
+    /// Every action, and every alarmed tick.
+    func decision(timestamp: Int64, decision: Decision) throws
+    /// Every sample: the allocation in force when it was taken, at its (primary) POP.
+    func allocation(timestamp: Int64, workload: String, pop: String, allocation: ResourceVector) throws
+    /// The replay ended: flush.
+    func finish() throws
+}
