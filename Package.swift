@@ -140,7 +140,7 @@ let package = Package(
         .target(name: "HeadroomTestSupport", path: "Tests/HeadroomTestSupport"),
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate", "HeadroomTestSupport"]),
         .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Forecast", "Models", "Store"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import Models
+
+/// `RiskFeatures` (incremental, online) against the vectorised numpy computation of the
+/// study that chose the features (`scripts/fixtures/gen_risk_features_fixture.py`), on a
+/// bundled Bitbrains VM: two periods with different static allocations, and the first
+/// samples of the series (truncated windows, NaN where a window does not exist yet).
+@Suite("Risk features")
+struct RiskFeaturesTests {
+    struct Row: Decodable { var index: Int; var features: [Double?] }
+    struct Period: Decodable { var start_index: Int; var allocation: [Double]; var rows: [Row] }
+    struct Fixture: Decodable {
+        var names: [String]
+        var interval_seconds: Int64
+        var timestamps: [Int64]
+        var cpu_cores: [Double?]
+        var memory_bytes: [Double]
+        var periods: [Period]
+        var early: [Row]
+    }
+
+    static func fixture() throws -> Fixture {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/risk_features", withExtension: "json"))
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
+    static func check(_ got: [Double], _ want: [Double?], _ names: [String], at index: Int) {
+        for (k, expected) in want.enumerated() {
+            if let expected {
+                let tolerance = 1e-9 * max(1, abs(expected))
+                #expect(abs(got[k] - expected) <= tolerance, "sample \(index), \(names[k]): \(got[k]) vs numpy \(expected)")
+            } else {
+                #expect(got[k].isNaN, "sample \(index), \(names[k]): \(got[k]) vs numpy NaN")
+            }
+        }
+    }
+
+    @Test("the names are the study's compact list")
+    func names() throws {
+        #expect(try Self.fixture().names == RiskFeatures.names)
+        #expect(RiskFeatures(intervalSeconds: 300).hourSteps == 12 && RiskFeatures(intervalSeconds: 300).daySteps == 288)
+    }
+
+    @Test("two periods, one state: the allocation change recounts the breach flags")
+    func periods() throws {
+        let f = try Self.fixture()
+        var state = RiskFeatures(intervalSeconds: f.interval_seconds)
+        var next = 0
+        for period in f.periods {
+            // The period's allocation holds for the whole history (a static replay's event):
+            // setting it recounts every sample in the ring.
+            state.setAllocation(cpuCores: period.allocation[0], memoryBytes: period.allocation[1])
+            for row in period.rows {
+                while next <= row.index {
+                    state.push(timestamp: f.timestamps[next], cpuCores: f.cpu_cores[next] ?? .nan, memoryBytes: f.memory_bytes[next])
+                    next += 1
+                }
+                if next - 1 == row.index, period.start_index <= row.index {
+                    Self.check(state.features(), row.features, f.names, at: row.index)
+                }
+            }
+        }
+        #expect(next > f.periods[1].start_index)
+    }
+
+    @Test("the first samples: truncated windows and NaN where none exists yet")
+    func early() throws {
+        let f = try Self.fixture()
+        var state = RiskFeatures(intervalSeconds: f.interval_seconds)
+        #expect(state.features().allSatisfy { $0.isNaN }, "nothing before the first sample")
+        state.setAllocation(cpuCores: f.periods[0].allocation[0], memoryBytes: f.periods[0].allocation[1])
+        var next = 0
+        for row in f.early {
+            while next <= row.index {
+                state.push(timestamp: f.timestamps[next], cpuCores: f.cpu_cores[next] ?? .nan, memoryBytes: f.memory_bytes[next])
+                next += 1
+            }
+            Self.check(state.features(), row.features, f.names, at: row.index)
+        }
+    }
+
+    @Test("no allocation: ratios NaN, nothing over, no crash on NaN and huge usage")
+    func degenerate() {
+        var state = RiskFeatures(intervalSeconds: 300)
+        for k in 0..<600 {
+            state.push(timestamp: Int64(k) * 300, cpuCores: k % 7 == 0 ? .nan : 1e308, memoryBytes: k % 5 == 0 ? .infinity : 0)
+        }
+        let features = state.features()
+        #expect(features[1].isNaN && features[2].isNaN && features[0].isNaN)
+        #expect(features[3] == 0 && features[4] == 0, "no allocation: nothing is over")
+        state.setAllocation(cpuCores: 1, memoryBytes: 1e9)
+        let after = state.features()
+        #expect(after[3] > 0, "1e308 cores are over one core")
+        #expect(after[20].isFinite && after[21].isFinite)
+    }
+}
