@@ -497,7 +497,9 @@ public struct OnlineWorkload: Sendable {
                             var t = h
                             while t < count {
                                 let a = y[t], b = y[t - h]
-                                if a.isFinite, b.isFinite { c[m] = a - b; m += 1 }
+                                // A change that overflows (±1e308 samples) is left out like a
+                                // missing one, so it cannot make the spread NaN for a week.
+                                if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
                                 t += 1
                             }
                             let out = spread.baseAddress! + r * width + (h - 1) * nq

@@ -65,17 +65,17 @@ struct ModelValidationTests {
             $0.set("hmm.0.modeltransition_probabilities", doubles: [1, 0, 0, 1], shape: [4])
         }
         variant("NaN in an LSTM weight", LSTMModels.family) {
-            var bias = (try? $0.floats("lstm.model.head.bias")) ?? []
+            var bias = (try? $0.floats("lstm.modelhead.bias")) ?? []
             bias[0] = .nan
-            $0.set("lstm.model.head.bias", floats: bias)
+            $0.set("lstm.modelhead.bias", floats: bias)
         }
         variant("LSTM tensor missing", LSTMModels.family) {
             var copy = TensorBundle(metadata: $0.metadata)
-            for (name, tensor) in $0.tensors where name != "lstm.model.lstm.weight_hh_l0" { copy.set(name, tensor) }
+            for (name, tensor) in $0.tensors where name != "lstm.modellstm.weight_hh_l0" { copy.set(name, tensor) }
             $0 = copy
         }
         variant("LSTM spec with a 2^40 hidden size", LSTMModels.family) {
-            $0.metadata["lstm.model.spec"] = $0.metadata["lstm.model.spec"]!
+            $0.metadata["lstm.modelspec"] = $0.metadata["lstm.modelspec"]!
                 .replacingOccurrences(of: "\"hiddenSize\":8", with: "\"hiddenSize\":1099511627776")
         }
         variant("bad metadata JSON", LSTMModels.family) { $0.metadata["workloads"] = "[\"w\"" }

@@ -21,7 +21,8 @@ struct OnlineWorkloadRobustnessTests {
                                     limits: Self.limits)
         var t = OnlineWorkloadTests.start
         func feed(_ values: [Double]) {
-            #expect(online.ingest(timestamp: t, values: values))
+            let accepted = online.ingest(timestamp: t, values: values)
+            #expect(accepted)
             t += OnlineWorkloadTests.interval
             let heavy = online.heavyPhaseProbability(withinSteps: 12)
             #expect(heavy.map { $0.isFinite && $0 >= 0 && $0 <= 1 } ?? true, "heavy-phase \(String(describing: heavy))")
@@ -34,15 +35,17 @@ struct OnlineWorkloadRobustnessTests {
             feed([1e308, 1e308, 1e308, 1e308, 1e308, 1e308])
         }
         #expect(online.degenerateResets.arima > 0, "the Kalman states overflowed on 1e308 and were restarted")
-        #expect(online.degenerateResets.total == online.degenerateResets.arima + online.degenerateResets.lstm + online.degenerateResets.hmm)
+        let resets = online.degenerateResets
+        #expect(resets.total == resets.arima + resets.lstm + resets.hmm)
         // Normal samples afterwards: every member forecasts finite values again.
         for k in 300..<400 { feed(Array(history[(k * 6)..<(k * 6 + 6)])) }
         let members = online.memberForecasts()
         for r in [0, 1] {
-            #expect(members.arima[r].allSatisfy(\.isFinite), "ARIMA \(r) after recovery: \(members.arima[r].prefix(3))")
-            #expect(members.lstm[r].allSatisfy(\.isFinite), "LSTM \(r) after recovery")
+            #expect(members.arima[r].allSatisfy { $0.isFinite }, "ARIMA \(r) after recovery: \(members.arima[r].prefix(3))")
+            #expect(members.lstm[r].allSatisfy { $0.isFinite }, "LSTM \(r) after recovery")
         }
-        #expect(online.forecast()[0].allSatisfy(\.isFinite))
+        let blended = online.forecast()
+        #expect(blended[0].allSatisfy { $0.isFinite })
         let heavy = try #require(online.heavyPhaseProbability(withinSteps: 12))
         #expect(heavy >= 0 && heavy <= 1)
     }
@@ -53,16 +56,18 @@ struct OnlineWorkloadRobustnessTests {
         let models = try OnlineWorkloadTests.models(history: history, steps: 300)
         var online = OnlineWorkload(name: "w", models: models, intervalSeconds: OnlineWorkloadTests.interval, horizonSteps: 12,
                                     limits: Self.limits)
-        #expect(online.ingest(timestamp: .min, values: Array(history[0..<6])))
-        #expect(online.ingest(timestamp: .max, values: Array(history[6..<12])))   // a gap beyond Int64: restarted
-        #expect(!online.ingest(timestamp: 0, values: Array(history[12..<18])))     // before the last one: ignored
-        #expect(!online.ingest(timestamp: .max, values: [1, 2]))                   // wrong width: ignored
+        let accepted = [online.ingest(timestamp: .min, values: Array(history[0..<6])),
+                        online.ingest(timestamp: .max, values: Array(history[6..<12])),   // a gap beyond Int64: restarted
+                        online.ingest(timestamp: 0, values: Array(history[12..<18])),     // before the last one: ignored
+                        online.ingest(timestamp: .max, values: [1, 2])]                   // wrong width: ignored
+        #expect(accepted == [true, true, false, false])
         _ = online.forecast()
         // A zero interval (from a store row) does not divide by zero.
         var zero = OnlineWorkload(name: "w", models: models, intervalSeconds: 0, horizonSteps: 0, limits: Self.limits)
         #expect(zero.intervalSeconds == 1 && zero.horizonSteps == 1)
-        #expect(zero.ingest(timestamp: 1, values: Array(history[0..<6])))
-        #expect(zero.ingest(timestamp: 2, values: Array(history[6..<12])))
+        let first = zero.ingest(timestamp: 1, values: Array(history[0..<6]))
+        let second = zero.ingest(timestamp: 2, values: Array(history[6..<12]))
+        #expect(first && second)
         _ = zero.forecast()
     }
 }

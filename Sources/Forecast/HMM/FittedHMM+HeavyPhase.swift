@@ -24,7 +24,7 @@ extension FittedHMM {
     ///   - h: horizon in steps; a negative h counts as 0.
     /// - Returns: a probability in [0, 1]; 0 when the model has no heavy state.
     public func heavyPhaseProbability(from filtered: [Double], withinSteps h: Int) -> Double {
-        heavyPhaseProbabilities(from: filtered, horizonSteps: h)[h]
+        heavyPhaseProbabilities(from: filtered, horizonSteps: h)[max(0, h)]
     }
 
     /// The whole curve: element s (0 ≤ s ≤ `horizonSteps`) is
