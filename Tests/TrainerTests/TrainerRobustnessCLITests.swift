@@ -51,4 +51,18 @@ struct TrainerRobustnessCLITests {
         let store = try HeadroomStore(path: db)
         #expect(try store.workloads().map(\.name) == ["vm1"])
     }
+
+    @Test("train --until and evaluate --from at ±9.2e18 are refused as options, not trapped on")
+    func extremeCommandLineTimes() throws {
+        let directory = TestProcess.temporaryDirectory(prefix: "headroom-robust-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("s.sqlite").path
+        let models = directory.appendingPathComponent("models").path
+        let train = try Self.run(["train", "--db", db, "--models", models, "--until", "-9200000000000000000", "--quiet"])
+        #expect(train.status != 0 && train.status != 132, "\(train.status) \(train.stderr)")
+        #expect(train.stderr.contains("--until"), "\(train.stderr)")
+        let evaluate = try Self.run(["evaluate", "--db", db, "--models", models, "--from", "-9200000000000000000", "--to", "0"])
+        #expect(evaluate.status != 0 && evaluate.status != 132, "\(evaluate.status) \(evaluate.stderr)")
+        #expect(evaluate.stderr.contains("--from"), "\(evaluate.stderr)")
+    }
 }

@@ -64,6 +64,8 @@ struct PromoteCommand: ParsableCommand {
     func validate() throws {
         guard (version != nil) != latest else { throw ValidationError("give a VERSION or --latest (not both)") }
         if ifBetter {
+            if let from { _ = try commandLineTime(from, option: "--from") }
+            if let to { _ = try commandLineTime(to, option: "--to") }
             guard let from, TimestampParser.parse(from) != nil, let to, TimestampParser.parse(to) != nil else {
                 throw ValidationError("--if-better needs --from and --to (ISO-8601 or Unix seconds)")
             }
