@@ -93,6 +93,22 @@ public struct OnlineWorkload: Sendable {
     public private(set) var lastValues: [Double]
     /// Grid steps fed since the start (including missing ones).
     public private(set) var stepsFed = 0
+    /// Member states found numerically degenerate (NaN or infinite after a step) and reset,
+    /// by member, since the start: the workload keeps being scored from the fresh state.
+    /// The scorer publishes `degenerateResets.total` as a metric and logs each increase.
+    public private(set) var degenerateResets = DegenerateResets()
+
+    /// Counts of degenerate states reset, per member (see `degenerateResets`).
+    public struct DegenerateResets: Sendable, Equatable {
+        /// ARIMA Kalman states (per resource state) restarted at the current step.
+        public var arima = 0
+        /// LSTM states reset to h = c = 0.
+        public var lstm = 0
+        /// HMM posteriors reset to π (`HMMFilterState.degenerateResets`).
+        public var hmm = 0
+        public var total: Int { arima + lstm + hmm }
+        public init() {}
+    }
 
     struct ARIMAMember: Sendable {
         var model: SeriesARIMA
@@ -156,10 +172,12 @@ public struct OnlineWorkload: Sendable {
     public init(name: String, models: TrainedModels, intervalSeconds: Int64, horizonSteps: Int,
                 levels: [Double] = [0.5, 0.9, 0.99], limits: [Double], scalingHistory: [Double] = [],
                 advance: MemberAdvance = .allMembers) {
-        precondition(intervalSeconds > 0 && horizonSteps > 0, "OnlineWorkload: interval and horizon must be positive")
+        // The interval comes from the store (data): a non-positive one would divide by zero
+        // below, so it is taken as 1 s (every sample its own step); a non-positive horizon as 1.
         self.name = name
-        self.intervalSeconds = intervalSeconds
-        self.horizonSteps = horizonSteps
+        self.intervalSeconds = max(1, intervalSeconds)
+        self.horizonSteps = max(1, horizonSteps)
+        let horizonSteps = self.horizonSteps
         self.levels = levels
         self.blendWeights = models.blendWeights
         self.advancesARIMA = models.blendWeights.map { advance == .allMembers || $0.arima > 0 }
@@ -213,12 +231,24 @@ public struct OnlineWorkload: Sendable {
     public var hasHMM: Bool { hmm != nil }
 
     /// Feeds one sample (`Resource.count` SI values, NaN = not measured) at `timestamp`.
-    /// Returns false when the sample was ignored (not after the last one).
+    /// Returns false when the sample was ignored (not after the last one, or not
+    /// `Resource.count` values). Any value is safe (NaN, ±∞, 1e308): a member state that
+    /// becomes degenerate is reset and counted in `degenerateResets`. Callers should still
+    /// refuse what `InputRules` refuses, so that such values never reach the models.
     @discardableResult
     public mutating func ingest(timestamp: Int64, values: [Double]) -> Bool {
-        precondition(values.count == Resource.count, "ingest: \(values.count) values, expected \(Resource.count)")
+        guard values.count == Resource.count else { return false }
         if let last = lastTimestamp {
-            let steps = Int((timestamp - last + intervalSeconds / 2) / intervalSeconds)
+            // Checked: two arbitrary Int64 timestamps can be further apart than Int64 holds.
+            let (elapsed, o1) = timestamp.subtractingReportingOverflow(last)
+            let (rounded, o2) = elapsed.addingReportingOverflow(intervalSeconds / 2)
+            if o1 || o2 {
+                guard timestamp > last else { return false }
+                restartARIMA(at: timestamp)
+                feed(timestamp: timestamp, values: values)
+                return true
+            }
+            let steps = Int(rounded / intervalSeconds)
             guard steps >= 1 else { return false }
             if steps - 1 > Self.maximumGapSteps {
                 restartARIMA(at: timestamp)
@@ -238,7 +268,10 @@ public struct OnlineWorkload: Sendable {
     private mutating func restartARIMA(at timestamp: Int64) {
         for r in arima.indices {
             guard let member = arima[r] else { continue }
-            let firstStep = Int((timestamp - member.model.firstTimestamp) / member.model.intervalSeconds)
+            // Checked: a loaded model's first timestamp is within InputRules' range, the
+            // sample's may not be; on overflow the Fourier phase starts at step 0.
+            let (elapsed, overflow) = timestamp.subtractingReportingOverflow(member.model.firstTimestamp)
+            let firstStep = overflow ? 0 : Int(elapsed / max(1, member.model.intervalSeconds))
             arima[r]!.state = member.model.fitted.filter([], firstStep: firstStep)
         }
     }
@@ -254,6 +287,10 @@ public struct OnlineWorkload: Sendable {
             let mean = regressionSteps[slot] == step ? regressionMeans[slot]
                 : (row[r].isFinite ? arima[r]!.state.parameters.regressionMean(step: step) : .nan)
             arima[r]!.state.update(row[r], regressionMean: mean)
+            if arima[r]!.state.isDegenerate {
+                arima[r]!.state = arima[r]!.model.fitted.filter([], firstStep: arima[r]!.state.nextStep)
+                degenerateResets.arima += 1
+            }
         }
         if !lstmStates.isEmpty {
             // Reset each state once per window, staggered by half a window.
@@ -267,13 +304,20 @@ public struct OnlineWorkload: Sendable {
                     lstmEncoder!.encode(timestampSeconds: timestamp, values: v.baseAddress!, into: f.baseAddress!)
                 }
             }
-            for i in lstmStates.indices { lstmStates[i].step(features: lstmFeatures) }
+            for i in lstmStates.indices {
+                lstmStates[i].step(features: lstmFeatures)
+                if lstmStates[i].isDegenerate {
+                    lstmStates[i].reset()
+                    degenerateResets.lstm += 1
+                }
+            }
         }
         if let b = behaviour {
             // A missing step (NaN values) is a prediction without an update.
             for (i, r) in b.dimensions.enumerated() { hmmObservation.values[i] = b.scaling.scaled(row[r], resource: r) }
             if b.vocabulary != nil { hmmObservation.symbol = hasTraces ? b.symbolIndex(traceTracker.closeStep()) : nil }
             try? hmm?.step(hmmObservation)
+            degenerateResets.hmm = hmm?.degenerateResets ?? 0
         }
         let slot = (stepsFed % Self.naiveWindowSteps) * Resource.count
         for r in 0..<Resource.count { history[slot + r] = row[r] }
@@ -453,7 +497,9 @@ public struct OnlineWorkload: Sendable {
                             var t = h
                             while t < count {
                                 let a = y[t], b = y[t - h]
-                                if a.isFinite, b.isFinite { c[m] = a - b; m += 1 }
+                                // A change that overflows (±1e308 samples) is left out like a
+                                // missing one, so it cannot make the spread NaN for a week.
+                                if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
                                 t += 1
                             }
                             let out = spread.baseAddress! + r * width + (h - 1) * nq

@@ -33,7 +33,8 @@ public enum TraceSymbols {
     /// of the events before the grid only phases count. O(events + steps).
     public static func stepSymbols(events: [TraceEventRecord], startTimestamp: Int64, intervalSeconds: Int64,
                                    steps: Int) -> [String] {
-        precondition(intervalSeconds > 0, "TraceSymbols: intervalSeconds must be > 0")
+        // The interval is a store value (data): a non-positive one is taken as 1 s.
+        let intervalSeconds = max(1, intervalSeconds)
         var out: [String] = []
         out.reserveCapacity(steps)
         var tracker = TraceSymbolTracker()

@@ -20,6 +20,12 @@ public struct TrainedModels: Sendable {
     /// The candidate's weights (ARIMA, LSTM, naive) per resource (default ½, ½, 0).
     public var blendWeights: [BlendWeights] = .init(repeating: BlendWeights(arima: 0.5, lstm: 0.5, naive: 0), count: Resource.count)
 
+    /// Loads every file of `version` and checks it as the scorer will use it: checksum,
+    /// safetensors structure, the family named by the file's `kind`, tensor names and shapes,
+    /// finite parameters, metadata JSON, and what the online state indexes
+    /// (`TrainedModels+Validation`).
+    /// - Throws: `ModelFileError` naming the file and what is wrong (`.unknownVersion` when
+    ///   the version has no files).
     public static func load(registry: ModelRegistry, version: String) throws -> TrainedModels {
         let files = try registry.list().filter { $0.version == version }
         guard !files.isEmpty else { throw ModelFileError.unknownVersion(version) }
@@ -27,6 +33,7 @@ public struct TrainedModels: Sendable {
         for file in files {
             let bundle = try registry.load(file)
             do {
+                try checkKind(bundle, family: file.family)
                 switch file.family {
                 case ARIMAModels.family:
                     for model in try ARIMAModels.decode(bundle) { models.arima[model.workload, default: []].append(model) }
@@ -43,6 +50,7 @@ public struct TrainedModels: Sendable {
                 case RiskModels.family: models.risk = try RiskModels.decode(bundle)
                 default: continue
                 }
+                try models.checkConsistency(family: file.family)
             } catch {
                 throw ModelFileError.malformed(path: file.path, reason: "\(error)")
             }

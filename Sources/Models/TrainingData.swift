@@ -55,8 +55,12 @@ public enum TrainingData {
 
 extension WorkloadRecord {
     /// The grid a workload's samples are put on: its median interval rounded to whole
-    /// seconds, or 5 minutes when none is recorded.
+    /// seconds, or 5 minutes when none is recorded or the stored value is not a usable
+    /// interval (not finite, below 1 s or above `ImportOptions.maximumIntervalSeconds`:
+    /// `Int64(_:)` of such a Double would trap).
     public var gridIntervalSeconds: Int64 {
-        intervalSeconds.map { Int64($0.rounded()) }.flatMap { $0 > 0 ? $0 : nil } ?? 300
+        guard let seconds = intervalSeconds, seconds.isFinite, seconds >= 0.5,
+              seconds <= Double(ImportOptions.maximumIntervalSeconds) else { return 300 }
+        return Int64(seconds.rounded())
     }
 }

@@ -71,6 +71,13 @@ public struct ARIMAState: Sendable, Equatable {
         self.readyFlag = ready || parameters.order.d == 0
     }
 
+    /// True when the state mean or covariance holds a NaN or an infinity (an observation
+    /// near the Double range, ~1e308, overflows the Kalman update): every later forecast would
+    /// be NaN, so the owner should restart the state (the scorer counts it). O(m²).
+    public var isDegenerate: Bool {
+        !stateMean.allSatisfy(\.isFinite) || !stateCovariance.allSatisfy(\.isFinite) || !pendingLevels.allSatisfy(\.isFinite)
+    }
+
     /// The levels collected while not ready (for storage).
     var pendingLevelValues: [Double] { pendingLevels }
 

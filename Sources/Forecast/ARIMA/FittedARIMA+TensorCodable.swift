@@ -67,7 +67,12 @@ extension FittedARIMA: TensorCodable {
         let regressorValues = try ints("regressors", count: 4)
         let constants: [ARIMARegressors.Constant] = [.none, .intercept, .drift]
         let period = regressorValues[1], pairs = regressorValues[2]
-        guard (0..<3).contains(regressorValues[0]), period == 0 ? pairs == 0 : (period >= 3 && pairs >= 0 && 2 * pairs < period) else {
+        // Steps are bounded by 2⁴⁰ (35 million years of 1-second steps) so step arithmetic
+        // (start + step, step + horizon) cannot overflow; 2·K < period is written without
+        // the product, which a file's K could overflow.
+        let stepBound = 1 << 40
+        guard (0..<3).contains(regressorValues[0]), abs(regressorValues[3]) <= stepBound,
+              period == 0 ? pairs == 0 : (period >= 3 && period <= 1 << 24 && pairs >= 0 && pairs <= (period - 1) / 2) else {
             throw TensorBundleError.invalid("\(prefix).regressors = \(regressorValues) is not a valid (constant, period, K, startStep)")
         }
         let regressors = ARIMARegressors(constant: constants[regressorValues[0]], fourierPeriod: period == 0 ? nil : period,
@@ -85,9 +90,15 @@ extension FittedARIMA: TensorCodable {
         let m = order.armaStateDimension + order.d
         let step = try ints("state.step", count: 2)
         let pending = try bundle.doubles("\(prefix).state.pending")
-        guard let state = ARIMAState(parameters: parameters, nextStep: step[0], stateMean: try doubles("state.mean", count: m),
-                                     stateCovariance: try doubles("state.covariance", count: m * m),
-                                     pendingLevels: pending, ready: step[1] != 0) else {
+        guard abs(step[0]) <= stepBound else {
+            throw TensorBundleError.invalid("\(prefix).state.step = \(step[0]) is beyond ±2^40 steps")
+        }
+        let stateMean = try doubles("state.mean", count: m), stateCovariance = try doubles("state.covariance", count: m * m)
+        guard (stateMean + stateCovariance + pending).allSatisfy(\.isFinite) else {
+            throw TensorBundleError.invalid("\(prefix): the stored filter state holds a value that is not finite")
+        }
+        guard let state = ARIMAState(parameters: parameters, nextStep: step[0], stateMean: stateMean,
+                                     stateCovariance: stateCovariance, pendingLevels: pending, ready: step[1] != 0) else {
             throw TensorBundleError.invalid("\(prefix): the stored filter state does not match \(order) (state dimension \(m))")
         }
         let termination = counts[3] >= 0 && counts[3] < FittedARIMA.terminations.count ? FittedARIMA.terminations[counts[3]] : nil

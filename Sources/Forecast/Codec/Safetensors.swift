@@ -70,8 +70,15 @@ public enum Safetensors {
                 throw .badHeader("tensor \"\(name)\" has dtype \(dtypeName); Headroom reads F32, F64, I64")
             }
             let begin = offsets[0], end = offsets[1]
-            guard begin >= 0, begin <= end, end <= data.count, shape.allSatisfy({ $0 >= 0 }),
-                  end - begin == shape.reduce(1, *) * dtype.byteCount else {
+            // The element count in checked arithmetic: a header shape such as
+            // [4294967296, 4294967296] overflows Int and used to trap here.
+            var byteCount: Int? = dtype.byteCount
+            for dimension in shape {
+                guard let count = byteCount, dimension >= 0 else { byteCount = nil; break }
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                byteCount = overflow ? nil : product
+            }
+            guard begin >= 0, begin <= end, end <= data.count, let byteCount, end - begin == byteCount else {
                 throw .badHeader("tensor \"\(name)\" offsets [\(begin), \(end)] do not fit its shape \(shape) or the file")
             }
             bundle.set(name, TensorBundle.Tensor(dtype: dtype, shape: shape,

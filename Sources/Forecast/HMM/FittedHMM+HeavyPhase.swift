@@ -16,12 +16,15 @@ extension FittedHMM {
     ///
     /// - Parameters:
     ///   - filtered: the current state posterior (K non-negative numbers; renormalised if
-    ///     their sum is not 1, e.g. rounding in a stored posterior).
-    ///   - h: horizon in steps, ≥ 0.
+    ///     their sum is not 1, e.g. rounding in a stored posterior). Degenerate input — the
+    ///     wrong length, a NaN, infinite or negative entry, or a sum of 0 — carries no
+    ///     information and is replaced by π (the state distribution before any data), so
+    ///     the result is always a probability (issue 12: a posterior summing to 0 used to
+    ///     stop the scorer here).
+    ///   - h: horizon in steps; a negative h counts as 0.
     /// - Returns: a probability in [0, 1]; 0 when the model has no heavy state.
-    /// - Precondition: `filtered.count == states`, a positive finite sum, `h ≥ 0`.
     public func heavyPhaseProbability(from filtered: [Double], withinSteps h: Int) -> Double {
-        heavyPhaseProbabilities(from: filtered, horizonSteps: h)[h]
+        heavyPhaseProbabilities(from: filtered, horizonSteps: h)[max(0, h)]
     }
 
     /// The whole curve: element s (0 ≤ s ≤ `horizonSteps`) is
@@ -29,10 +32,13 @@ extension FittedHMM {
     /// as the single value.
     public func heavyPhaseProbabilities(from filtered: [Double], horizonSteps: Int) -> [Double] {
         let k = states
-        precondition(filtered.count == k, "heavyPhaseProbability: posterior has \(filtered.count) entries, the model \(k) states")
-        precondition(horizonSteps >= 0, "heavyPhaseProbability: horizon must be ≥ 0 steps, got \(horizonSteps)")
-        let total = filtered.reduce(0, +)
-        precondition(total > 0 && total.isFinite, "heavyPhaseProbability: posterior sums to \(total); it must be a distribution")
+        let horizonSteps = max(0, horizonSteps)
+        var filtered = filtered
+        var total = filtered.reduce(0, +)
+        if filtered.count != k || !filtered.allSatisfy({ $0.isFinite && $0 >= 0 }) || !(total > 0 && total.isFinite) {
+            filtered = parameters.startProbabilities
+            total = filtered.reduce(0, +)
+        }
         var curve = [Double](repeating: 0, count: horizonSteps + 1)
         guard !heavyStates.isEmpty else { return curve }
         var surviving = (0..<k).map { heavyMask[$0] ? 0 : filtered[$0] / total }

@@ -170,6 +170,11 @@ extension FittedHMM {
     /// return it holds b̃_k = exp(log b_k − max log b) and the result is
     /// (log p(o_t | past), c̃_t = Σ predicted ∘ b̃). An impossible step returns −∞ and is
     /// treated as missing (b̃ = 1, c̃ = 1, posterior = predicted).
+    ///
+    /// Normalising multiplies by 1/c̃ — except when c̃ is subnormal (below 2⁻¹⁰²²: the
+    /// predicted mass sits on a state of probability ~1e-310 that alone explains the
+    /// observation), where 1/c̃ overflows to +∞ and the product gave ∞ and NaN (0·∞); then
+    /// each entry is divided by c̃ instead (v ≤ c̃, so the quotient is ≤ 1).
     @inline(__always)
     static func correct(predicted: UnsafePointer<Double>, density: UnsafeMutablePointer<Double>,
                         posterior: UnsafeMutablePointer<Double>, states k: Int) -> (logScale: Double, scale: Double) {
@@ -190,7 +195,11 @@ extension FittedHMM {
             return (-Double.infinity, 1)
         }
         let inverse = 1 / c
-        for j in 0..<k { posterior[j] *= inverse }
+        if inverse.isFinite {
+            for j in 0..<k { posterior[j] *= inverse }
+        } else {
+            for j in 0..<k { posterior[j] /= c }
+        }
         return (log(c) + largest, c)
     }
 

@@ -56,6 +56,15 @@ extension FittedHMM: TensorCodable {
         let heavy = try bundle.ints(prefix + "heavy_states").map { Int($0) }
         let history = try bundle.doubles(prefix + "log_likelihood_history")
         let training = try doubles("training", [3])
+        // N is a count stored as a Double: Int(NaN) or Int(1e300) would trap.
+        guard training[1].isFinite, training[1] >= 0, training[1] < 9e15, training[1] == training[1].rounded() else {
+            throw TensorBundleError.invalid("HMM under \"\(prefix)\": training[1] (observation count) is \(training[1]); "
+                + "it must be a whole number ≥ 0")
+        }
+        guard shape[0] <= 1 << 16, shape[1] <= 1 << 24, shape[2] <= 1 << 16 else {
+            throw TensorBundleError.wrongShape(name: prefix + "shape", expected: "K ≤ 65536, M ≤ 2²⁴, D ≤ 65536",
+                                               found: shape.map { Int($0) })
+        }
         var rule = HeavyStateRule.states(heavy)
         if let json = bundle.metadata[prefix + "heavy_state_rule"] {
             guard let decoded = try? JSONDecoder().decode(HeavyStateRule.self, from: Data(json.utf8)) else {

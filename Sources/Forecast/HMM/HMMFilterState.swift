@@ -18,6 +18,16 @@ public struct HMMFilterState: Sendable {
     public private(set) var logLikelihood: Double = 0
     /// log p(o_t | o_0 … o_{t−1}) of the last step: a surprise score (0 before any step).
     public private(set) var lastStepLogLikelihood: Double = 0
+    /// Steps after which the posterior was not a distribution (a NaN, an infinity, a
+    /// negative entry, or a sum off 1 by more than `distributionTolerance`) and was reset to
+    /// π. With validated parameters `correct` keeps it a distribution for any observation
+    /// (NaN, ±∞, huge, a symbol never seen in training), so this counts a guard firing: the
+    /// scorer publishes it as a metric.
+    public private(set) var degenerateResets = 0
+
+    /// How far from 1 a posterior's sum may be: K roundings of the normalisation, far
+    /// below this for any K ≤ 65,536.
+    public static let distributionTolerance = 1e-9
 
     public init(model: FittedHMM) {
         self.model = model
@@ -70,6 +80,22 @@ public struct HMMFilterState: Sendable {
         lastStepLogLikelihood = result
         logLikelihood += result
         stepCount += 1
+        if !Self.isDistribution(posterior) {
+            posterior = model.parameters.startProbabilities
+            degenerateResets += 1
+            lastStepLogLikelihood = -.infinity
+        }
+    }
+
+    /// Whether `p` is a probability vector: every entry finite and ≥ 0, the sum within
+    /// `distributionTolerance` of 1.
+    public static func isDistribution(_ p: [Double]) -> Bool {
+        var sum = 0.0
+        for v in p {
+            guard v.isFinite, v >= 0 else { return false }
+            sum += v
+        }
+        return abs(sum - 1) <= distributionTolerance
     }
 
     /// P(state_{t+h} | o_0 … o_t) = posterior · A^h, h ≥ 0.
@@ -84,6 +110,7 @@ public struct HMMFilterState: Sendable {
     }
 
     /// Back to the state before the first step.
+    /// (`degenerateResets` is kept: it counts over the state's life.)
     public mutating func reset() {
         posterior = model.parameters.startProbabilities
         stepCount = 0

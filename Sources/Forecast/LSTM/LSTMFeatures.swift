@@ -37,9 +37,11 @@ public enum LSTMFeatureLayout {
 
     /// The four calendar features of a Unix timestamp (UTC), in layout order.
     public static func calendarFeatures(timestampSeconds t: Int64) -> (timeOfDaySin: Float, timeOfDayCos: Float, dayOfWeekSin: Float, dayOfWeekCos: Float) {
-        // Floor division so timestamps before 1970 still land in [0, 86400).
-        let day = t >= 0 ? t / secondsPerDay : (t - secondsPerDay + 1) / secondsPerDay
-        let secondOfDay = t - day * secondsPerDay
+        // Floor division so timestamps before 1970 still land in [0, 86400); written with
+        // remainders so that no Int64 (Int64.min included) overflows.
+        let remainder = t % secondsPerDay
+        let secondOfDay = remainder < 0 ? remainder + secondsPerDay : remainder
+        let day = t / secondsPerDay - (remainder < 0 ? 1 : 0)
         let dayFraction = Double(secondOfDay) / Double(secondsPerDay)
         let weekday = ((day + epochDayOfWeek) % 7 + 7) % 7
         let weekFraction = (Double(weekday) + dayFraction) / 7

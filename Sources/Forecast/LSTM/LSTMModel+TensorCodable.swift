@@ -43,7 +43,12 @@ extension LSTMModel: TensorCodable {
             guard tensor.shape == shape else {
                 throw .wrongShape(name: prefix + name, expected: "\(shape) (spec: F = \(f), H = \(h), O = \(o))", found: tensor.shape)
             }
-            return try bundle.floats(prefix + name)
+            let values = try bundle.floats(prefix + name)
+            // A NaN or infinite weight makes every forecast NaN: refused with the model.
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw .invalid("tensor \"\(prefix + name)\" holds \(values[bad]) at index \(bad); weights must be finite")
+            }
+            return values
         }
         try self.init(
             spec: spec, weightIH: load("lstm.weight_ih_l0", [g4, f]), weightHH: load("lstm.weight_hh_l0", [g4, h]),

@@ -40,6 +40,17 @@ public struct LSTMOnlineState: Sendable {
     /// h_t, H values.
     public var hidden: [Float] { Array(xh[model.layout.inputFeatures...]) }
 
+    /// True when h or c holds a NaN or an infinity: every later forecast would be NaN, so
+    /// the owner should `reset()` (the scorer counts it). Finite weights and inputs clipped
+    /// to ±`LSTMFeatureLayout.inputClip` keep the state finite (|h| ≤ 1, |c| grows at most
+    /// by 1 per step), so this is a guard, not an expected event. O(H).
+    public var isDegenerate: Bool {
+        let f = model.layout.inputFeatures
+        for k in f..<xh.count where !xh[k].isFinite { return true }
+        for value in cell where !value.isFinite { return true }
+        return false
+    }
+
     /// Back to h = c = 0 (the feature encoder's carried values are kept).
     public mutating func reset() {
         let f = model.layout.inputFeatures

@@ -128,8 +128,20 @@ public struct LSTMSpec: Sendable, Equatable {
         try check(!residualToLastValue || inputFeatures >= outputResources, "residualToLastValue",
                   "needs input feature r to be resource r's value, but inputFeatures \(inputFeatures) < outputResources "
                   + "\(outputResources); set it to false or widen the input")
+        // Every size a spec read from a file can give: bounded before any product of them
+        // is formed (a model file's header is data, and an overflowing product traps).
+        // 2¹⁶ features or hidden units, 2²⁰ steps, 2¹⁰ quantiles are orders of magnitude
+        // above any model here (64 hidden units, 2,016-step windows, 3 quantiles).
+        try check(inputFeatures <= 1 << 16, "inputFeatures", "is \(inputFeatures); it must be ≤ 65536")
+        try check(hiddenSize <= 1 << 16, "hiddenSize", "is \(hiddenSize); it must be ≤ 65536")
+        try check(outputResources <= 1 << 16, "outputResources", "is \(outputResources); it must be ≤ 65536")
+        try check(windowSteps <= 1 << 20, "windowSteps", "is \(windowSteps); it must be ≤ 1048576")
+        try check(horizonSteps <= 1 << 20, "horizonSteps", "is \(horizonSteps); it must be ≤ 1048576")
+        try check(quantiles.count <= 1 << 10, "quantiles", "has \(quantiles.count) levels; at most 1024")
         // 32-bit BLAS dimensions: the largest operand is the (T·B) × 4H gate buffer.
-        try check(windowSteps * batchSize * 4 * hiddenSize < Int(Int32.max), "batchSize",
+        let (tb, o1) = windowSteps.multipliedReportingOverflow(by: batchSize)
+        let (gates, o2) = tb.multipliedReportingOverflow(by: 4 * hiddenSize)
+        try check(!o1 && !o2 && gates < Int(Int32.max), "batchSize",
                   "windowSteps·batchSize·4·hiddenSize exceeds the 32-bit BLAS index range")
     }
 }

@@ -36,8 +36,11 @@ public enum LimitsImporter {
             for resource in Resource.allCases {
                 let column = resource.rawValue + 1
                 if splitter.isEmpty(column) { continue }
-                guard let value = NumberParser.parseDouble(splitter.field(column)), value.isFinite, value >= 0 else {
-                    throw fail(column + 1, resource.snakeCaseName, "a finite number ≥ 0 in SI units, or empty for no limit", splitter.text(column))
+                guard let value = NumberParser.parseDouble(splitter.field(column)),
+                      InputRules.valueViolation(value, resource: resource) == nil else {
+                    throw fail(column + 1, resource.snakeCaseName,
+                               "a finite number ≥ 0 and ≤ \(InputRules.maximumValue(resource)) in SI units, or empty for no limit",
+                               splitter.text(column))
                 }
                 limits[resource] = value
             }

@@ -110,12 +110,17 @@ final class SampleSink {
             let sorted = state.timestamps.sorted()
             var deltas: [Int64] = []
             deltas.reserveCapacity(sorted.count)
-            for k in sorted.indices.dropFirst() where sorted[k] > sorted[k - 1] { deltas.append(sorted[k] - sorted[k - 1]) }
+            // Checked arithmetic: parsers keep timestamps in InputRules' range, but a
+            // difference or a doubling of two arbitrary Int64 would trap.
+            for k in sorted.indices.dropFirst() where sorted[k] > sorted[k - 1] {
+                let (delta, overflow) = sorted[k].subtractingReportingOverflow(sorted[k - 1])
+                deltas.append(overflow ? .max : delta)
+            }
             if !deltas.isEmpty {
                 let ordered = deltas.sorted()
                 let middle = ordered[ordered.count / 2]
                 median = Double(middle)
-                note(.gap, deltas.reduce(0) { $0 + ($1 > 2 * middle ? 1 : 0) })
+                note(.gap, deltas.reduce(0) { $0 + ($1 - middle > middle ? 1 : 0) })
             }
             parsed.append(ParsedWorkload(name: state.name, proposedLimits: state.proposedLimits, medianIntervalSeconds: median))
         }

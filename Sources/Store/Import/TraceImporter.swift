@@ -36,6 +36,9 @@ public struct TraceImporter: Sendable {
     /// failing one is rolled back, and the error is thrown with the summary so far.
     public func run(paths: [String], progress: @escaping (ImportProgress) -> Void = { _ in }) throws(ImportFailure) -> ImportSummary {
         var consumer = ImportConsumer(importer: self, progress: progress)
+        if let violation = options.violation() {
+            throw ImportFailure(error: .configuration(violation), summary: consumer.finish())
+        }
         do {
             try consumer.run(inputs: try Self.expand(paths))
         } catch let error as ImportError {

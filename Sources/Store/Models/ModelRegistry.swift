@@ -92,12 +92,15 @@ public struct ModelRegistry: Sendable {
         }
     }
 
-    /// Promotes every file of `version` after verifying each loads; the previously promoted
-    /// version becomes `retired`. Nothing changes when any file is refused.
-    public func promote(version: String, now: Date = Date()) throws {
+    /// Promotes every file of `version` after verifying each loads and `validate(version)`
+    /// passes (the trainer passes `TrainedModels.validate`, which loads the version exactly
+    /// as the scorer will); the previously promoted version becomes `retired`. Nothing
+    /// changes when any file or the validation is refused.
+    public func promote(version: String, now: Date = Date(), validate: (String) throws -> Void = { _ in }) throws {
         let files = try store.reader.read { db in try ModelVersionRecord.filter(Column("version") == version).fetchAll(db) }
         guard !files.isEmpty else { throw ModelFileError.unknownVersion(version) }
         for file in files { _ = try load(file) }
+        try validate(version)
         let timestamp = Int64(now.timeIntervalSince1970)
         try store.writer.write { db in
             try db.execute(sql: "UPDATE model_versions SET status = 'retired' WHERE status = 'promoted' AND version != ?", arguments: [version])
@@ -105,27 +108,53 @@ public struct ModelRegistry: Sendable {
         }
     }
 
-    /// Re-promotes the version that was promoted before the current one; the current one
-    /// is marked `rolled_back` (so a later rollback does not return to it).
-    /// - Returns: the version now promoted.
-    public func rollback(now: Date = Date()) throws -> String {
-        guard let current = try promotedVersion() else { throw ModelFileError.nothingToRollBack("no version is promoted") }
-        let previous = try store.reader.read { db in
-            try String.fetchOne(db, sql: """
+    /// Every version that is or was promoted (and not rolled back), newest promotion first:
+    /// the promoted one, then the retired ones by when they were promoted. What a scorer
+    /// walks when the promoted version does not load.
+    public func promotionHistory() throws -> [String] {
+        try store.reader.read { db in
+            try String.fetchAll(db, sql: """
                 SELECT version FROM model_versions
-                WHERE status = 'retired' AND promoted_at IS NOT NULL AND version != ?
-                ORDER BY promoted_at DESC, version DESC LIMIT 1
-                """, arguments: [current])
+                WHERE status IN ('promoted', 'retired') AND promoted_at IS NOT NULL
+                GROUP BY version
+                ORDER BY MAX(status = 'promoted') DESC, MAX(promoted_at) DESC, version DESC
+                """)
         }
-        guard let previous else { throw ModelFileError.nothingToRollBack("version \(current) is the only one ever promoted") }
-        let files = try store.reader.read { db in try ModelVersionRecord.filter(Column("version") == previous).fetchAll(db) }
-        for file in files { _ = try load(file) }
-        let timestamp = Int64(now.timeIntervalSince1970)
-        try store.writer.write { db in
-            try db.execute(sql: "UPDATE model_versions SET status = 'rolled_back' WHERE version = ?", arguments: [current])
-            try db.execute(sql: "UPDATE model_versions SET status = 'promoted', promoted_at = ? WHERE version = ?", arguments: [timestamp, previous])
+    }
+
+    /// Re-promotes the most recent earlier promoted version that loads and passes
+    /// `validate` (versions that do not are passed over, newest first, and stay `retired`);
+    /// the current one is marked `rolled_back` (so a later rollback does not return to it).
+    /// - Returns: the version now promoted.
+    public func rollback(now: Date = Date(), validate: (String) throws -> Void = { _ in }) throws -> String {
+        try rollbackReporting(now: now, validate: validate).version
+    }
+
+    /// `rollback` that also says which versions it passed over and why.
+    public func rollbackReporting(now: Date = Date(), validate: (String) throws -> Void = { _ in })
+        throws -> (version: String, refused: [(version: String, reason: String)]) {
+        guard let current = try promotedVersion() else { throw ModelFileError.nothingToRollBack("no version is promoted") }
+        let earlier = try promotionHistory().filter { $0 != current }
+        guard !earlier.isEmpty else { throw ModelFileError.nothingToRollBack("version \(current) is the only one ever promoted") }
+        var refused: [(version: String, reason: String)] = []
+        for previous in earlier {
+            do {
+                let files = try store.reader.read { db in try ModelVersionRecord.filter(Column("version") == previous).fetchAll(db) }
+                for file in files { _ = try load(file) }
+                try validate(previous)
+            } catch {
+                refused.append((previous, "\(error)"))
+                continue
+            }
+            let timestamp = Int64(now.timeIntervalSince1970)
+            try store.writer.write { db in
+                try db.execute(sql: "UPDATE model_versions SET status = 'rolled_back' WHERE version = ?", arguments: [current])
+                try db.execute(sql: "UPDATE model_versions SET status = 'promoted', promoted_at = ? WHERE version = ?", arguments: [timestamp, previous])
+            }
+            return (previous, refused)
         }
-        return previous
+        throw ModelFileError.nothingToRollBack("no earlier promoted version loads: "
+            + refused.map { "\($0.version) (\($0.reason))" }.joined(separator: "; "))
     }
 
     /// Writes `bytes` to `url` through a temporary file in the same folder, fsync, rename.

@@ -26,8 +26,8 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "No progress lines.") var quiet = false
 
     func validate() throws {
-        guard TimestampParser.parse(from) != nil else { throw ValidationError("--from: expected ISO-8601 or Unix seconds, got \"\(from)\"") }
-        guard TimestampParser.parse(to) != nil else { throw ValidationError("--to: expected ISO-8601 or Unix seconds, got \"\(to)\"") }
+        _ = try commandLineTime(from, option: "--from")
+        _ = try commandLineTime(to, option: "--to")
         guard TimestampParser.parse(from)! < TimestampParser.parse(to)! else { throw ValidationError("--from must be before --to") }
         guard horizon >= 1, horizon <= 2016 else { throw ValidationError("--horizon must be 1…2016 steps") }
         guard stride >= 1 else { throw ValidationError("--stride must be ≥ 1") }

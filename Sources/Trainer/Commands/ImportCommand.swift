@@ -60,19 +60,26 @@ struct ImportCommand: ParsableCommand {
         for (name, value) in [("--cpu-cores", cpuCores), ("--memory-bytes", memoryBytes), ("--network-bytes-per-second", networkBytesPerSecond)] {
             guard value.isFinite, value > 0 else { throw ValidationError("\(name) must be a finite number > 0") }
         }
+        if let violation = importOptions.violation() { throw ValidationError(violation) }
     }
 
-    func run() throws {
-        let database = try HeadroomStore(path: store.databasePath)
+    /// The options as given (validated by `validate()`).
+    var importOptions: ImportOptions {
         var options = ImportOptions()
         options.prefix = prefix
         options.skipInvalid = skipInvalid
-        options.epoch = TimestampParser.parse(epoch)!
+        options.epoch = TimestampParser.parse(epoch) ?? 0
         options.intervalSeconds = interval
         options.cpuCapacityCores = cpuCores
         options.memoryCapacityBytes = memoryBytes
         options.networkCapacityBytesPerSecond = networkBytesPerSecond
         options.nabMetric = metric
+        return options
+    }
+
+    func run() throws {
+        let database = try HeadroomStore(path: store.databasePath)
+        let options = importOptions
         let importer = TraceImporter(store: database, format: format, options: options)
         let reporter = ProgressLine(enabled: !quiet, label: "import")
         do {

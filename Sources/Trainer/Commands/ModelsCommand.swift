@@ -64,6 +64,8 @@ struct PromoteCommand: ParsableCommand {
     func validate() throws {
         guard (version != nil) != latest else { throw ValidationError("give a VERSION or --latest (not both)") }
         if ifBetter {
+            if let from { _ = try commandLineTime(from, option: "--from") }
+            if let to { _ = try commandLineTime(to, option: "--to") }
             guard let from, TimestampParser.parse(from) != nil, let to, TimestampParser.parse(to) != nil else {
                 throw ValidationError("--if-better needs --from and --to (ISO-8601 or Unix seconds)")
             }
@@ -81,7 +83,8 @@ struct PromoteCommand: ParsableCommand {
             guard verdict.promote else { return }
         }
         do {
-            try registry.promote(version: target)
+            // Loaded and checked exactly as the scorer will load it (TrainedModels.load).
+            try registry.promote(version: target) { try TrainedModels.validate(registry: registry, version: $0) }
         } catch let error as ModelFileError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
@@ -92,12 +95,17 @@ struct PromoteCommand: ParsableCommand {
 
 struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rollback", abstract: "Re-promotes the version promoted before the current one.")
+        commandName: "rollback",
+        abstract: "Re-promotes the most recent version promoted before the current one that loads and validates.")
     @OptionGroup var options: ModelOptions
 
     func run() throws {
         do {
-            let version = try options.registry().rollback()
+            let registry = try options.registry()
+            let (version, refused) = try registry.rollbackReporting { try TrainedModels.validate(registry: registry, version: $0) }
+            for (skipped, reason) in refused {
+                FileHandle.standardError.write(Data("passed over \(skipped): \(reason)\n".utf8))
+            }
             print("rolled back: \(version) is promoted")
         } catch let error as ModelFileError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

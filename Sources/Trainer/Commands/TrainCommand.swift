@@ -24,9 +24,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard TrainingProfile.named(profile) != nil else { throw ValidationError("--profile must be quick, full or smoke, got \"\(profile)\"") }
-        if let until, TimestampParser.parse(until) == nil {
-            throw ValidationError("--until: expected ISO-8601 (2013-08-15T00:00:00Z) or Unix seconds, got \"\(until)\"")
-        }
+        if let until { _ = try commandLineTime(until, option: "--until") }
     }
 
     func run() throws {

@@ -57,4 +57,31 @@ struct SafetensorsTests {
         #expect(throws: TensorBundleError.wrongType(name: "c.order", expected: "F64 or F32", found: "I64")) { try bundle.doubles("c.order") }
         #expect(throws: TensorBundleError.missingMetadata(key: "version")) { try bundle.meta("version") }
     }
+
+    /// A file of `header` JSON and `data`, framed as safetensors (no checksum: the shape
+    /// check is what must refuse it).
+    static func framed(_ header: String, data: [UInt8] = []) -> [UInt8] {
+        var json = Array(header.utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }
+        return out + json + data
+    }
+
+    @Test("issue 12: a shape whose product overflows Int ([2^32, 2^32], [2^62, 4]) is a typed error, not a trap")
+    func shapeOverflow() throws {
+        for shape in ["[4294967296, 4294967296]", "[4611686018427387904, 4]", "[2305843009213693952]", "[-1, 8]"] {
+            let bytes = Self.framed(#"{"t": {"dtype": "F64", "shape": \#(shape), "data_offsets": [0, 0]}}"#)
+            do {
+                _ = try Safetensors.decode(bytes)
+                Issue.record("accepted shape \(shape)")
+            } catch {
+                guard case .badHeader(let why) = error else { Issue.record("expected .badHeader, got \(error)"); continue }
+                #expect(why.contains("do not fit its shape"))
+            }
+        }
+        // A zero dimension makes an empty tensor whatever the others are.
+        let empty = try Safetensors.decode(Self.framed(#"{"t": {"dtype": "F32", "shape": [0, 4294967296], "data_offsets": [0, 0]}}"#))
+        #expect(try empty.tensor("t").bytes.isEmpty)
+    }
 }

@@ -52,21 +52,27 @@ struct AlibabaParser: TraceParser {
         }
         if handle < 0 || !id.elementsEqual(lastID) {
             lastID = Array(id)
-            handle = sink.handle(for: options.prefix + String(decoding: id, as: UTF8.self))
+            handle = sink.handle(for: try splitter.checkedName(options.prefix + String(decoding: id, as: UTF8.self),
+                                                               field: 0, columnName: names[0]))
             sink.proposeLimits(handle, ResourceVector(
                 cpuCores: options.cpuCapacityCores, memoryBytes: options.memoryCapacityBytes,
                 networkReceiveBytesPerSecond: options.networkCapacityBytesPerSecond,
                 networkTransmitBytesPerSecond: options.networkCapacityBytesPerSecond))
         }
-        let timestamp = try splitter.timestamp(1 + base, name: names[1 + base]) + options.epoch
+        let relative = try splitter.timestamp(1 + base, name: names[1 + base])
+        let (sum, overflow) = relative.addingReportingOverflow(options.epoch)
+        let timestamp = try splitter.checkedTimestamp(overflow ? nil : sum, field: 1 + base, name: names[1 + base])
         var usage = ResourceVector.absent
-        usage.cpuCores = try splitter.number(2 + base, name: names[2 + base], sink: sink) / 100 * options.cpuCapacityCores
-        usage.memoryBytes = try splitter.number(3 + base, name: names[3 + base], sink: sink) / 100 * options.memoryCapacityBytes
+        func percent(_ field: Int, of capacity: Double, _ resource: Resource) throws -> Double {
+            try splitter.checkedValue(try splitter.number(field, name: names[field], sink: sink) / 100 * capacity, resource,
+                                      field: field, name: names[field])
+        }
+        usage.cpuCores = try percent(2 + base, of: options.cpuCapacityCores, .cpuCores)
+        usage.memoryBytes = try percent(3 + base, of: options.memoryCapacityBytes, .memoryBytes)
         let netColumn = containers ? 8 : 6
-        usage.networkReceiveBytesPerSecond = try splitter.number(netColumn, name: names[netColumn], sink: sink)
-            / 100 * options.networkCapacityBytesPerSecond
-        usage.networkTransmitBytesPerSecond = try splitter.number(netColumn + 1, name: names[netColumn + 1], sink: sink)
-            / 100 * options.networkCapacityBytesPerSecond
+        usage.networkReceiveBytesPerSecond = try percent(netColumn, of: options.networkCapacityBytesPerSecond, .networkReceiveBytesPerSecond)
+        usage.networkTransmitBytesPerSecond = try percent(netColumn + 1, of: options.networkCapacityBytesPerSecond,
+                                                          .networkTransmitBytesPerSecond)
         let diskColumn = names.count - 1
         if !splitter.isEmpty(diskColumn) {
             let disk = try splitter.number(diskColumn, name: names[diskColumn], sink: sink)

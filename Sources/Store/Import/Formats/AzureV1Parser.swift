@@ -33,8 +33,9 @@ struct AzureV1Parser: TraceParser {
                 guard !splitter.isEmpty(k) else {
                     throw FieldError(column: k + 1, columnName: "header", expected: "a VM id", found: "")
                 }
+                let name = try splitter.checkedName(options.prefix + splitter.text(k), field: k, columnName: "header (VM id)")
                 vmNames.append(splitter.text(k))
-                handles.append(sink.handle(for: options.prefix + splitter.text(k)))
+                handles.append(sink.handle(for: name))
                 sink.proposeLimits(handles[k - 1], ResourceVector(cpuCores: options.cpuCapacityCores))
             }
             sink.note(.notData)
@@ -42,13 +43,16 @@ struct AzureV1Parser: TraceParser {
         }
         try splitter.requireCount(handles.count + 1, description: "(the row index and one CPU % per VM in the header)")
         let index = try splitter.number(0, name: "timestamp (row index)", sink: sink)
-        guard index.isFinite, index == index.rounded() else {
+        // |index| ≤ 2⁵³: an integer a Double holds exactly (and that converts to Int64).
+        guard index.isFinite, index == index.rounded(), abs(index) <= 9_007_199_254_740_992 else {
             throw FieldError(column: 1, columnName: "timestamp (row index)", expected: "an integer row index", found: splitter.text(0))
         }
-        let timestamp = options.epoch + (Int64(index) - 1) * options.intervalSeconds
+        let timestamp = try splitter.checkedTimestamp(checkedAffine(options.epoch, Int64(index) - 1, options.intervalSeconds),
+                                                      field: 0, name: "timestamp (row index)")
         for k in 0..<handles.count {
-            let cpu = try splitter.number(k + 1, name: vmNames[k], sink: sink)
-            try sink.add(handles[k], timestamp: timestamp, usage: ResourceVector(cpuCores: cpu / 100 * options.cpuCapacityCores))
+            let cpu = try splitter.checkedValue(try splitter.number(k + 1, name: vmNames[k], sink: sink) / 100 * options.cpuCapacityCores,
+                                                .cpuCores, field: k + 1, name: vmNames[k])
+            try sink.add(handles[k], timestamp: timestamp, usage: ResourceVector(cpuCores: cpu))
         }
     }
 }

@@ -28,7 +28,7 @@ struct BitbrainsParser: TraceParser {
     init(prefix: String) { self.prefix = prefix }
 
     mutating func beginFile(stem: String, sink: SampleSink) throws {
-        handle = sink.handle(for: prefix + stem)
+        handle = sink.handle(for: try checkedFileName(prefix + stem))
     }
 
     mutating func parse(line: UnsafeBufferPointer<UInt8>, lineNumber: Int, sink: SampleSink) throws {
@@ -38,6 +38,7 @@ struct BitbrainsParser: TraceParser {
         let c = Self.columns
         var timestamp = try splitter.timestamp(0, name: c[0])
         if timestamp > 100_000_000_000 { timestamp /= 1000 }
+        timestamp = try splitter.checkedTimestamp(timestamp, field: 0, name: c[0])
         let cores = try splitter.number(1, name: c[1], sink: sink)
         let provisionedMHz = try splitter.number(2, name: c[2], sink: sink)
         let usageMHz = try splitter.number(3, name: c[3], sink: sink)
@@ -54,6 +55,10 @@ struct BitbrainsParser: TraceParser {
         usage.diskWriteBytesPerSecond = try splitter.number(8, name: c[8], sink: sink) * Self.bytesPerKB
         usage.networkReceiveBytesPerSecond = try splitter.number(9, name: c[9], sink: sink) * Self.bytesPerKB
         usage.networkTransmitBytesPerSecond = try splitter.number(10, name: c[10], sink: sink) * Self.bytesPerKB
+        // The field each converted value comes from, for the error naming it.
+        for (r, field) in zip(Resource.allCases, [provisionedMHz > 0 && cores > 0 ? 3 : 4, 6, 7, 8, 9, 10]) {
+            _ = try splitter.checkedValue(usage[r], r, field: field, name: c[field])
+        }
         if cores > 0 || memoryProvisionedKB > 0 {
             sink.proposeLimits(handle, ResourceVector(
                 cpuCores: cores > 0 ? cores : .nan,

@@ -46,14 +46,15 @@ struct GenericLongParser: TraceParser {
         guard !splitter.isEmpty(0) else {
             throw FieldError(column: 1, columnName: "workload", expected: "a workload name", found: "")
         }
-        let timestamp = try splitter.timestamp(1, name: "timestamp")
+        let name = try splitter.checkedName(options.prefix + splitter.text(0), field: 0, columnName: "workload")
+        let timestamp = try splitter.checkedTimestamp(try splitter.timestamp(1, name: "timestamp"), field: 1, name: "timestamp")
         guard let resource = Resource(snakeCaseName: splitter.text(2)) else {
             throw FieldError(column: 3, columnName: "resource",
                              expected: "one of " + Resource.allCases.map(\.snakeCaseName).joined(separator: ", "),
                              found: splitter.text(2))
         }
-        let value = try splitter.number(3, name: "value", sink: sink)
-        let handle = sink.handle(for: options.prefix + splitter.text(0))
+        let value = try splitter.checkedValue(try splitter.number(3, name: "value", sink: sink), resource, field: 3, name: "value")
+        let handle = sink.handle(for: name)
         var sample = pending[handle, default: [:]][timestamp] ?? .absent
         if !sample[resource].isNaN { sink.note(.duplicateTimestamp); return }
         sample[resource] = value

@@ -16,7 +16,7 @@ struct GoogleGCDParser: TraceParser {
     init(options: ImportOptions) { self.options = options }
 
     mutating func beginFile(stem: String, sink: SampleSink) throws {
-        handle = sink.handle(for: options.prefix + stem)
+        handle = sink.handle(for: try checkedFileName(options.prefix + stem))
         row = 0
         sink.proposeLimits(handle, ResourceVector(cpuCores: options.cpuCapacityCores, memoryBytes: options.memoryCapacityBytes))
     }
@@ -25,11 +25,13 @@ struct GoogleGCDParser: TraceParser {
         if isBlankOrComment(line) { sink.note(.notData); return }
         _ = splitter.split(line)
         try splitter.requireCount(2, description: "separated by spaces: cpu% mem% (Google 2011 per-job)")
-        let cpu = try splitter.number(0, name: "cpu%", sink: sink)
-        let memory = try splitter.number(1, name: "mem%", sink: sink)
-        let timestamp = options.epoch + row * options.intervalSeconds
+        let cpu = try splitter.checkedValue(try splitter.number(0, name: "cpu%", sink: sink) / 100 * options.cpuCapacityCores,
+                                            .cpuCores, field: 0, name: "cpu%")
+        let memory = try splitter.checkedValue(try splitter.number(1, name: "mem%", sink: sink) / 100 * options.memoryCapacityBytes,
+                                               .memoryBytes, field: 1, name: "mem%")
+        let timestamp = try checkedImportTimestamp(checkedAffine(options.epoch, row, options.intervalSeconds), column: 1,
+                                                   columnName: "row time (--epoch + row × --interval)", found: "row \(row)")
         row += 1
-        try sink.add(handle, timestamp: timestamp, usage: ResourceVector(
-            cpuCores: cpu / 100 * options.cpuCapacityCores, memoryBytes: memory / 100 * options.memoryCapacityBytes))
+        try sink.add(handle, timestamp: timestamp, usage: ResourceVector(cpuCores: cpu, memoryBytes: memory))
     }
 }

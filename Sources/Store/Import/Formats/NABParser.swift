@@ -22,7 +22,7 @@ struct NABParser: TraceParser {
                 + NABMetric.allCases.map(\.rawValue).joined(separator: "|"))
         }
         metric = m
-        handle = sink.handle(for: options.prefix + stem)
+        handle = sink.handle(for: try checkedFileName(options.prefix + stem))
         if m == .cpuPercent { sink.proposeLimits(handle, ResourceVector(cpuCores: options.cpuCapacityCores)) }
     }
 
@@ -30,7 +30,7 @@ struct NABParser: TraceParser {
         if isBlankOrComment(line) || (lineNumber == 1 && startsWithLetter(line)) { sink.note(.notData); return }
         _ = splitter.split(line)
         try splitter.requireCount(2, description: "separated by ',': timestamp,value (NAB/CloudWatch)")
-        let timestamp = try splitter.timestamp(0, name: "timestamp")
+        let timestamp = try splitter.checkedTimestamp(try splitter.timestamp(0, name: "timestamp"), field: 0, name: "timestamp")
         let value = try splitter.number(1, name: "value", sink: sink)
         var usage = ResourceVector.absent
         let perSecond = value / Double(options.intervalSeconds)
@@ -41,6 +41,7 @@ struct NABParser: TraceParser {
         case .networkInBytes: usage.networkReceiveBytesPerSecond = perSecond
         case .networkOutBytes: usage.networkTransmitBytesPerSecond = perSecond
         }
+        for r in Resource.allCases { _ = try splitter.checkedValue(usage[r], r, field: 1, name: "value") }
         try sink.add(handle, timestamp: timestamp, usage: usage)
     }
 }

@@ -50,6 +50,35 @@ public struct ImportOptions: Sendable, Equatable {
     public var nabMetric: NABMetric? = nil
 
     public init() {}
+
+    /// Longest `intervalSeconds`: 366 days. A trace with one row a year is not a
+    /// utilisation series, and the bound keeps `epoch + row × interval` far from overflow
+    /// for any file of fewer than 10⁸ rows before 2100 (where `InputRules` stops it anyway).
+    public static let maximumIntervalSeconds: Int64 = 366 * 86_400
+
+    /// Why these options cannot import anything, or nil: `epoch` within `InputRules`' import
+    /// range, `1 ≤ intervalSeconds ≤ maximumIntervalSeconds`, capacities finite, > 0 and
+    /// within `InputRules.maximumValue`, the prefix free of control characters and at
+    /// most `InputRules.maximumNameBytes` long. The message names the command-line option.
+    public func violation() -> String? {
+        if InputRules.importTimestampViolation(epoch) != nil {
+            return "--epoch: expected a time from 1970-01-01 up to 2099-12-31 (Unix seconds 0 … 4102444799), got \(epoch)"
+        }
+        guard intervalSeconds >= 1, intervalSeconds <= Self.maximumIntervalSeconds else {
+            return "--interval: expected 1 … \(Self.maximumIntervalSeconds) seconds (366 days), got \(intervalSeconds)"
+        }
+        for (option, value, resource) in [("--cpu-cores", cpuCapacityCores, Resource.cpuCores),
+                                          ("--memory-bytes", memoryCapacityBytes, .memoryBytes),
+                                          ("--network-bytes-per-second", networkCapacityBytesPerSecond, .networkReceiveBytesPerSecond)] {
+            guard value > 0, InputRules.valueViolation(value, resource: resource) == nil else {
+                return "\(option): expected a number > 0 and ≤ \(InputRules.maximumValue(resource)), got \(value)"
+            }
+        }
+        if !prefix.isEmpty, let violation = InputRules.nameViolation(prefix) {
+            return "--prefix: expected \(violation.expected), found \(violation.found)"
+        }
+        return nil
+    }
 }
 
 /// What a NAB/CloudWatch series measures, and where it goes in the resource vector.

@@ -44,6 +44,11 @@ final class TarReader {
                 paddingAfterMember = padding
                 return (name, size, TarMemberSource(reader: self))
             case UInt8(ascii: "L"), UInt8(ascii: "x"):
+                // A long name or pax record of more than 1 MiB is not a name: refused
+                // before allocating it.
+                guard size <= 1 << 20 else {
+                    throw InputError.corruptArchive(path: path, reason: "metadata record of \(size) bytes (at most 1 MiB)")
+                }
                 var data = [UInt8](repeating: 0, count: size)
                 guard try readFully(&data) else { throw InputError.corruptArchive(path: path, reason: "truncated metadata record") }
                 try skip(padding)
@@ -101,7 +106,12 @@ final class TarReader {
     private func octal(_ h: [UInt8], _ offset: Int, _ length: Int) throws -> Int {
         if h[offset] & 0x80 != 0 {   // GNU base-256 for sizes ≥ 8 GiB
             var value = 0
-            for k in (offset + 1)..<(offset + length) { value = value << 8 | Int(h[k]) }
+            // 2⁵⁵ bytes is more than any disk holds; the check keeps the shifts from
+            // overflowing into a negative size.
+            for k in (offset + 1)..<(offset + length) {
+                guard value < 1 << 47 else { throw InputError.corruptArchive(path: path, reason: "member size beyond 2^55 bytes in header") }
+                value = value << 8 | Int(h[k])
+            }
             return value
         }
         var value = 0

@@ -64,7 +64,12 @@ final class ImportProducer: @unchecked Sendable {
         let skipInvalid = importer.options.skipInvalid
         var invalid: [String: Int] = [:]
         var rows = 0
-        try parser.beginFile(stem: Self.stem(member.isEmpty ? path : member), sink: sink)
+        do {
+            try parser.beginFile(stem: Self.stem(member.isEmpty ? path : member), sink: sink)
+        } catch let error as FieldError {
+            throw ImportError.malformed(file: label, line: 0, column: error.column, columnName: error.columnName,
+                                        expected: error.expected, found: error.found)
+        }
         while let line = try reader.nextLine() {
             rows += 1
             do {
