@@ -21,6 +21,9 @@ package final class ScoringCore {
         /// Unix seconds of the last sample it was warmed on (as stored, before the grid
         /// snaps it); the stored trace events after it are the ones a catch-up still owes.
         package var warmedThrough: Int64?
+        /// The learned risk's inputs, and a row buffer for them (reused every tick).
+        package var features: RiskFeatures
+        package var featureRow = [Double](repeating: .nan, count: RiskFeatures.count)
     }
 
     package let models: TrainedModels
@@ -51,12 +54,13 @@ package final class ScoringCore {
                   traceEvents: [TraceEventRecord] = []) throws {
         var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
                                     levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers)
-        Self.feed(&online, samples: history, traceEvents: traceEvents)
+        var features = RiskFeatures(intervalSeconds: intervalSeconds)
+        Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
         let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                  calibration: models.riskCalibration, planningQuantile: planningQuantile)
         let allocation = rule.allocation(history: history.values[...], limits: limits)
         entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
-                              allocation: allocation, limits: limits, warmedThrough: history.timestamps.last)
+                              allocation: allocation, limits: limits, warmedThrough: history.timestamps.last, features: features)
         if history.count > 0 { rescore(name) }
     }
 
@@ -66,20 +70,30 @@ package final class ScoringCore {
     package func ingest(workload: String, timestamp: Int64, values: [Double]) -> WorkloadScore? {
         // One hash lookup; the entry is then mutated in place (no copy of its buffers).
         guard let index = entries.index(forKey: workload) else { return nil }
-        return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps)
+        return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps,
+                           learned: models.risk?.learned)
     }
 
-    private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int) -> WorkloadScore? {
-        guard entry.online.ingest(timestamp: timestamp, values: values) else { return nil }
-        return rescore(&entry, horizonSteps: horizonSteps)
+    private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int,
+                               learned: LearnedRisk?) -> WorkloadScore? {
+        guard advance(&entry, timestamp: timestamp, values: values) else { return nil }
+        return rescore(&entry, horizonSteps: horizonSteps, learned: learned)
+    }
+
+    /// One sample into the online models and the risk features; false when refused (not after the last).
+    private static func advance(_ entry: inout Entry, timestamp: Int64, values: [Double]) -> Bool {
+        guard entry.online.ingest(timestamp: timestamp, values: values) else { return false }
+        entry.features.push(timestamp: timestamp, cpuCores: values[Resource.cpuCores.rawValue],
+                            memoryBytes: values[Resource.memoryBytes.rawValue])
+        return true
     }
 
     /// Advances `workload` by one sample without re-scoring it (a batch re-scores each
     /// workload once, after its last sample: `rescore`); false when the workload is
     /// unknown or the sample is not after its last one.
     package func advance(workload: String, timestamp: Int64, values: [Double]) -> Bool {
-        guard entries[workload] != nil else { return false }
-        return entries[workload]!.online.ingest(timestamp: timestamp, values: values)
+        guard let index = entries.index(forKey: workload) else { return false }
+        return Self.advance(&entries.values[index], timestamp: timestamp, values: values)
     }
 
     /// The stored `phase` and `state` events (the kinds that make HMM symbols) from the
@@ -99,16 +113,23 @@ package final class ScoringCore {
     @discardableResult
     package func catchUp(workload: String, samples: SampleSeries, traceEvents: [TraceEventRecord]) -> Bool {
         guard let index = entries.index(forKey: workload) else { return false }
-        Self.feed(&entries.values[index].online, samples: samples, traceEvents: traceEvents)
+        // (Through a copy: one inout access cannot reach two fields of the dictionary's value;
+        // a catch-up is a reload's, not a tick's, so the copy-on-write copy is affordable.)
+        var entry = entries.values[index]
+        Self.feed(&entry.online, &entry.features, samples: samples, traceEvents: traceEvents)
+        entries.values[index] = entry
         return true
     }
 
     /// Warms `online` on `samples` and `traceEvents` by the one interleaving rule (`TraceCursor`).
-    private static func feed(_ online: inout OnlineWorkload, samples: SampleSeries, traceEvents: [TraceEventRecord]) {
+    private static func feed(_ online: inout OnlineWorkload, _ features: inout RiskFeatures, samples: SampleSeries,
+                             traceEvents: [TraceEventRecord]) {
         var cursor = TraceCursor(traceEvents)
         for i in 0..<samples.count {
             cursor.advance(through: Double(samples.timestamps[i])) { online.observeTrace(kind: $0.kind, name: $0.name) }
-            online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)]))
+            if online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)])) {
+                features.push(timestamp: samples.timestamps[i], cpuCores: samples.value(i, .cpuCores), memoryBytes: samples.value(i, .memoryBytes))
+            }
         }
         cursor.rest { online.observeTrace(kind: $0.kind, name: $0.name) }
     }
@@ -126,18 +147,31 @@ package final class ScoringCore {
     @discardableResult
     package func rescore(_ name: String) -> WorkloadScore? {
         guard let index = entries.index(forKey: name) else { return nil }
-        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps)
+        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: models.risk?.learned)
     }
 
-    /// Forecast into the entry's own buffer (reused every tick), then score.
+    /// Forecast into the entry's own buffer (reused every tick), then score: the forecast's
+    /// exceedance (resource at risk, time to breach, planned demand) and, when the version
+    /// has one, the learned risk on the entry's features against its allocation.
     @discardableResult
-    private static func rescore(_ entry: inout Entry, horizonSteps: Int) -> WorkloadScore? {
+    private static func rescore(_ entry: inout Entry, horizonSteps: Int, learned: LearnedRisk?) -> WorkloadScore? {
         guard let timestamp = entry.online.lastTimestamp else { return nil }
         entry.online.forecast(into: &entry.forecast)
-        entry.score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
-                                       heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
-                                       into: &entry.assessment)
-        return entry.score
+        var score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
+                                     heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
+                                     into: &entry.assessment)
+        if let learned {
+            entry.features.setAllocation(cpuCores: entry.allocation[Resource.cpuCores.rawValue],
+                                         memoryBytes: entry.allocation[Resource.memoryBytes.rawValue])
+            let features = entry.features
+            let p = entry.featureRow.withUnsafeMutableBufferPointer { row in
+                features.features(into: row)
+                return learned.probability(UnsafeBufferPointer(row))
+            }
+            if p.isFinite { score.risk = p }
+        }
+        entry.score = score
+        return score
     }
 
     /// Sets what `workload` is given (SI units, NaN = nothing allocated) and, unless told
@@ -145,7 +179,7 @@ package final class ScoringCore {
     package func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
         guard let index = entries.index(forKey: workload) else { return }
         entries.values[index].allocation = allocation
-        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps) }
+        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: models.risk?.learned) }
     }
 
     package func entry(_ workload: String) -> Entry? { entries[workload] }

@@ -10,12 +10,17 @@ public struct RiskFamily: Sendable, Equatable {
     public var horizonSteps: Int
     /// Reliability of the calibrated risk on the calibration samples themselves.
     public var reliability: ReliabilityDiagram?
+    /// The risk trained on the event itself (nil in versions trained before it existed:
+    /// the scorer then uses the calibrated forecast risk).
+    public var learned: LearnedRisk?
 
-    public init(calibration: RiskCalibration, rule: AllocationRule, horizonSteps: Int, reliability: ReliabilityDiagram? = nil) {
+    public init(calibration: RiskCalibration, rule: AllocationRule, horizonSteps: Int, reliability: ReliabilityDiagram? = nil,
+                learned: LearnedRisk? = nil) {
         self.calibration = calibration
         self.rule = rule
         self.horizonSteps = horizonSteps
         self.reliability = reliability
+        self.learned = learned
     }
 }
 
@@ -29,6 +34,7 @@ public enum RiskModels {
         bundle.metadata["allocation_rule"] = JSONText.encode(risk.rule)
         bundle.metadata["horizon_steps"] = String(risk.horizonSteps)
         if let reliability = risk.reliability { bundle.metadata["calibration_reliability"] = JSONText.encode(reliability) }
+        risk.learned?.encode(into: &bundle)
     }
 
     public static func decode(_ bundle: TensorBundle) throws -> RiskFamily {
@@ -42,6 +48,7 @@ public enum RiskModels {
             throw TensorBundleError.invalid("risk: risk.coefficients disagrees with the calibration metadata")
         }
         let reliability: ReliabilityDiagram? = try bundle.metadata["calibration_reliability"].map { try JSONText.decode($0) }
-        return RiskFamily(calibration: calibration, rule: rule, horizonSteps: horizon, reliability: reliability)
+        return RiskFamily(calibration: calibration, rule: rule, horizonSteps: horizon, reliability: reliability,
+                          learned: try LearnedRisk.decode(bundle))
     }
 }

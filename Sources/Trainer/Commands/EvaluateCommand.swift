@@ -62,6 +62,14 @@ struct EvaluateCommand: ParsableCommand {
                       + "Brier calibrated \(HTMLReport.fmt(risk.calibrated.brierScore)), raw \(HTMLReport.fmt(risk.raw.brierScore)), "
                       + "base rate \(HTMLReport.fmt(risk.calibrated.baseRateBrierScore)); ECE \(HTMLReport.fmt(risk.calibrated.expectedCalibrationError))")
             }
+            if let comparison = result.riskComparison {
+                for group in comparison.groups {
+                    print("  risk vs baselines, \(group.name) workloads (\(group.workloads), \(group.ticks) ticks, positive rate \(HTMLReport.fmt(group.positiveRate))): AUC / AUC not breaching now / Brier skill / ECE")
+                    for score in group.scores {
+                        print("    \(score.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(HTMLReport.fmt(score.auc)) / \(HTMLReport.fmt(score.aucNotBreachingNow)) / \(score.brierSkill.map(HTMLReport.fmt) ?? "–") / \(HTMLReport.fmt(score.ece))")
+                    }
+                }
+            }
             print("report: \(htmlPath)")
         }
     }

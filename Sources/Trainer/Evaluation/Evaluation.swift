@@ -33,6 +33,8 @@ struct Evaluation {
             let limits = Dictionary(uniqueKeysWithValues: try registry.store.workloads().map { ($0.name, $0.limits.values) })
             report.risk = try RiskEvaluation.run(cases: cases, models: models, horizonSteps: configuration.horizonSteps,
                                                  levels: configuration.quantiles, strideSteps: 1, limits: limits, traceEvents: traceEvents)
+            report.riskComparison = try RiskComparison.run(store: registry.store, models: models, from: from, to: to,
+                                                           horizonSteps: configuration.horizonSteps)
         }
         return report
     }

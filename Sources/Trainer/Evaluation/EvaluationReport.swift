@@ -49,6 +49,8 @@ struct EvaluationReport: Codable {
     var heavyPhase: HeavyPhaseReport?
     /// The calibrated risk score against what happened (nil without models).
     var risk: RiskReport?
+    /// The learned risk beside the plain baselines on the same ticks (nil without a learned risk).
+    var riskComparison: RiskComparison?
 
     init(version: String?, from: Int64, to: Int64, configuration: Backtest.Configuration, cases: [Backtest.Case],
          result: Backtest.Result) {

@@ -70,6 +70,19 @@ enum HTMLReport {
             }
             html += "</table>"
         }
+        if let comparison = report.riskComparison {
+            html += "<h2>Learned risk against the plain baselines (same ticks, allocation fixed at the start)</h2>"
+            for group in comparison.groups {
+                html += "<h3>\(group.name) workloads: \(group.workloads), \(group.ticks) ticks, \(fmt(group.positiveRate)) followed by a breach within \(comparison.horizonSteps) steps</h3>"
+                html += "<table><tr><th>score</th><th>AUC</th><th>AUC, not breaching now</th><th>Brier skill</th><th>ECE</th></tr>"
+                for score in group.scores {
+                    html += "<tr><td>\(score.name)</td><td>\(fmt(score.auc))</td><td>\(fmt(score.aucNotBreachingNow))</td><td>\(score.brierSkill.map(fmt) ?? "–")</td><td>\(fmt(score.ece))</td></tr>"
+                }
+                html += "</table>"
+                let colors = ["#1f77b4", "#7f7f7f", "#2ca02c", "#9467bd", "#d62728"]
+                html += reliabilitySVG(group.scores.enumerated().map { ($0.element.name, $0.element.reliability, colors[$0.offset % colors.count]) })
+            }
+        }
         html += "<h2>Forecasts \(report.horizonSteps) steps ahead against actuals</h2>"
         for plot in report.plots { html += svg(plot, quantiles: report.quantiles) }
         return html + "</body></html>\n"

@@ -9,6 +9,8 @@ struct TrainingProfile: Codable {
     var arima: ARIMAModels.Settings
     var hmm: BehaviourModels.Settings
     var lstm: LSTMSpec
+    /// The learned risk's trees (`LearnedRiskTraining`): the study's design (`bench/risk/`).
+    var learnedRisk = GBTSpec()
 
     /// Minutes on one core for 40 workloads × 2 months: the README's demo and CI.
     static let quick = TrainingProfile(
@@ -30,7 +32,8 @@ struct TrainingProfile: Codable {
         name: "smoke", windowDays: 7,
         arima: .init(historySteps: 288, maxP: 2, maxQ: 2, fourierPairs: 1),
         hmm: .init(minimumStates: 2, maximumStates: 2, maxIterations: 20, historySteps: 576, heavyThreshold: 0.8),
-        lstm: LSTMSpec(hiddenSize: 8, maxEpochs: 2, patience: 2, batchesPerEpoch: 10, maxValidationWindows: 256))
+        lstm: LSTMSpec(hiddenSize: 8, maxEpochs: 2, patience: 2, batchesPerEpoch: 10, maxValidationWindows: 256),
+        learnedRisk: GBTSpec(treeCount: 20, minimumLeafSamples: 50))
 
     static func named(_ name: String) -> TrainingProfile? {
         switch name {

@@ -145,6 +145,20 @@ struct TrainingRun {
             + "b0 \(String(format: "%.3f", c.intercept)), b1 \(String(format: "%.3f", c.rawRiskLogitCoefficient)), b2 \(String(format: "%.3f", c.heavyPhaseCoefficient)); "
             + "Brier raw \(String(format: "%.4f", risk.rawBrier)) → calibrated \(String(format: "%.4f", risk.calibratedBrier))")
 
+        // The learned risk: trees on the event itself, over weeks of history before `until`.
+        var riskFamily = risk.family
+        var learnedMetrics: [String: Double] = [:]
+        do {
+            let learned = try LearnedRiskTraining(store: registry.store, until: manifest.until, workloads: histories.map(\.record),
+                                                  horizonSteps: profile.lstm.horizonSteps, spec: profile.learnedRisk).fit(log: log)
+            riskFamily.learned = learned.risk
+            learnedMetrics = ["learned_training_ticks": Double(learned.trainingRows), "learned_calibration_ticks": Double(learned.calibrationRows),
+                              "learned_calibration_auc": learned.calibrationAUC, "simple_calibration_auc": learned.simpleAUC,
+                              "learned_calibration_brier_skill": learned.calibrationBrierSkill ?? .nan]
+        } catch let error as LearnedRiskFit.FitError {
+            log("risk: no learned model (\(error)); the calibrated forecast risk serves")
+        }
+
         // Files and registry rows.
         let hyper = JSONText.encode(profile)
         func metadata(_ family: String, _ metrics: String) -> [String: String] {
@@ -171,9 +185,10 @@ struct TrainingRun {
         files.append(try registry.write(family: LSTMModels.family, version: manifest.version, bundle: lstmBundle,
                                         trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: lstmMetrics))
         let riskMetrics = JSONText.encode(["samples": Double(risk.samples), "breaches": Double(risk.breaches),
-                                           "brier_raw": risk.rawBrier, "brier_calibrated": risk.calibratedBrier])
+                                           "brier_raw": risk.rawBrier, "brier_calibrated": risk.calibratedBrier]
+                                            .merging(learnedMetrics.filter { $0.value.isFinite }) { a, _ in a })
         var riskBundle = TensorBundle(metadata: metadata(RiskModels.family, riskMetrics))
-        RiskModels.encode(risk.family, into: &riskBundle)
+        RiskModels.encode(riskFamily, into: &riskBundle)
         files.append(try registry.write(family: RiskModels.family, version: manifest.version, bundle: riskBundle,
                                         trainingFrom: manifest.from, trainingTo: manifest.until, metricsJSON: riskMetrics))
         try? fm.removeItem(at: workDirectory)

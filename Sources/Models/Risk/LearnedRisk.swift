@@ -1,0 +1,155 @@
+import Forecast
+import Foundation
+
+/// The risk as a model trained on the very event it predicts (issue 11): gradient-boosted
+/// trees over the 22 `RiskFeatures`, calibrated by Platt scaling of the trees' log-odds on
+/// workloads the trees never saw; beside it, "simple learned", a logistic regression over
+/// three plain signals (usage ÷ allocation, last day's breach rate, the same window
+/// yesterday) fitted on the same ticks, the baseline the learned risk must beat.
+///
+/// Design and hyperparameters from the study in `bench/risk/` (held-out weeks and VMs of
+/// 250 Bitbrains VMs): 200 trees of depth ≤ 4, learning rate 0.05, ≥ 500 rows per leaf,
+/// 0.7 of the rows and 0.8 of the features per tree, λ = 1, 255 bins.
+public struct LearnedRisk: Sendable, Equatable {
+    public var trees: GBTModel
+    /// p = σ(a + b · log-odds of the trees).
+    public var platt: LogisticRegression
+    /// p = σ(b₀ + b₁ usage÷allocation + b₂ breach rate + b₃ same window yesterday).
+    public var simple: LogisticRegression
+    /// The feature names the trees were trained on (checked against `RiskFeatures.names` on load).
+    public var featureNames: [String]
+
+    public init(trees: GBTModel, platt: LogisticRegression, simple: LogisticRegression, featureNames: [String] = RiskFeatures.names) {
+        self.trees = trees
+        self.platt = platt
+        self.simple = simple
+        self.featureNames = featureNames
+    }
+
+    /// The calibrated probability from a feature row (`RiskFeatures` order); no allocation.
+    public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
+        let margin = trees.rawScore(features)
+        return LogisticRegression.sigmoid(platt.coefficients[0] + platt.coefficients[1] * margin)
+    }
+
+    public func probability(_ features: [Double]) -> Double { features.withUnsafeBufferPointer { probability($0) } }
+
+    /// The simple learned baseline on (usage÷allocation, breach rate over the last day judged
+    /// against the allocation, same window yesterday).
+    public func simpleProbability(usageOverAllocation: Double, breachRate: Double, sameTimeYesterday: Double) -> Double {
+        simple.probability([usageOverAllocation, breachRate, sameTimeYesterday])
+    }
+
+    static let prefix = "learned."
+
+    public func encode(into bundle: inout TensorBundle) {
+        trees.encode(into: &bundle, prefix: Self.prefix + "trees.")
+        bundle.set(Self.prefix + "platt", doubles: platt.coefficients)
+        bundle.set(Self.prefix + "simple", doubles: simple.coefficients)
+        bundle.metadata["learned_features"] = JSONText.encode(featureNames)
+    }
+
+    /// Nil when the bundle has no learned risk (a version trained before it existed).
+    /// - Throws: `TensorBundleError` for a learned risk that is present but malformed.
+    public static func decode(_ bundle: TensorBundle) throws -> LearnedRisk? {
+        guard bundle.metadata["learned_features"] != nil else { return nil }
+        let names: [String] = try JSONText.decode(bundle.meta("learned_features"))
+        guard names == RiskFeatures.names else {
+            throw TensorBundleError.invalid("risk: the learned model's features \(names) are not this scorer's \(RiskFeatures.names)")
+        }
+        let trees = try GBTModel(from: bundle, prefix: prefix + "trees.")
+        guard trees.featureCount == RiskFeatures.count else {
+            throw TensorBundleError.invalid("risk: the trees take \(trees.featureCount) features, expected \(RiskFeatures.count)")
+        }
+        let platt = try bundle.doubles(prefix + "platt"), simple = try bundle.doubles(prefix + "simple")
+        guard platt.count == 2, simple.count == 4, (platt + simple).allSatisfy(\.isFinite) else {
+            throw TensorBundleError.invalid("risk: learned.platt needs 2 and learned.simple 4 finite coefficients")
+        }
+        return LearnedRisk(trees: trees, platt: LogisticRegression(coefficients: platt),
+                           simple: LogisticRegression(coefficients: simple), featureNames: names)
+    }
+}
+
+/// Fits a `LearnedRisk` on labelled ticks (`RiskExamples`), with whole workloads held out
+/// for the calibration.
+public enum LearnedRiskFit {
+    public struct Outcome: Sendable {
+        public var risk: LearnedRisk
+        public var trainingRows: Int
+        public var calibrationRows: Int
+        public var calibrationWorkloads: [String]
+        /// On the calibration rows: AUC and Brier skill of the calibrated risk and of simple learned.
+        public var calibrationAUC: Double
+        public var calibrationBrierSkill: Double?
+        public var simpleAUC: Double
+    }
+
+    public enum FitError: Error, CustomStringConvertible {
+        case tooFewWorkloads(Int)
+        case tooFewEvents(split: String, positives: Int, rows: Int)
+        case trees(GBTError)
+        case logistic(String, LogisticRegression.FitError)
+
+        public var description: String {
+            switch self {
+            case .tooFewWorkloads(let n): "learned risk: \(n) workload(s) with labelled ticks; at least 2 are needed (one to fit, one to calibrate)"
+            case .tooFewEvents(let split, let positives, let rows):
+                "learned risk: the \(split) ticks have \(positives) breach(es) in \(rows); both outcomes are needed"
+            case .trees(let error): "learned risk: trees: \(error)"
+            case .logistic(let what, let error): "learned risk: \(what): \(error)"
+            }
+        }
+    }
+
+    /// The workloads held out for the calibration: every fifth by a stable hash of the name
+    /// (FNV-1a), at least one, never all.
+    public static func calibrationWorkloads(_ names: [String]) -> Set<String> {
+        func fnv(_ s: String) -> UInt64 { s.utf8.reduce(14_695_981_039_346_656_037) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 } }
+        var chosen = Set(names.filter { fnv($0) % 5 == 0 })
+        if chosen.isEmpty, let first = names.min(by: { fnv($0) < fnv($1) }) { chosen.insert(first) }
+        if chosen.count == names.count, let keep = names.max(by: { fnv($0) < fnv($1) }) { chosen.remove(keep) }
+        return chosen
+    }
+
+    public static func fit(_ examples: RiskExamples, spec: GBTSpec, seed: UInt64) throws -> Outcome {
+        let names = Array(Set((0..<examples.rows).map { examples.workloads[Int(examples.workloadIndex[$0])] })).sorted()
+        guard names.count >= 2 else { throw FitError.tooFewWorkloads(names.count) }
+        let calibrationNames = calibrationWorkloads(names)
+        let train = examples.subset(workloads: Set(names).subtracting(calibrationNames))
+        let calibration = examples.subset(workloads: calibrationNames)
+        for (split, set) in [("training", train), ("calibration", calibration)] {
+            let positives = set.labels.filter { $0 }.count
+            guard positives > 0, positives < set.rows else { throw FitError.tooFewEvents(split: split, positives: positives, rows: set.rows) }
+        }
+        var generator = SeededGenerator(seed: seed)
+        let trees: GBTModel
+        do { trees = try spec.fit(features: train.features, featureCount: RiskFeatures.count, labels: train.labels, generator: &generator) }
+        catch { throw FitError.trees(error) }
+        let margins = trees.rawScores(features: calibration.features)
+        let platt: LogisticRegression
+        do { platt = try LogisticRegression.fit(features: margins, featureCount: 1, labels: calibration.labels) }
+        catch { throw FitError.logistic("Platt scaling", error) }
+        // Simple learned on every labelled tick of the training side.
+        var simpleRows: [Double] = []
+        simpleRows.reserveCapacity(train.rows * 3)
+        for r in 0..<train.rows {
+            simpleRows += [train.baseline(.usageOverAllocation, row: r), train.baseline(.breachRateLastDayFull, row: r),
+                           train.baseline(.sameTimeYesterday, row: r)]
+        }
+        let simple: LogisticRegression
+        do { simple = try LogisticRegression.fit(features: simpleRows, featureCount: 3, labels: train.labels) }
+        catch { throw FitError.logistic("simple learned", error) }
+        let risk = LearnedRisk(trees: trees, platt: platt, simple: simple)
+        let calibrated = margins.map { LogisticRegression.sigmoid(platt.coefficients[0] + platt.coefficients[1] * $0) }
+        let simpleScores = (0..<calibration.rows).map { r in
+            risk.simpleProbability(usageOverAllocation: calibration.baseline(.usageOverAllocation, row: r),
+                                   breachRate: calibration.baseline(.breachRateLastDayFull, row: r),
+                                   sameTimeYesterday: calibration.baseline(.sameTimeYesterday, row: r))
+        }
+        return Outcome(risk: risk, trainingRows: train.rows, calibrationRows: calibration.rows,
+                       calibrationWorkloads: calibrationNames.sorted(),
+                       calibrationAUC: ClassificationMetrics.auc(scores: calibrated, labels: calibration.labels),
+                       calibrationBrierSkill: ClassificationMetrics.brierSkill(probabilities: calibrated, labels: calibration.labels),
+                       simpleAUC: ClassificationMetrics.auc(scores: simpleScores, labels: calibration.labels))
+    }
+}

@@ -1,0 +1,50 @@
+import Forecast
+import Foundation
+import Models
+import Store
+
+/// The learned risk's training step: labelled ticks from every training workload's stored
+/// samples in weekly periods before `until` (each with the static allocation of the day
+/// before it, as the judge's static replay allocates), every `stride`-th tick, horizons
+/// complete within their period; trees on four fifths of the workloads, Platt scaling on
+/// the rest (`LearnedRiskFit`).
+///
+/// It reads up to `weeks` weeks of history, more than the forecasters' window: features and
+/// labels are cheap, and the study behind the design trained on every earlier week.
+struct LearnedRiskTraining {
+    let store: HeadroomStore
+    let until: Int64
+    let workloads: [WorkloadRecord]
+    let horizonSteps: Int
+    var weeks = 6
+    var stride = 4
+    var spec = GBTSpec()
+    var seed: UInt64 = 42
+
+    func examples() throws -> RiskExamples {
+        var examples = RiskExamples()
+        let earliest = until - Int64(weeks + 1) * 7 * 86_400
+        for record in workloads {
+            let samples = try store.samples(workloads: [record.name], from: earliest, to: until)[0]
+            guard let first = samples.timestamps.first else { continue }
+            let periods = RiskExamples.weeklyPeriods(until: until, firstSample: first, weeks: weeks)
+            examples.add(workload: record.name, samples: samples, intervalSeconds: record.gridIntervalSeconds, limits: record.limits.values,
+                         periods: periods, horizonSteps: horizonSteps, stride: stride, completeHorizonOnly: true)
+        }
+        return examples
+    }
+
+    func fit(log: (String) -> Void) throws -> LearnedRiskFit.Outcome {
+        let started = Date()
+        let set = try examples()
+        let positives = set.labels.filter { $0 }.count
+        log("risk: learned model on \(set.rows) labelled ticks of \(set.workloads.count) workloads (\(positives) breaches)")
+        let outcome = try LearnedRiskFit.fit(set, spec: spec, seed: seed)
+        log("risk: \(spec.treeCount) trees on \(outcome.trainingRows) ticks, Platt on \(outcome.calibrationRows) ticks of "
+            + "\(outcome.calibrationWorkloads.count) held-out workloads: AUC \(String(format: "%.3f", outcome.calibrationAUC)) "
+            + "(simple learned \(String(format: "%.3f", outcome.simpleAUC))), Brier skill "
+            + (outcome.calibrationBrierSkill.map { String(format: "%.3f", $0) } ?? "n/a")
+            + String(format: " (%.1f s)", Date().timeIntervalSince(started)))
+        return outcome
+    }
+}
