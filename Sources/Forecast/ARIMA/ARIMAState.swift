@@ -71,11 +71,15 @@ public struct ARIMAState: Sendable, Equatable {
         self.readyFlag = ready || parameters.order.d == 0
     }
 
-    /// True when the state mean or covariance holds a NaN or an infinity (an observation
-    /// near the Double range, ~1e308, overflows the Kalman update): every later forecast would
-    /// be NaN, so the owner should restart the state (the scorer counts it). O(m²).
+    /// True when the state mean (or a pending level) holds a NaN or an infinity (an
+    /// observation near the Double range, ~1e308, overflows the Kalman update): every later
+    /// forecast would be NaN, so the owner should restart the state (the scorer counts it).
+    /// The covariance is not checked: its recursion never sees the observed values, only
+    /// whether a step was observed, so data cannot make it degenerate. O(m), per step.
     public var isDegenerate: Bool {
-        !stateMean.allSatisfy(\.isFinite) || !stateCovariance.allSatisfy(\.isFinite) || !pendingLevels.allSatisfy(\.isFinite)
+        for v in stateMean where !v.isFinite { return true }
+        for v in pendingLevels where !v.isFinite { return true }
+        return false
     }
 
     /// The levels collected while not ready (for storage).
