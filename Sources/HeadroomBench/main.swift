@@ -1,13 +1,14 @@
 // headroom-bench: benchmarks (not tests). Each family has its own file; the peers run from
 // bench/<family>/run.sh in the same run, and results go to BENCHMARKS.md.
-// Usage: headroom-bench arima|lstm|hmm|risk|tick [options]
+// Usage: headroom-bench arima|lstm|hmm|risk|gbt|tick [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "arima": ARIMABench.run(Array(arguments.dropFirst()))
 case "lstm": LSTMBench.run(Array(arguments.dropFirst()))
 case "hmm": HMMBench.run(Array(arguments.dropFirst()))
 case "risk": RiskBench.run(Array(arguments.dropFirst()))
+case "gbt": GBTBench.run(Array(arguments.dropFirst()))
 case "tick": BenchTickCommand.main(Array(arguments.dropFirst()))
 default:
-    print("usage: headroom-bench arima|lstm|hmm|risk|tick [options]")
+    print("usage: headroom-bench arima|lstm|hmm|risk|gbt|tick [options]")
 }
