@@ -47,23 +47,26 @@ echo "backtest report: $models/reports/demo.html"
 vms=$(IFS=,; echo "${ids[*]/#/bitbrains-}")
 version=$("$bin" models list --db "$db" --models "$models" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["version"])')
 echo
-for policy in predictive reactive static oracle; do
+for policy in predictive reactive vpa autopilot static oracle; do
   echo "+ headroom-scorer replay --policy $policy" >&2
   "$scorer" replay --db "$db" --models "$models" --version "$version" --pops config/pops.demo.toml --policy "$policy" \
     --from 2013-08-16T00:00:00Z --to 2013-08-23T00:00:00Z --workloads "$vms" --json \
-    --export-decisions "$models/reports/decisions-$policy.csv" | tail -n 1 > "$models/reports/replay-$policy.json"
+    --export-decisions "$models/reports/decisions-$policy.csv" --export-allocations "$models/reports/alloc-$policy.csv" \
+    | tail -n 1 > "$models/reports/replay-$policy.json"
 done
 python3 - "$models/reports" <<'PY'
 import json, sys
-rows = [json.load(open(f"{sys.argv[1]}/replay-{p}.json")) for p in ["predictive", "reactive", "static", "oracle"]]
+rows = [json.load(open(f"{sys.argv[1]}/replay-{p}.json")) for p in ["predictive", "reactive", "vpa", "autopilot", "static", "oracle"]]
 print(f"replay {rows[0]['workloads']} VMs, 2013-08-16 … 2013-08-23, model {rows[0]['model_version']} (held-out week)")
-fields = [("contention minutes", lambda r: f"{r['contention_minutes']:,.0f}"), ("contended samples", lambda r: f"{r['contended_samples']:,}"),
-          ("cost", lambda r: f"{r['cost']:,.1f}"), ("resizes", lambda r: str(r["resizes"])),
+fields = [("OOM kills", lambda r: f"{r['oom_kills']:,}"), ("throttled core-min", lambda r: f"{r['throttled_core_minutes']:,.0f}"),
+          ("slack core-hours", lambda r: f"{r['slack_core_hours']:,.0f}"), ("slack GiB-hours", lambda r: f"{r['slack_gib_hours']:,.0f}"),
+          ("contention minutes", lambda r: f"{r['contention_minutes']:,.0f}"),
+          ("cost", lambda r: f"{r['cost']:,.1f}"), ("resizes (down)", lambda r: f"{r['resizes']} ({r['downsizes']})"),
           ("migrations", lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r["migrations"].items())) or "0"),
           ("moved GB", lambda r: f"{r['moved_bytes'] / 1e9:,.1f}"), ("downtime minutes", lambda r: f"{r['downtime_minutes']:,.1f}"),
           ("actions per VM-day", lambda r: f"{r['decisions_per_workload_day']:.2f}"),
           ("mean CPU allocated", lambda r: f"{r['mean_allocation'].get('cpu_cores', float('nan')):.2f} cores")]
-print(f"{'':22}" + "".join(f"{r['policy']:>30}" for r in rows))
+print(f"{'':22}" + "".join(f"{r['policy']:>15}" for r in rows))
 for name, f in fields:
-    print(f"{name:22}" + "".join(f"{f(r):>30}" for r in rows))
+    print(f"{name:22}" + "".join(f"{f(r):>15}" for r in rows))
 PY
