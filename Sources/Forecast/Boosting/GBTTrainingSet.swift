@@ -15,6 +15,8 @@ struct GBTTrainingSet {
     /// `spec.binningSampleSize` of them drawn without replacement when there are more.
     /// - Throws: `GBTError.emptyInput` (no rows, no features), `.shapeMismatch`,
     ///   `.invalidWeight`, `.noPositiveWeight`, `.infiniteFeature`.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     static func prepare<Scalar: BinaryFloatingPoint>(
         features: [Scalar], featureCount d: Int, labels: [Bool], weights: [Double]?, spec: GBTSpec,
         generator: inout SeededGenerator
@@ -68,13 +70,21 @@ struct GBTTrainingSet {
         // Bin every kept row.
         var binned = [UInt8](repeating: 0, count: m * d)
         var failure: GBTError?
+        let flatEdges = edges.flatMap { $0 }
+        var edgeStarts = [0]
+        for e in edges { edgeStarts.append(edgeStarts.last! + e.count) }
         binned.withUnsafeMutableBufferPointer { out in
-            for (r, i) in kept.enumerated() {
-                for j in 0..<d {
-                    let x = Double(features[i * d + j])
-                    if x.isNaN { out[r * d + j] = GBTBinning.nanBin; continue }
-                    guard x.isFinite else { failure = .infiniteFeature(row: i, column: j, value: x); return }
-                    out[r * d + j] = edges[j].withUnsafeBufferPointer { GBTBinning.bin(x, edges: $0) }
+            flatEdges.withUnsafeBufferPointer { flat in
+                features.withUnsafeBufferPointer { features in
+                    for (r, i) in kept.enumerated() {
+                        for j in 0..<d {
+                            let x = Double(features[i * d + j])
+                            if x.isNaN { out[r * d + j] = GBTBinning.nanBin; continue }
+                            guard x.isFinite else { failure = .infiniteFeature(row: i, column: j, value: x); return }
+                            out[r * d + j] = GBTBinning.bin(
+                                x, edges: UnsafeBufferPointer(rebasing: flat[edgeStarts[j]..<edgeStarts[j + 1]]))
+                        }
+                    }
                 }
             }
         }
