@@ -10,13 +10,15 @@
 /// * a leaf when `splitFeatures[k] == −1` (children −1): f_t(x) = `leafValues[k]`, already
 ///   multiplied by the learning rate.
 ///
-/// Invariants (checked by `init(validating…)`, so by every decoder): children of a node
+/// Invariants (checked by `init(featureCount:…)`, so by every decoder): children of a node
 /// have larger indices than the node (no cycles) and every node but the root has exactly
 /// one parent (a tree, every node reachable); feature indices are in 0..<featureCount;
 /// thresholds, leaf values and F₀ are finite.
 ///
-/// Scoring never allocates: `rawScore` walks a packed copy of the nodes (24 bytes each,
-/// absolute indices). Immutable, `Sendable`, `Codable` (`GBTModel+Codable.swift`) and
+/// Scoring never allocates: `rawScore` walks a packed, breadth-first copy of the nodes
+/// (`GBTPackedNode`, 24 bytes each) in exactly `depth` branch-free steps per tree, four trees
+/// at a time: ≈ 0.9–1.6 µs of CPU per row for 200 trees of depth 4 (`headroom-bench gbt`, on
+/// a loaded 2-core machine). Immutable, `Sendable`, `Codable` (`GBTModel+Codable.swift`) and
 /// `TensorCodable` (`GBTModel+TensorCodable.swift`).
 public struct GBTModel: Sendable, Equatable {
     /// d, the length of a feature row.

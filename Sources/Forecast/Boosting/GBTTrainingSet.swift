@@ -24,6 +24,9 @@ struct GBTTrainingSet {
         let n = labels.count
         guard n > 0 else { throw .emptyInput("no rows (labels is empty); pass at least one labelled row") }
         guard d >= 1 else { throw .emptyInput("featureCount is \(d); each row needs at least one feature") }
+        guard n <= Int(Int32.max) else {
+            throw .shapeMismatch("\(n) rows exceed the 2³¹ − 1 one fit takes (row indices are 32-bit); subsample the rows")
+        }
         guard features.count == n * d else {
             throw .shapeMismatch("\(features.count) feature values for \(n) labels × \(d) features (row-major) = \(n * d); "
                 + "pass one row of \(d) values per label")
@@ -91,22 +94,5 @@ struct GBTTrainingSet {
         if let failure { throw failure }
         return GBTTrainingSet(rowCount: m, featureCount: d, binned: binned, labels: kept.map { labels[$0] },
                               weights: weights.map { w in kept.map { w[$0] } }, binning: binning)
-    }
-}
-
-/// Sampling without replacement for row and feature subsamples.
-enum GBTSampling {
-    /// k distinct indices of 0..<n in ascending order, every k-subset equally likely:
-    /// selection sampling (Knuth, TAOCP vol. 2, 3.4.2, Algorithm S): index i is taken with
-    /// probability (k − taken) / (n − i), one uniform per index until k are taken.
-    static func select(_ k: Int, of n: Int, generator: inout SeededGenerator) -> [Int32] {
-        var chosen: [Int32] = []
-        chosen.reserveCapacity(k)
-        var i = 0
-        while chosen.count < k {
-            if Double(n - i) * generator.nextUniform() < Double(k - chosen.count) { chosen.append(Int32(i)) }
-            i += 1
-        }
-        return chosen
     }
 }
