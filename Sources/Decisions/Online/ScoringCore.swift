@@ -34,8 +34,13 @@ package final class ScoringCore {
     package let planningQuantile: Double?
     package private(set) var entries: [String: Entry] = [:]
 
+    /// The learned risk it serves (nil: the version has none, or it is switched off to
+    /// measure what it costs: `headroom-bench tick --no-learned-risk`).
+    package let learned: LearnedRisk?
+
     package init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule(),
-         planningQuantile: Double? = nil) {
+         planningQuantile: Double? = nil, useLearnedRisk: Bool = true) {
+        self.learned = useLearnedRisk ? models.risk?.learned : nil
         self.planningQuantile = planningQuantile
         self.models = models
         self.horizonSteps = horizonSteps
@@ -71,7 +76,7 @@ package final class ScoringCore {
         // One hash lookup; the entry is then mutated in place (no copy of its buffers).
         guard let index = entries.index(forKey: workload) else { return nil }
         return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps,
-                           learned: models.risk?.learned)
+                           learned: learned)
     }
 
     private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int,
@@ -147,7 +152,7 @@ package final class ScoringCore {
     @discardableResult
     package func rescore(_ name: String) -> WorkloadScore? {
         guard let index = entries.index(forKey: name) else { return nil }
-        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: models.risk?.learned)
+        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned)
     }
 
     /// Forecast into the entry's own buffer (reused every tick), then score: the forecast's
@@ -179,7 +184,7 @@ package final class ScoringCore {
     package func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
         guard let index = entries.index(forKey: workload) else { return }
         entries.values[index].allocation = allocation
-        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: models.risk?.learned) }
+        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned) }
     }
 
     package func entry(_ workload: String) -> Entry? { entries[workload] }

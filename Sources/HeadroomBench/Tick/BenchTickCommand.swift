@@ -44,6 +44,7 @@ struct BenchTickCommand: ParsableCommand {
     @Option(help: "Seed of the synthetic fleet.") var seed: UInt64 = 1
     @Option(help: "Write the peers' check file here: a 48-row feature window of the first workload and LSTMModel.predict(window:) on it.") var check: String?
     @Flag(help: "Print one JSON object on stdout instead of the RESULT line.") var json = false
+    @Flag(name: .customLong("no-learned-risk"), help: "Score with the calibrated forecast risk only (what the learned risk costs, by difference).") var noLearnedRisk = false
 
     func validate() throws {
         guard pops >= 2 else { throw ValidationError("--pops must be ≥ 2") }
@@ -70,7 +71,7 @@ struct BenchTickCommand: ParsableCommand {
 
         // Workloads: trained ones with samples after the split, in name order.
         let records = try store.workloads().filter { models.arima[$0.name] != nil }
-        var setup = Setup(models: models, horizon: horizon)
+        var setup = Setup(models: models, horizon: horizon, learnedRisk: !noLearnedRisk)
         for record in records {
             if let workloads, setup.names.count >= workloads { break }
             try setup.add(record, store: store, split: split, history: history)
@@ -226,8 +227,8 @@ extension BenchTickCommand {
         var scalings: [String: LSTMWorkloadScaling] = [:]
         var placementInputs: [(name: String, allocation: [Double], stateBytes: Double, live: Bool, partitionable: Bool)] = []
 
-        init(models: TrainedModels, horizon: Int) {
-            core = ScoringCore(models: models, horizonSteps: horizon, planningQuantile: 0.9)
+        init(models: TrainedModels, horizon: Int, learnedRisk: Bool) {
+            core = ScoringCore(models: models, horizonSteps: horizon, planningQuantile: 0.9, useLearnedRisk: learnedRisk)
         }
 
         mutating func add(_ record: WorkloadRecord, store: HeadroomStore, split: Int64, history count: Int) throws {

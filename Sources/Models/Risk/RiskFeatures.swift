@@ -145,9 +145,10 @@ public struct RiskFeatures: Sendable {
             let newest = i - (daySteps - hourSteps)           // i−d+h
             let oldest = Swift.max(0, i - daySteps + 1)       // i−d+1, truncated at the start
             if newest >= oldest {
+                let newestSlot = (seen - 1) % weekSteps
                 for k in oldest...newest {
-                    let back = i - k
-                    let slot = (seen - 1 - back) % weekSteps
+                    var slot = newestSlot - (i - k)
+                    if slot < 0 { slot += weekSteps }
                     if flags[slot] & 1 == 1 { any = true }
                     maxC = Swift.max(maxC, cpu[slot]); maxM = Swift.max(maxM, memory[slot])
                 }
@@ -168,8 +169,12 @@ public struct RiskFeatures: Sendable {
         // Maxima over the hour and the day, and the day's four largest memory values.
         var mxcHour = -Double.infinity, mxmHour = -Double.infinity, mxmDay = -Double.infinity
         var top = (-Double.infinity, -Double.infinity, -Double.infinity, -Double.infinity)  // largest first
+        let newestSlot = (seen - 1) % weekSteps
         for back in 0..<nd {
-            let slot = (seen - 1 - back) % weekSteps
+            // (A compare and an add instead of a division per element: this loop and the
+            // volatility's run every tick.)
+            var slot = newestSlot - back
+            if slot < 0 { slot += weekSteps }
             let m = memory[slot]
             if back < nh { mxcHour = Swift.max(mxcHour, cpu[slot]); mxmHour = Swift.max(mxmHour, m) }
             mxmDay = Swift.max(mxmDay, m)
@@ -207,11 +212,13 @@ public struct RiskFeatures: Sendable {
     static func differenceSigma(_ ring: [Double], newest i: Int, seen: Int, week: Int, diffs: Int) -> Double {
         let n = Swift.min(diffs, i + 1)
         var s1 = 0.0, s2 = 0.0
+        var slot = i % week
         for back in 0..<n {
-            let k = i - back
-            let d = k == 0 ? 0 : ring[k % week] - ring[(k - 1) % week]
+            let previous = slot == 0 ? week - 1 : slot - 1
+            let d = back == i ? 0 : ring[slot] - ring[previous]   // the very first sample's difference is 0
             s1 += d
             s2 += d * d
+            slot = previous
         }
         let mean = s1 / Double(n)
         return (Swift.max(0, s2 / Double(n) - mean * mean)).squareRoot()
