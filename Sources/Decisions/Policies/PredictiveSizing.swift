@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Forecast
 import Store
 
 /// Headroom's right-sizing (both ways): the policy study's `pred-final-hold2h`

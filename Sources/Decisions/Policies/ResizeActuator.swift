@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 import Store
 
 /// The actuator every right-sizing policy shares (the policy study's common rules,

@@ -33,7 +33,7 @@ package struct UsageHistory: Sendable, Equatable {
         let slot = Int(((s % Int64(capacitySteps)) + Int64(capacitySteps)) % Int64(capacitySteps))
         steps[slot] = s
         for r in 0..<2 { values[r][slot] = sample[r].isFinite ? sample[r] : .nan }
-        lastStep = max(lastStep ?? s, s)
+        lastStep = Swift.max(lastStep ?? s, s)
     }
 
     /// The value of resource `r` (0 = CPU, 1 = memory) at step `s`, NaN when not held.

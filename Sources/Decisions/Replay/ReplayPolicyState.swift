@@ -123,4 +123,26 @@ struct ReplayPolicyState {
                                                       secondsSinceStart: last.map { now - $0 }, oomKilled: oomKilled)
         return update ? target : [.nan, .nan]
     }
+
+    /// The VPA updater's range rule in the engine's alarm-path form (the replay before the
+    /// shared actuator; kept for a caller that drives the engine's alarm path with a VPA
+    /// recommendation): nothing while every allocated resource is within
+    /// [lower, upper]; otherwise every resource goes to its target (capped at the limit):
+    /// growth as an alarm (risk 1, planned demand = the target; the replay runs the VPA with
+    /// a headroom factor of 1, its margin is in the target), shrinking as a right-sizing.
+    static func vpaAssessment(_ r: VPARecommender.Recommendation, workload: String, now: Int64, usage: [Double],
+                              allocation: [Double], limits: [Double]) -> Assessment {
+        func capped(_ v: Double, _ resource: Resource) -> Double {
+            let limit = limits[resource.rawValue]
+            return limit.isFinite && limit > 0 ? min(v, limit) : v
+        }
+        let target = ResourceVector(cpuCores: capped(r.cpuTarget, .cpuCores), memoryBytes: capped(r.memoryTarget, .memoryBytes))
+        let cpu = allocation[Resource.cpuCores.rawValue], memory = allocation[Resource.memoryBytes.rawValue]
+        let below = (cpu.isFinite && cpu < capped(r.cpuLower, .cpuCores)) || (memory.isFinite && memory < capped(r.memoryLower, .memoryBytes))
+        let above = (cpu.isFinite && cpu > capped(r.cpuUpper, .cpuCores)) || (memory.isFinite && memory > capped(r.memoryUpper, .memoryBytes))
+        let breaching = AllocationRule.exceeds(usage, allocation)
+        return Assessment(workload: workload, timestamp: now, risk: below ? 1 : 0, plannedDemand: target,
+                          currentUsage: ResourceVector(usage), breaching: breaching,
+                          downsizeTo: above && !below ? target : nil)
+    }
 }

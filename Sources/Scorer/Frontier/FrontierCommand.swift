@@ -106,7 +106,8 @@ struct FrontierCommand: ParsableCommand {
             points.append(ReplayFrontier.Point(policy: policy, knob: knob, summary: try outcome.get()))
         }
         let frontier = ReplayFrontier(points: points)
-        let comparisons = ReplayPolicy.allCases.filter { $0 != .vpa && runs.contains(where: { r in r.0 == $0 }) }
+        let swept = Set(runs.map(\.0))
+        let comparisons = ReplayPolicy.allCases.filter { $0 != .vpa && swept.contains($0) }
             .compactMap { frontier.compare($0, with: .vpa, at: ReplayPolicy.vpa.knob!.defaultValue) }
         if let report {
             try FrontierReport.html(frontier, comparisons: comparisons, from: from, to: to, censored: censored)
