@@ -18,10 +18,12 @@ struct DecisionEngineResizeToTests {
         var engine = try DecisionEngine(config: S.config(), fleet: fleet, placements: [S.placement("w", on: "a", cpu: 2)])
         let up = try #require(engine.tick(now: 100, assessments: [Self.actuated("w", at: 100, cpu: 3)]).decisions.first)
         #expect(up.action == .resize && up.targets[0].allocation.cpuCores == 3)
+        engine.finish(workload: "w", succeeded: true)   // the executor reports the resize done
         // 60 s later (inside the 300 s cooldown, risk 0): down to 1 at once.
         let down = try #require(engine.tick(now: 160, assessments: [Self.actuated("w", at: 160, cpu: 1)]).decisions.first)
         #expect(down.action == .resize && down.targets[0].allocation.cpuCores == 1)
         #expect(engine.placements["w"]?.allocation.cpuCores == 1)
+        engine.finish(workload: "w", succeeded: true)
         let same = try #require(engine.tick(now: 200, assessments: [Self.actuated("w", at: 200, cpu: 1)]).decisions.first)
         #expect(same.action == .none)
         // NaN keeps the resource.
