@@ -43,7 +43,9 @@ struct RightSizingPolicyTests {
         let end = 20_000 * 3600.0
         var h = Self.week(end: end)
         h.append([1, Self.gib], at: end)
-        var p = PredictiveSizing(configuration: .init(margin: 0.23))
+        var configuration = PredictiveSizing.Configuration(margin: 0.23)
+        configuration.cpuMarginOffset = -0.89   // the study's pair (−0.66, 0.23)
+        var p = PredictiveSizing(configuration: configuration)
         // CPU: (1 + 0.23 − 0.89) × max(2, 1) = 0.34 × 2 = 0.68; memory 1.23 × 1 GiB.
         let t = p.target(history: h, now: end, allocation: [1, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
         #expect(Self.close(t[0], 0.68) && Self.close(t[1], 1.23 * Self.gib))

@@ -24,15 +24,16 @@ package enum ReplayPolicy: String, CaseIterable, Sendable, Codable {
 
     /// The knob's meaning, its default and the values `frontier` sweeps by default (nil:
     /// the policy has no knob). Defaults: the VPA's 15 % safety margin (`config.go`),
-    /// Autopilot's 10 %, reactive's 1.2 (the VPA's OOM bump); predictive's 0.23 was chosen on
-    /// the policy study's tune weeks (see `PredictiveSizing`) and re-checked on the bundled
-    /// week 2013-08-09…16 only.
+    /// Autopilot's 10 %, reactive's 1.2 (the VPA's OOM bump); predictive's 0.40 was chosen on
+    /// the bundled week 2013-08-09…16 only (see `PredictiveSizing`). The sweeps span `vpa`'s
+    /// default slack where the policy can reach it (reactive needs a factor near 3 to hold as
+    /// much memory).
     package var knob: (name: String, defaultValue: Double, sweep: [Double])? {
         switch self {
-        case .predictive: ("margin", 0.23, [0.0, 0.1, 0.23, 0.35, 0.5])
+        case .predictive: ("margin", 0.40, [0.0, 0.2, 0.4, 0.6, 0.8])
         case .vpa: ("safety margin", 0.15, [0.0, 0.05, 0.15, 0.3, 0.5])
-        case .autopilot: ("margin", 0.10, [0.0, 0.05, 0.1, 0.2, 0.35])
-        case .reactive: ("factor", 1.2, [1.05, 1.1, 1.2, 1.35, 1.6])
+        case .autopilot: ("margin", 0.10, [0.0, 0.1, 0.2, 0.35, 0.5])
+        case .reactive: ("factor", 1.2, [1.1, 1.2, 1.6, 2.2, 3.0])
         case .static, .oracle: nil
         }
     }
