@@ -41,6 +41,8 @@ let package = Package(
         /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
         /// its own target so that the agent can use it without linking BLAS.
         .target(name: "Resources"),
+        /// SVG/HTML pieces shared by the trainer's and the scorer's reports.
+        .target(name: "Reports"),
         /// The LSTM's elementwise kernels in C (AVX-512 / AVX2+FMA / portable, picked at run time), used
         /// by Forecast's LSTM. Optimised in debug builds too, like Forecast.
         .target(name: "CLSTMKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
@@ -88,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "Trainer",
             dependencies: [
-                "Forecast", "Store", "Models",
+                "Forecast", "Store", "Models", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "Scorer",
             dependencies: [
-                "Forecast", "Store", "Models", "Decisions",
+                "Forecast", "Store", "Models", "Decisions", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -9,7 +9,7 @@ struct HeadroomScorer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-scorer",
         abstract: "Scores resource risk online and decides resizes and migrations before limits are hit.",
-        subcommands: [ServeCommand.self, ReplayCommand.self, StatusCommand.self, FleetCommand.self])
+        subcommands: [ServeCommand.self, ReplayCommand.self, FrontierCommand.self, StatusCommand.self, FleetCommand.self])
 }
 
 struct StatusCommand: ParsableCommand {

@@ -25,12 +25,19 @@ package struct Assessment: Sendable, Equatable {
     /// hysteresis); the engine applies it in place when the workload is not alarmed, not
     /// breaching, and its last action is at least `downsizeAfterSeconds` old, never below usage.
     package var downsizeTo: ResourceVector?
+    /// A right-sizing policy's actuated allocation (`ResizeActuator` has applied the shared
+    /// rules: floors, limits, hysteresis, minimum time between changes): per resource the
+    /// allocation to have now (NaN = keep). The engine carries it out as it is, up or down:
+    /// in place when the POP has room, else by a move; no alarm, cooldown or downsizing delay
+    /// applies (the actuator owns the timing). nil: the engine's alarm path decides.
+    package var resizeTo: ResourceVector?
 
     package init(workload: String, timestamp: Int64, risk: Double, resourceAtRisk: Resource? = nil,
          expectedSecondsToBreach: Double? = nil, plannedDemand: ResourceVector, currentUsage: ResourceVector = .absent,
-         breaching: Bool = false, downsizeTo: ResourceVector? = nil) {
+         breaching: Bool = false, downsizeTo: ResourceVector? = nil, resizeTo: ResourceVector? = nil) {
         self.breaching = breaching
         self.downsizeTo = downsizeTo
+        self.resizeTo = resizeTo
         self.workload = workload
         self.timestamp = timestamp
         self.risk = risk

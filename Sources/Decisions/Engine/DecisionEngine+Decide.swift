@@ -30,7 +30,11 @@ extension DecisionEngine {
         guard let source = fleet.pop(named: placement.pop) else {
             return none("its POP \(placement.pop) is not in the fleet", details)
         }
-        let required = requiredAllocation(assessment, placement: placement)
+        var required = requiredAllocation(assessment, placement: placement)
+        if let target = assessment.resizeTo {
+            required = placement.allocation
+            for r in Resource.allCases where target[r].isFinite { required[r] = target[r] }
+        }
         details.requiredAllocation = ResourceAmounts(required)
 
         // 1. The POP is down: restart from the last checkpoint elsewhere.
@@ -46,7 +50,16 @@ extension DecisionEngine {
                             targets: [PlacementPart(pop: best.pop, allocation: required)], strategy: .checkpointRestart,
                             checkpointAt: placement.lastCheckpointAt, details: details)
         }
-        // 2. Right-sizing down, when the policy asks and nothing is at risk.
+        // 2. A policy's actuated allocation: carried out as it is (steps 6–9), up or down.
+        if assessment.resizeTo != nil {
+            if Resource.allCases.allSatisfy({ r in required[r] == placement.allocation[r] || (required[r].isNaN && placement.allocation[r].isNaN) }) {
+                return none("the policy keeps the allocation", details)
+            }
+            return carryOut(assessment, placement: placement, source: source, required: required, now: now,
+                            popLastSeen: popLastSeen, details: details,
+                            why: "the policy sets the allocation")
+        }
+        // 2b. Right-sizing down, when the policy asks and nothing is at risk.
         if !state.alarmed, !assessment.breaching, let target = assessment.downsizeTo {
             var shrunk = placement.allocation
             var shrinking: [String] = []
@@ -87,13 +100,29 @@ extension DecisionEngine {
         if CapacityArithmetic.covers(placement.allocation, required) {
             return none("the allocation already covers the planned demand × \(config.resizeHeadroomFactor)", details)
         }
+        return carryOut(assessment, placement: placement, source: source, required: required, now: now, popLastSeen: popLastSeen,
+                        details: details, why: "risk \(assessment.risk) > \(config.enterThreshold)")
+    }
+
+    /// Steps 6–9: resize in place when the source has room for `required`, else migrate,
+    /// else partition, else nothing feasible; `why` opens the in-place reason.
+    private func carryOut(_ assessment: Assessment, placement: Placement, source: POP, required: ResourceVector, now: Int64,
+                          popLastSeen: [String: Int64], details: DecisionDetails, why: String) -> Decision {
+        let name = assessment.workload
+        var details = details
+        let none = { (reason: String, details: DecisionDetails) -> Decision in
+            var d = details
+            d.reason = reason
+            return Decision(workload: name, timestamp: now, action: .none, sourcePop: placement.pop, targets: [],
+                            strategy: nil, checkpointAt: nil, details: d)
+        }
         // 6. Resize in place.
         let sourceFree = freeCapacity(at: source.name, excluding: name)
         details.sourceFree = ResourceAmounts(sourceFree)
         let sourceProblem = unavailability(of: source, now: now, popLastSeen: popLastSeen)
         let sourceShortfalls = CapacityArithmetic.shortfalls(required: required, free: sourceFree)
         if sourceProblem == nil && sourceShortfalls.isEmpty {
-            details.reason = "risk \(assessment.risk) > \(config.enterThreshold) and \(source.name) has headroom: resize in place"
+            details.reason = "\(why) and \(source.name) has headroom: resize in place"
             return Decision(workload: name, timestamp: now, action: .resize, sourcePop: source.name,
                             targets: [PlacementPart(pop: source.name, allocation: required)], strategy: .resize,
                             checkpointAt: nil, details: details)

@@ -14,10 +14,20 @@ package struct ReplayOptions {
     /// The forecast level an action plans for (nil = the highest).
     package var planningQuantile: Double?
     package var decision = DecisionConfig()
+    /// The policy's knob (`ReplayPolicy.knob`); nil = its default.
+    package var knob: Double?
+    /// Policies and the online state see min(demand, allocation) for CPU and memory (a
+    /// throttled cgroup cannot show CPU above its cap, a killed process never shows memory
+    /// above its limit); the breach itself is still known (throttling counter, OOM event).
+    /// Accounting always uses the demand. false: they see the trace's demand.
+    package var censoredObservations = false
     /// Workload names (nil = every workload with samples in the period).
     package var workloads: [String]?
     /// History each workload's state is warmed on: one week of 5-minute samples.
     package var warmupSamples = 2016
+    /// History the right-sizing policies start from: 14 days and an hour of 5-minute samples
+    /// (the predictive memory rule looks 14 days back at the coming hour).
+    package var policyHistorySamples = 14 * 288 + 12
     /// POPs marked down at a time: their workloads restart elsewhere.
     package var failures: [ReplayFailure] = []
     /// How often checkpointable workloads checkpoint (a restart resumes from the last one).

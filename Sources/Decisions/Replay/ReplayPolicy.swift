@@ -3,14 +3,16 @@ import Models
 import Store
 
 /// How the replay turns a tick into the decision engine's input. Every policy runs
-/// through the same engine, with the same cooldown, downsizing delay and capacity rules.
-/// - `predictive`: the calibrated risk and the planned demand (the planning quantile's
-///   peak over the horizon) — Headroom itself.
-/// - `reactive`: acts only once a limit is crossed (the VPA after an OOM kill, an HPA
-///   after the CPU is hot): risk 1 when usage is above the allocation now, else 0; it plans
-///   for usage now plus the VPA's 20 % OOM bump.
-/// - `vpa`: the Kubernetes VPA recommender (`VPARecommender`) and its updater's rule.
-/// - `autopilot`: Autopilot's moving-window recommenders (`AutopilotRecommender`).
+/// through the same engine; the right-sizing ones (`predictive`, `reactive`, `vpa`,
+/// `autopilot`) propose a CPU and memory target each tick and share one actuator
+/// (`ResizeActuator`: floors, limits, 10 % down-hysteresis, 2 % up-threshold, 30 min between
+/// changes of a resource, memory at once after an OOM kill), so they go down as well as up.
+/// - `predictive`: Headroom — `PredictiveSizing` (seasonal and recent peaks, the online
+///   score's growth alarm and planned demand); knob: margin.
+/// - `reactive`: `ReactiveSizing` (factor × the last 6 h's peak, bumped on a breach); knob: factor.
+/// - `vpa`: the Kubernetes VPA recommender (`VPARecommender`) and its updater's rules; knob:
+///   safety margin.
+/// - `autopilot`: Autopilot's moving-window recommenders (`AutopilotRecommender`); knob: margin.
 /// - `static`: never acts.
 /// - `oracle`: knows the future: risk 1 when the actual demand exceeds the allocation
 ///   within the horizon, planning for the actual peak — the bound no forecaster beats.
@@ -19,4 +21,30 @@ package enum ReplayPolicy: String, CaseIterable, Sendable, Codable {
 
     /// The reactive policy's bump over the usage it saw (the VPA's OOM bump is +20 %).
     package static let reactiveBump = 1.2
+
+    /// The knob's meaning, its default and the values `frontier` sweeps by default (nil:
+    /// the policy has no knob). Defaults: the VPA's 15 % safety margin (`config.go`),
+    /// Autopilot's 10 %, reactive's 1.2 (the VPA's OOM bump); predictive's 0.40 was chosen on
+    /// the bundled week 2013-08-09…16 only (see `PredictiveSizing`). The sweeps span `vpa`'s
+    /// default slack where the policy can reach it (reactive needs a factor near 3 to hold as
+    /// much memory).
+    package var knob: (name: String, defaultValue: Double, sweep: [Double])? {
+        switch self {
+        case .predictive: ("margin", 0.40, [0.0, 0.2, 0.4, 0.6, 0.8])
+        case .vpa: ("safety margin", 0.15, [0.0, 0.05, 0.15, 0.3, 0.5])
+        case .autopilot: ("margin", 0.10, [0.0, 0.1, 0.2, 0.35, 0.5])
+        case .reactive: ("factor", 1.2, [1.1, 1.2, 1.6, 2.2, 3.0])
+        case .static, .oracle: nil
+        }
+    }
+
+    /// Whether a knob value is valid for this policy (margins > −1, factor > 0).
+    package func accepts(knob value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        switch self {
+        case .reactive: return value > 0
+        case .predictive, .vpa, .autopilot: return value > -1
+        case .static, .oracle: return false
+        }
+    }
 }

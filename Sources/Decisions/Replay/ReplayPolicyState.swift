@@ -4,41 +4,74 @@ import Store
 
 /// A policy's memory of one workload in a replay, and the step that turns a tick into the
 /// engine's `Assessment` (nil: the policy does not act on this tick).
+///
+/// The right-sizing policies (predictive, reactive, vpa, autopilot) observe every tick
+/// into their state, propose [CPU, memory] and hand the proposal to the one shared
+/// `ResizeActuator`, whose result goes to the engine as `Assessment.resizeTo`.
 struct ReplayPolicyState {
+    let policy: ReplayPolicy
+    var history: UsageHistory
+    var actuator = ResizeActuator()
     var vpa: VPARecommender?
+    var autopilot: AutopilotRecommender?
+    var predictive: PredictiveSizing?
+    var reactive: ReactiveSizing?
 
-    init(policy: ReplayPolicy, history: SampleSeries, intervalSeconds: Double) {
+    /// - Parameters:
+    ///   - knob: the policy's knob (nil = its default).
+    ///   - history: the samples before the replay (uncensored: no allocation is known for them).
+    init(policy: ReplayPolicy, knob: Double?, history: SampleSeries, intervalSeconds: Double) {
+        self.policy = policy
+        self.history = UsageHistory(intervalSeconds: intervalSeconds,
+                                    capacitySteps: Int((15 * 86_400 / intervalSeconds).rounded(.up)))
+        let k = knob ?? policy.knob?.defaultValue ?? 0
         switch policy {
         case .vpa:
-            var recommender = VPARecommender(intervalSeconds: intervalSeconds)
-            for k in 0..<history.count {
-                recommender.observe(cpuCores: history.value(k, .cpuCores), memoryBytes: history.value(k, .memoryBytes),
-                                    at: Double(history.timestamps[k]))
-            }
-            vpa = recommender
-        default:
+            var configuration = VPARecommender.Configuration()
+            configuration.safetyMarginFraction = k
+            vpa = VPARecommender(configuration: configuration, intervalSeconds: intervalSeconds)
+        case .autopilot:
+            autopilot = AutopilotRecommender(configuration: .init(margin: k), intervalSeconds: intervalSeconds)
+        case .predictive:
+            predictive = PredictiveSizing(configuration: .init(margin: k))
+        case .reactive:
+            reactive = ReactiveSizing(factor: k)
+        case .static, .oracle:
             break
         }
+        for j in 0..<history.count {
+            observe([history.value(j, .cpuCores), history.value(j, .memoryBytes)], at: Double(history.timestamps[j]))
+        }
+    }
+
+    private mutating func observe(_ sample: [Double], at time: Double) {
+        history.append(sample, at: time)
+        vpa?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
+        autopilot?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
     }
 
     /// What the policy tells the engine at this tick.
     /// - Parameters:
-    ///   - usage: the sample (`Resource.count`, NaN = not measured).
+    ///   - usage: the sample as the policy observes it (`Resource.count`, NaN = not measured;
+    ///     censored at the allocation with `--censored-observations`).
     ///   - allocation: what the workload has now.
     ///   - limits: the workload's own limits (NaN = none): no recommendation exceeds them.
     ///   - score: the online score (nil when the workload has none yet).
+    ///   - throttled: CPU demand at or above the CPU allocation now (known even when censored).
     ///   - oomKilled: this sample's memory was above the allocation.
+    ///   - enterThreshold: the engine's alarm threshold (the predictive policy's growth alarm).
     ///   - future: the actual samples of the horizon after this one (the oracle only).
-    mutating func assess(_ policy: ReplayPolicy, workload: String, now: Int64, usage: [Double], allocation: [Double],
-                         limits: [Double], score: WorkloadScore?, oomKilled: Bool, future: () -> [[Double]]) -> Assessment? {
+    mutating func assess(workload: String, now: Int64, usage: [Double], allocation: [Double], limits: [Double],
+                         score: WorkloadScore?, throttled: Bool, oomKilled: Bool, enterThreshold: Double,
+                         future: () -> [[Double]]) -> Assessment? {
+        let cpu = Resource.cpuCores.rawValue, memory = Resource.memoryBytes.rawValue
+        let time = Double(now)
+        let sized = [allocation[cpu], allocation[memory]]
+        let sizedLimits = [limits[cpu], limits[memory]]
+        var target: [Double]
         switch policy {
         case .static:
             return nil
-        case .predictive:
-            guard let score else { return nil }
-            return .predictive(workload: workload, now: now, score: score, usage: usage, allocation: allocation)
-        case .reactive:
-            return .reactive(workload: workload, now: now, usage: usage, allocation: allocation)
         case .oracle:
             var peak = [Double](repeating: .nan, count: Resource.count)
             var breach = false
@@ -48,20 +81,52 @@ struct ReplayPolicyState {
             }
             return Assessment(workload: workload, timestamp: now, risk: breach ? 1 : 0, plannedDemand: ResourceVector(peak),
                               currentUsage: ResourceVector(usage), breaching: AllocationRule.exceeds(usage, allocation))
-        case .vpa:
-            guard var recommender = vpa else { return nil }
-            recommender.observe(cpuCores: usage[Resource.cpuCores.rawValue], memoryBytes: usage[Resource.memoryBytes.rawValue],
-                                at: Double(now))
-            if oomKilled { recommender.recordOOM(allocatedBytes: allocation[Resource.memoryBytes.rawValue], at: Double(now)) }
-            vpa = recommender
-            return Self.vpaAssessment(recommender.recommendation, workload: workload, now: now, usage: usage,
-                                      allocation: allocation, limits: limits)
-        case .autopilot:
-            return nil
+        case .predictive, .reactive, .vpa, .autopilot:
+            observe([usage[cpu], usage[memory]], at: time)
+            if oomKilled {
+                vpa?.recordOOM(allocatedBytes: allocation[memory], at: time)
+                autopilot?.recordOOM(allocatedBytes: allocation[memory], at: time)
+            }
+            if let recommender = vpa {
+                target = Self.vpaTarget(recommender.recommendation, allocation: sized, limits: sizedLimits,
+                                        lastChangeAt: actuator.lastChangeAt, now: time, oomKilled: oomKilled)
+            } else if let recommender = autopilot {
+                target = recommender.recommendation
+            } else if var sizing = predictive {
+                target = sizing.target(history: history, now: time, allocation: sized, throttled: throttled, oomKilled: oomKilled,
+                                       score: score, enterThreshold: enterThreshold)
+                predictive = sizing
+            } else {
+                target = reactive?.target(history: history, allocation: sized, throttled: throttled, oomKilled: oomKilled) ?? [.nan, .nan]
+            }
         }
+        let set = actuator.actuate(target: target, current: sized, limits: sizedLimits, now: time, oomKilled: oomKilled)
+        var resize = ResourceVector.absent
+        resize[.cpuCores] = set[0]
+        resize[.memoryBytes] = set[1]
+        return Assessment(workload: workload, timestamp: now, risk: policy == .predictive ? score?.risk ?? 0 : 0, plannedDemand: .absent,
+                          currentUsage: ResourceVector(usage), breaching: AllocationRule.exceeds(usage, allocation),
+                          resizeTo: resize)
     }
 
-    /// The VPA updater's rule: nothing while every allocated resource is within
+    /// The VPA's proposal: its target on both resources when the updater's rules
+    /// (`VPARecommender.updaterWouldUpdate`) say update, else the allocation (no change);
+    /// bounds and target capped at the limits first, as the VPA caps at a container's max.
+    static func vpaTarget(_ r: VPARecommender.Recommendation, allocation: [Double], limits: [Double],
+                          lastChangeAt: [Double?], now: Double, oomKilled: Bool) -> [Double] {
+        func capped(_ v: Double, _ i: Int) -> Double { limits[i].isFinite && limits[i] > 0 ? min(v, limits[i]) : v }
+        let target = [capped(r.cpuTarget, 0), capped(r.memoryTarget, 1)]
+        let lower = [capped(r.cpuLower, 0), capped(r.memoryLower, 1)]
+        let upper = [capped(r.cpuUpper, 0), capped(r.memoryUpper, 1)]
+        let last = lastChangeAt.compactMap { $0 }.max()
+        let update = VPARecommender.updaterWouldUpdate(target: target, lower: lower, upper: upper, allocation: allocation,
+                                                      secondsSinceStart: last.map { now - $0 }, oomKilled: oomKilled)
+        return update ? target : [.nan, .nan]
+    }
+
+    /// The VPA updater's range rule in the engine's alarm-path form (the replay before the
+    /// shared actuator; kept for a caller that drives the engine's alarm path with a VPA
+    /// recommendation): nothing while every allocated resource is within
     /// [lower, upper]; otherwise every resource goes to its target (capped at the limit):
     /// growth as an alarm (risk 1, planned demand = the target; the replay runs the VPA with
     /// a headroom factor of 1, its margin is in the target), shrinking as a right-sizing.

@@ -57,7 +57,8 @@ package struct ReplaySimulation {
             tracks: tracks, allocations: Dictionary(uniqueKeysWithValues: tracks.map { ($0.name, core.entry($0.name)!.allocation) }),
             fleet: fleet, expectedRemainingSeconds: Double(options.to - options.from))
         var engine = try DecisionEngine(config: Self.engineConfig(options), fleet: fleet, placements: placements)
-        var ledger = ReplayLedger(ReplaySummary(policy: options.policy.rawValue, knob: nil, from: options.from, to: options.to,
+        var ledger = ReplayLedger(ReplaySummary(policy: options.policy.rawValue, knob: options.knob ?? options.policy.knob?.defaultValue,
+                                                censoredObservations: options.censoredObservations, from: options.from, to: options.to,
                                                 modelVersion: models.version, workloads: tracks.count))
         let total = tracks.reduce(0) { $0 + $1.samples.count }
         let everyPOP = fleet.pops.map(\.name)
@@ -129,10 +130,11 @@ package struct ReplaySimulation {
         guard let placement = engine.placements[name] else { return nil }
         let allocation = placement.totalAllocation
         try options.recorder?.allocation(timestamp: now, workload: name, pop: placement.pop, allocation: ResourceVector(allocation))
+        let observed = options.censoredObservations ? Self.censored(usage, allocation: allocation) : usage
         if engine.fleet.pop(named: placement.pop)?.down == true {
             // Its POP is down and the restart has not finished: the workload is not running.
             ledger.down(intervalSeconds: track.interval)
-            core.ingest(workload: name, timestamp: now, values: usage)
+            core.ingest(workload: name, timestamp: now, values: observed)
             return nil
         }
         let verdict = ledger.account(usage: usage, placement: placement, fleet: engine.fleet, intervalSeconds: track.interval)
@@ -142,15 +144,28 @@ package struct ReplaySimulation {
                            restartSeconds: options.oomRestartSeconds)
             track.startedAt = now
         }
-        let score = core.ingest(workload: name, timestamp: now, values: usage)
+        let score = core.ingest(workload: name, timestamp: now, values: observed)
         if let score { try record(score, track: &track, now: now, options: options, core: core) }
         let samples = track.samples
+        let cpu = usage[Resource.cpuCores.rawValue], cpuAllocation = allocation[Resource.cpuCores.rawValue]
         return track.policyState.assess(
-            options.policy, workload: name, now: now, usage: usage, allocation: allocation, limits: track.record.limits.values,
-            score: score, oomKilled: verdict.oomKilled,
+            workload: name, now: now, usage: observed, allocation: allocation, limits: track.record.limits.values,
+            score: score, throttled: cpu.isFinite && cpuAllocation.isFinite && cpu >= cpuAllocation, oomKilled: verdict.oomKilled,
+            enterThreshold: options.decision.enterThreshold,
             future: { ((k + 1)..<min(samples.count, k + 1 + options.horizonSteps)).map { j in
                 Array(samples.values[(j * Resource.count)..<((j + 1) * Resource.count)])
             } })
+    }
+
+    /// What a policy observes with censored observations: CPU and memory at most their
+    /// allocation (the other resources and unallocated ones as measured).
+    static func censored(_ usage: [Double], allocation: [Double]) -> [Double] {
+        var v = usage
+        for r in [Resource.cpuCores, Resource.memoryBytes] {
+            let i = r.rawValue
+            if v[i].isFinite, allocation[i].isFinite { v[i] = min(v[i], allocation[i]) }
+        }
+        return v
     }
 
     /// The score row of every tick, and the forecast rows every `forecastEverySteps` ticks.

@@ -13,6 +13,8 @@ package struct ReplaySummary: Codable, Sendable, Equatable {
     package var policy: String
     /// The policy's knob when it was set (`--knob`), else nil (its default).
     package var knob: Double?
+    /// Whether policies saw min(demand, allocation) (`--censored-observations`).
+    package var censoredObservations: Bool
     package var from: Int64
     package var to: Int64
     package var modelVersion: String
@@ -59,9 +61,11 @@ package struct ReplaySummary: Codable, Sendable, Equatable {
     package var popFailures: Int
     package var lostWorkMinutes: Double
 
-    package init(policy: String, knob: Double?, from: Int64, to: Int64, modelVersion: String, workloads: Int) {
+    package init(policy: String, knob: Double?, censoredObservations: Bool = false, from: Int64, to: Int64, modelVersion: String,
+                 workloads: Int) {
         self.policy = policy
         self.knob = knob
+        self.censoredObservations = censoredObservations
         self.from = from
         self.to = to
         self.modelVersion = modelVersion

@@ -53,7 +53,11 @@ struct ReplayTrack {
             tracks.append(ReplayTrack(
                 record: record, samples: samples, interval: Double(record.gridIntervalSeconds), traces: TraceCursor(traces),
                 startedAt: options.from,
-                policyState: ReplayPolicyState(policy: options.policy, history: history, intervalSeconds: Double(record.gridIntervalSeconds))))
+                policyState: ReplayPolicyState(
+                    policy: options.policy, knob: options.knob,
+                    history: options.policy == .static || options.policy == .oracle ? SampleSeries(workload: record.name)
+                        : try store.lastSamples(workload: record.name, count: options.policyHistorySamples, until: options.from - 1),
+                    intervalSeconds: Double(record.gridIntervalSeconds))))
         }
         return tracks
     }

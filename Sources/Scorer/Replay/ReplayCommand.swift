@@ -19,6 +19,10 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
     @Option(help: "predictive, reactive, vpa, autopilot, static or oracle.") var policy: ReplayPolicy = .predictive
+    @Option(help: "The policy's one knob: predictive margin (0.23), vpa safety margin (0.15), autopilot margin (0.1), reactive factor (1.2).")
+    var knob: Double?
+    @Flag(name: .customLong("censored-observations"), help: "Policies and the online state see min(demand, allocation) for CPU and memory (breaches still known).")
+    var censoredObservations = false
     @Option(help: "Start: ISO-8601 or Unix seconds (each workload is warmed on the history before it).") var from: String
     @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
     @Option(help: "Risk horizon in steps of each workload's interval.") var horizon = 12
@@ -48,6 +52,10 @@ struct ReplayCommand: ParsableCommand {
         }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be > 0") }
         guard oomRestartSeconds >= 0, oomRestartSeconds.isFinite else { throw ValidationError("--oom-restart-seconds must be ≥ 0") }
+        if let knob {
+            guard policy.knob != nil else { throw ValidationError("--knob: policy \(policy.rawValue) has no knob") }
+            guard policy.accepts(knob: knob) else { throw ValidationError("--knob \(knob) is out of range for \(policy.rawValue) (\(policy.knob!.name))") }
+        }
     }
 
     func run() throws {
@@ -63,6 +71,8 @@ struct ReplayCommand: ParsableCommand {
         options.horizonSteps = horizon
         options.planningQuantile = decisionOptions.planQuantile
         options.decision = decision
+        options.knob = knob
+        options.censoredObservations = censoredObservations
         options.failures = failPop.compactMap(Self.failure)
         for failure in options.failures where fleet.pop(named: failure.pop) == nil {
             throw ValidationError("--fail-pop: no POP named \(failure.pop) in \(popsPath)")

@@ -2,6 +2,7 @@ import Models
 import Forecast
 import Store
 import Foundation
+import Reports
 
 /// Renders an `EvaluationReport` as one self-contained HTML page: a table per resource
 /// (forecasters × MASE, pinball and coverage per quantile) and SVG plots of forecasts made
@@ -123,13 +124,7 @@ enum HTMLReport {
         func x(_ i: Int) -> Double { pad + (Double(plot.timestamps[i]) - t0) / max(t1 - t0, 1) * (width - 2 * pad) }
         func y(_ v: Double) -> Double { height - pad - (v - lo) / span * (height - 2 * pad) }
         func path(_ values: [Double], _ color: String, _ dash: String = "") -> String {
-            var d = "", pen = false
-            for (i, v) in values.enumerated() {
-                guard v.isFinite else { pen = false; continue }
-                d += String(format: "%@%.1f,%.1f ", pen ? "L" : "M", x(i), y(v))
-                pen = true
-            }
-            return "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.2\" \(dash)/>"
+            SVG.path(values.enumerated().map { (i, v) in v.isFinite ? (x(i), y(v)) : (.nan, .nan) }, color: color, extra: dash)
         }
         let colors = ["#1f77b4", "#ff7f0e", "#d62728", "#9467bd"]
         var s = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -151,8 +146,6 @@ enum HTMLReport {
     }
 
     static func fmt(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "–" }
-    static func short(_ v: Double) -> String { abs(v) >= 1e4 || (abs(v) < 1e-2 && v != 0) ? String(format: "%.2e", v) : String(format: "%.2f", v) }
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func short(_ v: Double) -> String { SVG.short(v) }
+    static func escape(_ s: String) -> String { SVG.escape(s) }
 }

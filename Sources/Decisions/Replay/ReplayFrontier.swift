@@ -1,0 +1,76 @@
+import Foundation
+
+/// The trade-off of right-sizing policies: each policy replayed over its knob values, and
+/// the comparison of one policy with another at the second's slack (issue 11, item 6).
+package struct ReplayFrontier: Sendable {
+    /// One replay: the policy at one knob value.
+    package struct Point: Sendable, Equatable {
+        package var policy: ReplayPolicy
+        package var knob: Double
+        package var summary: ReplaySummary
+        package init(policy: ReplayPolicy, knob: Double, summary: ReplaySummary) {
+            self.policy = policy
+            self.knob = knob
+            self.summary = summary
+        }
+    }
+
+    package var points: [Point]
+
+    package init(points: [Point]) { self.points = points }
+
+    /// The points of `policy`, in knob order.
+    package func line(_ policy: ReplayPolicy) -> [Point] {
+        points.filter { $0.policy == policy }.sorted { $0.knob < $1.knob }
+    }
+
+    /// y at `x` by linear interpolation between the neighbouring points of the curve
+    /// (sorted by x; ties keep their mean); nil when x lies outside [min x, max x] or fewer
+    /// than one point is finite. One point: its y when x equals its x.
+    package static func interpolate(_ curve: [(x: Double, y: Double)], at x: Double) -> Double? {
+        let pts = curve.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
+        guard let first = pts.first, let last = pts.last, x.isFinite, x >= first.x, x <= last.x else { return nil }
+        for k in 0..<pts.count {
+            if pts[k].x == x {
+                let same = pts.filter { $0.x == x }
+                return same.map(\.y).reduce(0, +) / Double(same.count)
+            }
+            if k + 1 < pts.count, pts[k].x < x, x < pts[k + 1].x {
+                let t = (x - pts[k].x) / (pts[k + 1].x - pts[k].x)
+                return pts[k].y + t * (pts[k + 1].y - pts[k].y)
+            }
+        }
+        return nil
+    }
+
+    /// `candidate` against `baseline` at the baseline's point `at` (its default knob): the
+    /// candidate's OOM kills interpolated at the baseline's GiB-hours of slack, its throttled
+    /// core-minutes and cost at the baseline's core-hours of slack, its cost also at the
+    /// GiB-hours, each as a ratio to the baseline's (nil: that slack lies outside the
+    /// candidate's swept range, or the baseline's figure is 0).
+    package struct Comparison: Sendable, Equatable, Codable {
+        package var candidate: String
+        package var baseline: String
+        package var baselineKnob: Double
+        package var slackCoreHours: Double
+        package var slackGibHours: Double
+        package var oomKillsRatio: Double?
+        package var throttledRatio: Double?
+        package var costRatioAtCPUSlack: Double?
+        package var costRatioAtMemorySlack: Double?
+    }
+
+    package func compare(_ candidate: ReplayPolicy, with baseline: ReplayPolicy, at knob: Double) -> Comparison? {
+        guard let base = line(baseline).first(where: { abs($0.knob - knob) < 1e-12 })?.summary else { return nil }
+        let c = line(candidate).map(\.summary)
+        func ratio(_ value: Double?, _ of: Double) -> Double? { value.flatMap { of > 0 ? $0 / of : nil } }
+        let atCPU = base.slackCoreHours, atMemory = base.slackGibHours
+        return Comparison(
+            candidate: candidate.rawValue, baseline: baseline.rawValue, baselineKnob: knob,
+            slackCoreHours: atCPU, slackGibHours: atMemory,
+            oomKillsRatio: ratio(Self.interpolate(c.map { ($0.slackGibHours, Double($0.oomKills)) }, at: atMemory), Double(base.oomKills)),
+            throttledRatio: ratio(Self.interpolate(c.map { ($0.slackCoreHours, $0.throttledCoreMinutes) }, at: atCPU), base.throttledCoreMinutes),
+            costRatioAtCPUSlack: ratio(Self.interpolate(c.map { ($0.slackCoreHours, $0.cost) }, at: atCPU), base.cost),
+            costRatioAtMemorySlack: ratio(Self.interpolate(c.map { ($0.slackGibHours, $0.cost) }, at: atMemory), base.cost))
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Decisions
+import Foundation
+import Models
+import Store
+
+/// `headroom-scorer frontier`: every right-sizing policy over its knob values on the same
+/// period, fleet and model version; a table, an HTML report with the two frontiers, and
+/// the comparison of each policy with `vpa` at the slack of `vpa`'s default.
+struct FrontierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frontier",
+        abstract: "Replays each policy over its knob and reports slack against OOM kills and throttling, with cost.",
+        discussion: """
+            Default knobs per policy: predictive margin 0,0.2,0.4,0.6,0.8; vpa safety margin 0,0.05,0.15,0.3,0.5; \
+            autopilot margin 0,0.1,0.2,0.35,0.5; reactive factor 1.1,1.2,1.6,2.2,3.0. Replays run on two threads. \
+            With --json the last line on stdout is one JSON object: points (policy, knob, summary) and comparisons.
+            """)
+
+    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
+    @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
+    @Option(help: "Start: ISO-8601 or Unix seconds.") var from: String
+    @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
+    @Option(help: "Comma-separated workload names (default: every workload with samples in the period).") var workloads: String?
+    @Option(help: "Comma-separated policies with a knob.") var policies = "predictive,vpa,autopilot,reactive"
+    @Option(help: "Knob values per policy: policy=v1,v2,...[;policy=...] (default: each policy's sweep).") var knobs: String?
+    @Option(help: "Model version (default: the promoted one).") var version: String?
+    @Option(help: "Write the HTML report (table, two SVG frontiers, the comparison) here.") var report: String?
+    @Option(help: "Replays at once.") var jobs = 2
+    @Flag(name: .customLong("censored-observations"), help: "Policies see min(demand, allocation) (breaches still known).")
+    var censoredObservations = false
+    @OptionGroup var decisionOptions: DecisionOptions
+    @Flag(help: "Print only the JSON line.") var json = false
+
+    func validate() throws {
+        guard let f = TimestampParser.parse(from), let t = TimestampParser.parse(to), f < t else {
+            throw ValidationError("--from and --to: expected ISO-8601 or Unix seconds with --from before --to")
+        }
+        _ = try Self.parsePolicies(policies)
+        _ = try Self.parseKnobs(knobs, policies: try Self.parsePolicies(policies))
+        guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
+    }
+
+    static func parsePolicies(_ text: String) throws -> [ReplayPolicy] {
+        try text.split(separator: ",").map { name in
+            guard let p = ReplayPolicy(rawValue: String(name)), p.knob != nil else {
+                throw ValidationError("--policies: \(name) is not a policy with a knob (predictive, vpa, autopilot, reactive)")
+            }
+            return p
+        }
+    }
+
+    /// `policy=v1,v2;policy=...` → values per policy (each policy's sweep where not given).
+    static func parseKnobs(_ text: String?, policies: [ReplayPolicy]) throws -> [(ReplayPolicy, [Double])] {
+        var given: [ReplayPolicy: [Double]] = [:]
+        for part in (text ?? "").split(separator: ";") where !part.isEmpty {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, let p = ReplayPolicy(rawValue: String(kv[0])), p.knob != nil else {
+                throw ValidationError("--knobs: expected policy=v1,v2 (policy one of predictive, vpa, autopilot, reactive), got \"\(part)\"")
+            }
+            let values = try kv[1].split(separator: ",").map { v -> Double in
+                guard let d = Double(v), p.accepts(knob: d) else { throw ValidationError("--knobs: \(v) is not a valid \(p.knob!.name) for \(p.rawValue)") }
+                return d
+            }
+            given[p] = values
+        }
+        return policies.map { ($0, given[$0] ?? $0.knob!.sweep) }
+    }
+
+    func run() throws {
+        let store = try HeadroomStore(path: databasePath)
+        let registry = ModelRegistry(store: store, directory: modelsDirectory)
+        guard let chosen = try version ?? registry.promotedVersion() else {
+            throw ValidationError("no promoted model version: train and promote one with headroom-trainer, or pass --version")
+        }
+        let models = try TrainedModels.load(registry: registry, version: chosen)
+        let fleet = try Fleet.load(path: popsPath)
+        let decision = try decisionOptions.config()
+        let runs = try Self.parseKnobs(knobs, policies: try Self.parsePolicies(policies)).flatMap { p, values in values.map { (p, $0) } }
+        let (f, t) = (TimestampParser.parse(from)!, TimestampParser.parse(to)!)
+        let names = workloads.map { $0.split(separator: ",").map(String.init) }
+        let planQuantile = decisionOptions.planQuantile
+        let censored = censoredObservations
+        let results = FrontierResults(count: runs.count)
+        let quiet = json
+        DispatchQueue.concurrentPerform(iterations: min(jobs, runs.count)) { _ in
+            // One store connection per thread.
+            guard let own = try? HeadroomStore(path: databasePath) else { return }
+            while let k = results.claim() {
+                let (policy, knob) = runs[k]
+                var options = ReplayOptions(policy: policy, from: f, to: t)
+                options.planningQuantile = planQuantile
+                options.decision = decision
+                options.knob = knob
+                options.censoredObservations = censored
+                options.workloads = names
+                let outcome = Result { try ReplaySimulation(store: own, models: models, fleet: fleet).run(options) }
+                results.set(k, outcome)
+                if !quiet { FileHandle.standardError.write(Data("frontier: \(policy.rawValue) knob \(knob) done\n".utf8)) }
+            }
+        }
+        var points: [ReplayFrontier.Point] = []
+        for (k, (policy, knob)) in runs.enumerated() {
+            guard let outcome = results.get(k) else { throw ValidationError("replay \(policy.rawValue) knob \(knob) did not run") }
+            points.append(ReplayFrontier.Point(policy: policy, knob: knob, summary: try outcome.get()))
+        }
+        let frontier = ReplayFrontier(points: points)
+        let swept = Set(runs.map(\.0))
+        let comparisons = ReplayPolicy.allCases.filter { $0 != .vpa && swept.contains($0) }
+            .compactMap { frontier.compare($0, with: .vpa, at: ReplayPolicy.vpa.knob!.defaultValue) }
+        if let report {
+            try FrontierReport.html(frontier, comparisons: comparisons, from: from, to: to, censored: censored)
+                .write(toFile: report, atomically: true, encoding: .utf8)
+        }
+        if json {
+            print(try FrontierReport.json(frontier, comparisons: comparisons))
+        } else {
+            print(FrontierReport.table(frontier))
+            for c in comparisons { print(FrontierReport.sentence(c)) }
+        }
+    }
+}
+
+/// The replays' results, filled by the worker threads.
+final class FrontierResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var results: [Result<ReplaySummary, any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func claim() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < results.count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func set(_ k: Int, _ r: Result<ReplaySummary, any Error>) { lock.lock(); results[k] = r; lock.unlock() }
+    func get(_ k: Int) -> Result<ReplaySummary, any Error>? { lock.lock(); defer { lock.unlock() }; return results[k] }
+}

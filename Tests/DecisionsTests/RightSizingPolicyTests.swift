@@ -1,0 +1,122 @@
+import Foundation
+@testable import Models
+import Testing
+@testable import Decisions
+
+/// The predictive and reactive right-sizing rules, the VPA updater's rules and the
+/// frontier's interpolation, on cases worked by hand.
+@Suite("Right-sizing policies")
+struct RightSizingPolicyTests {
+    static let gib = 1_073_741_824.0
+    static let day = 86_400.0
+    static func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(b)) }
+
+    /// 7 days of 5-minute samples ending at `end` (exclusive): CPU 1 core and memory 1 GiB,
+    /// except CPU 2 cores yesterday during the hour after `end`.
+    static func week(end: Double) -> UsageHistory {
+        var h = UsageHistory(intervalSeconds: 300, capacitySteps: 15 * 288)
+        var t = end - 7 * day
+        while t < end {
+            let yesterdaysNextHour = t > end - day && t <= end - day + 3600
+            h.append([yesterdaysNextHour ? 2 : 1, gib], at: t)
+            t += 300
+        }
+        return h
+    }
+
+    @Test("seasonal quantile: rank ⌈q·n⌉ over the coming hour on each past day")
+    func seasonal() {
+        let end = 20_000 * 3600.0
+        var h = Self.week(end: end)
+        h.append([1, Self.gib], at: end)
+        let now = h.lastStep!
+        // 7 days × 12 steps = 84 values (the oldest day's are just inside the ring), 12 of them 2:
+        // rank ⌈0.95 · 84⌉ = 80 > 72 → 2; ⌈0.8 · 84⌉ = 68 ≤ 72 → 1.
+        #expect(h.seasonalQuantile(0, 0.95, now: now, aheadSteps: 12, days: 7) == 2)
+        #expect(h.seasonalQuantile(0, 0.8, now: now, aheadSteps: 12, days: 7) == 1)
+        #expect(h.max(0, steps: 12, endingAt: now) == 1)
+        #expect(h.seasonalQuantile(1, 1, now: now, aheadSteps: 12, days: 14) == Self.gib, "missing days are skipped")
+    }
+
+    @Test("predictive: (1 + m_cpu) × max(seasonal p95, last hour), 1.5 × on throttling, held 2 h; memory (1 + m) × peaks, OOM bump")
+    func predictive() {
+        let end = 20_000 * 3600.0
+        var h = Self.week(end: end)
+        h.append([1, Self.gib], at: end)
+        var configuration = PredictiveSizing.Configuration(margin: 0.23)
+        configuration.cpuMarginOffset = -0.89   // the study's pair (−0.66, 0.23)
+        var p = PredictiveSizing(configuration: configuration)
+        // CPU: (1 + 0.23 − 0.89) × max(2, 1) = 0.34 × 2 = 0.68; memory 1.23 × 1 GiB.
+        let t = p.target(history: h, now: end, allocation: [1, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
+        #expect(Self.close(t[0], 0.68) && Self.close(t[1], 1.23 * Self.gib))
+        // Throttled at allocation 1: ≥ 1.5; OOM at 1 GiB: max(1.2 GiB, 1 GiB + 100 MiB) = 1.2 GiB, × 1.23.
+        h.append([1, Self.gib], at: end + 300)
+        let hot = p.target(history: h, now: end + 300, allocation: [1, Self.gib], throttled: true, oomKilled: true, score: nil, enterThreshold: 0.3)
+        #expect(Self.close(hot[0], 1.5) && Self.close(hot[1], 1.2 * 1.23 * Self.gib))
+        // One hour later, not throttled: the coming hour is plain 1s, 0.34 < the allocation 1.5, but within 2 h of the throttle: held at 1.5.
+        h.append([1, Self.gib], at: end + 3900)
+        let held = p.target(history: h, now: end + 3900, allocation: [1.5, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
+        #expect(held[0] == 1.5)
+        // 2 h after the throttle it may go down again: 0.34.
+        h.append([1, Self.gib], at: end + 7500)
+        let free = p.target(history: h, now: end + 7500, allocation: [1.5, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
+        #expect(Self.close(free[0], 0.34))
+        // The online score's growth alarm: risk 0.9 > 0.3 lifts CPU to the planned demand 3 cores.
+        var planned = [Double](repeating: .nan, count: 6)
+        planned[0] = 3
+        let score = WorkloadScore(timestamp: Int64(end + 7800), risk: 0.9, rawRisk: 0.9, heavyPhaseProbability: nil, resourceAtRisk: "cpu_cores",
+                                  expectedSecondsToBreach: nil, plannedDemand: planned, exceedance: planned)
+        h.append([1, Self.gib], at: end + 7800)
+        let alarmed = p.target(history: h, now: end + 7800, allocation: [1.5, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
+        #expect(alarmed[0] == 3)
+        let calm = p.target(history: h, now: end + 7800, allocation: [1.5, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.95)
+        #expect(Self.close(calm[0], 0.34))
+    }
+
+    @Test("reactive: factor × the 6-h peak, at least factor × the allocation on a breach (memory also + 100 MiB)")
+    func reactive() {
+        var h = UsageHistory(intervalSeconds: 300, capacitySteps: 200)
+        let t0 = 1_000_000 * 300.0
+        h.append([3, 3 * Self.gib], at: t0)
+        for k in 1...72 { h.append([1, Self.gib], at: t0 + Double(k) * 300) }
+        // 72 steps after the 3s: the 6-h window (72 steps) no longer holds them → 1.2 × 1.
+        let r = ReactiveSizing(factor: 1.2)
+        let t = r.target(history: h, allocation: [2, 2 * Self.gib], throttled: false, oomKilled: false)
+        #expect(Self.close(t[0], 1.2) && Self.close(t[1], 1.2 * Self.gib))
+        let hot = r.target(history: h, allocation: [2, 2 * Self.gib], throttled: true, oomKilled: true)
+        #expect(Self.close(hot[0], 2.4) && Self.close(hot[1], 2.4 * Self.gib))
+        // Factor 1.02 on 2 GiB: + 100 MiB beats × 1.02.
+        let small = ReactiveSizing(factor: 1.02).target(history: h, allocation: [2, 2 * Self.gib], throttled: false, oomKilled: true)
+        #expect(small[1] == 2 * Self.gib + 100 * 1_048_576)
+    }
+
+    @Test("VPA updater: outside [lower, upper]; or ≥ 12 h old and Σ relative difference ≥ 10 %; or a quick OOM")
+    func vpaUpdater() {
+        let lower = [0.5, 1.0], upper = [2.0, 4.0], target = [1.1, 2.0]
+        func update(_ allocation: [Double], age: Double?, oom: Bool = false, target: [Double] = target) -> Bool {
+            VPARecommender.updaterWouldUpdate(target: target, lower: lower, upper: upper, allocation: allocation,
+                                              secondsSinceStart: age, oomKilled: oom)
+        }
+        #expect(update([0.4, 2.0], age: 60), "CPU below its lower bound")
+        #expect(update([1.0, 4.5], age: 60), "memory above its upper bound")
+        // Inside: |1 − 1.1|/1 + |2 − 2|/2 = 0.1 ≥ 0.1 → only once 12 h old.
+        #expect(!update([1.0, 2.0], age: 11 * 3600))
+        #expect(update([1.0, 2.0], age: 12 * 3600))
+        #expect(update([1.0, 2.0], age: nil), "no change yet: an old pod")
+        // 0.05 + 0.04 = 0.09 < 0.1: never.
+        #expect(!update([1.0, 2.0], age: 13 * 3600, target: [1.05, 2.08]))
+        // Quick OOM (5 min after the last change): any difference.
+        #expect(update([1.0, 2.0], age: 300, oom: true, target: [1.0, 2.4]))
+        #expect(!update([1.0, 2.0], age: 300, oom: true, target: [1.0, 2.0]))
+    }
+
+    @Test("frontier interpolation: linear between neighbours, nil outside the swept range")
+    func interpolation() {
+        let curve: [(x: Double, y: Double)] = [(10, 100), (30, 20), (20, 40)]
+        #expect(ReplayFrontier.interpolate(curve, at: 15) == 70)
+        #expect(ReplayFrontier.interpolate(curve, at: 25) == 30)
+        #expect(ReplayFrontier.interpolate(curve, at: 30) == 20)
+        #expect(ReplayFrontier.interpolate(curve, at: 5) == nil)
+        #expect(ReplayFrontier.interpolate(curve, at: 31) == nil)
+    }
+}

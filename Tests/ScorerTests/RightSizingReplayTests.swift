@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import Testing
+
+/// The right-sizing policies and `frontier` through the real executable, on the replay
+/// fixture's store and version (two days after its training window).
+@Suite("Right-sizing replays and the frontier through the CLI", .serialized)
+struct RightSizingReplayTests {
+    /// (workload, timestamp) → [cpu cores, memory bytes] of the replayed period, from the store.
+    static func samples(_ storePath: String) throws -> [String: [Double]] {
+        let from = 1_376_092_800, to = from + 2 * 86_400
+        let db = try DatabaseQueue(path: storePath)
+        return try db.read { db in
+            var out: [String: [Double]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT w.name AS name, s.timestamp AS t, s.cpu_cores AS c, s.memory_bytes AS m FROM samples s
+                JOIN workloads w ON w.id = s.workload_id WHERE s.timestamp >= ? AND s.timestamp < ?
+                """, arguments: [from, to]) {
+                let name: String = row["name"], t: Int64 = row["t"]
+                let c: Double? = row["c"], m: Double? = row["m"]
+                out["\(name),\(t)"] = [c ?? .nan, m ?? .nan]
+            }
+            return out
+        }
+    }
+
+    @Test("every right-sizing policy goes down as well as up, and its exported allocations give the summary's slack and throttling")
+    func bothWaysAndExports() throws {
+        let fixture = try ScorerFixture.get()
+        let usage = try Self.samples(fixture.storePath)
+        let directory = ScorerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for policy in ["predictive", "reactive", "vpa", "autopilot"] {
+            let path = directory.appendingPathComponent("alloc-\(policy).csv").path
+            let summary = try ReplayTests.replay(policy, extra: ["--export-allocations", path])
+            #expect(summary["knob"] as? Double != nil, "\(policy): the default knob is recorded")
+            #expect((summary["downsizes"] as? Int ?? 0) > 0, "\(policy) goes down")
+            #expect((summary["resizes"] as? Int ?? 0) > (summary["downsizes"] as? Int ?? 0), "\(policy) goes up too")
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            #expect(lines.first == "timestamp,workload,pop,cpu_cores,memory_bytes")
+            var previous: [String: [Double]] = [:]
+            var (up, down) = (false, false)
+            var (throttled, slackCores, slackGib, oom) = (0.0, 0.0, 0.0, 0)
+            for line in lines.dropFirst() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                let a = [Double(f[3]) ?? .nan, Double(f[4]) ?? .nan]
+                if let p = previous[f[1]] {
+                    for r in 0..<2 where a[r].isFinite && p[r].isFinite {
+                        if a[r] > p[r] { up = true }
+                        if a[r] < p[r] { down = true }
+                    }
+                }
+                previous[f[1]] = a
+                let u = try #require(usage["\(f[1]),\(f[0])"], "an allocation row for every replayed sample")
+                if u[0].isFinite, a[0].isFinite {
+                    throttled += max(0, u[0] - a[0]) * 5
+                    slackCores += max(0, a[0] - u[0]) * 300 / 3600
+                }
+                if u[1].isFinite, a[1].isFinite {
+                    slackGib += max(0, a[1] - u[1]) / 1_073_741_824 * 300 / 3600
+                    if u[1] > a[1] { oom += 1 }
+                }
+            }
+            #expect(up && down, "\(policy): allocations rise and fall in the export")
+            #expect(lines.count - 1 == summary["samples"] as? Int)
+            func close(_ a: Double, _ key: String) -> Bool {
+                let b = summary[key] as? Double ?? .nan
+                return abs(a - b) <= 1e-4 * max(1, abs(b))   // the CSV's %.6g rounding
+            }
+            #expect(close(throttled, "throttled_core_minutes"), "\(policy): \(throttled) vs \(summary["throttled_core_minutes"] ?? "nil")")
+            #expect(close(slackCores, "slack_core_hours"), "\(policy): \(slackCores) vs \(summary["slack_core_hours"] ?? "nil")")
+            #expect(close(slackGib, "slack_gib_hours"), "\(policy): \(slackGib) vs \(summary["slack_gib_hours"] ?? "nil")")
+            #expect(oom == summary["oom_kills"] as? Int)
+        }
+    }
+
+    @Test("--knob and --censored-observations are recorded; a knob changes the outcome; bad knobs are refused")
+    func knobAndCensoring() throws {
+        let low = try ReplayTests.replay("autopilot", extra: ["--knob", "0"])
+        let high = try ReplayTests.replay("autopilot", extra: ["--knob", "0.5", "--censored-observations"])
+        #expect(low["knob"] as? Double == 0 && high["knob"] as? Double == 0.5)
+        #expect(low["censored_observations"] as? Bool == false && high["censored_observations"] as? Bool == true)
+        #expect((high["slack_core_hours"] as? Double ?? 0) > (low["slack_core_hours"] as? Double ?? 0), "a larger margin holds more")
+        let fixture = try ScorerFixture.get()
+        let bad = try ScorerFixture.run("headroom-scorer", ["replay", "--db", fixture.storePath, "--models", fixture.modelsDirectory,
+                                                            "--pops", "x", "--from", ReplayTests.from, "--to", ReplayTests.to,
+                                                            "--policy", "static", "--knob", "1"])
+        #expect(bad.status != 0 && bad.stderr.contains("has no knob"))
+    }
+
+    @Test("frontier: one row per policy × knob, JSON with points and the comparison with vpa, an HTML report with two plots")
+    func frontier() throws {
+        let fixture = try ScorerFixture.get()
+        let directory = ScorerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = directory.appendingPathComponent("frontier.html").path
+        let fleet = ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path
+        let base = ["frontier", "--db", fixture.storePath, "--models", fixture.modelsDirectory, "--pops", fleet,
+                    "--from", ReplayTests.from, "--to", ReplayTests.to]
+        let knobs = "predictive=0.1,0.4;vpa=0.05,0.15,0.5;autopilot=0.1,0.3;reactive=1.1,1.4"
+        let out = try ScorerFixture.run("headroom-scorer", base + ["--knobs", knobs, "--report", report, "--json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let last = try #require(out.stdout.split(separator: "\n").last)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        let points = try #require(json["points"] as? [[String: Any]])
+        let keys = points.map { "\($0["policy"] as? String ?? "?")=\($0["knob"] as? Double ?? .nan)" }
+        #expect(Set(keys) == Set(["predictive=0.1", "predictive=0.4", "vpa=0.05", "vpa=0.15", "vpa=0.5", "autopilot=0.1", "autopilot=0.3",
+                                  "reactive=1.1", "reactive=1.4"]))
+        #expect(keys.count == 9)
+        for p in points {
+            let s = try #require(p["summary"] as? [String: Any])
+            #expect(s["knob"] as? Double == p["knob"] as? Double)
+        }
+        let comparisons = try #require(json["comparisons"] as? [[String: Any]])
+        #expect(Set(comparisons.compactMap { $0["candidate"] as? String }) == ["predictive", "autopilot", "reactive"])
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2)
+        #expect(html.contains("at the slack of vpa"))
+
+        // The table: a header and one row per policy × knob, each with 8 columns.
+        let table = try ScorerFixture.run("headroom-scorer", base + ["--knobs", "vpa=0.15;reactive=1.2", "--policies", "vpa,reactive"])
+        #expect(table.status == 0, "\(table.stderr)")
+        let rows = table.stdout.split(separator: "\n").filter { !$0.hasPrefix("at the slack") }
+        #expect(rows.first?.split(separator: " ").map(String.init) == ["policy", "knob", "oom_kills", "throttled_core_minutes",
+                                                                       "slack_core_hours", "slack_gib_hours", "cost", "resizes"])
+        let body = rows.dropFirst().map { $0.split(separator: " ").map(String.init) }
+        #expect(body.count == 2 && body.allSatisfy { $0.count == 8 })
+        #expect(body.map { $0[0] } == ["vpa", "reactive"])
+    }
+}
