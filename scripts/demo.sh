@@ -10,10 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product headroom-trainer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-swift build -c release --product headroom-scorer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-bin=$(swift build -c release --show-bin-path)/headroom-trainer
-scorer=$(swift build -c release --show-bin-path)/headroom-scorer
+# SCRATCH: another build folder (e.g. .build-rel) to reuse a release build.
+scratch=(); [ -n "${SCRATCH:-}" ] && scratch=(--scratch-path "$SCRATCH")
+swift build -c release "${scratch[@]}" --product headroom-trainer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+swift build -c release "${scratch[@]}" --product headroom-scorer 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+bin=$(swift build -c release "${scratch[@]}" --show-bin-path)/headroom-trainer
+scorer=$(swift build -c release "${scratch[@]}" --show-bin-path)/headroom-scorer
 db=${1:-demo/headroom.sqlite}
 mkdir -p "$(dirname "$db")"
 rm -f "$db" "$db-wal" "$db-shm"
@@ -70,3 +72,10 @@ print(f"{'':22}" + "".join(f"{r['policy']:>15}" for r in rows))
 for name, f in fields:
     print(f"{name:22}" + "".join(f"{f(r):>15}" for r in rows))
 PY
+echo
+# The trade-off, not one point: each policy over its knob on the same held-out week; the
+# comparison at the slack of vpa's default, and the two frontiers plotted in the report.
+echo "+ headroom-scorer frontier" >&2
+"$scorer" frontier --db "$db" --models "$models" --version "$version" --pops config/pops.demo.toml \
+  --from 2013-08-16T00:00:00Z --to 2013-08-23T00:00:00Z --workloads "$vms" --report "$models/reports/frontier.html"
+echo "frontier report: $models/reports/frontier.html"
