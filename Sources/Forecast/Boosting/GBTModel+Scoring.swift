@@ -2,7 +2,8 @@
 ///
 /// A row is `featureCount` values in the order the model was fitted on; NaN means missing
 /// and follows each split's learnt NaN direction. ±∞ compare as usual (+∞ goes right).
-/// One row costs one walk per tree (200 depth-4 trees ≈ 800 node visits) and no allocation.
+/// One row costs `depth` steps per tree (200 depth-4 trees: 800 node visits, ≈ 1 µs) and no
+/// allocation; see `GBTPackedNode` for the layout that keeps the walk free of branches.
 extension GBTModel {
     /// The raw score F(x) in log-odds. The row's length must be `featureCount` (a programmer
     /// error otherwise: the caller builds rows in the model's feature order).
@@ -10,15 +11,36 @@ extension GBTModel {
         precondition(row.count == featureCount, "row has \(row.count) features, the model takes \(featureCount)")
         return packed.withUnsafeBufferPointer { nodes in
             treeOffsets.withUnsafeBufferPointer { offsets in
+                let trees = offsets.count - 1, depth = packedDepth
+                @inline(__always) func step(_ k: Int) -> Int {
+                    let node = nodes[k]
+                    let x = row[Int(node.featureAndNaN & Int32.max)]
+                    // NaN fails both comparisons, so it goes left exactly when the flag says.
+                    let goLeft = node.featureAndNaN < 0 ? !(x > node.threshold) : x <= node.threshold
+                    // Bool → 0/1 by bit cast: `goLeft ? 0 : 1` compiled to a branch, which
+                    // mispredicts half the time.
+                    return Int(node.firstChild) &+ Int(unsafeBitCast(!goLeft, to: UInt8.self))
+                }
                 var total = initialScore
-                for t in 0..<(offsets.count - 1) {
-                    var node = nodes[offsets[t]]
-                    while node.feature >= 0 {
-                        let x = row[Int(node.feature)]
-                        let left = x.isNaN ? node.nanGoesLeft : x <= node.value
-                        node = nodes[Int(left ? node.left : node.right)]
+                var t = 0
+                // Four trees at a time: four independent chains of loads in flight.
+                while t + 4 <= trees {
+                    var k0 = offsets[t], k1 = offsets[t + 1], k2 = offsets[t + 2], k3 = offsets[t + 3]
+                    for _ in 0..<depth {
+                        k0 = step(k0); k1 = step(k1); k2 = step(k2); k3 = step(k3)
                     }
-                    total += node.value
+                    // Added in tree order, as the fit adds them (bit-identical scores).
+                    total += nodes[k0].value
+                    total += nodes[k1].value
+                    total += nodes[k2].value
+                    total += nodes[k3].value
+                    t += 4
+                }
+                while t < trees {
+                    var k = offsets[t]
+                    for _ in 0..<depth { k = step(k) }
+                    total += nodes[k].value
+                    t += 1
                 }
                 return total
             }

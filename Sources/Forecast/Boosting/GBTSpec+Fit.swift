@@ -95,9 +95,7 @@ extension GBTSpec {
                     }
                 }
             }
-            data.binned.withUnsafeBufferPointer { binned in
-                for i in 0..<n { scores[i] += tree.values[tree.leaf(of: binned.baseAddress! + i * d)] }
-            }
+            tree.addValues(binned: data.binned, featureCount: d, to: &scores)
             splitFeatures += tree.features
             thresholds += tree.thresholds
             nanGoesLeft += tree.nanGoesLeft

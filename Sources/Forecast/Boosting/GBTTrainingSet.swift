@@ -15,6 +15,8 @@ struct GBTTrainingSet {
     /// `spec.binningSampleSize` of them drawn without replacement when there are more.
     /// - Throws: `GBTError.emptyInput` (no rows, no features), `.shapeMismatch`,
     ///   `.invalidWeight`, `.noPositiveWeight`, `.infiniteFeature`.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     static func prepare<Scalar: BinaryFloatingPoint>(
         features: [Scalar], featureCount d: Int, labels: [Bool], weights: [Double]?, spec: GBTSpec,
         generator: inout SeededGenerator
@@ -22,6 +24,9 @@ struct GBTTrainingSet {
         let n = labels.count
         guard n > 0 else { throw .emptyInput("no rows (labels is empty); pass at least one labelled row") }
         guard d >= 1 else { throw .emptyInput("featureCount is \(d); each row needs at least one feature") }
+        guard n <= Int(Int32.max) else {
+            throw .shapeMismatch("\(n) rows exceed the 2³¹ − 1 one fit takes (row indices are 32-bit); subsample the rows")
+        }
         guard features.count == n * d else {
             throw .shapeMismatch("\(features.count) feature values for \(n) labels × \(d) features (row-major) = \(n * d); "
                 + "pass one row of \(d) values per label")
@@ -68,35 +73,26 @@ struct GBTTrainingSet {
         // Bin every kept row.
         var binned = [UInt8](repeating: 0, count: m * d)
         var failure: GBTError?
+        let flatEdges = edges.flatMap { $0 }
+        var edgeStarts = [0]
+        for e in edges { edgeStarts.append(edgeStarts.last! + e.count) }
         binned.withUnsafeMutableBufferPointer { out in
-            for (r, i) in kept.enumerated() {
-                for j in 0..<d {
-                    let x = Double(features[i * d + j])
-                    if x.isNaN { out[r * d + j] = GBTBinning.nanBin; continue }
-                    guard x.isFinite else { failure = .infiniteFeature(row: i, column: j, value: x); return }
-                    out[r * d + j] = edges[j].withUnsafeBufferPointer { GBTBinning.bin(x, edges: $0) }
+            flatEdges.withUnsafeBufferPointer { flat in
+                features.withUnsafeBufferPointer { features in
+                    for (r, i) in kept.enumerated() {
+                        for j in 0..<d {
+                            let x = Double(features[i * d + j])
+                            if x.isNaN { out[r * d + j] = GBTBinning.nanBin; continue }
+                            guard x.isFinite else { failure = .infiniteFeature(row: i, column: j, value: x); return }
+                            out[r * d + j] = GBTBinning.bin(
+                                x, edges: UnsafeBufferPointer(rebasing: flat[edgeStarts[j]..<edgeStarts[j + 1]]))
+                        }
+                    }
                 }
             }
         }
         if let failure { throw failure }
         return GBTTrainingSet(rowCount: m, featureCount: d, binned: binned, labels: kept.map { labels[$0] },
                               weights: weights.map { w in kept.map { w[$0] } }, binning: binning)
-    }
-}
-
-/// Sampling without replacement for row and feature subsamples.
-enum GBTSampling {
-    /// k distinct indices of 0..<n in ascending order, every k-subset equally likely:
-    /// selection sampling (Knuth, TAOCP vol. 2, 3.4.2, Algorithm S): index i is taken with
-    /// probability (k − taken) / (n − i), one uniform per index until k are taken.
-    static func select(_ k: Int, of n: Int, generator: inout SeededGenerator) -> [Int32] {
-        var chosen: [Int32] = []
-        chosen.reserveCapacity(k)
-        var i = 0
-        while chosen.count < k {
-            if Double(n - i) * generator.nextUniform() < Double(k - chosen.count) { chosen.append(Int32(i)) }
-            i += 1
-        }
-        return chosen
     }
 }

@@ -22,16 +22,35 @@ struct GBTTree: Sendable {
         return count - 1
     }
 
-    /// The leaf a row with bins `rowBins` falls in.
-    @inline(__always)
-    func leaf(of rowBins: UnsafePointer<UInt8>) -> Int {
-        var k = 0
-        while features[k] >= 0 {
-            let bin = rowBins[features[k]]
-            let goLeft = bin == GBTBinning.nanBin ? nanGoesLeft[k] : Int(bin) <= bins[k]
-            k = goLeft ? left[k] : right[k]
+    /// Adds each row's leaf value to its score: `scores[i] += value(leaf of row i)` for the
+    /// n × d row-major bins.
+    func addValues(binned: [UInt8], featureCount d: Int, to scores: inout [Double]) {
+        let n = scores.count
+        binned.withUnsafeBufferPointer { binned in
+            features.withUnsafeBufferPointer { features in
+                bins.withUnsafeBufferPointer { bins in
+                    nanGoesLeft.withUnsafeBufferPointer { nanGoesLeft in
+                        left.withUnsafeBufferPointer { left in
+                            right.withUnsafeBufferPointer { right in
+                                values.withUnsafeBufferPointer { values in
+                                    scores.withUnsafeMutableBufferPointer { scores in
+                                        for i in 0..<n {
+                                            var k = 0
+                                            while features[k] >= 0 {
+                                                let bin = binned[i &* d &+ features[k]]
+                                                let goLeft = bin == GBTBinning.nanBin ? nanGoesLeft[k] : Int(bin) <= bins[k]
+                                                k = goLeft ? left[k] : right[k]
+                                            }
+                                            scores[i] += values[k]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        return k
     }
 }
 
