@@ -40,6 +40,7 @@ extension ScorerRoutes {
                 switch error {
                 case .unknownPOP, .unknownCommand: throw HTTPError(.notFound, message: error.description)
                 case .transitionNotAllowed: throw HTTPError(.conflict, message: error.description)
+                case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
                 }
             }
         }

@@ -34,7 +34,7 @@ extension ScoringService {
             storeFault = state
         } else {
             storeFault = StoreFaultState(fault: fault, operation: operation, since: clock(), count: 1)
-            metrics.storeUnhealthy.set(1)
+            metrics.storeUnhealthy.set(to: 1)
             logger.error("store \(fault.path ?? "(in memory)") failed during \(operation): \(fault.reason); answering 503 until it can be written again")
         }
         return fault
@@ -44,7 +44,7 @@ extension ScoringService {
     func storeRecovered() {
         guard let state = storeFault else { return }
         storeFault = nil
-        metrics.storeUnhealthy.set(0)
+        metrics.storeUnhealthy.set(to: 0)
         logger.notice("store \(state.fault.path ?? "(in memory)") is writable again after \(state.count) failed request(s) since \(state.since); serving normally")
     }
 

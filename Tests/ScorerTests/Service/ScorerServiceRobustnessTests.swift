@@ -101,11 +101,12 @@ struct ScorerServiceRobustnessTests {
             let values: [Double] = k % 2 == 0 ? Resource.allCases.map { InputRules.maximumValue($0) } : [Double](repeating: 0, count: Resource.count)
             hostile.append(IncomingSample(workload: "bb-11", timestamp: t, values: values))
         }
+        let hostileBatch = hostile
         let after = (0..<12).map { k in
             IncomingSample(workload: "bb-11", timestamp: t + Int64(k + 1) * interval, values: normal[k].values)
         }
         try await h.application().test(.router) { client in
-            for batch in [normal, hostile, after] {
+            for batch in [normal, hostileBatch, after] {
                 let r = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(batch))
                 #expect(r.status == .ok, "\(String(buffer: r.body))")
                 #expect(try H.json(r)["scored"] as? Int == 1)

@@ -26,43 +26,48 @@ struct ScorerServiceSecurityTests {
         return credentials
     }
 
+    /// Sends `method uri` with `token` (nil: none) and `body`; expects `expected`.
+    static func check(_ client: any TestClientProtocol, _ uri: String, _ method: HTTPRequest.Method, _ token: String?, _ body: String?,
+                      _ expected: HTTPResponse.Status, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let response = try await client.execute(uri: uri, method: method, headers: token.map(Self.bearer) ?? [:],
+                                                body: body.map { ByteBuffer(string: $0) })
+        #expect(response.status == expected, "\(method) \(uri): \(String(buffer: response.body)) \(comment.map { "— \($0)" } ?? "")",
+                sourceLocation: sourceLocation)
+    }
+
     @Test("an agent acts only for its own POP; marking other POPs needs the operator; reads need a reader or operator token")
     func roles() async throws {
         let h = try await H.make(dryRun: true, credentials: try Self.credentials())
         let samples = try h.continuation(of: "bb-1", count: 2)
         try await h.application().test(.router) { client in
-            func status(_ uri: String, _ method: HTTPRequest.Method, _ token: String?, _ body: String? = nil) async throws -> HTTPResponse.Status {
-                try await client.execute(uri: uri, method: method, headers: token.map(Self.bearer) ?? [:],
-                                         body: body.map { ByteBuffer(string: $0) }).status
-            }
             let ams = String(buffer: H.body(samples, pop: "ams1"))
             let fra = String(buffer: H.body(samples, pop: "fra1"))
             let none = String(buffer: H.body(samples))
-            #expect(try await status("/v1/samples", .post, Self.amsToken, fra) == .forbidden)
-            #expect(try await status("/v1/samples", .post, Self.amsToken, none) == .forbidden)
-            #expect(try await status("/v1/samples", .post, Self.readerToken, ams) == .forbidden)
-            #expect(try await status("/v1/samples", .post, Self.amsToken, ams) == .ok)
-            #expect(try await status("/v1/samples", .post, Self.operatorToken, fra) == .ok)
+            try await Self.check(client, "/v1/samples", .post, Self.amsToken, fra, .forbidden)
+            try await Self.check(client, "/v1/samples", .post, Self.amsToken, none, .forbidden)
+            try await Self.check(client, "/v1/samples", .post, Self.readerToken, ams, .forbidden)
+            try await Self.check(client, "/v1/samples", .post, Self.amsToken, ams, .ok)
+            try await Self.check(client, "/v1/samples", .post, Self.operatorToken, fra, .ok)
 
-            #expect(try await status("/v1/agents/ams1/heartbeat", .post, Self.amsToken, "{}") == .ok)
-            #expect(try await status("/v1/agents/fra1/heartbeat", .post, Self.amsToken, "{}") == .forbidden)
-            #expect(try await status("/v1/agents/ams1/commands", .get, Self.amsToken) == .ok)
-            #expect(try await status("/v1/agents/fra1/commands", .get, Self.amsToken) == .forbidden)
-            #expect(try await status("/v1/agents/fra1/commands/1", .post, Self.amsToken, #"{"state":"done"}"#) == .forbidden)
-            #expect(try await status("/v1/pops/fra1/status", .post, Self.amsToken, #"{"down":true}"#) == .forbidden)
-            #expect(try await status("/v1/pops/ams1/status", .post, Self.amsToken, #"{"down":false}"#) == .ok, "an agent may mark itself")
-            #expect(try await status("/v1/pops/fra1/status", .post, Self.operatorToken, #"{"down":false}"#) == .ok)
-            #expect(try await status("/v1/pops/fra1/status", .post, Self.readerToken, #"{"down":true}"#) == .forbidden)
+            try await Self.check(client, "/v1/agents/ams1/heartbeat", .post, Self.amsToken, "{}", .ok)
+            try await Self.check(client, "/v1/agents/fra1/heartbeat", .post, Self.amsToken, "{}", .forbidden)
+            try await Self.check(client, "/v1/agents/ams1/commands", .get, Self.amsToken, nil, .ok)
+            try await Self.check(client, "/v1/agents/fra1/commands", .get, Self.amsToken, nil, .forbidden)
+            try await Self.check(client, "/v1/agents/fra1/commands/1", .post, Self.amsToken, #"{"state":"done"}"#, .forbidden)
+            try await Self.check(client, "/v1/pops/fra1/status", .post, Self.amsToken, #"{"down":true}"#, .forbidden)
+            try await Self.check(client, "/v1/pops/ams1/status", .post, Self.amsToken, #"{"down":false}"#, .ok, "an agent may mark itself")
+            try await Self.check(client, "/v1/pops/fra1/status", .post, Self.operatorToken, #"{"down":false}"#, .ok)
+            try await Self.check(client, "/v1/pops/fra1/status", .post, Self.readerToken, #"{"down":true}"#, .forbidden)
 
             for uri in ["/v1/workloads/bb-1/risk", "/v1/workloads/bb-1/forecast", "/v1/decisions"] {
-                #expect(try await status(uri, .get, nil) == .unauthorized, "\(uri)")
-                #expect(try await status(uri, .get, "not-a-token-but-long-enough") == .unauthorized, "\(uri)")
-                #expect(try await status(uri, .get, Self.amsToken) == .forbidden, "\(uri)")
-                #expect(try await status(uri, .get, Self.readerToken) == .ok, "\(uri)")
-                #expect(try await status(uri, .get, Self.operatorToken) == .ok, "\(uri)")
+                try await Self.check(client, uri, .get, nil, nil, .unauthorized, "\(uri)")
+                try await Self.check(client, uri, .get, "not-a-token-but-long-enough", nil, .unauthorized, "\(uri)")
+                try await Self.check(client, uri, .get, Self.amsToken, nil, .forbidden, "\(uri)")
+                try await Self.check(client, uri, .get, Self.readerToken, nil, .ok, "\(uri)")
+                try await Self.check(client, uri, .get, Self.operatorToken, nil, .ok, "\(uri)")
             }
-            #expect(try await status("/healthz", .get, nil) == .ok)
-            #expect(try await status("/metrics", .get, nil) == .ok)
+            try await Self.check(client, "/healthz", .get, nil, nil, .ok)
+            try await Self.check(client, "/metrics", .get, nil, nil, .ok)
         }
     }
 
@@ -70,8 +75,8 @@ struct ScorerServiceSecurityTests {
     func publicReads() async throws {
         let h = try await H.make(credentials: try Self.credentials(publicReads: true))
         try await h.application().test(.router) { client in
-            #expect(try await client.execute(uri: "/v1/decisions", method: .get).status == .ok)
-            #expect(try await client.execute(uri: "/v1/agents/ams1/commands", method: .get).status == .unauthorized)
+            try await Self.check(client, "/v1/decisions", .get, nil, nil, .ok)
+            try await Self.check(client, "/v1/agents/ams1/commands", .get, nil, nil, .unauthorized)
         }
     }
 
