@@ -191,6 +191,9 @@ extension ScoringService {
         core = next
         self.version = promoted
         modelStatus.serving = promoted
+        // States the warm-up on stored history found degenerate (values stored before
+        // `InputRules`, or by another writer) are reset like online ones: counted and logged.
+        reportDegenerateResets(since: Dictionary(uniqueKeysWithValues: next.entries.keys.map { ($0, OnlineWorkload.DegenerateResets()) }), in: next)
         metrics.modelReloads.increment()
         metrics.workloads.set(Double(next.entries.count))
     }

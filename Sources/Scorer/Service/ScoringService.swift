@@ -162,6 +162,10 @@ actor ScoringService {
         if let core {
             let created = Set(written.newWorkloads)
             var traces = BatchTraceFeed(batch.traces)
+            // Degenerate-state resets counted from here on are this batch's, the warm-up of a
+            // workload it registers included (`reportDegenerateResets`).
+            var resetsBefore: [String: OnlineWorkload.DegenerateResets] = [:]
+            for name in named { resetsBefore[name] = core.entry(name)?.online.degenerateResets ?? .init() }
             for sample in batch.samples where core.entry(sample.workload) == nil {
                 try registerMissing(sample.workload, before: sample.timestamp, isNew: created.contains(sample.workload),
                                     batchTracesFrom: traces.firstTimestamp(of: sample.workload), in: core)
@@ -171,9 +175,6 @@ actor ScoringService {
                 let first = traces.firstTimestamp(of: name)!
                 try registerMissing(name, before: Int64(first.rounded(.down)), isNew: created.contains(name), batchTracesFrom: first, in: core)
             }
-            // Degenerate-state resets counted from here on are this batch's (`reportDegenerateResets`).
-            var resetsBefore: [String: OnlineWorkload.DegenerateResets] = [:]
-            for name in named { resetsBefore[name] = core.entry(name)?.online.degenerateResets }
             for sample in batch.samples {
                 traces.feed(sample.workload, through: Double(sample.timestamp), into: core)
                 guard core.advance(workload: sample.workload, timestamp: sample.timestamp, values: sample.values) else { continue }
@@ -230,12 +231,16 @@ actor ScoringService {
 
     func placement(workload: String) -> Placement? { engine.placements[workload] }
 
+    /// The degenerate member states `workload`'s online state has reset since it was
+    /// (re)started; nil when it has none.
+    func degenerateResets(workload: String) -> OnlineWorkload.DegenerateResets? { core?.entry(workload)?.online.degenerateResets }
+
     var status: (version: String?, workloads: Int, dryRun: Bool) { (version, core?.entries.count ?? 0, engine.config.dryRun) }
 
     /// Counts the degenerate online states reset since `before` (per workload) in
     /// `headroom_degenerate_state_resets_total{member}` and logs one line per workload
     /// that had any: its state was reset, and it keeps being scored.
-    private func reportDegenerateResets(since before: [String: OnlineWorkload.DegenerateResets], in core: ScoringCore) {
+    func reportDegenerateResets(since before: [String: OnlineWorkload.DegenerateResets], in core: ScoringCore) {
         for (name, old) in before.sorted(by: { $0.key < $1.key }) {
             guard let now = core.entry(name)?.online.degenerateResets, now.total > old.total else { continue }
             let arima = max(0, now.arima - old.arima), lstm = max(0, now.lstm - old.lstm), hmm = max(0, now.hmm - old.hmm)

@@ -7,6 +7,7 @@ import Models
 @testable import Decisions
 @testable import Scorer
 import Store
+import Logging
 import Testing
 
 /// Issue 12 at the scorer's HTTP entrance: `InputRules` on every batch (2100, 1e308, NUL
@@ -54,7 +55,7 @@ struct ScorerServiceRobustnessTests {
     @Test("1e308, names with NUL and 100,000-byte names are refused naming index and field; nothing is stored")
     func absurdValuesAndNames() async throws {
         let h = try await H.make()
-        let t = try h.continuation(of: "bb-6", count: 1)[0].timestamp
+        let t = try h.continuation(of: "bb-6", count: 2)[0].timestamp
         let before = try h.sampleCount()
         let long = String(repeating: "n", count: 100_000)
         try await h.application().test(.router) { client in
@@ -87,40 +88,49 @@ struct ScorerServiceRobustnessTests {
         #expect(!names.contains { $0.hasPrefix("nul") || $0.utf8.count > 253 || $0 == "ok" })
     }
 
-    @Test("hostile values through HTTP: degenerate states are reset, counted in the metric, and the workload keeps being scored")
+    @Test("hostile values: refused over HTTP; already stored, their degenerate states are reset, counted and logged, and the workload keeps being scored")
     func degenerateStates() async throws {
-        let h = try await H.make()
-        let normal = try h.continuation(of: "bb-11", count: 24)
+        let log = CapturedLog()
+        let h = try await H.make(privateModels: true, logger: log.logger)
+        let normal = try h.continuation(of: "bb-22", count: 24)
         let interval: Int64 = 300
-        var t = normal.last!.timestamp
-        // Within InputRules, yet as far from the workload's history as a sample can be:
-        // zeros, then the physical maxima of every resource, alternating.
-        var hostile: [IncomingSample] = []
-        for k in 0..<24 {
-            t += interval
-            let values: [Double] = k % 2 == 0 ? Resource.allCases.map { InputRules.maximumValue($0) } : [Double](repeating: 0, count: Resource.count)
-            hostile.append(IncomingSample(workload: "bb-11", timestamp: t, values: values))
+        let start = normal.last!.timestamp
+        let hostile = (0..<12).map { k in
+            IncomingSample(workload: "bb-22", timestamp: start + Int64(k + 1) * interval,
+                           values: [Double](repeating: k < 6 ? .greatestFiniteMagnitude : 1e308, count: Resource.count))
         }
-        let hostileBatch = hostile
-        let after = (0..<12).map { k in
-            IncomingSample(workload: "bb-11", timestamp: t + Int64(k + 1) * interval, values: normal[k].values)
-        }
+        let t = hostile.last!.timestamp
+        let after = (0..<12).map { k in IncomingSample(workload: "bb-22", timestamp: t + Int64(k + 1) * interval, values: normal[k].values) }
         try await h.application().test(.router) { client in
-            for batch in [normal, hostileBatch, after] {
-                let r = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(batch))
-                #expect(r.status == .ok, "\(String(buffer: r.body))")
-                #expect(try H.json(r)["scored"] as? Int == 1)
-            }
+            let first = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(normal))
+            #expect(first.status == .ok)
+            // Over HTTP such values never reach a state: InputRules refuses them.
+            let refused = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(hostile))
+            #expect(refused.status == .badRequest)
+            #expect(Self.degenerateTotal(await h.service.metrics.text()) == 0)
+
+            // A store written before InputRules (or by another writer) holds them; the next
+            // warm-up (here a reload) feeds them to the states, which are reset and counted.
+            _ = try h.store.append(samples: hostile, traceEvents: [], now: 0)
+            let version = try h.promoteCopy(of: try ScorerFixture.get().version)
+            #expect(await h.service.reloadIfPromoted() == .loaded(version))
+            let resets = try #require(await h.service.degenerateResets(workload: "bb-22"))
+            #expect(resets.total > 0)
+
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            let total = Self.degenerateTotal(metrics)
-            #expect(total > 0, "\(metrics.split(separator: "\n").filter { $0.contains("degenerate") })")
-            let risk = try H.json(try await client.execute(uri: "/v1/workloads/bb-11/risk", method: .get, headers: H.auth))
+            #expect(Self.degenerateTotal(metrics) == Double(resets.total), "\(metrics.split(separator: "\n").filter { $0.contains("degenerate") })")
+            #expect(metrics.contains("headroom_degenerate_state_resets_total{member=\"arima\"} \(resets.arima)"))
+            #expect(log.lines.contains { $0.contains("workload bb-22: degenerate online state reset") }, "\(log.lines)")
+
+            // And the workload keeps being scored.
+            let r = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(after))
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+            #expect(try H.json(r)["scored"] as? Int == 1)
+            let risk = try H.json(try await client.execute(uri: "/v1/workloads/bb-22/risk", method: .get, headers: H.auth))
             let value = try #require(risk["risk"] as? Double)
             #expect(value >= 0 && value <= 1)
             #expect(risk["timestamp"] as? Int64 ?? 0 >= after.last!.timestamp - interval)
         }
-        let score = try #require(await h.service.score(workload: "bb-11"))
-        #expect(score.risk.isFinite)
     }
 
     /// The sum of `headroom_degenerate_state_resets_total` over its `member` labels.
@@ -167,7 +177,7 @@ struct ScorerServiceRobustnessTests {
     @Test("the workload cap: a batch creating workloads past it is 429 and writes nothing; known workloads still ingest")
     func workloadCap() async throws {
         let h = try await H.make(maxWorkloads: ScorerFixture.workloads.count + 1)
-        let t = try h.continuation(of: "bb-1", count: 1)[0].timestamp
+        let t = try h.continuation(of: "bb-1", count: 2)[0].timestamp
         try await h.application().test(.router) { client in
             let (one, _) = try await Self.post(client, #"{"samples": [{"workload": "new-1", "timestamp": \#(t), "cpu_cores": 1}]}"#)
             #expect(one == .ok)

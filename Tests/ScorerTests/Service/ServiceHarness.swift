@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Models
 @testable import Decisions
 @testable import Scorer
@@ -29,7 +30,8 @@ struct ServiceHarness {
     static func make(storePath: String? = nil, modelsDirectory: String? = nil, privateModels: Bool = false, dryRun: Bool = false,
                      maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016,
                      reloadHoldSeconds: Double? = nil, clock: (@Sendable () -> Int64)? = nil,
-                     credentials: Credentials? = nil, maxWorkloads: Int? = 10_000) async throws -> ServiceHarness {
+                     credentials: Credentials? = nil, maxWorkloads: Int? = 10_000,
+                     logger: Logger = Logger(label: "headroom-scorer-test")) async throws -> ServiceHarness {
         let fixture = try ScorerFixture.get()
         let path = try storePath ?? fixture.copyStore().path
         var models = modelsDirectory ?? fixture.modelsDirectory
@@ -49,7 +51,7 @@ struct ServiceHarness {
         configuration.maxWorkloads = maxWorkloads
         let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
         let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics(),
-                                         clock: clock ?? { Int64(Date().timeIntervalSince1970) })
+                                         clock: clock ?? { Int64(Date().timeIntervalSince1970) }, logger: logger)
         let started = try await service.start()
         let settings = try credentials.map { ScorerRoutes.Settings(credentials: $0, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples) }
             ?? ScorerRoutes.Settings(token: token, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples)
@@ -128,4 +130,28 @@ final class ManualClock: Sendable {
     init(_ start: Int64) { seconds = Mutex(start) }
     var now: Int64 { seconds.withLock { $0 } }
     func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
+}
+
+/// A logger whose lines the test can read (swift-log handler collecting into memory).
+final class CapturedLog: Sendable {
+    private let store = Mutex<[String]>([])
+    var lines: [String] { store.withLock { $0 } }
+
+    func append(_ line: String) { store.withLock { $0.append(line) } }
+
+    var logger: Logger { Logger(label: "headroom-scorer-test") { _ in Handler(log: self) } }
+
+    private struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            log.append("\(level): \(message)")
+        }
+    }
 }
