@@ -107,8 +107,11 @@ let package = Package(
                 "Forecast", "Store", "Models", "Decisions", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         /// An example workload: aggregates Bitbrains traces, grows its memory, checkpoints on
@@ -136,6 +139,7 @@ let package = Package(
             "Scorer", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         /// What the test targets share to drive the executables as child processes.

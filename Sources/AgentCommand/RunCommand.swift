@@ -62,10 +62,18 @@ struct RunCommand: ParsableCommand {
         fleet.log = log
         let criu = CRIUSupport.detect()
         log(criu.startupMessage)
+        var traceConfiguration = TraceServer.Configuration(socketPath: fleet.defaultTraceSocketPath)
+        if let group = settings.traceSocketGroup {
+            guard let gid = Self.groupID(group) else {
+                log("agent.trace_socket_group \"\(group)\" in \(config) is not a group on this host (getent group \(group))")
+                throw ExitCode(2)
+            }
+            traceConfiguration.socketGroup = gid
+        }
         let traces: WorkloadTraceCollector
         do {
             traces = try WorkloadTraceCollector(
-                configuration: .init(socketPath: fleet.defaultTraceSocketPath),
+                configuration: traceConfiguration,
                 attribution: WorkloadAttribution(prefix: runtime.prefix, pops: Set(settings.pops.map(\.name)),
                                                  workloads: Set(settings.workloads.map(\.name))))
         } catch {
@@ -74,7 +82,7 @@ struct RunCommand: ParsableCommand {
         }
         traces.start()
         fleet.traceSocketPath = traces.socketPath
-        log("trace socket \(traces.socketPath) (HEADROOM_TRACE_SOCKET of every workload)")
+        log("trace socket \(traces.socketPath) (HEADROOM_TRACE_SOCKET of every workload; mode 0660\(settings.traceSocketGroup.map { ", group \($0)" } ?? ""))")
         let loop = AgentRunLoop(fleet: fleet, client: ScorerClient(baseURL: URL(string: settings.scorerURL)!, token: token),
                                 dispatcher: CommandDispatcher(criu: criu), traces: traces)
         loop.exitWhenDone = exitWhenDone
@@ -102,6 +110,13 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         loop.run()
+    }
+
+    /// The id of group `name` (a name, or a number), or nil when the host has no such group.
+    static func groupID(_ name: String) -> gid_t? {
+        if let number = gid_t(name) { return number }
+        guard let entry = getgrnam(name) else { return nil }
+        return entry.pointee.gr_gid
     }
 
     /// `name` in the directory of this executable.

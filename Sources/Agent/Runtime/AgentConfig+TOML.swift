@@ -14,6 +14,7 @@ import TOMLKit
 /// cgroup_root = "/sys/fs/cgroup"            # optional
 /// cgroup_prefix = "headroom"                # optional
 /// launcher = "/usr/local/bin/headroom-launch"  # optional, default next to headroom-agent
+/// trace_socket_group = "headroom-trace"     # optional: group allowed to connect to the trace socket (mode 0660)
 ///
 /// [[workloads]]
 /// name = "aggregate"
@@ -41,7 +42,7 @@ import TOMLKit
 /// and `[[workloads]]` are errors naming the file and key path.
 extension AgentConfig {
     static let agentKeys = ["scorer_url", "token_file", "pops", "sample_interval_seconds", "state_directory",
-                            "network_namespaces", "cgroup_root", "cgroup_prefix", "launcher"]
+                            "network_namespaces", "cgroup_root", "cgroup_prefix", "launcher", "trace_socket_group"]
     static let workloadKeys = ["name", "pop", "argv", "env", "limits", "output_argument", "output", "checkpoint", "range"]
     static let checkpointKeys = ["dir_argument", "resume_argument", "signal", "timeout_seconds"]
     static let rangeKeys = ["argument", "start", "end"]
@@ -122,7 +123,8 @@ extension AgentConfig {
                   pops: pops, sampleIntervalSeconds: interval,
                   stateDirectory: try agent.requiredString("state_directory", expected: "a directory for the journal, logs and checkpoints"),
                   cgroupRoot: try agent.string("cgroup_root") ?? "/sys/fs/cgroup", cgroupPrefix: prefix,
-                  launcherPath: try agent.string("launcher"), workloads: workloads)
+                  launcherPath: try agent.string("launcher"), workloads: workloads,
+                  traceSocketGroup: try agent.string("trace_socket_group"))
     }
 
     /// Names become cgroup directory names: letters, digits, `.`, `_`, `-`, not starting with `.`.

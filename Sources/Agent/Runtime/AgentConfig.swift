@@ -21,10 +21,14 @@ public struct AgentConfig: Sendable, Equatable {
     public var launcherPath: String?
     /// The declared workloads, in file order.
     public var workloads: [WorkloadSpec]
+    /// The group (name or numeric id) of the trace socket file, whose members may connect
+    /// (mode 0660); nil: the agent's own group.
+    public var traceSocketGroup: String?
 
     public init(scorerURL: String, tokenFile: String, pops: [LocalPOPSpec], sampleIntervalSeconds: Double = 1,
                 stateDirectory: String, cgroupRoot: String = "/sys/fs/cgroup", cgroupPrefix: String = "headroom",
-                launcherPath: String? = nil, workloads: [WorkloadSpec]) {
+                launcherPath: String? = nil, workloads: [WorkloadSpec], traceSocketGroup: String? = nil) {
+        self.traceSocketGroup = traceSocketGroup
         self.scorerURL = scorerURL
         self.tokenFile = tokenFile
         self.pops = pops

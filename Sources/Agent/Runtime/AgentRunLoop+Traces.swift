@@ -30,6 +30,7 @@ extension AgentRunLoop {
         delta("over-long lines", now.server.oversizedLines, before?.server.oversizedLines)
         delta("lines over the rate limit", now.server.rateLimitedLines, before?.server.rateLimitedLines)
         delta("lines from processes in no managed workload", now.server.unattributedLines, before?.server.unattributedLines)
+        delta("lines naming another workload than their process's", now.server.misattributedLines, before?.server.misattributedLines)
         delta("events naming a workload this agent does not run", now.foreignEvents, before?.foreignEvents)
         delta("connections over the limit", now.server.rejectedConnections, before?.server.rejectedConnections)
         delta("kernel-state samples that failed", now.kernelStateFailures, before?.kernelStateFailures)

@@ -86,6 +86,7 @@ public final class AgentRunLoop {
         var batches: [String: SampleBatchBody] = [:]
         for pop in fleet.config.pops { batches[pop.name] = SampleBatchBody(pop: pop.name) }
         var live: Set<String> = []
+        var refused: [String] = []
         for workload in fleet.workloads.values {
             var cgroups: [(String, String)] = []
             if workload.state == .running { cgroups.append((workload.cgroup, workload.pop)) }
@@ -100,11 +101,22 @@ public final class AgentRunLoop {
                 samplers[cgroup] = sampler
                 guard let vector else { continue }
                 var values: [String: Double] = [:]
-                for resource in Resource.allCases where vector[resource].isFinite { values[resource.snakeCaseName] = vector[resource] }
+                for resource in Resource.allCases where vector[resource].isFinite {
+                    // The scorer refuses a whole batch for one value `InputRules` refuses (a
+                    // counter that went backwards, a garbage read): leave such a value out.
+                    if let violation = InputRules.valueViolation(vector[resource], resource: resource) {
+                        refused.append("\(workload.name) \(violation)")
+                        continue
+                    }
+                    values[resource.snakeCaseName] = vector[resource]
+                }
                 batches[pop]?.samples.append(.init(workload: workload.name, timestamp: timestamp, values: values))
                 batches[pop]?.allocations[workload.name] = workload.limits
                 if let checkpoint = workload.lastCheckpointAt { batches[pop]?.checkpoints[workload.name] = checkpoint }
             }
+        }
+        if let first = refused.first {
+            fleet.log("left out \(refused.count) sampled value(s) the scorer would refuse, e.g. \(first)")
         }
         for cgroup in samplers.keys where !live.contains(cgroup) { samplers[cgroup] = nil }
         collectTraces(into: &batches)

@@ -169,10 +169,23 @@ extension TraceServer {
         connection.tokens -= 1
         do {
             var event = try TraceEvent(parsing: text)
-            if event.workload == nil { event.workload = connection.workload }
-            guard event.workload != nil else {
-                countersState.withLock { $0.unattributedLines += 1 }
-                return
+            switch configuration.attribution {
+            case .peer:
+                guard let peer = connection.workload else {
+                    countersState.withLock { $0.unattributedLines += 1 }
+                    return
+                }
+                guard event.workload == nil || event.workload == peer else {
+                    countersState.withLock { $0.misattributedLines += 1 }
+                    return
+                }
+                event.workload = peer
+            case .lineThenPeer:
+                if event.workload == nil { event.workload = connection.workload }
+                guard event.workload != nil else {
+                    countersState.withLock { $0.unattributedLines += 1 }
+                    return
+                }
             }
             batch.append(event)
         } catch {

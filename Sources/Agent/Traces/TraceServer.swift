@@ -14,9 +14,11 @@ import Synchronization
 /// newline), as is a malformed line, a line over the connection's rate, and a line whose
 /// workload nobody can name. Nothing a client sends can stop the loop.
 ///
-/// The peer's pid comes from `SO_PEERCRED` when the connection is accepted; an event
-/// without `"workload"` is attributed to `resolver(pid)`, called once per connection on
-/// the server thread (it should be a quick lookup).
+/// The peer's pid comes from `SO_PEERCRED` when the connection is accepted and
+/// `resolver(pid)` names its workload, called once per connection on the server thread (it
+/// should be a quick lookup). How a line's own `"workload"` field counts is
+/// `Configuration.attribution`: with `.peer` (the agent's setting) the peer's workload is
+/// the only one, so a process cannot speak for another workload (issue 12, item 6).
 /// Events read in one round of the loop go to `sink` as one batch, on the server thread:
 /// the sink should hand them off (a queue, a store transaction) and return. While it runs
 /// the server reads nothing, so the clients' socket buffers fill and *they* drop events —
@@ -35,10 +37,29 @@ public final class TraceServer: Sendable {
         public var linesPerSecond: Double = 1000
         /// Bucket size: a burst this long passes at once.
         public var burstLines: Double = 2000
-        /// Permission bits of the socket file (who may connect).
-        public var socketMode: mode_t = 0o666
+        /// Permission bits of the socket file (who may connect): owner and group, never
+        /// others (a world-writable socket let any local user inject events: issue 12).
+        /// Bits for others are cleared whatever is set here.
+        public var socketMode: mode_t = 0o660
+        /// The socket file's group (its members may connect with `socketMode` 0660); nil:
+        /// the agent's own group.
+        public var socketGroup: gid_t?
+        /// Whose word names an event's workload.
+        public var attribution: Attribution = .lineThenPeer
 
         public init(socketPath: String) { self.socketPath = socketPath }
+    }
+
+    /// Whose word names an event's workload.
+    public enum Attribution: Sendable, Equatable {
+        /// The peer's workload (`resolver(pid)`) only: a line naming another workload is
+        /// dropped (`misattributedLines`), a peer the resolver does not know is dropped
+        /// (`unattributedLines`) whatever its lines say. The agent's setting: the resolver
+        /// reads the peer's cgroup, which the process cannot choose.
+        case peer
+        /// A line's own `"workload"` field, else the peer's: for a socket whose every
+        /// client is trusted (a single-tenant intake, tests).
+        case lineThenPeer
     }
 
     /// What the server has seen since it started.
@@ -54,8 +75,11 @@ public final class TraceServer: Sendable {
         public var oversizedLines = 0
         /// Lines over the connection's rate.
         public var rateLimitedLines = 0
-        /// Valid lines without `"workload"` from a pid the resolver does not know.
+        /// Valid lines from a pid the resolver does not know (with `.lineThenPeer`: only
+        /// those without `"workload"`).
         public var unattributedLines = 0
+        /// With `.peer`: lines naming a workload other than their peer's (dropped).
+        public var misattributedLines = 0
         /// Connections closed in the middle of a line (the partial line is dropped).
         public var truncatedLines = 0
         /// The last malformed line's error, for the agent's log.
@@ -105,6 +129,10 @@ public final class TraceServer: Sendable {
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .systemCall("socket", path: path, errno: errno) }
+        let mode = configuration.socketMode & 0o770
+        // Linux gives the socket file the socket inode's mode (less the umask) at bind, so
+        // it is never more open than `mode`, not even between bind and chmod.
+        _ = fchmod(fd, mode)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -113,7 +141,18 @@ public final class TraceServer: Sendable {
             close(fd)
             throw .systemCall("bind", path: path, errno: code)
         }
-        chmod(path, configuration.socketMode)
+        if let group = configuration.socketGroup, chown(path, uid_t.max, group) != 0 {
+            let code = errno
+            close(fd)
+            unlink(path)
+            throw .systemCall("chown to group \(group)", path: path, errno: code)
+        }
+        guard chmod(path, mode) == 0 else {
+            let code = errno
+            close(fd)
+            unlink(path)
+            throw .systemCall("chmod", path: path, errno: code)
+        }
         // A backlog of twice the connection limit: a burst of clients starting together
         // (a job array) connects before the loop gets round to accepting them; a Unix
         // socket connect fails with EAGAIN, not waits, when the backlog is full.

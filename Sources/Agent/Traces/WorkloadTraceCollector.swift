@@ -7,9 +7,13 @@ import Synchronization
 ///
 /// **Attribution.** A connection is attributed when it is accepted, by the peer's pid
 /// (`SO_PEERCRED`) mapped through `WorkloadAttribution` to the workload whose cgroup the
-/// process is in. A line's own `"workload"` field takes precedence, as the protocol says;
-/// either way an event naming a workload this agent does not manage is dropped and counted
-/// (`foreignEvents`), so one workload cannot create rows for names the agent never declared.
+/// process is in — and only so (`TraceServer.Attribution.peer`, whatever the configuration
+/// passed in says): a line's own `"workload"` field may repeat the peer's workload but not
+/// name another (such lines are dropped and counted as `misattributedLines`), and a process
+/// in no workload's cgroup is not heard at all, so no local process can speak for a workload
+/// it is not in (issue 12, item 6). An event naming a workload this agent does not manage is
+/// dropped and counted (`foreignEvents`). The socket file is mode 0660 (owner and
+/// `socketGroup`), never world-writable.
 ///
 /// **Kernel state.** Every workload's main process (and each part's) is sampled each
 /// interval, instrumented or not: the HMM's symbol rule prefers the phase a workload
@@ -55,6 +59,8 @@ public final class WorkloadTraceCollector: Sendable {
         self.sampler = Mutex(KernelStateSampler(procRoot: procRoot))
         let state = self.state
         let workloads = attribution.workloads
+        var configuration = configuration
+        configuration.attribution = .peer
         server = try TraceServer(configuration: configuration, resolver: { pid in attribution.workload(pid: pid) }) { events in
             let known = events.filter { $0.workload.map(workloads.contains) ?? false }
             if known.count < events.count { state.withLock { $0.foreign += events.count - known.count } }

@@ -25,6 +25,9 @@ import Store
 /// - `traces` (optional): execution-trace events (`SampleBatch.TraceItem`), stored with
 ///   the samples in one transaction and fed to the workloads' online states.
 ///
+/// Names, times and values follow `InputRules` (`SampleBatch+Rules`): names ≤ 253 bytes
+/// without control characters, times from 1970 to a day after the scorer's clock, values
+/// finite, ≥ 0 and below each resource's physical bound.
 /// Every problem is a 400 naming the sample (or workload, or trace element) and field;
 /// nothing is applied unless the whole batch parses. More than `maxSamples` samples or
 /// `maxTraces` trace events is a 413.
@@ -124,8 +127,8 @@ struct SampleBatch: Sendable {
                     throw BatchError("\(SampleBatch.path(decoder.codingPath)): unknown resource \"\(key.stringValue)\"; expected \(SampleBatch.resourceNames)")
                 }
                 let v = try container.decode(Double.self, forKey: key)
-                guard v.isFinite, v >= 0 else {
-                    throw BatchError("\(SampleBatch.path(decoder.codingPath + [key])): \(v); expected a finite number ≥ 0")
+                if let violation = InputRules.valueViolation(v, resource: resource) {
+                    throw BatchError("\(SampleBatch.path(decoder.codingPath + [key])): expected \(violation.expected), found \(violation.found)")
                 }
                 values[resource.rawValue] = v
             }
@@ -134,9 +137,13 @@ struct SampleBatch: Sendable {
 
     struct BatchError: Error { var message: String; init(_ m: String) { message = m } }
 
-    /// - Throws: `HTTPError` 400 (malformed, naming the field) or 413 (too many samples or
-    ///   trace events).
-    static func parse(_ body: ByteBuffer, maxSamples: Int, maxTraces: Int = 10_000) throws -> SampleBatch {
+    /// - Parameter nowSeconds: the scorer's clock, Unix seconds: sample and trace times may
+    ///   be up to a day ahead of it (`InputRules.liveTimestampViolation`).
+    /// - Throws: `HTTPError` 400 (malformed, naming the field), `FieldViolation` 400 (a
+    ///   name, time or value `InputRules` refuses, naming the element, workload and field)
+    ///   or 413 (too many samples or trace events).
+    static func parse(_ body: ByteBuffer, maxSamples: Int, maxTraces: Int = 10_000,
+                      nowSeconds: Int64 = Int64(Date().timeIntervalSince1970)) throws -> SampleBatch {
         let decoded: Body
         do {
             decoded = try JSONDecoder().decode(Body.self, from: Data(buffer: body))
@@ -162,12 +169,13 @@ struct SampleBatch: Sendable {
         guard decoded.samples.count <= maxSamples else {
             throw HTTPError(.contentTooLarge, message: "\(decoded.samples.count) samples in one batch; at most \(maxSamples)")
         }
-        for (i, item) in decoded.samples.enumerated() {
-            if let problem = HeadroomStore.problem(with: item.sample) { throw HTTPError(.badRequest, message: "samples[\(i)]: \(problem)") }
-        }
         let traces = (decoded.traces ?? []).map(\.event)
         guard traces.count <= maxTraces else {
             throw HTTPError(.contentTooLarge, message: "\(traces.count) trace events in one batch; at most \(maxTraces)")
+        }
+        try checkRules(samples: decoded.samples.map(\.sample), traces: traces, nowSeconds: nowSeconds)
+        for (i, item) in decoded.samples.enumerated() {
+            if let problem = HeadroomStore.problem(with: item.sample) { throw HTTPError(.badRequest, message: "samples[\(i)]: \(problem)") }
         }
         for (i, event) in traces.enumerated() {
             if let problem = HeadroomStore.problem(with: event) { throw HTTPError(.badRequest, message: "traces[\(i)]: \(problem)") }
@@ -184,8 +192,10 @@ struct SampleBatch: Sendable {
             }
         }
         let checkpoints = (decoded.checkpoints ?? [:]).mapValues(\.seconds)
-        for (workload, time) in checkpoints where time < 0 || time > HeadroomStore.latestTimestamp {
-            throw HTTPError(.badRequest, message: "checkpoints.\(workload): \(time) is not Unix seconds between 1970 and 2100")
+        for (workload, time) in checkpoints.sorted(by: { $0.key < $1.key }) {
+            if let violation = InputRules.liveTimestampViolation(time, nowSeconds: nowSeconds) {
+                throw HTTPError(.badRequest, message: "checkpoints.\(workload): expected \(violation.expected), found \(violation.found)")
+            }
         }
         return SampleBatch(pop: decoded.pop, samples: decoded.samples.map(\.sample),
                            allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints, traces: traces)

@@ -15,6 +15,17 @@ final class ScorerMetrics: Sendable {
     let decisions: Counter
     let workloads: Gauge
     let risk: ValueHistogram
+    /// Online member states found numerically degenerate and reset, by member
+    /// (`OnlineWorkload.DegenerateResets`): arima, lstm, hmm.
+    let degenerateResetsARIMA: Counter
+    let degenerateResetsLSTM: Counter
+    let degenerateResetsHMM: Counter
+    /// Requests answered 503 because the store failed (`HeadroomStore.StorageFault`).
+    let storeFaults: Counter
+    /// 1 while the store is failing (`/healthz` unhealthy), else 0.
+    let storeUnhealthy: Gauge
+    /// Batches refused with 429 because they would create workloads past `--max-workloads`.
+    let workloadCapRejections: Counter
 
     init() {
         samplesIngested = registry.makeCounter(descriptor: Self.name("headroom_samples_ingested_total", help: "Samples written to the store and scored."))
@@ -27,6 +38,14 @@ final class ScorerMetrics: Sendable {
         workloads = registry.makeGauge(descriptor: Self.name("headroom_workloads", help: "Workloads with online state."))
         risk = registry.makeValueHistogram(descriptor: Self.name("headroom_risk", help: "Calibrated risk scores computed."),
                                            buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99])
+        let degenerate = Self.name("headroom_degenerate_state_resets_total",
+                                   help: "Online member states (ARIMA Kalman, LSTM, HMM posterior) found numerically degenerate (NaN, overflow, not a distribution) and reset; the workload keeps being scored.")
+        degenerateResetsARIMA = registry.makeCounter(descriptor: degenerate, labels: [("member", "arima")])
+        degenerateResetsLSTM = registry.makeCounter(descriptor: degenerate, labels: [("member", "lstm")])
+        degenerateResetsHMM = registry.makeCounter(descriptor: degenerate, labels: [("member", "hmm")])
+        storeFaults = registry.makeCounter(descriptor: Self.name("headroom_store_faults_total", help: "Requests answered 503 because the store could not be read or written."))
+        storeUnhealthy = registry.makeGauge(descriptor: Self.name("headroom_store_unhealthy", help: "1 while the store is failing (see /healthz), else 0."))
+        workloadCapRejections = registry.makeCounter(descriptor: Self.name("headroom_workload_cap_rejections_total", help: "Batches refused (429) because they would create workloads past --max-workloads."))
     }
 
     /// A metric name used as written (the unit, when there is one, is already in it).

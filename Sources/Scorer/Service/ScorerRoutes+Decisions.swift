@@ -7,6 +7,7 @@ extension ScorerRoutes {
     /// `ScorerRoutes`).
     static func addDecisionRoutes(to router: Router<BasicRequestContext>, service: ScoringService, settings: Settings) {
         router.get("/v1/decisions") { request, _ -> Response in
+            try authoriseRead(request, settings)
             let limitText = request.uri.queryParameters.get("limit") ?? "100"
             guard let limit = Int(limitText), (1...1000).contains(limit) else {
                 throw HTTPError(.badRequest, message: "limit=\(limitText): expected an integer 1…1000")
@@ -15,20 +16,20 @@ extension ScorerRoutes {
             return try encoded(["decisions": try service.decisions(workload: workload, limit: limit)])
         }
         router.post("/v1/agents/:pop/heartbeat") { request, context -> Response in
-            try authorise(request, settings)
             let pop = try context.parameters.require("pop")
+            try authorise(request, settings, .agent(pop: pop))
             try await notFoundIfUnknown { try await service.heartbeat(pop: pop) }
             return json(["pop": pop, "last_seen": await service.popLastSeen[pop] as Any? ?? NSNull()])
         }
         router.get("/v1/agents/:pop/commands") { request, context -> Response in
-            try authorise(request, settings)
             let pop = try context.parameters.require("pop")
+            try authorise(request, settings, .agent(pop: pop))
             let commands = try await notFoundIfUnknown { try service.commands(pop: pop) }
             return try encoded(CommandList(pop: pop, commands: commands))
         }
         router.post("/v1/agents/:pop/commands/:id") { request, context -> Response in
-            try authorise(request, settings)
             let pop = try context.parameters.require("pop")
+            try authorise(request, settings, .agent(pop: pop))
             let idText = try context.parameters.require("id")
             guard let id = Int64(idText) else { throw HTTPError(.notFound, message: "no command \(idText) (ids are integers)") }
             let ack = try CommandAck.parse(try await collect(request, limit: settings.maxBodyBytes))
@@ -39,12 +40,13 @@ extension ScorerRoutes {
                 switch error {
                 case .unknownPOP, .unknownCommand: throw HTTPError(.notFound, message: error.description)
                 case .transitionNotAllowed: throw HTTPError(.conflict, message: error.description)
+                case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
                 }
             }
         }
         router.post("/v1/pops/:pop/status") { request, context -> Response in
-            try authorise(request, settings)
             let pop = try context.parameters.require("pop")
+            try authorise(request, settings, .setStatus(pop: pop))
             let body = try await collect(request, limit: settings.maxBodyBytes)
             let down = try POPStatusBody.parse(body)
             let journaled = try await notFoundIfUnknown { try await service.setDown(pop: pop, down: down) }

@@ -2,23 +2,24 @@ import Decisions
 import Forecast
 import Foundation
 import Hummingbird
+import Logging
 import Models
 import Store
 
 /// The HTTP API of `headroom-scorer serve` (JSON in and out, snake_case keys):
 ///
-/// | method | path | auth | what |
+/// | method | path | who (`Credentials`) | what |
 /// |---|---|---|---|
-/// | GET | /healthz | – | `{"status":"ok","model_version":…,"workloads":…,"dry_run":…}` |
-/// | GET | /metrics | – | Prometheus text format |
-/// | POST | /v1/samples | bearer | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
-/// | GET | /v1/workloads/{name}/risk | – | the latest score (`ScoreBody`) |
-/// | GET | /v1/workloads/{name}/forecast | – | quantiles per resource and step (`ForecastBody`) |
-/// | GET | /v1/decisions?workload=&limit= | – | `{"decisions":[DecisionEntry…]}`, newest first, limit 1…1000 (default 100) |
-/// | POST | /v1/agents/{pop}/heartbeat | bearer | the agent is alive → `{"pop","last_seen"}` |
-/// | GET | /v1/agents/{pop}/commands | bearer | `{"pop","commands":[CommandEntry…]}`: pending and running, oldest first |
-/// | POST | /v1/agents/{pop}/commands/{id} | bearer | `{"state":"running"|"done"|"failed","steps":[…],"moved_bytes"?,"downtime_ms"?}` → the command |
-/// | POST | /v1/pops/{pop}/status | bearer | `{"down":true|false}`: marks a POP down (its workloads restart elsewhere) or up |
+/// | GET | /healthz | anyone | `HealthReport`: `{"status":"ok"|"degraded"|"unhealthy","model_version":…,"model":{…},"store":{…},…}`; 503 while the store fails |
+/// | GET | /metrics | anyone | Prometheus text format |
+/// | POST | /v1/samples | operator, or the agent of the batch's `pop` | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
+/// | GET | /v1/workloads/{name}/risk | reader, operator | the latest score (`ScoreBody`) |
+/// | GET | /v1/workloads/{name}/forecast | reader, operator | quantiles per resource and step (`ForecastBody`) |
+/// | GET | /v1/decisions?workload=&limit= | reader, operator | `{"decisions":[DecisionEntry…]}`, newest first, limit 1…1000 (default 100) |
+/// | POST | /v1/agents/{pop}/heartbeat | operator, agent of {pop} | the agent is alive → `{"pop","last_seen"}` |
+/// | GET | /v1/agents/{pop}/commands | operator, agent of {pop} | `{"pop","commands":[CommandEntry…]}`: pending and running, oldest first |
+/// | POST | /v1/agents/{pop}/commands/{id} | operator, agent of {pop} | `{"state":"running"|"done"|"failed","steps":[…],"moved_bytes"?,"downtime_ms"?}` → the command |
+/// | POST | /v1/pops/{pop}/status | operator, agent of {pop} (itself only) | `{"down":true|false}`: marks a POP down (its workloads restart elsewhere) or up |
 ///
 /// A sample batch:
 /// `{"pop":"ams1","samples":[{"workload":"w","timestamp":1375315200,"cpu_cores":1.5,"memory_bytes":2e9}],
@@ -30,50 +31,77 @@ import Store
 /// "state":"pending","source_pop":"ams1","targets":[{"pop":"ams1","allocation":{"cpu_cores":2.4}}],
 /// "checkpoint_at":null,"issued_at":1700000000,"steps":[]}`.
 ///
-/// Mutating endpoints (and the agents' command list) need `Authorization: Bearer <token>`
-/// (401 otherwise, nothing changed). A malformed body gets 400 with the reason (naming
-/// the sample and field), one over `maxBodyBytes` gets 413, and neither changes anything:
-/// a batch is validated whole before it is written. An unknown POP in a batch is a 400;
-/// in a path, 404. An unknown command id is a 404; a state change that is not allowed
-/// (done → running) is a 409.
+/// Every endpoint but `/healthz` and `/metrics` needs `Authorization: Bearer <token>` (the
+/// GET reads not with `publicReads`): 401 without a known token, 403 when the token's role
+/// does not allow it (an agent acting for another POP), nothing changed either way. A
+/// malformed body gets 400 with the reason (naming the sample and field; a name, time or
+/// value `InputRules` refuses is a `FieldViolation` naming index, workload, field, expected
+/// and found), one over `maxBodyBytes` gets 413, and neither changes anything: a batch is
+/// validated whole before it is written. A batch that would create workloads past the
+/// cap is a 429. An unknown POP in a batch is a 400; in a path, 404. An unknown command
+/// id is a 404; a state change that is not allowed (done → running) is a 409. A store
+/// that fails (read-only, immutable, full, I/O error) is a 503 with the reason and a
+/// `Retry-After`, never an empty 500 (`StoreFaultMiddleware`).
 enum ScorerRoutes {
     struct Settings: Sendable {
-        var token: String
+        var credentials: Credentials
         var maxBodyBytes = 1 << 20
         var maxSamplesPerBatch = 10_000
         var maxTracesPerBatch = 10_000
+
+        init(credentials: Credentials, maxBodyBytes: Int = 1 << 20, maxSamplesPerBatch: Int = 10_000, maxTracesPerBatch: Int = 10_000) {
+            self.credentials = credentials
+            self.maxBodyBytes = maxBodyBytes
+            self.maxSamplesPerBatch = maxSamplesPerBatch
+            self.maxTracesPerBatch = maxTracesPerBatch
+        }
+
+        /// One operator token (the `--token-file` / `HEADROOM_SCORER_TOKEN` setup).
+        /// - Throws: `CredentialsError.tooShort`.
+        init(token: String, publicReads: Bool = false, maxBodyBytes: Int = 1 << 20, maxSamplesPerBatch: Int = 10_000,
+             maxTracesPerBatch: Int = 10_000) throws {
+            self.init(credentials: try Credentials(operatorToken: token, publicReads: publicReads), maxBodyBytes: maxBodyBytes,
+                      maxSamplesPerBatch: maxSamplesPerBatch, maxTracesPerBatch: maxTracesPerBatch)
+        }
     }
 
-    static func router(service: ScoringService, settings: Settings) -> Router<BasicRequestContext> {
+    static func router(service: ScoringService, settings: Settings, logger: Logger = Logger(label: "headroom-scorer")) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RejectionCounter(metrics: service.metrics))
+        router.add(middleware: StoreFaultMiddleware(service: service, logger: logger))
         router.get("/healthz") { _, _ -> Response in
-            let status = await service.status
-            return json(["status": "ok", "model_version": status.version as Any? ?? NSNull(), "workloads": status.workloads,
-                         "dry_run": status.dryRun])
+            let report = await service.health()
+            var response = try encoded(report)
+            if !report.healthy { response.status = .serviceUnavailable }
+            return response
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: service.metrics.text())))
         }
         router.post("/v1/samples") { request, context -> Response in
-            try authorise(request, settings)
+            let credential = try authenticate(request, settings)
             let body = try await collect(request, limit: settings.maxBodyBytes)
-            let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch, maxTraces: settings.maxTracesPerBatch)
+            let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch, maxTraces: settings.maxTracesPerBatch,
+                                              nowSeconds: service.clock())
+            try permit(credential, .ingest(pop: batch.pop))
             do { return try encoded(try await service.ingest(batch)) } catch let error as StoreError {
                 throw HTTPError(.badRequest, message: error.description)
             } catch let error as ServiceError {
+                if case .workloadCap = error { throw HTTPError(.tooManyRequests, message: error.description) }
                 throw HTTPError(.badRequest, message: error.description)
             }
         }
-        router.get("/v1/workloads/:name/risk") { _, context -> Response in
+        router.get("/v1/workloads/:name/risk") { request, context -> Response in
+            try authoriseRead(request, settings)
             let name = try context.parameters.require("name")
             guard let score = await service.score(workload: name) else {
                 throw HTTPError(.notFound, message: "no score for workload \"\(name)\" (unknown, or no sample yet)")
             }
             return try encoded(ScoreBody(score, allocation: await service.allocation(workload: name) ?? []))
         }
-        router.get("/v1/workloads/:name/forecast") { _, context -> Response in
+        router.get("/v1/workloads/:name/forecast") { request, context -> Response in
+            try authoriseRead(request, settings)
             let name = try context.parameters.require("name")
             guard let found = await service.forecast(workload: name), !found.forecast.isEmpty else {
                 throw HTTPError(.notFound, message: "no forecast for workload \"\(name)\" (unknown, or no sample yet)")
@@ -83,12 +111,6 @@ enum ScorerRoutes {
         }
         addDecisionRoutes(to: router, service: service, settings: settings)
         return router
-    }
-
-    static func authorise(_ request: Request, _ settings: Settings) throws {
-        guard let header = request.headers[.authorization], header == "Bearer \(settings.token)" else {
-            throw HTTPError(.unauthorized, message: "missing or wrong bearer token (Authorization: Bearer <token>)")
-        }
     }
 
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
@@ -103,7 +125,7 @@ enum ScorerRoutes {
     static func encoded<T: Encodable>(_ value: T) throws -> Response {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))

@@ -1,6 +1,7 @@
 import Decisions
 import Forecast
 import Foundation
+import Logging
 import Models
 import Store
 
@@ -39,6 +40,11 @@ actor ScoringService {
         /// the staleness limit's slack, long past `staleAfterSeconds` (when it is only
         /// no longer chosen).
         var downAfterSeconds: Double? = 300
+        /// Most workloads the service holds; a batch that would create more over HTTP is
+        /// refused with 429 (`--max-workloads`; nil: no cap). Each costs ~150 KB of online
+        /// state, so the default 10 000 is ~1.5 GB: past that, split the fleet across
+        /// scorers (`--shard`) rather than grow one.
+        var maxWorkloads: Int? = 10_000
     }
 
     struct IngestResult: Codable, Sendable, Equatable {
@@ -76,12 +82,21 @@ actor ScoringService {
     var reloading = false
     var refusedVersion: String?
     var touchedDuringReload: Set<String> = []
+    /// Which model version serves and why (`/healthz`).
+    var modelStatus = ModelStatus()
+    /// The store's failure, while it lasts (`ScoringService+Health`).
+    var storeFault: StoreFaultState?
+    /// Every workload the store holds or a batch has named (for `maxWorkloads`).
+    var knownWorkloads: Set<String> = []
     let clock: @Sendable () -> Int64
+    let logger: Logger
 
     /// - Throws: `DecisionConfigError` for an invalid decision config.
     init(store: HeadroomStore, registry: ModelRegistry, fleet: Fleet, configuration: Configuration, metrics: ScorerMetrics,
-         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
+         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+         logger: Logger = Logger(label: "headroom-scorer")) throws {
         self.store = store
+        self.logger = logger
         self.registry = registry
         self.configuration = configuration
         self.metrics = metrics
@@ -90,11 +105,15 @@ actor ScoringService {
         self.engine = try DecisionEngine(config: configuration.decision, fleet: fleet, placements: [])
     }
 
-    /// Start-up: writes the fleet into the store, reads each POP's last report, resumes the
+    /// Start-up: checks that the store can be written (a read-only store fails here, naming
+    /// the file), writes the fleet into the store, reads each POP's last report, resumes the
     /// journal's unfinished migrations (`ScoringService+Decisions`), loads the promoted
-    /// model version.
+    /// model version (or the last good one: `reloadIfPromoted`).
+    /// - Throws: `HeadroomStore.StorageFault` naming the store's path when it cannot be written.
     func start() async throws -> (models: ReloadOutcome, resumed: ResumeReport) {
+        try store.checkWritable()
         try engine.fleet.sync(to: store)
+        knownWorkloads = Set(try store.workloads().map(\.name))
         let names = Set(engine.fleet.pops.map(\.name))
         for record in try store.pops() where names.contains(record.name) {
             if let seen = record.lastSeen {
@@ -119,8 +138,18 @@ actor ScoringService {
         if let pop = batch.pop, engine.fleet.pop(named: pop) == nil {
             throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name))
         }
+        let named = Set(batch.samples.map(\.workload)).union(batch.traces.map(\.workload))
+        if let cap = configuration.maxWorkloads {
+            let fresh = named.subtracting(knownWorkloads)
+            if !fresh.isEmpty, knownWorkloads.count + fresh.count > cap {
+                metrics.workloadCapRejections.increment()
+                throw ServiceError.workloadCap(limit: cap, held: knownWorkloads.count, new: fresh.count)
+            }
+        }
         let now = clock()
         let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
+        storeRecovered()
+        knownWorkloads.formUnion(named)
         let result = written.samples
         if let pop = batch.pop { try heartbeat(pop: pop, now: now) }
         if reloading {
@@ -133,6 +162,10 @@ actor ScoringService {
         if let core {
             let created = Set(written.newWorkloads)
             var traces = BatchTraceFeed(batch.traces)
+            // Degenerate-state resets counted from here on are this batch's, the warm-up of a
+            // workload it registers included (`reportDegenerateResets`).
+            var resetsBefore: [String: OnlineWorkload.DegenerateResets] = [:]
+            for name in named { resetsBefore[name] = core.entry(name)?.online.degenerateResets ?? .init() }
             for sample in batch.samples where core.entry(sample.workload) == nil {
                 try registerMissing(sample.workload, before: sample.timestamp, isNew: created.contains(sample.workload),
                                     batchTracesFrom: traces.firstTimestamp(of: sample.workload), in: core)
@@ -152,6 +185,7 @@ actor ScoringService {
                 if let allocation = batch.allocations[name] { core.setAllocation(workload: name, allocation: allocation, rescore: false) }
                 if let score = core.rescore(name) { metrics.risk.record(score.risk) }
             }
+            reportDegenerateResets(since: resetsBefore, in: core)
         }
         metrics.samplesIngested.increment(by: Int64(result.inserted))
         metrics.samplesDuplicate.increment(by: Int64(result.duplicates))
@@ -197,7 +231,25 @@ actor ScoringService {
 
     func placement(workload: String) -> Placement? { engine.placements[workload] }
 
+    /// The degenerate member states `workload`'s online state has reset since it was
+    /// (re)started; nil when it has none.
+    func degenerateResets(workload: String) -> OnlineWorkload.DegenerateResets? { core?.entry(workload)?.online.degenerateResets }
+
     var status: (version: String?, workloads: Int, dryRun: Bool) { (version, core?.entries.count ?? 0, engine.config.dryRun) }
+
+    /// Counts the degenerate online states reset since `before` (per workload) in
+    /// `headroom_degenerate_state_resets_total{member}` and logs one line per workload
+    /// that had any: its state was reset, and it keeps being scored.
+    func reportDegenerateResets(since before: [String: OnlineWorkload.DegenerateResets], in core: ScoringCore) {
+        for (name, old) in before.sorted(by: { $0.key < $1.key }) {
+            guard let now = core.entry(name)?.online.degenerateResets, now.total > old.total else { continue }
+            let arima = max(0, now.arima - old.arima), lstm = max(0, now.lstm - old.lstm), hmm = max(0, now.hmm - old.hmm)
+            if arima > 0 { metrics.degenerateResetsARIMA.increment(by: Int64(arima)) }
+            if lstm > 0 { metrics.degenerateResetsLSTM.increment(by: Int64(lstm)) }
+            if hmm > 0 { metrics.degenerateResetsHMM.increment(by: Int64(hmm)) }
+            logger.warning("workload \(name): degenerate online state reset (arima \(arima), lstm \(lstm), hmm \(hmm); \(now.total) since it was started); it keeps being scored")
+        }
+    }
 }
 
 /// Service failures with the HTTP status they map to; messages say what to do.
@@ -205,6 +257,8 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
     case unknownPOP(String, known: [String])
     case unknownCommand(id: Int64, pop: String)
     case transitionNotAllowed(id: Int64, from: String, to: String)
+    /// A batch would create `new` workloads beyond the cap of `limit` (`held` exist): 429.
+    case workloadCap(limit: Int, held: Int, new: Int)
 
     var description: String {
         switch self {
@@ -213,6 +267,9 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
         case .unknownCommand(let id, let pop): "no command \(id) for POP \(pop)"
         case .transitionNotAllowed(let id, let from, let to):
             "command \(id) is \(from); it cannot become \(to) (pending → running → done|failed; repeating the same state is fine)"
+        case .workloadCap(let limit, let held, let new):
+            "the batch would create \(new) new workload\(new == 1 ? "" : "s") beyond the cap of \(limit) (\(held) held); "
+                + "nothing was written. Raise --max-workloads, or split the fleet across scorers"
         }
     }
 }

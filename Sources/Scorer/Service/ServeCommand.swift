@@ -2,6 +2,7 @@ import ArgumentParser
 import Decisions
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import Models
 import ServiceLifecycle
@@ -12,9 +13,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Runs the scoring service: ingests samples, scores risk, serves forecasts and metrics.",
         discussion: """
-            The bearer token for mutating endpoints comes from --token-file or the environment variable \
-            HEADROOM_SCORER_TOKEN. The promoted model version is reloaded when it changes (checked every \
-            --reload-seconds); a version that fails to load is refused and the previous one keeps serving. \
+            Credentials: --credentials FILE maps bearer tokens to roles (operator; agent of its POPs; reader; \
+            docs/security.md), and/or one operator token from --token-file or the environment variable \
+            HEADROOM_SCORER_TOKEN. Every endpoint but /healthz and /metrics needs a token (GET reads too, unless \
+            --public-reads). With --tls-cert and --tls-key the service speaks HTTPS only. \
+            The promoted model version is reloaded when it changes (checked every \
+            --reload-seconds); a version that fails to load is refused and the previous one keeps serving; \
+            at start, a promoted version that fails to load gives way to the last good one (/healthz says which and why). \
             The fleet (--pops) is written into the store at start; unfinished migrations in the store's \
             journal are re-issued or rolled back (see DecisionJournal) before the first request.
             """)
@@ -23,7 +28,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML, see config/pops.example.toml).") var popsPath: String
     @Option(name: .customLong("listen"), help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8080"
-    @Option(name: .customLong("token-file"), help: "File holding the bearer token.") var tokenFile: String?
+    @Option(name: .customLong("token-file"), help: "File holding an operator bearer token (or HEADROOM_SCORER_TOKEN).") var tokenFile: String?
+    @Option(name: .customLong("credentials"), help: "TOML file of tokens and roles: operator, agent (with its POPs), reader (docs/security.md).")
+    var credentialsPath: String?
+    @Flag(name: .customLong("public-reads"), help: "Serve the GET API (risk, forecast, decisions) without a token.") var publicReads = false
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).") var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("max-workloads"), help: "Most workloads held; a batch creating more is refused with 429 (0 = no cap).")
+    var maxWorkloads = 10_000
     @Option(name: .customLong("horizon"), help: "Forecast horizon in steps of each workload's interval.") var horizon = 12
     @Option(name: .customLong("reload-seconds"), help: "How often to check for a newly promoted version.") var reloadSeconds = 5.0
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.") var maxBodyBytes = 1 << 20
@@ -42,14 +54,20 @@ struct ServeCommand: AsyncParsableCommand {
         guard traceRetentionDays.isFinite, traceRetentionDays >= 0 else {
             throw ValidationError("--trace-retention-days \(traceRetentionDays): expected a number of days ≥ 0")
         }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both (HTTPS) or neither (HTTP)")
+        }
+        guard maxWorkloads >= 0 else { throw ValidationError("--max-workloads \(maxWorkloads): expected a number ≥ 0 (0 = no cap)") }
     }
 
     func run() async throws {
         let (host, port) = try Self.parse(listen: listen)
-        let token = try Self.token(file: tokenFile)
         var logger = Logger(label: "headroom-scorer")
         logger.logLevel = .info
         let fleet = try FleetCommand.load(popsPath)
+        let credentials = try Self.credentials(file: credentialsPath, tokenFile: tokenFile, publicReads: publicReads,
+                                               fleetPOPs: Set(fleet.pops.map(\.name)))
+        let tls = try tlsCertificate.map { try Self.tlsConfiguration(certificate: $0, key: tlsKey ?? "") }
         var decision = try decisionOptions.config()
         decision.staleAfterSeconds = staleAfterSeconds
         let store = try HeadroomStore(path: databasePath)
@@ -58,17 +76,68 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, registry: registry, fleet: fleet,
             configuration: .init(horizonSteps: horizon, planningQuantile: decisionOptions.planQuantile, decision: decision,
                                  newWorkloadIntervalSeconds: newWorkloadIntervalSeconds,
-                                 policy: policy, downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil),
-            metrics: ScorerMetrics())
-        let (first, resumed) = try await service.start()
-        logger.info("models: \(first)")
+                                 policy: policy, downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil,
+                                 maxWorkloads: maxWorkloads > 0 ? maxWorkloads : nil),
+            metrics: ScorerMetrics(), logger: logger)
+        let (first, resumed): (ScoringService.ReloadOutcome, ScoringService.ResumeReport)
+        do { (first, resumed) = try await service.start() } catch let fault as HeadroomStore.StorageFault {
+            throw ValidationError("--db: \(fault)")
+        }
+        Self.log(first, health: await service.health(), logger: logger)
         logger.info("journal: re-issued migrations \(resumed.reissued), rolled back \(resumed.rolledBack)\(decision.dryRun ? "; dry run: decisions are journaled, no commands issued" : "")")
-        let router = ScorerRoutes.router(service: service, settings: .init(token: token, maxBodyBytes: maxBodyBytes))
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "headroom-scorer"),
-                              services: Self.periodicServices(service: service, store: store, reloadSeconds: reloadSeconds,
-                                                              traceRetentionDays: traceRetentionDays, logger: logger),
-                              logger: logger)
-        try await app.runService()
+        logger.info("credentials: \(credentials.summary)\(tls == nil ? "; plain HTTP (give --tls-cert and --tls-key for HTTPS)" : "; HTTPS")")
+        let router = ScorerRoutes.router(service: service, settings: .init(credentials: credentials, maxBodyBytes: maxBodyBytes), logger: logger)
+        let services = Self.periodicServices(service: service, store: store, reloadSeconds: reloadSeconds,
+                                             traceRetentionDays: traceRetentionDays, logger: logger)
+        let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "headroom-scorer")
+        if let tls {
+            let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                                  services: services, logger: logger)
+            try await app.runService()
+        } else {
+            let app = Application(router: router, configuration: configuration, services: services, logger: logger)
+            try await app.runService()
+        }
+    }
+
+    /// Logs how the model version was chosen at start.
+    static func log(_ outcome: ScoringService.ReloadOutcome, health: HealthReport, logger: Logger) {
+        switch outcome {
+        case .loaded(let version): logger.info("models: serving the promoted version \(version)")
+        case .fellBack, .failed: logger.error("models: \(health.model.reason)")
+        default: logger.info("models: \(outcome)")
+        }
+    }
+
+    /// The credentials from `--credentials` and/or the operator token (`--token-file`, else
+    /// `HEADROOM_SCORER_TOKEN`); at least one token is required.
+    static func credentials(file: String?, tokenFile: String?, publicReads: Bool, fleetPOPs: Set<String>) throws -> Credentials {
+        var credentials = Credentials(publicReads: publicReads)
+        if let file {
+            do { try credentials.load(path: file, fleetPOPs: fleetPOPs) } catch { throw ValidationError("--credentials: \(error)") }
+        }
+        if tokenFile != nil || ProcessInfo.processInfo.environment["HEADROOM_SCORER_TOKEN"] != nil || credentials.isEmpty {
+            let token = try Self.token(file: tokenFile)
+            do { try credentials.add(token: token, role: .operator, name: tokenFile.map { "--token-file \($0)" } ?? "HEADROOM_SCORER_TOKEN") } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        return credentials
+    }
+
+    /// A TLS server configuration from PEM files.
+    /// - Throws: `ValidationError` naming the file that cannot be read or parsed.
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+            throw ValidationError("--tls-cert \(certificate): cannot read a PEM certificate chain (\(error))")
+        }
+        guard !chain.isEmpty else { throw ValidationError("--tls-cert \(certificate): no certificate in it") }
+        let privateKey: NIOSSLPrivateKey
+        do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+            throw ValidationError("--tls-key \(key): cannot read a PEM private key (\(error))")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
 
     static func parse(listen: String) throws -> (String, Int) {
@@ -109,6 +178,8 @@ extension ServeCommand {
                 switch await service.reloadIfPromoted() {
                 case .loaded(let version): logger.info("serving model version \(version)")
                 case .failed(let version, let reason): logger.error("refused model version \(version ?? "?"): \(reason); the previous version keeps serving")
+                case .fellBack(let serving, let refused):
+                    logger.error("refused model versions \(refused); serving the last good version \(serving)")
                 case .nothingPromoted, .unchanged, .inProgress, .refused: break
                 }
             },
@@ -117,9 +188,11 @@ extension ServeCommand {
                     let silent = try await service.checkAgents()
                     if !silent.isEmpty { logger.warning("POPs \(silent) marked down: their agents stopped reporting; restarting their workloads elsewhere") }
                 } catch {
-                    logger.error("checking agents failed: \(error)")
+                    if await service.noteStoreFault(error, during: "checking agents") == nil { logger.error("checking agents failed: \(error)") }
                 }
             },
+            // While the store fails, a real write every few seconds notices its recovery.
+            PeriodicService(interval: Double(StoreFaultMiddleware<BasicRequestContext>.retryAfterSeconds)) { await service.probeStore() },
         ]
         if traceRetentionDays > 0 {
             services.append(PeriodicService(interval: 3600, runsAtStart: true) {

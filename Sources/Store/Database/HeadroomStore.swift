@@ -31,7 +31,9 @@ public final class HeadroomStore: Sendable {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
         self.path = path
-        try Self.migrator.migrate(writer)
+        do { try Self.migrator.migrate(writer) } catch {
+            throw StoreError.cannotOpen(path: path, reason: "migrating its schema failed: \(error)")
+        }
     }
 
     /// A fresh, migrated in-memory store (tests, dry runs).

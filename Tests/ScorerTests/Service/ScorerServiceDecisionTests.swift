@@ -34,10 +34,10 @@ struct ScorerServiceDecisionTests {
             #expect((result["decisions"] as? Int ?? 0) >= 1)
             let placement = try #require(await h.service.placement(workload: "bb-1"))
             #expect(placement.pop == "ams1")
-            let risk = try H.json(try await client.execute(uri: "/v1/workloads/bb-1/risk", method: .get))
+            let risk = try H.json(try await client.execute(uri: "/v1/workloads/bb-1/risk", method: .get, headers: H.auth))
             #expect((risk["risk"] as? Double ?? 0) > 0.3, "\(risk)")
 
-            let listed = try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-1&limit=5", method: .get))
+            let listed = try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-1&limit=5", method: .get, headers: H.auth))
             let decisions = try #require(listed["decisions"] as? [[String: Any]])
             let resize = try #require(decisions.first, "\(listed)")
             #expect(resize["action"] as? String == "resize")
@@ -98,7 +98,7 @@ struct ScorerServiceDecisionTests {
         try await h.application().test(.router) { client in
             let result = try await Self.starvedBatch(h, client)
             #expect((result["decisions"] as? Int ?? 0) >= 1)
-            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-1", method: .get))["decisions"] as? [[String: Any]])
+            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-1", method: .get, headers: H.auth))["decisions"] as? [[String: Any]])
             #expect(decisions.first?["action"] as? String == "resize")
             #expect(((decisions.first?["details"] as? [String: Any])?["details"] as? [String: Any])?["dry_run"] as? Bool == true)
             #expect(decisions.first?["migration_id"] == nil)
@@ -126,7 +126,7 @@ struct ScorerServiceDecisionTests {
             #expect(posted.status == .ok, "\(String(buffer: posted.body))")
             let down = try await client.execute(uri: "/v1/pops/par1/status", method: .post, headers: H.auth, body: ByteBuffer(string: "{\"down\": true}"))
             #expect(down.status == .ok, "\(String(buffer: down.body))")
-            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-22", method: .get))["decisions"] as? [[String: Any]])
+            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-22", method: .get, headers: H.auth))["decisions"] as? [[String: Any]])
             let restart = try #require(decisions.first)
             #expect(restart["action"] as? String == "restart", "\(restart)")
             #expect(restart["target_pop"] as? String != "par1")
@@ -156,7 +156,7 @@ struct ScorerServiceDecisionTests {
                 #expect(try await client.execute(uri: "/v1/agents/\(pop)/heartbeat", method: .post, headers: H.auth).status == .ok)
             }
             #expect(try await h.service.checkAgents() == ["par1"], "silent for 400 s > 300 s")
-            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-22", method: .get))["decisions"] as? [[String: Any]])
+            let decisions = try #require(try H.json(try await client.execute(uri: "/v1/decisions?workload=bb-22", method: .get, headers: H.auth))["decisions"] as? [[String: Any]])
             #expect(decisions.first?["action"] as? String == "restart")
             let target = try #require(decisions.first?["target_pop"] as? String)
             #expect(target != "par1")
@@ -212,7 +212,7 @@ struct ScorerServiceDecisionTests {
             var requests: [(sent: ContinuousClock.Instant, answered: ContinuousClock.Instant, status: HTTPResponse.Status)] = []
             for _ in 0..<100_000 {
                 let sent = ContinuousClock.now
-                let r = try await client.execute(uri: "/v1/workloads/bb-11/risk", method: .get)
+                let r = try await client.execute(uri: "/v1/workloads/bb-11/risk", method: .get, headers: H.auth)
                 requests.append((sent, ContinuousClock.now, r.status))
                 if await service.status.version == second { break }
             }
@@ -230,7 +230,7 @@ struct ScorerServiceDecisionTests {
             #expect(reason.contains("corrupt"), "\(reason)")
             #expect(await service.reloadIfPromoted() == .refused(third), "not retried every poll")
             #expect(try H.json(try await client.execute(uri: "/healthz", method: .get))["model_version"] as? String == second)
-            #expect(try await client.execute(uri: "/v1/workloads/bb-11/risk", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/v1/workloads/bb-11/risk", method: .get, headers: H.auth).status == .ok)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("headroom_model_reload_failures_total 1"))
             #expect(metrics.contains("headroom_model_reloads_total 2"))

@@ -38,7 +38,7 @@ struct ScorerServiceTests {
             let again = try H.json(try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(samples)))
             #expect(again["accepted"] as? Int == 0 && again["duplicates"] as? Int == 12, "first write wins")
 
-            let risk = try H.json(try await client.execute(uri: "/v1/workloads/bb-1/risk", method: .get))
+            let risk = try H.json(try await client.execute(uri: "/v1/workloads/bb-1/risk", method: .get, headers: H.auth))
             // Scored at the last sample, on the workload's 5-minute grid.
             #expect(abs((risk["timestamp"] as? Int64 ?? 0) - samples.last!.timestamp) < 300)
             let value = try #require(risk["risk"] as? Double)
@@ -47,14 +47,14 @@ struct ScorerServiceTests {
             #expect(allocation["cpu_cores"] != nil && allocation["memory_bytes"] != nil)
             #expect(allocation.keys.allSatisfy { Resource(snakeCaseName: $0) != nil })
 
-            let forecast = try H.json(try await client.execute(uri: "/v1/workloads/bb-1/forecast", method: .get))
+            let forecast = try H.json(try await client.execute(uri: "/v1/workloads/bb-1/forecast", method: .get, headers: H.auth))
             #expect(forecast["levels"] as? [Double] == [0.5, 0.9, 0.99])
             let perResource = try #require(forecast["forecast"] as? [String: [[Double]]])
             let cpu = try #require(perResource["cpu_cores"])
             #expect(cpu.count == 12 && cpu.allSatisfy { $0.count == 3 && $0[0] <= $0[1] + 1e-9 && $0[1] <= $0[2] + 1e-9 })
             #expect(perResource.keys.allSatisfy { Resource(snakeCaseName: $0) != nil })
 
-            let missing = try await client.execute(uri: "/v1/workloads/nope/risk", method: .get)
+            let missing = try await client.execute(uri: "/v1/workloads/nope/risk", method: .get, headers: H.auth)
             #expect(missing.status == .notFound)
 
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)

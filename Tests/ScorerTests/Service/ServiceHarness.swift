@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Models
 @testable import Decisions
 @testable import Scorer
@@ -28,7 +29,9 @@ struct ServiceHarness {
     ///   - privateModels: copy the models directory (tests that write versions into it).
     static func make(storePath: String? = nil, modelsDirectory: String? = nil, privateModels: Bool = false, dryRun: Bool = false,
                      maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016,
-                     reloadHoldSeconds: Double? = nil, clock: (@Sendable () -> Int64)? = nil) async throws -> ServiceHarness {
+                     reloadHoldSeconds: Double? = nil, clock: (@Sendable () -> Int64)? = nil,
+                     credentials: Credentials? = nil, maxWorkloads: Int? = 10_000,
+                     logger: Logger = Logger(label: "headroom-scorer-test")) async throws -> ServiceHarness {
         let fixture = try ScorerFixture.get()
         let path = try storePath ?? fixture.copyStore().path
         var models = modelsDirectory ?? fixture.modelsDirectory
@@ -45,12 +48,14 @@ struct ServiceHarness {
         configuration.reloadHoldSeconds = reloadHoldSeconds
         configuration.decision.enterThreshold = 0.3
         configuration.decision.exitThreshold = 0.18
+        configuration.maxWorkloads = maxWorkloads
         let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
         let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics(),
-                                         clock: clock ?? { Int64(Date().timeIntervalSince1970) })
+                                         clock: clock ?? { Int64(Date().timeIntervalSince1970) }, logger: logger)
         let started = try await service.start()
-        return ServiceHarness(service: service, store: store, storePath: path, registry: registry,
-                              settings: .init(token: token, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples), started: started)
+        let settings = try credentials.map { ScorerRoutes.Settings(credentials: $0, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples) }
+            ?? ScorerRoutes.Settings(token: token, maxBodyBytes: maxBodyBytes, maxSamplesPerBatch: maxSamples)
+        return ServiceHarness(service: service, store: store, storePath: path, registry: registry, settings: settings, started: started)
     }
 
     func application(port: Int = 0) -> some ApplicationProtocol {
@@ -96,11 +101,15 @@ struct ServiceHarness {
     }
 
     /// Copies every file of `version` as a new version through the registry API and
-    /// promotes it; `corrupt` flips a byte of its LSTM file after promotion (disk rot).
-    func promoteCopy(of version: String, corrupt: Bool = false) throws -> String {
+    /// promotes it; `corrupt` flips a byte of its LSTM file after promotion (disk rot);
+    /// `wrongInside` writes its LSTM file with the metadata kind of another family, so the
+    /// checksums are right but the file is wrong inside.
+    func promoteCopy(of version: String, corrupt: Bool = false, wrongInside: Bool = false) throws -> String {
         let next = try registry.newVersionName(now: Date().addingTimeInterval(Double.random(in: 1...1e6)))
         for file in try registry.list() where file.version == version {
-            try registry.write(family: file.family, version: next, bundle: try registry.load(file), trainingFrom: file.trainingFrom,
+            var bundle = try registry.load(file)
+            if wrongInside && file.family == LSTMModels.family { bundle.metadata["kind"] = ARIMAModels.family }
+            try registry.write(family: file.family, version: next, bundle: bundle, trainingFrom: file.trainingFrom,
                                trainingTo: file.trainingTo, metricsJSON: file.metrics)
         }
         try registry.promote(version: next)
@@ -121,4 +130,28 @@ final class ManualClock: Sendable {
     init(_ start: Int64) { seconds = Mutex(start) }
     var now: Int64 { seconds.withLock { $0 } }
     func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
+}
+
+/// A logger whose lines the test can read (swift-log handler collecting into memory).
+final class CapturedLog: Sendable {
+    private let store = Mutex<[String]>([])
+    var lines: [String] { store.withLock { $0 } }
+
+    func append(_ line: String) { store.withLock { $0.append(line) } }
+
+    var logger: Logger { Logger(label: "headroom-scorer-test") { _ in Handler(log: self) } }
+
+    private struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            log.append("\(level): \(message)")
+        }
+    }
 }
