@@ -22,7 +22,9 @@ package final class ScoringCore {
         /// snaps it); the stored trace events after it are the ones a catch-up still owes.
         package var warmedThrough: Int64?
         /// The learned risk's inputs, and a row buffer for them (reused every tick).
-        package var features: RiskFeatures
+        /// Nil when the learned risk does not apply to this workload (none in the version,
+        /// or the workload's interval is not the one the trees were trained at).
+        package var features: RiskFeatures?
         package var featureRow = [Double](repeating: .nan, count: RiskFeatures.count)
     }
 
@@ -59,7 +61,10 @@ package final class ScoringCore {
                   traceEvents: [TraceEventRecord] = []) throws {
         var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
                                     levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers)
-        var features = RiskFeatures(intervalSeconds: intervalSeconds)
+        // The trees learned breach dynamics at one sampling interval; at another (a 1-second
+        // live workload, say) the windows' meaning changes, so the calibrated forecast risk serves.
+        var features: RiskFeatures? = learned.map { $0.intervalSeconds == intervalSeconds } == true
+            ? RiskFeatures(intervalSeconds: intervalSeconds) : nil
         Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
         let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                  calibration: models.riskCalibration, planningQuantile: planningQuantile)
@@ -88,7 +93,7 @@ package final class ScoringCore {
     /// One sample into the online models and the risk features; false when refused (not after the last).
     private static func advance(_ entry: inout Entry, timestamp: Int64, values: [Double]) -> Bool {
         guard entry.online.ingest(timestamp: timestamp, values: values) else { return false }
-        entry.features.push(timestamp: timestamp, cpuCores: values[Resource.cpuCores.rawValue],
+        entry.features?.push(timestamp: timestamp, cpuCores: values[Resource.cpuCores.rawValue],
                             memoryBytes: values[Resource.memoryBytes.rawValue])
         return true
     }
@@ -127,13 +132,13 @@ package final class ScoringCore {
     }
 
     /// Warms `online` on `samples` and `traceEvents` by the one interleaving rule (`TraceCursor`).
-    private static func feed(_ online: inout OnlineWorkload, _ features: inout RiskFeatures, samples: SampleSeries,
+    private static func feed(_ online: inout OnlineWorkload, _ features: inout RiskFeatures?, samples: SampleSeries,
                              traceEvents: [TraceEventRecord]) {
         var cursor = TraceCursor(traceEvents)
         for i in 0..<samples.count {
             cursor.advance(through: Double(samples.timestamps[i])) { online.observeTrace(kind: $0.kind, name: $0.name) }
             if online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)])) {
-                features.push(timestamp: samples.timestamps[i], cpuCores: samples.value(i, .cpuCores), memoryBytes: samples.value(i, .memoryBytes))
+                features?.push(timestamp: samples.timestamps[i], cpuCores: samples.value(i, .cpuCores), memoryBytes: samples.value(i, .memoryBytes))
             }
         }
         cursor.rest { online.observeTrace(kind: $0.kind, name: $0.name) }
@@ -165,10 +170,10 @@ package final class ScoringCore {
         var score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
                                      heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
                                      into: &entry.assessment)
-        if let learned {
-            entry.features.setAllocation(cpuCores: entry.allocation[Resource.cpuCores.rawValue],
-                                         memoryBytes: entry.allocation[Resource.memoryBytes.rawValue])
-            let features = entry.features
+        if let learned, entry.features != nil {
+            entry.features!.setAllocation(cpuCores: entry.allocation[Resource.cpuCores.rawValue],
+                                          memoryBytes: entry.allocation[Resource.memoryBytes.rawValue])
+            let features = entry.features!
             let p = entry.featureRow.withUnsafeMutableBufferPointer { row in
                 features.features(into: row)
                 return learned.probability(UnsafeBufferPointer(row))

@@ -18,12 +18,17 @@ public struct LearnedRisk: Sendable, Equatable {
     public var simple: LogisticRegression
     /// The feature names the trees were trained on (checked against `RiskFeatures.names` on load).
     public var featureNames: [String]
+    /// The sampling interval of the ticks it was trained on (the most common among the
+    /// training workloads); the scorer uses it only for workloads sampled at that interval.
+    public var intervalSeconds: Int64
 
-    public init(trees: GBTModel, platt: LogisticRegression, simple: LogisticRegression, featureNames: [String] = RiskFeatures.names) {
+    public init(trees: GBTModel, platt: LogisticRegression, simple: LogisticRegression, featureNames: [String] = RiskFeatures.names,
+                intervalSeconds: Int64 = 300) {
         self.trees = trees
         self.platt = platt
         self.simple = simple
         self.featureNames = featureNames
+        self.intervalSeconds = intervalSeconds
     }
 
     /// The calibrated probability from a feature row (`RiskFeatures` order); no allocation.
@@ -47,6 +52,7 @@ public struct LearnedRisk: Sendable, Equatable {
         bundle.set(Self.prefix + "platt", doubles: platt.coefficients)
         bundle.set(Self.prefix + "simple", doubles: simple.coefficients)
         bundle.metadata["learned_features"] = JSONText.encode(featureNames)
+        bundle.metadata["learned_interval_seconds"] = String(intervalSeconds)
     }
 
     /// Nil when the bundle has no learned risk (a version trained before it existed).
@@ -65,8 +71,12 @@ public struct LearnedRisk: Sendable, Equatable {
         guard platt.count == 2, simple.count == 4, (platt + simple).allSatisfy(\.isFinite) else {
             throw TensorBundleError.invalid("risk: learned.platt needs 2 and learned.simple 4 finite coefficients")
         }
+        let interval = bundle.metadata["learned_interval_seconds"].map { Int64($0) } ?? 300
+        guard let interval, interval > 0, interval <= 86_400 else {
+            throw TensorBundleError.invalid("risk: learned_interval_seconds must be a whole number of seconds in 1…86400")
+        }
         return LearnedRisk(trees: trees, platt: LogisticRegression(coefficients: platt),
-                           simple: LogisticRegression(coefficients: simple), featureNames: names)
+                           simple: LogisticRegression(coefficients: simple), featureNames: names, intervalSeconds: interval)
     }
 }
 
@@ -111,7 +121,7 @@ public enum LearnedRiskFit {
         return chosen
     }
 
-    public static func fit(_ examples: RiskExamples, spec: GBTSpec, seed: UInt64) throws -> Outcome {
+    public static func fit(_ examples: RiskExamples, spec: GBTSpec, seed: UInt64, intervalSeconds: Int64 = 300) throws -> Outcome {
         let names = Array(Set((0..<examples.rows).map { examples.workloads[Int(examples.workloadIndex[$0])] })).sorted()
         guard names.count >= 2 else { throw FitError.tooFewWorkloads(names.count) }
         let calibrationNames = calibrationWorkloads(names)
@@ -139,7 +149,7 @@ public enum LearnedRiskFit {
         let simple: LogisticRegression
         do { simple = try LogisticRegression.fit(features: simpleRows, featureCount: 3, labels: train.labels) }
         catch { throw FitError.logistic("simple learned", error) }
-        let risk = LearnedRisk(trees: trees, platt: platt, simple: simple)
+        let risk = LearnedRisk(trees: trees, platt: platt, simple: simple, intervalSeconds: intervalSeconds)
         let calibrated = margins.map { LogisticRegression.sigmoid(platt.coefficients[0] + platt.coefficients[1] * $0) }
         let simpleScores = (0..<calibration.rows).map { r in
             risk.simpleProbability(usageOverAllocation: calibration.baseline(.usageOverAllocation, row: r),

@@ -40,7 +40,8 @@ struct RiskComparison: Codable {
         guard let learned = models.risk?.learned else { return nil }
         var examples = RiskExamples()
         let rule = models.risk?.rule ?? AllocationRule()
-        for record in try store.workloads() {
+        // The trees apply at the interval they were trained at (as in the scorer).
+        for record in try store.workloads() where record.gridIntervalSeconds == learned.intervalSeconds {
             let samples = try store.samples(workloads: [record.name], from: from - historySeconds, to: to + Int64(horizonSteps) * record.gridIntervalSeconds)[0]
             guard samples.timestamps.contains(where: { $0 >= from && $0 < to }) else { continue }
             examples.add(workload: record.name, samples: samples, intervalSeconds: record.gridIntervalSeconds,

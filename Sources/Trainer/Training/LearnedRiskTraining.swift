@@ -21,10 +21,18 @@ struct LearnedRiskTraining {
     var spec = GBTSpec()
     var seed: UInt64 = 42
 
+    /// The most common sampling interval among the training workloads (ties: the shorter):
+    /// the trees learn at one interval, and the scorer serves them at that one.
+    var intervalSeconds: Int64 {
+        let counts = Dictionary(grouping: workloads.map(\.gridIntervalSeconds), by: { $0 }).mapValues(\.count)
+        return counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? 300
+    }
+
     func examples() throws -> RiskExamples {
         var examples = RiskExamples()
         let earliest = until - Int64(weeks + 1) * 7 * 86_400
-        for record in workloads {
+        let interval = intervalSeconds
+        for record in workloads where record.gridIntervalSeconds == interval {
             let samples = try store.samples(workloads: [record.name], from: earliest, to: until)[0]
             guard let first = samples.timestamps.first else { continue }
             let periods = RiskExamples.weeklyPeriods(until: until, firstSample: first, weeks: weeks)
@@ -39,7 +47,7 @@ struct LearnedRiskTraining {
         let set = try examples()
         let positives = set.labels.filter { $0 }.count
         log("risk: learned model on \(set.rows) labelled ticks of \(set.workloads.count) workloads (\(positives) breaches)")
-        let outcome = try LearnedRiskFit.fit(set, spec: spec, seed: seed)
+        let outcome = try LearnedRiskFit.fit(set, spec: spec, seed: seed, intervalSeconds: intervalSeconds)
         log("risk: \(spec.treeCount) trees on \(outcome.trainingRows) ticks, Platt on \(outcome.calibrationRows) ticks of "
             + "\(outcome.calibrationWorkloads.count) held-out workloads: AUC \(String(format: "%.3f", outcome.calibrationAUC)) "
             + "(simple learned \(String(format: "%.3f", outcome.simpleAUC))), Brier skill "
