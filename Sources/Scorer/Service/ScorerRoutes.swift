@@ -85,11 +85,15 @@ enum ScorerRoutes {
             let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch, maxTraces: settings.maxTracesPerBatch,
                                               nowSeconds: service.clock())
             try permit(credential, .ingest(pop: batch.pop))
-            do { return try encoded(try await service.ingest(batch)) } catch let error as StoreError {
+            let agentPOPs: Set<String>? = if case .agent(let pops) = credential.role { pops } else { nil }
+            do { return try encoded(try await service.ingest(batch, agentPOPs: agentPOPs)) } catch let error as StoreError {
                 throw HTTPError(.badRequest, message: error.description)
             } catch let error as ServiceError {
-                if case .workloadCap = error { throw HTTPError(.tooManyRequests, message: error.description) }
-                throw HTTPError(.badRequest, message: error.description)
+                switch error {
+                case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
+                case .notAgentsWorkload: throw HTTPError(.forbidden, message: error.description)
+                default: throw HTTPError(.badRequest, message: error.description)
+                }
             }
         }
         router.get("/v1/workloads/:name/risk") { request, context -> Response in
