@@ -12,6 +12,7 @@ import Store
 /// |---|---|---|---|
 /// | GET | /healthz | anyone | `HealthReport`: `{"status":"ok"|"degraded"|"unhealthy","model_version":…,"model":{…},"store":{…},…}`; 503 while the store fails |
 /// | GET | /metrics | anyone | Prometheus text format |
+/// | GET | /openapi.yaml | anyone | this API as an OpenAPI 3.0 document (`OpenAPIDocument`) |
 /// | POST | /v1/samples | operator, or the agent of the batch's `pop` | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
 /// | GET | /v1/workloads/{name}/risk | reader, operator | the latest score (`ScoreBody`) |
 /// | GET | /v1/workloads/{name}/forecast | reader, operator | quantiles per resource and step (`ForecastBody`) |
@@ -74,6 +75,9 @@ enum ScorerRoutes {
             var response = try encoded(report)
             if !report.healthy { response.status = .serviceUnavailable }
             return response
+        }
+        router.get("/openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
