@@ -56,7 +56,7 @@ enum OpenAPIDocument {
               additionalProperties: false
               properties:
                 workload: {$ref: "#/components/schemas/WorkloadName"}
-                timestamp: {type: integer, minimum: 0, description: "Unix seconds, at most one day after the scorer's clock"}
+                timestamp: {type: integer, minimum: 0, maximum: 4102444799, description: "Unix seconds, at most one day after the scorer's clock"}
                 cpu_cores: {type: number, nullable: true, minimum: 0, maximum: 1000000}
                 memory_bytes: {type: number, nullable: true, minimum: 0, maximum: 1125899906842624}
                 disk_read_bytes_per_second: {type: number, nullable: true, minimum: 0, maximum: 10000000000000}
@@ -69,7 +69,7 @@ enum OpenAPIDocument {
               additionalProperties: false
               properties:
                 workload: {$ref: "#/components/schemas/WorkloadName"}
-                timestamp: {type: number, minimum: 0, description: "Unix seconds, fractions allowed"}
+                timestamp: {type: number, minimum: 0, maximum: 4102444799, description: "Unix seconds, fractions allowed, at most one day after the scorer's clock"}
                 kind: {type: string, enum: [span_start, span_end, phase, loop, state, syscall, wchan]}
                 name: {type: string, minLength: 1, maxLength: 256}
                 value: {type: number, nullable: true}
@@ -84,12 +84,15 @@ enum OpenAPIDocument {
               type: object
               required: [samples]
               additionalProperties: false
+              description: >
+                Beyond this schema (400 otherwise): allocations and checkpoints need pop and name only
+                workloads with a sample in the batch; pop must be a POP of the fleet file.
               properties:
-                pop: {type: string, minLength: 1, description: "the reporting agent's POP (needed for allocations and checkpoints)"}
+                pop: {type: string, nullable: true, minLength: 1, description: "the reporting agent's POP (needed for allocations and checkpoints)"}
                 samples: {type: array, maxItems: 10000, items: {$ref: "#/components/schemas/Sample"}}
-                allocations: {type: object, additionalProperties: {$ref: "#/components/schemas/Resources"}}
-                checkpoints: {type: object, additionalProperties: {type: integer, minimum: 0}}
-                traces: {type: array, maxItems: 10000, items: {$ref: "#/components/schemas/TraceEvent"}}
+                allocations: {type: object, nullable: true, additionalProperties: {$ref: "#/components/schemas/Resources"}}
+                checkpoints: {type: object, nullable: true, additionalProperties: {type: integer, minimum: 0, maximum: 4102444799}}
+                traces: {type: array, nullable: true, maxItems: 10000, items: {$ref: "#/components/schemas/TraceEvent"}}
             IngestResult:
               type: object
               required: [accepted, duplicates, new_workloads, scored, placed, traces, decisions]
@@ -154,7 +157,7 @@ enum OpenAPIDocument {
             get:
               security: []
               responses:
-                "200": {description: this document, content: {application/yaml: {schema: {type: string}}}}
+                "200": {description: this document, content: {application/yaml: {schema: {type: object}}}}
           /v1/samples:
             post:
               description: operator, or the agent of the batch's pop (for workloads at its POPs)

@@ -66,9 +66,19 @@ enum ScorerRoutes {
         }
     }
 
+    /// Every route, as OpenAPI paths and lowercase methods (`OpenAPIDocument` describes each;
+    /// `MethodNotAllowedMiddleware` answers 405 for other methods on these paths).
+    static let table: [(path: String, method: String)] = [
+        ("/healthz", "get"), ("/metrics", "get"), ("/openapi.yaml", "get"), ("/v1/samples", "post"),
+        ("/v1/workloads/{name}/risk", "get"), ("/v1/workloads/{name}/forecast", "get"), ("/v1/decisions", "get"),
+        ("/v1/agents/{pop}/heartbeat", "post"), ("/v1/agents/{pop}/commands", "get"), ("/v1/agents/{pop}/commands/{id}", "post"),
+        ("/v1/pops/{pop}/status", "post"),
+    ]
+
     static func router(service: ScoringService, settings: Settings, logger: Logger = Logger(label: "headroom-scorer")) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RejectionCounter(metrics: service.metrics))
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.add(middleware: StoreFaultMiddleware(service: service, logger: logger))
         router.get("/healthz") { _, _ -> Response in
             let report = await service.health()
