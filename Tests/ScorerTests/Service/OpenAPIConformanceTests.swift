@@ -46,6 +46,8 @@ struct OpenAPIConformanceTests {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: tool)
                 process.arguments = arguments
+                // Its cache (`.schemathesis/`) goes to a scratch directory, not the repository.
+                process.currentDirectoryURL = ScorerFixture.temporaryDirectory()
                 var environment = ProcessInfo.processInfo.environment
                 environment["NO_COLOR"] = "1"
                 process.environment = environment
