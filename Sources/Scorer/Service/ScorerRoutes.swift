@@ -12,6 +12,7 @@ import Store
 /// |---|---|---|---|
 /// | GET | /healthz | anyone | `HealthReport`: `{"status":"ok"|"degraded"|"unhealthy","model_version":…,"model":{…},"store":{…},…}`; 503 while the store fails |
 /// | GET | /metrics | anyone | Prometheus text format |
+/// | GET | /openapi.yaml | anyone | this API as an OpenAPI 3.0 document (`OpenAPIDocument`) |
 /// | POST | /v1/samples | operator, or the agent of the batch's `pop` | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
 /// | GET | /v1/workloads/{name}/risk | reader, operator | the latest score (`ScoreBody`) |
 /// | GET | /v1/workloads/{name}/forecast | reader, operator | quantiles per resource and step (`ForecastBody`) |
@@ -65,15 +66,28 @@ enum ScorerRoutes {
         }
     }
 
+    /// Every route, as OpenAPI paths and lowercase methods (`OpenAPIDocument` describes each;
+    /// `MethodNotAllowedMiddleware` answers 405 for other methods on these paths).
+    static let table: [(path: String, method: String)] = [
+        ("/healthz", "get"), ("/metrics", "get"), ("/openapi.yaml", "get"), ("/v1/samples", "post"),
+        ("/v1/workloads/{name}/risk", "get"), ("/v1/workloads/{name}/forecast", "get"), ("/v1/decisions", "get"),
+        ("/v1/agents/{pop}/heartbeat", "post"), ("/v1/agents/{pop}/commands", "get"), ("/v1/agents/{pop}/commands/{id}", "post"),
+        ("/v1/pops/{pop}/status", "post"),
+    ]
+
     static func router(service: ScoringService, settings: Settings, logger: Logger = Logger(label: "headroom-scorer")) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RejectionCounter(metrics: service.metrics))
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.add(middleware: StoreFaultMiddleware(service: service, logger: logger))
         router.get("/healthz") { _, _ -> Response in
             let report = await service.health()
             var response = try encoded(report)
             if !report.healthy { response.status = .serviceUnavailable }
             return response
+        }
+        router.get("/openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -85,11 +99,15 @@ enum ScorerRoutes {
             let batch = try SampleBatch.parse(body, maxSamples: settings.maxSamplesPerBatch, maxTraces: settings.maxTracesPerBatch,
                                               nowSeconds: service.clock())
             try permit(credential, .ingest(pop: batch.pop))
-            do { return try encoded(try await service.ingest(batch)) } catch let error as StoreError {
+            let agentPOPs: Set<String>? = if case .agent(let pops) = credential.role { pops } else { nil }
+            do { return try encoded(try await service.ingest(batch, agentPOPs: agentPOPs)) } catch let error as StoreError {
                 throw HTTPError(.badRequest, message: error.description)
             } catch let error as ServiceError {
-                if case .workloadCap = error { throw HTTPError(.tooManyRequests, message: error.description) }
-                throw HTTPError(.badRequest, message: error.description)
+                switch error {
+                case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
+                case .notAgentsWorkload: throw HTTPError(.forbidden, message: error.description)
+                default: throw HTTPError(.badRequest, message: error.description)
+                }
             }
         }
         router.get("/v1/workloads/:name/risk") { request, context -> Response in

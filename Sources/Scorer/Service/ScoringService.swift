@@ -132,13 +132,24 @@ actor ScoringService {
     /// advances the states of the workloads it names (trace events interleaved with the
     /// samples by time: `BatchTraceFeed`), places workloads first seen from its POP, and
     /// ticks the decision engine over the workloads it scored.
-    /// - Throws: `ServiceError.unknownPOP` before anything is written; `StoreError` for a
-    ///   sample or trace event the store refuses (nothing written).
-    func ingest(_ batch: SampleBatch) throws -> IngestResult {
+    /// - Parameter agentPOPs: the POPs of the agent credential that sent it (nil: an
+    ///   operator): it may report only workloads not placed yet or placed (in whole, in
+    ///   part, or by a move in flight) at one of them.
+    /// - Throws: `ServiceError.unknownPOP`, `.notAgentsWorkload` or `.workloadCap` before
+    ///   anything is written; `StoreError` for a sample or trace event the store refuses
+    ///   (nothing written).
+    func ingest(_ batch: SampleBatch, agentPOPs: Set<String>? = nil) throws -> IngestResult {
         if let pop = batch.pop, engine.fleet.pop(named: pop) == nil {
             throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name))
         }
         let named = Set(batch.samples.map(\.workload)).union(batch.traces.map(\.workload))
+        if let agentPOPs {
+            for name in named.sorted() {
+                if let at = popsReporting(workload: name), at.isDisjoint(with: agentPOPs) {
+                    throw ServiceError.notAgentsWorkload(name, placedAt: at.sorted())
+                }
+            }
+        }
         if let cap = configuration.maxWorkloads {
             let fresh = named.subtracting(knownWorkloads)
             if !fresh.isEmpty, knownWorkloads.count + fresh.count > cap {
@@ -231,6 +242,19 @@ actor ScoringService {
 
     func placement(workload: String) -> Placement? { engine.placements[workload] }
 
+    /// The POPs whose agents may report `workload`: where it is placed (every part), and
+    /// the source and targets of an action in flight; nil when it is not placed.
+    func popsReporting(workload: String) -> Set<String>? {
+        guard let placement = engine.placements[workload] else { return nil }
+        var pops: Set<String> = [placement.pop]
+        pops.formUnion(placement.additionalParts.map(\.pop))
+        if let flight = engine.inFlight[workload] {
+            pops.insert(flight.decision.sourcePop)
+            pops.formUnion(flight.decision.targets.map(\.pop))
+        }
+        return pops
+    }
+
     /// The degenerate member states `workload`'s online state has reset since it was
     /// (re)started; nil when it has none.
     func degenerateResets(workload: String) -> OnlineWorkload.DegenerateResets? { core?.entry(workload)?.online.degenerateResets }
@@ -259,6 +283,8 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
     case transitionNotAllowed(id: Int64, from: String, to: String)
     /// A batch would create `new` workloads beyond the cap of `limit` (`held` exist): 429.
     case workloadCap(limit: Int, held: Int, new: Int)
+    /// An agent reported a workload placed at POPs not its own: 403.
+    case notAgentsWorkload(String, placedAt: [String])
 
     var description: String {
         switch self {
@@ -267,6 +293,8 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
         case .unknownCommand(let id, let pop): "no command \(id) for POP \(pop)"
         case .transitionNotAllowed(let id, let from, let to):
             "command \(id) is \(from); it cannot become \(to) (pending → running → done|failed; repeating the same state is fine)"
+        case .notAgentsWorkload(let name, let pops):
+            "workload \"\(name)\" runs at \(pops.joined(separator: ", ")); this agent's token may report only its own POPs' workloads"
         case .workloadCap(let limit, let held, let new):
             "the batch would create \(new) new workload\(new == 1 ? "" : "s") beyond the cap of \(limit) (\(held) held); "
                 + "nothing was written. Raise --max-workloads, or split the fleet across scorers"

@@ -97,6 +97,14 @@ struct AgentConfigTests {
         }
     }
 
+    @Test("trace_socket_group is optional and read as given")
+    func traceSocketGroup() throws {
+        #expect(try AgentConfig(toml: Self.valid, source: "fleet.toml").traceSocketGroup == nil)
+        let text = Self.valid.replacingOccurrences(of: "[agent]\n", with: "[agent]\ntrace_socket_group = \"headroom-trace\"\n")
+        #expect(text != Self.valid)
+        #expect(try AgentConfig(toml: text, source: "fleet.toml").traceSocketGroup == "headroom-trace")
+    }
+
     @Test("the committed example parses")
     func example() throws {
         let path = LiveRuntime.repositoryRoot.appendingPathComponent("config/agent.example.toml").path

@@ -48,6 +48,12 @@ struct ScorerServiceSecurityTests {
             try await Self.check(client, "/v1/samples", .post, Self.readerToken, ams, .forbidden)
             try await Self.check(client, "/v1/samples", .post, Self.amsToken, ams, .ok)
             try await Self.check(client, "/v1/samples", .post, Self.operatorToken, fra, .ok)
+            // bb-1 is placed at ams1 now: the ams1 agent may not report bb-6 once it runs at fra1.
+            let elsewhere = try h.continuation(of: "bb-6", count: 2)
+            try await Self.check(client, "/v1/samples", .post, Self.operatorToken, String(buffer: H.body(elsewhere, pop: "fra1")), .ok)
+            let later = elsewhere.map { IncomingSample(workload: $0.workload, timestamp: $0.timestamp + 600, values: $0.values) }
+            try await Self.check(client, "/v1/samples", .post, Self.amsToken, String(buffer: H.body(later, pop: "ams1")), .forbidden)
+            try await Self.check(client, "/v1/samples", .post, Self.amsToken, String(buffer: H.body(try h.continuation(of: "bb-1", count: 2), pop: "ams1")), .ok)
 
             try await Self.check(client, "/v1/agents/ams1/heartbeat", .post, Self.amsToken, "{}", .ok)
             try await Self.check(client, "/v1/agents/fra1/heartbeat", .post, Self.amsToken, "{}", .forbidden)

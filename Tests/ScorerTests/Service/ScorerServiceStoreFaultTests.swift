@@ -14,7 +14,8 @@ struct ScorerServiceStoreFaultTests {
 
     @Test("a write failure is a 503 with the reason, healthz turns unhealthy naming the store, and both recover with the store")
     func immutableWhileServing() async throws {
-        let h = try await H.make()
+        let log = CapturedLog()
+        let h = try await H.make(logger: log.logger)
         let samples = try h.continuation(of: "bb-22", count: 6)
         // The main file and the WAL: every commit writes the WAL. (Not -shm: SQLite maps it,
         // and a write to an immutable mapped page is a SIGBUS no process can answer.)
@@ -36,6 +37,8 @@ struct ScorerServiceStoreFaultTests {
             #expect(store["path"] as? String == h.storePath && store["healthy"] as? Bool == false)
             #expect(store["during"] as? String == "POST /v1/samples")
             #expect(await h.service.probeStore() == false, "still failing")
+            #expect(log.lines.filter { $0.contains("store \(h.storePath) failed during POST /v1/samples") }.count == 1,
+                    "logged once per episode, with the path: \(log.lines)")
 
             // Reads that need only the store still answer.
             let decisions = try await client.execute(uri: "/v1/decisions?limit=1", method: .get, headers: H.auth)
@@ -43,6 +46,7 @@ struct ScorerServiceStoreFaultTests {
 
             try StoreFaultSupport.chattr("-i", files)
             #expect(await h.service.probeStore(), "the probe's write succeeds once the store does")
+            #expect(log.lines.contains { $0.contains("store \(h.storePath) is writable again") })
             let healthy = try await client.execute(uri: "/healthz", method: .get)
             #expect(healthy.status == .ok)
             #expect(try H.json(healthy)["status"] as? String == "ok")

@@ -149,9 +149,6 @@ final class CapturedLog: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            log.append("\(level): \(message)")
-        }
+        func log(event: LogEvent) { log.append("\(event.level): \(event.message)") }
     }
 }
