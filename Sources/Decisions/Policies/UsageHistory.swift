@@ -15,9 +15,11 @@ package struct UsageHistory: Sendable, Equatable {
     /// The step of the newest sample (nil before the first).
     package private(set) var lastStep: Int64?
 
-    /// - Precondition (programmer error): `intervalSeconds` > 0, `capacitySteps` ≥ 1.
+    /// A workload's interval comes from its data, so a non-positive or non-finite one is
+    /// read as one second, and fewer than one step as one step, rather than trapping.
     package init(intervalSeconds: Double, capacitySteps: Int) {
-        precondition(intervalSeconds > 0 && capacitySteps >= 1, "UsageHistory: invalid shape")
+        let intervalSeconds = intervalSeconds.isFinite && intervalSeconds > 0 ? intervalSeconds : 1
+        let capacitySteps = Swift.max(1, capacitySteps)
         self.intervalSeconds = intervalSeconds
         self.capacitySteps = capacitySteps
         steps = [Int64](repeating: .min, count: capacitySteps)
