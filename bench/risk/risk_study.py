@@ -238,6 +238,8 @@ FEATURES = ['xc', 'xm', 'u', 'mxc_1h', 'mxm_1h', 'mxc_1d', 'mxm_1d', 'mxc_1w', '
             'brk_yd', 'mxc_yd', 'mxm_yd', 'br3_yd', 'brk_lw', 'mxc_lw', 'mxm_lw', 'br3_lw',
             'dc_yd', 'dm_yd', 'zc', 'zm', 'zc_1d', 'zm_1d', 'tod_s', 'tod_c', 'weekend', 'age', 'hist',
             'capc', 'capm']
+COMPACT = ['u', 'xc', 'xm', 'br_1h', 'br_1d', 'br_1w', 'brk_yd', 'mxc_yd', 'mxm_yd', 'zc', 'zm', 'zm_1d',
+           'volm_1h', 'volm_1d', 'qm99_1d', 'dc_yd', 'mxc_1h', 'mxm_1h', 'mxm_1d', 'brm_1d', 'tod_s', 'tod_c']
 SIMPLE = ['util', 'rate1d_full', 'yday']
 
 
@@ -369,7 +371,7 @@ def main():
     ap.add_argument('--cache', default='/tmp/research-data')
     ap.add_argument('--dev', action='store_true', help='only the tuning split (test week 07-26)')
     ap.add_argument('--features', default=None, help='comma-separated feature subset')
-    ap.add_argument('--learners', default='gbt,spline')
+    ap.add_argument('--learners', default='gbt,gbtplatt,compact')
     ap.add_argument('--stride', type=int, default=4)
     o = ap.parse_args()
     t00 = time.time()
@@ -380,8 +382,15 @@ def main():
     train_vms, held_vms, cal_vms = vm_split(vms)
     print(f'VMs: {len(train_vms)} training ({len(cal_vms)} of them the calibration slice), {len(held_vms)} never trained on')
     L = {}
+    o.learners = o.learners.split(',')
     if 'gbt' in o.learners: L['gbt d4x200 + isotonic'] = lambda X, y, Xc, yc, n: fit_gbt(X, y, Xc, yc, n)
     if 'gbtplatt' in o.learners: L['gbt d4x200 + platt'] = lambda X, y, Xc, yc, n: fit_gbt(X, y, Xc, yc, n, calib='platt')
+    if 'compact' in o.learners:
+        def compact(X, y, Xc, yc, n):
+            cols = [n.index(c) for c in COMPACT]
+            f = fit_gbt(X[:, cols], y, Xc[:, cols], yc, COMPACT, calib='platt')
+            return lambda X2: f(X2[:, cols])
+        L['gbt d4x200 compact + platt'] = compact
     if 'spline' in o.learners: L['spline logistic + platt'] = lambda X, y, Xc, yc, n: fit_spline(X, y, Xc, yc, n)
     tests = [PERIODS[3]] if o.dev else PERIODS[4:]
     all_res = []
