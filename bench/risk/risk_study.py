@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""Risk-score study for issue 11 item 2 (Bitbrains Rnd, VMs 1-250, July+August 2013).
+
+Event (as /work/shared/eval/score_exports.py scores it): per workload and scored period a
+static allocation A fixed at `from` (per resource: numpy-linear 0.95 quantile of the last 288
+samples before `from`, x1.2, floored at 0.05 cores / 64 MiB, capped at the VM's provisioned
+limit). Label at tick i: cpu > A_cpu or mem > A_mem at any sample in (t_i, t_i + 3600].
+
+  python bench/risk/risk_study.py [--data /tmp/research-data/bitbrains-rnd] [--quick]
+
+Needs numpy, scikit-learn, lightgbm. Seeded; prints one table of every split x scorer x metric.
+"""
+import argparse, os, pickle, sys, time
+import numpy as np
+
+STEP, H, DAY, WEEK = 300, 12, 288, 2016
+BUNDLED = [1, 6, 11, 17, 22, 27, 32, 37, 42, 47, 52, 57, 62, 67, 72, 77, 83, 88, 93, 98, 103, 108,
+           113, 118, 123, 128, 162, 169, 180, 186, 194, 199, 207, 214, 219, 224, 229, 234, 239, 244]
+T0 = 1372982400  # 2013-07-05 00:00 UTC (a Friday)
+PERIODS = [T0 + k * 7 * 86400 for k in range(8)]  # 07-05 ... 08-23, each 7 days
+PNAME = {p: time.strftime('%m-%d', time.gmtime(p)) for p in PERIODS}
+FLOOR = (0.05, 64 * 2**20)
+
+
+# ----------------------------------------------------------------------------- metrics (verbatim semantics of score_exports.py)
+def auc(scores, labels):
+    """Mann-Whitney AUC with average ranks for ties (vectorised, same value as score_exports.auc)."""
+    s = np.asarray(scores, float); y = np.asarray(labels, int)
+    npos = y.sum(); nneg = len(y) - npos
+    if npos == 0 or nneg == 0: return float('nan')
+    order = np.argsort(s, kind='mergesort'); ss = s[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ss)) + 1]; ends = np.r_[starts[1:], len(ss)]
+    rk = np.repeat((starts + ends - 1) / 2 + 1, ends - starts)
+    ranks = np.empty(len(s)); ranks[order] = rk
+    return float((ranks[y == 1].sum() - npos * (npos + 1) / 2) / (npos * nneg))
+
+
+def ece(p, y, bins=10):
+    e = 0.0
+    for b in range(bins):
+        m = (p >= b / bins) & ((p < (b + 1) / bins) if b < bins - 1 else (p <= 1.0))
+        if m.any(): e += m.mean() * abs(p[m].mean() - y[m].mean())
+    return float(e)
+
+
+def metrics(p, y, breaching_now):
+    p = np.asarray(p, float); y = np.asarray(y, int)
+    br = ((p - y) ** 2).mean(); bref = ((y.mean() - y) ** 2).mean()
+    inprob = np.all((p >= 0) & (p <= 1))
+    return dict(auc=auc(p, y), auc_nb=auc(p[~breaching_now], y[~breaching_now]),
+                bss=(1 - br / bref) if inprob else float('nan'), ece=ece(p, y) if inprob else float('nan'))
+
+
+# ----------------------------------------------------------------------------- data
+def load(data_dir, cache):
+    if os.path.exists(cache):
+        return pickle.load(open(cache, 'rb'))
+    vms = {}
+    for vm in range(1, 251):
+        parts, lim = [], None
+        for mon in ('2013-7', '2013-8'):
+            f = os.path.join(data_dir, mon, f'{vm}.csv')
+            if not os.path.exists(f): continue
+            a = np.loadtxt(f, delimiter=';', skiprows=1, ndmin=2)
+            if not len(a): continue
+            if lim is None:  # limits: provisioned cores and memory of the last row of the first file
+                lim = (a[-1, 1], a[-1, 5] * 1024.0)
+            parts.append(a)
+        if not parts: continue
+        a = np.concatenate(parts)
+        t = a[:, 0]; t = np.where(t > 1e11, t / 1000, t)
+        order = np.argsort(t, kind='stable'); a, t = a[order], t[order]
+        keep = np.r_[True, np.diff(t) > 0]  # duplicates: keep the first
+        a, t = a[keep], t[keep]
+        cpu = a[:, 3] * a[:, 1] / a[:, 2]; mem = a[:, 6] * 1024.0
+        vms[vm] = dict(t=t, cpu=cpu, mem=mem, lim=lim)
+    pickle.dump(vms, open(cache, 'wb'))
+    return vms
+
+
+def allocation(values, limit, floor):
+    a = np.quantile(values, 0.95) * 1.2  # numpy 'linear' == Swift empiricalQuantile
+    a = max(a, floor)
+    if np.isfinite(limit) and limit > 0: a = min(a, limit)
+    return a
+
+
+# ----------------------------------------------------------------------------- features
+def rolling_max(x, w):
+    """max of x[i-w+1 .. i] (shorter at the series start)."""
+    from numpy.lib.stride_tricks import sliding_window_view as swv
+    return swv(np.r_[np.full(w - 1, -np.inf), x], w).max(1)
+
+
+def rolling_sum(x, w):
+    c = np.r_[0.0, np.cumsum(x)]
+    i = np.arange(len(x))
+    return c[i + 1] - c[np.maximum(0, i + 1 - w)]
+
+
+def count(x, w):
+    i = np.arange(len(x))
+    return (i + 1 - np.maximum(0, i + 1 - w)).astype(float)
+
+
+def shift(x, k):
+    """x[i - k] (NaN before the start)."""
+    out = np.full(len(x), np.nan)
+    if k < len(x): out[k:] = x[:len(x) - k]
+    return out
+
+
+def vm_stats(v):
+    """Per-VM statistics of raw usage that do not depend on the allocation (computed once)."""
+    t = v['t']; n = len(t)
+    S = {}
+    for r, x in (('c', np.nan_to_num(v['cpu'])), ('m', np.nan_to_num(v['mem']))):
+        S['x' + r] = x
+        for w in (H, DAY, WEEK): S[f'max{r}{w}'] = rolling_max(x, w)
+        d = np.r_[0.0, np.diff(x)]
+        for w in (H, DAY):  # std of the w-1 first differences inside the last w samples
+            m = w - 1
+            s1 = rolling_sum(d, m); s2 = rolling_sum(d * d, m); c = count(d, m)
+            S[f'vol{r}{w}'] = np.sqrt(np.maximum(0, s2 / c - (s1 / c) ** 2))
+        k = np.arange(H) - (H - 1) / 2  # least-squares slope over the last 12 samples (per step)
+        from numpy.lib.stride_tricks import sliding_window_view as swv
+        W = swv(np.r_[np.full(H - 1, x[0]), x], H)
+        S[f'slope{r}'] = W @ k / (k @ k)
+        # quantiles of the last day (numpy linear), only where a full day exists
+        W = np.sort(swv(x, DAY), axis=1)  # row j = x[j .. j+287] -> ends at j+287
+        for q in (50, 90, 99):
+            p = q / 100 * (DAY - 1); lo = int(np.floor(p)); f = p - lo
+            val = W[:, lo] + (W[:, min(lo + 1, DAY - 1)] - W[:, lo]) * f
+            S[f'q{r}{q}'] = np.r_[np.full(DAY - 1, np.nan), val]
+    return S
+
+
+def period_rows(v, S, start):
+    """All scored ticks of one VM in the period [start, start + 7 days): features, label, baselines."""
+    t = v['t']
+    i0 = np.searchsorted(t, start)
+    if i0 < DAY: return None
+    fin = lambda a: a[np.isfinite(a)]
+    def alloc(x, r):
+        vals = fin(x[i0 - DAY:i0]); lim = v['lim'][r]
+        if not len(vals): return lim if lim > 0 else np.nan
+        return allocation(vals, lim, FLOOR[r])
+    Ac, Am = alloc(v['cpu'], 0), alloc(v['mem'], 1)
+    if not (np.isfinite(Ac) and np.isfinite(Am)): return None
+    i1 = np.searchsorted(t, start + 7 * 86400)
+    idx = np.arange(i0, i1)
+    j = np.searchsorted(t, t[idx] + H * STEP, side='right')
+    ok = j > idx + 1
+    idx, j = idx[ok], j[ok]
+    if len(idx) < 50: return None
+    xc, xm = S['xc'] / Ac, S['xm'] / Am
+    over = ((S['xc'] > Ac) | (S['xm'] > Am)).astype(float)
+    cum = np.r_[0, np.cumsum(over)]
+    y = (cum[j] - cum[idx + 1]) > 0
+    F = {}
+    F['xc'], F['xm'] = xc[idx], xm[idx]
+    F['u'] = np.maximum(F['xc'], F['xm'])
+    for w, nm in ((H, '1h'), (DAY, '1d'), (WEEK, '1w')):
+        F[f'mxc_{nm}'], F[f'mxm_{nm}'] = S[f'maxc{w}'][idx] / Ac, S[f'maxm{w}'][idx] / Am
+        F[f'br_{nm}'] = (rolling_sum(over, w) / count(over, w))[idx]
+        if w == WEEK:
+            short = idx < WEEK - 1
+            for k in ('mxc_1w', 'mxm_1w', 'br_1w'): F[k][short] = np.nan
+    F['brc_1d'] = (rolling_sum((S['xc'] > Ac).astype(float), DAY) / count(over, DAY))[idx]
+    F['brm_1d'] = (rolling_sum((S['xm'] > Am).astype(float), DAY) / count(over, DAY))[idx]
+    for q in (50, 90, 99):
+        F[f'qc{q}_1d'], F[f'qm{q}_1d'] = S[f'qc{q}'][idx] / Ac, S[f'qm{q}'][idx] / Am
+    for r, A in (('c', Ac), ('m', Am)):
+        F[f'sl{r}_1h'] = S[f'slope{r}'][idx] / A
+        F[f'vol{r}_1h'] = S[f'vol{r}{H}'][idx] / A
+        F[f'vol{r}_1d'] = S[f'vol{r}{DAY}'][idx] / A
+    # the same window yesterday / last week: samples i-L+1 .. i-L+12
+    anyH = rolling_max(over, H)
+    for L, nm in ((DAY, 'yd'), (WEEK, 'lw')):
+        F[f'brk_{nm}'] = shift(anyH, L - H)[idx]
+        F[f'mxc_{nm}'] = shift(S['maxc12'], L - H)[idx] / Ac
+        F[f'mxm_{nm}'] = shift(S['maxm12'], L - H)[idx] / Am
+        F[f'br3_{nm}'] = shift(rolling_sum(over, 3 * H) / (3 * H), L - 2 * H)[idx]  # i-L-11 .. i-L+24
+    F['dc_yd'] = F['xc'] - shift(xc, DAY)[idx]
+    F['dm_yd'] = F['xm'] - shift(xm, DAY)[idx]
+    eps = 1e-3
+    F['zc'] = (1 - F['xc']) / (F['volc_1h'] + eps); F['zm'] = (1 - F['xm']) / (F['volm_1h'] + eps)
+    F['zc_1d'] = (1 - F['xc']) / (F['volc_1d'] + eps); F['zm_1d'] = (1 - F['xm']) / (F['volm_1d'] + eps)
+    sod = t[idx] % 86400
+    F['tod_s'], F['tod_c'] = np.sin(2 * np.pi * sod / 86400), np.cos(2 * np.pi * sod / 86400)
+    dow = ((t[idx] // 86400) + 3) % 7  # 0 = Monday
+    F['weekend'] = (dow >= 5).astype(float)
+    F['age'] = (idx - i0).astype(float)
+    F['hist'] = idx.astype(float)
+    F['capc'] = np.full(len(idx), float(v['lim'][0] > 0 and Ac >= v['lim'][0] * (1 - 1e-9)))
+    F['capm'] = np.full(len(idx), float(v['lim'][1] > 0 and Am >= v['lim'][1] * (1 - 1e-9)))
+    # baselines exactly as score_exports.py: util now; breach rate over samples i-288..i (+1e-6*util),
+    # there with allocations only known from `from` on (earlier samples count as not over) and here in
+    # the 'full' variant judged against A too; same window yesterday.
+    k0 = np.maximum(0, idx - DAY)
+    cs = np.r_[0, np.cumsum(over * (np.arange(len(t)) >= i0))]
+    B = dict(util=F['u'],
+             rate1d=(cs[idx + 1] - cs[k0]) / np.maximum(1, idx + 1 - k0) + 1e-6 * F['u'],
+             rate1d_full=(cum[idx + 1] - cum[k0]) / np.maximum(1, idx + 1 - k0) + 1e-6 * F['u'],
+             yday=np.nan_to_num(F['brk_yd']))
+    return dict(F=F, y=y, now=over[idx] > 0, B=B, n=len(idx))
+
+
+def build(vms, cache):
+    if os.path.exists(cache):
+        return pickle.load(open(cache, 'rb'))
+    rows = {}
+    for vm, v in vms.items():
+        S = vm_stats(v)
+        for p in PERIODS:
+            r = period_rows(v, S, p)
+            if r is not None: rows[(p, vm)] = r
+    pickle.dump(rows, open(cache, 'wb'))
+    return rows
+
+
+def stack(rows, keys, names, stride=1, seed=0):
+    Xs, ys, nows, Bs, gs = [], [], [], {k: [] for k in ('util', 'rate1d', 'rate1d_full', 'yday')}, []
+    for key in keys:
+        r = rows[key]
+        sl = slice(None) if stride == 1 else slice(int(np.random.default_rng(seed + key[1]).integers(stride)), None, stride)
+        Xs.append(np.column_stack([r['F'][n][sl] for n in names]))
+        ys.append(r['y'][sl]); nows.append(r['now'][sl]); gs.append(np.full(len(r['y'][sl]), key[1]))
+        for k in Bs: Bs[k].append(r['B'][k][sl])
+    return (np.concatenate(Xs), np.concatenate(ys).astype(int), np.concatenate(nows),
+            {k: np.concatenate(v) for k, v in Bs.items()}, np.concatenate(gs))
+
+
+# ----------------------------------------------------------------------------- learners
+FEATURES = ['xc', 'xm', 'u', 'mxc_1h', 'mxm_1h', 'mxc_1d', 'mxm_1d', 'mxc_1w', 'mxm_1w',
+            'br_1h', 'br_1d', 'br_1w', 'brc_1d', 'brm_1d', 'qc50_1d', 'qm50_1d', 'qc90_1d', 'qm90_1d',
+            'qc99_1d', 'qm99_1d', 'slc_1h', 'slm_1h', 'volc_1h', 'volm_1h', 'volc_1d', 'volm_1d',
+            'brk_yd', 'mxc_yd', 'mxm_yd', 'br3_yd', 'brk_lw', 'mxc_lw', 'mxm_lw', 'br3_lw',
+            'dc_yd', 'dm_yd', 'zc', 'zm', 'zc_1d', 'zm_1d', 'tod_s', 'tod_c', 'weekend', 'age', 'hist',
+            'capc', 'capm']
+COMPACT = ['u', 'xc', 'xm', 'br_1h', 'br_1d', 'br_1w', 'brk_yd', 'mxc_yd', 'mxm_yd', 'zc', 'zm', 'zm_1d',
+           'volm_1h', 'volm_1d', 'qm99_1d', 'dc_yd', 'mxc_1h', 'mxm_1h', 'mxm_1d', 'brm_1d', 'tod_s', 'tod_c']
+SIMPLE = ['util', 'rate1d_full', 'yday']
+
+
+class Platt:
+    def fit(self, s, y):
+        from sklearn.linear_model import LogisticRegression
+        self.m = LogisticRegression(C=1e4).fit(s[:, None], y); return self
+    def __call__(self, s): return self.m.predict_proba(s[:, None])[:, 1]
+
+
+class Isotonic:
+    def fit(self, s, y):
+        from sklearn.isotonic import IsotonicRegression
+        self.m = IsotonicRegression(out_of_bounds='clip', y_min=0, y_max=1).fit(s, y); return self
+    def __call__(self, s): return self.m.predict(s)
+
+
+def logit(p): p = np.clip(p, 1e-6, 1 - 1e-6); return np.log(p / (1 - p))
+
+
+def fit_simple(B, y):
+    from sklearn.linear_model import LogisticRegression
+    X = np.column_stack([B[k] for k in SIMPLE])
+    m = LogisticRegression(C=1.0, max_iter=500).fit(X, y)
+    return lambda B2: m.predict_proba(np.column_stack([B2[k] for k in SIMPLE]))[:, 1]
+
+
+def fit_gbt(X, y, Xc, yc, names, depth=4, trees=200, lr=0.05, calib='isotonic', seed=0):
+    import lightgbm as lgb
+    m = lgb.LGBMClassifier(n_estimators=trees, learning_rate=lr, max_depth=depth, num_leaves=2 ** depth - 1,
+                           min_child_samples=500, subsample=0.7, subsample_freq=1, colsample_bytree=0.8,
+                           reg_lambda=1.0, random_state=seed, n_jobs=2, verbose=-1)
+    m.fit(X, y)
+    cal = (Isotonic if calib == 'isotonic' else Platt)().fit(logit(m.predict_proba(Xc)[:, 1]), yc)
+    f = lambda X2: cal(logit(m.predict_proba(X2)[:, 1]))
+    f.model = m
+    return f
+
+
+def spline_design(names):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import SplineTransformer, StandardScaler, FunctionTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.impute import SimpleImputer
+    binary = [i for i, n in enumerate(names) if n in ('brk_yd', 'brk_lw', 'weekend', 'capc', 'capm')]
+    cont = [i for i in range(len(names)) if i not in binary]
+    clip = FunctionTransformer(lambda X: np.clip(X, -50, 50))
+    return ColumnTransformer([
+        ('s', make_pipeline(SimpleImputer(strategy='median'), clip,
+                            SplineTransformer(n_knots=6, degree=3, knots='quantile', extrapolation='constant')), cont),
+        ('b', SimpleImputer(strategy='constant', fill_value=0), binary)])
+
+
+def fit_spline(X, y, Xc, yc, names, C=0.1, calib='platt'):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    m = make_pipeline(spline_design(names), StandardScaler(), LogisticRegression(C=C, max_iter=300))
+    m.fit(X, y)
+    cal = (Isotonic if calib == 'isotonic' else Platt)().fit(logit(m.predict_proba(Xc)[:, 1]), yc)
+    return lambda X2: cal(logit(m.predict_proba(X2)[:, 1]))
+
+
+# ----------------------------------------------------------------------------- protocol
+def vm_split(vms, seed=0):
+    rng = np.random.default_rng(seed)
+    others = np.array(sorted(set(vms) - set(BUNDLED)))
+    others = others[rng.permutation(len(others))]
+    held = set(others[:int(0.35 * len(others))].tolist())
+    train = sorted(set(vms) - held)
+    cal = set(np.array(train)[rng.permutation(len(train))[:int(0.2 * len(train))]].tolist())
+    return train, sorted(held), cal
+
+
+def trim_rows(rows, keys):
+    """Training side: drop each period's last 12 ticks (their labels look into the next period)."""
+    out = {}
+    for k in keys:
+        r = rows[k]; n = r['n'] - H
+        if n <= 0: continue
+        sl = slice(0, n)
+        out[k] = dict(F={a: b[sl] for a, b in r['F'].items()}, y=r['y'][sl], now=r['now'][sl],
+                      B={a: b[sl] for a, b in r['B'].items()}, n=n)
+    return out
+
+
+def run_split(rows, test_p, train_vms, held_vms, cal_vms, names, learners, stride=4, log=print):
+    tr_keys = [k for k in rows if k[0] < test_p and k[1] in train_vms]
+    tr = trim_rows(rows, tr_keys)
+    fit_keys = [k for k in tr if k[1] not in cal_vms]; cal_keys = [k for k in tr if k[1] in cal_vms]
+    X, y, _, B, _ = stack(tr, fit_keys, names, stride)
+    Xc, yc, _, Bc, _ = stack(tr, cal_keys, names, stride)
+    models = {}
+    Xall, yall, _, Ball, _ = stack(tr, list(tr), names, stride)
+    models['simple learned'] = lambda Xt, Bt, f=fit_simple(Ball, yall): f(Bt)
+    for lname, fn in learners.items():
+        t0 = time.time(); f = fn(X, y, Xc, yc, names)
+        models[lname] = (lambda Xt, Bt, f=f: f(Xt)); models[lname].fitted = f
+        log(f'  fit {lname}: {time.time() - t0:.1f}s on {len(y)} rows (+{len(yc)} calibration)')
+    out = {}
+    for side, vset in (('later week, training VMs', set(train_vms)), ('unseen VMs', set(held_vms))):
+        keys = [k for k in rows if k[0] == test_p and k[1] in vset]
+        Xt, yt, nt, Bt, _ = stack(rows, keys, names)
+        res = {'_n': (len(yt), float(yt.mean()), len(keys))}
+        for b in ('util', 'rate1d', 'rate1d_full', 'yday'):
+            res[b] = metrics(Bt[b], yt, nt)
+        for mname, m in models.items():
+            res[mname] = metrics(m(Xt, Bt), yt, nt)
+        out[side] = res
+    return out, models
+
+
+def fmt(x): return '  nan' if not np.isfinite(x) else f'{x:5.3f}'
+
+
+def print_table(all_res, order):
+    print(f"| split | ticks (pos rate) | scorer | AUC | AUC not breaching | Brier skill | ECE |")
+    print('|---|---|---|---|---|---|---|')
+    for split, res in all_res:
+        n, pr, nv = res['_n']
+        for s in order:
+            m = res[s]
+            print(f"| {split} | {n} ({pr:.3f}), {nv} VMs | {s} | {fmt(m['auc'])} | {fmt(m['auc_nb'])} | {fmt(m['bss'])} | {fmt(m['ece'])} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', default='/tmp/research-data/bitbrains-rnd')
+    ap.add_argument('--cache', default='/tmp/research-data')
+    ap.add_argument('--dev', action='store_true', help='only the tuning split (test week 07-26)')
+    ap.add_argument('--features', default=None, help='comma-separated feature subset')
+    ap.add_argument('--learners', default='gbt,gbtplatt,compact')
+    ap.add_argument('--stride', type=int, default=4)
+    o = ap.parse_args()
+    t00 = time.time()
+    vms = load(o.data, os.path.join(o.cache, 'vms.pkl'))
+    rows = build(vms, os.path.join(o.cache, 'rows.pkl'))
+    print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
+    names = o.features.split(',') if o.features else FEATURES
+    train_vms, held_vms, cal_vms = vm_split(vms)
+    print(f'VMs: {len(train_vms)} training ({len(cal_vms)} of them the calibration slice), {len(held_vms)} never trained on')
+    L = {}
+    o.learners = o.learners.split(',')
+    if 'gbt' in o.learners: L['gbt d4x200 + isotonic'] = lambda X, y, Xc, yc, n: fit_gbt(X, y, Xc, yc, n)
+    if 'gbtplatt' in o.learners: L['gbt d4x200 + platt'] = lambda X, y, Xc, yc, n: fit_gbt(X, y, Xc, yc, n, calib='platt')
+    if 'compact' in o.learners:
+        def compact(X, y, Xc, yc, n):
+            cols = [n.index(c) for c in COMPACT]
+            f = fit_gbt(X[:, cols], y, Xc[:, cols], yc, COMPACT, calib='platt')
+            return lambda X2: f(X2[:, cols])
+        L['gbt d4x200 compact + platt'] = compact
+    if 'spline' in o.learners: L['spline logistic + platt'] = lambda X, y, Xc, yc, n: fit_spline(X, y, Xc, yc, n)
+    tests = [PERIODS[3]] if o.dev else PERIODS[4:]
+    all_res = []
+    for p in tests:
+        print(f'test week {PNAME[p]} (train on weeks {", ".join(PNAME[q] for q in PERIODS if q < p)})', flush=True)
+        res, _ = run_split(rows, p, train_vms, held_vms, cal_vms, names, L, o.stride)
+        for side, r in res.items(): all_res.append((f'{PNAME[p]} {side}', r))
+    order = ['util', 'rate1d', 'rate1d_full', 'yday', 'simple learned'] + list(L)
+    print_table(all_res, order)
+    print('\nmean / worst over splits:')
+    for s in order:
+        ms = {k: [r[s][k] for _, r in all_res] for k in ('auc', 'auc_nb', 'bss', 'ece')}
+        print(f"  {s:28s} AUC {np.mean(ms['auc']):.3f}/{np.min(ms['auc']):.3f}  AUCnb {np.mean(ms['auc_nb']):.3f}/{np.min(ms['auc_nb']):.3f}"
+              f"  BSS {np.nanmean(ms['bss']):.3f}/{np.nanmin(ms['bss']) if np.isfinite(ms['bss']).any() else np.nan:.3f}  ECE {np.nanmean(ms['ece']):.3f}/{np.nanmax(ms['ece']) if np.isfinite(ms['ece']).any() else np.nan:.3f}")
+    print(f'runtime {time.time() - t00:.0f}s')
+
+
+if __name__ == '__main__':
+    main()
