@@ -111,7 +111,9 @@ extension GBTSpec {
                 thresholds: thresholds, nanGoesLeft: nanGoesLeft, leftChildren: leftChildren,
                 rightChildren: rightChildren, leafValues: leafValues, trainingLogLoss: losses, spec: self)
         } catch {
-            preconditionFailure("a fitted model broke its own invariants: \(error)")
+            // The fit's own output failed the checks a model file gets: a bug, reported as
+            // a typed error so training data can never stop the trainer with a trap.
+            throw .invalidModel("the fitted model broke its own invariants (a bug, please report): \(error)")
         }
     }
 
