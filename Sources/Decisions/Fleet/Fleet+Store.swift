@@ -13,9 +13,6 @@ extension Fleet {
                 HeadroomStore.POPDefinition(name: pop.name, capacity: pop.capacity, pricePerHour: pop.pricePerHour,
                                             strategies: pop.strategies.sorted().map(\.rawValue), status: pop.down ? .down : .up)
             },
-            links: links.map { link in
-                HeadroomStore.POPLinkDefinition(from: link.from, to: link.to, bandwidthBytesPerSecond: link.bandwidthBytesPerSecond,
-                                                latencySeconds: link.latencySeconds)
-            })
+            links: links)
     }
 }
