@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "Trainer",
             dependencies: [
-                "Forecast", "Store", "Models", "Reports",
+                "Forecast", "Store", "Models", "Decisions", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

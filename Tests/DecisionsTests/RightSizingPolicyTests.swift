@@ -119,4 +119,34 @@ struct RightSizingPolicyTests {
         #expect(ReplayFrontier.interpolate(curve, at: 5) == nil)
         #expect(ReplayFrontier.interpolate(curve, at: 31) == nil)
     }
+
+    static func summary(oom: Int, throttled: Double, slackCores: Double, slackGiB: Double) -> ReplaySummary {
+        var s = ReplaySummary(policy: "predictive", knob: nil, from: 0, to: 1, modelVersion: "v", workloads: 1)
+        s.oomKills = oom
+        s.throttledCoreMinutes = throttled
+        s.slackCoreHours = slackCores
+        s.slackGibHours = slackGiB
+        return s
+    }
+
+    @Test("equal-slack judgement: the candidate's curve read at the reference's slack, by hand")
+    func equalSlack() {
+        // Candidate curve: (GiB-h, kills) = (100, 30), (200, 10); (core-h, min) = (50, 400), (150, 100).
+        let curve = [Self.summary(oom: 30, throttled: 400, slackCores: 50, slackGiB: 100),
+                     Self.summary(oom: 10, throttled: 100, slackCores: 150, slackGiB: 200)]
+        // Reference at 150 GiB-h / 100 core-h: the candidate has 20 kills (midway) and 250 min.
+        let worse = EqualSlackJudgement(candidate: curve, reference: Self.summary(oom: 18, throttled: 300, slackCores: 100, slackGiB: 150))
+        #expect(worse.candidateOOMKills == 20)
+        #expect(worse.candidateThrottledCoreMinutes == 250)
+        // Allowed: 18 × 1.05 + 1 = 19.9 < 20 kills → fails; 300 × 1.05 + 1 = 316 ≥ 250 → passes.
+        #expect(!worse.oomKillsPass)
+        #expect(worse.throttlingPass)
+        #expect(!worse.passes)
+        let better = EqualSlackJudgement(candidate: curve, reference: Self.summary(oom: 19, throttled: 300, slackCores: 100, slackGiB: 150))
+        #expect(better.passes)  // 19 × 1.05 + 1 = 20.95 ≥ 20
+        // A reference slack outside the swept range cannot be judged: refused.
+        let outside = EqualSlackJudgement(candidate: curve, reference: Self.summary(oom: 100, throttled: 1000, slackCores: 100, slackGiB: 250))
+        #expect(outside.candidateOOMKills == nil)
+        #expect(!outside.passes)
+    }
 }

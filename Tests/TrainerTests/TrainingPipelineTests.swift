@@ -99,6 +99,10 @@ struct TrainingPipelineTests {
                                 "--from", "2013-08-11T00:00:00Z", "--to", "2013-08-12T00:00:00Z"])
         #expect(gate.status == 0, "\(gate.stderr)")
         #expect(gate.stdout.contains("promoted version \(v1)"))
+        // The decisions step replayed the candidate's predictive policy against v1's at equal slack.
+        #expect(gate.stdout.contains("decisions: replay 3 workloads"), "\(gate.stdout)")
+        #expect(gate.stdout.contains("promoted version \(v1)'s predictive"))
+        #expect(gate.stdout.contains("OOM kills at"))
         #expect(try CLI.run(["promote", "--db", db, "--models", models, v2]).status == 0)
 
         // Corrupt v2's LSTM file: evaluating and re-promoting it are refused, naming the file;

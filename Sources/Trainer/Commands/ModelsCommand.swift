@@ -1,3 +1,4 @@
+import Decisions
 import Models
 import ArgumentParser
 import Foundation
@@ -48,9 +49,11 @@ struct PromoteCommand: ParsableCommand {
         commandName: "promote",
         abstract: "Promotes a model version (every family of it) after verifying its files.",
         discussion: """
-            With --if-better, the candidate is promoted only when it beats the promoted version on a \
-            rolling-origin backtest over --from … --to (lower mean scaled pinball loss over all resources \
-            and quantiles); without a promoted version, the candidate must beat the seasonal-naive baseline.
+            With --if-better, the candidate is promoted only when, over --from … --to, its learned risk \
+            is not worse than the promoted version's (AUC and Brier skill; without a promoted version: the \
+            best plain baseline), its forecasts' pinball loss is within 5 % of the promoted version's (or \
+            seasonal naive's), and the predictive policy replayed on it has no more OOM kills and \
+            throttling at the promoted version's slack (or vpa's when none is promoted). Prints why.
             """)
 
     @OptionGroup var options: ModelOptions
@@ -60,6 +63,10 @@ struct PromoteCommand: ParsableCommand {
     @Option(help: "Backtest start (with --if-better): ISO-8601 or Unix seconds.") var from: String?
     @Option(help: "Backtest end (with --if-better).") var to: String?
     @Option(help: "Forecast horizon in steps (with --if-better).") var horizon: Int = 12
+    @Option(name: .customLong("pops"), help: "Fleet file (TOML) the --if-better replays run on (default: one POP without capacity limits).")
+    var popsPath: String?
+    @Flag(name: .customLong("censored-observations"), help: "With --if-better: the replays' policies see min(demand, allocation).")
+    var censoredObservations = false
 
     func validate() throws {
         guard (version != nil) != latest else { throw ValidationError("give a VERSION or --latest (not both)") }
@@ -76,8 +83,11 @@ struct PromoteCommand: ParsableCommand {
         let registry = try options.registry()
         guard let target = try version ?? registry.latestVersion() else { throw ValidationError("no model versions to promote") }
         if ifBetter {
-            let gate = PromotionGate(registry: registry, from: TimestampParser.parse(from!)!, to: TimestampParser.parse(to!)!,
-                                         horizonSteps: horizon)
+            let path = options.databasePath
+            var gate = PromotionGate(registry: registry, from: TimestampParser.parse(from!)!, to: TimestampParser.parse(to!)!,
+                                     horizonSteps: horizon, openStore: { try HeadroomStore(path: path) })
+            gate.fleet = try popsPath.map { try Fleet.load(path: $0) }
+            gate.censoredObservations = censoredObservations
             let verdict = try gate.judge(candidate: target)
             print(verdict.explanation)
             guard verdict.promote else { return }

@@ -1,3 +1,5 @@
+import Decisions
+import Foundation
 import Models
 import Forecast
 import Store
@@ -14,7 +16,15 @@ import Store
 ///    must not be worse than the reference's (the serving version's combined forecaster, or
 ///    seasonal naive) by more than 5 %.
 ///
-/// A candidate without a learned risk is judged on the forecasts alone, as before it existed.
+/// 3. **Decisions** (what a user pays and suffers): the period replayed with the `predictive`
+///    policy on the candidate's models over the policy's knob sweep, against the serving
+///    version's `predictive` at its default knob (or, when nothing serves, `vpa` at its
+///    default): the candidate's OOM kills at the reference's memory slack and its throttled
+///    core-minutes at the reference's CPU slack must not be worse (`EqualSlackJudgement`).
+///    The replay uses the fleet file when one is given, else one POP without capacity limits
+///    (sizing, not placement, is what is judged).
+///
+/// A candidate without a learned risk is judged on the forecasts and decisions.
 struct PromotionGate {
     struct Verdict {
         var promote: Bool
@@ -29,6 +39,14 @@ struct PromotionGate {
     var tolerance = 0.002
     /// How much worse the forecasts' pinball loss may be.
     var pinballSlack = 0.05
+    /// Opens a store connection for one replay thread.
+    var openStore: @Sendable () throws -> HeadroomStore
+    /// The fleet the replays run on (nil: one POP without capacity limits).
+    var fleet: Fleet?
+    /// Whether the replays' policies see min(demand, allocation).
+    var censoredObservations = false
+    /// Replays at once.
+    var jobs = 2
 
     func judge(candidate: String) throws -> Verdict {
         let evaluation = Evaluation(registry: registry, from: from, to: to,
@@ -80,7 +98,74 @@ struct PromotionGate {
         } else {
             lines.append("forecasts: \(referenceName) has no score in the period")
         }
+        // 3. Decisions.
+        let decisions = try judgeDecisions(candidate: candidate, incumbent: incumbent)
+        promote = promote && decisions.passes
+        lines.append(contentsOf: decisions.lines)
         lines.append(promote ? "candidate \(candidate): promoting" : "candidate \(candidate): not promoted, keeping what serves")
         return Verdict(promote: promote, explanation: lines.joined(separator: "\n"))
+    }
+
+    /// Step 3: the replays and their comparison at equal slack.
+    private func judgeDecisions(candidate: String, incumbent: String?) throws -> (passes: Bool, lines: [String]) {
+        let fleet = try self.fleet ?? Fleet(pops: [POP(name: "promotion-gate")], declaredLinks: [])
+        let candidateModels = try TrainedModels.load(registry: registry, version: candidate)
+        let predictive = ReplayPolicy.predictive.knob!, vpa = ReplayPolicy.vpa.knob!
+        var planned: [(models: TrainedModels, policy: ReplayPolicy, knob: Double)] =
+            predictive.sweep.map { (candidateModels, .predictive, $0) }
+        let referenceName: String
+        if let incumbent {
+            planned.append((try TrainedModels.load(registry: registry, version: incumbent), .predictive, predictive.defaultValue))
+            referenceName = "promoted version \(incumbent)'s predictive (\(predictive.name) \(predictive.defaultValue))"
+        } else {
+            planned.append((candidateModels, .vpa, vpa.defaultValue))
+            referenceName = "vpa (\(vpa.name) \(vpa.defaultValue))"
+        }
+        let runs = planned
+        let (from, to, censored, openStore) = (self.from, self.to, censoredObservations, self.openStore)
+        let results = ReplayResults(count: runs.count)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, runs.count))) { _ in
+            let store = Result { try openStore() }
+            while let k = results.claim() {
+                var options = ReplayOptions(policy: runs[k].policy, from: from, to: to)
+                options.knob = runs[k].knob
+                options.censoredObservations = censored
+                results.set(k, Result { try ReplaySimulation(store: try store.get(), models: runs[k].models, fleet: fleet).run(options) })
+            }
+        }
+        let summaries = try (0..<runs.count).map { try results.get(k: $0).get() }
+        let judgement = EqualSlackJudgement(candidate: Array(summaries.dropLast()), reference: summaries.last!)
+        func figure(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "outside the swept slack" }
+        var lines = ["decisions: replay \(summaries.last!.workloads) workloads; candidate's predictive swept over \(predictive.name) "
+                     + predictive.sweep.map { String($0) }.joined(separator: ",") + " vs \(referenceName):"]
+        lines.append("  OOM kills at \(String(format: "%.1f", judgement.slackGibHours)) GiB-h of slack: \(figure(judgement.candidateOOMKills)) vs "
+                     + "\(Int(judgement.referenceOOMKills)) — " + (judgement.oomKillsPass ? "not worse" : "worse or not comparable"))
+        lines.append("  throttled core-min at \(String(format: "%.1f", judgement.slackCoreHours)) core-h of slack: "
+                     + "\(figure(judgement.candidateThrottledCoreMinutes)) vs \(String(format: "%.1f", judgement.referenceThrottledCoreMinutes)) — "
+                     + (judgement.throttlingPass ? "not worse" : "worse or not comparable"))
+        return (judgement.passes, lines)
+    }
+}
+
+/// Replay results filled by the gate's worker threads.
+private final class ReplayResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var results: [Result<ReplaySummary, any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func claim() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < results.count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func set(_ k: Int, _ r: Result<ReplaySummary, any Error>) { lock.lock(); results[k] = r; lock.unlock() }
+
+    func get(k: Int) -> Result<ReplaySummary, any Error> {
+        lock.lock(); defer { lock.unlock() }
+        return results[k] ?? .failure(CocoaError(.featureUnsupported))
     }
 }
