@@ -40,6 +40,16 @@ extension ScoringService {
         return fault
     }
 
+    /// Throws the storage fault (and records it) when the store's WAL index cannot be
+    /// written (`HeadroomStore.checkSharedMemory`): what every use of the store by the
+    /// service checks first, requests and periodic work alike.
+    func checkStoreUsable() throws {
+        do { try store.checkSharedMemory() } catch {
+            noteStoreFault(error, during: "checking the store's WAL index")
+            throw error
+        }
+    }
+
     /// Ends a store-failure episode (a write succeeded), logging the recovery.
     func storeRecovered() {
         guard let state = storeFault else { return }

@@ -65,7 +65,10 @@ extension ScoringService {
     func reloadIfPromoted() async -> ReloadOutcome {
         guard !reloading else { return .inProgress }
         let promoted: String?
-        do { promoted = try registry.promotedVersion() } catch {
+        do {
+            try checkStoreUsable()
+            promoted = try registry.promotedVersion()
+        } catch {
             noteStoreFault(error, during: "reading the promoted model version")
             return .failed(version: nil, reason: "\(error)")
         }

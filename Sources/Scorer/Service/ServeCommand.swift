@@ -185,6 +185,7 @@ extension ServeCommand {
             },
             PeriodicService(interval: 10) {
                 do {
+                    try await service.checkStoreUsable()
                     let silent = try await service.checkAgents()
                     if !silent.isEmpty { logger.warning("POPs \(silent) marked down: their agents stopped reporting; restarting their workloads elsewhere") }
                 } catch {
@@ -198,6 +199,7 @@ extension ServeCommand {
             services.append(PeriodicService(interval: 3600, runsAtStart: true) {
                 let cutoff = Date().timeIntervalSince1970 - traceRetentionDays * 86_400
                 do {
+                    try await service.checkStoreUsable()
                     let deleted = try store.deleteTraceEvents(before: cutoff)
                     if deleted > 0 { logger.info("trace retention: deleted \(deleted) trace events older than \(traceRetentionDays) days") }
                 } catch {

@@ -54,6 +54,7 @@ extension HeadroomStore {
     /// naming the file) and to notice that a failed store has recovered.
     /// - Throws: `StorageFault` naming the path when the write fails.
     public func checkWritable() throws {
+        try checkSharedMemory()
         do {
             try writer.write { db in
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -61,6 +62,30 @@ extension HeadroomStore {
             }
         } catch {
             throw storageFault(error) ?? StorageFault(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Throws before the store is used when its WAL index (`-shm`) cannot be written.
+    ///
+    /// SQLite maps the `-shm` file into memory and writes it in every transaction, reads
+    /// included (a reader takes a read mark there). When the file stops being writable under
+    /// a running process (made immutable with `chattr +i`, for example), the next write to a
+    /// mapped page is not an error SQLite can return but a SIGBUS that kills the process
+    /// (reproduced on ext4: issue 12, item 5). So a service asks first: `access(2)` with
+    /// `W_OK` (about a microsecond; it refuses an immutable file even to root) turns that
+    /// case into a `StorageFault` naming the file. The window between this check and the
+    /// transaction is not closed — a file made immutable in those microseconds still ends the
+    /// process — but a store that has gone bad is refused rather than touched.
+    /// An in-memory store, or a store whose `-shm` does not exist yet, passes.
+    /// - Throws: `StorageFault` naming the `-shm` file and why.
+    public func checkSharedMemory() throws {
+        guard let path else { return }
+        let shm = path + "-shm"
+        guard access(shm, F_OK) == 0 else { return }
+        if access(shm, W_OK) != 0 {
+            let code = errno
+            throw StorageFault(path: path, reason: "its WAL index \(shm) cannot be written (\(String(cString: strerror(code)))); "
+                                   + "using the store now would end the process with SIGBUS")
         }
     }
 }

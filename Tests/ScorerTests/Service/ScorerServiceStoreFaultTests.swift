@@ -60,6 +60,39 @@ struct ScorerServiceStoreFaultTests {
         }
     }
 
+    @Test("an immutable WAL index (-shm) is a 503 naming it, not a SIGBUS, for writes and reads; and it recovers")
+    func immutableSharedMemory() async throws {
+        let h = try await H.make()
+        let samples = try h.continuation(of: "bb-22", count: 6)
+        let shm = h.storePath + "-shm"
+        try await h.application().test(.router) { client in
+            let first = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(Array(samples[0..<3])))
+            #expect(first.status == .ok)
+            #expect(FileManager.default.fileExists(atPath: shm), "SQLite maps its WAL index")
+            // Without the check before each use, the next transaction's write to the mapped
+            // page kills this process with SIGBUS (reproduced with Python's sqlite3 too).
+            try StoreFaultSupport.chattr("+i", [shm])
+            defer { try? StoreFaultSupport.chattr("-i", [shm]) }
+            let failed = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(Array(samples[3..<6])))
+            #expect(failed.status == .serviceUnavailable)
+            let message = (try H.json(failed)["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains(shm) && message.contains("SIGBUS"), "\(message)")
+            let read = try await client.execute(uri: "/v1/decisions?limit=1", method: .get, headers: H.auth)
+            #expect(read.status == .serviceUnavailable, "a reader writes its read mark in -shm too")
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .serviceUnavailable)
+            #expect(try H.json(health)["status"] as? String == "unhealthy")
+            #expect(await h.service.probeStore() == false)
+            #expect((try? await h.service.reloadIfPromoted()) != nil, "the periodic reload refuses the store instead of crashing")
+
+            try StoreFaultSupport.chattr("-i", [shm])
+            #expect(await h.service.probeStore())
+            let retried = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(Array(samples[3..<6])))
+            #expect(retried.status == .ok, "\(String(buffer: retried.body))")
+            #expect(try H.json(retried)["accepted"] as? Int == 3)
+        }
+    }
+
     @Test("a store that cannot be written at start fails naming the file")
     func immutableAtStart() async throws {
         let fixture = try ScorerFixture.get()
