@@ -6,8 +6,8 @@ import Store
 /// The learned risk's training step: labelled ticks from every training workload's stored
 /// samples in weekly periods before `until` (each with the static allocation of the day
 /// before it, as the judge's static replay allocates), every `stride`-th tick, horizons
-/// complete within their period; trees on four fifths of the workloads, Platt scaling on
-/// the rest (`LearnedRiskFit`).
+/// complete within their period; trees on all of them, Platt scaling on the trees'
+/// out-of-fold scores over five groups of workloads (`LearnedRiskFit`).
 ///
 /// It reads up to `weeks` weeks of history, more than the forecasters' window: features and
 /// labels are cheap, and the study behind the design trained on every earlier week.
@@ -49,7 +49,7 @@ struct LearnedRiskTraining {
         log("risk: learned model on \(set.rows) labelled ticks of \(set.workloads.count) workloads (\(positives) breaches)")
         let outcome = try LearnedRiskFit.fit(set, spec: spec, seed: seed, intervalSeconds: intervalSeconds)
         log("risk: \(spec.treeCount) trees on \(outcome.trainingRows) ticks, Platt on \(outcome.calibrationRows) ticks of "
-            + "\(outcome.calibrationWorkloads.count) held-out workloads: AUC \(String(format: "%.3f", outcome.calibrationAUC)) "
+            + "\(outcome.calibrationWorkloads.count) workloads scored out of fold (\(outcome.folds) folds): AUC \(String(format: "%.3f", outcome.calibrationAUC)) "
             + "(simple learned \(String(format: "%.3f", outcome.simpleAUC))), Brier skill "
             + (outcome.calibrationBrierSkill.map { String(format: "%.3f", $0) } ?? "n/a")
             + String(format: " (%.1f s)", Date().timeIntervalSince(started)))

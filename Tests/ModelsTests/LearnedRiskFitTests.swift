@@ -1,0 +1,79 @@
+import Forecast
+import Foundation
+import Store
+import Testing
+@testable import Models
+
+/// `LearnedRiskFit`: the cross-fitted calibration (every workload scored by trees that
+/// never saw it), on generated workloads whose memory drifts towards its allocation.
+@Suite("Learned risk fit")
+struct LearnedRiskFitTests {
+    /// Three weeks and a day of 5-minute samples: CPU noise around a level, memory a random
+    /// walk with occasional jumps, so some weeks breach the static allocation and some not.
+    static func examples(workloads: Int) -> RiskExamples {
+        var generator = SeededGenerator(seed: 7)
+        var set = RiskExamples()
+        let start: Int64 = 1_375_000_000 - 1_375_000_000 % 86_400
+        let n = 22 * 288
+        for w in 0..<workloads {
+            let name = "w\(w)"
+            var timestamps: [Int64] = [], values: [Double] = []
+            var memory = 1e9 * Double(1 + w % 3), level = 0.5 + Double(w % 4) * 0.25
+            for i in 0..<n {
+                timestamps.append(start + Int64(i) * 300)
+                level = max(0.05, level + Double.random(in: -0.02...0.02, using: &generator))
+                memory = max(2e8, memory * (1 + Double.random(in: -0.004...0.0045, using: &generator))
+                    + (Double.random(in: 0..<1, using: &generator) < 0.002 ? 4e8 : 0))
+                var row = [Double](repeating: .nan, count: Resource.count)
+                row[Resource.cpuCores.rawValue] = level * Double.random(in: 0.6...1.4, using: &generator)
+                row[Resource.memoryBytes.rawValue] = memory
+                values += row
+            }
+            let series = SampleSeries(workload: name, timestamps: timestamps, values: values)
+            var limits = [Double](repeating: .nan, count: Resource.count)
+            limits[Resource.cpuCores.rawValue] = 4
+            limits[Resource.memoryBytes.rawValue] = 16e9
+            let periods = RiskExamples.weeklyPeriods(until: timestamps.last! + 300, firstSample: timestamps[0], weeks: 3)
+            set.add(workload: name, samples: series, intervalSeconds: 300, limits: limits, periods: periods,
+                    horizonSteps: 12, stride: 4, completeHorizonOnly: true)
+        }
+        return set
+    }
+
+    static let spec = GBTSpec(treeCount: 30, minimumLeafSamples: 50)
+
+    @Test("every tick is scored out of fold; the calibration matches the base rate; deterministic")
+    func crossFitted() throws {
+        let set = Self.examples(workloads: 12)
+        let positives = set.labels.filter { $0 }.count
+        #expect(positives > set.rows / 20 && positives < set.rows * 19 / 20, "both outcomes: \(positives) of \(set.rows)")
+        let outcome = try LearnedRiskFit.fit(set, spec: Self.spec, seed: 1)
+        #expect(outcome.calibrationRows == set.rows, "each workload's ticks scored by the trees of the other folds")
+        #expect(outcome.trainingRows == set.rows)
+        #expect(outcome.calibrationWorkloads.count == 12)
+        #expect(outcome.folds == 5)
+        // The served trees see every row, and score them the way `probability` does.
+        let platt = outcome.risk.platt.coefficients
+        #expect(platt[1] > 0, "a higher log-odds means a higher risk")
+        // Logistic MLE with a free intercept: Σ p̂ = Σ y on the ticks it was fitted on, so the
+        // mean calibrated out-of-fold probability is the breach rate.
+        let p = outcome.outOfFoldProbabilities, y = outcome.outOfFoldLabels
+        #expect(p.count == set.rows && y.filter { $0 }.count == positives)
+        #expect(abs(p.reduce(0, +) - Double(positives)) < 1e-4 * Double(set.rows), "\(p.reduce(0, +)) vs \(positives)")
+        #expect(outcome.calibrationAUC > 0.6, "AUC \(outcome.calibrationAUC)")
+        #expect((outcome.calibrationBrierSkill ?? -1) > 0)
+        let again = try LearnedRiskFit.fit(set, spec: Self.spec, seed: 1)
+        #expect(again.risk == outcome.risk)
+    }
+
+    @Test("folds by a stable hash; fewer workloads than folds: one per fold")
+    func folds() throws {
+        #expect(LearnedRiskFit.fold(of: "w0", folds: 5) == LearnedRiskFit.fold(of: "w0", folds: 5))
+        let names = (0..<200).map { "bitbrains-\($0)" }
+        let counts = Dictionary(grouping: names, by: { LearnedRiskFit.fold(of: $0, folds: 5) }).mapValues(\.count)
+        #expect(counts.count == 5 && counts.values.allSatisfy { $0 >= 25 }, "\(counts)")
+        let outcome = try LearnedRiskFit.fit(Self.examples(workloads: 3), spec: Self.spec, seed: 1)
+        #expect(outcome.folds == 3)
+        #expect(throws: LearnedRiskFit.FitError.self) { try LearnedRiskFit.fit(Self.examples(workloads: 1), spec: Self.spec, seed: 1) }
+    }
+}
