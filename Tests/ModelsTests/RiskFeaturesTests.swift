@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Forecast
 @testable import Models
 
 /// `RiskFeatures` (incremental, online) against the vectorised numpy computation of the
@@ -93,5 +94,39 @@ struct RiskFeaturesTests {
         let after = state.features()
         #expect(after[3] > 0, "1e308 cores are over one core")
         #expect(after[20].isFinite && after[21].isFinite)
+    }
+
+    @Test("the incremental day windows equal a recomputation from scratch: ties, flat stretches, jumps, ten days")
+    func incrementalDayWindows() {
+        // Memory from a small set of levels (many ties), flat for long stretches, with jumps
+        // that leave the window a day later; allocation 1 byte so ratios are the values.
+        var generator = SeededGenerator(seed: 11)
+        var state = RiskFeatures(intervalSeconds: 300)
+        state.setAllocation(cpuCores: 1, memoryBytes: 1)
+        let levels = [4e8, 4e8 + 1, 1.5e9, 7e7, 3.3e9]
+        var level = levels[0]
+        var memory: [Double] = []
+        let d = 288
+        for i in 0..<(10 * d) {
+            let u = Double.random(in: 0..<1, using: &generator)
+            if u < 0.01 { level = levels[Int.random(in: 0..<levels.count, using: &generator)] }
+            let m = (i / 500) % 2 == 0 ? level : level + Double(Int.random(in: -2...2, using: &generator)) * 1e6
+            memory.append(m)
+            state.push(timestamp: 1_375_000_000 + Int64(i) * 300, cpuCores: 0.5, memoryBytes: m)
+            let f = state.features()
+            let window = Array(memory[Swift.max(0, i - d + 1)...i])
+            let diffs = (Swift.max(0, i - (d - 1) + 1)...i).map { k in k == 0 ? 0 : memory[k] - memory[k - 1] }
+            let mean = diffs.reduce(0, +) / Double(diffs.count)
+            let sigma = (diffs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(diffs.count)).squareRoot()
+            #expect(f[18] == window.max()!, "sample \(i): day maximum \(f[18]) vs \(window.max()!)")
+            #expect(abs(f[13] - sigma) <= 1e-6 * Swift.max(1, sigma), "sample \(i): day σ \(f[13]) vs \(sigma)")
+            if i + 1 >= d {
+                let sorted = window.sorted(), p = 0.99 * Double(d - 1), lo = Int(p.rounded(.down))
+                let q = sorted[lo] + (sorted[Swift.min(lo + 1, d - 1)] - sorted[lo]) * (p - Double(lo))
+                #expect(abs(f[14] - q) <= 1e-9 * Swift.max(1, abs(q)), "sample \(i): q99 \(f[14]) vs \(q)")
+            } else {
+                #expect(f[14].isNaN)
+            }
+        }
     }
 }

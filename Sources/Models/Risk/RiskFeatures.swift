@@ -34,8 +34,13 @@ import Foundation
 ///
 /// Cost: rings of a week of CPU and memory usage and of breach flags; breach counts per
 /// window are kept as running sums, recomputed once over the week when the allocation
-/// changes; the per-tick loops run over a day at most (the memory quantile needs only
-/// the day's four largest values).
+/// changes. The day windows are incremental too, because they ran over 288 samples on
+/// every tick of the scorer (about half of the learned risk's cost): the day's four
+/// largest memory values (its maximum and, at 5 minutes, its 0.99 quantile, which lies
+/// between the 4th and 3rd largest) are kept with their sample numbers and rescanned only
+/// when one of them leaves the window; the day's memory-difference sums are compensated
+/// (Neumaier) running sums, recomputed exactly once a day so rounding cannot build up.
+/// What remains per tick is a loop over an hour.
 public struct RiskFeatures: Sendable {
     public static let names = ["u", "xc", "xm", "br_1h", "br_1d", "br_1w", "brk_yd", "mxc_yd", "mxm_yd", "zc", "zm", "zm_1d",
                                "volm_1h", "volm_1d", "qm99_1d", "dc_yd", "mxc_1h", "mxm_1h", "mxm_1d", "brm_1d", "tod_s", "tod_c"]
@@ -56,6 +61,15 @@ public struct RiskFeatures: Sendable {
     private var allocationMemory = Double.nan
     private var overHour = 0, overDay = 0, overWeek = 0, memoryOverDay = 0
     private var lastTimestamp: Int64 = 0
+    /// The day window's (last `daySteps` samples) largest memory values, largest first,
+    /// and their sample numbers; `topCount` of them valid (all the window's values while it
+    /// holds fewer than 4). Among equal values the newest is kept (it leaves last).
+    private var topValues = [Double](repeating: -.infinity, count: 4)
+    private var topNumbers = [Int](repeating: -1, count: 4)
+    private var topCount = 0
+    /// Σ and Σ² of the memory differences of the last `daySteps − 1` samples (the first
+    /// sample's difference is 0), with their Neumaier compensations.
+    private var daySum = CompensatedSum(), daySquares = CompensatedSum()
 
     /// - Parameter intervalSeconds: the workload's sampling interval (> 0; clamped so each window has ≥ 2 steps).
     public init(intervalSeconds: Int64) {
@@ -94,6 +108,9 @@ public struct RiskFeatures: Sendable {
         if seen >= weekSteps { count(flags[seen % weekSteps], back: weekSteps - 1, sign: -1, only: .week) }
         let slot = seen % weekSteps
         let c = cpuCores.isFinite ? cpuCores : 0, m = memoryBytes.isFinite ? memoryBytes : 0
+        let number = seen
+        // The day's memory differences: the new one in, the one `daySteps − 1` back out.
+        let previous = number > 0 ? memory[(number - 1) % weekSteps] : m
         cpu[slot] = c
         memory[slot] = m
         let f = flag(cpu: c, memory: m)
@@ -101,6 +118,74 @@ public struct RiskFeatures: Sendable {
         seen += 1
         count(f, back: 0, sign: 1)
         lastTimestamp = timestamp
+        let diffs = daySteps - 1
+        if number % daySteps == 0 {
+            resyncDayDifferences()
+        } else {
+            let d = m - previous
+            daySum.add(d)
+            daySquares.add(d * d)
+            if number >= diffs {
+                let leaving = number - diffs
+                let old = leaving == 0 ? 0 : memory[leaving % weekSteps] - memory[(leaving - 1) % weekSteps]
+                daySum.add(-old)
+                daySquares.add(-(old * old))
+            }
+        }
+        updateDayTop(value: m, number: number)
+    }
+
+    /// The top four after sample `number` (value `m`) entered the day window.
+    private mutating func updateDayTop(value m: Double, number: Int) {
+        if number >= daySteps {
+            let leaving = number - daySteps
+            for j in 0..<topCount where topNumbers[j] == leaving {
+                rescanDayTop()   // one of the four left: the next largest may be anywhere in the day
+                return
+            }
+        }
+        guard topCount < 4 || m >= topValues[3] else { return }
+        // Insert before the first value ≤ m (the newest of equal values first).
+        var j = Swift.min(topCount, 3)
+        if topCount < 4 { topCount += 1 }
+        while j > 0 && topValues[j - 1] <= m {
+            topValues[j] = topValues[j - 1]; topNumbers[j] = topNumbers[j - 1]
+            j -= 1
+        }
+        topValues[j] = m
+        topNumbers[j] = number
+    }
+
+    /// The four largest of the day window, scanned newest first.
+    private mutating func rescanDayTop() {
+        topCount = 0
+        let n = Swift.min(seen, daySteps)
+        for back in 0..<n {
+            let number = seen - 1 - back, m = memory[number % weekSteps]
+            guard topCount < 4 || m > topValues[3] else { continue }
+            var j = Swift.min(topCount, 3)
+            if topCount < 4 { topCount += 1 }
+            while j > 0 && topValues[j - 1] < m {   // strictly: an older equal value goes after the newer
+                topValues[j] = topValues[j - 1]; topNumbers[j] = topNumbers[j - 1]
+                j -= 1
+            }
+            topValues[j] = m
+            topNumbers[j] = number
+        }
+    }
+
+    /// Σ and Σ² of the day window's memory differences summed afresh (once a day).
+    private mutating func resyncDayDifferences() {
+        daySum = CompensatedSum(); daySquares = CompensatedSum()
+        let i = seen - 1, n = Swift.min(daySteps - 1, i + 1)
+        var slot = i % weekSteps
+        for back in 0..<n {
+            let before = slot == 0 ? weekSteps - 1 : slot - 1
+            let d = back == i ? 0 : memory[slot] - memory[before]
+            daySum.add(d)
+            daySquares.add(d * d)
+            slot = before
+        }
     }
 
     private enum Window { case hour, day, week, all }
@@ -160,34 +245,27 @@ public struct RiskFeatures: Sendable {
         // Volatility: σ of the differences within the last h−1 (and d−1) samples.
         let volCHour = Self.differenceSigma(cpu, newest: i, seen: seen, week: weekSteps, diffs: hourSteps - 1)
         let volMHour = Self.differenceSigma(memory, newest: i, seen: seen, week: weekSteps, diffs: hourSteps - 1)
-        let volMDay = Self.differenceSigma(memory, newest: i, seen: seen, week: weekSteps, diffs: daySteps - 1)
+        let dayDiffs = Double(Swift.min(daySteps - 1, i + 1))
+        let dayMean = daySum.value / dayDiffs
+        let volMDay = (Swift.max(0, daySquares.value / dayDiffs - dayMean * dayMean)).squareRoot()
         out[9] = (1 - xc) / (volCHour / ac + 0.001)
         out[12] = volMHour / am
         out[13] = volMDay / am
         out[10] = (1 - xm) / (out[12] + 0.001)
         out[11] = (1 - xm) / (out[13] + 0.001)
-        // Maxima over the hour and the day, and the day's four largest memory values.
-        var mxcHour = -Double.infinity, mxmHour = -Double.infinity, mxmDay = -Double.infinity
-        var top = (-Double.infinity, -Double.infinity, -Double.infinity, -Double.infinity)  // largest first
+        // Maxima over the hour; the day's from its four largest memory values.
+        var mxcHour = -Double.infinity, mxmHour = -Double.infinity
         let newestSlot = (seen - 1) % weekSteps
-        for back in 0..<nd {
-            // (A compare and an add instead of a division per element: this loop and the
-            // volatility's run every tick.)
+        for back in 0..<nh {
             var slot = newestSlot - back
             if slot < 0 { slot += weekSteps }
-            let m = memory[slot]
-            if back < nh { mxcHour = Swift.max(mxcHour, cpu[slot]); mxmHour = Swift.max(mxmHour, m) }
-            mxmDay = Swift.max(mxmDay, m)
-            if m > top.3 {
-                if m > top.0 { top = (m, top.0, top.1, top.2) }
-                else if m > top.1 { top = (top.0, m, top.1, top.2) }
-                else if m > top.2 { top = (top.0, top.1, m, top.2) }
-                else { top.3 = m }
-            }
+            mxcHour = Swift.max(mxcHour, cpu[slot]); mxmHour = Swift.max(mxmHour, memory[slot])
         }
+        let mxmDay = topValues[0]
         if seen >= daySteps {
             // numpy linear: position p = 0.99·(d − 1) in ascending order; with d = 288, p = 284.13,
             // between the 4th and 3rd largest. `quantileFromTop` covers any d whose p falls within the top 4.
+            let top = (topValues[0], topValues[1], topValues[2], topValues[3])
             out[14] = Self.quantileFromTop(top, count: daySteps, probability: 0.99, memory: memory, seen: seen, week: weekSteps) / am
         }
         if i >= daySteps { out[15] = xc - at(cpu, daySteps) / ac }
@@ -242,4 +320,19 @@ public struct RiskFeatures: Sendable {
         let hi = window[Swift.min(lower + 1, count - 1)]
         return window[lower] + (hi - window[lower]) * fraction
     }
+}
+
+/// A running sum with Neumaier's compensation: adding a value and later its negative
+/// leaves (almost) no rounding residue, so a sliding window's sum of squares returns to 0
+/// when the series goes flat after a jump.
+struct CompensatedSum: Sendable {
+    private var sum = 0.0, compensation = 0.0
+
+    mutating func add(_ x: Double) {
+        let t = sum + x
+        if abs(sum) >= abs(x) { compensation += (sum - t) + x } else { compensation += (x - t) + sum }
+        sum = t
+    }
+
+    var value: Double { sum + compensation }
 }
