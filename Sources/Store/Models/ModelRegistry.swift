@@ -74,14 +74,14 @@ public struct ModelRegistry: Sendable {
     /// The promoted file of `family`, if any.
     public func promoted(family: String) throws -> ModelVersionRecord? {
         try store.reader.read { db in
-            try ModelVersionRecord.filter(Column("family") == family && Column("status") == "promoted").fetchOne(db)
+            try ModelVersionRecord.filter(Column("family") == family && Column("status") == ModelStatus.promoted).fetchOne(db)
         }
     }
 
     /// The promoted version's name, if any.
     public func promotedVersion() throws -> String? {
         try store.reader.read { db in
-            try String.fetchOne(db, sql: "SELECT version FROM model_versions WHERE status = 'promoted' LIMIT 1")
+            try String.fetchOne(db, sql: "SELECT version FROM model_versions WHERE status = ? LIMIT 1", arguments: [ModelStatus.promoted])
         }
     }
 
@@ -103,8 +103,10 @@ public struct ModelRegistry: Sendable {
         try validate(version)
         let timestamp = Int64(now.timeIntervalSince1970)
         try store.writer.write { db in
-            try db.execute(sql: "UPDATE model_versions SET status = 'retired' WHERE status = 'promoted' AND version != ?", arguments: [version])
-            try db.execute(sql: "UPDATE model_versions SET status = 'promoted', promoted_at = ? WHERE version = ?", arguments: [timestamp, version])
+            try db.execute(sql: "UPDATE model_versions SET status = ? WHERE status = ? AND version != ?",
+                           arguments: [ModelStatus.retired, ModelStatus.promoted, version])
+            try db.execute(sql: "UPDATE model_versions SET status = ?, promoted_at = ? WHERE version = ?",
+                           arguments: [ModelStatus.promoted, timestamp, version])
         }
     }
 
@@ -115,10 +117,10 @@ public struct ModelRegistry: Sendable {
         try store.reader.read { db in
             try String.fetchAll(db, sql: """
                 SELECT version FROM model_versions
-                WHERE status IN ('promoted', 'retired') AND promoted_at IS NOT NULL
+                WHERE status IN (?, ?) AND promoted_at IS NOT NULL
                 GROUP BY version
-                ORDER BY MAX(status = 'promoted') DESC, MAX(promoted_at) DESC, version DESC
-                """)
+                ORDER BY MAX(status = ?) DESC, MAX(promoted_at) DESC, version DESC
+                """, arguments: [ModelStatus.promoted, ModelStatus.retired, ModelStatus.promoted])
         }
     }
 
@@ -148,8 +150,9 @@ public struct ModelRegistry: Sendable {
             }
             let timestamp = Int64(now.timeIntervalSince1970)
             try store.writer.write { db in
-                try db.execute(sql: "UPDATE model_versions SET status = 'rolled_back' WHERE version = ?", arguments: [current])
-                try db.execute(sql: "UPDATE model_versions SET status = 'promoted', promoted_at = ? WHERE version = ?", arguments: [timestamp, previous])
+                try db.execute(sql: "UPDATE model_versions SET status = ? WHERE version = ?", arguments: [ModelStatus.rolledBack, current])
+                try db.execute(sql: "UPDATE model_versions SET status = ?, promoted_at = ? WHERE version = ?",
+                               arguments: [ModelStatus.promoted, timestamp, previous])
             }
             return (previous, refused)
         }

@@ -40,3 +40,11 @@ public enum MigrationState: String, Sendable, Codable, CaseIterable, DatabaseVal
 public enum POPStatus: String, Sendable, Codable, CaseIterable, DatabaseValueConvertible {
     case up, down
 }
+
+/// A model version's state in the registry (`model_versions.status`): written by the
+/// trainer as `candidate`; `promoted` (one version at a time); `retired` when another was
+/// promoted after it; `rolledBack` when a rollback left it (a later rollback passes it over).
+public enum ModelStatus: String, Sendable, Codable, CaseIterable, DatabaseValueConvertible {
+    case candidate, promoted, retired
+    case rolledBack = "rolled_back"
+}

@@ -19,13 +19,12 @@ public struct ModelVersionRecord: Sendable, Equatable, Codable, FetchableRecord,
     public var trainingTo: Int64?
     /// Validation metrics, JSON.
     public var metrics: String?
-    /// `candidate`, `promoted` or `retired`.
-    public var status: String
+    public var status: ModelStatus
     public var promotedAt: Int64?
 
     public init(id: Int64? = nil, family: String, version: String, path: String, sha256: String,
                 createdAt: Int64, trainingFrom: Int64? = nil, trainingTo: Int64? = nil,
-                metrics: String? = nil, status: String = "candidate", promotedAt: Int64? = nil) {
+                metrics: String? = nil, status: ModelStatus = .candidate, promotedAt: Int64? = nil) {
         self.id = id
         self.family = family
         self.version = version

@@ -38,7 +38,7 @@ struct ModelsCommand: ParsableCommand {
             if records.isEmpty { print("no model versions; run `headroom-trainer train`") }
             for r in records {
                 let window = [r.trainingFrom, r.trainingTo].map { $0.map(TimestampParser.iso8601) ?? "-" }.joined(separator: " … ")
-                print("\(r.version)  \(r.family.padding(toLength: 6, withPad: " ", startingAt: 0))  \(r.status.padding(toLength: 11, withPad: " ", startingAt: 0))  trained on \(window)  \(r.path)")
+                print("\(r.version)  \(r.family.padding(toLength: 6, withPad: " ", startingAt: 0))  \(r.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))  trained on \(window)  \(r.path)")
             }
         }
     }
