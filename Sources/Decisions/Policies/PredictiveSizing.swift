@@ -3,36 +3,44 @@ import Models
 import Forecast
 import Store
 
-/// Headroom's right-sizing (both ways): the policy study's `pred-final-hold2h`
-/// (branch `policy-research`, `bench/policy/README.md`, "Recommendation") combined with
-/// the online score's growth alarm.
+/// Headroom's right-sizing (both ways), from the policy studies on branches
+/// `policy-research` and `memory-study` (`bench/policy/README.md`: "Recommendation" and
+/// "Swift port spec"), combined with the online score's growth alarm for the CPU.
 ///
-/// With m = `margin` (the knob) and m_cpu = m + `cpuMarginOffset`, per 5-minute tick t:
-/// - **CPU** = (1 + m_cpu) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7}, max cpu[t−11…t]):
-///   the 95th percentile of the coming hour on the last 7 days, or the last hour's peak;
-///   when throttled now (usage at or above the allocation), ≥ 1.5 × the allocation; and no
-///   decrease within 2 h of a throttled tick.
-/// - **Memory** = (1 + m) × max(max{mem[t + k − d·1 day] : k = 1…12, d = 1…14}, the 24-h peak,
-///   the OOM peak): the coming hour's maximum over the last 14 days, the last day's peak, and
-///   after an OOM kill max(1.2 × allocation, allocation + 100 MiB) for 24 h.
+/// With m = `margin` (the knob), per tick t:
+/// - **CPU** = (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
+///   max cpu[t−11…t]): the 95th percentile of the coming hour on the last 7 days, or the last
+///   hour's peak; when throttled now (usage at or above the allocation), ≥ 1.5 × the
+///   allocation; no decrease within 2 h of a throttled tick, nor within 6 h of the last CPU
+///   change (the study's `hold2h-gap6h`: half the changes of the 2-h hold alone at the same
+///   throttling). The offset −1.3055 puts the default knob at the study's CPU margin −0.9055,
+///   matched to the VPA's CPU slack on the tune week 08-09 with censored observations: the
+///   seasonal term is a floor, the throttle bump, hold and gap do the sizing.
+/// - **Memory**, with the version's learned `MemoryRiskTable` (for workloads at its interval):
+///   ref · q*, the Lagrangian rule of the table with λ = 0.00062 · 2^{10 (0.40 − m)} (0.00062 at
+///   the default knob: the VPA's memory slack on the tune weeks; each +0.1 of the knob halves
+///   λ, i.e. buys more memory); a decrease goes only down to the highest raw target of the
+///   last 2 h; an increase is never delayed. Without a table (older versions, other
+///   intervals): (1 + m) × ref, ref = max(the coming hour's maximum over the last 14 days, the
+///   24-h peak, after an OOM kill max(1.2 × allocation, allocation + 100 MiB) for 24 h).
 /// - The seasonal terms are refreshed once an hour (when the hour of `now` changes).
 /// - **The forecast** (`WorkloadScore`): when the calibrated risk is above the engine's
-///   enter threshold (a growth alarm), each resource's target is at least the score's planned
-///   demand (the planning quantile's peak over the horizon).
-///
-/// `cpuMarginOffset` = −0.45 and the default knob 0.40 were chosen on the bundled week
-/// 2013-08-09…16 only (40 Bitbrains VMs, model trained until 08-09, the trace's demand
-/// observed): sweeping the knob with the study's pair (−0.89 offset, its pick (−0.66, 0.23)
-/// for censored observations), this policy's memory slack met `vpa`'s default's at knob
-/// ≈ 0.40 and its CPU slack at a CPU margin ≈ −0.03, so offset = −0.03 − 0.40 ≈ −0.45:
-/// at the default knob both slacks sit near the VPA's. A margin this low is safe for the
-/// CPU because a throttled tick steps up by 1.5× at once and holds for 2 h.
+///   enter threshold (a growth alarm), the CPU target is at least the score's planned demand
+///   (the planning quantile's peak over the horizon); so is memory when it has no table (the
+///   table's rule already prices the breach risk, and an alarm on top would spend slack the
+///   Lagrangian did not choose).
 /// NaN where the history holds nothing (keep the allocation).
 package struct PredictiveSizing: Sendable, Equatable {
     package struct Configuration: Sendable, Equatable {
         /// The knob: the memory margin; the CPU margin is it + `cpuMarginOffset`.
         package var margin = 0.40
-        package var cpuMarginOffset = -0.45
+        package var cpuMarginOffset = -1.3055
+        /// λ of the memory table's rule at the default knob (expected OOM samples per tick one GiB is worth).
+        package var memoryLambdaAtDefault = 0.00062
+        /// Seconds of raw memory targets a decrease may not go below the highest of.
+        package var memoryDecreaseWindowSeconds = 7200.0
+        /// No CPU decrease within this long of the last CPU change.
+        package var cpuDecreaseGapSeconds = 21_600.0
         package var cpuQuantile = 0.95
         package var cpuSeasonalDays = 7
         package var memorySeasonalDays = 14
@@ -47,24 +55,50 @@ package struct PredictiveSizing: Sendable, Equatable {
         /// Let a growth alarm of the online score raise the target to its planned demand.
         package var useScore = true
         package init(margin: Double = 0.40) { self.margin = margin }
+
+        /// λ at this knob: 0.00062 at 0.40, halved per +0.1.
+        package var memoryLambda: Double { memoryLambdaAtDefault * pow(2, 10 * (0.40 - margin)) }
     }
 
     package let configuration: Configuration
+    /// The version's learned memory sizing (nil: the margin rule).
+    package let memoryTable: MemoryRiskTable?
+    private var memoryFeatures: MemoryFeatures?
+    /// Raw memory targets of the last `memoryDecreaseWindowSeconds`, by step (+∞ = none yet).
+    private var rawMemory: [Double] = []
     private var seasonal: [Double] = [.nan, .nan]
     private var seasonalHour: Int64?
     private var throttledAt = -Double.infinity
     private var oomPeak = 0.0
     private var oomAt = -Double.infinity
 
-    package init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+    /// - Parameter intervalSeconds: the workload's sampling interval; the table serves only
+    ///   workloads at the interval it was learned at.
+    package init(configuration: Configuration = Configuration(), memoryTable: MemoryRiskTable? = nil, intervalSeconds: Double = 300) {
+        self.configuration = configuration
+        if let memoryTable, Double(memoryTable.intervalSeconds) == intervalSeconds {
+            self.memoryTable = memoryTable
+            memoryFeatures = MemoryFeatures(intervalSeconds: intervalSeconds)
+            rawMemory = .init(repeating: .infinity,
+                              count: Swift.max(1, Int((configuration.memoryDecreaseWindowSeconds / intervalSeconds).rounded())))
+        } else {
+            self.memoryTable = nil
+        }
+    }
+
+    /// Feeds the memory table's features one observed sample (every tick, warm-up included).
+    package mutating func observe(memoryBytes: Double, at time: Double) {
+        memoryFeatures?.observe(memoryBytes, at: time)
+    }
 
     /// [CPU cores, memory bytes] to propose at `now`; the history must already hold this tick.
     /// - Parameters:
     ///   - throttled: CPU demand at or above its allocation now.
     ///   - oomKilled: memory above its allocation now.
     ///   - score: the online score (nil: none yet); `enterThreshold` is the engine's.
+    ///   - lastCPUChangeAt: when the CPU allocation last changed (the actuator's record; nil: never).
     package mutating func target(history: UsageHistory, now: Double, allocation: [Double], throttled: Bool, oomKilled: Bool,
-                                 score: WorkloadScore?, enterThreshold: Double) -> [Double] {
+                                 score: WorkloadScore?, enterThreshold: Double, lastCPUChangeAt: Double? = nil) -> [Double] {
         let c = configuration
         guard let step = history.lastStep else { return [.nan, .nan] }
         let hour = Int64((now / 3600).rounded(.down))
@@ -78,6 +112,7 @@ package struct PredictiveSizing: Sendable, Equatable {
         if oomKilled, allocation[1].isFinite {
             oomPeak = max(allocation[1] * c.oomBumpUpRatio, allocation[1] + c.oomMinBumpUpBytes)
             oomAt = now
+            memoryFeatures?.recordOOM(allocation: allocation[1], at: now)
         }
         func fmax(_ a: Double, _ b: Double) -> Double { a.isNaN ? b : (b.isNaN ? a : max(a, b)) }
         let recentCPU = history.max(0, steps: Int((c.cpuRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
@@ -85,13 +120,27 @@ package struct PredictiveSizing: Sendable, Equatable {
         let recentMemory = history.max(1, steps: Int((c.memoryRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
         var memoryBase = fmax(seasonal[1], recentMemory)
         if now - oomAt < c.oomPeakSeconds { memoryBase = fmax(memoryBase, oomPeak) }
-        var memory = memoryBase * (1 + c.margin)
+        var memory: Double
+        if let table = memoryTable, var features = memoryFeatures {
+            let f = features.compute(at: now)
+            memoryFeatures = features
+            var raw = table.target(reference: f.reference, largestRise: f.largestRise, current: f.current, lambda: c.memoryLambda)
+            rawMemory[Int(((step % Int64(rawMemory.count)) + Int64(rawMemory.count)) % Int64(rawMemory.count))] =
+                raw.isFinite ? raw : (allocation[1].isFinite ? allocation[1] : .infinity)
+            if raw.isFinite, allocation[1].isFinite, raw < allocation[1] { raw = min(allocation[1], rawMemory.max() ?? .infinity) }
+            memory = raw
+        } else {
+            memory = memoryBase * (1 + c.margin)
+        }
         if c.useScore, let score, score.risk > enterThreshold {
             cpu = fmax(cpu, score.plannedDemand[Resource.cpuCores.rawValue])
-            memory = fmax(memory, score.plannedDemand[Resource.memoryBytes.rawValue])
+            if memoryTable == nil { memory = fmax(memory, score.plannedDemand[Resource.memoryBytes.rawValue]) }
         }
         if throttled, allocation[0].isFinite { cpu = fmax(cpu, c.throttleBump * allocation[0]) }
-        if now - throttledAt < c.throttleHoldSeconds, allocation[0].isFinite, !(cpu >= allocation[0]) { cpu = allocation[0] }
+        if allocation[0].isFinite, !(cpu >= allocation[0]) {
+            if now - throttledAt < c.throttleHoldSeconds { cpu = allocation[0] }
+            if let last = lastCPUChangeAt, now - last < c.cpuDecreaseGapSeconds { cpu = allocation[0] }
+        }
         return [cpu, memory]
     }
 }

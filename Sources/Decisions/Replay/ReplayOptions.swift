@@ -19,8 +19,9 @@ package struct ReplayOptions {
     /// Policies and the online state see min(demand, allocation) for CPU and memory (a
     /// throttled cgroup cannot show CPU above its cap, a killed process never shows memory
     /// above its limit); the breach itself is still known (throttling counter, OOM event).
-    /// Accounting always uses the demand. false: they see the trace's demand.
-    package var censoredObservations = false
+    /// Accounting always uses the demand. false: they see the trace's demand. Default:
+    /// `ReplayPolicy.censorsByDefault` (true for every sizing policy).
+    package var censoredObservations: Bool
     /// Workload names (nil = every workload with samples in the period).
     package var workloads: [String]?
     /// History each workload's state is warmed on: one week of 5-minute samples.
@@ -46,6 +47,7 @@ package struct ReplayOptions {
         self.policy = policy
         self.from = from
         self.to = to
+        censoredObservations = policy.censorsByDefault
     }
 }
 

@@ -38,6 +38,15 @@ package enum ReplayPolicy: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Whether the policy observes min(demand, allocation) unless told otherwise: every
+    /// policy that sizes. Under the replay's own model an allocation is a limit (memory above
+    /// it is an OOM kill, CPU above it is throttled), so a sizing policy cannot see demand
+    /// above what it allocated — a throttled cgroup reports the cap, a killed process never
+    /// shows more than its limit; the breach itself is known (throttling counter, OOM event).
+    /// `static` (the reference replay whose scores the risk is judged on, its allocation a
+    /// label rather than a limit) and `oracle` see the trace's demand.
+    package var censorsByDefault: Bool { self != .static && self != .oracle }
+
     /// Whether a knob value is valid for this policy (margins > −1, factor > 0).
     package func accepts(knob value: Double) -> Bool {
         guard value.isFinite else { return false }

@@ -20,7 +20,8 @@ struct ReplayPolicyState {
     /// - Parameters:
     ///   - knob: the policy's knob (nil = its default).
     ///   - history: the samples before the replay (uncensored: no allocation is known for them).
-    init(policy: ReplayPolicy, knob: Double?, history: SampleSeries, intervalSeconds: Double) {
+    ///   - memoryTable: the version's learned memory sizing (the predictive policy's).
+    init(policy: ReplayPolicy, knob: Double?, history: SampleSeries, intervalSeconds: Double, memoryTable: MemoryRiskTable? = nil) {
         self.policy = policy
         self.history = UsageHistory(intervalSeconds: intervalSeconds,
                                     capacitySteps: Int((15 * 86_400 / intervalSeconds).rounded(.up)))
@@ -33,7 +34,7 @@ struct ReplayPolicyState {
         case .autopilot:
             autopilot = AutopilotRecommender(configuration: .init(margin: k), intervalSeconds: intervalSeconds)
         case .predictive:
-            predictive = PredictiveSizing(configuration: .init(margin: k))
+            predictive = PredictiveSizing(configuration: .init(margin: k), memoryTable: memoryTable, intervalSeconds: intervalSeconds)
         case .reactive:
             reactive = ReactiveSizing(factor: k)
         case .static, .oracle:
@@ -48,6 +49,7 @@ struct ReplayPolicyState {
         history.append(sample, at: time)
         vpa?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
         autopilot?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
+        predictive?.observe(memoryBytes: sample[1], at: time)
     }
 
     /// What the policy tells the engine at this tick.
@@ -94,7 +96,7 @@ struct ReplayPolicyState {
                 target = recommender.recommendation
             } else if var sizing = predictive {
                 target = sizing.target(history: history, now: time, allocation: sized, throttled: throttled, oomKilled: oomKilled,
-                                       score: score, enterThreshold: enterThreshold)
+                                       score: score, enterThreshold: enterThreshold, lastCPUChangeAt: actuator.lastChangeAt[0])
                 predictive = sizing
             } else {
                 target = reactive?.target(history: history, allocation: sized, throttled: throttled, oomKilled: oomKilled) ?? [.nan, .nan]

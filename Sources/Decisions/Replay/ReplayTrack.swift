@@ -57,7 +57,7 @@ struct ReplayTrack {
                     policy: options.policy, knob: options.knob,
                     history: options.policy == .static || options.policy == .oracle ? SampleSeries(workload: record.name)
                         : try store.lastSamples(workload: record.name, count: options.policyHistorySamples, until: options.from - 1),
-                    intervalSeconds: Double(record.gridIntervalSeconds))))
+                    intervalSeconds: Double(record.gridIntervalSeconds), memoryTable: core.models.risk?.memoryTable)))
         }
         return tracks
     }

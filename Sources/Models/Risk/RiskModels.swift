@@ -13,9 +13,13 @@ public struct RiskFamily: Sendable, Equatable {
     /// The risk trained on the event itself (nil in versions trained before it existed:
     /// the scorer then uses the calibrated forecast risk).
     public var learned: LearnedRisk?
+    /// The predictive policy's learned memory sizing (nil in versions trained before it
+    /// existed: the policy then uses a margin over the same reference).
+    public var memoryTable: MemoryRiskTable?
 
     public init(calibration: RiskCalibration, rule: AllocationRule, horizonSteps: Int, reliability: ReliabilityDiagram? = nil,
-                learned: LearnedRisk? = nil) {
+                learned: LearnedRisk? = nil, memoryTable: MemoryRiskTable? = nil) {
+        self.memoryTable = memoryTable
         self.calibration = calibration
         self.rule = rule
         self.horizonSteps = horizonSteps
@@ -35,6 +39,7 @@ public enum RiskModels {
         bundle.metadata["horizon_steps"] = String(risk.horizonSteps)
         if let reliability = risk.reliability { bundle.metadata["calibration_reliability"] = JSONText.encode(reliability) }
         risk.learned?.encode(into: &bundle)
+        risk.memoryTable?.encode(into: &bundle)
     }
 
     public static func decode(_ bundle: TensorBundle) throws -> RiskFamily {
@@ -49,6 +54,6 @@ public enum RiskModels {
         }
         let reliability: ReliabilityDiagram? = try bundle.metadata["calibration_reliability"].map { try JSONText.decode($0) }
         return RiskFamily(calibration: calibration, rule: rule, horizonSteps: horizon, reliability: reliability,
-                          learned: try LearnedRisk.decode(bundle))
+                          learned: try LearnedRisk.decode(bundle), memoryTable: try MemoryRiskTable.decode(bundle))
     }
 }

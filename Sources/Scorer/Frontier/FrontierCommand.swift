@@ -28,12 +28,15 @@ struct FrontierCommand: ParsableCommand {
     @Option(help: "Model version (default: the promoted one).") var version: String?
     @Option(help: "Write the HTML report (table, two SVG frontiers, the comparison) here.") var report: String?
     @Option(help: "Replays at once.") var jobs = 2
-    @Flag(name: .customLong("censored-observations"), help: "Policies see min(demand, allocation) (breaches still known).")
+    @Flag(name: .customLong("censored-observations"), help: "Every policy (static and oracle too) sees min(demand, allocation) (default for the sizing policies).")
     var censoredObservations = false
+    @Flag(name: .customLong("trace-demand"), help: "Every policy sees the trace's demand, also above its allocation (default: the sizing policies see min(demand, allocation)).")
+    var traceDemand = false
     @OptionGroup var decisionOptions: DecisionOptions
     @Flag(help: "Print only the JSON line.") var json = false
 
     func validate() throws {
+        guard !(censoredObservations && traceDemand) else { throw ValidationError("give --censored-observations or --trace-demand, not both") }
         guard let f = TimestampParser.parse(from), let t = TimestampParser.parse(to), f < t else {
             throw ValidationError("--from and --to: expected ISO-8601 or Unix seconds with --from before --to")
         }
@@ -81,7 +84,7 @@ struct FrontierCommand: ParsableCommand {
         let (f, t) = (TimestampParser.parse(from)!, TimestampParser.parse(to)!)
         let names = workloads.map { $0.split(separator: ",").map(String.init) }
         let planQuantile = decisionOptions.planQuantile
-        let censored = censoredObservations
+        let censored: Bool? = censoredObservations ? true : (traceDemand ? false : nil)
         let results = FrontierResults(count: runs.count)
         let quiet = json
         DispatchQueue.concurrentPerform(iterations: min(jobs, runs.count)) { _ in
@@ -93,7 +96,7 @@ struct FrontierCommand: ParsableCommand {
                 options.planningQuantile = planQuantile
                 options.decision = decision
                 options.knob = knob
-                options.censoredObservations = censored
+                if let censored { options.censoredObservations = censored }
                 options.workloads = names
                 let outcome = Result { try ReplaySimulation(store: own, models: models, fleet: fleet).run(options) }
                 results.set(k, outcome)

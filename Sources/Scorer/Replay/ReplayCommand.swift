@@ -19,10 +19,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
     @Option(help: "predictive, reactive, vpa, autopilot, static or oracle.") var policy: ReplayPolicy = .predictive
-    @Option(help: "The policy's one knob: predictive margin (0.23), vpa safety margin (0.15), autopilot margin (0.1), reactive factor (1.2).")
+    @Option(help: "The policy's one knob: predictive margin (0.4), vpa safety margin (0.15), autopilot margin (0.1), reactive factor (1.2).")
     var knob: Double?
-    @Flag(name: .customLong("censored-observations"), help: "Policies and the online state see min(demand, allocation) for CPU and memory (breaches still known).")
+    @Flag(name: .customLong("censored-observations"), help: "Every policy (static and oracle too) sees min(demand, allocation) (default for the sizing policies).")
     var censoredObservations = false
+    @Flag(name: .customLong("trace-demand"), help: "Every policy sees the trace's demand, also above its allocation (default: the sizing policies see min(demand, allocation)).")
+    var traceDemand = false
     @Option(help: "Start: ISO-8601 or Unix seconds (each workload is warmed on the history before it).") var from: String
     @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
     @Option(help: "Risk horizon in steps of each workload's interval.") var horizon = 12
@@ -41,6 +43,7 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print only the JSON line (no progress).") var json = false
 
     func validate() throws {
+        guard !(censoredObservations && traceDemand) else { throw ValidationError("give --censored-observations or --trace-demand, not both") }
         guard let f = TimestampParser.parse(from) else { throw ValidationError("--from: expected ISO-8601 or Unix seconds, got \"\(from)\"") }
         guard let t = TimestampParser.parse(to) else { throw ValidationError("--to: expected ISO-8601 or Unix seconds, got \"\(to)\"") }
         guard f < t else { throw ValidationError("--from must be before --to") }
@@ -72,7 +75,8 @@ struct ReplayCommand: ParsableCommand {
         options.planningQuantile = decisionOptions.planQuantile
         options.decision = decision
         options.knob = knob
-        options.censoredObservations = censoredObservations
+        if censoredObservations { options.censoredObservations = true }
+        if traceDemand { options.censoredObservations = false }
         options.failures = failPop.compactMap(Self.failure)
         for failure in options.failures where fleet.pop(named: failure.pop) == nil {
             throw ValidationError("--fail-pop: no POP named \(failure.pop) in \(popsPath)")

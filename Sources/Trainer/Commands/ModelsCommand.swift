@@ -65,8 +65,8 @@ struct PromoteCommand: ParsableCommand {
     @Option(help: "Forecast horizon in steps (with --if-better).") var horizon: Int = 12
     @Option(name: .customLong("pops"), help: "Fleet file (TOML) the --if-better replays run on (default: one POP without capacity limits).")
     var popsPath: String?
-    @Flag(name: .customLong("censored-observations"), help: "With --if-better: the replays' policies see min(demand, allocation).")
-    var censoredObservations = false
+    @Flag(name: .customLong("trace-demand"), help: "With --if-better: the replays' policies see the trace's demand (default: min(demand, allocation)).")
+    var traceDemand = false
 
     func validate() throws {
         guard (version != nil) != latest else { throw ValidationError("give a VERSION or --latest (not both)") }
@@ -87,7 +87,7 @@ struct PromoteCommand: ParsableCommand {
             var gate = PromotionGate(registry: registry, from: TimestampParser.parse(from!)!, to: TimestampParser.parse(to!)!,
                                      horizonSteps: horizon, openStore: { try HeadroomStore(path: path) })
             gate.fleet = try popsPath.map { try Fleet.load(path: $0) }
-            gate.censoredObservations = censoredObservations
+            if traceDemand { gate.censoredObservations = false }
             let verdict = try gate.judge(candidate: target)
             print(verdict.explanation)
             guard verdict.promote else { return }

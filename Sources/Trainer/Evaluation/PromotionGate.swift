@@ -43,8 +43,8 @@ struct PromotionGate {
     var openStore: @Sendable () throws -> HeadroomStore
     /// The fleet the replays run on (nil: one POP without capacity limits).
     var fleet: Fleet?
-    /// Whether the replays' policies see min(demand, allocation).
-    var censoredObservations = false
+    /// Whether the replays' policies see min(demand, allocation) (nil: each policy's default, `ReplayPolicy.censorsByDefault`).
+    var censoredObservations: Bool?
     /// Replays at once.
     var jobs = 2
 
@@ -129,7 +129,7 @@ struct PromotionGate {
             while let k = results.claim() {
                 var options = ReplayOptions(policy: runs[k].policy, from: from, to: to)
                 options.knob = runs[k].knob
-                options.censoredObservations = censored
+                if let censored { options.censoredObservations = censored }
                 results.set(k, Result { try ReplaySimulation(store: try store.get(), models: runs[k].models, fleet: fleet).run(options) })
             }
         }

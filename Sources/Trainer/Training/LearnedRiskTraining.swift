@@ -55,4 +55,17 @@ struct LearnedRiskTraining {
             + String(format: " (%.1f s)", Date().timeIntervalSince(started)))
         return outcome
     }
+
+    /// The predictive policy's memory table (`MemoryRiskTable`), learned over the same weeks
+    /// of every training workload at the common interval (the first week of each is warm-up).
+    func memoryTable() throws -> MemoryRiskTable {
+        let interval = intervalSeconds
+        var learner = MemoryRiskTable.Learner(intervalSeconds: interval)
+        let earliest = until - Int64(weeks + 1) * 7 * 86_400
+        for record in workloads where record.gridIntervalSeconds == interval {
+            let samples = try store.samples(workloads: [record.name], from: earliest, to: until)[0]
+            learner.add(timestamps: samples.timestamps, memory: samples.column(.memoryBytes))
+        }
+        return learner.table()
+    }
 }

@@ -158,6 +158,18 @@ struct TrainingRun {
         } catch let error as LearnedRiskFit.FitError {
             log("risk: no learned model (\(error)); the calibrated forecast risk serves")
         }
+        // The predictive policy's memory table, over the same weeks.
+        let memoryTraining = LearnedRiskTraining(store: registry.store, until: manifest.until, workloads: histories.map(\.record),
+                                                 horizonSteps: profile.lstm.horizonSteps)
+        let table = try memoryTraining.memoryTable()
+        let rows = table.counts.reduce(0, +)
+        if rows > 0 {
+            riskFamily.memoryTable = table
+            learnedMetrics["memory_table_rows"] = rows
+            log("risk: memory table on \(Int(rows)) future samples, \(table.counts.filter { $0 > 0 }.count) of \(MemoryRiskTable.binCount) bins filled")
+        } else {
+            log("risk: no memory table (no workload has a week of memory history); the predictive policy uses its margin")
+        }
 
         // Files and registry rows.
         let hyper = JSONText.encode(profile)
