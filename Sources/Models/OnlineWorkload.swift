@@ -81,6 +81,11 @@ public struct OnlineWorkload: Sendable {
     /// Ring buffer of the last `naiveWindowSteps` values per resource (row-major steps × resources).
     private var history: [Double]
     private var historyCount = 0
+    /// The adaptive-window median per resource (CPU and memory; nil for the others): the
+    /// candidate's forecast of those two (issue 11 item 3; `AdaptiveWindowMedian`).
+    private var medianForecasters: [AdaptiveWindowMedian?]
+    /// The resources the adaptive-window median forecasts.
+    public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
     private var naiveSpread: [Double]
     /// Steps since each resource's naive spread was refreshed (Int.max = never).
@@ -207,6 +212,7 @@ public struct OnlineWorkload: Sendable {
         let width = horizonSteps * levels.count
         naiveSpread = .init(repeating: 0, count: Resource.count * width)
         lastValues = .init(repeating: .nan, count: Resource.count)
+        medianForecasters = Resource.allCases.map { Self.medianResources.contains($0) ? AdaptiveWindowMedian(horizon: horizonSteps) : nil }
         let empty = [Double](repeating: .nan, count: Resource.count * width)
         members = MemberBuffers(
             arima: empty, lstm: empty, naive: empty,
@@ -322,7 +328,10 @@ public struct OnlineWorkload: Sendable {
         let slot = (stepsFed % Self.naiveWindowSteps) * Resource.count
         for r in 0..<Resource.count { history[slot + r] = row[r] }
         historyCount = min(historyCount + 1, Self.naiveWindowSteps)
-        if values != nil { lastValues = row }
+        if values != nil {
+            lastValues = row
+            for r in 0..<Resource.count where medianForecasters[r] != nil { medianForecasters[r]!.update(row[r]) }
+        }
         lastTimestamp = timestamp
         stepsFed += 1
         for r in 0..<Resource.count where stepsSinceSpread[r] != .max { stepsSinceSpread[r] += 1 }
@@ -402,6 +411,13 @@ public struct OnlineWorkload: Sendable {
                             for i in 0..<width { o[i] = w.combine(arima: a[base + i], lstm: l[base + i], naive: n[base + i]) }
                         }
                     }
+                }
+            }
+            // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99).
+            if let awm = medianForecasters[r], awm.count > 0 {
+                let nq = levels.count
+                for h in 0..<horizonSteps {
+                    for j in 0..<nq { if let q = awm.quantile(step: h, level: levels[j]) { out[r][h * nq + j] = q } }
                 }
             }
         }

@@ -92,7 +92,11 @@ public struct ModelView: WorkloadForecaster {
         case .arima: return a
         case .lstm: return l
         case .blend(let weights):
+            // CPU and memory are the adaptive-window median's, as in the scorer (`OnlineWorkload`).
+            let median = shared.medianForecasts(workload: workload, series: series, origin: origin, horizonSteps: horizonSteps,
+                                                quantiles: quantiles)
             return (0..<Resource.count).map { r in
+                if OnlineWorkload.medianResources.contains(Resource.allCases[r]), median[r].contains(where: \.isFinite) { return median[r] }
                 let w = weights[r]
                 return a[r].indices.map { i in w.combine(arima: a[r][i], lstm: l[r][i], naive: n[r][i]) }
             }
@@ -124,7 +128,35 @@ public final class SharedModelForecasts {
     /// Steps of history an ARIMA state is warmed on when (re)started: one week of 5-min steps.
     public static let arimaWarmupSteps = 2016
 
+    // Adaptive-window medians per resource for the current workload/grid.
+    private var medianKey = ""
+    private var medianStates: [Int: (state: AdaptiveWindowMedian, fedThrough: Int)] = [:]
+
     public init(models: TrainedModels) { self.models = models }
+
+    /// The adaptive-window median's quantiles (`OnlineWorkload.medianResources` only; NaN
+    /// elsewhere and at levels other than 0.5, 0.9, 0.99), its state fed every step up to the origin.
+    public func medianForecasts(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int, quantiles: [Double]) -> [[Double]] {
+        let gridKey = "\(workload)|\(series.startTimestamp)|\(series.steps)|\(horizonSteps)"
+        if gridKey != medianKey { medianKey = gridKey; medianStates = [:] }
+        var out = [[Double]](repeating: .init(repeating: .nan, count: horizonSteps * quantiles.count), count: Resource.count)
+        for resource in OnlineWorkload.medianResources {
+            let r = resource.rawValue
+            var entry = medianStates[r] ?? (AdaptiveWindowMedian(horizon: horizonSteps), -1)
+            if entry.fedThrough > origin { entry = (AdaptiveWindowMedian(horizon: horizonSteps), -1) }
+            if entry.fedThrough < origin {
+                for k in (entry.fedThrough + 1)...origin { entry.state.update(series.values[k * Resource.count + r]) }
+                entry.fedThrough = origin
+            }
+            medianStates[r] = entry
+            for h in 0..<horizonSteps {
+                for (j, level) in quantiles.enumerated() {
+                    if let q = entry.state.quantile(step: h, level: level) { out[r][h * quantiles.count + j] = q }
+                }
+            }
+        }
+        return out
+    }
 
     public func forecasts(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int,
                    quantiles: [Double]) -> ([[Double]], [[Double]], [[Double]]) {

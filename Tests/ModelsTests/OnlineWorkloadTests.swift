@@ -143,7 +143,7 @@ struct OnlineWorkloadTests {
         }
     }
 
-    @Test("the blend computes only the weighted members, falling back to the others, with the same result as computing all")
+    @Test("the blend computes only the weighted members, falling back to the others, with the same result as computing all; CPU and memory are the adaptive-window median's")
     func lazyMembers() throws {
         let steps = 400
         let values = Self.history(steps: steps)
@@ -155,16 +155,22 @@ struct OnlineWorkloadTests {
             + .init(repeating: BlendWeights(arima: 0, lstm: 0.5, naive: 0.5), count: 3)
         var lazy = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: [8, 16e9, .nan, .nan, .nan, .nan])
         var full = lazy
+        // CPU and memory are the adaptive-window median's, fed the same samples.
+        var medians = [AdaptiveWindowMedian(horizon: 12), AdaptiveWindowMedian(horizon: 12)]
         for k in 0..<steps {
             let row = Array(values[(k * 6)..<(k * 6 + 6)])
             lazy.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
             full.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            medians[0].update(row[0])
+            medians[1].update(row[1])
             guard k % 37 == 0 || k == steps - 1 else { continue }
             let got = lazy.forecast()
             let m = full.memberForecasts()
             for r in 0..<Resource.count {
                 for i in got[r].indices {
-                    let expected = models.blendWeights[r].combine(arima: m.arima[r][i], lstm: m.lstm[r][i], naive: m.naive[r][i])
+                    let levels = [0.5, 0.9, 0.99]
+                    let expected = r < 2 ? medians[r].quantile(step: i / 3, level: levels[i % 3])!
+                        : models.blendWeights[r].combine(arima: m.arima[r][i], lstm: m.lstm[r][i], naive: m.naive[r][i])
                     #expect(got[r][i] == expected || (got[r][i].isNaN && expected.isNaN), "step \(k) resource \(r) value \(i)")
                 }
             }

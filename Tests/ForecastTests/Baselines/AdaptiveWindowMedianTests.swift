@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import Forecast
+
+/// The adaptive-window median against the study's scalar reference
+/// (`bench/forecast/awm.py --golden '{"half_life": 864, "eta": 0.1}'`), and its rules by hand.
+@Suite("Adaptive-window median")
+struct AdaptiveWindowMedianTests {
+    static let input = [1.0, 1.2, 0.9, 1.1, 1.0, 1.3, 0.8, 1.0, 1.2, 1.1, 0.9, 1.0, 3.5, 1.1, 1.0,
+                        1.2, 0.9, 1.1, 2.0, 2.1, 1.9, 2.2, 2.0, 1.8, 2.1, 2.0, 2.3, 1.9, 2.0, 2.1]
+    static let golden: [(Double, Double, Double)] = [
+        (2.000000, 2.012107, 2.025425), (2.000000, 2.012533, 2.026913), (2.000000, 2.011715, 2.027153),
+        (2.000000, 2.015860, 2.034058), (2.000000, 2.018745, 2.037791), (2.000000, 2.022068, 2.043666),
+        (2.000000, 2.024909, 2.048423), (2.000000, 2.022539, 2.047332), (2.000000, 2.028519, 2.055440),
+        (2.000000, 2.030330, 2.058961), (2.050000, 2.084210, 2.115397), (2.000000, 2.031436, 2.062201),
+    ]
+
+    @Test("the study's golden case to 6 decimals; a missing sample changes nothing")
+    func golden() {
+        var f = AdaptiveWindowMedian()
+        for (i, y) in Self.input.enumerated() {
+            f.update(y)
+            if i == 20 { f.update(.nan) }
+        }
+        #expect(f.count == 30)
+        let (p50, p90, p99) = f.forecast()
+        for k in 0..<12 {
+            #expect(abs(p50[k] - Self.golden[k].0) < 5e-7, "p50 step \(k + 1): \(p50[k])")
+            #expect(abs(p90[k] - Self.golden[k].1) < 5e-7, "p90 step \(k + 1): \(p90[k])")
+            #expect(abs(p99[k] - Self.golden[k].2) < 5e-7, "p99 step \(k + 1): \(p99[k])")
+            #expect(f.quantile(step: k, level: 0.5) == p50[k] && f.quantile(step: k, level: 0.99) == p99[k])
+        }
+        #expect(f.quantile(step: 0, level: 0.75) == nil)
+    }
+
+    @Test("before any error history: the 3-sample median (an even count averages the middle two)")
+    func fresh() {
+        var f = AdaptiveWindowMedian()
+        #expect(f.forecast().p50.allSatisfy { $0.isNaN })
+        f.update(5); f.update(1)
+        #expect(f.forecast().p50[0] == 3)
+        f.update(2)
+        #expect(f.forecast().p50[11] == 2)
+        // A spike moves no median of three until it is two of them.
+        f.update(100)
+        #expect(f.forecast().p50[0] == 2)
+    }
+}
