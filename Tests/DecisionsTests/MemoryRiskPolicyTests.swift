@@ -138,13 +138,13 @@ struct MemoryRiskPolicyTests {
         while t <= start + 8 * 86_400 { h.append([1, Self.gib], at: t); t += 300 }
         let now = start + 8 * 86_400
         var p = PredictiveSizing(configuration: .init(margin: 0.4))
-        // Target (1 + 0.4 − 1.3055) × 1 = 0.0945 < allocation 2: held while the last change is < 6 h old.
+        // Target (1 + 0.4 − 0.45) × 1 = 0.95 < allocation 2: held while the last change is < 6 h old.
         let held = p.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: nil,
                             enterThreshold: 0.3, lastCPUChangeAt: now - 5 * 3600)
         #expect(held[0] == 2)
         let free = p.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: nil,
                             enterThreshold: 0.3, lastCPUChangeAt: now - 7 * 3600)
-        #expect(abs(free[0] - 0.0945) < 1e-12)
+        #expect(abs(free[0] - 0.95) < 1e-12)
         #expect(abs(PredictiveSizing.Configuration(margin: 0.4).memoryLambda - 0.00062) < 1e-15)
         #expect(abs(PredictiveSizing.Configuration(margin: 0.5).memoryLambda - 0.00031) < 1e-15)
     }

@@ -22,7 +22,8 @@ struct ReplayTests {
     func policies() throws {
         var results: [String: [String: Any]] = [:]
         for policy in ["static", "reactive", "predictive", "oracle"] {
-            let summary = try Self.replay(policy)
+            // Seeing the trace's demand (the sizing policies' default is censored: below).
+            let summary = try Self.replay(policy, extra: ["--trace-demand"])
             for key in ["contention_minutes", "cost", "migrations", "moved_bytes", "decisions_per_workload_day", "resizes", "samples"] {
                 #expect(summary[key] != nil, "\(policy): \(key) missing")
             }
@@ -43,6 +44,19 @@ struct ReplayTests {
             #expect(contention < staticContention, "\(policy) \(contention) vs static \(staticContention)")
             #expect((results[policy]?["resizes"] as? Int ?? 0) > 0)
         }
+        // Censored (the default for sizing policies): predictive sizes CPU low and steps up on
+        // throttling, so it is throttled more often but for less: fewer throttled core-minutes
+        // and OOM kills than static, not fewer contended samples.
+        let censored = try Self.replay("predictive")
+        #expect(censored["censored_observations"] as? Bool == true)
+        let staticThrottled = try #require(results["static"]?["throttled_core_minutes"] as? Double)
+        let staticKills = try #require(results["static"]?["oom_kills"] as? Int)
+        let throttled = try #require(censored["throttled_core_minutes"] as? Double)
+        let kills = try #require(censored["oom_kills"] as? Int)
+        #expect(throttled < staticThrottled, "censored predictive \(throttled) vs static \(staticThrottled) core-min")
+        #expect(kills <= staticKills, "censored predictive \(kills) vs static \(staticKills) OOM kills")
+        print("replay fixture: static contention \(staticContention) min, \(staticThrottled) core-min, \(staticKills) kills; "
+              + "censored predictive \(censored["contention_minutes"] ?? "?") min, \(throttled) core-min, \(kills) kills")
     }
 
     @Test("exports: one score row per tick with snake_case resources, forecasts every N ticks")

@@ -74,10 +74,11 @@ struct RightSizingReplayTests {
         }
     }
 
-    @Test("--knob and --censored-observations are recorded; a knob changes the outcome; bad knobs are refused")
+    @Test("--knob and the observations are recorded (censored by default for sizing policies); a knob changes the outcome; bad knobs are refused")
     func knobAndCensoring() throws {
-        let low = try ReplayTests.replay("autopilot", extra: ["--knob", "0"])
-        let high = try ReplayTests.replay("autopilot", extra: ["--knob", "0.5", "--censored-observations"])
+        let low = try ReplayTests.replay("autopilot", extra: ["--knob", "0", "--trace-demand"])
+        let high = try ReplayTests.replay("autopilot", extra: ["--knob", "0.5"])
+        #expect(try ReplayTests.replay("static")["censored_observations"] as? Bool == false, "static sees the trace's demand")
         #expect(low["knob"] as? Double == 0 && high["knob"] as? Double == 0.5)
         #expect(low["censored_observations"] as? Bool == false && high["censored_observations"] as? Bool == true)
         #expect((high["slack_core_hours"] as? Double ?? 0) > (low["slack_core_hours"] as? Double ?? 0), "a larger margin holds more")

@@ -27,10 +27,11 @@ package enum ReplayPolicy: String, CaseIterable, Sendable, Codable {
     /// Autopilot's 10 %, reactive's 1.2 (the VPA's OOM bump); predictive's 0.40 was chosen on
     /// the bundled week 2013-08-09…16 only (see `PredictiveSizing`). The sweeps span `vpa`'s
     /// default slack where the policy can reach it (reactive needs a factor near 3 to hold as
-    /// much memory).
+    /// much memory; predictive's negative margins reach the little CPU a VPA starved by
+    /// censored observations holds).
     package var knob: (name: String, defaultValue: Double, sweep: [Double])? {
         switch self {
-        case .predictive: ("margin", 0.40, [0.0, 0.2, 0.4, 0.6, 0.8])
+        case .predictive: ("margin", 0.40, [-0.4, -0.2, 0.0, 0.2, 0.4, 0.6, 0.8])
         case .vpa: ("safety margin", 0.15, [0.0, 0.05, 0.15, 0.3, 0.5])
         case .autopilot: ("margin", 0.10, [0.0, 0.1, 0.2, 0.35, 0.5])
         case .reactive: ("factor", 1.2, [1.1, 1.2, 1.6, 2.2, 3.0])
