@@ -7,6 +7,7 @@
 #
 # Needs ../shared/datasets (the 250-VM Bitbrains extract), numpy, and release builds
 # (built here). Deterministic: the splits are by VM id, the training seeded.
+# REPLAY_FLAGS (e.g. --trace-demand) go to every replay and frontier.
 # Splits: trained VMs = ids ≡ 0 (mod 4); unseen VMs = ids ≡ 2 (mod 4); weeks starting
 # 2013-08-16 and 2013-08-23 (training ends 2013-08-16; nothing is tuned on these weeks).
 set -euo pipefail
@@ -41,12 +42,12 @@ for week in 2013-08-16 2013-08-23; do
     if [ $split = trained ]; then names=$(join "${trained[@]}"); else names=$(join "${unseen[@]}"); fi
     d=$work/$week-$split; mkdir -p "$d"
     "$bin/headroom-scorer" replay --db "$db" --models "$models" --version "$version" --pops "$root/config/pops.holdout.toml" \
-      --policy static --from "$from" --to "$to" --workloads "$names" --json \
+      --policy static --from "$from" --to "$to" --workloads "$names" --json ${REPLAY_FLAGS:-} \
       --export-scores "$d/scores.csv" --export-allocations "$d/alloc-static.csv" > "$d/replay-static.json"
     for policy in ${POLICIES:-predictive reactive vpa}; do
       extra=(); [ "$policy" = predictive ] && extra=(--export-forecasts "$d/forecasts.csv" --every 12)
       "$bin/headroom-scorer" replay --db "$db" --models "$models" --version "$version" --pops "$root/config/pops.holdout.toml" \
-        --policy "$policy" --from "$from" --to "$to" --workloads "$names" --json "${extra[@]}" \
+        --policy "$policy" --from "$from" --to "$to" --workloads "$names" --json ${REPLAY_FLAGS:-} "${extra[@]}" \
         --export-allocations "$d/alloc-$policy.csv" > "$d/replay-$policy.json"
     done
     echo "== week $week, $split VMs"
@@ -54,8 +55,8 @@ for week in 2013-08-16 2013-08-23; do
     # The trade-off: predictive and vpa over their knobs, predictive read at vpa's default slack.
     if [ "${FRONTIER:-1}" = 1 ]; then
       "$bin/headroom-scorer" frontier --db "$db" --models "$models" --version "$version" --pops "$root/config/pops.holdout.toml" \
-        --policies predictive,vpa --from "$from" --to "$to" --workloads "$names" --report "$d/frontier.html" > "$d/frontier.txt" 2>/dev/null
-      grep -E "^predictive|at vpa" "$d/frontier.txt" | tail -2
+        --policies predictive,vpa --from "$from" --to "$to" --workloads "$names" ${REPLAY_FLAGS:-} --report "$d/frontier.html" > "$d/frontier.txt" 2>/dev/null
+      grep -E "at the slack of" "$d/frontier.txt"
     fi
   done
 done

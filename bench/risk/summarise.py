@@ -44,6 +44,6 @@ for s in splits:
     path = os.path.join(d, s, 'frontier.txt')
     if not os.path.exists(path): continue
     for line in open(path):
-        m = re.search(r"predictive has (\S+) of vpa's OOM kills and (\S+) of its throttled core-minutes, at (\S+) of its cost \((\S+) at", line)
+        m = re.search(r"predictive has (.+?) of vpa's OOM kills and (.+?) of its throttled core-minutes, at (.+?) of its cost \((.+?) at", line)
         if m:
             print(f"| {s} | {m.group(1)} | {m.group(2)} | {m.group(3)} / {m.group(4)} |")
