@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "Decisions", targets: ["Decisions"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
+        /// The scorer's request-body parsers, a library so that the fuzz targets (Fuzz/) reach them.
+        .library(name: "ScorerIntake", targets: ["ScorerIntake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -101,10 +103,17 @@ let package = Package(
             name: "Decisions",
             dependencies: ["Forecast", "Store", "Models", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        /// The scorer's strict parser of `POST /v1/samples` bodies (`SampleBatch`, its
+        /// `InputRules` checks and trace events): pure parsing, no service state, so the fuzz
+        /// targets in Fuzz/ can drive it.
+        .target(
+            name: "ScorerIntake",
+            dependencies: ["Forecast", "Store", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .executableTarget(
             name: "Scorer",
             dependencies: [
-                "Forecast", "Store", "Models", "Decisions", "Reports",
+                "Forecast", "Store", "Models", "Decisions", "Reports", "ScorerIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -136,7 +145,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
-            "Scorer", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
+            "Scorer", "ScorerIntake", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),

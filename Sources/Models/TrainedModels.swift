@@ -33,29 +33,38 @@ public struct TrainedModels: Sendable {
         for file in files {
             let bundle = try registry.load(file)
             do {
-                try checkKind(bundle, family: file.family)
-                switch file.family {
-                case ARIMAModels.family:
-                    for model in try ARIMAModels.decode(bundle) { models.arima[model.workload, default: []].append(model) }
-                case LSTMModels.family:
-                    models.lstm = try LSTMModels.decode(bundle)
-                    if let text = bundle.metadata[BlendWeights.metadataKey] {
-                        let weights: [BlendWeights] = try JSONText.decode(text)
-                        guard weights.count == Resource.count, weights.allSatisfy(\.isValid) else {
-                            throw TensorBundleError.invalid("\(BlendWeights.metadataKey) must hold \(Resource.count) weight triples ≥ 0 summing to 1")
-                        }
-                        models.blendWeights = weights
-                    }
-                case BehaviourModels.family: models.behaviour = try BehaviourModels.decode(bundle)
-                case RiskModels.family: models.risk = try RiskModels.decode(bundle)
-                default: continue
-                }
-                try models.checkConsistency(family: file.family)
+                try models.add(bundle, family: file.family)
             } catch {
                 throw ModelFileError.malformed(path: file.path, reason: "\(error)")
             }
         }
         return models
+    }
+
+    /// Adds one decoded file of `family` (a verified safetensors bundle), with the checks
+    /// `load` runs on each file: the metadata `kind`, the family's decoding (tensor names,
+    /// shapes, metadata JSON) and `checkConsistency` (finite parameters, what the online
+    /// state indexes). `load` calls it per file; the fuzz targets (Fuzz/) call it on bytes.
+    /// - Throws: the decoding or validation error (`load` wraps it in `ModelFileError`).
+    public mutating func add(_ bundle: TensorBundle, family: String) throws {
+        try Self.checkKind(bundle, family: family)
+        switch family {
+        case ARIMAModels.family:
+            for model in try ARIMAModels.decode(bundle) { arima[model.workload, default: []].append(model) }
+        case LSTMModels.family:
+            lstm = try LSTMModels.decode(bundle)
+            if let text = bundle.metadata[BlendWeights.metadataKey] {
+                let weights: [BlendWeights] = try JSONText.decode(text)
+                guard weights.count == Resource.count, weights.allSatisfy(\.isValid) else {
+                    throw TensorBundleError.invalid("\(BlendWeights.metadataKey) must hold \(Resource.count) weight triples ≥ 0 summing to 1")
+                }
+                blendWeights = weights
+            }
+        case BehaviourModels.family: behaviour = try BehaviourModels.decode(bundle)
+        case RiskModels.family: risk = try RiskModels.decode(bundle)
+        default: return
+        }
+        try checkConsistency(family: family)
     }
 
     /// Every workload some family was trained on.

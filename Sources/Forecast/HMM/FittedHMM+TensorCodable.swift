@@ -36,7 +36,9 @@ extension FittedHMM: TensorCodable {
     ///   or holds invalid parameters (the message says which).
     public init(from bundle: TensorBundle, prefix: String) throws {
         let shape = try bundle.ints(prefix + "shape")
-        guard shape.count == 3, shape[0] >= 1, shape[1] >= 0, shape[2] >= 0, shape[1] + shape[2] > 0 else {
+        // M > 0 || D > 0, not M + D > 0: two sizes near 2⁶³ overflowed the sum and trapped
+        // (found by Fuzz/ fuzz-safetensors, RELIABILITY.md).
+        guard shape.count == 3, shape[0] >= 1, shape[1] >= 0, shape[2] >= 0, shape[1] > 0 || shape[2] > 0 else {
             throw TensorBundleError.wrongShape(name: prefix + "shape", expected: "[K ≥ 1, M ≥ 0, D ≥ 0] with M + D > 0",
                                                found: shape.map { Int($0) })
         }

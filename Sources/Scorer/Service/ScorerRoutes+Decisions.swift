@@ -1,6 +1,7 @@
 import Decisions
 import Foundation
 import Hummingbird
+import ScorerIntake
 
 extension ScorerRoutes {
     /// The decision journal, the agents' command channel and POP status (see the table on

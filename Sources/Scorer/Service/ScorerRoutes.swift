@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Models
+import ScorerIntake
 import Store
 
 /// The HTTP API of `headroom-scorer serve` (JSON in and out, snake_case keys):

@@ -2,6 +2,7 @@ import Decisions
 import Forecast
 import Foundation
 import Models
+import ScorerIntake
 import Store
 
 extension ScoringService {

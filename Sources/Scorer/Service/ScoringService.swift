@@ -3,6 +3,7 @@ import Forecast
 import Foundation
 import Logging
 import Models
+import ScorerIntake
 import Store
 
 /// The state behind `headroom-scorer serve`: the store, the model version serving, the

@@ -78,7 +78,9 @@ public struct TraceImporter: Sendable {
         return out
     }
 
-    func makeParser() -> any TraceParser {
+    func makeParser() -> any TraceParser { Self.makeParser(format: format, options: options) }
+
+    static func makeParser(format: TraceFormat, options: ImportOptions) -> any TraceParser {
         switch format {
         case .bitbrains: BitbrainsParser(prefix: options.prefix)
         case .alibabaMachine: AlibabaParser(containers: false, options: options)

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Models
 @testable import Decisions
 @testable import Scorer
+import ScorerIntake
 import Store
 import Testing
 

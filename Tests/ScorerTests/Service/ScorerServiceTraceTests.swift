@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import Decisions
 @testable import Scorer
+import ScorerIntake
 import Store
 import Testing
 

@@ -58,10 +58,23 @@ final class ImportProducer: @unchecked Sendable {
     private func importUnit(path: String, member: String, source: ByteSource, parser: inout any TraceParser) throws {
         let label = member.isEmpty ? path : "\(path):\(member)"
         try queue.put(.begin(label: label))
-        let reader = LineReader(source: source)
         let queue = self.queue
-        let sink = SampleSink { chunk in try queue.put(.chunk(chunk)) }
-        let skipInvalid = importer.options.skipInvalid
+        let unit = try Self.parseUnit(label: label, path: path, member: member, source: source, parser: &parser,
+                                      skipInvalid: importer.options.skipInvalid) { chunk in try queue.put(.chunk(chunk)) }
+        try queue.put(.end(unit))
+    }
+
+    /// One file or archive member through the format's parser, line by line: rows go to
+    /// `emit` in chunks (`SampleSink`), malformed ones fail the unit with an
+    /// `ImportError.malformed` naming file, line and column (or are counted with
+    /// `skipInvalid`). `lineBufferBytes` is the line reader's initial buffer (it grows for
+    /// longer lines). What `run` does per file, and what `TraceImporter.parse` (the fuzz
+    /// targets' entry) does without a store.
+    static func parseUnit(label: String, path: String, member: String, source: ByteSource, parser: inout any TraceParser,
+                          skipInvalid: Bool, lineBufferBytes: Int = 1 << 20,
+                          emit: @escaping (ParsedChunk) throws -> Void) throws -> ParsedUnit {
+        let reader = LineReader(source: source, capacity: lineBufferBytes)
+        let sink = SampleSink(emit: emit)
         var invalid: [String: Int] = [:]
         var rows = 0
         do {
@@ -85,8 +98,7 @@ final class ImportProducer: @unchecked Sendable {
         }
         try parser.endFile(sink: sink)
         let digest = try reader.finalizeDigest()
-        let unit = try sink.finish(label: label, path: path, member: member, digest: digest, rows: rows, invalidRows: invalid)
-        try queue.put(.end(unit))
+        return try sink.finish(label: label, path: path, member: member, digest: digest, rows: rows, invalidRows: invalid)
     }
 
     /// The file's name without directories and without `.csv`, `.gz`, `.zst`, `.txt`, `.tsv`.

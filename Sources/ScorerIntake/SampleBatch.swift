@@ -1,4 +1,3 @@
-import Decisions
 import Foundation
 import Forecast
 import Hummingbird
@@ -31,16 +30,16 @@ import Store
 /// Every problem is a 400 naming the sample (or workload, or trace element) and field;
 /// nothing is applied unless the whole batch parses. More than `maxSamples` samples or
 /// `maxTraces` trace events is a 413.
-struct SampleBatch: Sendable {
-    var pop: String?
-    var samples: [IncomingSample]
+public struct SampleBatch: Sendable {
+    package var pop: String?
+    package var samples: [IncomingSample]
     /// Per workload, `Resource.count` SI values, NaN = not given.
-    var allocations: [String: [Double]]
-    var checkpoints: [String: Int64]
+    package var allocations: [String: [Double]]
+    package var checkpoints: [String: Int64]
     /// In the order sent.
-    var traces: [IncomingTraceEvent]
+    package var traces: [IncomingTraceEvent]
 
-    init(pop: String? = nil, samples: [IncomingSample], allocations: [String: [Double]] = [:], checkpoints: [String: Int64] = [:],
+    package init(pop: String? = nil, samples: [IncomingSample], allocations: [String: [Double]] = [:], checkpoints: [String: Int64] = [:],
          traces: [IncomingTraceEvent] = []) {
         self.pop = pop
         self.samples = samples
@@ -49,11 +48,11 @@ struct SampleBatch: Sendable {
         self.traces = traces
     }
 
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    package struct Key: CodingKey {
+        package var stringValue: String
+        package var intValue: Int? { nil }
+        package init(stringValue: String) { self.stringValue = stringValue }
+        package init?(intValue: Int) { nil }
     }
 
     static let topLevelKeys: Set<String> = ["pop", "samples", "allocations", "checkpoints", "traces"]
@@ -135,14 +134,14 @@ struct SampleBatch: Sendable {
         }
     }
 
-    struct BatchError: Error { var message: String; init(_ m: String) { message = m } }
+    package struct BatchError: Error { package var message: String; package init(_ m: String) { message = m } }
 
     /// - Parameter nowSeconds: the scorer's clock, Unix seconds: sample and trace times may
     ///   be up to a day ahead of it (`InputRules.liveTimestampViolation`).
     /// - Throws: `HTTPError` 400 (malformed, naming the field), `FieldViolation` 400 (a
     ///   name, time or value `InputRules` refuses, naming the element, workload and field)
     ///   or 413 (too many samples or trace events).
-    static func parse(_ body: ByteBuffer, maxSamples: Int, maxTraces: Int = 10_000,
+    public static func parse(_ body: ByteBuffer, maxSamples: Int, maxTraces: Int = 10_000,
                       nowSeconds: Int64 = Int64(Date().timeIntervalSince1970)) throws -> SampleBatch {
         let decoded: Body
         do {
@@ -201,12 +200,12 @@ struct SampleBatch: Sendable {
                            allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints, traces: traces)
     }
 
-    static func path(_ keys: [any CodingKey]) -> String {
+    package static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
             .replacingOccurrences(of: ".[", with: "[")
     }
 
-    static func describe(_ type: Any.Type) -> String {
+    package static func describe(_ type: Any.Type) -> String {
         switch type {
         case is Int64.Type: "Unix seconds (an integer)"
         case is Double.Type: "a number ≥ 0"
