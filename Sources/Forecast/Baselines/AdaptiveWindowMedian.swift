@@ -45,6 +45,8 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// The unclamped quantiles issued at the last `horizon` samples (ring of horizon × levels × horizon).
     private var quantileHistory: [Double]
     private var medians: [Double]
+    /// The published forecast after the last sample: per step p50, p90, p99 (in order).
+    private var published: [Double]
 
     public init(horizon: Int = 12, halfLifeSamples: Double = 864, eta: Double = 0.1, initialMultipliers: [Double] = [1.5, 4.0]) {
         let h = max(1, horizon), c = Self.windows.count
@@ -58,6 +60,7 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         medianHistory = .init(repeating: .nan, count: h * c)
         quantileHistory = .init(repeating: .nan, count: h * Self.levels.count * h)
         medians = .init(repeating: .nan, count: c)
+        published = .init(repeating: .nan, count: h * 3)
     }
 
     /// Feeds the next sample; a non-finite one is skipped (no state change).
@@ -90,12 +93,16 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         let slot = count % h
         for j in 0..<c { medianHistory[slot * c + j] = medians[j] }
         count += 1
-        // The quantiles issued now, unclamped, for the tracking.
+        // The quantiles issued now: unclamped for the tracking, in order for the forecast
+        // (computed once here, so a tick's forecast only reads them).
         for k in 0..<h {
-            let best = bestCandidate(step: k)
-            for t in 0..<levels {
-                quantileHistory[(slot * levels + t) * h + k] = medians[best] + multipliers[t * h + k] * errors[best * h + k]
-            }
+            let best = bestCandidate(step: k), e = errors[best * h + k], p50 = medians[best]
+            let q90 = p50 + multipliers[k] * e, q99 = p50 + multipliers[h + k] * e
+            quantileHistory[(slot * levels) * h + k] = q90
+            quantileHistory[(slot * levels + 1) * h + k] = q99
+            published[k * 3] = p50
+            published[k * 3 + 1] = max(p50, q90)
+            published[k * 3 + 2] = max(published[k * 3 + 1], q99)
         }
     }
 
@@ -107,27 +114,18 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
 
     /// p50, p90, p99 for steps 1…horizon (NaN before the first sample); quantiles kept in order.
     public func forecast() -> (p50: [Double], p90: [Double], p99: [Double]) {
-        var p50 = [Double](repeating: .nan, count: horizon), p90 = p50, p99 = p50
-        guard count > 0 else { return (p50, p90, p99) }
-        for k in 0..<horizon {
-            let best = bestCandidate(step: k), e = errors[best * horizon + k]
-            p50[k] = medians[best]
-            p90[k] = max(p50[k], medians[best] + multipliers[k] * e)
-            p99[k] = max(p90[k], medians[best] + multipliers[horizon + k] * e)
-        }
-        return (p50, p90, p99)
+        ((0..<horizon).map { published[$0 * 3] }, (0..<horizon).map { published[$0 * 3 + 1] },
+         (0..<horizon).map { published[$0 * 3 + 2] })
     }
 
     /// The quantile at `level` for step k (0-based) from the state: 0.5 → p50, 0.9 → p90,
     /// 0.99 → p99 (kept in order); nil for other levels or before the first sample.
     public func quantile(step k: Int, level: Double) -> Double? {
         guard count > 0, k >= 0, k < horizon else { return nil }
-        let best = bestCandidate(step: k), e = errors[best * horizon + k], p50 = medians[best]
-        let p90 = max(p50, p50 + multipliers[k] * e)
         switch level {
-        case 0.5: return p50
-        case 0.9: return p90
-        case 0.99: return max(p90, p50 + multipliers[horizon + k] * e)
+        case 0.5: return published[k * 3]
+        case 0.9: return published[k * 3 + 1]
+        case 0.99: return published[k * 3 + 2]
         default: return nil
         }
     }
