@@ -85,28 +85,22 @@ struct FrontierCommand: ParsableCommand {
         let names = workloads.map { $0.split(separator: ",").map(String.init) }
         let planQuantile = decisionOptions.planQuantile
         let censored: Bool? = censoredObservations ? true : (traceDemand ? false : nil)
-        let results = FrontierResults(count: runs.count)
         let quiet = json
-        DispatchQueue.concurrentPerform(iterations: min(jobs, runs.count)) { _ in
-            // One store connection per thread.
-            guard let own = try? HeadroomStore(path: databasePath) else { return }
-            while let k = results.claim() {
-                let (policy, knob) = runs[k]
-                var options = ReplayOptions(policy: policy, from: f, to: t)
-                options.planningQuantile = planQuantile
-                options.decision = decision
-                options.knob = knob
-                if let censored { options.censoredObservations = censored }
-                options.workloads = names
-                let outcome = Result { try ReplaySimulation(store: own, models: models, fleet: fleet).run(options) }
-                results.set(k, outcome)
-                if !quiet { FileHandle.standardError.write(Data("frontier: \(policy.rawValue) knob \(knob) done\n".utf8)) }
-            }
+        let results = ReplayBatch.run(count: runs.count, jobs: jobs, openStore: { try HeadroomStore(path: databasePath) }) { k, own in
+            let (policy, knob) = runs[k]
+            var options = ReplayOptions(policy: policy, from: f, to: t)
+            options.planningQuantile = planQuantile
+            options.decision = decision
+            options.knob = knob
+            if let censored { options.censoredObservations = censored }
+            options.workloads = names
+            let summary = try ReplaySimulation(store: own, models: models, fleet: fleet).run(options)
+            if !quiet { FileHandle.standardError.write(Data("frontier: \(policy.rawValue) knob \(knob) done\n".utf8)) }
+            return summary
         }
         var points: [ReplayFrontier.Point] = []
         for (k, (policy, knob)) in runs.enumerated() {
-            guard let outcome = results.get(k) else { throw ValidationError("replay \(policy.rawValue) knob \(knob) did not run") }
-            points.append(ReplayFrontier.Point(policy: policy, knob: knob, summary: try outcome.get()))
+            points.append(ReplayFrontier.Point(policy: policy, knob: knob, summary: try results[k].get()))
         }
         let frontier = ReplayFrontier(points: points)
         let swept = Set(runs.map(\.0))
@@ -123,23 +117,4 @@ struct FrontierCommand: ParsableCommand {
             for c in comparisons { print(FrontierReport.sentence(c)) }
         }
     }
-}
-
-/// The replays' results, filled by the worker threads.
-final class FrontierResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var results: [Result<ReplaySummary, any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func claim() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard next < results.count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func set(_ k: Int, _ r: Result<ReplaySummary, any Error>) { lock.lock(); results[k] = r; lock.unlock() }
-    func get(_ k: Int) -> Result<ReplaySummary, any Error>? { lock.lock(); defer { lock.unlock() }; return results[k] }
 }

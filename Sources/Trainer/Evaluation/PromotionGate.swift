@@ -123,17 +123,12 @@ struct PromotionGate {
         }
         let runs = planned
         let (from, to, censored, openStore) = (self.from, self.to, censoredObservations, self.openStore)
-        let results = ReplayResults(count: runs.count)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, runs.count))) { _ in
-            let store = Result { try openStore() }
-            while let k = results.claim() {
-                var options = ReplayOptions(policy: runs[k].policy, from: from, to: to)
-                options.knob = runs[k].knob
-                if let censored { options.censoredObservations = censored }
-                results.set(k, Result { try ReplaySimulation(store: try store.get(), models: runs[k].models, fleet: fleet).run(options) })
-            }
-        }
-        let summaries = try (0..<runs.count).map { try results.get(k: $0).get() }
+        let summaries = try ReplayBatch.run(count: runs.count, jobs: jobs, openStore: openStore) { k, store in
+            var options = ReplayOptions(policy: runs[k].policy, from: from, to: to)
+            options.knob = runs[k].knob
+            if let censored { options.censoredObservations = censored }
+            return try ReplaySimulation(store: store, models: runs[k].models, fleet: fleet).run(options)
+        }.map { try $0.get() }
         let judgement = EqualSlackJudgement(candidate: Array(summaries.dropLast()), reference: summaries.last!)
         func figure(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "outside the swept slack" }
         var lines = ["decisions: replay \(summaries.last!.workloads) workloads; candidate's predictive swept over \(predictive.name) "
@@ -144,28 +139,5 @@ struct PromotionGate {
                      + "\(figure(judgement.candidateThrottledCoreMinutes)) vs \(String(format: "%.1f", judgement.referenceThrottledCoreMinutes)) — "
                      + (judgement.throttlingPass ? "not worse" : "worse or not comparable"))
         return (judgement.passes, lines)
-    }
-}
-
-/// Replay results filled by the gate's worker threads.
-private final class ReplayResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var results: [Result<ReplaySummary, any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func claim() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard next < results.count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func set(_ k: Int, _ r: Result<ReplaySummary, any Error>) { lock.lock(); results[k] = r; lock.unlock() }
-
-    func get(k: Int) -> Result<ReplaySummary, any Error> {
-        lock.lock(); defer { lock.unlock() }
-        return results[k] ?? .failure(CocoaError(.featureUnsupported))
     }
 }
