@@ -31,91 +31,128 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     public let horizon: Int
     public let beta: Double
     public let eta: Double
-    /// The last 288 samples (ring) and, per candidate, its window's values sorted.
-    private var ring: [Double]
-    private var sorted: [[Double]]
     /// Samples seen.
     public private(set) var count = 0
-    /// A[c * horizon + k]: the EW mean absolute k-step error of candidate c.
-    private var errors: [Double]
-    /// m[t * horizon + k] per level t.
-    private var multipliers: [Double]
-    /// The candidate medians of the last `horizon` samples (ring of horizon × candidates).
-    private var medianHistory: [Double]
-    /// The unclamped quantiles issued at the last `horizon` samples (ring of horizon × levels × horizon).
-    private var quantileHistory: [Double]
-    private var medians: [Double]
-    /// The published forecast after the last sample: per step p50, p90, p99 (in order).
-    private var published: [Double]
+    /// Every number of the state in one buffer (the scorer updates two series per workload
+    /// per tick; one buffer walked through one pointer costs a fifth of separate arrays):
+    /// the last 288 samples (ring); per candidate its window's values sorted (windows laid
+    /// end to end); A[c·H + k] the EW mean absolute k-step error of candidate c; m[t·H + k]
+    /// per level t; the candidate medians of the last H samples (ring of H × 7); the
+    /// unclamped quantiles issued at the last H samples (ring of H × 2 × H); the current
+    /// medians; the published forecast (per step p50, p90, p99).
+    private var state: [Double]
+    private let layout: Layout
+
+    private struct Layout: Sendable, Equatable {
+        var ring = 0, windows = 0, errors = 0, multipliers = 0, medianHistory = 0, quantileHistory = 0, medians = 0, published = 0, total = 0
+        var windowStart: [Int] = []
+
+        init(horizon h: Int) {
+            let c = AdaptiveWindowMedian.windows.count
+            var at = 0
+            func take(_ n: Int) -> Int { defer { at += n }; return at }
+            ring = take(AdaptiveWindowMedian.windows.last!)
+            windows = take(AdaptiveWindowMedian.windows.reduce(0, +))
+            var offset = windows
+            for w in AdaptiveWindowMedian.windows { windowStart.append(offset); offset += w }
+            errors = take(c * h)
+            multipliers = take(AdaptiveWindowMedian.levels.count * h)
+            medianHistory = take(h * c)
+            quantileHistory = take(h * AdaptiveWindowMedian.levels.count * h)
+            medians = take(c)
+            published = take(h * 3)
+            total = at
+        }
+    }
 
     public init(horizon: Int = 12, halfLifeSamples: Double = 864, eta: Double = 0.1, initialMultipliers: [Double] = [1.5, 4.0]) {
-        let h = max(1, horizon), c = Self.windows.count
+        let h = max(1, horizon)
         self.horizon = h
         beta = 1 - pow(2, -1 / max(1, halfLifeSamples))
         self.eta = eta
-        ring = .init(repeating: .nan, count: Self.windows.last!)
-        sorted = .init(repeating: [], count: c)
-        errors = .init(repeating: 0, count: c * h)
-        multipliers = (0..<Self.levels.count).flatMap { t in [Double](repeating: initialMultipliers[min(t, initialMultipliers.count - 1)], count: h) }
-        medianHistory = .init(repeating: .nan, count: h * c)
-        quantileHistory = .init(repeating: .nan, count: h * Self.levels.count * h)
-        medians = .init(repeating: .nan, count: c)
-        published = .init(repeating: .nan, count: h * 3)
+        layout = Layout(horizon: h)
+        state = .init(repeating: .nan, count: layout.total)
+        for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
+        for t in 0..<Self.levels.count {
+            for k in 0..<h { state[layout.multipliers + t * h + k] = initialMultipliers[min(t, initialMultipliers.count - 1)] }
+        }
     }
 
     /// Feeds the next sample; a non-finite one is skipped (no state change).
     public mutating func update(_ y: Double) {
         guard y.isFinite else { return }
-        let c = Self.windows.count, h = horizon, levels = Self.levels.count
-        if count >= h {
-            for k in 1...h {
-                let slot = (count - k) % h   // what was computed k samples ago
-                for j in 0..<c {
-                    let e = abs(medianHistory[slot * c + j] - y)
-                    errors[j * h + k - 1] += beta * (e - errors[j * h + k - 1])
-                }
-                for t in 0..<levels {
-                    let q = quantileHistory[(slot * levels + t) * h + k - 1]
-                    let miss = y > q ? 1.0 : 0.0
-                    multipliers[t * h + k - 1] += eta * (miss - (1 - Self.levels[t]))
+        let c = Self.windows.count, h = horizon, levels = Self.levels.count, n = count
+        let L = layout, beta = self.beta, eta = self.eta
+        let tail0 = 1 - Self.levels[0], tail1 = 1 - Self.levels[1]
+        state.withUnsafeMutableBufferPointer { buffer in
+            let s = buffer.baseAddress!
+            if n >= h {
+                for k in 1...h {
+                    let slot = (n - k) % h   // what was computed k samples ago
+                    let medians = s + L.medianHistory + slot * c
+                    for j in 0..<c {
+                        let a = s + L.errors + j * h + k - 1
+                        a.pointee += beta * (abs(medians[j] - y) - a.pointee)
+                    }
+                    let q = s + L.quantileHistory + slot * levels * h + k - 1
+                    s[L.multipliers + k - 1] += eta * ((y > q[0] ? 1 : 0) - tail0)
+                    s[L.multipliers + h + k - 1] += eta * ((y > q[h] ? 1 : 0) - tail1)
                 }
             }
+            // The windows: the value w samples back out, the new one in (sorted in place).
+            let ringSize = Self.windows.last!
+            for (j, w) in Self.windows.enumerated() {
+                let window = s + L.windowStart[j]
+                var size = min(n, w)
+                if n >= w {
+                    let old = s[L.ring + (n - w) % ringSize]
+                    var i = Self.lowerBound(old, window, size)
+                    if i < size, window[i] == old {
+                        while i + 1 < size { window[i] = window[i + 1]; i += 1 }
+                        size -= 1
+                    }
+                }
+                if size == w { size -= 1 }   // (never: the value leaving was inserted as it is)
+                var i = size
+                while i > 0, window[i - 1] > y { window[i] = window[i - 1]; i -= 1 }
+                window[i] = y
+                size += 1
+                s[L.medians + j] = size % 2 == 1 ? window[size / 2] : 0.5 * (window[size / 2 - 1] + window[size / 2])
+            }
+            s[L.ring + n % ringSize] = y
+            let slot = n % h
+            for j in 0..<c { s[L.medianHistory + slot * c + j] = s[L.medians + j] }
+            // The quantiles issued now: unclamped for the tracking, in order for the forecast
+            // (computed once here, so a tick's forecast only reads them).
+            for k in 0..<h {
+                var best = 0
+                for j in 1..<c where s[L.errors + j * h + k] < s[L.errors + best * h + k] { best = j }
+                let e = s[L.errors + best * h + k], p50 = s[L.medians + best]
+                let q90 = p50 + s[L.multipliers + k] * e, q99 = p50 + s[L.multipliers + h + k] * e
+                s[L.quantileHistory + slot * levels * h + k] = q90
+                s[L.quantileHistory + (slot * levels + 1) * h + k] = q99
+                let p90 = max(p50, q90)
+                s[L.published + k * 3] = p50
+                s[L.published + k * 3 + 1] = p90
+                s[L.published + k * 3 + 2] = max(p90, q99)
+            }
         }
-        // The windows: the new value in, the one w samples back out.
-        let capacity = ring.count
-        for (j, w) in Self.windows.enumerated() {
-            if count >= w { Self.remove(ring[(count - w) % capacity], from: &sorted[j]) }
-            Self.insert(y, into: &sorted[j])
-            let s = sorted[j], n = s.count
-            medians[j] = n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2])
-        }
-        ring[count % capacity] = y
-        let slot = count % h
-        for j in 0..<c { medianHistory[slot * c + j] = medians[j] }
         count += 1
-        // The quantiles issued now: unclamped for the tracking, in order for the forecast
-        // (computed once here, so a tick's forecast only reads them).
-        for k in 0..<h {
-            let best = bestCandidate(step: k), e = errors[best * h + k], p50 = medians[best]
-            let q90 = p50 + multipliers[k] * e, q99 = p50 + multipliers[h + k] * e
-            quantileHistory[(slot * levels) * h + k] = q90
-            quantileHistory[(slot * levels + 1) * h + k] = q99
-            published[k * 3] = p50
-            published[k * 3 + 1] = max(p50, q90)
-            published[k * 3 + 2] = max(published[k * 3 + 1], q99)
-        }
     }
 
-    private func bestCandidate(step k: Int) -> Int {
-        var best = 0
-        for j in 1..<Self.windows.count where errors[j * horizon + k] < errors[best * horizon + k] { best = j }
-        return best
+    /// Index of the first of the `size` sorted values at `base` that is ≥ v.
+    @inline(__always)
+    private static func lowerBound(_ v: Double, _ base: UnsafeMutablePointer<Double>, _ size: Int) -> Int {
+        var lo = 0, hi = size
+        while lo < hi { let mid = (lo + hi) / 2; if base[mid] < v { lo = mid + 1 } else { hi = mid } }
+        return lo
     }
 
     /// p50, p90, p99 for steps 1…horizon (NaN before the first sample); quantiles kept in order.
     public func forecast() -> (p50: [Double], p90: [Double], p99: [Double]) {
-        ((0..<horizon).map { published[$0 * 3] }, (0..<horizon).map { published[$0 * 3 + 1] },
-         (0..<horizon).map { published[$0 * 3 + 2] })
+        let p = layout.published
+        return ((0..<horizon).map { state[p + $0 * 3] }, (0..<horizon).map { state[p + $0 * 3 + 1] },
+                (0..<horizon).map { state[p + $0 * 3 + 2] })
     }
 
     /// The quantile at `level` for step k (0-based) from the state: 0.5 → p50, 0.9 → p90,
@@ -123,22 +160,10 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     public func quantile(step k: Int, level: Double) -> Double? {
         guard count > 0, k >= 0, k < horizon else { return nil }
         switch level {
-        case 0.5: return published[k * 3]
-        case 0.9: return published[k * 3 + 1]
-        case 0.99: return published[k * 3 + 2]
+        case 0.5: return state[layout.published + k * 3]
+        case 0.9: return state[layout.published + k * 3 + 1]
+        case 0.99: return state[layout.published + k * 3 + 2]
         default: return nil
         }
-    }
-
-    private static func insert(_ v: Double, into a: inout [Double]) {
-        var lo = 0, hi = a.count
-        while lo < hi { let mid = (lo + hi) / 2; if a[mid] < v { lo = mid + 1 } else { hi = mid } }
-        a.insert(v, at: lo)
-    }
-
-    private static func remove(_ v: Double, from a: inout [Double]) {
-        var lo = 0, hi = a.count
-        while lo < hi { let mid = (lo + hi) / 2; if a[mid] < v { lo = mid + 1 } else { hi = mid } }
-        if lo < a.count, a[lo] == v { a.remove(at: lo) }
     }
 }
