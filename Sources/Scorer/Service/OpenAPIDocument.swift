@@ -237,6 +237,17 @@ enum OpenAPIDocument {
                         steps: {type: array, items: {type: string}}
                         moved_bytes: {type: number, minimum: 0}
                         downtime_ms: {type: number, minimum: 0}
+                        progress:
+                          description: a VM live migration's counters (QEMU query-migrate), kept with the command while it runs
+                          type: object
+                          additionalProperties: false
+                          required: [transferred_bytes, remaining_bytes, total_bytes, dirty_bytes_per_second, rounds]
+                          properties:
+                            transferred_bytes: {type: number, minimum: 0}
+                            remaining_bytes: {type: number, minimum: 0}
+                            total_bytes: {type: number, minimum: 0}
+                            dirty_bytes_per_second: {type: number, minimum: 0}
+                            rounds: {type: number, minimum: 0}
               responses:
                 "200": {description: the command, content: {application/json: {schema: {type: object}}}}
                 "400": {$ref: "#/components/responses/BadRequest"}
