@@ -65,7 +65,16 @@ public final class QMPClient {
             }
             if result == 0 {
                 let client = QMPClient(path: path, fd: fd)
-                try client.handshake(deadline: max(deadline, MonotonicClock.seconds() + 5))
+                do { try client.handshake(deadline: max(deadline, MonotonicClock.seconds() + 5)) } catch {
+                    // QEMU opens the socket before it loads the kernel or disk; one that then
+                    // fails closes it mid-greeting: say that it exited, once it has.
+                    let settle = MonotonicClock.seconds() + 1
+                    while MonotonicClock.seconds() < settle {
+                        if !alive() { throw .processExited(path: path) }
+                        usleep(20_000)
+                    }
+                    throw error
+                }
                 return client
             }
             lastErrno = errno
