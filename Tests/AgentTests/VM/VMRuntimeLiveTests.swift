@@ -55,11 +55,12 @@ struct VMRuntimeLiveTests {
         defer { fleet.tearDown() }
         let workload = try #require(fleet.workloads["vm"])
         let pid = try #require(workload.process?.pid)
-        #expect(fleet.runtime.processes(cgroup: workload.cgroup).contains(pid))
-        #expect(String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/comm") ?? Data(), as: UTF8.self).hasPrefix("qemu-system"))
         let qmp = try QMPClient.connect(path: fleet.qmpSocketPath(workload: "vm", pop: "a"), timeoutSeconds: 20)
         #expect(try qmp.status().running)
         qmp.close()
+        // headroom-launch joined the cgroup and exec'd QEMU: the same pid, QEMU, in the cgroup.
+        #expect(fleet.runtime.processes(cgroup: workload.cgroup).contains(pid))
+        #expect(String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/comm") ?? Data(), as: UTF8.self).hasPrefix("qemu-system"))
 
         #expect(VMTestSupport.waitForLines(fleet.serialOutputPath(workload.spec), 2, timeoutSeconds: 90))
         var sampler = Sampler(source: CgroupSource(path: workload.cgroup, reader: fleet.runtime.reader))
