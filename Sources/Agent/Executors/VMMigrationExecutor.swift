@@ -144,7 +144,7 @@ public struct VMMigrationExecutor: Sendable {
 
         // Pre-copy rounds until QEMU completes, fails, or the timeout.
         let started = MonotonicClock.seconds()
-        var lastProgress = started
+        var lastProgress = -Double.infinity  // the first counters go out at once
         var lastIdle = started
         var info: MigrationInfo
         while true {

@@ -84,7 +84,8 @@ struct VMRuntimeLiveTests {
         let spec = try VMTestSupport.spec(beats: 80, growKiB: 256, dirtyKiB: 256)
         let reference = try Self.referenceRun(spec: spec, scratch: scratch)
         defer { reference.signal(SIGKILL); _ = reference.wait(timeoutSeconds: 5) }
-        let fleet = try Self.fleet(scratch: scratch, spec: spec)
+        // A 64 MB/s link: the copy takes about a second, long enough to see its progress.
+        let fleet = try Self.fleet(scratch: scratch, spec: spec, bandwidth: 64_000_000)
         defer { fleet.tearDown() }
         let workload = try #require(fleet.workloads["vm"])
         let sourcePid = try #require(workload.process?.pid)
@@ -111,6 +112,8 @@ struct VMRuntimeLiveTests {
         print("VM live migration (128 MiB guest, TCG/KVM as resolved): downtime \(downtime) ms, \(Int(moved)) bytes; \(result.message)")
         #expect(downtime <= 300, "QEMU-reported downtime")
         #expect(moved > 1e6)
+        let first = try #require(progress.first?.progress, "progress went to the scorer while it ran")
+        #expect(progress.first?.state == .running && first.totalBytes >= Double(128 << 20))
         // Re-delivered: the journaled result, nothing migrates again.
         #expect(dispatcher.execute(Self.move(1), fleet: fleet) == result)
         #expect(workload.migrations == 1)
