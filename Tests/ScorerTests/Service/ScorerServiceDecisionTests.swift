@@ -68,6 +68,18 @@ struct ScorerServiceDecisionTests {
             }
             #expect(try await ack("running", "/v1/agents/ams1/commands/\(id)").status == .ok)
             #expect(try h.migrationStates() == ["running"])
+            // A VM live migration's progress rides on running acknowledgements and is kept with the command.
+            let progressBody = #"{"state": "running", "steps": ["migrating"], "progress": {"transferred_bytes": 1e6, "remaining_bytes": 2e6, "total_bytes": 3e6, "dirty_bytes_per_second": 4096, "rounds": 1}}"#
+            let progressed = try await client.execute(uri: "/v1/agents/ams1/commands/\(id)", method: .post, headers: H.auth, body: ByteBuffer(string: progressBody))
+            #expect(progressed.status == .ok)
+            let kept = try #require(try H.json(progressed)["progress"] as? [String: Double])
+            #expect(kept["remaining_bytes"] == 2e6 && kept["dirty_bytes_per_second"] == 4096)
+            for (body, field) in [(#"{"state": "running", "progress": {"transferred_bytes": 1}}"#, "progress.remaining_bytes"),
+                                  (#"{"state": "running", "progress": {"transferred_bytes": -1, "remaining_bytes": 0, "total_bytes": 0, "dirty_bytes_per_second": 0, "rounds": 0}}"#, "progress.transferred_bytes"),
+                                  (#"{"state": "running", "progress": {"transferred": 1}}"#, "progress: unknown field")] {
+                let refused = try await client.execute(uri: "/v1/agents/ams1/commands/\(id)", method: .post, headers: H.auth, body: ByteBuffer(string: body))
+                #expect(refused.status == .badRequest && String(buffer: refused.body).contains(field), "\(String(buffer: refused.body))")
+            }
             let done = try await ack("done", "/v1/agents/ams1/commands/\(id)")
             #expect(done.status == .ok)
             #expect(try H.json(done)["state"] as? String == "done")
