@@ -197,6 +197,7 @@ public struct VMMigrationExecutor: Sendable {
         fleet.removeVMSockets(workload: workload.name, pop: source)
         context.step("source_exited")
         context.finishMove(to: target.pop, cgroup: prepared.cgroup, limits: prepared.limits, process: targetProcess, downtimeMs: downtime)
+        fleet.recordMove(workload, strategy: "live", movedBytes: transferred)
         return ExecutionResult(state: .done, steps: context.steps,
                                message: "live-migrated \(workload.name) \(source) → \(target.pop) with QEMU: downtime \(Int64(downtime)) ms, total \(info.totalTimeMilliseconds ?? 0) ms, \(Int64(transferred)) bytes",
                                movedBytes: transferred, downtimeMs: downtime, progress: info.ram.map(MigrationProgress.init))

@@ -117,6 +117,7 @@ public final class AgentRunLoop {
                 batches[pop]?.samples.append(.init(workload: workload.name, timestamp: timestamp, values: values))
                 batches[pop]?.allocations[workload.name] = workload.limits
                 if let checkpoint = workload.lastCheckpointAt { batches[pop]?.checkpoints[workload.name] = checkpoint }
+                if workload.spec.vm != nil { batches[pop]?.liveMigratable.insert(workload.name) }
             }
         }
         if let first = refused.first {

@@ -240,6 +240,11 @@ public final class LocalFleet {
 
     func addDowntime(_ workload: ManagedWorkload, milliseconds: Double) { workload.downtimeMilliseconds += milliseconds }
 
+    func recordMove(_ workload: ManagedWorkload, strategy: String, movedBytes: Double) {
+        workload.lastMoveStrategy = strategy
+        workload.movedBytes += movedBytes
+    }
+
     func setRunning(_ workload: ManagedWorkload, process: LaunchedProcess) {
         workload.process = process
         workload.state = .running
@@ -287,7 +292,8 @@ public final class LocalFleet {
             case .partitioned: "partitioned"
             }
             entries[name] = ["pop": w.pop, "state": state, "oom_kills": w.oomKills, "migrations": w.migrations, "restarts": w.restarts,
-                             "downtime_ms": w.downtimeMilliseconds, "limits": ["cpu_cores": w.limits.cpuCores as Any? ?? NSNull(),
+                             "downtime_ms": w.downtimeMilliseconds, "moved_bytes": w.movedBytes,
+                             "strategy": w.lastMoveStrategy as Any? ?? NSNull(), "kind": w.spec.vm == nil ? "process" : "vm", "limits": ["cpu_cores": w.limits.cpuCores as Any? ?? NSNull(),
                                                                               "memory_bytes": w.limits.memoryBytes as Any? ?? NSNull()],
                              "started_at": w.startedAt as Any? ?? NSNull(), "finished_at": w.finishedAt as Any? ?? NSNull()]
         }

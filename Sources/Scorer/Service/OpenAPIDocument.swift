@@ -85,13 +85,14 @@ enum OpenAPIDocument {
               required: [samples]
               additionalProperties: false
               description: >
-                Beyond this schema (400 otherwise): allocations and checkpoints need pop and name only
+                Beyond this schema (400 otherwise): allocations, checkpoints and live_migratable need pop and name only
                 workloads with a sample in the batch; pop must be a POP of the fleet file.
               properties:
                 pop: {type: string, nullable: true, minLength: 1, description: "the reporting agent's POP (needed for allocations and checkpoints)"}
                 samples: {type: array, maxItems: 10000, items: {$ref: "#/components/schemas/Sample"}}
                 allocations: {type: object, nullable: true, additionalProperties: {$ref: "#/components/schemas/Resources"}}
                 checkpoints: {type: object, nullable: true, additionalProperties: {type: integer, minimum: 0, maximum: 4102444799}}
+                live_migratable: {type: array, nullable: true, items: {type: string}, description: "workloads of the batch the agent moves live (its VMs)"}
                 traces: {type: array, nullable: true, maxItems: 10000, items: {$ref: "#/components/schemas/TraceEvent"}}
             IngestResult:
               type: object
