@@ -68,7 +68,7 @@ token_file = "$work/token"
 pops = ["live-a", "live-b"]
 sample_interval_seconds = 1
 state_directory = "$state"
-cgroup_prefix = "headroom-live"
+cgroup_prefix = "headroom-live-vm"
 launcher = "$bin/headroom-launch"
 
 [[workloads]]
