@@ -139,7 +139,15 @@ extension ScoringService {
                 core?.setAllocation(workload: command.workload, allocation: placement.totalAllocation)
             }
         }
-        if let progress { migrationProgress[id] = progress }
+        if let progress {
+            migrationProgress[id] = progress
+            // A completed pre-copy round measured the guest's dirty rate: the next move of
+            // this workload is priced with it (`PreCopyModel`).
+            if progress.rounds >= 1, progress.dirtyBytesPerSecond > 0, var placement = engine.placements[command.workload] {
+                placement.dirtyBytesPerSecond = progress.dirtyBytesPerSecond
+                engine.place(placement)
+            }
+        }
         var updated = command
         updated.state = state.migrationState
         updated.steps = steps
