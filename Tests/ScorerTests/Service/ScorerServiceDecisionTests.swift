@@ -121,6 +121,20 @@ struct ScorerServiceDecisionTests {
         #expect(try h.migrationStates().isEmpty)
     }
 
+    @Test("live_migratable in an agent's batch marks the workload as movable live (its placement)")
+    func liveMigratable() async throws {
+        let h = try await H.make(dryRun: true)
+        let samples = try h.continuation(of: "bb-6", count: 2)
+        try await h.application().test(.router) { client in
+            var object = try JSONSerialization.jsonObject(with: Data(buffer: H.body(samples, pop: "ams1"))) as! [String: Any]
+            object["live_migratable"] = ["bb-6"]
+            let r = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth,
+                                             body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+        }
+        #expect(await h.service.engine.placements["bb-6"]?.supportsLive == true)
+    }
+
     @Test("heartbeats and POP status: down POP's workloads are restarted elsewhere from their checkpoint")
     func popDown() async throws {
         let h = try await H.make()
