@@ -14,7 +14,7 @@ import Glibc
 ///        [--bandwidth BYTES_PER_S | --qemu-defaults] [--downtime-ms T]
 /// The guest writes F MiB of random data (default 40 % of M), then every 100 ms rewrites D
 /// KiB of it (its dirty rate); the migration starts once it beats. `--qemu-defaults` leaves
-/// QEMU's own parameters (7.2: downtime-limit 300 ms, max-bandwidth 32 MiB/s); otherwise the
+/// QEMU's own parameters (7.2: downtime-limit 300 ms, max-bandwidth 128 MiB/s); otherwise the
 /// agent's: downtime-limit T (300) ms and max-bandwidth BYTES_PER_S (default 1 GB/s, the
 /// fleet link's role). One JSON line: memory, fill, dirty, parameters, status, total_ms,
 /// downtime_ms, transferred_bytes, dirty_bytes_per_second (QEMU's last measure), rounds.

@@ -2,7 +2,7 @@
 # A VM's live migration (QEMU pre-copy between two local QEMU processes over a Unix socket):
 # downtime and total time against guest memory (256 MiB, 1 GiB) and the guest's dirty rate,
 # with the agent's parameters (downtime-limit 300 ms, max-bandwidth = the link, 1 GB/s here)
-# beside QEMU's own defaults (7.2: 300 ms, 32 MiB/s). One JSON line per run on stdout
+# beside QEMU's own defaults (7.2: 300 ms, 128 MiB/s). One JSON line per run on stdout
 # (agent-bench vm-migrate); BENCHMARKS.md has the table. Needs qemu-system-x86 and
 # busybox-static (scripts/setup.sh). Not a test.
 #   bench/vm/run.sh [GUEST_DIR]      (default .build/guest, built by scripts/build-guest.sh)

@@ -29,8 +29,8 @@ import Glibc
 public struct VMMigrationExecutor: Sendable {
     /// The longest pause of the guest QEMU may plan for the final stop-and-copy (ms).
     public var downtimeLimitMilliseconds: Int
-    /// Used when the fleet declares no link between the two POPs: 125 MB/s (1 Gbit/s);
-    /// QEMU's own default (32 MiB/s) would make a 1 GiB guest take half a minute.
+    /// Used when the fleet declares no link between the two POPs: 125 MB/s (1 Gbit/s), about
+    /// QEMU 7.2's own default (128 MiB/s); with a link, its bandwidth is the cap.
     public var defaultBandwidthBytesPerSecond: Double
     /// How long the target QEMU has to open its QMP socket.
     public var targetStartSeconds: Double
