@@ -78,6 +78,11 @@ enum VMMigrationBench {
                 rounds = info.ram?.dirtySyncCount ?? rounds
             }
             if info.status != "completed" { _ = try? sourceQMP.execute("migrate_cancel") }
+            // Once seen: a completed answer without its times, read a moment after the switch-over.
+            if info.status == "completed", (info.totalTimeMilliseconds ?? 0) == 0 {
+                usleep(200_000)
+                info = try sourceQMP.migration()
+            }
             let object: [String: Any] = [
                 "accelerator": accelerator.accelerator.rawValue, "memory_mib": memory, "fill_mib": fillMiB, "dirty_kib_per_100ms": dirty,
                 "parameters": defaults ? "qemu-defaults" : "agent (downtime-limit \(downtime) ms, max-bandwidth \(Int64(bandwidth)) B/s)",
