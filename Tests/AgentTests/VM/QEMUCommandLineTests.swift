@@ -26,6 +26,15 @@ struct QEMUCommandLineTests {
         #expect(Array(target.argv.dropLast(2)) == argv)
     }
 
+    @Test("a disk-image VM: virtio drive with its format, no -kernel or -append")
+    func disk() {
+        let spec = VMSpec(disk: "/img/a,b.qcow2", diskFormat: "qcow2", memoryMiB: 512)
+        let argv = QEMUCommandLine(spec: spec, name: "d", accelerator: .kvm, qmpSocket: "/s/d.qmp", outputPath: "/s/o", consolePath: "/s/c").argv
+        #expect(argv.contains("file=/img/a,,b.qcow2,format=qcow2,if=virtio"))
+        #expect(!argv.contains("-kernel") && !argv.contains("-append"))
+        #expect(argv[argv.firstIndex(of: "-machine")! + 1] == "pc,accel=kvm")
+    }
+
     @Test("auto: TCG when /dev/kvm cannot be opened or is PVM, KVM otherwise; kvm and tcg as declared")
     func accelerator() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hr-accel-\(UUID().uuidString)").path
