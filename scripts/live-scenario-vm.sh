@@ -14,7 +14,7 @@ log() { echo "live-scenario (vm): $*" >&2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 is missing: scripts/setup.sh installs it" >&2; exit 1; }
 
 # 1. The guest (Debian kernel + busybox initramfs; cached) and its parameters.
-guest="$work/guest"
+guest=${HEADROOM_LIVE_GUEST:-$work/guest}   # the tests pass .build/guest (cached)
 scripts/build-guest.sh "$guest" >/dev/null
 beats=${HEADROOM_LIVE_VM_BEATS:-900}
 append="hr.beats=$beats hr.grow_kib=640 hr.max_mib=230 hr.dirty_kib=128"

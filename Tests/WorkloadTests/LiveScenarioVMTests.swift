@@ -38,6 +38,7 @@ struct LiveScenarioVMTests {
         environment["HEADROOM_LIVE_DIR"] = work.path
         environment["HEADROOM_LIVE_PORT"] = String(port)
         environment["HEADROOM_LIVE_TIMEOUT"] = "480"
+        environment["HEADROOM_LIVE_GUEST"] = TestProcess.repositoryRoot.appendingPathComponent(".build/guest").path
         process.environment = environment
         process.currentDirectoryURL = TestProcess.repositoryRoot
         let stdout = Pipe()
