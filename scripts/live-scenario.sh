@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The live scenario, one command (root, cgroup v1 or v2):
-#   scripts/live-scenario.sh [--policy predictive|reactive]
+#   scripts/live-scenario.sh [--policy predictive|reactive] [--kind process|vm]
 # Two local POPs (cgroups headroom-live/live-a and live-b), the scorer with a trained model,
 # the agent, and the memory-growing example workload in live-a, whose memory limit it
 # outgrows in about a minute. Prints ONE JSON line on stdout:
 #   {"policy":…, "oom_kills":…, "migrations":…, "downtime_ms":…, "output_identical":…}
-# (output_identical compares the final output with an uninterrupted run's). Everything else
+# (output_identical compares the final output with an uninterrupted run's).
+# With --kind vm the workload is a virtual machine (QEMU, the guest of scripts/build-guest.sh)
+# whose guest grows its working set until QEMU outgrows live-a's memory; a move is QEMU's
+# live migration, and the line is
+#   {"policy":…, "kind":"vm", "oom_kills":…, "migrations":…, "strategy":…, "downtime_ms":…,
+#    "transferred_bytes":…, "output_identical":…, "max_heartbeat_gap_ms":…}
+# (the guest's serial output against an uninterrupted QEMU run's; the longest time between
+# two heartbeat lines as the host saw them arrive). Everything else
 # goes to stderr and to $HEADROOM_LIVE_DIR (default /tmp/headroom-live): logs, the fleet
 # file, the agent's state (journal.jsonl, status.json). A trained model in
 # $HEADROOM_LIVE_DIR/models is reused; delete it to retrain.
@@ -15,12 +22,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 policy=predictive
+kind=process
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --policy) policy="$2"; shift 2 ;;
-    *) echo "usage: $0 [--policy predictive|reactive]" >&2; exit 64 ;;
+    --kind) kind="$2"; shift 2 ;;
+    *) echo "usage: $0 [--policy predictive|reactive] [--kind process|vm]" >&2; exit 64 ;;
   esac
 done
+[[ "$kind" == process || "$kind" == vm ]] || { echo "--kind: process or vm" >&2; exit 64; }
 [[ "$policy" == predictive || "$policy" == reactive ]] || { echo "--policy: predictive or reactive" >&2; exit 64; }
 [[ $(id -u) -eq 0 ]] || { echo "the agent creates cgroups: run as root (docs/agent.md)" >&2; exit 1; }
 
@@ -51,6 +61,12 @@ if ! "$bin/headroom-trainer" models list --db "$db" --models "$models" --json 2>
   "$bin/headroom-trainer" import --db "$db" --format bitbrains --prefix bitbrains- datasets/bitbrains-rnd-40vms-2013-07-08.tar.zst >&2
   "$bin/headroom-trainer" train --db "$db" --models "$models" --profile smoke --until 2013-08-16T00:00:00Z >&2
   "$bin/headroom-trainer" promote --db "$db" --models "$models" --latest >&2
+fi
+
+if [[ "$kind" == vm ]]; then
+  # The VM variant shares the build and the model (above); the rest is its own.
+  export HL_POLICY=$policy HL_WORK=$work HL_BIN=$bin HL_PORT=$port HL_TIMEOUT=$timeout_seconds HL_DB=$db HL_MODELS=$models
+  exec bash scripts/live-scenario-vm.sh
 fi
 
 # 2. The workload's input and the reference output of an uninterrupted run.

@@ -3,6 +3,9 @@
 # Non-interactive; needs root (or sudo) only when something is missing.
 set -euo pipefail
 packages=(libopenblas-dev liblapacke-dev libsqlite3-dev zstd gzip)
+# The VM runtime (docs/agent.md): QEMU, and what scripts/build-guest.sh builds the test and
+# demo guest from (busybox-static for its initramfs, cpio and xz-utils to pack and unpack).
+packages+=(qemu-system-x86 busybox-static cpio xz-utils)
 # criu is optional and not installed here: the agent uses it only where `criu check` passes
 # (docs/agent.md), and its tests skip when it is absent.
 missing=()

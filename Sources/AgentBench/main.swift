@@ -10,6 +10,7 @@ import Glibc
 /// beside psutil). Not a test.
 ///
 /// Usage: agent-bench list PID... | tree ROOT | cgroup PATH   [--seconds S] [--hz H] [--procfs]
+///        agent-bench vm-migrate … (a VM's live migration, `VMMigrationBench`)
 ///   list    samples each pid alone (stat + io, and the net/dev of each distinct namespace)
 ///   tree    samples ROOT and its descendants (a walk of every /proc/<pid>/stat, then io)
 ///   cgroup  samples the cgroup PATH (v1 or v2 under /sys/fs/cgroup) and the network
@@ -71,6 +72,7 @@ func cpuSeconds() -> Double {
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
 }
 
+if CommandLine.arguments.dropFirst().first == "vm-migrate" { exit(VMMigrationBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
     FileHandle.standardError.write(Data("usage: agent-bench list PID... | tree ROOT | cgroup PATH  [--seconds S] [--hz H] [--procfs]\n".utf8))
     exit(2)

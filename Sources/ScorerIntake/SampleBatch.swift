@@ -36,6 +36,8 @@ public struct SampleBatch: Sendable {
     /// Per workload, `Resource.count` SI values, NaN = not given.
     package var allocations: [String: [Double]]
     package var checkpoints: [String: Int64]
+    /// Workloads of the batch the agent can move live (its VMs: QEMU's live migration).
+    package var liveMigratable: Set<String> = []
     /// In the order sent.
     package var traces: [IncomingTraceEvent]
 
@@ -55,7 +57,7 @@ public struct SampleBatch: Sendable {
         package init?(intValue: Int) { nil }
     }
 
-    static let topLevelKeys: Set<String> = ["pop", "samples", "allocations", "checkpoints", "traces"]
+    static let topLevelKeys: Set<String> = ["pop", "samples", "allocations", "checkpoints", "traces", "live_migratable"]
     static let resourcesByName = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0.snakeCaseName, $0) })
     static var resourceNames: String { Resource.allCases.map(\.snakeCaseName).joined(separator: ", ") }
 
@@ -65,10 +67,11 @@ public struct SampleBatch: Sendable {
         var allocations: [String: Amounts]?
         var checkpoints: [String: Checkpoint]?
         var traces: [TraceItem]?
+        var liveMigratable: [String]?
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
             for key in container.allKeys where !SampleBatch.topLevelKeys.contains(key.stringValue) {
-                throw BatchError("unknown key \"\(key.stringValue)\" at the top level; expected \"samples\" and optionally \"pop\", \"allocations\", \"checkpoints\", \"traces\"")
+                throw BatchError("unknown key \"\(key.stringValue)\" at the top level; expected \"samples\" and optionally \"pop\", \"allocations\", \"checkpoints\", \"traces\", \"live_migratable\"")
             }
             guard container.contains(Key(stringValue: "samples")) else { throw BatchError("expected an object {\"samples\": [...]}") }
             pop = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "pop"))
@@ -76,6 +79,7 @@ public struct SampleBatch: Sendable {
             allocations = try container.decodeIfPresent([String: Amounts].self, forKey: Key(stringValue: "allocations"))
             checkpoints = try container.decodeIfPresent([String: Checkpoint].self, forKey: Key(stringValue: "checkpoints"))
             traces = try container.decodeIfPresent([TraceItem].self, forKey: Key(stringValue: "traces"))
+            liveMigratable = try container.decodeIfPresent([String].self, forKey: Key(stringValue: "live_migratable"))
         }
     }
 
@@ -181,7 +185,8 @@ public struct SampleBatch: Sendable {
         }
         if let pop = decoded.pop, pop.isEmpty { throw HTTPError(.badRequest, message: "pop: is empty; give the name of the agent's POP or leave it out") }
         let named = Set(decoded.samples.map(\.sample.workload))
-        for (field, keys) in [("allocations", decoded.allocations.map { Array($0.keys) }), ("checkpoints", decoded.checkpoints.map { Array($0.keys) })] {
+        for (field, keys) in [("allocations", decoded.allocations.map { Array($0.keys) }), ("checkpoints", decoded.checkpoints.map { Array($0.keys) }),
+                              ("live_migratable", decoded.liveMigratable)] {
             guard let keys else { continue }
             if decoded.pop == nil, !keys.isEmpty {
                 throw HTTPError(.badRequest, message: "\(field): needs \"pop\", the POP the reporting agent runs on")
@@ -196,8 +201,10 @@ public struct SampleBatch: Sendable {
                 throw HTTPError(.badRequest, message: "checkpoints.\(workload): expected \(violation.expected), found \(violation.found)")
             }
         }
-        return SampleBatch(pop: decoded.pop, samples: decoded.samples.map(\.sample),
-                           allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints, traces: traces)
+        var batch = SampleBatch(pop: decoded.pop, samples: decoded.samples.map(\.sample),
+                                allocations: (decoded.allocations ?? [:]).mapValues(\.values), checkpoints: checkpoints, traces: traces)
+        batch.liveMigratable = Set(decoded.liveMigratable ?? [])
+        return batch
     }
 
     package static func path(_ keys: [any CodingKey]) -> String {

@@ -59,8 +59,12 @@ public struct ExecutionResult: Sendable, Equatable, Codable {
     public var message: String
     public var movedBytes: Double?
     public var downtimeMs: Double?
+    /// A VM live migration's counters (QEMU's `query-migrate`), while it runs and at the end.
+    public var progress: MigrationProgress?
 
-    public init(state: State, steps: [String], message: String, movedBytes: Double? = nil, downtimeMs: Double? = nil) {
+    public init(state: State, steps: [String], message: String, movedBytes: Double? = nil, downtimeMs: Double? = nil,
+                progress: MigrationProgress? = nil) {
+        self.progress = progress
         self.state = state
         self.steps = steps
         self.message = message
@@ -68,5 +72,5 @@ public struct ExecutionResult: Sendable, Equatable, Codable {
         self.downtimeMs = downtimeMs
     }
 
-    enum CodingKeys: String, CodingKey { case state, steps, message, movedBytes = "moved_bytes", downtimeMs = "downtime_ms" }
+    enum CodingKeys: String, CodingKey { case state, steps, message, movedBytes = "moved_bytes", downtimeMs = "downtime_ms", progress }
 }

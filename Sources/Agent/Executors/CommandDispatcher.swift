@@ -1,4 +1,5 @@
 /// Checks a scorer command against what this agent runs and hands it to its executor:
+/// a VM's moves go to `VMMigrationExecutor` (QEMU live migration, whatever the strategy);
 /// checkpoint/restart and live moves go to `CRIUMoveExecutor` where `criu check` passed, else
 /// to the cooperative protocol (a `criu_unavailable` step and log line name the reason).
 ///
@@ -8,8 +9,13 @@
 /// agent restarts and repeated polls).
 public struct CommandDispatcher {
     public var criu: CRIUSupport
+    /// How VM workloads move (always live, through QMP).
+    public var vmMigration: VMMigrationExecutor
 
-    public init(criu: CRIUSupport) { self.criu = criu }
+    public init(criu: CRIUSupport, vmMigration: VMMigrationExecutor = VMMigrationExecutor()) {
+        self.criu = criu
+        self.vmMigration = vmMigration
+    }
 
     public func execute(_ command: AgentCommand, fleet: LocalFleet) -> ExecutionResult {
         if let recorded = fleet.journal.result(command: command.id) { return recorded }
@@ -41,6 +47,12 @@ public struct CommandDispatcher {
         case .migrate, .restart:
             guard let target = command.targets.first, command.targets.count == 1 else {
                 return refuse("a \(command.action.rawValue) needs exactly one target, got \(command.targets.count)")
+            }
+            if workload.spec.vm != nil {
+                // A VM's state is its QEMU's: it moves by QEMU's live migration whatever the
+                // strategy (a checkpoint/restart of QEMU would be the same stream, paused first).
+                return vmMigration.execute(command, workload: workload, target: target, fleet: fleet,
+                                           note: command.strategy == "live" ? nil : "vm_live_migration")
             }
             if command.strategy == "live" {
                 return LiveMigrationExecutor(criu: criu).execute(command, workload: workload, target: target, fleet: fleet)

@@ -1,4 +1,5 @@
-/// Live migration: where `criu check` passes, CRIU pre-dump iterations while the workload
+/// Live migration: a VM by QEMU's pre-copy migration (`VMMigrationExecutor`). A process:
+/// where `criu check` passes, CRIU pre-dump iterations while the workload
 /// runs, then a final dump and a restore at the target (`CRIUMoveExecutor` with a
 /// `PreDumpPolicy`). Where it does not, the move falls back to checkpoint/restart by the
 /// cooperative protocol and says so as its first step (`fallback_checkpoint_restart`:
@@ -14,6 +15,7 @@ public struct LiveMigrationExecutor {
     }
 
     public func execute(_ command: AgentCommand, workload: ManagedWorkload, target: AgentCommand.Target, fleet: LocalFleet) -> ExecutionResult {
+        if workload.spec.vm != nil { return VMMigrationExecutor().execute(command, workload: workload, target: target, fleet: fleet) }
         if criu.available {
             return CRIUMoveExecutor(criu: criu, preDumps: preDumps).execute(command, workload: workload, target: target, fleet: fleet, note: "criu_live")
         }

@@ -35,15 +35,31 @@ import TOMLKit
 /// argument = "--range"
 /// start = 0
 /// end = 8
+///
+/// [[workloads]]                             # a virtual machine: a QEMU process
+/// name = "guest"
+/// pop = "local-a"
+/// kind = "vm"                               # "process" (default) or "vm"; a VM has no argv
+/// output = "/var/lib/headroom/out/guest.serial"  # optional: its ttyS0, default logs/<name>.serial
+/// [workloads.vm]
+/// kernel = "/var/lib/headroom/guest/vmlinux"     # or disk = "…" (+ disk_format = "raw"|"qcow2")
+/// initrd = "/var/lib/headroom/guest/initrd.cpio.gz"  # optional
+/// vcpus = 1                                 # optional, default 1
+/// memory_mib = 256
+/// append = "hr.beats=600"                   # optional: the guest program's parameters
+/// accelerator = "auto"                      # optional: "auto" (default), "kvm", "tcg"
+/// qemu = "qemu-system-x86_64"               # optional
 /// ```
 ///
-/// Of `[[pops]]` only `name` and `[pops.capacity]` `cpu_cores` / `memory_bytes` are read
-/// (the scorer validates the rest); `[[links]]` is the scorer's. Unknown keys in `[agent]`
+/// Of `[[pops]]` only `name` and `[pops.capacity]` `cpu_cores` / `memory_bytes` are read,
+/// of `[[links]]` only `from`, `to` and `bandwidth_bytes_per_second` (the scorer validates
+/// the rest). Unknown keys in `[agent]`
 /// and `[[workloads]]` are errors naming the file and key path.
 extension AgentConfig {
     static let agentKeys = ["scorer_url", "token_file", "pops", "sample_interval_seconds", "state_directory",
                             "network_namespaces", "cgroup_root", "cgroup_prefix", "launcher", "trace_socket_group"]
-    static let workloadKeys = ["name", "pop", "argv", "env", "limits", "output_argument", "output", "checkpoint", "range"]
+    static let workloadKeys = ["name", "pop", "kind", "argv", "env", "limits", "output_argument", "output", "checkpoint", "range", "vm"]
+    static let vmKeys = ["qemu", "kernel", "initrd", "disk", "disk_format", "vcpus", "memory_mib", "append", "accelerator"]
     static let checkpointKeys = ["dir_argument", "resume_argument", "signal", "timeout_seconds"]
     static let rangeKeys = ["argument", "start", "end"]
     static let limitKeys = ["cpu_cores", "memory_bytes"]
@@ -119,12 +135,19 @@ extension AgentConfig {
             }
             workloads.append(workload)
         }
+        var links: [LocalLinkSpec] = []
+        for (i, table) in try document.arrayOfTables("links").enumerated() {
+            let link = document.child(table, "links[\(i)]")
+            let bandwidth = try link.requiredNumber("bandwidth_bytes_per_second", expected: "bytes per second > 0")
+            guard bandwidth.isFinite, bandwidth > 0 else { throw link.invalid("bandwidth_bytes_per_second", "is \(bandwidth); expected bytes per second > 0") }
+            links.append(LocalLinkSpec(from: try link.requiredString("from"), to: try link.requiredString("to"), bandwidthBytesPerSecond: bandwidth))
+        }
         self.init(scorerURL: scorerURL, tokenFile: try agent.requiredString("token_file", expected: "the path of the bearer token file"),
                   pops: pops, sampleIntervalSeconds: interval,
                   stateDirectory: try agent.requiredString("state_directory", expected: "a directory for the journal, logs and checkpoints"),
                   cgroupRoot: try agent.string("cgroup_root") ?? "/sys/fs/cgroup", cgroupPrefix: prefix,
                   launcherPath: try agent.string("launcher"), workloads: workloads,
-                  traceSocketGroup: try agent.string("trace_socket_group"))
+                  traceSocketGroup: try agent.string("trace_socket_group"), links: links)
     }
 
     /// Names become cgroup directory names: letters, digits, `.`, `_`, `-`, not starting with `.`.
@@ -154,6 +177,13 @@ extension AgentConfig {
         try checkName(name, fields, "name")
         let pop = try fields.requiredString("pop")
         guard pops.contains(pop) else { throw fields.invalid("pop", "is \"\(pop)\", which is not one of this agent's POPs (agent.pops: \(pops.joined(separator: ", ")))") }
+        let kind = try fields.string("kind") ?? "process"
+        switch kind {
+        case "process":
+            if try fields.table("vm") != nil { throw fields.invalid("vm", "is given for a workload of kind \"process\"; set kind = \"vm\"") }
+        case "vm": return try vmWorkload(fields, name: name, pop: pop)
+        default: throw fields.invalid("kind", "is \"\(kind)\"; expected \"process\" or \"vm\"")
+        }
         let argv = try fields.strings("argv", expected: "an array of strings (program and arguments)") ?? []
         guard let program = argv.first, !program.isEmpty else {
             throw .missingKey(file: fields.source, keyPath: fields.keyPath("argv"), expected: "a non-empty array: the program and its arguments")
@@ -201,5 +231,53 @@ extension AgentConfig {
         }
         return WorkloadSpec(name: name, pop: pop, argv: argv, environment: environment, limits: limits, outputArgument: outputArgument,
                             output: output, checkpoint: checkpoint, range: range)
+    }
+
+    /// A `kind = "vm"` workload: `[workloads.vm]` instead of `argv`; no output argument,
+    /// checkpoint or range (QEMU is moved by live migration, and a VM is not partitioned).
+    static func vmWorkload(_ fields: TOMLFieldReader, name: String, pop: String) throws(AgentConfigError) -> WorkloadSpec {
+        for key in ["argv", "output_argument", "checkpoint", "range"] where fields.table[key] != nil {
+            throw fields.invalid(key, "is not allowed for kind = \"vm\" (the agent builds QEMU's command line from [workloads.vm]; a VM moves by live migration and is not partitioned)")
+        }
+        guard let vmTable = try fields.table("vm") else {
+            throw .missingKey(file: fields.source, keyPath: fields.keyPath("vm"), expected: "a [workloads.vm] table (kernel or disk, memory_mib)")
+        }
+        let v = fields.child(vmTable, "vm")
+        try v.rejectUnknownKeys(allowed: vmKeys)
+        let kernel = try v.string("kernel"), disk = try v.string("disk")
+        guard kernel != nil || disk != nil else {
+            throw .missingKey(file: fields.source, keyPath: v.keyPath("kernel"), expected: "a kernel image path (or disk = a disk image path)")
+        }
+        let initrd = try v.string("initrd")
+        if initrd != nil, kernel == nil { throw v.invalid("initrd", "needs kernel: an initrd is loaded with a kernel") }
+        let format = try v.string("disk_format") ?? "raw"
+        guard ["raw", "qcow2"].contains(format) else { throw v.invalid("disk_format", "is \"\(format)\"; expected \"raw\" or \"qcow2\"") }
+        let vcpus = try v.integer("vcpus", expected: "a number of virtual CPUs") ?? 1
+        guard (1...64).contains(vcpus) else { throw v.invalid("vcpus", "is \(vcpus); expected 1 to 64") }
+        let memory = try v.requiredInteger("memory_mib", expected: "the guest's memory in MiB")
+        guard (16...1 << 20).contains(memory) else { throw v.invalid("memory_mib", "is \(memory); expected 16 MiB to 1 TiB") }
+        let acceleratorName = try v.string("accelerator") ?? "auto"
+        guard let accelerator = VMSpec.Accelerator(rawValue: acceleratorName) else {
+            throw v.invalid("accelerator", "is \"\(acceleratorName)\"; expected \"auto\", \"kvm\" or \"tcg\"")
+        }
+        let append = try v.string("append") ?? ""
+        guard !append.contains("\n") else { throw v.invalid("append", "contains a newline; the kernel command line is one line") }
+        var environment: [String: String] = [:]
+        if let envTable = try fields.table("env") {
+            let env = fields.child(envTable, "env")
+            for key in envTable.keys.sorted() {
+                guard !key.isEmpty, !key.contains("=") else { throw env.invalid(key, "is not a variable name") }
+                environment[key] = try env.requiredString(key)
+            }
+        }
+        var limits = ResourceLimits.unlimited
+        if let limitsTable = try fields.table("limits") {
+            let l = fields.child(limitsTable, "limits")
+            try l.rejectUnknownKeys(allowed: limitKeys)
+            limits = try Self.limits(l)
+        }
+        let spec = VMSpec(qemu: try v.string("qemu") ?? "qemu-system-x86_64", kernel: kernel, initrd: initrd, disk: disk, diskFormat: format,
+                          vcpus: vcpus, memoryMiB: memory, append: append, accelerator: accelerator)
+        return WorkloadSpec(name: name, pop: pop, argv: [], environment: environment, limits: limits, output: try fields.string("output"), vm: spec)
     }
 }

@@ -24,11 +24,15 @@ public struct AgentConfig: Sendable, Equatable {
     /// The group (name or numeric id) of the trace socket file, whose members may connect
     /// (mode 0660); nil: the agent's own group.
     public var traceSocketGroup: String?
+    /// The fleet's `[[links]]` between this agent's POPs (bandwidth only): a VM's live
+    /// migration is throttled to its link's bandwidth.
+    public var links: [LocalLinkSpec]
 
     public init(scorerURL: String, tokenFile: String, pops: [LocalPOPSpec], sampleIntervalSeconds: Double = 1,
                 stateDirectory: String, cgroupRoot: String = "/sys/fs/cgroup", cgroupPrefix: String = "headroom",
-                launcherPath: String? = nil, workloads: [WorkloadSpec], traceSocketGroup: String? = nil) {
+                launcherPath: String? = nil, workloads: [WorkloadSpec], traceSocketGroup: String? = nil, links: [LocalLinkSpec] = []) {
         self.traceSocketGroup = traceSocketGroup
+        self.links = links
         self.scorerURL = scorerURL
         self.tokenFile = tokenFile
         self.pops = pops
@@ -42,6 +46,25 @@ public struct AgentConfig: Sendable, Equatable {
 
     public func pop(named name: String) -> LocalPOPSpec? { pops.first { $0.name == name } }
     public func workload(named name: String) -> WorkloadSpec? { workloads.first { $0.name == name } }
+
+    /// The bandwidth from `source` to `target`: the link declared in that direction, else the
+    /// reverse one (links are symmetric unless both directions are declared); nil: no link.
+    public func bandwidthBytesPerSecond(from source: String, to target: String) -> Double? {
+        (links.first { $0.from == source && $0.to == target } ?? links.first { $0.from == target && $0.to == source })?.bandwidthBytesPerSecond
+    }
+}
+
+/// One `[[links]]` entry as the agent needs it.
+public struct LocalLinkSpec: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var bandwidthBytesPerSecond: Double
+
+    public init(from: String, to: String, bandwidthBytesPerSecond: Double) {
+        self.from = from
+        self.to = to
+        self.bandwidthBytesPerSecond = bandwidthBytesPerSecond
+    }
 }
 
 /// One local POP: a parent cgroup with the POP's capacity as its limits, and optionally its
@@ -69,8 +92,10 @@ public struct WorkloadSpec: Sendable, Equatable {
     /// The POP it starts on.
     public var pop: String
     /// The program and its arguments, run as an argument vector (never through a shell).
-    /// A program without `/` is looked up in `PATH`.
+    /// A program without `/` is looked up in `PATH`. Empty for a VM (the agent builds QEMU's).
     public var argv: [String]
+    /// Set when the workload is a virtual machine (`kind = "vm"`): it runs as a QEMU process.
+    public var vm: VMSpec?
     /// Variables added to the agent's environment.
     public var environment: [String: String]
     /// Its cgroup limits at the start.
@@ -86,7 +111,9 @@ public struct WorkloadSpec: Sendable, Equatable {
     public var range: WorkRangeSpec?
 
     public init(name: String, pop: String, argv: [String], environment: [String: String] = [:], limits: ResourceLimits,
-                outputArgument: String? = nil, output: String? = nil, checkpoint: CheckpointSpec? = nil, range: WorkRangeSpec? = nil) {
+                outputArgument: String? = nil, output: String? = nil, checkpoint: CheckpointSpec? = nil, range: WorkRangeSpec? = nil,
+                vm: VMSpec? = nil) {
+        self.vm = vm
         self.name = name
         self.pop = pop
         self.argv = argv

@@ -45,6 +45,10 @@ public final class AgentRunLoop {
             defer { self.inIdle = false }
             if MonotonicClock.seconds() - self.lastTick >= self.fleet.config.sampleIntervalSeconds { self.sampleAndPush() }
         }
+        fleet.progress = { [unowned self] command, result in
+            let reportPOP = self.fleet.config.pop(named: command.sourcePop) != nil ? command.sourcePop : (command.targets.first?.pop ?? command.sourcePop)
+            self.report(pop: reportPOP, command: command.id, result)
+        }
     }
 
     /// Asks the loop to stop (from a signal handler's queue: thread-safe).
@@ -113,6 +117,7 @@ public final class AgentRunLoop {
                 batches[pop]?.samples.append(.init(workload: workload.name, timestamp: timestamp, values: values))
                 batches[pop]?.allocations[workload.name] = workload.limits
                 if let checkpoint = workload.lastCheckpointAt { batches[pop]?.checkpoints[workload.name] = checkpoint }
+                if workload.spec.vm != nil { batches[pop]?.liveMigratable.insert(workload.name) }
             }
         }
         if let first = refused.first {

@@ -33,6 +33,11 @@ public final class LocalFleet {
     /// How often an OOM-killed workload is restarted in place (from its last checkpoint)
     /// before it is left failed.
     public var maxRestarts = 3
+    /// How VM workloads' accelerators were resolved (`auto` → KVM or TCG), once per agent.
+    var resolvedAccelerators: [VMSpec.Accelerator: (accelerator: VMSpec.Accelerator, reason: String)] = [:]
+    /// Called by executors with a move's progress (a VM's live migration: transferred,
+    /// remaining, dirty rate); the run loop reports it to the scorer as a `running` step.
+    public var progress: (AgentCommand, ExecutionResult) -> Void = { _, _ in }
 
     public init(config: AgentConfig, runtime: any POPRuntime, baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
         self.config = config
@@ -132,9 +137,11 @@ public final class LocalFleet {
         return environment
     }
 
-    /// Starts `workload` in `cgroup` at `pop` (which must exist), resuming when asked.
+    /// Starts `workload` in `cgroup` at `pop` (which must exist), resuming when asked (a VM
+    /// boots afresh: its state moves only by live migration).
     func launch(_ workload: ManagedWorkload, pop: String, cgroup: String, resume: Bool) throws(RuntimeError) -> LaunchedProcess {
         let spec = workload.spec
+        if spec.vm != nil { return try launchVM(workload, pop: pop, cgroup: cgroup, incoming: false) }
         let directory = spec.checkpoint.map { _ in checkpointDirectory(workload: spec.name, pop: pop) }
         if let directory { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let netns = config.pop(named: pop).flatMap { $0.networkNamespace ? NetworkNamespace(name: $0.networkNamespaceName).path : nil }
@@ -163,6 +170,7 @@ public final class LocalFleet {
             if workload.state == .partitioned { continue }  // its executor watches the parts
             guard workload.state == .running, let process = workload.process, let exit = process.poll() else { continue }
             workload.oomKillsHere = max(workload.oomKillsHere, runtime.oomKills(cgroup: workload.cgroup))
+            if workload.spec.vm != nil { removeVMSockets(workload: name, pop: workload.pop) }
             if exit == .exited(0) {
                 workload.state = .finished
                 workload.finishedAt = Date().timeIntervalSince1970
@@ -232,6 +240,11 @@ public final class LocalFleet {
 
     func addDowntime(_ workload: ManagedWorkload, milliseconds: Double) { workload.downtimeMilliseconds += milliseconds }
 
+    func recordMove(_ workload: ManagedWorkload, strategy: String, movedBytes: Double) {
+        workload.lastMoveStrategy = strategy
+        workload.movedBytes += movedBytes
+    }
+
     func setRunning(_ workload: ManagedWorkload, process: LaunchedProcess) {
         workload.process = process
         workload.state = .running
@@ -279,7 +292,8 @@ public final class LocalFleet {
             case .partitioned: "partitioned"
             }
             entries[name] = ["pop": w.pop, "state": state, "oom_kills": w.oomKills, "migrations": w.migrations, "restarts": w.restarts,
-                             "downtime_ms": w.downtimeMilliseconds, "limits": ["cpu_cores": w.limits.cpuCores as Any? ?? NSNull(),
+                             "downtime_ms": w.downtimeMilliseconds, "moved_bytes": w.movedBytes,
+                             "strategy": w.lastMoveStrategy as Any? ?? NSNull(), "kind": w.spec.vm == nil ? "process" : "vm", "limits": ["cpu_cores": w.limits.cpuCores as Any? ?? NSNull(),
                                                                               "memory_bytes": w.limits.memoryBytes as Any? ?? NSNull()],
                              "started_at": w.startedAt as Any? ?? NSNull(), "finished_at": w.finishedAt as Any? ?? NSNull()]
         }

@@ -34,6 +34,10 @@ public final class ManagedWorkload {
     public internal(set) var restarts = 0
     public internal(set) var migrations = 0
     public internal(set) var downtimeMilliseconds = 0.0
+    /// Bytes its moves copied (a VM's live migrations: QEMU's `ram.transferred`).
+    public internal(set) var movedBytes = 0.0
+    /// How its last move was carried out (`live` for a VM's QEMU live migration), if it moved.
+    public internal(set) var lastMoveStrategy: String?
     /// Unix seconds of its last good checkpoint, if any.
     public internal(set) var lastCheckpointAt: Int64?
     /// Unix seconds it started and finished.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One `POST /v1/samples` body: `{"pop":…, "samples":[{"workload":…, "timestamp":…,
-/// "cpu_cores":…, …}], "allocations":{…}, "checkpoints":{…}, "traces":[{"workload":…,
+/// "cpu_cores":…, …}], "allocations":{…}, "checkpoints":{…}, "live_migratable":[…], "traces":[{"workload":…,
 /// "timestamp":…, "kind":…, "name":…, "value":…, "attributes":{…}}]}`; unmeasured resources
 /// are left out (JSON has no NaN), as are `traces` when there are none (docs/agent.md).
 public struct SampleBatchBody: Sendable {
@@ -23,6 +23,8 @@ public struct SampleBatchBody: Sendable {
     public var samples: [Sample] = []
     public var allocations: [String: ResourceLimits] = [:]
     public var checkpoints: [String: Int64] = [:]
+    /// Workloads this agent moves live (its VMs), sent as `live_migratable`.
+    public var liveMigratable: Set<String> = []
     /// Trace events of this POP's workloads (workload always set), oldest first.
     public var traces: [TraceEvent] = []
 
@@ -45,6 +47,8 @@ public struct SampleBatchBody: Sendable {
         if !allocationObject.isEmpty { object["allocations"] = allocationObject }
         let checkpointObject = checkpoints.filter { entry in samples.contains { $0.workload == entry.key } }
         if !checkpointObject.isEmpty { object["checkpoints"] = checkpointObject }
+        let live = liveMigratable.filter { name in samples.contains { $0.workload == name } }.sorted()
+        if !live.isEmpty { object["live_migratable"] = live }
         if !traces.isEmpty { object["traces"] = traces.map(Self.traceObject) }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }

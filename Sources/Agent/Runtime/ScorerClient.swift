@@ -85,12 +85,17 @@ public final class ScorerClient: @unchecked Sendable {
         }
     }
 
-    /// `POST /v1/agents/{pop}/commands/{id}` with `{"state","steps","moved_bytes"?,"downtime_ms"?}`.
+    /// `POST /v1/agents/{pop}/commands/{id}` with `{"state","steps","moved_bytes"?,"downtime_ms"?,"progress"?}`.
     public func report(pop: String, command: Int64, _ result: ExecutionResult) -> Result<Response, ClientError> {
         var body: [String: Any] = ["state": result.state.rawValue, "steps": result.steps]
         if result.state == .done {
             if let moved = result.movedBytes { body["moved_bytes"] = moved }
             if let downtime = result.downtimeMs { body["downtime_ms"] = downtime }
+        }
+        if let progress = result.progress {
+            body["progress"] = ["transferred_bytes": progress.transferredBytes, "remaining_bytes": progress.remainingBytes,
+                                "total_bytes": progress.totalBytes, "dirty_bytes_per_second": progress.dirtyBytesPerSecond,
+                                "rounds": progress.rounds]
         }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return request("POST", "v1/agents/\(pop)/commands/\(command)", json: data)

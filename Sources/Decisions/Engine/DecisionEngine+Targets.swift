@@ -104,7 +104,7 @@ extension DecisionEngine {
             case .stay: strategy = .partition
             }
             cost = model.cost(stateBytes: stateBytes, allocation: allocation, target: target, mode: mode,
-                              expectedRemainingSeconds: placement.expectedRemainingSeconds)
+                              expectedRemainingSeconds: placement.expectedRemainingSeconds, dirtyBytesPerSecond: placement.dirtyBytesPerSecond)
         }
         return CandidateEvaluation(pop: target.name, feasible: rejections.isEmpty && cost != nil, rejections: rejections,
                                    free: ResourceAmounts(free), strategy: strategy, cost: cost)

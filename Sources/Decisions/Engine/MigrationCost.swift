@@ -28,7 +28,10 @@ package struct MigrationCost: Sendable, Equatable, Codable {
 /// checkpoint speed `C` bytes/s and live dirty fraction `f`:
 /// - **live** (pre-copy): the state is copied while the workload runs, then it pauses
 ///   for the pages dirtied meanwhile; the target starts during the pre-copy.
-///   transfer = S/B + L, downtime = f·S/B + L.
+///   transfer = S/B + L, downtime = f·S/B + L — unless the workload's dirty rate `D` has
+///   been measured (a VM's last QEMU pre-copy rounds, `Placement.dirtyBytesPerSecond`):
+///   then `PreCopyModel` with M = S: transfer = its total time, downtime = its downtime
+///   (round after round until what is left fits the downtime limit).
 /// - **checkpoint_restart**: dump, copy, restore, start; the workload is down throughout.
 ///   transfer = S/B + L, downtime = S/C + (S/B + L) + S/C + U.
 /// - **restart** after the source went down (the checkpoint is already off the dead POP;
@@ -44,6 +47,8 @@ package struct MigrationCostModel: Sendable {
     package var transferCostPerSecond: Double
     package var liveDirtyFraction: Double
     package var checkpointBytesPerSecond: Double
+    /// The pre-copy arithmetic for live moves of workloads whose dirty rate is known.
+    package var preCopy = PreCopyModel()
 
     package init(_ config: DecisionConfig) {
         downtimePenaltyPerSecond = config.downtimePenaltyPerSecond
@@ -60,15 +65,20 @@ package struct MigrationCostModel: Sendable {
     }
 
     package func cost(stateBytes: Double, allocation: ResourceVector, target: POP, mode: Mode,
-                      expectedRemainingSeconds: Double) -> MigrationCost {
-        let transfer: Double
+                      expectedRemainingSeconds: Double, dirtyBytesPerSecond: Double? = nil) -> MigrationCost {
+        var transfer: Double
         let downtime: Double
         let checkpointSeconds = stateBytes / checkpointBytesPerSecond
         switch mode {
         case .move(let strategy, let link):
             let wire = stateBytes / link.bandwidthBytesPerSecond
             transfer = wire + link.latencySeconds
-            if strategy == .live {
+            if strategy == .live, let dirty = dirtyBytesPerSecond, dirty.isFinite, dirty >= 0 {
+                let outcome = preCopy.migrate(memoryBytes: stateBytes, bandwidthBytesPerSecond: link.bandwidthBytesPerSecond,
+                                              dirtyBytesPerSecond: dirty, latencySeconds: link.latencySeconds)
+                transfer = outcome.totalSeconds
+                downtime = outcome.downtimeSeconds
+            } else if strategy == .live {
                 downtime = liveDirtyFraction * wire + link.latencySeconds
             } else {
                 downtime = checkpointSeconds + transfer + checkpointSeconds + target.startupSeconds

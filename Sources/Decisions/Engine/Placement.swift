@@ -48,6 +48,9 @@ package struct Placement: Sendable, Equatable {
     /// Unix seconds of its last good checkpoint (a restart after its POP went down resumes
     /// from there), or nil (restart from the beginning).
     package var lastCheckpointAt: Int64?
+    /// Bytes per second it dirties, as measured by its last live migration's pre-copy rounds
+    /// (a VM: QEMU's `dirty-pages-rate`), or nil: unknown (the cost model's dirty fraction).
+    package var dirtyBytesPerSecond: Double?
 
     package init(workload: String, pop: String, allocation: ResourceVector, additionalParts: [PlacementPart] = [],
          stateBytes: Double, partitionable: Bool = false, maxParts: Int = 1, supportsLive: Bool = false,

@@ -85,13 +85,14 @@ enum OpenAPIDocument {
               required: [samples]
               additionalProperties: false
               description: >
-                Beyond this schema (400 otherwise): allocations and checkpoints need pop and name only
+                Beyond this schema (400 otherwise): allocations, checkpoints and live_migratable need pop and name only
                 workloads with a sample in the batch; pop must be a POP of the fleet file.
               properties:
                 pop: {type: string, nullable: true, minLength: 1, description: "the reporting agent's POP (needed for allocations and checkpoints)"}
                 samples: {type: array, maxItems: 10000, items: {$ref: "#/components/schemas/Sample"}}
                 allocations: {type: object, nullable: true, additionalProperties: {$ref: "#/components/schemas/Resources"}}
                 checkpoints: {type: object, nullable: true, additionalProperties: {type: integer, minimum: 0, maximum: 4102444799}}
+                live_migratable: {type: array, nullable: true, items: {type: string}, description: "workloads of the batch the agent moves live (its VMs)"}
                 traces: {type: array, nullable: true, maxItems: 10000, items: {$ref: "#/components/schemas/TraceEvent"}}
             IngestResult:
               type: object
@@ -237,6 +238,17 @@ enum OpenAPIDocument {
                         steps: {type: array, items: {type: string}}
                         moved_bytes: {type: number, minimum: 0}
                         downtime_ms: {type: number, minimum: 0}
+                        progress:
+                          description: a VM live migration's counters (QEMU query-migrate), kept with the command while it runs
+                          type: object
+                          additionalProperties: false
+                          required: [transferred_bytes, remaining_bytes, total_bytes, dirty_bytes_per_second, rounds]
+                          properties:
+                            transferred_bytes: {type: number, minimum: 0}
+                            remaining_bytes: {type: number, minimum: 0}
+                            total_bytes: {type: number, minimum: 0}
+                            dirty_bytes_per_second: {type: number, minimum: 0}
+                            rounds: {type: number, minimum: 0}
               responses:
                 "200": {description: the command, content: {application/json: {schema: {type: object}}}}
                 "400": {$ref: "#/components/responses/BadRequest"}

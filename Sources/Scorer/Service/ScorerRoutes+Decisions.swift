@@ -36,7 +36,7 @@ extension ScorerRoutes {
             let ack = try CommandAck.parse(try await collect(request, limit: settings.maxBodyBytes))
             do {
                 return try encoded(try await service.acknowledge(pop: pop, id: id, state: ack.state, steps: ack.steps,
-                                                                 movedBytes: ack.movedBytes, downtimeMs: ack.downtimeMs))
+                                                                 movedBytes: ack.movedBytes, downtimeMs: ack.downtimeMs, progress: ack.progress))
             } catch let error as ServiceError {
                 switch error {
                 case .unknownPOP, .unknownCommand: throw HTTPError(.notFound, message: error.description)
@@ -71,19 +71,22 @@ extension ScorerRoutes {
 
 /// `POST /v1/agents/{pop}/commands/{id}` bodies, parsed strictly:
 /// `{"state":"running"|"done"|"failed","steps":["dumped","copied"],"moved_bytes":1e9,"downtime_ms":120}`
-/// (`steps` defaults to [], the two numbers are optional and only kept with `done`).
+/// (`steps` defaults to [], the two numbers are optional and only kept with `done`), and
+/// optionally a VM live migration's `"progress": {"transferred_bytes", "remaining_bytes",
+/// "total_bytes", "dirty_bytes_per_second", "rounds"}` (all numbers ≥ 0, all required).
 struct CommandAck: Sendable {
     var state: CommandState
     var steps: [String]
     var movedBytes: Double?
     var downtimeMs: Double?
+    var progress: MigrationProgressReport?
 
     private struct Body: Decodable {
         var ack: CommandAck
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: SampleBatch.Key.self)
-            if let unknown = c.allKeys.map(\.stringValue).sorted().first(where: { !["state", "steps", "moved_bytes", "downtime_ms"].contains($0) }) {
-                throw SampleBatch.BatchError("unknown field \"\(unknown)\"; expected state, steps, moved_bytes, downtime_ms")
+            if let unknown = c.allKeys.map(\.stringValue).sorted().first(where: { !["state", "steps", "moved_bytes", "downtime_ms", "progress"].contains($0) }) {
+                throw SampleBatch.BatchError("unknown field \"\(unknown)\"; expected state, steps, moved_bytes, downtime_ms, progress")
             }
             let text = try c.decode(String.self, forKey: .init(stringValue: "state"))
             guard let state = CommandState(rawValue: text) else {
@@ -95,7 +98,26 @@ struct CommandAck: Sendable {
                 guard v.isFinite, v >= 0 else { throw SampleBatch.BatchError("\(key): \(v); expected a number ≥ 0") }
                 return v
             }
-            ack = CommandAck(state: state, steps: steps, movedBytes: try number("moved_bytes"), downtimeMs: try number("downtime_ms"))
+            var progress: MigrationProgressReport?
+            if c.contains(.init(stringValue: "progress")) {
+                let p = try c.nestedContainer(keyedBy: SampleBatch.Key.self, forKey: .init(stringValue: "progress"))
+                let keys = ["transferred_bytes", "remaining_bytes", "total_bytes", "dirty_bytes_per_second", "rounds"]
+                if let unknown = p.allKeys.map(\.stringValue).sorted().first(where: { !keys.contains($0) }) {
+                    throw SampleBatch.BatchError("progress: unknown field \"\(unknown)\"; expected \(keys.joined(separator: ", "))")
+                }
+                func value(_ key: String) throws -> Double {
+                    guard let v = try p.decodeIfPresent(Double.self, forKey: .init(stringValue: key)) else {
+                        throw SampleBatch.BatchError("progress.\(key): missing; expected a number ≥ 0")
+                    }
+                    guard v.isFinite, v >= 0 else { throw SampleBatch.BatchError("progress.\(key): \(v); expected a number ≥ 0") }
+                    return v
+                }
+                progress = MigrationProgressReport(transferredBytes: try value("transferred_bytes"), remainingBytes: try value("remaining_bytes"),
+                                                   totalBytes: try value("total_bytes"), dirtyBytesPerSecond: try value("dirty_bytes_per_second"),
+                                                   rounds: Int(min(try value("rounds"), 1e9)))
+            }
+            ack = CommandAck(state: state, steps: steps, movedBytes: try number("moved_bytes"), downtimeMs: try number("downtime_ms"),
+                             progress: progress)
         }
     }
 

@@ -27,7 +27,8 @@ import Store
 /// `{"pop":"ams1","samples":[{"workload":"w","timestamp":1375315200,"cpu_cores":1.5,"memory_bytes":2e9}],
 ///   "allocations":{"w":{"cpu_cores":2,"memory_bytes":4294967296}},"checkpoints":{"w":1375315000},
 ///   "traces":[{"workload":"w","timestamp":1375315199.5,"kind":"phase","name":"load"}]}` —
-/// `pop`, `allocations`, `checkpoints` and `traces` are optional (allocations and checkpoints
+/// `pop`, `allocations`, `checkpoints`, `live_migratable` (workloads the agent moves live: its
+/// VMs) and `traces` are optional (allocations, checkpoints and live_migratable
 /// need `pop`); see `SampleBatch` and `SampleBatch.TraceItem`.
 /// A command (`CommandEntry`): `{"id":7,"decision_id":31,"workload":"w","action":"resize","strategy":"resize",
 /// "state":"pending","source_pop":"ams1","targets":[{"pop":"ams1","allocation":{"cpu_cores":2.4}}],

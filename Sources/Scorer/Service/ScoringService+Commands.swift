@@ -36,6 +36,26 @@ struct CommandEntry: Encodable, Sendable {
     var issuedAt: Int64
     /// Steps the executor reported done so far.
     var steps: [String]
+    /// The last progress the agent reported (VM live migrations), if any.
+    var progress: MigrationProgressReport?
+}
+
+/// A live migration's counters as an agent reports them with a command's acknowledgement
+/// (`"progress": {"transferred_bytes", "remaining_bytes", "total_bytes", "dirty_bytes_per_second", "rounds"}`),
+/// from QEMU's `query-migrate`.
+struct MigrationProgressReport: Codable, Sendable, Equatable {
+    var transferredBytes: Double
+    var remainingBytes: Double
+    var totalBytes: Double
+    /// Bytes the guest dirtied per second in the last complete pre-copy round.
+    var dirtyBytesPerSecond: Double
+    /// Completed passes over guest memory.
+    var rounds: Int
+
+    enum CodingKeys: String, CodingKey {
+        case transferredBytes = "transferred_bytes", remainingBytes = "remaining_bytes", totalBytes = "total_bytes",
+             dirtyBytesPerSecond = "dirty_bytes_per_second", rounds
+    }
 }
 
 /// The state an agent reports for a command.
@@ -97,7 +117,7 @@ extension ScoringService {
     /// - Throws: `ServiceError.unknownCommand` (no such id, or not for `pop`),
     ///   `ServiceError.transitionNotAllowed`.
     func acknowledge(pop: String, id: Int64, state: CommandState, steps: [String], movedBytes: Double? = nil,
-                     downtimeMs: Double? = nil) throws -> CommandEntry {
+                     downtimeMs: Double? = nil, progress: MigrationProgressReport? = nil) throws -> CommandEntry {
         let found = try store.journaledMigration(id: id).map(Self.command)
         guard let command = found, command.sourcePop == pop || command.targets.contains(where: { $0.pop == pop }) else {
             throw ServiceError.unknownCommand(id: id, pop: pop)
@@ -119,9 +139,20 @@ extension ScoringService {
                 core?.setAllocation(workload: command.workload, allocation: placement.totalAllocation)
             }
         }
+        if let progress {
+            migrationProgress[id] = progress
+            // A completed pre-copy round measured the guest's dirty rate: the next move of
+            // this workload is priced with it (`PreCopyModel`).
+            if progress.rounds >= 1, progress.dirtyBytesPerSecond > 0, var placement = engine.placements[command.workload] {
+                placement.dirtyBytesPerSecond = progress.dirtyBytesPerSecond
+                engine.place(placement)
+            }
+        }
         var updated = command
         updated.state = state.migrationState
         updated.steps = steps
+        updated.progress = migrationProgress[id]
+        if state != .running { migrationProgress[id] = nil }
         return updated
     }
 }

@@ -51,12 +51,17 @@ extension ScoringService {
                     placement.lastCheckpointAt = checkpoint
                     changed = true
                 }
+                if batch.liveMigratable.contains(name), !placement.supportsLive {
+                    placement.supportsLive = true
+                    changed = true
+                }
                 if changed { engine.place(placement) }
                 continue
             }
             let allocation = batch.allocations[name] ?? core?.entry(name)?.allocation ?? .init(repeating: .nan, count: Resource.count)
             var placement = makePlacement(name, pop: pop, allocation: ResourceVector(allocation), memoryNow: sample.values[Resource.memoryBytes.rawValue])
             placement.lastCheckpointAt = batch.checkpoints[name]
+            if batch.liveMigratable.contains(name) { placement.supportsLive = true }
             engine.place(placement)
             placed += 1
         }

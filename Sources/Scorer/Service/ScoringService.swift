@@ -69,6 +69,9 @@ actor ScoringService {
     var version: String?
     var core: ScoringCore?
     var engine: DecisionEngine
+    /// The last progress an agent reported per running command (a VM's live migration:
+    /// transferred, remaining, dirty rate), shown with the command until it finishes.
+    var migrationProgress: [Int64: MigrationProgressReport] = [:]
     /// Unix seconds of each POP agent's last report (a batch with `pop`, or a heartbeat).
     var popLastSeen: [String: Int64] = [:]
     /// The `last_seen` last written to the store per POP (written at most once a second).

@@ -110,5 +110,6 @@ struct AgentConfigTests {
         let path = LiveRuntime.repositoryRoot.appendingPathComponent("config/agent.example.toml").path
         let config = try AgentConfig.load(path: path)
         #expect(!config.workloads.isEmpty)
+        #expect(config.workloads.contains { $0.vm?.memoryMiB == 256 })
     }
 }

@@ -68,6 +68,18 @@ struct ScorerServiceDecisionTests {
             }
             #expect(try await ack("running", "/v1/agents/ams1/commands/\(id)").status == .ok)
             #expect(try h.migrationStates() == ["running"])
+            // A VM live migration's progress rides on running acknowledgements and is kept with the command.
+            let progressBody = #"{"state": "running", "steps": ["migrating"], "progress": {"transferred_bytes": 1e6, "remaining_bytes": 2e6, "total_bytes": 3e6, "dirty_bytes_per_second": 4096, "rounds": 1}}"#
+            let progressed = try await client.execute(uri: "/v1/agents/ams1/commands/\(id)", method: .post, headers: H.auth, body: ByteBuffer(string: progressBody))
+            #expect(progressed.status == .ok)
+            let kept = try #require(try H.json(progressed)["progress"] as? [String: Double])
+            #expect(kept["remaining_bytes"] == 2e6 && kept["dirty_bytes_per_second"] == 4096)
+            for (body, field) in [(#"{"state": "running", "progress": {"transferred_bytes": 1}}"#, "progress.remaining_bytes"),
+                                  (#"{"state": "running", "progress": {"transferred_bytes": -1, "remaining_bytes": 0, "total_bytes": 0, "dirty_bytes_per_second": 0, "rounds": 0}}"#, "progress.transferred_bytes"),
+                                  (#"{"state": "running", "progress": {"transferred": 1}}"#, "progress: unknown field")] {
+                let refused = try await client.execute(uri: "/v1/agents/ams1/commands/\(id)", method: .post, headers: H.auth, body: ByteBuffer(string: body))
+                #expect(refused.status == .badRequest && String(buffer: refused.body).contains(field), "\(String(buffer: refused.body))")
+            }
             let done = try await ack("done", "/v1/agents/ams1/commands/\(id)")
             #expect(done.status == .ok)
             #expect(try H.json(done)["state"] as? String == "done")
@@ -107,6 +119,20 @@ struct ScorerServiceDecisionTests {
             #expect(try H.json(try await client.execute(uri: "/healthz", method: .get))["dry_run"] as? Bool == true)
         }
         #expect(try h.migrationStates().isEmpty)
+    }
+
+    @Test("live_migratable in an agent's batch marks the workload as movable live (its placement)")
+    func liveMigratable() async throws {
+        let h = try await H.make(dryRun: true)
+        let samples = try h.continuation(of: "bb-6", count: 2)
+        try await h.application().test(.router) { client in
+            var object = try JSONSerialization.jsonObject(with: Data(buffer: H.body(samples, pop: "ams1"))) as! [String: Any]
+            object["live_migratable"] = ["bb-6"]
+            let r = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth,
+                                             body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+        }
+        #expect(await h.service.engine.placements["bb-6"]?.supportsLive == true)
     }
 
     @Test("heartbeats and POP status: down POP's workloads are restarted elsewhere from their checkpoint")

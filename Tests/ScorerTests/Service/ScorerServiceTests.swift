@@ -92,6 +92,8 @@ struct ScorerServiceTests {
                 ("{\"samples\": [{\"workload\": \"bb-6\", \"timestamp\": \(t)}], \"allocations\": {\"bb-6\": {\"cpu_cores\": 1}}}", .badRequest, ["allocations", "needs \"pop\""]),
                 ("{\"pop\": \"ams1\", \"samples\": [{\"workload\": \"bb-6\", \"timestamp\": \(t)}], \"allocations\": {\"bb-1\": {\"cpu_cores\": 1}}}", .badRequest, ["allocations.bb-1", "no sample"]),
                 ("{\"pop\": \"ams1\", \"samples\": [{\"workload\": \"bb-6\", \"timestamp\": \(t)}], \"allocations\": {\"bb-6\": {\"cpu_cores\": -1}}}", .badRequest, ["allocations.bb-6.cpu_cores", "≥ 0"]),
+                ("{\"pop\": \"ams1\", \"samples\": [{\"workload\": \"bb-6\", \"timestamp\": \(t)}], \"live_migratable\": [\"bb-1\"]}", .badRequest, ["live_migratable.bb-1", "no sample"]),
+                ("{\"samples\": [{\"workload\": \"bb-6\", \"timestamp\": \(t)}], \"live_migratable\": [\"bb-6\"]}", .badRequest, ["live_migratable", "needs \"pop\""]),
                 ("{\"samples\": [" + Array(repeating: "{\"workload\": \"x\", \"timestamp\": \(t)}", count: 21).joined(separator: ",") + "]}",
                  .contentTooLarge, ["21 samples", "at most 20"]),
                 ("{\"samples\": [{\"workload\": \"bb-6\", \"timestamp\": \(t), \"cpu_cores\": 1}], \"pop\": \"" + String(repeating: "a", count: 9000) + "\"}",
