@@ -19,6 +19,9 @@ out=${1:?usage: scripts/build-guest.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out/deb"
 out=$(cd "$out" && pwd)
+# One build at a time per OUT_DIR: test suites running in parallel all ask for the guest.
+exec 9>"$out/.lock"
+flock 9
 
 busybox=/bin/busybox
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" && [ -x "$busybox" ] \
