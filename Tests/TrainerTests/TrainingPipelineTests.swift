@@ -1,6 +1,5 @@
 import Models
 import Foundation
-import GRDB
 import Testing
 @testable import Store
 

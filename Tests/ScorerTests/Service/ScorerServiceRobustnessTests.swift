@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Models
