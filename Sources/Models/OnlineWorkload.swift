@@ -82,7 +82,8 @@ public struct OnlineWorkload: Sendable {
     private var history: [Double]
     private var historyCount = 0
     /// The adaptive-window median per resource (CPU and memory; nil for the others): the
-    /// candidate's forecast of those two (issue 11 item 3; `AdaptiveWindowMedian`).
+    /// candidate's forecast of those two once warm (issue 11 item 3; `AdaptiveWindowMedian`;
+    /// 876 samples at 12 steps: three days at 5 minutes, a quarter of an hour at 1 second).
     private var medianForecasters: [AdaptiveWindowMedian?]
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
@@ -413,8 +414,9 @@ public struct OnlineWorkload: Sendable {
                     }
                 }
             }
-            // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99).
-            if let awm = medianForecasters[r], awm.count > 0 {
+            // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99),
+            // once it has a half-life of error history (a new workload keeps the blend until then).
+            if let awm = medianForecasters[r], awm.isWarm {
                 let nq = levels.count
                 for h in 0..<horizonSteps {
                     for j in 0..<nq { if let q = awm.quantile(step: h, level: levels[j]) { out[r][h * nq + j] = q } }

@@ -158,6 +158,7 @@ public final class SharedModelForecasts {
                 entry.fedThrough = origin
             }
             medianStates[r] = entry
+            guard entry.state.isWarm else { continue }   // as the scorer: the blend until warm
             for h in 0..<horizonSteps {
                 for (j, level) in quantiles.enumerated() {
                     if let q = entry.state.quantile(step: h, level: level) { out[r][h * quantiles.count + j] = q }

@@ -33,6 +33,13 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     public let eta: Double
     /// Samples seen.
     public private(set) var count = 0
+    /// Samples before the error averages mean something: the horizon plus one half-life.
+    /// Before that the p90/p99 band is near zero (the averages start at 0 and forget slowly),
+    /// so a caller should use another forecaster for a new series (the study's caveat: its
+    /// series all had weeks of history).
+    public let warmSamples: Int
+    /// Whether `warmSamples` have been seen.
+    public var isWarm: Bool { count >= warmSamples }
     /// Every number of the state in one buffer (the scorer updates two series per workload
     /// per tick; one buffer walked through one pointer costs a fifth of separate arrays):
     /// the last 288 samples (ring); per candidate its window's values sorted (windows laid
@@ -70,6 +77,7 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         self.horizon = h
         beta = 1 - pow(2, -1 / max(1, halfLifeSamples))
         self.eta = eta
+        warmSamples = h + Int(max(1, halfLifeSamples).rounded(.up))
         layout = Layout(horizon: h)
         state = .init(repeating: .nan, count: layout.total)
         for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
