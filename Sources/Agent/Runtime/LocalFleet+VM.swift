@@ -43,7 +43,7 @@ extension LocalFleet {
     /// Starts `workload`'s QEMU in `cgroup` at `pop` (its POP's network namespace too, if any).
     func launchVM(_ workload: ManagedWorkload, pop: String, cgroup: String, incoming: Bool) throws(RuntimeError) -> LaunchedProcess {
         guard let commandLine = qemuCommandLine(workload, pop: pop, incoming: incoming) else {
-            preconditionFailure("launchVM for a workload that is not a VM")
+            throw RuntimeError.notAVirtualMachine(workload.name)
         }
         try? FileManager.default.createDirectory(atPath: vmDirectory(pop: pop), withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: "\(config.stateDirectory)/logs", withIntermediateDirectories: true)

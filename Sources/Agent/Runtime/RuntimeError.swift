@@ -13,6 +13,8 @@ public enum RuntimeError: Error, Equatable, Sendable, CustomStringConvertible {
     case programFailed(argv: [String], status: Int32, output: String)
     /// Processes were still in a cgroup after they were killed.
     case processesRemain(cgroup: String, pids: [Int32])
+    /// A VM operation was asked of a workload that is not a VM.
+    case notAVirtualMachine(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum RuntimeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .programFailed(argv, status, output):
             "\(argv.joined(separator: " ")) exited with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
         case let .processesRemain(cgroup, pids): "processes \(pids) are still in \(cgroup) after SIGKILL"
+        case let .notAVirtualMachine(name): "workload \(name) is not a VM (kind = \"vm\" in the fleet file)"
         }
     }
 }

@@ -33,10 +33,11 @@ public struct QEMUCommandLine: Sendable, Equatable {
 
     public init(spec: VMSpec, name: String, accelerator: VMSpec.Accelerator, qmpSocket: String, outputPath: String, consolePath: String,
                 incoming: Bool = false) {
-        precondition(accelerator != .auto, "resolve the accelerator first (QEMUAccelerator)")
+        // `auto` is resolved by `QEMUAccelerator` before this; one that was not runs as TCG,
+        // which works everywhere.
         self.spec = spec
         self.name = name
-        self.accelerator = accelerator
+        self.accelerator = accelerator == .auto ? .tcg : accelerator
         self.qmpSocket = qmpSocket
         self.outputPath = outputPath
         self.consolePath = consolePath
