@@ -158,6 +158,26 @@ extension AgentConfig {
         }
     }
 
+    /// A workload's `[workloads.env]` (variable names without `=`) and `[workloads.limits]`,
+    /// the same for processes and VMs.
+    static func environmentAndLimits(_ fields: TOMLFieldReader) throws(AgentConfigError) -> ([String: String], ResourceLimits) {
+        var environment: [String: String] = [:]
+        if let envTable = try fields.table("env") {
+            let env = fields.child(envTable, "env")
+            for key in envTable.keys.sorted() {
+                guard !key.isEmpty, !key.contains("=") else { throw env.invalid(key, "is not a variable name") }
+                environment[key] = try env.requiredString(key)
+            }
+        }
+        var limits = ResourceLimits.unlimited
+        if let limitsTable = try fields.table("limits") {
+            let l = fields.child(limitsTable, "limits")
+            try l.rejectUnknownKeys(allowed: limitKeys)
+            limits = try Self.limits(l)
+        }
+        return (environment, limits)
+    }
+
     static func limits(_ fields: TOMLFieldReader) throws(AgentConfigError) -> ResourceLimits {
         var limits = ResourceLimits.unlimited
         if let cores = try fields.number("cpu_cores", expected: "a number of cores") {
@@ -188,20 +208,7 @@ extension AgentConfig {
         guard let program = argv.first, !program.isEmpty else {
             throw .missingKey(file: fields.source, keyPath: fields.keyPath("argv"), expected: "a non-empty array: the program and its arguments")
         }
-        var environment: [String: String] = [:]
-        if let envTable = try fields.table("env") {
-            let env = fields.child(envTable, "env")
-            for key in envTable.keys.sorted() {
-                guard !key.isEmpty, !key.contains("=") else { throw env.invalid(key, "is not a variable name") }
-                environment[key] = try env.requiredString(key)
-            }
-        }
-        var limits = ResourceLimits.unlimited
-        if let limitsTable = try fields.table("limits") {
-            let l = fields.child(limitsTable, "limits")
-            try l.rejectUnknownKeys(allowed: limitKeys)
-            limits = try Self.limits(l)
-        }
+        let (environment, limits) = try Self.environmentAndLimits(fields)
         let outputArgument = try fields.string("output_argument")
         let output = try fields.string("output")
         guard (outputArgument == nil) == (output == nil) else {
@@ -262,20 +269,7 @@ extension AgentConfig {
         }
         let append = try v.string("append") ?? ""
         guard !append.contains("\n") else { throw v.invalid("append", "contains a newline; the kernel command line is one line") }
-        var environment: [String: String] = [:]
-        if let envTable = try fields.table("env") {
-            let env = fields.child(envTable, "env")
-            for key in envTable.keys.sorted() {
-                guard !key.isEmpty, !key.contains("=") else { throw env.invalid(key, "is not a variable name") }
-                environment[key] = try env.requiredString(key)
-            }
-        }
-        var limits = ResourceLimits.unlimited
-        if let limitsTable = try fields.table("limits") {
-            let l = fields.child(limitsTable, "limits")
-            try l.rejectUnknownKeys(allowed: limitKeys)
-            limits = try Self.limits(l)
-        }
+        let (environment, limits) = try Self.environmentAndLimits(fields)
         let spec = VMSpec(qemu: try v.string("qemu") ?? "qemu-system-x86_64", kernel: kernel, initrd: initrd, disk: disk, diskFormat: format,
                           vcpus: vcpus, memoryMiB: memory, append: append, accelerator: accelerator)
         return WorkloadSpec(name: name, pop: pop, argv: [], environment: environment, limits: limits, output: try fields.string("output"), vm: spec)
