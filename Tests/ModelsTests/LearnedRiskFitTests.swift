@@ -76,4 +76,29 @@ struct LearnedRiskFitTests {
         #expect(outcome.folds == 3)
         #expect(throws: LearnedRiskFit.FitError.self) { try LearnedRiskFit.fit(Self.examples(workloads: 1), spec: Self.spec, seed: 1) }
     }
+
+    @Test("a version trained on the first 22 features loads and scores full rows the same; other names are refused")
+    func compactVersion() throws {
+        let set = Self.examples(workloads: 3)
+        let f = RiskFeatures.count, c = RiskFeatures.compactCount
+        #expect(f > c)
+        let compact = (0..<set.rows).flatMap { r in set.features[(r * f)..<(r * f + c)] }
+        var generator = SeededGenerator(seed: 3)
+        let trees = try Self.spec.fit(features: compact, featureCount: c, labels: set.labels, generator: &generator)
+        let old = LearnedRisk(trees: trees, platt: LogisticRegression(coefficients: [0.1, 1.1]),
+                              simple: LogisticRegression(coefficients: [0, 1, 1, 1]),
+                              featureNames: Array(RiskFeatures.names.prefix(c)))
+        var bundle = TensorBundle()
+        old.encode(into: &bundle)
+        let loaded = try #require(try LearnedRisk.decode(bundle))
+        #expect(loaded == old)
+        for r in stride(from: 0, to: set.rows, by: 97) {
+            let full = Array(set.features[(r * f)..<((r + 1) * f)])
+            #expect(loaded.probability(full) == old.probability(Array(full.prefix(c)) + [Double](repeating: 99, count: f - c)),
+                    "row \(r): the added columns are not read")
+            #expect(abs(loaded.probability(full) - LogisticRegression.sigmoid(0.1 + 1.1 * trees.rawScore(Array(full.prefix(c))))) < 1e-15)
+        }
+        bundle.metadata["learned_features"] = JSONText.encode(Array(RiskFeatures.names.prefix(c - 1)) + ["other"])
+        #expect(throws: TensorBundleError.self) { _ = try LearnedRisk.decode(bundle) }
+    }
 }

@@ -181,6 +181,19 @@ def period_rows(v, S, start):
         F[f'mxc_{nm}'] = shift(S['maxc12'], L - H)[idx] / Ac
         F[f'mxm_{nm}'] = shift(S['maxm12'], L - H)[idx] / Am
         F[f'br3_{nm}'] = shift(rolling_sum(over, 3 * H) / (3 * H), L - 2 * H)[idx]  # i-L-11 .. i-L+24
+    if 'awm' in S:   # forecast members (awm_features.py): max over the horizon of the AWM's p50/p90/p99 / allocation
+        for r, A in (('c', Ac), ('m', Am)):
+            for q in ('p50', 'p90', 'p99'): F[f'f{q[1:]}{r}'] = S['awm'][q + r][idx] / A
+            F[f'zf{r}'] = (1 - F[f'f50{r}']) / (F[f'f99{r}'] - F[f'f50{r}'] + 1e-3)
+    # breach onsets (a sample over after one not over): the base rate of a breach starting, which is
+    # what a tick not breaching now waits for; and the time since the last sample over
+    onset = over * (1 - np.r_[0.0, over[:-1]])
+    for w, nm in ((DAY, '1d'), (WEEK, '1w')):
+        F[f'on_{nm}'] = (rolling_sum(onset, w) / count(over, w))[idx]
+        notover = rolling_sum(1 - over, w)
+        F[f'hz_{nm}'] = (rolling_sum(onset, w) / np.maximum(1.0, notover))[idx]
+    last = np.where(over > 0, np.arange(len(over)), -10**9); np.maximum.accumulate(last, out=last)
+    F['tsl'] = np.log1p(np.minimum(np.arange(len(over)) - last, WEEK))[idx]
     F['dc_yd'] = F['xc'] - shift(xc, DAY)[idx]
     F['dm_yd'] = F['xm'] - shift(xm, DAY)[idx]
     eps = 1e-3
@@ -206,12 +219,16 @@ def period_rows(v, S, start):
     return dict(F=F, y=y, now=over[idx] > 0, B=B, n=len(idx))
 
 
-def build(vms, cache):
+def build(vms, cache, awm=False):
     if os.path.exists(cache):
         return pickle.load(open(cache, 'rb'))
     rows = {}
+    if awm:
+        from awm_features import awm_max_forecasts
+        forecasts = awm_max_forecasts(vms)
     for vm, v in vms.items():
         S = vm_stats(v)
+        if awm: S['awm'] = forecasts[vm]
         for p in PERIODS:
             r = period_rows(v, S, p)
             if r is not None: rows[(p, vm)] = r
@@ -241,6 +258,8 @@ FEATURES = ['xc', 'xm', 'u', 'mxc_1h', 'mxm_1h', 'mxc_1d', 'mxm_1d', 'mxc_1w', '
 COMPACT = ['u', 'xc', 'xm', 'br_1h', 'br_1d', 'br_1w', 'brk_yd', 'mxc_yd', 'mxm_yd', 'zc', 'zm', 'zm_1d',
            'volm_1h', 'volm_1d', 'qm99_1d', 'dc_yd', 'mxc_1h', 'mxm_1h', 'mxm_1d', 'brm_1d', 'tod_s', 'tod_c']
 SIMPLE = ['util', 'rate1d_full', 'yday']
+ONSET = ['on_1d', 'on_1w', 'hz_1d', 'hz_1w', 'tsl']
+AWM = ['f50c', 'f90c', 'f99c', 'f50m', 'f90m', 'f99m', 'zfc', 'zfm']
 
 
 class Platt:
@@ -373,10 +392,13 @@ def main():
     ap.add_argument('--features', default=None, help='comma-separated feature subset')
     ap.add_argument('--learners', default='gbt,gbtplatt,compact')
     ap.add_argument('--stride', type=int, default=4)
+    ap.add_argument('--awm', action='store_true', help='add the forecast-member features (awm_features.py); learner compact+awm')
     o = ap.parse_args()
     t00 = time.time()
     vms = load(o.data, os.path.join(o.cache, 'vms.pkl'))
-    rows = build(vms, os.path.join(o.cache, 'rows.pkl'))
+    rows = build(vms, os.path.join(o.cache, 'rows-awm.pkl' if o.awm else 'rows.pkl'), awm=o.awm)
+    if o.awm and not o.features: FEATURES.extend(AWM)
+    if not o.features: FEATURES.extend(ONSET)
     print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
     names = o.features.split(',') if o.features else FEATURES
     train_vms, held_vms, cal_vms = vm_split(vms)
@@ -391,6 +413,34 @@ def main():
             f = fit_gbt(X[:, cols], y, Xc[:, cols], yc, COMPACT, calib='platt')
             return lambda X2: f(X2[:, cols])
         L['gbt d4x200 compact + platt'] = compact
+    if 'compactawm' in o.learners:
+        def compact_awm(X, y, Xc, yc, n):
+            cols = [n.index(c) for c in COMPACT + AWM]
+            f = fit_gbt(X[:, cols], y, Xc[:, cols], yc, COMPACT + AWM, calib='platt')
+            return lambda X2: f(X2[:, cols])
+        L['gbt d4x200 compact+awm + platt'] = compact_awm
+    for tag, extra in (('compactonset', ONSET), ('compactboth', ONSET + AWM)):
+        if tag in o.learners:
+            def fn(X, y, Xc, yc, n, extra=extra):
+                cols = [n.index(c) for c in COMPACT + extra]
+                f = fit_gbt(X[:, cols], y, Xc[:, cols], yc, COMPACT + extra, calib='platt')
+                return lambda X2: f(X2[:, cols])
+            L[f'gbt d4x200 {tag} + platt'] = fn
+    if 'split' in o.learners:
+        # two models, one for ticks breaching now (u > 1) and one for the others, each with its own Platt
+        def split_fn(X, y, Xc, yc, n):
+            cols = [n.index(c) for c in COMPACT + ONSET + AWM]
+            ui = n.index('u')
+            now, nowc = X[:, ui] > 1, Xc[:, ui] > 1
+            fa = fit_gbt(X[now][:, cols], y[now], Xc[nowc][:, cols], yc[nowc], None, calib='platt')
+            fb = fit_gbt(X[~now][:, cols], y[~now], Xc[~nowc][:, cols], yc[~nowc], None, calib='platt')
+            def f(X2):
+                out = np.empty(len(X2)); m = X2[:, ui] > 1
+                if m.any(): out[m] = fa(X2[m][:, cols])
+                if (~m).any(): out[~m] = fb(X2[~m][:, cols])
+                return out
+            return f
+        L['gbt split by breaching now + platt'] = split_fn
     if 'spline' in o.learners: L['spline logistic + platt'] = lambda X, y, Xc, yc, n: fit_spline(X, y, Xc, yc, n)
     tests = [PERIODS[3]] if o.dev else PERIODS[4:]
     all_res = []

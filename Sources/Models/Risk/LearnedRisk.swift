@@ -2,7 +2,7 @@ import Forecast
 import Foundation
 
 /// The risk as a model trained on the very event it predicts (issue 11): gradient-boosted
-/// trees over the 22 `RiskFeatures`, calibrated by Platt scaling of the trees' log-odds
+/// trees over the `RiskFeatures`, calibrated by Platt scaling of the trees' log-odds
 /// scored out of fold (each workload by trees that never saw it, `LearnedRiskFit`); beside it, "simple learned", a logistic regression over
 /// three plain signals (usage ÷ allocation, last day's breach rate, the same window
 /// yesterday) fitted on the same ticks, the baseline the learned risk must beat.
@@ -16,7 +16,8 @@ public struct LearnedRisk: Sendable, Equatable {
     public var platt: LogisticRegression
     /// p = σ(b₀ + b₁ usage÷allocation + b₂ breach rate + b₃ same window yesterday).
     public var simple: LogisticRegression
-    /// The feature names the trees were trained on (checked against `RiskFeatures.names` on load).
+    /// The feature names the trees were trained on: `RiskFeatures.names`, or its first 22
+    /// (`compactCount`) for versions trained before the onset features (checked on load).
     public var featureNames: [String]
     /// The sampling interval of the ticks it was trained on (the most common among the
     /// training workloads); the scorer uses it only for workloads sampled at that interval.
@@ -33,7 +34,8 @@ public struct LearnedRisk: Sendable, Equatable {
 
     /// The calibrated probability from a feature row (`RiskFeatures` order); no allocation.
     public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
-        let margin = trees.rawScore(features)
+        // The row is a full `RiskFeatures` row; an older model reads its first columns.
+        let margin = trees.rawScore(UnsafeBufferPointer(rebasing: features.prefix(trees.featureCount)))
         return LogisticRegression.sigmoid(platt.coefficients[0] + platt.coefficients[1] * margin)
     }
 
@@ -60,12 +62,12 @@ public struct LearnedRisk: Sendable, Equatable {
     public static func decode(_ bundle: TensorBundle) throws -> LearnedRisk? {
         guard bundle.metadata["learned_features"] != nil else { return nil }
         let names: [String] = try JSONText.decode(bundle.meta("learned_features"))
-        guard names == RiskFeatures.names else {
-            throw TensorBundleError.invalid("risk: the learned model's features \(names) are not this scorer's \(RiskFeatures.names)")
+        guard names == RiskFeatures.names || names == Array(RiskFeatures.names.prefix(RiskFeatures.compactCount)) else {
+            throw TensorBundleError.invalid("risk: the learned model's features \(names) are not this scorer's \(RiskFeatures.names) nor their first \(RiskFeatures.compactCount)")
         }
         let trees = try GBTModel(from: bundle, prefix: prefix + "trees.")
-        guard trees.featureCount == RiskFeatures.count else {
-            throw TensorBundleError.invalid("risk: the trees take \(trees.featureCount) features, expected \(RiskFeatures.count)")
+        guard trees.featureCount == names.count else {
+            throw TensorBundleError.invalid("risk: the trees take \(trees.featureCount) features, the model names \(names.count)")
         }
         let platt = try bundle.doubles(prefix + "platt"), simple = try bundle.doubles(prefix + "simple")
         guard platt.count == 2, simple.count == 4, (platt + simple).allSatisfy(\.isFinite) else {
