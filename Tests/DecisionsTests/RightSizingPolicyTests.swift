@@ -149,4 +149,38 @@ struct RightSizingPolicyTests {
         #expect(outside.candidateOOMKills == nil)
         #expect(!outside.passes)
     }
+
+    @Test("two knobs: each resource's knob read off its own slack curve; the CPU knob moves only the CPU target")
+    func matchingKnobs() {
+        // Predictive at knobs 0 and 0.4: (core-h, GiB-h) = (100, 1000) and (300, 1400).
+        var a = Self.summary(oom: 10, throttled: 500, slackCores: 100, slackGiB: 1000), b = Self.summary(oom: 2, throttled: 100, slackCores: 300, slackGiB: 1400)
+        a.cost = 10; b.cost = 14
+        let frontier = ReplayFrontier(points: [.init(policy: .predictive, knob: 0, summary: a), .init(policy: .predictive, knob: 0.4, summary: b)])
+        // vpa at 150 core-h, 1300 GiB-h: CPU knob 0.1 (a quarter of the way), memory knob 0.3 (three quarters).
+        let knobs = frontier.matchingKnobs(.predictive, slackCoreHours: 150, slackGibHours: 1300)
+        #expect(knobs.map { abs($0.cpu - 0.1) < 1e-12 && abs($0.memory - 0.3) < 1e-12 } == true)
+        #expect(frontier.matchingKnobs(.predictive, slackCoreHours: 350, slackGibHours: 1300) == nil, "outside the swept CPU slack")
+        // The matched replay against a baseline: every figure a ratio to the baseline's.
+        var base = Self.summary(oom: 8, throttled: 400, slackCores: 150, slackGiB: 1300)
+        base.cost = 12
+        var run = Self.summary(oom: 2, throttled: 100, slackCores: 147, slackGiB: 1326)
+        run.cost = 12.6
+        let m = ReplayFrontier.Matched(cpuKnob: 0.1, memoryKnob: 0.3, summary: run, baseline: base)
+        #expect(m.oomKillsRatio == 0.25 && m.throttledRatio == 0.25 && m.slackCoreHoursRatio == 0.98 && m.slackGibHoursRatio == 1.02)
+        #expect(abs(m.costRatio! - 1.05) < 1e-12)
+        // PredictiveSizing: the CPU knob replaces the margin on the CPU side only.
+        let end = 20_000 * 3600.0
+        var h = Self.week(end: end)
+        h.append([1, Self.gib], at: end)
+        var one = PredictiveSizing.Configuration(margin: 0.23)
+        one.cpuMarginOffset = -0.89
+        var two = one
+        two.cpuKnob = 0.43
+        var p1 = PredictiveSizing(configuration: one), p2 = PredictiveSizing(configuration: two)
+        let t1 = p1.target(history: h, now: end, allocation: [1, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
+        let t2 = p2.target(history: h, now: end, allocation: [1, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
+        // CPU (1 + 0.43 − 0.89) × 2 = 1.08 instead of 0.68; memory 1.23 GiB both.
+        #expect(Self.close(t1[0], 0.68) && Self.close(t2[0], 1.08))
+        #expect(t1[1] == t2[1])
+    }
 }

@@ -47,3 +47,14 @@ for s in splits:
         m = re.search(r"predictive has (.+?) of vpa's OOM kills and (.+?) of its throttled core-minutes, at (.+?) of its cost \((.+?) at", line)
         if m:
             print(f"| {s} | {m.group(1)} | {m.group(2)} | {m.group(3)} / {m.group(4)} |")
+print()
+print('| split | predictive at both of vpa\'s slacks at once (CPU knob, memory knob) | its slack core-h / GiB-h | OOM kills | throttled core-min | cost |')
+print('|---|---|---|---:|---:|---:|')
+for s in splits:
+    path = os.path.join(d, s, 'frontier.txt')
+    if not os.path.exists(path): continue
+    for line in open(path):
+        m = re.search(r"at both slacks at once \(CPU knob (.+?), memory knob (.+?); its slack (.+?) core-h, (.+?) GiB-h of vpa's\): "
+                      r"(.+?) of the OOM kills, (.+?) of the throttled core-minutes, (.+?) of the cost", line)
+        if m:
+            print(f"| {s} | {m.group(1)}, {m.group(2)} | {m.group(3)} / {m.group(4)} | {m.group(5)} | {m.group(6)} | {m.group(7)} |")

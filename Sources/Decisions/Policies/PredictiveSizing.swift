@@ -36,6 +36,9 @@ package struct PredictiveSizing: Sendable, Equatable {
     package struct Configuration: Sendable, Equatable {
         /// The knob: the memory margin; the CPU margin is it + `cpuMarginOffset`.
         package var margin = 0.40
+        /// The CPU side's own knob (nil: `margin`), so each resource can be set to a slack
+        /// of its own, as `frontier` does to meet a baseline's CPU and memory slack at once.
+        package var cpuKnob: Double?
         package var cpuMarginOffset = -0.45
         /// λ of the memory table's rule at the default knob (expected OOM samples per tick one GiB is worth).
         package var memoryLambdaAtDefault = 0.00062
@@ -56,7 +59,13 @@ package struct PredictiveSizing: Sendable, Equatable {
         package var oomPeakSeconds = 86_400.0
         /// Let a growth alarm of the online score raise the target to its planned demand.
         package var useScore = true
-        package init(margin: Double = 0.40) { self.margin = margin }
+        package init(margin: Double = 0.40, cpuKnob: Double? = nil) {
+            self.margin = margin
+            self.cpuKnob = cpuKnob
+        }
+
+        /// The CPU margin: the CPU knob (or `margin`) + `cpuMarginOffset`.
+        package var cpuMargin: Double { (cpuKnob ?? margin) + cpuMarginOffset }
 
         /// λ at this knob: 0.00062 at 0.40, halved per +0.1.
         package var memoryLambda: Double { memoryLambdaAtDefault * pow(2, 10 * (0.40 - margin)) }
@@ -118,7 +127,7 @@ package struct PredictiveSizing: Sendable, Equatable {
         }
         func fmax(_ a: Double, _ b: Double) -> Double { a.isNaN ? b : (b.isNaN ? a : max(a, b)) }
         let recentCPU = history.max(0, steps: Int((c.cpuRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
-        var cpu = fmax(seasonal[0], recentCPU) * (1 + c.margin + c.cpuMarginOffset)
+        var cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
         let recentMemory = history.max(1, steps: Int((c.memoryRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
         var memoryBase = fmax(seasonal[1], recentMemory)
         if now - oomAt < c.oomPeakSeconds { memoryBase = fmax(memoryBase, oomPeak) }

@@ -58,10 +58,55 @@ package struct ReplayFrontier: Sendable {
         package var throttledRatio: Double?
         package var costRatioAtCPUSlack: Double?
         package var costRatioAtMemorySlack: Double?
+        /// The candidate replayed once more with a knob per resource, each read off its curve
+        /// at the baseline's slack of that resource (`matchingKnobs`): one configuration at
+        /// both slacks at once, so its cost is comparable (nil: not run, or the candidate has
+        /// no CPU knob of its own).
+        package var matched: Matched?
+    }
+
+    /// A replay of the candidate at (CPU knob, memory knob), against the baseline's point.
+    package struct Matched: Sendable, Equatable, Codable {
+        package var cpuKnob: Double
+        package var memoryKnob: Double
+        /// Its slack as a ratio to the baseline's (≈ 1 when the two resources' knobs do not interact).
+        package var slackCoreHoursRatio: Double?
+        package var slackGibHoursRatio: Double?
+        package var oomKillsRatio: Double?
+        package var throttledRatio: Double?
+        package var costRatio: Double?
+
+        package init(cpuKnob: Double, memoryKnob: Double, summary: ReplaySummary, baseline: ReplaySummary) {
+            func ratio(_ value: Double, _ of: Double) -> Double? { of > 0 ? value / of : nil }
+            self.cpuKnob = cpuKnob
+            self.memoryKnob = memoryKnob
+            slackCoreHoursRatio = ratio(summary.slackCoreHours, baseline.slackCoreHours)
+            slackGibHoursRatio = ratio(summary.slackGibHours, baseline.slackGibHours)
+            oomKillsRatio = ratio(Double(summary.oomKills), Double(baseline.oomKills))
+            throttledRatio = ratio(summary.throttledCoreMinutes, baseline.throttledCoreMinutes)
+            costRatio = ratio(summary.cost, baseline.cost)
+        }
+    }
+
+    /// The baseline's summary at `knob`.
+    package func summary(_ policy: ReplayPolicy, at knob: Double) -> ReplaySummary? {
+        line(policy).first(where: { abs($0.knob - knob) < 1e-12 })?.summary
+    }
+
+    /// The candidate's knob values at which its curve reaches `slackCoreHours` of CPU slack
+    /// and `slackGibHours` of memory slack (inverse linear interpolation of knob against
+    /// each slack over the swept points; nil when a slack lies outside the swept range).
+    /// The sweep moves both resources with one knob, and each resource's slack is set
+    /// mostly by its own side, so these are the knobs of one configuration with both slacks.
+    package func matchingKnobs(_ candidate: ReplayPolicy, slackCoreHours: Double, slackGibHours: Double) -> (cpu: Double, memory: Double)? {
+        let pts = line(candidate)
+        guard let cpu = Self.interpolate(pts.map { ($0.summary.slackCoreHours, $0.knob) }, at: slackCoreHours),
+              let memory = Self.interpolate(pts.map { ($0.summary.slackGibHours, $0.knob) }, at: slackGibHours) else { return nil }
+        return (cpu, memory)
     }
 
     package func compare(_ candidate: ReplayPolicy, with baseline: ReplayPolicy, at knob: Double) -> Comparison? {
-        guard let base = line(baseline).first(where: { abs($0.knob - knob) < 1e-12 })?.summary else { return nil }
+        guard let base = summary(baseline, at: knob) else { return nil }
         let c = line(candidate).map(\.summary)
         func ratio(_ value: Double?, _ of: Double) -> Double? { value.flatMap { of > 0 ? $0 / of : nil } }
         let atCPU = base.slackCoreHours, atMemory = base.slackGibHours
@@ -71,6 +116,7 @@ package struct ReplayFrontier: Sendable {
             oomKillsRatio: ratio(Self.interpolate(c.map { ($0.slackGibHours, Double($0.oomKills)) }, at: atMemory), Double(base.oomKills)),
             throttledRatio: ratio(Self.interpolate(c.map { ($0.slackCoreHours, $0.throttledCoreMinutes) }, at: atCPU), base.throttledCoreMinutes),
             costRatioAtCPUSlack: ratio(Self.interpolate(c.map { ($0.slackCoreHours, $0.cost) }, at: atCPU), base.cost),
-            costRatioAtMemorySlack: ratio(Self.interpolate(c.map { ($0.slackGibHours, $0.cost) }, at: atMemory), base.cost))
+            costRatioAtMemorySlack: ratio(Self.interpolate(c.map { ($0.slackGibHours, $0.cost) }, at: atMemory), base.cost),
+            matched: nil)
     }
 }

@@ -16,6 +16,8 @@ package struct ReplayOptions {
     package var decision = DecisionConfig()
     /// The policy's knob (`ReplayPolicy.knob`); nil = its default.
     package var knob: Double?
+    /// The CPU side's own knob for a policy that has one (`ReplayPolicy.hasCPUKnob`); nil = `knob`.
+    package var cpuKnob: Double?
     /// Policies and the online state see min(demand, allocation) for CPU and memory (a
     /// throttled cgroup cannot show CPU above its cap, a killed process never shows memory
     /// above its limit); the breach itself is still known (throttling counter, OOM event).

@@ -48,6 +48,9 @@ package enum ReplayPolicy: String, CaseIterable, Sendable, Codable {
     /// label rather than a limit) and `oracle` see the trace's demand.
     package var censorsByDefault: Bool { self != .static && self != .oracle }
 
+    /// Whether the policy's CPU side takes a knob of its own (`ReplayOptions.cpuKnob`): predictive's does.
+    package var hasCPUKnob: Bool { self == .predictive }
+
     /// Whether a knob value is valid for this policy (margins > −1, factor > 0).
     package func accepts(knob value: Double) -> Bool {
         guard value.isFinite else { return false }

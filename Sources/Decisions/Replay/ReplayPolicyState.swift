@@ -19,9 +19,11 @@ struct ReplayPolicyState {
 
     /// - Parameters:
     ///   - knob: the policy's knob (nil = its default).
+    ///   - cpuKnob: the CPU side's own knob (predictive; nil = `knob`).
     ///   - history: the samples before the replay (uncensored: no allocation is known for them).
     ///   - memoryTable: the version's learned memory sizing (the predictive policy's).
-    init(policy: ReplayPolicy, knob: Double?, history: SampleSeries, intervalSeconds: Double, memoryTable: MemoryRiskTable? = nil) {
+    init(policy: ReplayPolicy, knob: Double?, cpuKnob: Double? = nil, history: SampleSeries, intervalSeconds: Double,
+         memoryTable: MemoryRiskTable? = nil) {
         self.policy = policy
         self.history = UsageHistory(intervalSeconds: intervalSeconds,
                                     capacitySteps: Int((15 * 86_400 / intervalSeconds).rounded(.up)))
@@ -34,7 +36,8 @@ struct ReplayPolicyState {
         case .autopilot:
             autopilot = AutopilotRecommender(configuration: .init(margin: k), intervalSeconds: intervalSeconds)
         case .predictive:
-            predictive = PredictiveSizing(configuration: .init(margin: k), memoryTable: memoryTable, intervalSeconds: intervalSeconds)
+            predictive = PredictiveSizing(configuration: .init(margin: k, cpuKnob: cpuKnob), memoryTable: memoryTable,
+                                          intervalSeconds: intervalSeconds)
         case .reactive:
             reactive = ReactiveSizing(factor: k)
         case .static, .oracle:

@@ -57,9 +57,11 @@ package struct ReplaySimulation {
             tracks: tracks, allocations: Dictionary(uniqueKeysWithValues: tracks.map { ($0.name, core.entry($0.name)!.allocation) }),
             fleet: fleet, expectedRemainingSeconds: Double(options.to - options.from))
         var engine = try DecisionEngine(config: Self.engineConfig(options), fleet: fleet, placements: placements)
-        var ledger = ReplayLedger(ReplaySummary(policy: options.policy.rawValue, knob: options.knob ?? options.policy.knob?.defaultValue,
-                                                censoredObservations: options.censoredObservations, from: options.from, to: options.to,
-                                                modelVersion: models.version, workloads: tracks.count))
+        var initial = ReplaySummary(policy: options.policy.rawValue, knob: options.knob ?? options.policy.knob?.defaultValue,
+                                    censoredObservations: options.censoredObservations, from: options.from, to: options.to,
+                                    modelVersion: models.version, workloads: tracks.count)
+        initial.cpuKnob = options.policy.hasCPUKnob ? options.cpuKnob : nil
+        var ledger = ReplayLedger(initial)
         let total = tracks.reduce(0) { $0 + $1.samples.count }
         let everyPOP = fleet.pops.map(\.name)
         var failed = Set<Int>()

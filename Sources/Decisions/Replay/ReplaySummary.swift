@@ -13,6 +13,8 @@ package struct ReplaySummary: Codable, Sendable, Equatable {
     package var policy: String
     /// The policy's knob when it was set (`--knob`), else nil (its default).
     package var knob: Double?
+    /// The CPU side's own knob when it was set (`ReplayOptions.cpuKnob`), else nil.
+    package var cpuKnob: Double?
     /// Whether policies saw min(demand, allocation) (`--censored-observations`).
     package var censoredObservations: Bool
     package var from: Int64

@@ -54,7 +54,7 @@ struct ReplayTrack {
                 record: record, samples: samples, interval: Double(record.gridIntervalSeconds), traces: TraceCursor(traces),
                 startedAt: options.from,
                 policyState: ReplayPolicyState(
-                    policy: options.policy, knob: options.knob,
+                    policy: options.policy, knob: options.knob, cpuKnob: options.cpuKnob,
                     history: options.policy == .static || options.policy == .oracle ? SampleSeries(workload: record.name)
                         : try store.lastSamples(workload: record.name, count: options.policyHistorySamples, until: options.from - 1),
                     intervalSeconds: Double(record.gridIntervalSeconds), memoryTable: core.models.risk?.memoryTable)))

@@ -14,6 +14,8 @@ struct FrontierCommand: ParsableCommand {
         discussion: """
             Default knobs per policy: predictive margin -0.4,-0.2,0,0.2,0.4,0.6,0.8; vpa safety margin 0,0.05,0.15,0.3,0.5; \
             autopilot margin 0,0.1,0.2,0.35,0.5; reactive factor 1.1,1.2,1.6,2.2,3.0. Replays run on two threads. \
+            A policy whose CPU side has a knob of its own (predictive) is replayed once more with each resource's knob read \
+            off its curve at vpa's default slack of that resource, so one configuration meets both slacks and its cost compares. \
             With --json the last line on stdout is one JSON object: points (policy, knob, summary) and comparisons.
             """)
 
@@ -104,8 +106,36 @@ struct FrontierCommand: ParsableCommand {
         }
         let frontier = ReplayFrontier(points: points)
         let swept = Set(runs.map(\.0))
-        let comparisons = ReplayPolicy.allCases.filter { $0 != .vpa && swept.contains($0) }
-            .compactMap { frontier.compare($0, with: .vpa, at: ReplayPolicy.vpa.knob!.defaultValue) }
+        let vpaDefault = ReplayPolicy.vpa.knob!.defaultValue
+        var comparisons = ReplayPolicy.allCases.filter { $0 != .vpa && swept.contains($0) }
+            .compactMap { frontier.compare($0, with: .vpa, at: vpaDefault) }
+        // A policy with a CPU knob of its own is replayed once more at both of vpa's slacks.
+        let matchRuns: [(Int, ReplayPolicy, (cpu: Double, memory: Double))] = comparisons.enumerated().compactMap { k, c in
+            guard let p = ReplayPolicy(rawValue: c.candidate), p.hasCPUKnob,
+                  let knobs = frontier.matchingKnobs(p, slackCoreHours: c.slackCoreHours, slackGibHours: c.slackGibHours) else { return nil }
+            return (k, p, knobs)
+        }
+        let matched = ReplayBatch.run(count: matchRuns.count, jobs: jobs, openStore: { try HeadroomStore(path: databasePath) }) { k, own in
+            let (_, policy, knobs) = matchRuns[k]
+            var options = ReplayOptions(policy: policy, from: f, to: t)
+            options.planningQuantile = planQuantile
+            options.decision = decision
+            options.knob = knobs.memory
+            options.cpuKnob = knobs.cpu
+            if let censored { options.censoredObservations = censored }
+            options.workloads = names
+            let summary = try ReplaySimulation(store: own, models: models, fleet: fleet).run(options)
+            if !quiet {
+                FileHandle.standardError.write(Data("frontier: \(policy.rawValue) at vpa's slack (CPU knob \(knobs.cpu), memory knob \(knobs.memory)) done\n".utf8))
+            }
+            return summary
+        }
+        if let base = frontier.summary(.vpa, at: vpaDefault) {
+            for (j, (k, _, knobs)) in matchRuns.enumerated() {
+                comparisons[k].matched = ReplayFrontier.Matched(cpuKnob: knobs.cpu, memoryKnob: knobs.memory, summary: try matched[j].get(),
+                                                                baseline: base)
+            }
+        }
         if let report {
             try FrontierReport.html(frontier, comparisons: comparisons, from: from, to: to, censored: censored)
                 .write(toFile: report, atomically: true, encoding: .utf8)

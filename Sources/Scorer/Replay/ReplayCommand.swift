@@ -21,6 +21,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "predictive, reactive, vpa, autopilot, static or oracle.") var policy: ReplayPolicy = .predictive
     @Option(help: "The policy's one knob: predictive margin (0.4), vpa safety margin (0.15), autopilot margin (0.1), reactive factor (1.2).")
     var knob: Double?
+    @Option(name: .customLong("cpu-knob"), help: "predictive only: the CPU side's own margin (default: --knob), as frontier's run at vpa's slack uses.")
+    var cpuKnob: Double?
     @Flag(name: .customLong("censored-observations"), help: "Every policy (static and oracle too) sees min(demand, allocation) (default for the sizing policies).")
     var censoredObservations = false
     @Flag(name: .customLong("trace-demand"), help: "Every policy sees the trace's demand, also above its allocation (default: the sizing policies see min(demand, allocation)).")
@@ -55,6 +57,10 @@ struct ReplayCommand: ParsableCommand {
         }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be > 0") }
         guard oomRestartSeconds >= 0, oomRestartSeconds.isFinite else { throw ValidationError("--oom-restart-seconds must be ≥ 0") }
+        if let cpuKnob {
+            guard policy.hasCPUKnob else { throw ValidationError("--cpu-knob: policy \(policy.rawValue) has no CPU knob of its own (predictive has)") }
+            guard policy.accepts(knob: cpuKnob) else { throw ValidationError("--cpu-knob \(cpuKnob) is out of range (a margin > -1)") }
+        }
         if let knob {
             guard policy.knob != nil else { throw ValidationError("--knob: policy \(policy.rawValue) has no knob") }
             guard policy.accepts(knob: knob) else { throw ValidationError("--knob \(knob) is out of range for \(policy.rawValue) (\(policy.knob!.name))") }
@@ -75,6 +81,7 @@ struct ReplayCommand: ParsableCommand {
         options.planningQuantile = decisionOptions.planQuantile
         options.decision = decision
         options.knob = knob
+        options.cpuKnob = cpuKnob
         if censoredObservations { options.censoredObservations = true }
         if traceDemand { options.censoredObservations = false }
         options.failures = failPop.compactMap(Self.failure)
