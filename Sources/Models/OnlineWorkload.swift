@@ -85,6 +85,14 @@ public struct OnlineWorkload: Sendable {
     /// candidate's forecast of those two once warm (issue 11 item 3; `AdaptiveWindowMedian`;
     /// 876 samples at 12 steps: three days at 5 minutes, a quarter of an hour at 1 second).
     private var medianForecasters: [AdaptiveWindowMedian?]
+    /// Whether the median publishes every level of `levels` (0.5, 0.9, 0.99): then, once it
+    /// is warm, its forecast replaces the blend's entirely and the blend's members are not
+    /// computed for CPU and memory.
+    private let medianCoversLevels: Bool
+    /// Per resource, reused every tick (no allocation): served by the median, ARIMA and the naive member wanted.
+    private var servedByMedian = [Bool](repeating: false, count: Resource.count)
+    private var arimaWanted = [Bool](repeating: false, count: Resource.count)
+    private var naiveWanted = [Bool](repeating: false, count: Resource.count)
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
@@ -214,6 +222,7 @@ public struct OnlineWorkload: Sendable {
         naiveSpread = .init(repeating: 0, count: Resource.count * width)
         lastValues = .init(repeating: .nan, count: Resource.count)
         medianForecasters = Resource.allCases.map { Self.medianResources.contains($0) ? AdaptiveWindowMedian(horizon: horizonSteps) : nil }
+        medianCoversLevels = levels.allSatisfy { [0.5, 0.9, 0.99].contains($0) }
         let empty = [Double](repeating: .nan, count: Resource.count * width)
         members = MemberBuffers(
             arima: empty, lstm: empty, naive: empty,
@@ -382,28 +391,34 @@ public struct OnlineWorkload: Sendable {
     /// falls back to the others (`BlendWeights.combine`), so they are then computed too
     /// and the result is the same as with every member computed.
     public mutating func forecast(into out: inout [[Double]]) {
-        var arimaFor = blendWeights.map { $0.arima > 0 }, naiveFor = blendWeights.map { $0.naive > 0 }
-        computeMembers(arimaFor: arimaFor, naiveFor: naiveFor)
+        // A resource the warm median forecasts at every level needs no blend member.
+        for r in 0..<Resource.count {
+            servedByMedian[r] = medianCoversLevels && medianForecasters[r]?.isWarm == true
+            arimaWanted[r] = !servedByMedian[r] && blendWeights[r].arima > 0
+            naiveWanted[r] = !servedByMedian[r] && blendWeights[r].naive > 0
+        }
+        let median = servedByMedian
+        computeMembers(arimaFor: arimaWanted, naiveFor: naiveWanted)
         let width = horizonSteps * levels.count
         var fallback = false
-        for r in 0..<Resource.count {
+        for r in 0..<Resource.count where !median[r] {
             let w = blendWeights[r], base = r * width
             for i in 0..<width {
                 let weighted = (w.arima > 0 && members.arima[base + i].isFinite) || (w.lstm > 0 && members.lstm[base + i].isFinite)
                     || (w.naive > 0 && members.naive[base + i].isFinite)
                 if !weighted {
-                    arimaFor[r] = true
-                    naiveFor[r] = true
+                    arimaWanted[r] = true
+                    naiveWanted[r] = true
                     fallback = true
                     break
                 }
             }
         }
-        if fallback { computeMembers(arimaFor: arimaFor, naiveFor: naiveFor) }
+        if fallback { computeMembers(arimaFor: arimaWanted, naiveFor: naiveWanted) }
         if out.count != Resource.count || out.contains(where: { $0.count != width }) {
             out = .init(repeating: .init(repeating: .nan, count: width), count: Resource.count)
         }
-        for r in 0..<Resource.count {
+        for r in 0..<Resource.count where !median[r] {
             let w = blendWeights[r], base = r * width
             members.arima.withUnsafeBufferPointer { a in
                 members.lstm.withUnsafeBufferPointer { l in
@@ -414,6 +429,8 @@ public struct OnlineWorkload: Sendable {
                     }
                 }
             }
+        }
+        for r in 0..<Resource.count {
             // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99),
             // once it has a half-life of error history (a new workload keeps the blend until then).
             if let awm = medianForecasters[r], awm.isWarm {
