@@ -168,6 +168,11 @@ struct RightSizingPolicyTests {
         let m = ReplayFrontier.Matched(cpuKnob: 0.1, memoryKnob: 0.3, summary: run, baseline: base)
         #expect(m.oomKillsRatio == 0.25 && m.throttledRatio == 0.25 && m.slackCoreHoursRatio == 0.98 && m.slackGibHoursRatio == 1.02)
         #expect(abs(m.costRatio! - 1.05) < 1e-12)
+        #expect(m.slackScale == 1)
+        // Equal cost: 105 at s = 1, 95 at s = 0.9 → 100 per unit of s; the baseline's 100 is met at s = 0.95.
+        #expect(abs(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 95, lower: 0.9, baselineCost: 100)! - 0.95) < 1e-12)
+        #expect(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 104, lower: 0.9, baselineCost: 0) == 0.5, "clamped (10 per unit of s: 0 lies at s = −9.5)")
+        #expect(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 106, lower: 0.9, baselineCost: 100) == nil, "cost does not fall with slack")
         // PredictiveSizing: the CPU knob replaces the margin on the CPU side only.
         let end = 20_000 * 3600.0
         var h = Self.week(end: end)

@@ -48,13 +48,12 @@ for s in splits:
         if m:
             print(f"| {s} | {m.group(1)} | {m.group(2)} | {m.group(3)} / {m.group(4)} |")
 print()
-print('| split | predictive at both of vpa\'s slacks at once (CPU knob, memory knob) | its slack core-h / GiB-h | OOM kills | throttled core-min | cost |')
+print('| split | predictive at both of vpa\'s slacks at once / at vpa\'s cost (CPU knob, memory knob) | its slack core-h / GiB-h | OOM kills | throttled core-min | cost |')
 print('|---|---|---|---:|---:|---:|')
 for s in splits:
     path = os.path.join(d, s, 'frontier.txt')
     if not os.path.exists(path): continue
     for line in open(path):
-        m = re.search(r"at both slacks at once \(CPU knob (.+?), memory knob (.+?); its slack (.+?) core-h, (.+?) GiB-h of vpa's\): "
-                      r"(.+?) of the OOM kills, (.+?) of the throttled core-minutes, (.+?) of the cost", line)
-        if m:
-            print(f"| {s} | {m.group(1)}, {m.group(2)} | {m.group(3)} / {m.group(4)} | {m.group(5)} | {m.group(6)} | {m.group(7)} |")
+        for m in re.finditer(r"at (both slacks at once|vpa's cost \(both slacks × [0-9.]+\)) \(CPU knob (.+?), memory knob (.+?); its slack (.+?) core-h, (.+?) GiB-h of vpa's\): "
+                             r"(.+?) of the OOM kills, (.+?) of the throttled core-minutes, (.+?) of the cost", line):
+            print(f"| {s} | {m.group(1)}: {m.group(2)}, {m.group(3)} | {m.group(4)} / {m.group(5)} | {m.group(6)} | {m.group(7)} | {m.group(8)} |")

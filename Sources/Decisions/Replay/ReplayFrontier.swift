@@ -63,10 +63,25 @@ package struct ReplayFrontier: Sendable {
         /// both slacks at once, so its cost is comparable (nil: not run, or the candidate has
         /// no CPU knob of its own).
         package var matched: Matched?
+        /// When `matched` costs more than the baseline (it serves demand the baseline throttles
+        /// or kills, and allocation is what is priced): the candidate with both slacks scaled by
+        /// one factor (`Matched.slackScale` < 1) chosen so its cost meets the baseline's.
+        package var matchedAtCost: Matched?
+    }
+
+    /// The factor s on both of the baseline's slacks at which the candidate's cost meets the
+    /// baseline's `cost`, by the secant through its replays at s = 1 and s = `lower` (cost is
+    /// nearly linear in slack there); nil when the cost does not fall with s. Clamped to [0.5, 1].
+    package static func costMatchingScale(costAtOne: Double, costAtLower: Double, lower: Double, baselineCost: Double) -> Double? {
+        let slope = (costAtOne - costAtLower) / (1 - lower)
+        guard slope > 0, slope.isFinite, costAtOne.isFinite, baselineCost.isFinite else { return nil }
+        return min(1, max(0.5, 1 - (costAtOne - baselineCost) / slope))
     }
 
     /// A replay of the candidate at (CPU knob, memory knob), against the baseline's point.
     package struct Matched: Sendable, Equatable, Codable {
+        /// The share of the baseline's slacks aimed at (1: equal slack).
+        package var slackScale: Double
         package var cpuKnob: Double
         package var memoryKnob: Double
         /// Its slack as a ratio to the baseline's (≈ 1 when the two resources' knobs do not interact).
@@ -76,8 +91,9 @@ package struct ReplayFrontier: Sendable {
         package var throttledRatio: Double?
         package var costRatio: Double?
 
-        package init(cpuKnob: Double, memoryKnob: Double, summary: ReplaySummary, baseline: ReplaySummary) {
+        package init(slackScale: Double = 1, cpuKnob: Double, memoryKnob: Double, summary: ReplaySummary, baseline: ReplaySummary) {
             func ratio(_ value: Double, _ of: Double) -> Double? { of > 0 ? value / of : nil }
+            self.slackScale = slackScale
             self.cpuKnob = cpuKnob
             self.memoryKnob = memoryKnob
             slackCoreHoursRatio = ratio(summary.slackCoreHours, baseline.slackCoreHours)
@@ -117,6 +133,6 @@ package struct ReplayFrontier: Sendable {
             throttledRatio: ratio(Self.interpolate(c.map { ($0.slackCoreHours, $0.throttledCoreMinutes) }, at: atCPU), base.throttledCoreMinutes),
             costRatioAtCPUSlack: ratio(Self.interpolate(c.map { ($0.slackCoreHours, $0.cost) }, at: atCPU), base.cost),
             costRatioAtMemorySlack: ratio(Self.interpolate(c.map { ($0.slackGibHours, $0.cost) }, at: atMemory), base.cost),
-            matched: nil)
+            matched: nil, matchedAtCost: nil)
     }
 }

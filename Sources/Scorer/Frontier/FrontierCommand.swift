@@ -109,31 +109,43 @@ struct FrontierCommand: ParsableCommand {
         let vpaDefault = ReplayPolicy.vpa.knob!.defaultValue
         var comparisons = ReplayPolicy.allCases.filter { $0 != .vpa && swept.contains($0) }
             .compactMap { frontier.compare($0, with: .vpa, at: vpaDefault) }
-        // A policy with a CPU knob of its own is replayed once more at both of vpa's slacks.
-        let matchRuns: [(Int, ReplayPolicy, (cpu: Double, memory: Double))] = comparisons.enumerated().compactMap { k, c in
-            guard let p = ReplayPolicy(rawValue: c.candidate), p.hasCPUKnob,
-                  let knobs = frontier.matchingKnobs(p, slackCoreHours: c.slackCoreHours, slackGibHours: c.slackGibHours) else { return nil }
-            return (k, p, knobs)
-        }
-        let matched = ReplayBatch.run(count: matchRuns.count, jobs: jobs, openStore: { try HeadroomStore(path: databasePath) }) { k, own in
-            let (_, policy, knobs) = matchRuns[k]
-            var options = ReplayOptions(policy: policy, from: f, to: t)
-            options.planningQuantile = planQuantile
-            options.decision = decision
-            options.knob = knobs.memory
-            options.cpuKnob = knobs.cpu
-            if let censored { options.censoredObservations = censored }
-            options.workloads = names
-            let summary = try ReplaySimulation(store: own, models: models, fleet: fleet).run(options)
-            if !quiet {
-                FileHandle.standardError.write(Data("frontier: \(policy.rawValue) at vpa's slack (CPU knob \(knobs.cpu), memory knob \(knobs.memory)) done\n".utf8))
+        // A policy with a CPU knob of its own is replayed again with each resource's knob read
+        // off its curve: at both of vpa's slacks (s = 1), at 0.9 of them, and, when the first
+        // costs more than vpa, at the share s of vpa's slacks where its cost meets vpa's.
+        func replay(_ policy: ReplayPolicy, _ targets: [(cpu: Double, memory: Double)]) -> [Result<ReplaySummary, any Error>] {
+            ReplayBatch.run(count: targets.count, jobs: jobs, openStore: { try HeadroomStore(path: databasePath) }) { k, own in
+                var options = ReplayOptions(policy: policy, from: f, to: t)
+                options.planningQuantile = planQuantile
+                options.decision = decision
+                options.knob = targets[k].memory
+                options.cpuKnob = targets[k].cpu
+                if let censored { options.censoredObservations = censored }
+                options.workloads = names
+                let summary = try ReplaySimulation(store: own, models: models, fleet: fleet).run(options)
+                if !quiet {
+                    FileHandle.standardError.write(Data("frontier: \(policy.rawValue) CPU knob \(targets[k].cpu), memory knob \(targets[k].memory) done\n".utf8))
+                }
+                return summary
             }
-            return summary
         }
         if let base = frontier.summary(.vpa, at: vpaDefault) {
-            for (j, (k, _, knobs)) in matchRuns.enumerated() {
-                comparisons[k].matched = ReplayFrontier.Matched(cpuKnob: knobs.cpu, memoryKnob: knobs.memory, summary: try matched[j].get(),
-                                                                baseline: base)
+            for k in comparisons.indices {
+                let c = comparisons[k]
+                guard let p = ReplayPolicy(rawValue: c.candidate), p.hasCPUKnob else { continue }
+                let lower = 0.9
+                let scales = [1.0, lower].filter { frontier.matchingKnobs(p, slackCoreHours: $0 * c.slackCoreHours, slackGibHours: $0 * c.slackGibHours) != nil }
+                guard scales.first == 1 else { continue }
+                let knobs = scales.map { frontier.matchingKnobs(p, slackCoreHours: $0 * c.slackCoreHours, slackGibHours: $0 * c.slackGibHours)! }
+                let summaries = try replay(p, knobs).map { try $0.get() }
+                comparisons[k].matched = ReplayFrontier.Matched(cpuKnob: knobs[0].cpu, memoryKnob: knobs[0].memory, summary: summaries[0], baseline: base)
+                guard summaries[0].cost > base.cost, summaries.count == 2,
+                      let scale = ReplayFrontier.costMatchingScale(costAtOne: summaries[0].cost, costAtLower: summaries[1].cost, lower: lower,
+                                                                   baselineCost: base.cost),
+                      let atCost = frontier.matchingKnobs(p, slackCoreHours: scale * c.slackCoreHours, slackGibHours: scale * c.slackGibHours)
+                else { continue }
+                let summary = try replay(p, [atCost])[0].get()
+                comparisons[k].matchedAtCost = ReplayFrontier.Matched(slackScale: scale, cpuKnob: atCost.cpu, memoryKnob: atCost.memory,
+                                                                      summary: summary, baseline: base)
             }
         }
         if let report {

@@ -30,10 +30,12 @@ enum FrontierReport {
             + "\(String(format: "%.1f", c.slackGibHours)) GiB-h): \(c.candidate) has \(percent(c.oomKillsRatio)) of \(c.baseline)'s OOM kills "
             + "and \(percent(c.throttledRatio)) of its throttled core-minutes, at \(percent(c.costRatioAtCPUSlack)) of its cost "
             + "(\(percent(c.costRatioAtMemorySlack)) at its memory slack)" + (c.matched.map { "; " + matchedSentence(c, $0) } ?? "")
+            + (c.matchedAtCost.map { "; " + matchedSentence(c, $0) } ?? "")
     }
 
     static func matchedSentence(_ c: ReplayFrontier.Comparison, _ m: ReplayFrontier.Matched) -> String {
-        "at both slacks at once (CPU knob \(String(format: "%.3g", m.cpuKnob)), memory knob \(String(format: "%.3g", m.memoryKnob)); "
+        (m.slackScale == 1 ? "at both slacks at once" : "at \(c.baseline)'s cost (both slacks × \(String(format: "%.3f", m.slackScale)))")
+            + " (CPU knob \(String(format: "%.3g", m.cpuKnob)), memory knob \(String(format: "%.3g", m.memoryKnob)); "
             + "its slack \(percent(m.slackCoreHoursRatio)) core-h, \(percent(m.slackGibHoursRatio)) GiB-h of \(c.baseline)'s): "
             + "\(percent(m.oomKillsRatio)) of the OOM kills, \(percent(m.throttledRatio)) of the throttled core-minutes, "
             + "\(percent(m.costRatio)) of the cost"
