@@ -1,7 +1,7 @@
 import Forecast
 import Store
 
-/// Labelled ticks for the learned risk and its evaluation: per tick, the 22
+/// Labelled ticks for the learned risk and its evaluation: per tick, the
 /// `RiskFeatures`, the event, whether usage is over the allocation now, and the plain
 /// baselines on the same tick.
 ///
