@@ -103,11 +103,11 @@ def feature_pass(cpu):
     return ref, c, p
 
 
-def learn_table(feat, cpu, t0, cutoff_ts, spec, H):
+def learn_table(feat, cpu, t0, cutoff_ts, spec, H, t_from=T_ACT):
     """counts[b, j] of r = cpu[t+k] / ref(t), k = 1..H, in (QGRID[j-1], QGRID[j]] (j = len(QGRID): above);
-    rows t from T_ACT to cutoff - H (futures inside the training period)."""
+    rows t from t_from to cutoff - H (whole futures inside the training period)."""
     ref, c, p = feat
-    i0 = int((T_ACT - t0) // STEP); i1 = int((cutoff_ts - t0) // STEP) - H
+    i0 = int((t_from - t0) // STEP); i1 = int((cutoff_ts - t0) // STEP) - H
     R = ref[:, i0:i1].astype(float)
     ok = np.isfinite(R) & (R > 0)
     b = bins(c[:, i0:i1], p[:, i0:i1], np.log2(np.where(ok, R, 1.0)), spec)
@@ -127,7 +127,8 @@ def quantiles(counts, taus):
     S = np.where(tot[:, None] > 0, above / np.maximum(tot[:, None], 1), 0.0)
     Q = np.ones((len(counts), len(taus)))
     for k, tau in enumerate(taus):
-        j = np.argmax(S <= 1 - tau + 1e-12, axis=1)
+        hit = S <= 1 - tau + 1e-12
+        j = np.where(hit.any(1), np.argmax(hit, axis=1), len(QGRID) - 1)   # none: above the grid -> its last ratio
         Q[:, k] = np.where(tot > 0, QGRID[j], 1.0)
     return Q, S
 

@@ -20,8 +20,9 @@ struct ReplayPolicyState {
     /// - Parameters:
     ///   - knob: the policy's knob (nil = its default).
     ///   - history: the samples before the replay (uncensored: no allocation is known for them).
-    ///   - memoryTable: the version's learned memory sizing (the predictive policy's).
-    init(policy: ReplayPolicy, knob: Double?, history: SampleSeries, intervalSeconds: Double, memoryTable: MemoryRiskTable? = nil) {
+    ///   - memoryTable, cpuTable: the version's learned sizing tables (the predictive policy's).
+    init(policy: ReplayPolicy, knob: Double?, history: SampleSeries, intervalSeconds: Double, memoryTable: MemoryRiskTable? = nil,
+         cpuTable: CPURiskTable? = nil) {
         self.policy = policy
         self.history = UsageHistory(intervalSeconds: intervalSeconds,
                                     capacitySteps: Int((15 * 86_400 / intervalSeconds).rounded(.up)))
@@ -34,7 +35,8 @@ struct ReplayPolicyState {
         case .autopilot:
             autopilot = AutopilotRecommender(configuration: .init(margin: k), intervalSeconds: intervalSeconds)
         case .predictive:
-            predictive = PredictiveSizing(configuration: .init(margin: k), memoryTable: memoryTable, intervalSeconds: intervalSeconds)
+            predictive = PredictiveSizing(configuration: .init(margin: k), memoryTable: memoryTable, cpuTable: cpuTable,
+                                           intervalSeconds: intervalSeconds)
         case .reactive:
             reactive = ReactiveSizing(factor: k)
         case .static, .oracle:
@@ -50,6 +52,7 @@ struct ReplayPolicyState {
         vpa?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
         autopilot?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
         predictive?.observe(memoryBytes: sample[1], at: time)
+        predictive?.observe(cpuCores: sample[0], at: time)
     }
 
     /// What the policy tells the engine at this tick.
