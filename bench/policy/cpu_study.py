@@ -281,6 +281,37 @@ def floors_of(cpu, lc, vms, t0):
     return f
 
 
+def readme_tables(names=('current', 'nv-h1-floor'), out=sys.stdout):
+    """The README's tables from results/cpu-study-{censored,trace}.json and results/cpu-vpa.json."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
+    vpa_all = json.load(open(os.path.join(here, 'cpu-vpa.json')))
+    vms, t0, cpu, _, lc, _ = load_cached('/tmp/policy-data/bitbrains-rnd')
+    keep = (vms % 4 == 0) | (vms % 4 == 2)
+    floors = floors_of(cpu[keep], lc[keep], vms[keep], t0)
+    for mode in ('censored', 'trace'):
+        R = json.load(open(os.path.join(here, f'cpu-study-{mode}.json'))); vpa = vpa_all[mode]
+        print(f'\n### {mode}\n', file=out)
+        print('| week | VMs | VPA(0.15) throttled core-min | above-limit floor | VPA slack core-h | current ÷ VPA | '
+              '**learned ÷ VPA** | learned ÷ current | same above the floor | same at 1.5 × VPA slack | CPU changes / VM-week current → learned |', file=out)
+        print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|', file=out)
+        for ph, d, _ in WEEKS:
+            for sn in ('trained', 'unseen'):
+                sp = f'{d}/{sn}'; v = vpa[sp]['0.15']; fl = floors[sp]; vt = v['throttled_core_minutes']
+                row = [f'{d[5:]}{" (tune)" if ph == "tune" else ""}', sn, f'{vt:,.0f}', f'{fl:,.0f} ({fl / vt:.2f})', f'{v["slack_core_hours"]:,.0f}']
+                c1 = interp(list(R[names[0]][sp].values()), v['slack_core_hours'])
+                l1 = interp(list(R[names[1]][sp].values()), v['slack_core_hours'])
+                c15 = interp(list(R[names[0]][sp].values()), 1.5 * v['slack_core_hours'])
+                l15 = interp(list(R[names[1]][sp].values()), 1.5 * v['slack_core_hours'])
+                row.append('–' if c1 is None else f'{c1[0] / vt:.2f}')
+                row.append('–' if l1 is None else f'**{l1[0] / vt:.2f}**')
+                row.append('–' if c1 is None or l1 is None else f'{l1[0] / c1[0]:.2f}')
+                row.append('–' if c1 is None or l1 is None else f'{(l1[0] - fl) / (c1[0] - fl):.2f}')
+                row.append('–' if c15 is None or l15 is None else f'{l15[0] / c15[0]:.2f}')
+                nv = int(split_sets(vms[keep])[sn].sum())
+                row.append('–' if c1 is None or l1 is None else f'{c1[1] / nv:.0f} → {l1[1] / nv:.0f}')
+                print('| ' + ' | '.join(row) + ' |', file=out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default='/tmp/policy-data/bitbrains-rnd')
@@ -293,7 +324,11 @@ def main():
     ap.add_argument('--edges', action='store_true', help='print feature quantiles on the training ticks before 08-02')
     ap.add_argument('--export', default=None)
     ap.add_argument('--export-policy', default='nv-h1-floor')
+    ap.add_argument('--readme', action='store_true', help='print the README tables from results/')
     o = ap.parse_args()
+    if o.readme:
+        readme_tables()
+        return
     vms, t0, cpu, mem, lc, lm = load_cached(o.data)
     keep = (vms % 4 == 0) | (vms % 4 == 2)
     vms, cpu, lc = vms[keep], cpu[keep], lc[keep]

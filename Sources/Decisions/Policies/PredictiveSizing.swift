@@ -13,8 +13,9 @@ import Store
 ///   τ = 1 / (1 + λ), λ = 0.048 · 2^{10 (0.40 − m)} (each +0.1 of the knob halves the price of
 ///   a core-hour of slack, as memory's λ; 0.048 at the default knob: the VPA's CPU slack on the
 ///   tune weeks with the trace's demand observed, `bench/policy/README.md` part 3), then the
-///   same throttle bump, 2-h hold and 6-h decrease gap as below. The study's alternative at
-///   equal CPU slack: 0.30–0.82 × the throttling of the margin rule below on its tune weeks.
+///   same throttle bump, 2-h hold and 6-h decrease gap as below. In the study it throttled
+///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
+///   0.50–0.97 × on the held-out weeks.
 ///   Without a table (older versions, other intervals), the margin rule:
 ///   (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
 ///   max cpu[t−11…t]): the 95th percentile of the coming hour on the last 7 days, or the last

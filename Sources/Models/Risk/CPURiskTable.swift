@@ -14,10 +14,10 @@ import Foundation
 /// Design and constants from the CPU policy study (`bench/policy/README.md`, part 3,
 /// "Swift port spec: cpu-nv"; `bench/policy/cpu_study.py`, policy `nv-h1-floor`), chosen on
 /// the weeks 2013-08-02 and 08-09 only (tables learned before each), on bench/risk/holdout.sh's
-/// VM splits. At equal CPU slack it throttled 0.30–0.82 × as much as the seasonal-margin rule it
-/// replaces on those weeks (both observation modes), 0.62–0.88 × on the held-out weeks
-/// 08-16 / 08-23 (see the README for every split, and for the throttling no policy can avoid:
-/// demand above the provisioned cores).
+/// VM splits. At the VPA's CPU slack it throttled 0.30–0.78 × as much as the seasonal-margin
+/// rule it replaces on those weeks (both observation modes), 0.50–0.97 × on the held-out weeks
+/// 08-16 / 08-23 (0.27–0.70 × of the avoidable part), with fewer CPU changes; see the README for
+/// every split, and for the throttling no policy can avoid: demand above the provisioned cores.
 ///
 /// **Features** at tick t of a workload (CPU c, observed; hours are UTC hours):
 /// - `ref` = max(SC, RC): SC the 95th percentile of the values at the same time of day as the
