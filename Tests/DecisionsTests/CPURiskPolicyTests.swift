@@ -26,9 +26,10 @@ struct CPURiskPolicyTests {
 
     @Test("the CPU target is max(last hour's peak, ref · Q_b(τ)) with τ from the knob's λ")
     func usesTable() {
-        // Every bin: survival 0.5 at ratio 1, 0.04 at 2.5, 0 at 3: λ = 0.048 at the default knob → τ 0.954 → 3.
+        // Every bin: survival 0.5 at ratio 1, 0.05 at 2.5, 0 at 3: λ = 0.048 at the default knob → τ 0.954,
+        // 1 − τ = 0.046 < 0.05 → 3.
         let table = CPURiskTable(ratios: .init(repeating: [1, 2.5, 3], count: CPURiskTable.binCount),
-                                 survivals: .init(repeating: [0.5, 0.04, 0], count: CPURiskTable.binCount))
+                                 survivals: .init(repeating: [0.5, 0.05, 0], count: CPURiskTable.binCount))
         var p = PredictiveSizing(configuration: .init(), cpuTable: table, intervalSeconds: 300)
         #expect(p.cpuTable != nil)
         let (h, now) = Self.flatHistory(&p, start: 700_000 * 3600.0)
