@@ -71,6 +71,20 @@ struct RiskModelsTests {
         #expect(zip(decoded.rule.floor, family.rule.floor).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
         bundle.set("risk.coefficients", doubles: [calibration.intercept + 1, calibration.rawRiskLogitCoefficient, calibration.heavyPhaseCoefficient])
         #expect(throws: (any Error).self) { try RiskModels.decode(bundle) }
+        // A version without sizing tables (trained before them) decodes with none.
+        #expect(decoded.memoryTable == nil && decoded.cpuTable == nil)
+        // With both tables: both round-trip through safetensors; a malformed CPU table is a typed error.
+        var withTables = family
+        withTables.memoryTable = MemoryRiskTable(ratios: .init(repeating: [1], count: MemoryRiskTable.binCount),
+                                                 survivals: .init(repeating: [0], count: MemoryRiskTable.binCount))
+        withTables.cpuTable = CPURiskTable(ratios: .init(repeating: [0.5, 1, 2], count: CPURiskTable.binCount),
+                                           survivals: .init(repeating: [0.6, 0.2, 0], count: CPURiskTable.binCount), counts: .init(repeating: 3, count: CPURiskTable.binCount))
+        var tablesBundle = TensorBundle()
+        RiskModels.encode(withTables, into: &tablesBundle)
+        let both = try RiskModels.decode(try Safetensors.decode(Safetensors.encode(tablesBundle)))
+        #expect(both.memoryTable == withTables.memoryTable && both.cpuTable == withTables.cpuTable)
+        tablesBundle.set("cpu_table.offsets", ints: [0, 1])
+        #expect(throws: TensorBundleError.self) { try RiskModels.decode(tablesBundle) }
     }
 
     @Test("the calibration walk labels a tick by whether demand exceeds the allocation within the horizon")

@@ -8,7 +8,16 @@ import Store
 /// "Swift port spec"), combined with the online score's growth alarm for the CPU.
 ///
 /// With m = `margin` (the knob), per tick t:
-/// - **CPU** = (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
+/// - **CPU**, with the version's learned `CPURiskTable` (for workloads at its interval):
+///   max(the last hour's peak, ref · Q_b(τ)), the newsvendor quantile of the table's bin with
+///   τ = 1 / (1 + λ), λ = 0.048 · 2^{10 (0.40 − m)} (each +0.1 of the knob halves the price of
+///   a core-hour of slack, as memory's λ; 0.048 at the default knob: the VPA's CPU slack on the
+///   tune weeks with the trace's demand observed, `bench/policy/README.md` part 3), then the
+///   same throttle bump, 2-h hold and 6-h decrease gap as below. In the study it throttled
+///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
+///   0.50–0.97 × on the held-out weeks.
+///   Without a table (older versions, other intervals), the margin rule:
+///   (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
 ///   max cpu[t−11…t]): the 95th percentile of the coming hour on the last 7 days, or the last
 ///   hour's peak; when throttled now (usage at or above the allocation), ≥ 1.5 × the
 ///   allocation; no decrease within 2 h of a throttled tick, nor within 6 h of the last CPU
@@ -27,10 +36,10 @@ import Store
 ///   24-h peak, after an OOM kill max(1.2 × allocation, allocation + 100 MiB) for 24 h).
 /// - The seasonal terms are refreshed once an hour (when the hour of `now` changes).
 /// - **The forecast** (`WorkloadScore`): when the calibrated risk is above the engine's
-///   enter threshold (a growth alarm), the CPU target is at least the score's planned demand
-///   (the planning quantile's peak over the horizon); so is memory when it has no table (the
-///   table's rule already prices the breach risk, and an alarm on top would spend slack the
-///   Lagrangian did not choose).
+///   enter threshold (a growth alarm), a resource without a table gets at least the score's
+///   planned demand (the planning quantile's peak over the horizon); a resource with one does
+///   not (the table's rule already prices the breach risk, and an alarm on top would spend
+///   slack its λ did not choose; the study measured the table rules without it).
 /// NaN where the history holds nothing (keep the allocation).
 package struct PredictiveSizing: Sendable, Equatable {
     package struct Configuration: Sendable, Equatable {
@@ -42,6 +51,9 @@ package struct PredictiveSizing: Sendable, Equatable {
         package var cpuMarginOffset = -0.45
         /// λ of the memory table's rule at the default knob (expected OOM samples per tick one GiB is worth).
         package var memoryLambdaAtDefault = 0.00062
+        /// λ of the CPU table's newsvendor at the default knob (core-hours of throttling one
+        /// core-hour of slack is worth): 0.048, τ = 0.954.
+        package var cpuLambdaAtDefault = 0.048
         /// Seconds of raw memory targets a decrease may not go below the highest of.
         package var memoryDecreaseWindowSeconds = 7200.0
         /// No CPU decrease within this long of the last CPU change.
@@ -69,12 +81,17 @@ package struct PredictiveSizing: Sendable, Equatable {
 
         /// λ at this knob: 0.00062 at 0.40, halved per +0.1.
         package var memoryLambda: Double { memoryLambdaAtDefault * pow(2, 10 * (0.40 - margin)) }
+        /// The CPU table's λ at the CPU knob (or `margin`): 0.048 at 0.40, halved per +0.1.
+        package var cpuLambda: Double { cpuLambdaAtDefault * pow(2, 10 * (0.40 - (cpuKnob ?? margin))) }
     }
 
     package let configuration: Configuration
     /// The version's learned memory sizing (nil: the margin rule).
     package let memoryTable: MemoryRiskTable?
     private var memoryFeatures: MemoryFeatures?
+    /// The version's learned CPU sizing (nil: the margin rule).
+    package let cpuTable: CPURiskTable?
+    private var cpuFeatures: CPUFeatures?
     /// Raw memory targets of the last `memoryDecreaseWindowSeconds`, by step (+∞ = none yet).
     private var rawMemory: [Double] = []
     private var seasonal: [Double] = [.nan, .nan]
@@ -83,10 +100,17 @@ package struct PredictiveSizing: Sendable, Equatable {
     private var oomPeak = 0.0
     private var oomAt = -Double.infinity
 
-    /// - Parameter intervalSeconds: the workload's sampling interval; the table serves only
+    /// - Parameter intervalSeconds: the workload's sampling interval; a table serves only
     ///   workloads at the interval it was learned at.
-    package init(configuration: Configuration = Configuration(), memoryTable: MemoryRiskTable? = nil, intervalSeconds: Double = 300) {
+    package init(configuration: Configuration = Configuration(), memoryTable: MemoryRiskTable? = nil, cpuTable: CPURiskTable? = nil,
+                 intervalSeconds: Double = 300) {
         self.configuration = configuration
+        if let cpuTable, Double(cpuTable.intervalSeconds) == intervalSeconds {
+            self.cpuTable = cpuTable
+            cpuFeatures = CPUFeatures(intervalSeconds: intervalSeconds)
+        } else {
+            self.cpuTable = nil
+        }
         if let memoryTable, Double(memoryTable.intervalSeconds) == intervalSeconds {
             self.memoryTable = memoryTable
             memoryFeatures = MemoryFeatures(intervalSeconds: intervalSeconds)
@@ -100,6 +124,11 @@ package struct PredictiveSizing: Sendable, Equatable {
     /// Feeds the memory table's features one observed sample (every tick, warm-up included).
     package mutating func observe(memoryBytes: Double, at time: Double) {
         memoryFeatures?.observe(memoryBytes, at: time)
+    }
+
+    /// Feeds the CPU table's features one observed sample (every tick, warm-up included).
+    package mutating func observe(cpuCores: Double, at time: Double) {
+        cpuFeatures?.observe(cpuCores, at: time)
     }
 
     /// [CPU cores, memory bytes] to propose at `now`; the history must already hold this tick.
@@ -127,7 +156,14 @@ package struct PredictiveSizing: Sendable, Equatable {
         }
         func fmax(_ a: Double, _ b: Double) -> Double { a.isNaN ? b : (b.isNaN ? a : max(a, b)) }
         let recentCPU = history.max(0, steps: Int((c.cpuRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
-        var cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
+        var cpu: Double
+        if let table = cpuTable, var features = cpuFeatures {
+            let f = features.compute(at: now)
+            cpuFeatures = features
+            cpu = table.target(f, lambda: c.cpuLambda)
+        } else {
+            cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
+        }
         let recentMemory = history.max(1, steps: Int((c.memoryRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
         var memoryBase = fmax(seasonal[1], recentMemory)
         if now - oomAt < c.oomPeakSeconds { memoryBase = fmax(memoryBase, oomPeak) }
@@ -144,7 +180,7 @@ package struct PredictiveSizing: Sendable, Equatable {
             memory = memoryBase * (1 + c.margin)
         }
         if c.useScore, let score, score.risk > enterThreshold {
-            cpu = fmax(cpu, score.plannedDemand[Resource.cpuCores.rawValue])
+            if cpuTable == nil { cpu = fmax(cpu, score.plannedDemand[Resource.cpuCores.rawValue]) }
             if memoryTable == nil { memory = fmax(memory, score.plannedDemand[Resource.memoryBytes.rawValue]) }
         }
         if throttled, allocation[0].isFinite { cpu = fmax(cpu, c.throttleBump * allocation[0]) }

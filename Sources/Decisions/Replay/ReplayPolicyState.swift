@@ -21,9 +21,9 @@ struct ReplayPolicyState {
     ///   - knob: the policy's knob (nil = its default).
     ///   - cpuKnob: the CPU side's own knob (predictive; nil = `knob`).
     ///   - history: the samples before the replay (uncensored: no allocation is known for them).
-    ///   - memoryTable: the version's learned memory sizing (the predictive policy's).
+    ///   - memoryTable, cpuTable: the version's learned sizing tables (the predictive policy's).
     init(policy: ReplayPolicy, knob: Double?, cpuKnob: Double? = nil, history: SampleSeries, intervalSeconds: Double,
-         memoryTable: MemoryRiskTable? = nil) {
+         memoryTable: MemoryRiskTable? = nil, cpuTable: CPURiskTable? = nil) {
         self.policy = policy
         self.history = UsageHistory(intervalSeconds: intervalSeconds,
                                     capacitySteps: Int((15 * 86_400 / intervalSeconds).rounded(.up)))
@@ -36,7 +36,7 @@ struct ReplayPolicyState {
         case .autopilot:
             autopilot = AutopilotRecommender(configuration: .init(margin: k), intervalSeconds: intervalSeconds)
         case .predictive:
-            predictive = PredictiveSizing(configuration: .init(margin: k, cpuKnob: cpuKnob), memoryTable: memoryTable,
+            predictive = PredictiveSizing(configuration: .init(margin: k, cpuKnob: cpuKnob), memoryTable: memoryTable, cpuTable: cpuTable,
                                           intervalSeconds: intervalSeconds)
         case .reactive:
             reactive = ReactiveSizing(factor: k)
@@ -53,6 +53,7 @@ struct ReplayPolicyState {
         vpa?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
         autopilot?.observe(cpuCores: sample[0], memoryBytes: sample[1], at: time)
         predictive?.observe(memoryBytes: sample[1], at: time)
+        predictive?.observe(cpuCores: sample[0], at: time)
     }
 
     /// What the policy tells the engine at this tick.

@@ -57,7 +57,8 @@ struct ReplayTrack {
                     policy: options.policy, knob: options.knob, cpuKnob: options.cpuKnob,
                     history: options.policy == .static || options.policy == .oracle ? SampleSeries(workload: record.name)
                         : try store.lastSamples(workload: record.name, count: options.policyHistorySamples, until: options.from - 1),
-                    intervalSeconds: Double(record.gridIntervalSeconds), memoryTable: core.models.risk?.memoryTable)))
+                    intervalSeconds: Double(record.gridIntervalSeconds), memoryTable: core.models.risk?.memoryTable,
+                    cpuTable: core.models.risk?.cpuTable)))
         }
         return tracks
     }

@@ -16,10 +16,14 @@ public struct RiskFamily: Sendable, Equatable {
     /// The predictive policy's learned memory sizing (nil in versions trained before it
     /// existed: the policy then uses a margin over the same reference).
     public var memoryTable: MemoryRiskTable?
+    /// The predictive policy's learned CPU sizing (nil in versions trained before it existed:
+    /// the policy then uses a margin over the same reference).
+    public var cpuTable: CPURiskTable?
 
     public init(calibration: RiskCalibration, rule: AllocationRule, horizonSteps: Int, reliability: ReliabilityDiagram? = nil,
-                learned: LearnedRisk? = nil, memoryTable: MemoryRiskTable? = nil) {
+                learned: LearnedRisk? = nil, memoryTable: MemoryRiskTable? = nil, cpuTable: CPURiskTable? = nil) {
         self.memoryTable = memoryTable
+        self.cpuTable = cpuTable
         self.calibration = calibration
         self.rule = rule
         self.horizonSteps = horizonSteps
@@ -40,6 +44,7 @@ public enum RiskModels {
         if let reliability = risk.reliability { bundle.metadata["calibration_reliability"] = JSONText.encode(reliability) }
         risk.learned?.encode(into: &bundle)
         risk.memoryTable?.encode(into: &bundle)
+        risk.cpuTable?.encode(into: &bundle)
     }
 
     public static func decode(_ bundle: TensorBundle) throws -> RiskFamily {
@@ -54,6 +59,7 @@ public enum RiskModels {
         }
         let reliability: ReliabilityDiagram? = try bundle.metadata["calibration_reliability"].map { try JSONText.decode($0) }
         return RiskFamily(calibration: calibration, rule: rule, horizonSteps: horizon, reliability: reliability,
-                          learned: try LearnedRisk.decode(bundle), memoryTable: try MemoryRiskTable.decode(bundle))
+                          learned: try LearnedRisk.decode(bundle), memoryTable: try MemoryRiskTable.decode(bundle),
+                          cpuTable: try CPURiskTable.decode(bundle))
     }
 }

@@ -56,16 +56,19 @@ struct LearnedRiskTraining {
         return outcome
     }
 
-    /// The predictive policy's memory table (`MemoryRiskTable`), learned over the same weeks
-    /// of every training workload at the common interval (the first week of each is warm-up).
-    func memoryTable() throws -> MemoryRiskTable {
+    /// The predictive policy's sizing tables (`MemoryRiskTable`, `CPURiskTable`), learned over
+    /// the same weeks of every training workload at the common interval (the first week of
+    /// each is warm-up), from one read of each workload's samples.
+    func sizingTables() throws -> (memory: MemoryRiskTable, cpu: CPURiskTable) {
         let interval = intervalSeconds
-        var learner = MemoryRiskTable.Learner(intervalSeconds: interval)
+        var memory = MemoryRiskTable.Learner(intervalSeconds: interval)
+        var cpu = CPURiskTable.Learner(intervalSeconds: interval)
         let earliest = until - Int64(weeks + 1) * 7 * 86_400
         for record in workloads where record.gridIntervalSeconds == interval {
             let samples = try store.samples(workloads: [record.name], from: earliest, to: until)[0]
-            learner.add(timestamps: samples.timestamps, memory: samples.column(.memoryBytes))
+            memory.add(timestamps: samples.timestamps, memory: samples.column(.memoryBytes))
+            cpu.add(timestamps: samples.timestamps, cpu: samples.column(.cpuCores))
         }
-        return learner.table()
+        return (memory.table(), cpu.table())
     }
 }

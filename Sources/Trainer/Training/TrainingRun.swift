@@ -158,10 +158,11 @@ struct TrainingRun {
         } catch let error as LearnedRiskFit.FitError {
             log("risk: no learned model (\(error)); the calibrated forecast risk serves")
         }
-        // The predictive policy's memory table, over the same weeks.
-        let memoryTraining = LearnedRiskTraining(store: registry.store, until: manifest.until, workloads: histories.map(\.record),
+        // The predictive policy's memory and CPU tables, over the same weeks.
+        let sizingTraining = LearnedRiskTraining(store: registry.store, until: manifest.until, workloads: histories.map(\.record),
                                                  horizonSteps: profile.lstm.horizonSteps)
-        let table = try memoryTraining.memoryTable()
+        let tables = try sizingTraining.sizingTables()
+        let table = tables.memory
         let rows = table.counts.reduce(0, +)
         if rows > 0 {
             riskFamily.memoryTable = table
@@ -169,6 +170,14 @@ struct TrainingRun {
             log("risk: memory table on \(Int(rows)) future samples, \(table.counts.filter { $0 > 0 }.count) of \(MemoryRiskTable.binCount) bins filled")
         } else {
             log("risk: no memory table (no workload has a week of memory history); the predictive policy uses its margin")
+        }
+        let cpuRows = tables.cpu.counts.reduce(0, +)
+        if cpuRows > 0 {
+            riskFamily.cpuTable = tables.cpu
+            learnedMetrics["cpu_table_rows"] = cpuRows
+            log("risk: CPU table on \(Int(cpuRows)) future samples, \(tables.cpu.counts.filter { $0 > 0 }.count) of \(CPURiskTable.binCount) bins filled")
+        } else {
+            log("risk: no CPU table (no workload has a week of CPU history); the predictive policy uses its CPU margin")
         }
 
         // Files and registry rows.
