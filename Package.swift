@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "Forecast", "Store", "Models", "Decisions", "Reports", "PrometheusIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         /// Deciding: the online scoring core, the decision engine, placement, migration cost,
@@ -149,7 +150,8 @@ let package = Package(
         .executableTarget(
             name: "HeadroomBench",
             dependencies: ["Forecast", "Store", "Models", "Decisions", "ScorerIntake", "PrometheusIngest",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         /// `headroom-agent`: `sample --pid N | --cgroup PATH`, and `run --config FILE` (the local POPs,
         /// their workloads, samples to the scorer and its commands executed).

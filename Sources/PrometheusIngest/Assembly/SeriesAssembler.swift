@@ -94,8 +94,8 @@ package struct SeriesAssembler: Sendable {
     package let forgetAfterMilliseconds: Int64
     var series: [String: SeriesState] = [:]
     var workloads: [String: [OpenRow]] = [:]
-    var newestMilliseconds: Int64 = .min
-    var lastForget: Int64 = .min
+    var newestMilliseconds: Int64?
+    var lastForget: Int64?
 
     package init(mapping: PrometheusMapping, rowsPerWorkload: Int = 8, counterGapMilliseconds: Int64 = 900_000,
                  forgetAfterMilliseconds: Int64 = 3_600_000) {
@@ -192,7 +192,7 @@ package struct SeriesAssembler: Sendable {
             let before = workloads[name] ?? []
             for k in rows.indices {
                 let old = before.first { $0.timestamp == rows[k].timestamp }
-                if old?.values != rows[k].values || old == nil {
+                if old.map({ !Self.same($0.values, rows[k].values) }) ?? true {
                     plan.rows.append(Row(workload: name, pop: rows[k].pop, timestamp: rows[k].timestamp, values: rows[k].values))
                 }
                 if k < rows.count - 1, !rows[k].fed {
@@ -209,15 +209,17 @@ package struct SeriesAssembler: Sendable {
     package mutating func commit(_ plan: Plan) {
         for (key, state) in plan.series {
             series[key] = state
-            newestMilliseconds = max(newestMilliseconds, state.milliseconds)
+            newestMilliseconds = max(newestMilliseconds ?? state.milliseconds, state.milliseconds)
         }
         for (name, rows) in plan.workloads { workloads[name] = rows }
         // Forget idle series and workloads at most once a (sample) minute: a full sweep.
-        if newestMilliseconds != .min, newestMilliseconds - lastForget > 60_000 {
-            lastForget = newestMilliseconds
-            let cutoff = newestMilliseconds - forgetAfterMilliseconds
+        // (Sample times are within InputRules' range, so these differences cannot overflow.)
+        guard let newest = newestMilliseconds else { return }
+        if lastForget.map({ newest - $0 > 60_000 }) ?? true {
+            lastForget = newest
+            let cutoff = newest - forgetAfterMilliseconds
             series = series.filter { $0.value.milliseconds >= cutoff }
-            workloads = workloads.filter { ($0.value.last?.timestamp ?? .min) * 1000 >= cutoff }
+            workloads = workloads.filter { entry in entry.value.last.map { $0.timestamp * 1000 >= cutoff } ?? false }
         }
     }
 
@@ -246,6 +248,11 @@ package struct SeriesAssembler: Sendable {
         }
         if rows.count > limit { rows.removeFirst(rows.count - limit) }
         return true
+    }
+
+    /// Equal values, NaN equal to NaN (an unmeasured resource).
+    static func same(_ a: [Double], _ b: [Double]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || $0 == $1 }
     }
 
     static func second(_ milliseconds: Int64) -> Int64 {

@@ -18,7 +18,7 @@ package struct QueryRangeChunks: Sendable, Equatable {
     package let stepSeconds: Int64
     package let chunks: [Chunk]
 
-    /// - Throws: `QueryRangeError.malformed`-free `ChunkError` when the range or step is unusable.
+    /// - Throws: `ChunkError` when the range, step or chunk size is unusable.
     package init(from: Int64, to: Int64, stepSeconds: Int64, stepsPerChunk: Int64 = 2016) throws(ChunkError) {
         guard stepSeconds > 0 else { throw ChunkError("--step: expected a duration > 0, found \(stepSeconds) s") }
         guard to > from else { throw ChunkError("--to (\(to)) must be after --from (\(from))") }
