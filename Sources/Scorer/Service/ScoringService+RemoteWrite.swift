@@ -62,7 +62,7 @@ extension ScoringService {
         let placing = byPOP.keys.sorted().map { SampleBatch(pop: $0, samples: byPOP[$0] ?? []) }
         let applied = try apply(SampleBatch(samples: fed), named: named,
                                 written: .init(inserted: merged.written, duplicates: 0, traces: 0, newWorkloads: merged.newWorkloads),
-                                placing: placing, now: now)
+                                placing: placing, now: now, allocateByRule: true)
         return RemoteWriteResult(samples: plan.counts.taken, rows: merged.written, fed: fed.count, newWorkloads: applied.newWorkloads,
                                  scored: applied.scored, placed: applied.placed, decisions: applied.decisions,
                                  dropped: dropped.filter { $0.value > 0 })

@@ -198,7 +198,12 @@ actor ScoringService {
     /// a remote write: the heartbeat of each POP in `placing`, the online states advanced on
     /// `batch.samples` (trace events interleaved), each workload re-scored once, workloads
     /// first seen placed on their POP (`placing`: one batch per POP), one decision tick.
-    func apply(_ batch: SampleBatch, named: Set<String>, written: Written, placing: [SampleBatch], now: Int64) throws -> IngestResult {
+    /// - Parameter allocateByRule: a workload scored without any allocation (neither the
+    ///   request nor its registration gave one: remote write's series carry no limits) gets
+    ///   the core's `AllocationRule` over its stored history, as a workload registered with
+    ///   history does, so its risk is measured against something.
+    func apply(_ batch: SampleBatch, named: Set<String>, written: Written, placing: [SampleBatch], now: Int64,
+               allocateByRule: Bool = false) throws -> IngestResult {
         storeRecovered()
         knownWorkloads.formUnion(named)
         for group in placing { if let pop = group.pop { try heartbeat(pop: pop, now: now) } }
@@ -232,7 +237,12 @@ actor ScoringService {
             }
             traces.feedRest(into: core)
             for name in order {
-                if let allocation = batch.allocations[name] { core.setAllocation(workload: name, allocation: allocation, rescore: false) }
+                if let allocation = batch.allocations[name] {
+                    core.setAllocation(workload: name, allocation: allocation, rescore: false)
+                } else if allocateByRule, let entry = core.entry(name), AllocationRule.constrained.allSatisfy({ entry.allocation[$0.rawValue].isNaN }) {
+                    let history = try store.lastSamples(workload: name, count: core.rule.windowSteps, until: nil)
+                    core.setAllocation(workload: name, allocation: core.rule.allocation(history: history.values[...], limits: entry.limits), rescore: false)
+                }
                 if let score = core.rescore(name) { metrics.risk.record(score.risk) }
             }
             reportDegenerateResets(since: resetsBefore, in: core)

@@ -105,6 +105,9 @@ import Testing
             try #require(served.count == 4, "served only \(served.sorted()) within 60 s; prometheus log:\n\(logs())")
             let risk = try ServiceHarness.json(try await client.execute(uri: "/v1/workloads/\(memoryWorkload)/risk", method: .get, headers: reader))
             #expect((risk["risk"] as? Double).map { (0...1).contains($0) } == true)
+            // No series gives an allocation: the scorer's rule (p95 of its history + 20 %) does.
+            let allocated = try #require((risk["allocation"] as? [String: Double])?["memory_bytes"], "\(risk)")
+            #expect(allocated >= 96 * 1_048_576, "memory allocation \(allocated) below what the holder touched")
 
             // 2. Stored rates against the exporter: its counters read here, twice.
             let first = try await Self.scrape("http://127.0.0.1:\(exporterPort)/metrics")
