@@ -80,6 +80,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         ("[[metrics]]\nmetric = \"a\"\nresource = \"cpu_cores\"\nkind = \"gauge\"\nworkload = \"x\"\ncolour = 1", "m.toml: metrics[0].colour: expected one of the keys"),
         ("[workload]\nname = 3\n[[metrics]]\nmetric = \"a\"\nresource = \"cpu_cores\"\nkind = \"gauge\"", "m.toml: workload.name: expected a label template"),
         ("", "m.toml: metrics: expected at least one [[metrics]] rule"),
+        ("[[metrics]]\nmetric = \"a\"\nresource = \"cpu_cores\"\nkind = \"gauge\"\nworkload = \"x\"\nrole = \"limit\"", "m.toml: metrics[0].role: expected \"usage\""),
         ("[[metrics]\n", "m.toml: line 1"),
     ])
     func strictErrorsNameFileKeyAndExpectation(text: String, prefix: String) {
@@ -158,6 +159,26 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(assembler.seriesCount == 1)
     }
 
+    @Test func allocationRulesGiveTheAllocationNotASample() throws {
+        let mapping = try PrometheusMapping.load(path: repositoryRoot.appendingPathComponent("config/prometheus/cadvisor.toml").path)
+        var assembler = SeriesAssembler(mapping: mapping)
+        let pod = ["namespace": "shop", "pod": "web-1"]
+        func c(_ name: String) -> [String: String] { pod.merging(["container": name]) { a, _ in a } }
+        let plan = try assembler.plan([
+            series("container_memory_working_set_bytes", c("app"), [(t0, 1e9), (t0 + 1000, 1.1e9)]),
+            series("container_spec_memory_limit_bytes", c("app"), [(t0, 2e9), (t0 + 1000, 2e9)]),
+            series("container_spec_memory_limit_bytes", c("sidecar"), [(t0, 5e8), (t0 + 1000, 5e8)]),
+            series("container_spec_cpu_quota", c("app"), [(t0, 150_000), (t0 + 1000, 150_000)]),
+        ], nowSeconds: nil)
+        assembler.commit(plan)
+        #expect(plan.rows.map { $0.values[Resource.memoryBytes.rawValue] } == [1e9, 1.1e9])
+        #expect(plan.closed.count == 1)
+        let allocation = try #require(plan.allocations["shop/web-1"])
+        #expect(allocation[Resource.memoryBytes.rawValue] == 2.5e9)
+        #expect(abs(allocation[Resource.cpuCores.rawValue] - 1.5) < 1e-12)
+        #expect(allocation[Resource.diskReadBytesPerSecond.rawValue].isNaN)
+    }
+
     @Test func aCounterResetIsNotANegativeRate() throws {
         let assembler = SeriesAssembler(mapping: mapping)
         let plan = try assembler.plan([series("cpu_seconds_total", ["groupname": "w"], [(t0, 100), (t0 + 2000, 1)])], nowSeconds: nil)
@@ -210,5 +231,41 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(chunks.chunks.map(\.end) == [900, 2100, 3000])
         #expect(chunks.chunks.map(\.queryStart) == [-300, 900, 2100])
         #expect(throws: ChunkError.self) { try QueryRangeChunks(from: 10, to: 5, stepSeconds: 300) }
+    }
+}
+
+@Suite struct RemoteWriteRobustnessTests {
+    /// Bytes flipped, dropped and appended anywhere in a valid body (the compressed and the
+    /// uncompressed form), through decode and the assembler: typed errors or rows, never a
+    /// trap. Seeded, so a failure reproduces.
+    @Test func mutatedBodiesNeverTrap() throws {
+        let mapping = try PrometheusMapping.load(path: repositoryRoot.appendingPathComponent("config/prometheus/process-exporter.toml").path)
+        var request = Prometheus_WriteRequest()
+        request.timeseries = (0..<20).map { i in
+            series(i % 2 == 0 ? "namedprocess_namegroup_cpu_seconds_total" : "namedprocess_namegroup_memory_bytes",
+                   ["groupname": "g\(i % 3)", "memtype": "resident", "mode": "user"],
+                   [(1_700_000_000_000 + Int64(i) * 1000, Double(i)), (1_700_000_001_000 + Int64(i) * 1000, Double(i) + 0.5)])
+        }
+        let plain = try request.serializedBytes() as [UInt8]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        var decoded = 0
+        for round in 0..<3000 {
+            var bytes = round % 2 == 0 ? plain : SnappyBlock.compress(plain)
+            for _ in 0..<(1 + Int(next() % 4)) where !bytes.isEmpty {
+                let at = Int(next() % UInt64(bytes.count))
+                switch next() % 3 {
+                case 0: bytes[at] ^= UInt8(truncatingIfNeeded: next() | 1)
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(UInt8(truncatingIfNeeded: next()), at: at)
+                }
+            }
+            let body = round % 2 == 0 ? SnappyBlock.compress(bytes) : bytes
+            guard let decodedRequest = try? RemoteWriteDecoder.decode(body: body, maxUncompressedBytes: 1 << 20) else { continue }
+            decoded += 1
+            var assembler = SeriesAssembler(mapping: mapping)
+            if let plan = try? assembler.plan(decodedRequest.timeseries, nowSeconds: 1_700_000_100) { assembler.commit(plan) }
+        }
+        #expect(decoded > 100, "only \(decoded) mutated bodies decoded: the mutations exercise the assembler too little")
     }
 }

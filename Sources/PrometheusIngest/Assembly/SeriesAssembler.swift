@@ -35,6 +35,9 @@ package struct SeriesAssembler: Sendable {
         package var timestamp: Int64
         /// `Resource.count` SI values; NaN = no series gave this resource.
         package var values: [Double]
+        /// What the workload is allocated (`role = "allocation"` rules), `Resource.count`
+        /// values, NaN = none given.
+        package var allocation: [Double]
     }
 
     /// What a plan saw, by outcome (sample counts).
@@ -63,10 +66,13 @@ package struct SeriesAssembler: Sendable {
         /// resource it touched (NaN for the others), by workload then time.
         package var rows: [Row] = []
         /// Rows that became whole with this request (feed them to the online state), by
-        /// workload then time.
+        /// workload then time; rows without any usage value are left out.
         package var closed: [Row] = []
+        /// Per workload, the allocation of its latest whole row that has one (a sum of 0 —
+        /// cAdvisor's "no limit" — is NaN).
+        package var allocations: [String: [Double]] = [:]
         package var counts = Counts()
-        fileprivate var series: [String: SeriesState] = [:]
+        fileprivate var series: [SeriesKey: SeriesState] = [:]
         fileprivate var workloads: [String: [OpenRow]] = [:]
     }
 
@@ -79,6 +85,7 @@ package struct SeriesAssembler: Sendable {
         var timestamp: Int64
         var pop: String?
         var values: [Double]
+        var allocation: [Double]
         var fed: Bool
     }
 
@@ -92,7 +99,7 @@ package struct SeriesAssembler: Sendable {
     /// Series not seen for this long are forgotten at the next commit (an hour), so series
     /// churn (pods that come and go) does not grow the state without bound.
     package let forgetAfterMilliseconds: Int64
-    var series: [String: SeriesState] = [:]
+    var series: [SeriesKey: SeriesState] = [:]
     var workloads: [String: [OpenRow]] = [:]
     var newestMilliseconds: Int64?
     var lastForget: Int64?
@@ -132,9 +139,11 @@ package struct SeriesAssembler: Sendable {
                 workload = w
                 pop = p
             }
-            let key = Self.key(ts.labels)
+            let key = SeriesKey(labels: ts.labels)
             var last = plan.series[key] ?? series[key]
-            var rows = plan.workloads[workload] ?? workloads[workload] ?? []
+            // Rows are changed in place in the plan (the `default:` subscript's inout access,
+            // not a copy per series: a copy-on-write copy per series was a tenth of a plan).
+            if plan.workloads[workload] == nil { plan.workloads[workload] = workloads[workload] ?? [] }
             for (j, sample) in ts.samples.enumerated() {
                 let field = { (name: String) in "timeseries[\(i)] \(Self.describe(ts.labels)) samples[\(j)].\(name)" }
                 let (seconds, remainder) = sample.timestamp.quotientAndRemainder(dividingBy: 1000)
@@ -176,14 +185,14 @@ package struct SeriesAssembler: Sendable {
                     throw .invalidSample(field: field("value"), expected: "\(violation.expected) as \(rule.resource.snakeCaseName) (after the mapping's \(rule.kind == .counter ? "rate and " : "")scale \(rule.scale), \(rule.keyPath))",
                                          found: "\(value)")
                 }
-                guard Self.add(value, resource: rule.resource, at: second, pop: pop, to: &rows, limit: rowsPerWorkload) else {
+                guard Self.add(value, resource: rule.resource, role: rule.role, at: second, pop: pop,
+                               to: &plan.workloads[workload, default: []], limit: rowsPerWorkload) else {
                     plan.counts.late += 1
                     continue
                 }
                 plan.counts.taken += 1
             }
             if let last { plan.series[key] = last }
-            plan.workloads[workload] = rows
         }
         // Rows to store: every row a sample touched this request (its full sums); closed
         // rows: those now older than their workload's newest, not handed out before.
@@ -192,12 +201,16 @@ package struct SeriesAssembler: Sendable {
             let before = workloads[name] ?? []
             for k in rows.indices {
                 let old = before.first { $0.timestamp == rows[k].timestamp }
-                if old.map({ !Self.same($0.values, rows[k].values) }) ?? true {
-                    plan.rows.append(Row(workload: name, pop: rows[k].pop, timestamp: rows[k].timestamp, values: rows[k].values))
-                }
+                let row = Row(workload: name, pop: rows[k].pop, timestamp: rows[k].timestamp, values: rows[k].values,
+                              allocation: rows[k].allocation)
+                let hasUsage = row.values.contains { !$0.isNaN }
+                if hasUsage, old.map({ !Self.same($0.values, row.values) }) ?? true { plan.rows.append(row) }
                 if k < rows.count - 1, !rows[k].fed {
                     rows[k].fed = true
-                    plan.closed.append(Row(workload: name, pop: rows[k].pop, timestamp: rows[k].timestamp, values: rows[k].values))
+                    if hasUsage { plan.closed.append(row) }
+                    if row.allocation.contains(where: { $0 > 0 }) {
+                        plan.allocations[name] = row.allocation.map { $0 > 0 ? $0 : .nan }
+                    }
                 }
             }
             plan.workloads[name] = rows
@@ -230,15 +243,18 @@ package struct SeriesAssembler: Sendable {
     /// Adds `value` to `resource` of the row at `second` (created in time order when new;
     /// the oldest dropped past `limit`); false when the row is older than every open one
     /// and none can be made for it.
-    static func add(_ value: Double, resource: Resource, at second: Int64, pop: String?, to rows: inout [OpenRow], limit: Int) -> Bool {
+    static func add(_ value: Double, resource: Resource, role: PrometheusMapping.Role, at second: Int64, pop: String?,
+                    to rows: inout [OpenRow], limit: Int) -> Bool {
+        func accumulate(_ vector: inout [Double]) {
+            let old = vector[resource.rawValue]
+            vector[resource.rawValue] = old.isNaN ? value : old + value
+        }
         if let k = rows.lastIndex(where: { $0.timestamp <= second }), rows[k].timestamp == second {
-            let old = rows[k].values[resource.rawValue]
-            rows[k].values[resource.rawValue] = old.isNaN ? value : old + value
+            if role == .usage { accumulate(&rows[k].values) } else { accumulate(&rows[k].allocation) }
             return true
         }
-        var values = [Double](repeating: .nan, count: Resource.count)
-        values[resource.rawValue] = value
-        let row = OpenRow(timestamp: second, pop: pop, values: values, fed: false)
+        var row = OpenRow(timestamp: second, pop: pop, values: Self.absent, allocation: Self.absent, fed: false)
+        if role == .usage { accumulate(&row.values) } else { accumulate(&row.allocation) }
         if let k = rows.firstIndex(where: { $0.timestamp > second }) {
             // Older than the newest: only while the window still reaches that far.
             guard k > 0 || rows.count < limit else { return false }
@@ -250,6 +266,8 @@ package struct SeriesAssembler: Sendable {
         return true
     }
 
+    static let absent = [Double](repeating: .nan, count: Resource.count)
+
     /// Equal values, NaN equal to NaN (an unmeasured resource).
     static func same(_ a: [Double], _ b: [Double]) -> Bool {
         a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || $0 == $1 }
@@ -260,17 +278,23 @@ package struct SeriesAssembler: Sendable {
         return r < 0 ? q - 1 : q
     }
 
-    /// A series' identity: its labels in the order sent (senders sort them by name).
-    static func key(_ labels: [Prometheus_Label]) -> String {
-        var key = ""
-        key.reserveCapacity(labels.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
-        for label in labels {
-            key += label.name
-            key += "\u{1}"
-            key += label.value
-            key += "\u{2}"
+    /// A series' identity: its labels' names and values in the order sent (senders sort
+    /// them by name), as one string (hashed once; measured faster than hashing the label
+    /// strings one by one).
+    struct SeriesKey: Hashable, Sendable {
+        let text: String
+
+        init(labels: [Prometheus_Label]) {
+            var key = ""
+            key.reserveCapacity(labels.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+            for label in labels {
+                key += label.name
+                key += "\u{1}"
+                key += label.value
+                key += "\u{2}"
+            }
+            text = key
         }
-        return key
     }
 
     /// `name{a="b",…}` for messages (values truncated to 64 bytes).

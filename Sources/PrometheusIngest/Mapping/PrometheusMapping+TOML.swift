@@ -13,6 +13,7 @@ import TOMLKit
 /// [[metrics]]
 /// metric = "namedprocess_namegroup_cpu_seconds_total"
 /// resource = "cpu_cores"      # a resource of the vector, snake_case
+/// role = "usage"             # optional: usage (default) or allocation (a limit it is given)
 /// kind = "counter"            # counter (rate per second) or gauge (as it is)
 /// scale = 1.0                 # optional, default 1: into the resource's SI unit
 /// labels = { mode = "user" }  # optional: labels that must equal these values
@@ -23,7 +24,7 @@ import TOMLKit
 extension PrometheusMapping {
     package static let topLevelKeys = ["workload", "metrics"]
     package static let workloadKeys = ["name", "pop"]
-    package static let ruleKeys = ["metric", "resource", "kind", "scale", "labels", "exclude", "workload", "pop"]
+    package static let ruleKeys = ["metric", "resource", "role", "kind", "scale", "labels", "exclude", "workload", "pop"]
 
     /// Reads the mapping file at `path`.
     /// - Throws: `MappingError` naming the file.
@@ -76,6 +77,14 @@ extension PrometheusMapping {
             guard let kind = Kind(rawValue: kindName) else {
                 throw fields.invalid("kind", expected: "\"counter\" (a rate is taken) or \"gauge\" (taken as it is)", found: "\"\(kindName)\"")
             }
+            var role = Role.usage
+            if table["role"] != nil {
+                let roleName = try fields.requiredString("role", expected: "\"usage\" or \"allocation\"")
+                guard let parsed = Role(rawValue: roleName) else {
+                    throw fields.invalid("role", expected: "\"usage\" (what the workload uses, the default) or \"allocation\" (what it is given: a limit)", found: "\"\(roleName)\"")
+                }
+                role = parsed
+            }
             let scale = try fields.number("scale") ?? 1
             guard scale.isFinite, scale > 0 else {
                 throw fields.invalid("scale", expected: "a finite number > 0 (the unit conversion)", found: "\(scale)")
@@ -104,7 +113,7 @@ extension PrometheusMapping {
                 throw MappingError(file: source, key: fields.keyPath("workload"),
                                    message: "expected a workload template (here or as [workload] name, e.g. \"{instance}\"), found none")
             }
-            rules.append(Rule(metric: metric, resource: resource, kind: kind, scale: scale, labels: labels, exclude: exclude,
+            rules.append(Rule(metric: metric, resource: resource, role: role, kind: kind, scale: scale, labels: labels, exclude: exclude,
                               workload: workload, pop: try fields.template("pop") ?? defaultPOP, keyPath: fields.path))
         }
         self.init(source: source, rules: rules)

@@ -8,7 +8,8 @@ import Resources
 /// values). The rule's `workload` template (else the file's `[workload] name`) names the
 /// workload; its `pop` template (else `[workload] pop`; absent: not placed) names the POP.
 /// A counter becomes a per-second rate, a gauge is taken as it is; either is multiplied by
-/// `scale` (the unit conversion into the resource's SI unit). Series of one workload and
+/// `scale` (the unit conversion into the resource's SI unit); a rule with `role =
+/// "allocation"` gives what the workload is allocated instead of what it uses. Series of one workload and
 /// resource at the same second are summed (cores of a host, containers of a pod,
 /// interfaces). A series that no rule takes, or whose template labels are missing, is
 /// counted and dropped, never guessed.
@@ -21,9 +22,21 @@ package struct PrometheusMapping: Sendable {
         case gauge
     }
 
+    /// What a rule's series measure.
+    package enum Role: String, Sendable, CaseIterable {
+        /// What the workload uses (the samples that are stored, forecast and scored).
+        case usage
+        /// What the workload is given — a limit such as cAdvisor's
+        /// `container_spec_memory_limit_bytes`: the allocation its risk is measured against
+        /// (as an agent's batch reports `allocations`). Not stored as a sample; a sum of 0
+        /// means "no limit" (cAdvisor's 0 for an unlimited container) and is left out.
+        case allocation
+    }
+
     package struct Rule: Sendable {
         package var metric: String
         package var resource: Resource
+        package var role: Role = .usage
         package var kind: Kind
         /// Multiplies the value (after the rate for a counter) into the resource's SI unit.
         package var scale: Double

@@ -27,7 +27,9 @@ extension ScoringService {
     /// its series are rows (`SeriesAssembler`): every row written in ONE transaction (merged
     /// with a row stored in part by an earlier request), then — only once that committed —
     /// the assembler's state kept, and the rows that became whole fed to the online states,
-    /// scored and ticked by `apply`, as `ingest` does for a batch.
+    /// scored and ticked by `apply`, as `ingest` does for a batch. The mapping's allocation
+    /// rules (`role = "allocation"`) are the batch's `allocations`; a workload without any
+    /// gets the `AllocationRule` over its stored history.
     /// - Parameter agentPOPs: the POPs of the agent credential that sent it (nil: an
     ///   operator): every row must name one of them through the mapping's `pop`.
     /// - Throws: `RemoteWriteError.invalidSample` (400), `ServiceError` (400 unknown POP,
@@ -59,8 +61,8 @@ extension ScoringService {
         let fed = plan.closed.map { IncomingSample(workload: $0.workload, timestamp: $0.timestamp, values: $0.values) }
         var byPOP: [String: [IncomingSample]] = [:]
         for row in plan.closed { if let pop = row.pop { byPOP[pop, default: []].append(IncomingSample(workload: row.workload, timestamp: row.timestamp, values: row.values)) } }
-        let placing = byPOP.keys.sorted().map { SampleBatch(pop: $0, samples: byPOP[$0] ?? []) }
-        let applied = try apply(SampleBatch(samples: fed), named: named,
+        let placing = byPOP.keys.sorted().map { SampleBatch(pop: $0, samples: byPOP[$0] ?? [], allocations: plan.allocations) }
+        let applied = try apply(SampleBatch(samples: fed, allocations: plan.allocations), named: named,
                                 written: .init(inserted: merged.written, duplicates: 0, traces: 0, newWorkloads: merged.newWorkloads),
                                 placing: placing, now: now, allocateByRule: true)
         return RemoteWriteResult(samples: plan.counts.taken, rows: merged.written, fed: fed.count, newWorkloads: applied.newWorkloads,

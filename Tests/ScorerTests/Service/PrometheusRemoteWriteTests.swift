@@ -48,7 +48,9 @@ import Testing
         // The watched processes: one busy loop, one holding 96 MiB it has touched.
         let burner = try Self.spawn("/usr/bin/python3", ["-c", "while True: pass", "hrtag=\(cpuWorkload)"])
         let holder = try Self.spawn("/usr/bin/python3", ["-c", "import time\nx = b'\\x01' * (96 << 20)\nwhile True: time.sleep(1)", "hrtag=\(memoryWorkload)"])
-        defer { burner.terminate(); holder.terminate() }
+        // SIGKILL: the test process may ignore SIGTERM (ServiceLifecycle handles it through a
+        // dispatch source), and an ignored signal stays ignored across exec in the children.
+        defer { Self.kill(burner); Self.kill(holder) }
 
         try await h.application().test(.live) { client in
             let scorerPort = try #require(client.port)
@@ -62,7 +64,7 @@ import Testing
                 """.write(to: exporterConfig, atomically: true, encoding: .utf8)
             let exporter = try Self.spawn(Self.exporter, ["-config.path", exporterConfig.path, "-web.listen-address", "127.0.0.1:\(exporterPort)",
                                                           "-threads=false", "-gather-smaps=false"], log: directory.appendingPathComponent("exporter.log"))
-            defer { exporter.terminate() }
+            defer { Self.kill(exporter) }
             let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
             try """
                 global:
@@ -85,7 +87,7 @@ import Testing
             let server = try Self.spawn(Self.prometheus, ["--config.file=\(prometheusConfig.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
                                                           "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn"],
                                         log: directory.appendingPathComponent("prometheus.log"))
-            defer { server.terminate() }
+            defer { Self.kill(server) }
             let prometheusURL = "http://127.0.0.1:\(prometheusPort)"
 
             // 1. The scorer serves a risk and a forecast for both processes.
@@ -232,6 +234,12 @@ import Testing
         }
         try process.run()
         return process
+    }
+
+    static func kill(_ process: Process) {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// A loopback port free now (bound to 0, read, closed).
