@@ -20,9 +20,10 @@ import Store
 /// the online states (no model is loaded: the scoring after the store is the same for both
 /// paths and is `headroom-bench tick`'s subject).
 ///
-/// Peer: the same rows (cpu, memory, read, write per workload and scrape) as `POST
-/// /v1/samples` JSON bodies of up to 500 samples (≈ the samples per remote-write request ÷
-/// 4 values), parsed by `SampleBatch.parse` and appended in one transaction each.
+/// Peer: the same rows (cpu, memory, read, write per workload and scrape), in the same order
+/// (scrape by scrape), as `POST /v1/samples` JSON bodies of up to 500 samples (≈ the samples
+/// per remote-write request ÷ 4 values), parsed by `SampleBatch.parse` and appended in one
+/// transaction each.
 ///
 /// Each into a fresh store file in the scratch directory (WAL on disk). Reports samples
 /// (Prometheus samples; for the peer, resource values) per CPU-second of the process (user
@@ -50,16 +51,25 @@ enum RemoteWriteBench {
             let store = try HeadroomStore(path: scratch.appendingPathComponent("rw.sqlite").path)
             var assembler = SeriesAssembler(mapping: mapping)
             var rows = 0, taken = 0
+            var phases = [Double](repeating: 0, count: 4)   // decode, plan, store, commit: process CPU seconds
             let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuSeconds()
             for body in bodies {
+                var mark = cpuSeconds()
+                func lap(_ k: Int) { let t = cpuSeconds(); phases[k] += t - mark; mark = t }
                 let request = try RemoteWriteDecoder.decode(body: body, maxUncompressedBytes: 32 << 20)
+                lap(0)
                 let plan = try assembler.plan(request.timeseries, nowSeconds: now)
+                lap(1)
                 rows += try store.merge(samples: plan.rows.map { IncomingSample(workload: $0.workload, timestamp: $0.timestamp, values: $0.values) },
                                         source: "prometheus", now: now).written
+                lap(2)
                 assembler.commit(plan)
+                lap(3)
                 taken += plan.counts.taken
             }
             let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9, cpu = cpuSeconds() - c0
+            print(String(format: "  CPU by phase: snappy+protobuf %.2f s, mapping+rates+sums %.2f s, store (one merge transaction per request) %.2f s, commit %.2f s",
+                         phases[0], phases[1], phases[2], phases[3]))
             print(String(format: "  remote write: %.2f s wall, %.2f s CPU: %.0f samples/s per core, %.0f samples/s wall (%d rows written, %d samples gave values)",
                          wall, cpu, Double(samples) / cpu, Double(samples) / wall, rows, taken))
             print(String(format: "RESULT remote-write samples=%d cpu_s=%.3f wall_s=%.3f samples_per_cpu_s=%.0f", samples, cpu, wall, Double(samples) / cpu))
@@ -70,6 +80,10 @@ enum RemoteWriteBench {
             for s in series {
                 for i in 0..<s.count { items.append(IncomingSample(workload: s.workload, timestamp: s.timestamps[i], values: s.row(i).values)) }
             }
+            // In the order of a live fleet's reports (every workload's sample of one scrape,
+            // then the next), as the remote-write requests come: each transaction then touches
+            // one B-tree leaf per workload, not a run of one workload's rows.
+            items.sort { ($0.timestamp, $0.workload) < ($1.timestamp, $1.workload) }
             let values = items.reduce(0) { $0 + $1.values.filter(\.isFinite).count }
             var batchBodies: [ByteBuffer] = []
             for chunk in stride(from: 0, to: items.count, by: 500) {

@@ -125,6 +125,7 @@ package struct SeriesAssembler: Sendable {
     ///   rule takes are never judged.
     package func plan(_ timeseries: [Prometheus_TimeSeries], nowSeconds: Int64?) throws(RemoteWriteError) -> Plan {
         var plan = Plan()
+        plan.series.reserveCapacity(timeseries.count)
         for (i, ts) in timeseries.enumerated() {
             guard !ts.samples.isEmpty else { continue }
             let rule: PrometheusMapping.Rule
