@@ -177,7 +177,44 @@ import Testing
             let second2 = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any], "\(again.stderr)")
             #expect(again.status == 0 && second2["chunks_imported"] as? Int == 0 && second2["chunks_skipped"] as? Int == summary["chunks"] as? Int,
                     "a second import must skip every chunk: \(second2)")
+
+            // 5. Killed mid-import (SIGKILL once two chunks are in), then run again: it resumes
+            // at the first missing chunk and ends with exactly the rows of the whole import.
+            let resumedStore = directory.appendingPathComponent("resumed.sqlite").path
+            var fine = arguments
+            fine[fine.firstIndex(of: importStore)!] = resumedStore
+            fine[fine.firstIndex(of: "--chunk-steps")! + 1] = "1"   // one chunk per step
+            let killed = try Self.spawn(try TestProcess.executable("headroom-trainer"), fine)
+            var chunksIn = 0
+            for _ in 0..<2000 where killed.isRunning && chunksIn < 2 {
+                chunksIn = (try? Self.importedChunks(resumedStore)) ?? 0
+                if chunksIn < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            let wasKilled = killed.isRunning
+            Self.kill(killed)
+            let resumed = try TestProcess.run("headroom-trainer", fine)
+            let resumedSummary = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any], "\(resumed.stderr)")
+            if wasKilled {
+                #expect((resumedSummary["chunks_skipped"] as? Int ?? 0) >= 2, "the resumed import redid finished chunks: \(resumedSummary)")
+            }
+            #expect((resumedSummary["chunks_skipped"] as? Int ?? 0) + (resumedSummary["chunks_imported"] as? Int ?? 0) == resumedSummary["chunks"] as? Int)
+            let whole = try HeadroomStore(path: resumedStore)
+            for (workload, column) in [(cpuWorkload, "cpu_cores"), (memoryWorkload, "memory_bytes")] {
+                // (Up to a few seconds before --to: a scrape then may have landed in Prometheus
+                // between the two imports.)
+                let got = try Self.rows(whole, workload, column: column).filter { $0.timestamp <= to - 5 }
+                let want = try Self.rows(history, workload, column: column).filter { $0.timestamp <= to - 5 }
+                #expect(got.map(\.timestamp) == want.map(\.timestamp) && zip(got, want).allSatisfy { abs($0.value - $1.value) <= 1e-9 * max(1, abs($1.value)) },
+                        "\(workload): the killed-and-resumed import differs from the whole one")
+            }
         }
+    }
+
+    /// Chunks recorded by a `query_range` import in `path` (read while it runs: WAL).
+    static func importedChunks(_ path: String) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imported_files WHERE format = 'prometheus'") ?? 0 }
     }
 
     // MARK: Helpers
