@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
         /// The scorer's request-body parsers, a library so that the fuzz targets (Fuzz/) reach them.
         .library(name: "ScorerIntake", targets: ["ScorerIntake"]),
+        /// Prometheus remote write and mapping, a library so that the fuzz targets reach it.
+        .library(name: "PrometheusIngest", targets: ["PrometheusIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
