@@ -11,20 +11,15 @@ import PrometheusIngest
 public func fuzzRemoteWrite(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    let body = data[0] & 1 == 0 ? SnappyBlock.compress(bytes) : bytes
     do {
-        let request = try RemoteWriteDecoder.decode(body: body, maxUncompressedBytes: 1 << 20)
-        var assembler = SeriesAssembler(mapping: mapping)
-        let plan = try assembler.plan(request.timeseries, nowSeconds: 1_750_000_000)
-        assembler.commit(plan)
-        _ = try assembler.plan(request.timeseries, nowSeconds: 1_750_000_000)
+        try RemoteWriteProbe.run(bytes, compressFirst: data[0] & 1 == 0, mapping: mapping, nowSeconds: 1_750_000_000)
     } catch {
         _ = "\(error)"
     }
     return 0
 }
 
-let mapping = try! PrometheusMapping(toml: """
+let mapping = try! RemoteWriteProbe.Mapping(toml: """
     [workload]
     name = "{groupname}"
     pop = "{pop}"
@@ -49,4 +44,4 @@ let mapping = try! PrometheusMapping(toml: """
     resource = "network_receive_bytes_per_second"
     kind = "counter"
     workload = "x/{b}"
-    """, source: "fuzz")
+    """)
