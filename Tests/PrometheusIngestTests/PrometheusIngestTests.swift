@@ -169,7 +169,11 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             series("container_spec_memory_limit_bytes", c("app"), [(t0, 2e9), (t0 + 1000, 2e9)]),
             series("container_spec_memory_limit_bytes", c("sidecar"), [(t0, 5e8), (t0 + 1000, 5e8)]),
             series("container_spec_cpu_quota", c("app"), [(t0, 150_000), (t0 + 1000, 150_000)]),
+            // Unlimited: cAdvisor's -1 quota and 0 memory limit are "none", not invalid samples.
+            series("container_spec_cpu_quota", c("sidecar"), [(t0, -1), (t0 + 1000, -1)]),
+            series("container_spec_memory_limit_bytes", c("debug"), [(t0, 0), (t0 + 1000, 0)]),
         ], nowSeconds: nil)
+        #expect(plan.counts.noLimit == 4)
         assembler.commit(plan)
         #expect(plan.rows.map { $0.values[Resource.memoryBytes.rawValue] } == [1e9, 1.1e9])
         #expect(plan.closed.count == 1)

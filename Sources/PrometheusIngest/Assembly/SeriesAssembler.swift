@@ -56,6 +56,8 @@ package struct SeriesAssembler: Sendable {
         package var duplicates = 0
         /// Samples for a row older than the workload's open rows (dropped).
         package var late = 0
+        /// Allocation samples ≤ 0: no limit.
+        package var noLimit = 0
 
         package var unmatchedTotal: Int { unmatched.values.reduce(0, +) }
     }
@@ -181,6 +183,12 @@ package struct SeriesAssembler: Sendable {
                     var increase = sample.value - previous.value
                     if increase < 0 { increase = sample.value; plan.counts.counterResets += 1 }
                     value = increase / (Double(sample.timestamp - previous.milliseconds) / 1000) * rule.scale
+                }
+                // A limit of 0 or below is "none" (cAdvisor's 0 for an unlimited container,
+                // -1 for an unset CFS quota): not an invalid sample, and not a limit.
+                if rule.role == .allocation, value <= 0 {
+                    plan.counts.noLimit += 1
+                    continue
                 }
                 if let violation = InputRules.valueViolation(value, resource: rule.resource) {
                     throw .invalidSample(field: field("value"), expected: "\(violation.expected) as \(rule.resource.snakeCaseName) (after the mapping's \(rule.kind == .counter ? "rate and " : "")scale \(rule.scale), \(rule.keyPath))",

@@ -35,7 +35,7 @@ final class ScorerMetrics: Sendable {
 
     /// The reasons `prometheusDropped` counts (each series created at start, so a
     /// dashboard sees zeros rather than absent series).
-    static let prometheusDropReasons = ["no_rule", "missing_label", "invalid_name", "stale", "duplicate", "late", "counter_baseline"]
+    static let prometheusDropReasons = ["no_rule", "missing_label", "invalid_name", "stale", "duplicate", "late", "counter_baseline", "no_limit"]
 
     init() {
         samplesIngested = registry.makeCounter(descriptor: Self.name("headroom_samples_ingested_total", help: "Samples written to the store and scored."))
@@ -58,7 +58,7 @@ final class ScorerMetrics: Sendable {
         workloadCapRejections = registry.makeCounter(descriptor: Self.name("headroom_workload_cap_rejections_total", help: "Batches refused (429) because they would create workloads past --max-workloads."))
         prometheusSamplesTaken = registry.makeCounter(descriptor: Self.name("headroom_prometheus_samples_taken_total", help: "Remote-write samples that gave a value to a stored row."))
         let dropped = Self.name("headroom_prometheus_samples_dropped_total",
-                                help: "Remote-write samples not stored, by reason: no_rule / missing_label / invalid_name (the mapping takes no such series), stale (NaN marker), duplicate, late, counter_baseline (a counter's first sample).")
+                                help: "Remote-write samples not stored, by reason: no_rule / missing_label / invalid_name (the mapping takes no such series), stale (NaN marker), duplicate, late, counter_baseline (a counter's first sample), no_limit (an allocation ≤ 0).")
         var byReason: [String: Counter] = [:]
         for reason in Self.prometheusDropReasons { byReason[reason] = registry.makeCounter(descriptor: dropped, labels: [("reason", reason)]) }
         prometheusDroppedByReason = byReason

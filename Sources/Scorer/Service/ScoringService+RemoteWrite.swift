@@ -19,7 +19,8 @@ extension ScoringService {
         /// Samples dropped: series no rule takes, by reason (`no_rule`, `missing_label`,
         /// `invalid_name`), and `stale` (NaN markers), `duplicate` (not after the series'
         /// last sample), `late` (older than the workload's open rows), `counter_baseline`
-        /// (a counter's first sample: the base of the next rate).
+        /// (a counter's first sample: the base of the next rate), `no_limit` (an allocation
+        /// of 0 or below: none).
         var dropped: [String: Int]
     }
 
@@ -45,6 +46,7 @@ extension ScoringService {
         dropped["duplicate"] = plan.counts.duplicates
         dropped["late"] = plan.counts.late
         dropped["counter_baseline"] = plan.counts.counterBaselines
+        dropped["no_limit"] = plan.counts.noLimit
         for (reason, count) in dropped where count > 0 { metrics.prometheusDropped(reason).increment(by: Int64(count)) }
 
         let named = Set(plan.rows.map(\.workload))
