@@ -59,7 +59,7 @@ let package = Package(
             dependencies: ["Resources", "CSnappy",
                            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                            .product(name: "TOMLKit", package: "TOMLKit")],
-            exclude: ["Proto/remote_write.proto"]
+            exclude: ["Proto/remote_write.proto", "Proto/remote_write_v2.proto"]
         ),
         /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
         /// its own target so that the agent can use it without linking BLAS.

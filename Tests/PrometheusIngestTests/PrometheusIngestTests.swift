@@ -44,10 +44,43 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         try RemoteWriteDecoder.checkHeaders(contentEncoding: "snappy", contentType: "application/x-protobuf", version: "0.1.0")
         #expect(throws: RemoteWriteError.self) { try RemoteWriteDecoder.checkHeaders(contentEncoding: nil, contentType: "application/x-protobuf", version: "0.1.0") }
         #expect(throws: RemoteWriteError.self) { try RemoteWriteDecoder.checkHeaders(contentEncoding: "gzip", contentType: nil, version: nil) }
-        let v2 = RemoteWriteError.header(name: "Content-Type", expected: "application/x-protobuf (remote write 1.0; 2.0 is not read here)",
-                                         found: "\"application/x-protobuf;proto=io.prometheus.write.v2.Request\"")
-        #expect(throws: v2) { try RemoteWriteDecoder.checkHeaders(contentEncoding: "snappy", contentType: "application/x-protobuf;proto=io.prometheus.write.v2.Request", version: "2.0.0") }
-        #expect(v2.httpStatus == 415)
+        #expect(try RemoteWriteDecoder.checkHeaders(contentEncoding: "snappy", contentType: "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+                                                    version: "2.0.0") == .v2)
+        do {
+            try RemoteWriteDecoder.checkHeaders(contentEncoding: "snappy", contentType: "application/x-protobuf;proto=io.prometheus.write.v3.Request", version: "3.0.0")
+            Issue.record("an unknown message was accepted")
+        } catch {
+            #expect(error.httpStatus == 415, "\(error)")
+        }
+        #expect(throws: RemoteWriteError.self) {
+            try RemoteWriteDecoder.checkHeaders(contentEncoding: "snappy", contentType: "application/x-protobuf", version: "2.0.0")
+        }
+    }
+
+    @Test func aVersion2RequestResolvesItsSymbolsIntoTheSameSeries() throws {
+        var request = Io_Prometheus_Write_V2_Request()
+        request.symbols = ["", "__name__", "namedprocess_namegroup_memory_bytes", "groupname", "db", "memtype", "resident"]
+        var v2Series = Io_Prometheus_Write_V2_TimeSeries()
+        v2Series.labelsRefs = [1, 2, 3, 4, 5, 6]
+        var sample = Io_Prometheus_Write_V2_Sample()
+        sample.timestamp = 1_700_000_000_000
+        sample.value = 1e9
+        v2Series.samples = [sample]
+        request.timeseries = [v2Series]
+        let decoded = try RemoteWriteDecoder.decode(body: try RemoteWriteDecoder.encode(request), maxUncompressedBytes: 1 << 20, version: .v2)
+        let expected = series("namedprocess_namegroup_memory_bytes", ["groupname": "db", "memtype": "resident"], [(1_700_000_000_000, 1e9)])
+        #expect(decoded.timeseries == [expected])
+        request.timeseries[0].labelsRefs = [1, 2, 3, 40]
+        do {
+            _ = try RemoteWriteDecoder.decode(body: try RemoteWriteDecoder.encode(request), maxUncompressedBytes: 1 << 20, version: .v2)
+            Issue.record("a reference past the symbols was accepted")
+        } catch {
+            #expect("\(error)" == "timeseries[0].labels_refs[3]: expected an index below the 7 symbols, found 40")
+        }
+        request.timeseries[0].labelsRefs = [1, 2, 3]
+        #expect(throws: RemoteWriteError.self) {
+            try RemoteWriteDecoder.decode(body: try RemoteWriteDecoder.encode(request), maxUncompressedBytes: 1 << 20, version: .v2)
+        }
     }
 }
 

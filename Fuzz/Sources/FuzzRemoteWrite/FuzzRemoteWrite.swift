@@ -5,14 +5,15 @@ import PrometheusIngest
 /// `SeriesAssembler.plan` under a mapping like the shipped process-exporter one, with a
 /// fixed clock (2025-06-15) so that runs reproduce. The input's first byte chooses whether
 /// the rest is the body as sent (snappy) or the protobuf bytes, compressed here first (so
-/// the fuzzer explores the protobuf, not only snappy's framing). Every refusal must be a
-/// thrown error.
+/// the fuzzer explores the protobuf, not only snappy's framing; bit 0), and whether it is a
+/// 1.0 `WriteRequest` or a 2.0 `io.prometheus.write.v2.Request` (symbol references; bit 1).
+/// Every refusal must be a thrown error.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRemoteWrite(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     do {
-        try RemoteWriteProbe.run(bytes, compressFirst: data[0] & 1 == 0, mapping: mapping, nowSeconds: 1_750_000_000)
+        try RemoteWriteProbe.run(bytes, compressFirst: data[0] & 1 == 0, version2: data[0] & 2 != 0, mapping: mapping, nowSeconds: 1_750_000_000)
     } catch {
         _ = "\(error)"
     }

@@ -13,8 +13,8 @@ package enum RemoteWriteError: Error, Equatable, CustomStringConvertible {
     /// A series or sample that can never be stored: `field` names it (`timeseries[3].samples[0].timestamp`).
     case invalidSample(field: String, expected: String, found: String)
 
-    /// 415 for a content type or encoding not read here, 413 for a body over the limit, 400
-    /// otherwise.
+    /// 415 for a content type or encoding not read here (a 2.0 sender falls back to 1.0 on
+    /// it), 413 for a body over the limit, 400 otherwise.
     package var httpStatus: Int {
         switch self {
         case .header(let name, _, _): name.lowercased() == "x-prometheus-remote-write-version" ? 400 : 415
@@ -29,7 +29,7 @@ package enum RemoteWriteError: Error, Equatable, CustomStringConvertible {
         case .snappy(let message): message
         case .tooLarge(let size, let limit):
             "the body decompresses to \(size) bytes, over the limit of \(limit); lower the sender's max_samples_per_send"
-        case .protobuf(let message): "the body is not a prometheus.WriteRequest (remote write 1.0): \(message)"
+        case .protobuf(let message): "the body is not the remote-write message its Content-Type names: \(message)"
         case .invalidSample(let field, let expected, let found): "\(field): expected \(expected), found \(found)"
         }
     }

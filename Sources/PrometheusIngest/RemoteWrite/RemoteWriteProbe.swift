@@ -13,12 +13,13 @@ public enum RemoteWriteProbe {
         }
     }
 
-    /// Runs `body` (a snappy block, or the protobuf bytes themselves when `compressFirst`)
-    /// through decoding and two plans; returns the rows the first plan would store.
+    /// Runs `body` (a snappy block, or the protobuf bytes themselves when `compressFirst`; a
+    /// 2.0 `io.prometheus.write.v2.Request` when `version2`) through decoding and two plans; returns the rows the first plan would store.
     /// - Throws: what the route would answer with a 4xx (`RemoteWriteError`).
     @discardableResult
-    public static func run(_ body: [UInt8], compressFirst: Bool, mapping: Mapping, nowSeconds: Int64) throws -> Int {
-        let request = try RemoteWriteDecoder.decode(body: compressFirst ? SnappyBlock.compress(body) : body, maxUncompressedBytes: 1 << 20)
+    public static func run(_ body: [UInt8], compressFirst: Bool, version2: Bool = false, mapping: Mapping, nowSeconds: Int64) throws -> Int {
+        let request = try RemoteWriteDecoder.decode(body: compressFirst ? SnappyBlock.compress(body) : body, maxUncompressedBytes: 1 << 20,
+                                                    version: version2 ? .v2 : .v1)
         var assembler = SeriesAssembler(mapping: mapping.mapping)
         let plan = try assembler.plan(request.timeseries, nowSeconds: nowSeconds)
         assembler.commit(plan)

@@ -281,7 +281,9 @@ enum OpenAPIDocument {
                 Prometheus remote write 1.0 (operator; an agent for its POPs): a snappy-compressed
                 protobuf prometheus.WriteRequest with Content-Encoding snappy and
                 X-Prometheus-Remote-Write-Version 0.1.0, mapped to workloads by --prometheus-mapping
-                (docs/prometheus.md). 4xx answers are never worth a retry; 503 is.
+                (docs/prometheus.md); 2.0 (io.prometheus.write.v2.Request) by its Content-Type
+                application/x-protobuf;proto=io.prometheus.write.v2.Request, answered with the
+                X-Prometheus-Remote-Write-*-Written headers. 4xx answers are never worth a retry; 503 is.
               requestBody:
                 required: true
                 content:

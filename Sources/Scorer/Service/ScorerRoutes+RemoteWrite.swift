@@ -7,8 +7,14 @@ import Store
 extension ScorerRoutes {
     /// `X-Prometheus-Remote-Write-Version` (a valid field name: the literal cannot fail).
     static let versionHeader = HTTPField.Name("X-Prometheus-Remote-Write-Version")!
+    /// Remote write 2.0's answer headers.
+    static let samplesWrittenHeader = HTTPField.Name("X-Prometheus-Remote-Write-Samples-Written")!
+    static let histogramsWrittenHeader = HTTPField.Name("X-Prometheus-Remote-Write-Histograms-Written")!
+    static let exemplarsWrittenHeader = HTTPField.Name("X-Prometheus-Remote-Write-Exemplars-Written")!
 
-    /// `POST /api/v1/write`: Prometheus remote write 1.0 (`RemoteWriteDecoder`), behind the
+    /// `POST /api/v1/write`: Prometheus remote write 1.0, and 2.0 by its Content-Type
+    /// (`RemoteWriteDecoder`; 2.0 answers carry the `X-Prometheus-Remote-Write-*-Written`
+    /// headers), behind the
     /// same credentials as `/v1/samples` (operator, or an agent for its POPs' workloads —
     /// the mapping's `pop` template must name one of them).
     ///
@@ -17,7 +23,7 @@ extension ScorerRoutes {
     /// can never succeed: 400 an invalid sample (naming series and field), a body that is
     /// not snappy/protobuf, an unknown POP; 401/403 credentials; 404 when no mapping is
     /// configured; 413 a body over the limit; 415 a content type or encoding not read here
-    /// (remote write 2.0 falls back to 1.0 on it); 429 the workload cap. 5xx only for what
+    /// (a 2.0 sender falls back to 1.0 on it); 429 the workload cap. 5xx only for what
     /// a retry can fix: the store failing (503 + `Retry-After`, `StoreFaultMiddleware`),
     /// with nothing written, so the retried request is applied whole.
     static func addRemoteWriteRoute(to router: Router<BasicRequestContext>, service: ScoringService, settings: Settings) {
@@ -27,13 +33,23 @@ extension ScorerRoutes {
                 if case .reader = credential.role {
                     throw HTTPError(.forbidden, message: "this token is a reader's; remote write needs an operator or agent token")
                 }
-                try RemoteWriteDecoder.checkHeaders(contentEncoding: request.headers[.contentEncoding],
-                                                    contentType: request.headers[.contentType],
-                                                    version: request.headers[Self.versionHeader])
+                let version = try RemoteWriteDecoder.checkHeaders(contentEncoding: request.headers[.contentEncoding],
+                                                                  contentType: request.headers[.contentType],
+                                                                  version: request.headers[Self.versionHeader])
                 let body = try await collect(request, limit: settings.maxBodyBytes)
-                let decoded = try RemoteWriteDecoder.decode(body: Array(buffer: body), maxUncompressedBytes: settings.maxRemoteWriteBytes)
+                let decoded = try RemoteWriteDecoder.decode(body: Array(buffer: body), maxUncompressedBytes: settings.maxRemoteWriteBytes,
+                                                            version: version)
                 let agentPOPs: Set<String>? = if case .agent(let pops) = credential.role { pops } else { nil }
-                return try encoded(try await service.ingestRemoteWrite(decoded, agentPOPs: agentPOPs))
+                var response = try encoded(try await service.ingestRemoteWrite(decoded, agentPOPs: agentPOPs))
+                if version == .v2 {
+                    // 2.0's required answer headers: every float sample of a 2xx request is
+                    // accounted for (stored, or dropped by the mapping and counted by reason);
+                    // native histograms and exemplars are not read.
+                    response.headers[Self.samplesWrittenHeader] = "\(decoded.timeseries.reduce(0) { $0 + $1.samples.count })"
+                    response.headers[Self.histogramsWrittenHeader] = "0"
+                    response.headers[Self.exemplarsWrittenHeader] = "0"
+                }
+                return response
             } catch let error as RemoteWriteError {
                 service.metrics.prometheusRequestsRefused.increment()
                 throw HTTPError(HTTPResponse.Status(code: error.httpStatus), message: error.description)

@@ -85,7 +85,7 @@ struct RemoteWriteRouteTests {
             let other = try await Self.post(client, good, token: Self.fraToken)
             #expect(other.status == .forbidden && String(buffer: other.body).contains("maps to POP \\\"ams1\\\""), "\(String(buffer: other.body))")
             #expect(try await Self.post(client, good, encoding: nil).status == .unsupportedMediaType)
-            #expect(try await Self.post(client, good, type: "application/x-protobuf;proto=io.prometheus.write.v2.Request").status == .unsupportedMediaType)
+            #expect(try await Self.post(client, good, type: "application/x-protobuf;proto=io.prometheus.write.v3.Request").status == .unsupportedMediaType)
             #expect(try await Self.post(client, ByteBuffer(string: "not snappy")).status == .badRequest)
             let negative = Self.series("namedprocess_namegroup_memory_bytes", ["groupname": "db", "memtype": "resident"], [(t + 15_000, -1)])
             let refused = try await Self.post(client, try Self.body([memory, negative]))
@@ -95,6 +95,31 @@ struct RemoteWriteRouteTests {
             let accepted = try await Self.post(client, good)
             #expect(accepted.status == .ok, "\(String(buffer: accepted.body))")
             #expect(try Self.stored(h, "db").map(\.2) == [1e9])
+            #expect(accepted.headers[ScorerRoutes.samplesWrittenHeader] == nil, "1.0 answers carry no 2.0 headers")
+
+            // Remote write 2.0: the same series as symbol references; the answer's headers.
+            var v2 = Io_Prometheus_Write_V2_Request()
+            v2.symbols = ["", "__name__", "namedprocess_namegroup_memory_bytes", "groupname", "db", "memtype", "resident"]
+            var series = Io_Prometheus_Write_V2_TimeSeries()
+            series.labelsRefs = [1, 2, 3, 4, 5, 6]
+            var sample = Io_Prometheus_Write_V2_Sample()
+            sample.timestamp = t + 15_000
+            sample.value = 2e9
+            series.samples = [sample]
+            v2.timeseries = [series]
+            var headers: HTTPFields = [.contentType: "application/x-protobuf;proto=io.prometheus.write.v2.Request", .contentEncoding: "snappy",
+                                       ScorerRoutes.versionHeader: "2.0.0", .authorization: "Bearer \(Self.amsToken)"]
+            let v2Answer = try await client.execute(uri: "/api/v1/write", method: .post, headers: headers,
+                                                    body: ByteBuffer(bytes: try RemoteWriteDecoder.encode(v2)))
+            #expect(v2Answer.status == .ok, "\(String(buffer: v2Answer.body))")
+            #expect(v2Answer.headers[ScorerRoutes.samplesWrittenHeader] == "1" && v2Answer.headers[ScorerRoutes.histogramsWrittenHeader] == "0")
+            #expect(try Self.stored(h, "db").map(\.2) == [1e9, 2e9])
+            series.labelsRefs = [1, 2, 3, 99]
+            v2.timeseries = [series]
+            headers[ScorerRoutes.versionHeader] = "2.0.0"
+            let badRef = try await client.execute(uri: "/api/v1/write", method: .post, headers: headers,
+                                                  body: ByteBuffer(bytes: try RemoteWriteDecoder.encode(v2)))
+            #expect(badRef.status == .badRequest && String(buffer: badRef.body).contains("labels_refs[3]"), "\(String(buffer: badRef.body))")
         }
         let off = try await Self.harness(mapping: false)
         try await off.application().test(.router) { client in
