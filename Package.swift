@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
         /// The scorer's request-body parsers, a library so that the fuzz targets (Fuzz/) reach them.
         .library(name: "ScorerIntake", targets: ["ScorerIntake"]),
+        /// Prometheus remote write and mapping, a library so that the fuzz targets reach it.
+        .library(name: "PrometheusIngest", targets: ["PrometheusIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         /// OpenBLAS (CBLAS interface) and LAPACKE, from libopenblas-dev and liblapacke-dev.
@@ -39,6 +42,24 @@ let package = Package(
             name: "CBLAS",
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        /// Snappy's C interface (`snappy-c.h`), from libsnappy-dev: the block format Prometheus
+        /// remote write compresses its bodies with.
+        .systemLibrary(
+            name: "CSnappy",
+            path: "Sources/CSnappy",
+            providers: [.apt(["libsnappy-dev"])]
+        ),
+        /// Prometheus as a source: remote-write bodies (snappy + protobuf `WriteRequest`, the
+        /// generated prompb messages), the mapping file from series to workloads and resources,
+        /// counters turned into rates, and `query_range` answers. Pure: bytes and text in,
+        /// rows out; the scorer and the trainer do the I/O.
+        .target(
+            name: "PrometheusIngest",
+            dependencies: ["Resources", "CSnappy",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                           .product(name: "TOMLKit", package: "TOMLKit")],
+            exclude: ["Proto/remote_write.proto", "Proto/remote_write_v2.proto"]
         ),
         /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
         /// its own target so that the agent can use it without linking BLAS.
@@ -92,8 +113,9 @@ let package = Package(
         .executableTarget(
             name: "Trainer",
             dependencies: [
-                "Forecast", "Store", "Models", "Decisions", "Reports",
+                "Forecast", "Store", "Models", "Decisions", "Reports", "PrometheusIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         /// Deciding: the online scoring core, the decision engine, placement, migration cost,
@@ -113,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "Scorer",
             dependencies: [
-                "Forecast", "Store", "Models", "Decisions", "Reports", "ScorerIntake",
+                "Forecast", "Store", "Models", "Decisions", "Reports", "ScorerIntake", "PrometheusIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -129,8 +151,9 @@ let package = Package(
         /// Benchmarks (not tests): `swift run -c release headroom-bench arima|lstm|hmm|risk|tick`.
         .executableTarget(
             name: "HeadroomBench",
-            dependencies: ["Forecast", "Store", "Models", "Decisions",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Forecast", "Store", "Models", "Decisions", "ScorerIntake", "PrometheusIngest",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         /// `headroom-agent`: `sample --pid N | --cgroup PATH`, and `run --config FILE` (the local POPs,
         /// their workloads, samples to the scorer and its commands executed).
@@ -145,7 +168,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
-            "Scorer", "ScorerIntake", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
+            "Scorer", "ScorerIntake", "PrometheusIngest", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -158,6 +181,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PrometheusIngestTests", dependencies: ["PrometheusIngest", "Resources"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "fuzz-import", targets: ["FuzzImport"]),
         .executable(name: "fuzz-sample-batch", targets: ["FuzzSampleBatch"]),
         .executable(name: "fuzz-safetensors", targets: ["FuzzSafetensors"]),
+        .executable(name: "fuzz-remote-write", targets: ["FuzzRemoteWrite"]),
     ],
     dependencies: [
         .package(name: "Headroom", path: ".."),
@@ -30,6 +31,9 @@ let package = Package(
         /// The safetensors reader and the model families' validation of a decoded file.
         .executableTarget(name: "FuzzSafetensors", dependencies: ["FuzzDriver", .product(name: "Forecast", package: "Headroom"),
                                                                   .product(name: "Models", package: "Headroom")],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        /// Prometheus remote write: snappy, protobuf `WriteRequest`, the series assembler.
+        .executableTarget(name: "FuzzRemoteWrite", dependencies: ["FuzzDriver", .product(name: "PrometheusIngest", package: "Headroom")],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,10 +2,11 @@
 # Coverage-guided fuzzing (libFuzzer, with AddressSanitizer) of the parsers that read
 # untrusted bytes: every importer format's row parser (fuzz-import), the scorer's
 # POST /v1/samples body parser (fuzz-sample-batch) and the safetensors reader with the
-# model families' checks (fuzz-safetensors). The targets are the separate package Fuzz/
+# model families' checks (fuzz-safetensors), and Prometheus remote-write bodies through the
+# decoder and the series assembler (fuzz-remote-write). The targets are the separate package Fuzz/
 # (the main package and its tests are unaffected); see RELIABILITY.md.
 #
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 s each, all three targets)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 s each, all four targets)
 #   FUZZ_SCRATCH  build folder (default .build-fuzz)
 #   FUZZ_JOBS     parallel fuzzing processes per target (default 1)
 # Per target: builds it, fuzzes from Fuzz/corpus/<target> (the committed seeds) plus the
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz-import fuzz-sample-batch fuzz-safetensors)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz-import fuzz-sample-batch fuzz-safetensors fuzz-remote-write)
 root=$PWD
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
 case "$scratch" in /*) ;; *) scratch="$root/$scratch" ;; esac

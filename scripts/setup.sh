@@ -6,6 +6,13 @@ packages=(libopenblas-dev liblapacke-dev libsqlite3-dev zstd gzip)
 # The VM runtime (docs/agent.md): QEMU, and what scripts/build-guest.sh builds the test and
 # demo guest from (busybox-static for its initramfs, cpio and xz-utils to pack and unpack).
 packages+=(qemu-system-x86 busybox-static cpio xz-utils)
+# Prometheus as a source (issue 14, docs/prometheus.md): libsnappy-dev for remote write's
+# snappy blocks (the CSnappy system-library target); the test suite runs Debian's own
+# prometheus server scraping prometheus-process-exporter (PrometheusRemoteWriteTests).
+# protobuf-compiler is needed only to regenerate the committed prompb code (scripts/gen-prompb.sh).
+# On a host with systemd, Debian's packages also enable their services (:9090, :9256); the
+# tests start their own instances on free loopback ports and do not use those.
+packages+=(libsnappy-dev prometheus prometheus-process-exporter)
 # criu is optional and not installed here: the agent uses it only where `criu check` passes
 # (docs/agent.md), and its tests skip when it is absent.
 missing=()

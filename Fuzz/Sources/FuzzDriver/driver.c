@@ -15,3 +15,4 @@ static int run(int argc, char **argv) { return LLVMFuzzerRunDriver(&argc, &argv,
 int FuzzImport_main(int argc, char **argv) { return run(argc, argv); }
 int FuzzSampleBatch_main(int argc, char **argv) { return run(argc, argv); }
 int FuzzSafetensors_main(int argc, char **argv) { return run(argc, argv); }
+int FuzzRemoteWrite_main(int argc, char **argv) { return run(argc, argv); }

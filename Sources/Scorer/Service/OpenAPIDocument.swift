@@ -275,5 +275,29 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/NotFound"}
                 "413": {$ref: "#/components/responses/TooLarge"}
                 "503": {$ref: "#/components/responses/Unavailable"}
+          /api/v1/write:
+            post:
+              description: >
+                Prometheus remote write 1.0 (operator; an agent for its POPs): a snappy-compressed
+                protobuf prometheus.WriteRequest with Content-Encoding snappy and
+                X-Prometheus-Remote-Write-Version 0.1.0, mapped to workloads by --prometheus-mapping
+                (docs/prometheus.md); 2.0 (io.prometheus.write.v2.Request) by its Content-Type
+                application/x-protobuf;proto=io.prometheus.write.v2.Request, answered with the
+                X-Prometheus-Remote-Write-*-Written headers. 4xx answers are never worth a retry; 503 is.
+              requestBody:
+                required: true
+                content:
+                  application/x-protobuf:
+                    schema: {type: string, format: binary}
+              responses:
+                "200": {description: every row written, content: {application/json: {schema: {type: object}}}}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/NotFound"}
+                "413": {$ref: "#/components/responses/TooLarge"}
+                "415": {description: a content type or encoding not read here, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+                "429": {description: the workload cap, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+                "503": {$ref: "#/components/responses/Unavailable"}
         """#
 }

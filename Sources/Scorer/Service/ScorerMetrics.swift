@@ -26,6 +26,16 @@ final class ScorerMetrics: Sendable {
     let storeUnhealthy: Gauge
     /// Batches refused with 429 because they would create workloads past `--max-workloads`.
     let workloadCapRejections: Counter
+    /// Remote-write samples that gave a value to a stored row.
+    let prometheusSamplesTaken: Counter
+    /// Remote-write samples dropped, by reason (`ScoringService.RemoteWriteResult.dropped`).
+    let prometheusDroppedByReason: [String: Counter]
+    /// Remote-write requests refused with a 4xx (invalid samples, wrong headers, no mapping).
+    let prometheusRequestsRefused: Counter
+
+    /// The reasons `prometheusDropped` counts (each series created at start, so a
+    /// dashboard sees zeros rather than absent series).
+    static let prometheusDropReasons = ["no_rule", "missing_label", "invalid_name", "stale", "duplicate", "late", "counter_baseline", "no_limit"]
 
     init() {
         samplesIngested = registry.makeCounter(descriptor: Self.name("headroom_samples_ingested_total", help: "Samples written to the store and scored."))
@@ -46,6 +56,18 @@ final class ScorerMetrics: Sendable {
         storeFaults = registry.makeCounter(descriptor: Self.name("headroom_store_faults_total", help: "Requests answered 503 because the store could not be read or written."))
         storeUnhealthy = registry.makeGauge(descriptor: Self.name("headroom_store_unhealthy", help: "1 while the store is failing (see /healthz), else 0."))
         workloadCapRejections = registry.makeCounter(descriptor: Self.name("headroom_workload_cap_rejections_total", help: "Batches refused (429) because they would create workloads past --max-workloads."))
+        prometheusSamplesTaken = registry.makeCounter(descriptor: Self.name("headroom_prometheus_samples_taken_total", help: "Remote-write samples that gave a value to a stored row."))
+        let dropped = Self.name("headroom_prometheus_samples_dropped_total",
+                                help: "Remote-write samples not stored, by reason: no_rule / missing_label / invalid_name (the mapping takes no such series), stale (NaN marker), duplicate, late, counter_baseline (a counter's first sample), no_limit (an allocation ≤ 0).")
+        var byReason: [String: Counter] = [:]
+        for reason in Self.prometheusDropReasons { byReason[reason] = registry.makeCounter(descriptor: dropped, labels: [("reason", reason)]) }
+        prometheusDroppedByReason = byReason
+        prometheusRequestsRefused = registry.makeCounter(descriptor: Self.name("headroom_prometheus_requests_refused_total", help: "Remote-write requests refused with a 4xx (never retried by the sender)."))
+    }
+
+    /// The counter of remote-write samples dropped for `reason` (one of `prometheusDropReasons`).
+    func prometheusDropped(_ reason: String) -> Counter {
+        prometheusDroppedByReason[reason] ?? registry.makeCounter(descriptor: Self.name("headroom_prometheus_samples_dropped_total", help: ""), labels: [("reason", reason)])
     }
 
     /// A metric name used as written (the unit, when there is one, is already in it).

@@ -42,7 +42,7 @@ extension ScorerRoutes {
                 case .unknownPOP, .unknownCommand: throw HTTPError(.notFound, message: error.description)
                 case .transitionNotAllowed: throw HTTPError(.conflict, message: error.description)
                 case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
-                case .notAgentsWorkload: throw HTTPError(.forbidden, message: error.description)
+                case .notAgentsWorkload, .remoteWriteOutsideAgent: throw HTTPError(.forbidden, message: error.description)
                 }
             }
         }

@@ -22,6 +22,7 @@ import Store
 /// | GET | /v1/agents/{pop}/commands | operator, agent of {pop} | `{"pop","commands":[CommandEntry…]}`: pending and running, oldest first |
 /// | POST | /v1/agents/{pop}/commands/{id} | operator, agent of {pop} | `{"state":"running"|"done"|"failed","steps":[…],"moved_bytes"?,"downtime_ms"?}` → the command |
 /// | POST | /v1/pops/{pop}/status | operator, agent of {pop} (itself only) | `{"down":true|false}`: marks a POP down (its workloads restart elsewhere) or up |
+/// | POST | /api/v1/write | operator, agent (rows mapped to its POPs) | Prometheus remote write 1.0 (snappy protobuf `WriteRequest`) through `--prometheus-mapping` → `RemoteWriteResult` (`ScorerRoutes+RemoteWrite`) |
 ///
 /// A sample batch:
 /// `{"pop":"ams1","samples":[{"workload":"w","timestamp":1375315200,"cpu_cores":1.5,"memory_bytes":2e9}],
@@ -51,6 +52,10 @@ enum ScorerRoutes {
         var maxBodyBytes = 1 << 20
         var maxSamplesPerBatch = 10_000
         var maxTracesPerBatch = 10_000
+        /// Largest remote-write body once decompressed (32 MiB: a 1 MiB snappy body of
+        /// repetitive labels decompresses several-fold; Prometheus' default batch of 2,000
+        /// samples is well under 1 MiB decompressed).
+        var maxRemoteWriteBytes = 32 << 20
 
         init(credentials: Credentials, maxBodyBytes: Int = 1 << 20, maxSamplesPerBatch: Int = 10_000, maxTracesPerBatch: Int = 10_000) {
             self.credentials = credentials
@@ -74,7 +79,7 @@ enum ScorerRoutes {
         ("/healthz", "get"), ("/metrics", "get"), ("/openapi.yaml", "get"), ("/v1/samples", "post"),
         ("/v1/workloads/{name}/risk", "get"), ("/v1/workloads/{name}/forecast", "get"), ("/v1/decisions", "get"),
         ("/v1/agents/{pop}/heartbeat", "post"), ("/v1/agents/{pop}/commands", "get"), ("/v1/agents/{pop}/commands/{id}", "post"),
-        ("/v1/pops/{pop}/status", "post"),
+        ("/v1/pops/{pop}/status", "post"), ("/api/v1/write", "post"),
     ]
 
     static func router(service: ScoringService, settings: Settings, logger: Logger = Logger(label: "headroom-scorer")) -> Router<BasicRequestContext> {
@@ -93,7 +98,7 @@ enum ScorerRoutes {
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.text())))
+                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.text() + (await service.workloadMetricsText()))))
         }
         router.post("/v1/samples") { request, context -> Response in
             let credential = try authenticate(request, settings)
@@ -130,6 +135,7 @@ enum ScorerRoutes {
                                             timestamp: found.score?.timestamp, forecast: found.forecast))
         }
         addDecisionRoutes(to: router, service: service, settings: settings)
+        addRemoteWriteRoute(to: router, service: service, settings: settings)
         return router
     }
 

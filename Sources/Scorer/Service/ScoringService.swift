@@ -3,6 +3,7 @@ import Forecast
 import Foundation
 import Logging
 import Models
+import PrometheusIngest
 import ScorerIntake
 import Store
 
@@ -46,6 +47,12 @@ actor ScoringService {
         /// state, so the default 10 000 is ~1.5 GB: past that, split the fleet across
         /// scorers (`--shard`) rather than grow one.
         var maxWorkloads: Int? = 10_000
+        /// The mapping of Prometheus series to workloads (`--prometheus-mapping`); nil turns
+        /// `POST /api/v1/write` off (404).
+        var prometheusMapping: PrometheusMapping?
+        /// Most workloads `/metrics` exports per-workload series for (`--metrics-max-workloads`):
+        /// the highest risks first (`ScoringService+WorkloadMetrics`).
+        var metricsMaxWorkloads = 1000
     }
 
     struct IngestResult: Codable, Sendable, Equatable {
@@ -92,6 +99,8 @@ actor ScoringService {
     var storeFault: StoreFaultState?
     /// Every workload the store holds or a batch has named (for `maxWorkloads`).
     var knownWorkloads: Set<String> = []
+    /// Remote write's per-series state (counter baselines, open rows): `ScoringService+RemoteWrite`.
+    var remoteWrite: SeriesAssembler?
     let clock: @Sendable () -> Int64
     let logger: Logger
 
@@ -107,6 +116,7 @@ actor ScoringService {
         self.clock = clock
         self.journal = DecisionJournal(store: store)
         self.engine = try DecisionEngine(config: configuration.decision, fleet: fleet, placements: [])
+        self.remoteWrite = configuration.prometheusMapping.map { SeriesAssembler(mapping: $0) }
     }
 
     /// Start-up: checks that the store can be written (a read-only store fails here, naming
@@ -143,10 +153,31 @@ actor ScoringService {
     ///   anything is written; `StoreError` for a sample or trace event the store refuses
     ///   (nothing written).
     func ingest(_ batch: SampleBatch, agentPOPs: Set<String>? = nil) throws -> IngestResult {
-        if let pop = batch.pop, engine.fleet.pop(named: pop) == nil {
+        let named = Set(batch.samples.map(\.workload)).union(batch.traces.map(\.workload))
+        try admit(named, pops: batch.pop.map { [$0] } ?? [], agentPOPs: agentPOPs)
+        let now = clock()
+        let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
+        return try apply(batch, named: named, written: .init(inserted: written.samples.inserted, duplicates: written.samples.duplicates,
+                                                             traces: written.traces.inserted, newWorkloads: written.newWorkloads),
+                         placing: batch.pop == nil ? [] : [batch], now: now)
+    }
+
+    /// What the store did with a request's samples (an agent's batch or a remote write).
+    struct Written {
+        var inserted: Int
+        var duplicates: Int
+        var traces: Int
+        var newWorkloads: [String]
+    }
+
+    /// The checks before anything of a request is written: its POPs are the fleet's, an
+    /// agent reports only workloads placed at its POPs (or not placed yet), and the
+    /// workload cap.
+    /// - Throws: `ServiceError.unknownPOP`, `.notAgentsWorkload`, `.workloadCap`.
+    func admit(_ named: Set<String>, pops: [String], agentPOPs: Set<String>?) throws {
+        for pop in pops where engine.fleet.pop(named: pop) == nil {
             throw ServiceError.unknownPOP(pop, known: engine.fleet.pops.map(\.name))
         }
-        let named = Set(batch.samples.map(\.workload)).union(batch.traces.map(\.workload))
         if let agentPOPs {
             for name in named.sorted() {
                 if let at = popsReporting(workload: name), at.isDisjoint(with: agentPOPs) {
@@ -161,12 +192,21 @@ actor ScoringService {
                 throw ServiceError.workloadCap(limit: cap, held: knownWorkloads.count, new: fresh.count)
             }
         }
-        let now = clock()
-        let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
+    }
+
+    /// Everything after a request's samples are stored — the same for an agent's batch and
+    /// a remote write: the heartbeat of each POP in `placing`, the online states advanced on
+    /// `batch.samples` (trace events interleaved), each workload re-scored once, workloads
+    /// first seen placed on their POP (`placing`: one batch per POP), one decision tick.
+    /// - Parameter allocateByRule: a workload scored without any allocation (neither the
+    ///   request nor its registration gave one: remote write's series carry no limits) gets
+    ///   the core's `AllocationRule` over its stored history, as a workload registered with
+    ///   history does, so its risk is measured against something.
+    func apply(_ batch: SampleBatch, named: Set<String>, written: Written, placing: [SampleBatch], now: Int64,
+               allocateByRule: Bool = false) throws -> IngestResult {
         storeRecovered()
         knownWorkloads.formUnion(named)
-        let result = written.samples
-        if let pop = batch.pop { try heartbeat(pop: pop, now: now) }
+        for group in placing { if let pop = group.pop { try heartbeat(pop: pop, now: now) } }
         if reloading {
             touchedDuringReload.formUnion(batch.samples.map(\.workload))
             touchedDuringReload.formUnion(batch.traces.map(\.workload))
@@ -197,20 +237,26 @@ actor ScoringService {
             }
             traces.feedRest(into: core)
             for name in order {
-                if let allocation = batch.allocations[name] { core.setAllocation(workload: name, allocation: allocation, rescore: false) }
+                if let allocation = batch.allocations[name] {
+                    core.setAllocation(workload: name, allocation: allocation, rescore: false)
+                } else if allocateByRule, let entry = core.entry(name), AllocationRule.constrained.allSatisfy({ entry.allocation[$0.rawValue].isNaN }) {
+                    let history = try store.lastSamples(workload: name, count: core.rule.windowSteps, until: nil)
+                    core.setAllocation(workload: name, allocation: core.rule.allocation(history: history.values[...], limits: entry.limits), rescore: false)
+                }
                 if let score = core.rescore(name) { metrics.risk.record(score.risk) }
             }
             reportDegenerateResets(since: resetsBefore, in: core)
         }
-        metrics.samplesIngested.increment(by: Int64(result.inserted))
-        metrics.samplesDuplicate.increment(by: Int64(result.duplicates))
-        metrics.traceEventsIngested.increment(by: Int64(written.traces.inserted))
+        metrics.samplesIngested.increment(by: Int64(written.inserted))
+        metrics.samplesDuplicate.increment(by: Int64(written.duplicates))
+        metrics.traceEventsIngested.increment(by: Int64(written.traces))
         metrics.workloads.set(Double(core?.entries.count ?? 0))
 
-        let placed = batch.pop.map { place(batch, on: $0) } ?? 0
+        var placed = 0
+        for group in placing { if let pop = group.pop { placed += place(group, on: pop) } }
         let journaled = try tick(now: now, scored: order.compactMap { name in scored[name].map { (name, $0.values) } })
-        return IngestResult(accepted: result.inserted, duplicates: result.duplicates, newWorkloads: written.newWorkloads.count,
-                            scored: order.count, placed: placed, traces: written.traces.inserted, decisions: journaled)
+        return IngestResult(accepted: written.inserted, duplicates: written.duplicates, newWorkloads: written.newWorkloads.count,
+                            scored: order.count, placed: placed, traces: written.traces, decisions: journaled)
     }
 
     /// Starts the state of a workload the core does not know: warmed on its stored history
@@ -289,6 +335,8 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
     case workloadCap(limit: Int, held: Int, new: Int)
     /// An agent reported a workload placed at POPs not its own: 403.
     case notAgentsWorkload(String, placedAt: [String])
+    /// An agent's remote write mapped a workload to no POP, or to a POP not its own: 403.
+    case remoteWriteOutsideAgent(workload: String, pop: String?, agentPOPs: [String])
 
     var description: String {
         switch self {
@@ -299,6 +347,8 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
             "command \(id) is \(from); it cannot become \(to) (pending → running → done|failed; repeating the same state is fine)"
         case .notAgentsWorkload(let name, let pops):
             "workload \"\(name)\" runs at \(pops.joined(separator: ", ")); this agent's token may report only its own POPs' workloads"
+        case .remoteWriteOutsideAgent(let workload, let pop, let pops):
+            "workload \"\(workload)\" maps to \(pop.map { "POP \"\($0)\"" } ?? "no POP"); this agent's token may send only for \(pops.joined(separator: ", ")) (set the mapping's pop template)"
         case .workloadCap(let limit, let held, let new):
             "the batch would create \(new) new workload\(new == 1 ? "" : "s") beyond the cap of \(limit) (\(held) held); "
                 + "nothing was written. Raise --max-workloads, or split the fleet across scorers"

@@ -6,6 +6,7 @@ import HummingbirdTLS
 import Logging
 import Models
 import ServiceLifecycle
+import PrometheusIngest
 import Store
 
 struct ServeCommand: AsyncParsableCommand {
@@ -46,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
     var policy: ServePolicy = .predictive
     @Option(name: .customLong("new-workload-interval-seconds"), help: "Sampling interval assumed for a workload first seen online (its grid).")
     var newWorkloadIntervalSeconds: Int64 = 300
+    @Option(name: .customLong("prometheus-mapping"),
+            help: "Mapping file (TOML, config/prometheus/) from Prometheus series to workloads: turns on POST /api/v1/write (remote write 1.0).")
+    var prometheusMapping: String?
+    @Option(name: .customLong("metrics-max-workloads"),
+            help: "Most workloads /metrics exports per-workload series for (the highest risks kept).")
+    var metricsMaxWorkloads = 1000
     @Option(name: .customLong("trace-retention-days"),
             help: "Trace events older than this are deleted, at start and hourly (the full training profile reads 28 days); 0 keeps them all.")
     var traceRetentionDays = 35.0
@@ -57,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: give both (HTTPS) or neither (HTTP)")
         }
+        guard metricsMaxWorkloads >= 0 else { throw ValidationError("--metrics-max-workloads \(metricsMaxWorkloads): expected a number ≥ 0") }
         guard maxWorkloads >= 0 else { throw ValidationError("--max-workloads \(maxWorkloads): expected a number ≥ 0 (0 = no cap)") }
     }
 
@@ -70,14 +78,22 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try tlsCertificate.map { try Self.tlsConfiguration(certificate: $0, key: tlsKey ?? "") }
         var decision = try decisionOptions.config()
         decision.staleAfterSeconds = staleAfterSeconds
+        let mapping: PrometheusMapping?
+        do { mapping = try prometheusMapping.map { try PrometheusMapping.load(path: $0) } } catch {
+            throw ValidationError("--prometheus-mapping: \(error)")
+        }
         let store = try HeadroomStore(path: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
+        var serviceConfiguration = ScoringService.Configuration(
+            horizonSteps: horizon, planningQuantile: decisionOptions.planQuantile, decision: decision,
+            newWorkloadIntervalSeconds: newWorkloadIntervalSeconds,
+            policy: policy, downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil,
+            maxWorkloads: maxWorkloads > 0 ? maxWorkloads : nil)
+        serviceConfiguration.prometheusMapping = mapping
+        serviceConfiguration.metricsMaxWorkloads = metricsMaxWorkloads
         let service = try ScoringService(
             store: store, registry: registry, fleet: fleet,
-            configuration: .init(horizonSteps: horizon, planningQuantile: decisionOptions.planQuantile, decision: decision,
-                                 newWorkloadIntervalSeconds: newWorkloadIntervalSeconds,
-                                 policy: policy, downAfterSeconds: downAfterSeconds > 0 ? downAfterSeconds : nil,
-                                 maxWorkloads: maxWorkloads > 0 ? maxWorkloads : nil),
+            configuration: serviceConfiguration,
             metrics: ScorerMetrics(), logger: logger)
         let (first, resumed): (ScoringService.ReloadOutcome, ScoringService.ResumeReport)
         do { (first, resumed) = try await service.start() } catch let fault as HeadroomStore.StorageFault {

@@ -19,7 +19,10 @@ struct WorkloadResolver {
     mutating func id(of name: String, in db: Database) throws -> Int64 {
         if let known = ids[name] { return known }
         let id: Int64
-        if let record = try WorkloadRecord.filter(Column("name") == name).fetchOne(db), let known = record.id {
+        // A cached statement, not the query interface: this runs once per workload per
+        // transaction, and building and preparing the query each time (SQL generation, the
+        // statement authorizer) was most of a remote-write request's store time.
+        if let known = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM workloads WHERE name = ?"), arguments: [name]) {
             id = known
         } else {
             var record = WorkloadRecord(name: name, source: source, createdAt: now)

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Models
+import PrometheusIngest
 @testable import Decisions
 @testable import Scorer
 import Store
@@ -31,6 +32,7 @@ struct ServiceHarness {
                      maxBodyBytes: Int = 1 << 20, maxSamples: Int = 10_000, warmupSamples: Int = 2016,
                      reloadHoldSeconds: Double? = nil, clock: (@Sendable () -> Int64)? = nil,
                      credentials: Credentials? = nil, maxWorkloads: Int? = 10_000,
+                     newWorkloadIntervalSeconds: Int64 = 300, prometheusMapping: PrometheusMapping? = nil, metricsMaxWorkloads: Int = 1000,
                      logger: Logger = Logger(label: "headroom-scorer-test")) async throws -> ServiceHarness {
         let fixture = try ScorerFixture.get()
         let path = try storePath ?? fixture.copyStore().path
@@ -49,6 +51,9 @@ struct ServiceHarness {
         configuration.decision.enterThreshold = 0.3
         configuration.decision.exitThreshold = 0.18
         configuration.maxWorkloads = maxWorkloads
+        configuration.newWorkloadIntervalSeconds = newWorkloadIntervalSeconds
+        configuration.prometheusMapping = prometheusMapping
+        configuration.metricsMaxWorkloads = metricsMaxWorkloads
         let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
         let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics(),
                                          clock: clock ?? { Int64(Date().timeIntervalSince1970) }, logger: logger)

@@ -2,3 +2,4 @@
 int FuzzImport_main(int argc, char **argv);
 int FuzzSampleBatch_main(int argc, char **argv);
 int FuzzSafetensors_main(int argc, char **argv);
+int FuzzRemoteWrite_main(int argc, char **argv);
