@@ -176,48 +176,18 @@ public struct MemoryRiskTable: Sendable, Equatable {
 
     static let prefix = "memory_table."
 
+    static let codec = SurvivalTableCodec(name: "memory table", prefix: Self.prefix, intervalKey: "memory_table_interval_seconds",
+                                          edges: Self.volatilityEdges + Self.levelEdges + Self.sizeEdges, binCount: binCount)
+
     public func encode(into bundle: inout TensorBundle) {
-        var offsets: [Int64] = [0]
-        for r in ratios { offsets.append(offsets.last! + Int64(r.count)) }
-        bundle.set(Self.prefix + "offsets", ints: offsets)
-        bundle.set(Self.prefix + "ratios", doubles: ratios.flatMap { $0 })
-        bundle.set(Self.prefix + "survivals", doubles: survivals.flatMap { $0 })
-        bundle.set(Self.prefix + "counts", doubles: counts)
-        bundle.set(Self.prefix + "edges", doubles: Self.volatilityEdges + Self.levelEdges + Self.sizeEdges)
-        bundle.metadata["memory_table_interval_seconds"] = String(intervalSeconds)
+        Self.codec.encode(ratios: ratios, survivals: survivals, counts: counts, intervalSeconds: intervalSeconds, into: &bundle)
     }
 
     /// Nil when the bundle has none (a version trained before it existed).
     /// - Throws: `TensorBundleError` for a table that is present but malformed.
     public static func decode(_ bundle: TensorBundle) throws -> MemoryRiskTable? {
-        guard let intervalText = bundle.metadata["memory_table_interval_seconds"] else { return nil }
-        guard let interval = Int64(intervalText), interval > 0, interval <= 86_400 else {
-            throw TensorBundleError.invalid("risk: memory_table_interval_seconds must be a whole number of seconds in 1…86400")
-        }
-        let offsets = try bundle.ints(prefix + "offsets"), flatRatios = try bundle.doubles(prefix + "ratios")
-        let flatSurvivals = try bundle.doubles(prefix + "survivals"), counts = try bundle.doubles(prefix + "counts")
-        let edges = try bundle.doubles(prefix + "edges")
-        guard edges == volatilityEdges + levelEdges + sizeEdges else {
-            throw TensorBundleError.invalid("risk: the memory table's bin edges are not this scorer's")
-        }
-        guard offsets.count == binCount + 1, counts.count == binCount, offsets.first == 0,
-              offsets.last.map({ Int($0) == flatRatios.count }) == true, flatSurvivals.count == flatRatios.count,
-              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw TensorBundleError.invalid("risk: the memory table needs \(binCount) bins of ≥ 1 vertex with offsets, ratios and survivals that agree")
-        }
-        var ratios: [[Double]] = [], survivals: [[Double]] = []
-        for b in 0..<binCount {
-            let range = Int(offsets[b])..<Int(offsets[b + 1])
-            let q = Array(flatRatios[range]), s = Array(flatSurvivals[range])
-            guard q.allSatisfy({ $0.isFinite && $0 > 0 }), s.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }),
-                  zip(q, q.dropFirst()).allSatisfy({ $0 < $1 }), zip(s, s.dropFirst()).allSatisfy({ $0 >= $1 }) else {
-                throw TensorBundleError.invalid("risk: memory table bin \(b): ratios must increase and survivals (in 0…1) not")
-            }
-            ratios.append(q)
-            survivals.append(s)
-        }
-        guard counts.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw TensorBundleError.invalid("risk: memory table counts must be finite and ≥ 0") }
-        return MemoryRiskTable(ratios: ratios, survivals: survivals, intervalSeconds: interval, counts: counts)
+        guard let c = try codec.decode(bundle) else { return nil }
+        return MemoryRiskTable(ratios: c.ratios, survivals: c.survivals, intervalSeconds: c.intervalSeconds, counts: c.counts)
     }
 }
 
