@@ -25,18 +25,18 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func aBodyClaimingMoreThanTheLimitIsRefusedBeforeAllocating() throws {
-        let big = SnappyBlock.compress([UInt8](repeating: 7, count: 1 << 20))
+        let big = try SnappyBlock.compress([UInt8](repeating: 7, count: 1 << 20))
         #expect(throws: RemoteWriteError.tooLarge(uncompressedBytes: 1 << 20, limit: 1000)) {
             try SnappyBlock.decompress(big, maxBytes: 1000)
         }
     }
 
-    @Test func garbageIsA400NotACrash() {
+    @Test func garbageIsA400NotACrash() throws {
         for body: [UInt8] in [[], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff], Array("hello".utf8), [5, 0, 1, 2]] {
             #expect(throws: RemoteWriteError.self) { try RemoteWriteDecoder.decode(body: body, maxUncompressedBytes: 1 << 20) }
         }
         // Valid snappy holding bytes that are not a WriteRequest.
-        let notProto = SnappyBlock.compress([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])
+        let notProto = try SnappyBlock.compress([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])
         #expect(throws: RemoteWriteError.self) { try RemoteWriteDecoder.decode(body: notProto, maxUncompressedBytes: 1 << 20) }
     }
 
@@ -292,7 +292,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             // Three in four rounds mutate the protobuf (most of those still decode and reach
             // the assembler), one in four the snappy block.
             let protobufRound = round % 4 != 0
-            var bytes = protobufRound ? plain : SnappyBlock.compress(plain)
+            var bytes = protobufRound ? plain : try SnappyBlock.compress(plain)
             for _ in 0..<(1 + Int(next() % 2)) where !bytes.isEmpty {
                 let at = Int(next() % UInt64(bytes.count))
                 switch next() % 3 {
@@ -301,7 +301,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 default: bytes.insert(UInt8(truncatingIfNeeded: next()), at: at)
                 }
             }
-            let body = protobufRound ? SnappyBlock.compress(bytes) : bytes
+            let body = protobufRound ? try SnappyBlock.compress(bytes) : bytes
             guard let decodedRequest = try? RemoteWriteDecoder.decode(body: body, maxUncompressedBytes: 1 << 20) else { continue }
             decoded += 1
             var assembler = SeriesAssembler(mapping: mapping)

@@ -107,12 +107,12 @@ package enum RemoteWriteDecoder {
 
     /// The body a 1.0 sender would post for `request` (tests, benchmark).
     package static func encode(_ request: Prometheus_WriteRequest) throws -> [UInt8] {
-        SnappyBlock.compress(try request.serializedBytes())
+        try SnappyBlock.compress(try request.serializedBytes())
     }
 
     /// The body a 2.0 sender would post for `request` (tests).
     package static func encode(_ request: Io_Prometheus_Write_V2_Request) throws -> [UInt8] {
-        SnappyBlock.compress(try request.serializedBytes())
+        try SnappyBlock.compress(try request.serializedBytes())
     }
 }
 

@@ -18,7 +18,7 @@ public enum RemoteWriteProbe {
     /// - Throws: what the route would answer with a 4xx (`RemoteWriteError`).
     @discardableResult
     public static func run(_ body: [UInt8], compressFirst: Bool, version2: Bool = false, mapping: Mapping, nowSeconds: Int64) throws -> Int {
-        let request = try RemoteWriteDecoder.decode(body: compressFirst ? SnappyBlock.compress(body) : body, maxUncompressedBytes: 1 << 20,
+        let request = try RemoteWriteDecoder.decode(body: compressFirst ? try SnappyBlock.compress(body) : body, maxUncompressedBytes: 1 << 20,
                                                     version: version2 ? .v2 : .v1)
         var assembler = SeriesAssembler(mapping: mapping.mapping)
         let plan = try assembler.plan(request.timeseries, nowSeconds: nowSeconds)

@@ -37,8 +37,11 @@ package enum SnappyBlock {
     }
 
     /// Compresses `bytes` into one snappy block (what a remote-write sender does; used by the
-    /// tests and the benchmark).
-    package static func compress(_ bytes: [UInt8]) -> [UInt8] {
+    /// tests, the benchmark and the fuzz probe, which hands it arbitrary bytes).
+    /// - Throws: `RemoteWriteError.snappy` when libsnappy refuses (it does only when the
+    ///   output buffer is too small, and the buffer is sized by `snappy_max_compressed_length`;
+    ///   still a typed error, since the probe's input reaches it).
+    package static func compress(_ bytes: [UInt8]) throws(RemoteWriteError) -> [UInt8] {
         var capacity = snappy_max_compressed_length(bytes.count)
         var output = [UInt8](repeating: 0, count: max(capacity, 1))
         let status = bytes.withUnsafeBufferPointer { input in
@@ -48,9 +51,9 @@ package enum SnappyBlock {
                 }
             }
         }
-        // snappy_compress fails only when the output buffer is too small, and it is sized
-        // by snappy_max_compressed_length: a failure here is a programmer error.
-        precondition(status == SNAPPY_OK, "snappy_compress failed with a buffer of snappy_max_compressed_length")
+        guard status == SNAPPY_OK else {
+            throw .snappy("libsnappy could not compress \(bytes.count) bytes into \(output.count) (status \(status.rawValue))")
+        }
         output.removeSubrange(capacity...)
         return output
     }
