@@ -93,6 +93,12 @@ package struct DecisionEngine: Sendable {
         reindexFootprints(of: placement.workload)
     }
 
+    /// Sets what a workload's live move is priced with (`Placement.dirtyRate`); unknown
+    /// names are ignored. Capacity does not depend on it, so nothing is re-indexed.
+    package mutating func setDirtyRate(_ rate: DirtyRate?, workload: String) {
+        placements[workload]?.dirtyRate = rate
+    }
+
     /// Moves in flight (migrations, partitions, restarts).
     package var movesInFlight: Int { inFlight.values.filter { $0.decision.action.isMove }.count }
 

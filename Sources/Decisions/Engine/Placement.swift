@@ -48,9 +48,11 @@ package struct Placement: Sendable, Equatable {
     /// Unix seconds of its last good checkpoint (a restart after its POP went down resumes
     /// from there), or nil (restart from the beginning).
     package var lastCheckpointAt: Int64?
-    /// Bytes per second it dirties, as measured by its last live migration's pre-copy rounds
-    /// (a VM: QEMU's `dirty-pages-rate`), or nil: unknown (the cost model's dirty fraction).
-    package var dirtyBytesPerSecond: Double?
+    /// The rate at which it dirties its memory — measured by its last live migration's
+    /// pre-copy rounds (a VM: QEMU's `dirty-pages-rate`), or a replay's trace proxy — or nil:
+    /// unknown. What prices a live move is `DecisionEngine.dirtyRate(for:)`, which puts the
+    /// fleet file's `[pre_copy]` settings between the two.
+    package var dirtyRate: DirtyRate?
 
     package init(workload: String, pop: String, allocation: ResourceVector, additionalParts: [PlacementPart] = [],
          stateBytes: Double, partitionable: Bool = false, maxParts: Int = 1, supportsLive: Bool = false,

@@ -69,14 +69,19 @@ extension ScoringService {
     }
 
     /// A placement for `name` on `pop`: its migration abilities from its workload row, the
-    /// state a move copies = its memory now (else its memory allocation, else 0).
+    /// state a move copies = its memory now (else its memory allocation, else 0), the dirty
+    /// rate its last live migration measured (`dirty_rates`), if any.
     func makePlacement(_ name: String, pop: String, allocation: ResourceVector, memoryNow: Double) -> Placement {
         let record = try? store.workload(named: name)
         let memory = memoryNow.isFinite ? memoryNow : (allocation[.memoryBytes].isFinite ? allocation[.memoryBytes] : 0)
         let partitionable = record?.partitionable ?? false
-        return Placement(workload: name, pop: pop, allocation: allocation, stateBytes: memory, partitionable: partitionable,
-                         maxParts: partitionable ? 4 : 1, supportsLive: record?.liveMigratable ?? false,
-                         expectedRemainingSeconds: configuration.expectedRemainingSeconds)
+        var placement = Placement(workload: name, pop: pop, allocation: allocation, stateBytes: memory, partitionable: partitionable,
+                                  maxParts: partitionable ? 4 : 1, supportsLive: record?.liveMigratable ?? false,
+                                  expectedRemainingSeconds: configuration.expectedRemainingSeconds)
+        if let measured = try? store.dirtyRate(workload: name) {
+            placement.dirtyRate = DirtyRate(bytesPerSecond: measured.bytesPerSecond, source: .measured)
+        }
+        return placement
     }
 
     /// Marks `pop` down (or up again), in the engine and the store's `pops.status`, and
