@@ -36,7 +36,8 @@ package struct Placement: Sendable, Equatable {
     package var allocation: ResourceVector
     /// Further parts after a partition (their allocations count at their POPs).
     package var additionalParts: [PlacementPart]
-    /// Bytes a move has to copy (memory + local disk state). ≥ 0.
+    /// Bytes a move has to copy (memory + local disk state). ≥ 0. A VM's is its memory at
+    /// its latest sample (what pre-copy copies), kept current by the scorer and the replay.
     package var stateBytes: Double
     /// Whether it can be split across POPs, and into at most how many parts (≥ 2 to split).
     package var partitionable: Bool

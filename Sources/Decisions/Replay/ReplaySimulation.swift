@@ -20,7 +20,7 @@ import Store
 /// 6. the decision engine ticks over the assessments, and `carryOut` simulates its actions:
 ///    a resize applies at once, a move completes after its transfer time (the engine's cost
 ///    model), its downtime and moved bytes are counted. A VM's live move is priced by
-///    `PreCopyModel` with its dirty rate (`DecisionEngine.dirtyRate(for:)`: measured by a
+///    `PreCopyModel` from its memory at that sample and its dirty rate (`DecisionEngine.dirtyRate(for:)`: measured by a
 ///    real migration, else the fleet file's `[pre_copy]`, else the trace proxy of the
 ///    interval just replayed, `DirtyRate.traceProxy`); a target where it would not converge
 ///    is never chosen.
@@ -86,10 +86,14 @@ package struct ReplaySimulation {
                 if let assessment = try step(&tracks[i], now: now, options: options, engine: engine, core: core, ledger: &ledger) {
                     assessments.append(assessment)
                 }
-                // A VM's live move is priced by pre-copy with the rate its last migration
-                // measured, else with the trace's proxy over the interval just replayed.
-                if tracks[i].estimatesDirtyRate, engine.placements[tracks[i].name]?.dirtyRate?.source != .measured {
-                    engine.setDirtyRate(tracks[i].dirtyRateProxy(at: tracks[i].next - 1), workload: tracks[i].name)
+                // A VM's live move is priced by pre-copy from its memory now and the rate its
+                // last migration measured, else the trace's proxy over the interval just replayed.
+                if tracks[i].estimatesDirtyRate {
+                    let k = tracks[i].next - 1, name = tracks[i].name
+                    engine.setStateBytes(tracks[i].samples.value(k, .memoryBytes), workload: name)
+                    if engine.placements[name]?.dirtyRate?.source != .measured {
+                        engine.setDirtyRate(tracks[i].dirtyRateProxy(at: k), workload: name)
+                    }
                 }
             }
             if options.policy != .static {

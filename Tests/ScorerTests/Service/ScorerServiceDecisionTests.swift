@@ -240,17 +240,22 @@ struct ScorerServiceDecisionTests {
         #expect(stored.bytesPerSecond == 4.5e7 && stored.rounds == 4 && stored.migrationId == id, "the last report wins")
         #expect(await first.service.placement(workload: "bb-1")?.dirtyRate == DirtyRate(bytesPerSecond: 4.5e7, source: .measured))
 
-        // A restarted scorer places bb-1 afresh from the store: the rate is there.
+        // A restarted scorer places bb-1 afresh from the store: the rate is there. The agent
+        // marks it a VM (`live_migratable`), so what a move copies is its latest memory.
         let fixture = try ScorerFixture.get()
         let second = try await H.make(storePath: first.storePath, modelsDirectory: fixture.modelsDirectory)
         #expect(await second.service.placement(workload: "bb-1") == nil)
+        let samples = try second.continuation(of: "bb-1", count: 3)
         try await second.application().test(.router) { client in
-            let samples = try second.continuation(of: "bb-1", count: 3)
-            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(samples, pop: "ams1"))
+            var batch = try #require(try JSONSerialization.jsonObject(with: Data(buffer: H.body(samples, pop: "ams1"))) as? [String: Any])
+            batch["live_migratable"] = ["bb-1"]
+            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth,
+                                                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: batch)))
             #expect(response.status == .ok, "\(String(buffer: response.body))")
         }
         let placement = try #require(await second.service.placement(workload: "bb-1"))
         #expect(placement.dirtyRate == DirtyRate(bytesPerSecond: 4.5e7, source: .measured))
+        #expect(placement.supportsLive && placement.stateBytes == samples.last?.values[Resource.memoryBytes.rawValue])
         // Its live move to fra1 (ams1 → fra1 is live on both sides in the demo fleet) is priced by pre-copy with it.
         let engine = await second.service.engine
         let now = Int64(Date().timeIntervalSince1970)
