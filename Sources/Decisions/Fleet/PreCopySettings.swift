@@ -23,6 +23,8 @@ package struct PreCopySettings: Sendable, Equatable {
     /// The configured rate of `workload`: its own, else the fleet-wide one when it can move
     /// live (a rate prices only live moves), else nil.
     package func dirtyBytesPerSecond(workload: String, supportsLive: Bool) -> Double? {
-        workloads[workload] ?? (supportsLive ? dirtyBytesPerSecond : nil)
+        // (Asked for every candidate of every decision: an empty table is not hashed into.)
+        if !workloads.isEmpty, let own = workloads[workload] { return own }
+        return supportsLive ? dirtyBytesPerSecond : nil
     }
 }
