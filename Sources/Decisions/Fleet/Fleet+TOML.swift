@@ -23,12 +23,14 @@ import TOMLKit
 /// latency_seconds = 0.006             # ≥ 0
 /// ```
 ///
+/// `[pre_copy]` (optional) gives dirty rates for pricing live moves (`PreCopySettings`).
+///
 /// Integers and floats are both accepted for numbers. The top-level `[agent]` table and
 /// `[[workloads]]` array belong to the agent and are ignored here; any other top-level
 /// key, and any unknown key inside a POP, its capacity or a link, is an error.
 extension Fleet {
     /// The top-level keys the scorer reads.
-    package static let topLevelKeys = ["pops", "links"]
+    package static let topLevelKeys = ["pops", "links", "pre_copy"]
     /// The top-level keys that belong to the agent (read by the agent, skipped here).
     package static let agentKeys = ["agent", "workloads"]
     package static let popKeys = ["name", "capacity", "price_per_hour", "price_per_core_hour", "price_per_gib_hour", "strategies", "startup_seconds", "down"]
@@ -66,6 +68,28 @@ extension Fleet {
             links.append(try Self.parseLink(TOMLFields(table, path: "links[\(i)]", source: source)))
         }
         try self.init(pops: pops, declaredLinks: links, source: source)
+        if let table = try document.table("pre_copy") {
+            preCopy = try Self.parsePreCopy(TOMLFields(table, path: "pre_copy", source: source))
+        }
+    }
+
+    /// `[pre_copy]` (`PreCopySettings`): `dirty_bytes_per_second` and a `workloads` table of
+    /// rates by name, every rate a finite number ≥ 0.
+    private static func parsePreCopy(_ fields: TOMLFields) throws -> PreCopySettings {
+        try fields.rejectUnknownKeys(allowed: ["dirty_bytes_per_second", "workloads"])
+        func rate(_ fields: TOMLFields, _ key: String) throws -> Double? {
+            guard let value = try fields.number(key, expected: "a number (bytes per second)") else { return nil }
+            guard value.isFinite, value >= 0 else {
+                throw FleetError.invalidValue(file: fields.source, keyPath: fields.keyPath(key), message: "is \(value); expected a finite number ≥ 0 (bytes per second)")
+            }
+            return value
+        }
+        var settings = PreCopySettings(dirtyBytesPerSecond: try rate(fields, "dirty_bytes_per_second"))
+        if let table = try fields.table("workloads") {
+            let workloads = TOMLFields(table, path: fields.keyPath("workloads"), source: fields.source)
+            for name in table.keys.sorted() { settings.workloads[name] = try rate(workloads, name) }
+        }
+        return settings
     }
 
     private static func parsePOP(_ fields: TOMLFields) throws -> POP {
