@@ -1,5 +1,6 @@
 import Forecast
 import Store
+import Wire
 
 extension DecisionEngine {
     /// Evaluates every POP but the source as the target of a whole-workload move

@@ -2,6 +2,7 @@ import ArgumentParser
 import Decisions
 import Forecast
 import Store
+import FleetFile
 
 /// `headroom-scorer fleet check|sync --pops FILE`: validates a fleet file and prints it,
 /// or writes it into the store.

@@ -6,6 +6,7 @@ import Models
 import PrometheusIngest
 import ScorerIntake
 import Store
+import Wire
 
 /// The state behind `headroom-scorer serve`: the store, the model version serving, the
 /// online state of every workload, the decision engine and its journal, the metrics. One
@@ -78,7 +79,7 @@ actor ScoringService {
     var engine: DecisionEngine
     /// The last progress an agent reported per running command (a VM's live migration:
     /// transferred, remaining, dirty rate), shown with the command until it finishes.
-    var migrationProgress: [Int64: MigrationProgressReport] = [:]
+    var migrationProgress: [Int64: MigrationProgress] = [:]
     /// Unix seconds of each POP agent's last report (a batch with `pop`, or a heartbeat).
     var popLastSeen: [String: Int64] = [:]
     /// The `last_seen` last written to the store per POP (written at most once a second).
