@@ -34,8 +34,10 @@ public struct TraceEvent: Sendable, Equatable {
         public static let syscall: Kind = "syscall"
         public static let wchan: Kind = "wchan"
 
-        /// The kinds a workload may send over the agent's socket.
-        public static let protocolKinds: Set<String> = ["span_start", "span_end", "phase", "loop", "state"]
+        /// The kinds a workload may send over the agent's socket (docs/trace-protocol.md).
+        public static let protocolCases: [Kind] = [.spanStart, .spanEnd, .phase, .loop, .state]
+        /// `protocolCases` as text.
+        public static let protocolKinds = Set(protocolCases.map(\.rawValue))
         /// Every kind `trace_events` holds: the protocol's and the raw kernel ones.
         public static let known: Set<String> = protocolKinds.union(["syscall", "wchan"])
 

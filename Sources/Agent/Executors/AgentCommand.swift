@@ -13,7 +13,6 @@ public struct AgentCommand: Sendable, Equatable {
             self.pop = pop
             self.allocation = allocation
         }
-
     }
 
     public var id: Int64

@@ -154,7 +154,7 @@ actor ScoringService {
     ///   anything is written; `StoreError` for a sample or trace event the store refuses
     ///   (nothing written).
     func ingest(_ batch: SampleBatch, agentPOPs: Set<String>? = nil) throws -> IngestResult {
-        let named = Set(batch.samples.map(\.workload)).union(batch.traces.map(\.workload))
+        let named = Set(batch.samples.map(\.workload)).union(batch.traces.compactMap(\.workload))
         try admit(named, pops: batch.pop.map { [$0] } ?? [], agentPOPs: agentPOPs)
         let now = clock()
         let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
@@ -210,7 +210,7 @@ actor ScoringService {
         for group in placing { if let pop = group.pop { try heartbeat(pop: pop, now: now) } }
         if reloading {
             touchedDuringReload.formUnion(batch.samples.map(\.workload))
-            touchedDuringReload.formUnion(batch.traces.map(\.workload))
+            touchedDuringReload.formUnion(batch.traces.compactMap(\.workload))
         }
 
         var scored: [String: IncomingSample] = [:]
