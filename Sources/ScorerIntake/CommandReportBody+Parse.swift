@@ -17,7 +17,7 @@ extension CommandReportBody {
             throw HTTPError(.badRequest, message: (context.underlyingError as? WireError)?.message ?? "\(context.debugDescription)")
         } catch let DecodingError.keyNotFound(key, _) {
             throw HTTPError(.badRequest, message: "\(key.stringValue): missing; expected \(shape)")
-        } catch let DecodingError.typeMismatch(type, context) {
+        } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
             throw HTTPError(.badRequest, message: "\(WirePath.text(context.codingPath)): expected \(WirePath.describe(type))")
         } catch {
             throw HTTPError(.badRequest, message: "body is not a command acknowledgement \(shape)")

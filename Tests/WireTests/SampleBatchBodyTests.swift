@@ -78,6 +78,9 @@ struct SampleBatchBodyTests {
             return nil
         } catch let error as HTTPError {
             return (error.status, error.body ?? "")
+        } catch let error as any HTTPResponseError {
+            // `FieldViolation`: a rule of `InputRules`, its own JSON body; its description is the message.
+            return (error.status, "\(error)")
         } catch {
             return (.internalServerError, "\(error)")
         }
