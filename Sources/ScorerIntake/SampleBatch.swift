@@ -73,7 +73,12 @@ public struct SampleBatch: Sendable {
         guard traces.count <= maxTraces else {
             throw HTTPError(.contentTooLarge, message: "\(traces.count) trace events in one batch; at most \(maxTraces)")
         }
-        let samples = decoded.samples.map { IncomingSample(workload: $0.workload, timestamp: $0.timestamp, values: $0.values.values) }
+        let samples = decoded.samples.map { sample in
+            let v = sample.values
+            return IncomingSample(workload: sample.workload, timestamp: sample.timestamp,
+                                  values: [v.cpuCores, v.memoryBytes, v.diskReadBytesPerSecond, v.diskWriteBytesPerSecond,
+                                           v.networkReceiveBytesPerSecond, v.networkTransmitBytesPerSecond])
+        }
         try checkRules(samples: samples, traces: traces, nowSeconds: nowSeconds)
         for (i, sample) in samples.enumerated() {
             if let problem = HeadroomStore.problem(with: sample) { throw HTTPError(.badRequest, message: "samples[\(i)]: \(problem)") }

@@ -49,16 +49,16 @@ extension SampleBatchBody: Codable {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: WireKey.self)
             values = .absent
-            let at = WirePath.text(decoder.codingPath)
+            func at() -> String { WirePath.text(decoder.codingPath) }
             for key in container.allKeys {
                 guard let resource = SampleBatchBody.resourcesByName[key.stringValue] else {
-                    throw WireError(field: "\(at).\(key.stringValue)",
-                                    "\(at): unknown resource \"\(key.stringValue)\"; expected \(SampleBatchBody.resourceNames)")
+                    throw WireError(field: "\(at()).\(key.stringValue)",
+                                    "\(at()): unknown resource \"\(key.stringValue)\"; expected \(SampleBatchBody.resourceNames)")
                 }
                 let v = try container.decode(Double.self, forKey: key)
                 if let violation = InputRules.valueViolation(v, resource: resource) {
-                    throw WireError(field: "\(at).\(key.stringValue)",
-                                    "\(at).\(key.stringValue): expected \(violation.expected), found \(violation.found)")
+                    throw WireError(field: "\(at()).\(key.stringValue)",
+                                    "\(at()).\(key.stringValue): expected \(violation.expected), found \(violation.found)")
                 }
                 values[resource] = v
             }
@@ -77,10 +77,11 @@ extension SampleBatchBody.Sample: Codable {
         }
         workload = try container.decode(String.self, forKey: WireKey("workload"))
         let timestampKey = WireKey("timestamp")
-        let field = WirePath.text(decoder.codingPath + [timestampKey])
-        guard container.contains(timestampKey) else { throw WireError(field: field, "\(field): missing") }
+        // The path is built only for a message: this runs once per sample.
+        func field() -> String { WirePath.text(decoder.codingPath + [timestampKey]) }
+        guard container.contains(timestampKey) else { throw WireError(field: field(), "\(field()): missing") }
         do { timestamp = try container.decode(Int64.self, forKey: timestampKey) } catch {
-            throw WireError(field: field, "\(field): expected \(WirePath.describe(Int64.self))")
+            throw WireError(field: field(), "\(field()): expected \(WirePath.describe(Int64.self))")
         }
         values = .absent
         for resource in Resource.allCases {

@@ -19,48 +19,49 @@ extension TraceEvent: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: WireKey.self)
-        let at = WirePath.text(decoder.codingPath)
+        // The element's path, built only for a message (this runs once per event).
+        func at() -> String { WirePath.text(decoder.codingPath) }
         for key in container.allKeys where !Self.fields.contains(key.stringValue) {
-            throw WireError(field: "\(at).\(key.stringValue)",
-                            "\(at): unknown field \"\(key.stringValue)\"; expected workload, timestamp, kind, name and optionally value, attributes")
+            throw WireError(field: "\(at()).\(key.stringValue)",
+                            "\(at()): unknown field \"\(key.stringValue)\"; expected workload, timestamp, kind, name and optionally value, attributes")
         }
         func text(_ field: String) throws -> String {
             let key = WireKey(field)
-            guard container.contains(key) else { throw WireError(field: "\(at).\(field)", "\(at).\(field): missing") }
+            guard container.contains(key) else { throw WireError(field: "\(at()).\(field)", "\(at()).\(field): missing") }
             guard let value = try? container.decode(String.self, forKey: key) else {
-                throw WireError(field: "\(at).\(field)", "\(at).\(field): expected a string")
+                throw WireError(field: "\(at()).\(field)", "\(at()).\(field): expected a string")
             }
             guard !value.isEmpty, value.utf8.count <= Self.maximumNameBytes else {
-                throw WireError(field: "\(at).\(field)", "\(at).\(field): must be 1 to \(Self.maximumNameBytes) bytes, got \(value.utf8.count)")
+                throw WireError(field: "\(at()).\(field)", "\(at()).\(field): must be 1 to \(Self.maximumNameBytes) bytes, got \(value.utf8.count)")
             }
             return value
         }
         let workload = try text("workload")
         let kindText = try text("kind")
         guard let kind = Kind(rawValue: kindText) else {
-            throw WireError(field: "\(at).kind", "\(at).kind: \"\(kindText)\" is not one of \(Self.kinds.sorted().joined(separator: ", "))")
+            throw WireError(field: "\(at()).kind", "\(at()).kind: \"\(kindText)\" is not one of \(Self.kinds.sorted().joined(separator: ", "))")
         }
         let name = try text("name")
         let timestampKey = WireKey("timestamp")
-        guard container.contains(timestampKey) else { throw WireError(field: "\(at).timestamp", "\(at).timestamp: missing") }
+        guard container.contains(timestampKey) else { throw WireError(field: "\(at()).timestamp", "\(at()).timestamp: missing") }
         guard let timestamp = try? container.decode(Double.self, forKey: timestampKey) else {
-            throw WireError(field: "\(at).timestamp", "\(at).timestamp: expected Unix seconds (a number)")
+            throw WireError(field: "\(at()).timestamp", "\(at()).timestamp: expected Unix seconds (a number)")
         }
         guard timestamp >= 0, timestamp < Self.latestTimestampSeconds else {
-            throw WireError(field: "\(at).timestamp", "\(at).timestamp: \(timestamp) is not Unix seconds between 1970 and 2100 (milliseconds?)")
+            throw WireError(field: "\(at()).timestamp", "\(at()).timestamp: \(timestamp) is not Unix seconds between 1970 and 2100 (milliseconds?)")
         }
         var value: Double?
         let valueKey = WireKey("value")
         if container.contains(valueKey), try !container.decodeNil(forKey: valueKey) {
             guard let number = try? container.decode(Double.self, forKey: valueKey), number.isFinite else {
-                throw WireError(field: "\(at).value", "\(at).value: expected a finite number or null")
+                throw WireError(field: "\(at()).value", "\(at()).value: expected a finite number or null")
             }
             value = number
         }
         var attributes: String?
         let attributesKey = WireKey("attributes")
         if container.contains(attributesKey), try !container.decodeNil(forKey: attributesKey) {
-            attributes = try Self.attributesJSON(container.superDecoder(forKey: attributesKey), at: "\(at).attributes")
+            attributes = try Self.attributesJSON(container.superDecoder(forKey: attributesKey), at: "\(at()).attributes")
         }
         self.init(workload: workload, timestampSeconds: timestamp, kind: kind, name: name, value: value, attributesJSON: attributes)
     }
