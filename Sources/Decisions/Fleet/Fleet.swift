@@ -1,6 +1,6 @@
+import FleetFile
 import Forecast
 import Store
-import FleetFile
 
 /// The POPs a scorer may place work on and the network between them (DESIGN.md, "Data
 /// model"). Built from the fleet file (`Fleet+TOML`) or in code; always validated.

@@ -1,6 +1,6 @@
+import FleetFile
 import Forecast
 import Store
-import FleetFile
 
 /// A point of presence that can host workloads, as declared in the fleet file.
 package struct POP: Sendable, Equatable {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Decisions
+import FleetFile
 import Forecast
 import Store
-import FleetFile
 
 /// `headroom-scorer fleet check|sync --pops FILE`: validates a fleet file and prints it,
 /// or writes it into the store.
