@@ -79,8 +79,11 @@ public struct FleetDeclarations: Sendable, Equatable {
 
     /// The top-level keys these sections own.
     public static let topLevelKeys = ["pops", "links"]
-    /// The top-level keys that belong to the agent.
+    /// The top-level keys that belong to the agent (the scorer skips them).
     public static let agentKeys = ["agent", "workloads"]
+    /// The top-level keys that belong to the scorer (the agent skips them): `[pre_copy]`,
+    /// the dirty rates live moves are priced with.
+    public static let scorerKeys = ["pre_copy"]
     public static let popKeys = ["name", "capacity", "price_per_hour", "price_per_core_hour", "price_per_gib_hour", "strategies", "startup_seconds", "down"]
     public static let linkKeys = ["from", "to", "bandwidth_bytes_per_second", "latency_seconds"]
     /// What `strategies` must be, for messages.

@@ -49,10 +49,10 @@ public struct OnlineWorkload: Sendable {
     public static let maximumGapSteps = 288
     public static let naiveWindowSteps = 2016
     /// Half the window (3.5 days of 5-minute steps): each refreshed spread shares at least half
-    /// its changes with the exact trailing window's. The refresh (36 selections over 2,016
-    /// changes for three resources) was a fifth of a tick at a daily cadence; on the demo's
-    /// held-out week the naive member's scaled pinball loss moved from 0.4173 (daily) to
-    /// 0.4184 (this cadence), +0.3 % (DESIGN.md, "The naive member's refresh").
+    /// its changes with the exact trailing window's. A refresh costs 36 selections over 2,016
+    /// changes for three resources, a fifth of a tick if done daily; at this cadence the
+    /// naive member's scaled pinball loss on the demo's held-out week is 0.4184 against
+    /// 0.4173 for a daily refresh, +0.3 % (DESIGN.md, "The naive member's refresh").
     public static let naiveRefreshSteps = 1008
 
     private var arima: [ARIMAMember?]

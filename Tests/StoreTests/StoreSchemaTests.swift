@@ -17,7 +17,7 @@ struct StoreSchemaTests {
             #expect(tables.contains(table), "missing table \(table)")
         }
         let applied = try store.reader.read { db in try HeadroomStore.migrator.appliedMigrations(db) }
-        #expect(applied == ["v1-core-schema"])
+        #expect(applied == ["v1-core-schema", "v2-dirty-rates"])
         if kind == .file {
             let mode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")

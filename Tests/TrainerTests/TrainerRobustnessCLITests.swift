@@ -5,9 +5,9 @@ import Testing
 @testable import Store
 
 /// Issue 12's reproductions through the real `headroom-trainer` (a child process, a real
-/// SQLite file): each used to die with SIGILL (status 132 / signal 4); now each exits 1 (or
-/// 64 for a refused option) with a message naming the file, line and field or the option,
-/// and the store is left as it was.
+/// SQLite file): each must exit 1 (or 64 for a refused option), never die by a signal (a
+/// trap is SIGILL, status 132), with a message naming the file, line and field or the
+/// option, and the store left as it was.
 @Suite("headroom-trainer on hostile input", .serialized)
 struct TrainerRobustnessCLITests {
     static func run(_ arguments: [String]) throws -> TestProcess.Output { try TestProcess.run("headroom-trainer", arguments) }

@@ -41,12 +41,16 @@ struct FleetFileTests {
         bandwidth_bytes_per_second = 1e9
         latency_seconds = 0.002
 
+        [pre_copy]
+        dirty_bytes_per_second = 1e6
+
         """
 
-    @Test("both read the same declarations from one file")
+    @Test("both read the same declarations from one file; each skips the other's sections")
     func sameDeclarations() throws {
         let text = Self.agent + Self.shared
-        let declared = try FleetDeclarations(try TOMLFields.parse(text, source: "fleet.toml"), otherKeys: FleetDeclarations.agentKeys)
+        let declared = try FleetDeclarations(try TOMLFields.parse(text, source: "fleet.toml"),
+                                             otherKeys: FleetDeclarations.agentKeys + FleetDeclarations.scorerKeys)
         #expect(declared.pops.map(\.name) == ["a", "b"])
         #expect(declared.pops[0].capacity.cpuCores == 2 && declared.pops[0].capacity.diskReadBytesPerSecond == 1e8)
         #expect(declared.pops[0].capacity.networkReceiveBytesPerSecond.isNaN)
@@ -57,6 +61,7 @@ struct FleetFileTests {
         #expect(fleet.pops.map(\.name) == declared.pops.map(\.name))
         #expect(fleet.pops.map(\.capacity) == declared.pops.map(\.capacity))
         #expect(fleet.pops[0].strategies == [.checkpointRestart, .partition])
+        #expect(fleet.preCopy.dirtyBytesPerSecond == 1e6)
         let config = try AgentConfig(toml: text, source: "fleet.toml")
         #expect(config.pops.map(\.name) == ["a", "b"])
         #expect(config.pops[0].capacity == ResourceLimits(cpuCores: 2, memoryBytes: 536_870_912))

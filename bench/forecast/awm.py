@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference (scalar, per-sample, pure Python) implementation of the adaptive-window median forecaster (AWM) --
 the spec the Swift port must match. forecast_study.py runs the same algorithm vectorised over VMs (awm_full);
-`python3 awm.py --golden` prints the golden case of README.md, `--check` compares this code with awm_full."""
+`python3 awm.py --golden` prints the golden case of README.md, `--golden-long` a 1,000-sample one, `--check` compares this code with awm_full."""
 import json, math, sys
 
 
@@ -62,6 +62,12 @@ def golden_input():
     return base
 
 
+def long_input(n=1000):
+    """n values with many ties and level shifts, so every window (288 too) fills and its
+    leaving value is often equal to others (exact in binary after the division by 10)."""
+    return [float((i * 7919 + (i // 37) * 13) % 41 + 10 * ((i // 250) % 3)) / 10 for i in range(n)]
+
+
 if __name__ == '__main__':
     cfg = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     if sys.argv[1:2] == ['--golden']:
@@ -71,6 +77,12 @@ if __name__ == '__main__':
         print('| k | p50 | p90 | p99 |\n|---:|---:|---:|---:|')
         for k in range(12):
             print(f'| {k + 1} | {p50[k]:.6f} | {q90[k]:.6f} | {q99[k]:.6f} |')
+    if sys.argv[1:2] == ['--golden-long']:
+        f = AWM(**cfg)
+        for y in long_input(): f.update(y)
+        p50, (q90, q99) = f.forecast()
+        for k in range(12):
+            print(f'({p50[k]:.9f}, {q90[k]:.9f}, {q99[k]:.9f}),')
     if sys.argv[1:2] == ['--check']:
         # compare this scalar reference with forecast_study.awm_full on real series (the first origin of week 08-02)
         import numpy as np, forecast_study as fs

@@ -58,8 +58,8 @@ public typealias AgentConfigError = FleetFileError
 /// `[[pops]]` and `[[links]]` are read by the shared strict reader (`FleetDeclarations`);
 /// the agent uses each POP's name and `[pops.capacity]` `cpu_cores` / `memory_bytes`, and
 /// each link's ends and bandwidth (the scorer validates prices, strategies and latencies).
-/// Unknown keys anywhere, and any top-level key but these four, are errors naming the file
-/// and key path.
+/// `[pre_copy]` is the scorer's and skipped. Unknown keys anywhere, and any other top-level
+/// key, are errors naming the file and key path.
 extension AgentConfig {
     static let agentKeys = ["scorer_url", "token_file", "pops", "sample_interval_seconds", "state_directory",
                             "network_namespaces", "cgroup_root", "cgroup_prefix", "launcher", "trace_socket_group"]
@@ -88,7 +88,7 @@ extension AgentConfig {
         }
         let agent = document.child(agentTable, "agent")
         try agent.rejectUnknownKeys(allowed: Self.agentKeys)
-        let shared = try FleetDeclarations(document, otherKeys: FleetDeclarations.agentKeys)
+        let shared = try FleetDeclarations(document, otherKeys: FleetDeclarations.agentKeys + FleetDeclarations.scorerKeys)
 
         // The POPs' capacities (the part of them the agent needs).
         var capacities: [String: ResourceLimits] = [:]

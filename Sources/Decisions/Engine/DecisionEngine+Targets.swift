@@ -1,3 +1,4 @@
+import Foundation
 import Forecast
 import Store
 import Wire
@@ -94,6 +95,18 @@ extension DecisionEngine {
         return nil
     }
 
+    /// The dirty rate a live move of `placement` is priced with: one measured by its last
+    /// pre-copy rounds first (the truth about this guest), then the fleet file's
+    /// `[pre_copy]` figure for it (an operator's knowledge beats an estimate), then the
+    /// placement's own estimate (a replay's trace proxy); nil = the dirty fraction.
+    package func dirtyRate(for placement: Placement) -> DirtyRate? {
+        if let rate = placement.dirtyRate, rate.source == .measured { return rate }
+        if let configured = fleet.preCopy.dirtyBytesPerSecond(workload: placement.workload, supportsLive: placement.supportsLive) {
+            return DirtyRate(bytesPerSecond: configured, source: .configured)
+        }
+        return placement.dirtyRate
+    }
+
     private func evaluation(_ target: POP, mode: MigrationCostModel.Mode?, stateBytes: Double, allocation: ResourceVector,
                             placement: Placement, free: ResourceVector, rejections: [String], model: MigrationCostModel) -> CandidateEvaluation {
         var strategy: ExecutionStrategy?
@@ -105,7 +118,15 @@ extension DecisionEngine {
             case .stay: strategy = .partition
             }
             cost = model.cost(stateBytes: stateBytes, allocation: allocation, target: target, mode: mode,
-                              expectedRemainingSeconds: placement.expectedRemainingSeconds, dirtyBytesPerSecond: placement.dirtyBytesPerSecond)
+                              expectedRemainingSeconds: placement.expectedRemainingSeconds, dirtyRate: dirtyRate(for: placement))
+        }
+        var rejections = rejections
+        if let preCopy = cost?.preCopy, !preCopy.converged, case .move(_, let link)? = mode {
+            // The agent cancels a pre-copy that does not converge and the VM stays put:
+            // counting on the move would leave the workload where it is at risk.
+            let g = { (x: Double) in String(format: "%.4g", x) }
+            rejections.append("pre-copy would not converge: the workload dirties \(g(preCopy.dirtyBytesPerSecond)) B/s "
+                              + "(\(preCopy.dirtyRateSource.rawValue)) and the link carries \(g(link.bandwidthBytesPerSecond)) B/s")
         }
         return CandidateEvaluation(pop: target.name, feasible: rejections.isEmpty && cost != nil, rejections: rejections,
                                    free: ResourceAmounts(free), strategy: strategy, cost: cost)

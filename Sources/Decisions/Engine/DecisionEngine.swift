@@ -93,6 +93,20 @@ package struct DecisionEngine: Sendable {
         reindexFootprints(of: placement.workload)
     }
 
+    /// Sets what a workload's live move is priced with (`Placement.dirtyRate`); unknown
+    /// names are ignored. Capacity does not depend on it, so nothing is re-indexed.
+    package mutating func setDirtyRate(_ rate: DirtyRate?, workload: String) {
+        placements[workload]?.dirtyRate = rate
+    }
+
+    /// Sets the bytes a move of a workload copies (`Placement.stateBytes`; a VM's memory
+    /// now); unknown names and values that are not finite and ≥ 0 are ignored. Capacity
+    /// does not depend on it, so nothing is re-indexed.
+    package mutating func setStateBytes(_ bytes: Double, workload: String) {
+        guard bytes.isFinite, bytes >= 0 else { return }
+        placements[workload]?.stateBytes = bytes
+    }
+
     /// Moves in flight (migrations, partitions, restarts).
     package var movesInFlight: Int { inFlight.values.filter { $0.decision.action.isMove }.count }
 

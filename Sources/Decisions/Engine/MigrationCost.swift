@@ -20,6 +20,22 @@ package struct MigrationCost: Sendable, Equatable, Codable {
     package var priceCost: Double
     /// `priceCost + migrationCost`: what the engine minimises.
     package var totalCost: Double
+    /// A live move priced by `PreCopyModel`: the dirty rate it used and the model's
+    /// outcome. nil for every other move, and for a live move priced by the dirty fraction.
+    package var preCopy: PreCopyPricing?
+}
+
+/// What `PreCopyModel` made of a live move (journaled with the decision as `pre_copy`).
+package struct PreCopyPricing: Sendable, Equatable, Codable {
+    package var dirtyBytesPerSecond: Double
+    package var dirtyRateSource: DirtyRateSource
+    /// false: the guest dirties too fast for the link (`PreCopyModel.Outcome.converged`);
+    /// the engine does not choose such a target.
+    package var converged: Bool
+    /// Pre-copy rounds before the stop (round 0 = the first full copy).
+    package var rounds: Int
+    /// Every round's bytes plus the stop-and-copy (more than the state when it dirties).
+    package var transferredBytes: Double
 }
 
 /// The cost model of moves (pure arithmetic, no state).
@@ -28,10 +44,12 @@ package struct MigrationCost: Sendable, Equatable, Codable {
 /// checkpoint speed `C` bytes/s and live dirty fraction `f`:
 /// - **live** (pre-copy): the state is copied while the workload runs, then it pauses
 ///   for the pages dirtied meanwhile; the target starts during the pre-copy.
-///   transfer = S/B + L, downtime = f·S/B + L — unless the workload's dirty rate `D` has
-///   been measured (a VM's last QEMU pre-copy rounds, `Placement.dirtyBytesPerSecond`):
-///   then `PreCopyModel` with M = S: transfer = its total time, downtime = its downtime
-///   (round after round until what is left fits the downtime limit).
+///   transfer = S/B + L, downtime = f·S/B + L — unless a dirty rate `D` is known (measured
+///   by a VM's last QEMU pre-copy rounds, set in the fleet file, or a replay's trace proxy:
+///   `DecisionEngine.dirtyRate(for:)`): then `PreCopyModel` with M = S: transfer = its
+///   total time, downtime = its downtime (round after round until what is left fits the
+///   downtime limit), and `preCopy` records the rate and the outcome — a move that does not
+///   converge keeps the model's figures for the cancelled attempt and is marked so.
 /// - **checkpoint_restart**: dump, copy, restore, start; the workload is down throughout.
 ///   transfer = S/B + L, downtime = S/C + (S/B + L) + S/C + U.
 /// - **restart** after the source went down (the checkpoint is already off the dead POP;
@@ -64,20 +82,30 @@ package struct MigrationCostModel: Sendable {
         case stay
     }
 
+    /// A measured dirty rate (`dirtyBytesPerSecond`, nil = unknown).
     package func cost(stateBytes: Double, allocation: ResourceVector, target: POP, mode: Mode,
-                      expectedRemainingSeconds: Double, dirtyBytesPerSecond: Double? = nil) -> MigrationCost {
+                      expectedRemainingSeconds: Double, dirtyBytesPerSecond: Double?) -> MigrationCost {
+        cost(stateBytes: stateBytes, allocation: allocation, target: target, mode: mode, expectedRemainingSeconds: expectedRemainingSeconds,
+             dirtyRate: dirtyBytesPerSecond.map { DirtyRate(bytesPerSecond: $0, source: .measured) })
+    }
+
+    package func cost(stateBytes: Double, allocation: ResourceVector, target: POP, mode: Mode,
+                      expectedRemainingSeconds: Double, dirtyRate: DirtyRate? = nil) -> MigrationCost {
         var transfer: Double
         let downtime: Double
+        var pricing: PreCopyPricing?
         let checkpointSeconds = stateBytes / checkpointBytesPerSecond
         switch mode {
         case .move(let strategy, let link):
             let wire = stateBytes / link.bandwidthBytesPerSecond
             transfer = wire + link.latencySeconds
-            if strategy == .live, let dirty = dirtyBytesPerSecond, dirty.isFinite, dirty >= 0 {
+            if strategy == .live, let rate = dirtyRate, rate.bytesPerSecond.isFinite, rate.bytesPerSecond >= 0 {
                 let outcome = preCopy.migrate(memoryBytes: stateBytes, bandwidthBytesPerSecond: link.bandwidthBytesPerSecond,
-                                              dirtyBytesPerSecond: dirty, latencySeconds: link.latencySeconds)
+                                              dirtyBytesPerSecond: rate.bytesPerSecond, latencySeconds: link.latencySeconds)
                 transfer = outcome.totalSeconds
                 downtime = outcome.downtimeSeconds
+                pricing = PreCopyPricing(dirtyBytesPerSecond: rate.bytesPerSecond, dirtyRateSource: rate.source, converged: outcome.converged,
+                                         rounds: outcome.rounds, transferredBytes: outcome.transferredBytes)
             } else if strategy == .live {
                 downtime = liveDirtyFraction * wire + link.latencySeconds
             } else {
@@ -95,6 +123,6 @@ package struct MigrationCostModel: Sendable {
         let priceCost = target.hourlyCost(allocation: allocation) / 3600 * expectedRemainingSeconds
         return MigrationCost(transferSeconds: transfer, downtimeSeconds: downtime, downtimeCost: downtimeCost,
                              transferCost: transferCost, migrationCost: downtimeCost + transferCost,
-                             priceCost: priceCost, totalCost: priceCost + downtimeCost + transferCost)
+                             priceCost: priceCost, totalCost: priceCost + downtimeCost + transferCost, preCopy: pricing)
     }
 }

@@ -37,7 +37,8 @@ package struct Placement: Sendable, Equatable {
     package var allocation: ResourceVector
     /// Further parts after a partition (their allocations count at their POPs).
     package var additionalParts: [PlacementPart]
-    /// Bytes a move has to copy (memory + local disk state). ≥ 0.
+    /// Bytes a move has to copy (memory + local disk state). ≥ 0. A VM's is its memory at
+    /// its latest sample (what pre-copy copies), kept current by the scorer and the replay.
     package var stateBytes: Double
     /// Whether it can be split across POPs, and into at most how many parts (≥ 2 to split).
     package var partitionable: Bool
@@ -49,9 +50,11 @@ package struct Placement: Sendable, Equatable {
     /// Unix seconds of its last good checkpoint (a restart after its POP went down resumes
     /// from there), or nil (restart from the beginning).
     package var lastCheckpointAt: Int64?
-    /// Bytes per second it dirties, as measured by its last live migration's pre-copy rounds
-    /// (a VM: QEMU's `dirty-pages-rate`), or nil: unknown (the cost model's dirty fraction).
-    package var dirtyBytesPerSecond: Double?
+    /// The rate at which it dirties its memory — measured by its last live migration's
+    /// pre-copy rounds (a VM: QEMU's `dirty-pages-rate`), or a replay's trace proxy — or nil:
+    /// unknown. What prices a live move is `DecisionEngine.dirtyRate(for:)`, which puts the
+    /// fleet file's `[pre_copy]` settings between the two.
+    package var dirtyRate: DirtyRate?
 
     package init(workload: String, pop: String, allocation: ResourceVector, additionalParts: [PlacementPart] = [],
          stateBytes: Double, partitionable: Bool = false, maxParts: Int = 1, supportsLive: Bool = false,

@@ -1,6 +1,7 @@
 import FleetFile
 import Forecast
 import Foundation
+import TOMLKit
 
 /// The scorer's name for the fleet file's errors (one type for every reader of the file);
 /// `Fleet.init(pops:declaredLinks:)` adds duplicate POPs, unknown link ends and repeated
@@ -10,9 +11,10 @@ package typealias FleetError = FleetFileError
 /// The fleet file (`config/pops.example.toml` documents every key), read by the shared
 /// strict reader (`FleetDeclarations`: `[[pops]]` with `[pops.capacity]`, `[[links]]`).
 /// The scorer requires each POP's `price_per_hour` and `strategies` and each link's
-/// `latency_seconds`; `Fleet.init` checks ranges, names and links. The top-level `[agent]`
-/// table and `[[workloads]]` array belong to the agent and are skipped here; any other
-/// top-level key is an error.
+/// `latency_seconds`; `Fleet.init` checks ranges, names and links. `[pre_copy]` (optional,
+/// the scorer's only) gives dirty rates for pricing live moves (`PreCopySettings`). The
+/// top-level `[agent]` table and `[[workloads]]` array belong to the agent and are skipped
+/// here; any other top-level key is an error.
 extension Fleet {
     /// Reads and validates the fleet file at `path`.
     /// - Throws: `FleetError` naming the file (and the line for TOML syntax errors).
@@ -27,7 +29,7 @@ extension Fleet {
 
     init(document: TOMLFields) throws {
         let source = document.source
-        let declared = try FleetDeclarations(document, otherKeys: FleetDeclarations.agentKeys)
+        let declared = try FleetDeclarations(document, otherKeys: FleetDeclarations.agentKeys + FleetDeclarations.scorerKeys)
         let pops = try declared.pops.enumerated().map { i, pop in
             guard let strategies = pop.strategies else {
                 throw FleetError.missingKey(file: source, keyPath: "pops[\(i)].strategies", expected: FleetDeclarations.strategiesExpected)
@@ -46,5 +48,27 @@ extension Fleet {
             return POPLink(from: link.from, to: link.to, bandwidthBytesPerSecond: link.bandwidthBytesPerSecond, latencySeconds: latency)
         }
         try self.init(pops: pops, declaredLinks: links, source: source)
+        if let table = try document.table("pre_copy") {
+            preCopy = try Self.parsePreCopy(document.child(table, "pre_copy"))
+        }
+    }
+
+    /// `[pre_copy]` (`PreCopySettings`): `dirty_bytes_per_second` and a `workloads` table of
+    /// rates by name, every rate a finite number ≥ 0.
+    private static func parsePreCopy(_ fields: TOMLFields) throws -> PreCopySettings {
+        try fields.rejectUnknownKeys(allowed: ["dirty_bytes_per_second", "workloads"])
+        func rate(_ fields: TOMLFields, _ key: String) throws -> Double? {
+            guard let value = try fields.number(key, expected: "a number (bytes per second)") else { return nil }
+            guard value.isFinite, value >= 0 else {
+                throw FleetError.invalidValue(file: fields.source, keyPath: fields.keyPath(key), message: "is \(value); expected a finite number ≥ 0 (bytes per second)")
+            }
+            return value
+        }
+        var settings = PreCopySettings(dirtyBytesPerSecond: try rate(fields, "dirty_bytes_per_second"))
+        if let table = try fields.table("workloads") {
+            let workloads = fields.child(table, "workloads")
+            for name in table.keys.sorted() { settings.workloads[name] = try rate(workloads, name) }
+        }
+        return settings
     }
 }

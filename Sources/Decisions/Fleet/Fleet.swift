@@ -24,6 +24,8 @@ package struct Fleet: Sendable, Equatable {
     package private(set) var indicesByName: [Int]
     /// POPs currently marked down.
     package private(set) var downCount: Int
+    /// Dirty rates the fleet file declares for pricing live moves (`[pre_copy]`).
+    package var preCopy = PreCopySettings()
 
     private struct Pair: Hashable, Sendable { var from: String, to: String }
 

@@ -92,10 +92,18 @@ struct ReplayLedger {
         }
     }
 
-    /// A move's priced part: its downtime, transfer and moved bytes.
-    mutating func move(cost: MigrationCost) {
+    /// A move's priced part: its downtime and transfer; a live one counted by what priced it.
+    mutating func move(cost: MigrationCost, strategy: ExecutionStrategy?) {
         summary.migrationCost += cost.migrationCost
         summary.downtimeMinutes += cost.downtimeSeconds / 60
+        if strategy == .live {
+            summary.liveMovesPricedBy[cost.preCopy?.dirtyRateSource.rawValue ?? ReplaySummary.dirtyFractionPricing, default: 0] += 1
+        }
+    }
+
+    /// Target evaluations of one decision: those where pre-copy would not converge are counted.
+    mutating func rejectedNotConverging(_ candidates: [CandidateEvaluation]) {
+        summary.liveTargetsNotConverging += candidates.filter { $0.cost?.preCopy?.converged == false }.count
     }
 
     mutating func moved(bytes: Double) { summary.movedBytes += bytes }

@@ -19,7 +19,11 @@ import Store
 ///    it into an assessment (`ReplayPolicyState`);
 /// 6. the decision engine ticks over the assessments, and `carryOut` simulates its actions:
 ///    a resize applies at once, a move completes after its transfer time (the engine's cost
-///    model), its downtime and moved bytes are counted.
+///    model), its downtime and moved bytes are counted. A VM's live move is priced by
+///    `PreCopyModel` from its memory at that sample and its dirty rate (`DecisionEngine.dirtyRate(for:)`: measured by a
+///    real migration, else the fleet file's `[pre_copy]`, else the trace proxy of the
+///    interval just replayed, `DirtyRate.traceProxy`); a target where it would not converge
+///    is never chosen.
 package struct ReplaySimulation {
     package enum ReplayError: Error, CustomStringConvertible {
         case noWorkloads(from: Int64, to: Int64)
@@ -53,9 +57,15 @@ package struct ReplaySimulation {
         let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile)
         var tracks = try ReplayTrack.load(store: store, core: core, options: options)
         guard !tracks.isEmpty else { throw ReplayError.noWorkloads(from: options.from, to: options.to) }
-        let placements = try ReplayPlacement.initial(
+        var placements = try ReplayPlacement.initial(
             tracks: tracks, allocations: Dictionary(uniqueKeysWithValues: tracks.map { ($0.name, core.entry($0.name)!.allocation) }),
             fleet: fleet, expectedRemainingSeconds: Double(options.to - options.from))
+        let measured = try store.dirtyRates()
+        for i in placements.indices {
+            if let rate = measured[placements[i].workload] {
+                placements[i].dirtyRate = DirtyRate(bytesPerSecond: rate.bytesPerSecond, source: .measured)
+            }
+        }
         var engine = try DecisionEngine(config: Self.engineConfig(options), fleet: fleet, placements: placements)
         var initial = ReplaySummary(policy: options.policy.rawValue, knob: options.knob ?? options.policy.knob?.defaultValue,
                                     censoredObservations: options.censoredObservations, from: options.from, to: options.to,
@@ -75,6 +85,15 @@ package struct ReplaySimulation {
             for i in tracks.indices where tracks[i].nextTimestamp == now {
                 if let assessment = try step(&tracks[i], now: now, options: options, engine: engine, core: core, ledger: &ledger) {
                     assessments.append(assessment)
+                }
+                // A VM's live move is priced by pre-copy from its memory now and the rate its
+                // last migration measured, else the trace's proxy over the interval just replayed.
+                if tracks[i].estimatesDirtyRate {
+                    let k = tracks[i].next - 1, name = tracks[i].name
+                    engine.setStateBytes(tracks[i].samples.value(k, .memoryBytes), workload: name)
+                    if engine.placements[name]?.dirtyRate?.source != .measured {
+                        engine.setDirtyRate(tracks[i].dirtyRateProxy(at: k), workload: name)
+                    }
                 }
             }
             if options.policy != .static {
@@ -191,6 +210,9 @@ package struct ReplaySimulation {
                 try recorder.decision(timestamp: now, decision: decision)
             }
         }
+        for decision in outcome.decisions {
+            ledger.rejectedNotConverging(decision.details.candidates + (decision.details.partition?.candidates ?? []))
+        }
         guard !options.decision.dryRun else { return }
         for decision in outcome.decisions where decision.action != .none {
             ledger.action(decision)
@@ -207,12 +229,17 @@ package struct ReplaySimulation {
                 let chosen = decision.details.candidates.filter { c in c.feasible && decision.targetPops.contains(c.pop) }
                     + (decision.details.partition?.candidates.filter { c in c.feasible && decision.targetPops.contains(c.pop) } ?? [])
                 var transfer = 0.0
+                // Pre-copy sends the dirtied pages again: its own byte count where it priced the move.
+                var preCopyBytes: Double?
                 for candidate in chosen {
                     guard let cost = candidate.cost else { continue }
-                    ledger.move(cost: cost)
+                    ledger.move(cost: cost, strategy: candidate.strategy)
                     transfer = max(transfer, cost.transferSeconds, cost.downtimeSeconds)
+                    if let preCopy = cost.preCopy { preCopyBytes = (preCopyBytes ?? 0) + preCopy.transferredBytes }
                 }
-                if decision.action != .restart { ledger.moved(bytes: engine.placements[decision.workload]?.stateBytes ?? 0) }
+                if decision.action != .restart {
+                    ledger.moved(bytes: preCopyBytes ?? engine.placements[decision.workload]?.stateBytes ?? 0)
+                }
                 tracks[i].finishAt = now + max(1, Int64(transfer.rounded(.up)))
             }
         }

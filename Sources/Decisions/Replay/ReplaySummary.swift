@@ -62,6 +62,16 @@ package struct ReplaySummary: Codable, Sendable, Equatable {
     /// their last checkpoint (or since `from` when they cannot checkpoint), in minutes.
     package var popFailures: Int
     package var lostWorkMinutes: Double
+    /// Live moves carried out, by what priced them: `measured`, `configured`, `trace_proxy`
+    /// (`DirtyRateSource`: `PreCopyModel` with that dirty rate) or `dirty_fraction` (the
+    /// cost model's flat `live_dirty_fraction`, for workloads without any dirty rate).
+    package var liveMovesPricedBy: [String: Int]
+    /// Target evaluations rejected because a live move there would not converge (the
+    /// workload dirties memory about as fast as the link copies it); one per target per tick.
+    package var liveTargetsNotConverging: Int
+
+    /// The `liveMovesPricedBy` key of moves priced by the flat dirty fraction.
+    package static let dirtyFractionPricing = "dirty_fraction"
 
     package init(policy: String, knob: Double?, censoredObservations: Bool = false, from: Int64, to: Int64, modelVersion: String,
                  workloads: Int) {
@@ -93,5 +103,7 @@ package struct ReplaySummary: Codable, Sendable, Equatable {
         meanAllocation = [:]
         popFailures = 0
         lostWorkMinutes = 0
+        liveMovesPricedBy = [:]
+        liveTargetsNotConverging = 0
     }
 }

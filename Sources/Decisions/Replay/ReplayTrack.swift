@@ -30,6 +30,19 @@ struct ReplayTrack {
     /// Row `k` of its samples (`Resource.count` values, NaN = not measured).
     func values(at k: Int) -> [Double] { Array(samples.values[(k * Resource.count)..<((k + 1) * Resource.count)]) }
 
+    /// Whether the replay estimates its dirty rate from the trace (`DirtyRate.traceProxy`):
+    /// workloads of formats that record virtual machines, whose live moves are QEMU-style
+    /// pre-copy (`TraceFormat.describesVirtualMachines`).
+    var estimatesDirtyRate: Bool { TraceFormat(rawValue: record.source)?.describesVirtualMachines == true }
+
+    /// The trace proxy of its dirty rate over the interval ending at sample `k`.
+    func dirtyRateProxy(at k: Int) -> DirtyRate? {
+        guard k >= 0, k < samples.count else { return nil }
+        let previous = k > 0 ? values(at: k - 1) : nil
+        let seconds = k > 0 ? Double(samples.timestamps[k] - samples.timestamps[k - 1]) : interval
+        return DirtyRate.traceProxy(current: values(at: k), previous: previous, intervalSeconds: seconds)
+    }
+
     /// The last checkpoint before `now`: checkpointable workloads checkpoint every
     /// `interval` seconds from the replay's start; none is older than the last (re)start.
     func lastCheckpoint(before now: Int64, from: Int64, interval: Int64) -> Int64 {

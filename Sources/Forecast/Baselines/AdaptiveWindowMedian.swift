@@ -108,23 +108,35 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
                 }
             }
             // The windows: the value w samples back out, the new one in (sorted in place).
+            // A full window replaces the leaving value by the new one where it sits and
+            // moves it to its rank: only the values between the two ranks shift (usage
+            // changes little from one sample to the next, so that is few), not the whole
+            // tail twice as a removal followed by an insertion would.
             let ringSize = Self.windows.last!
             for (j, w) in Self.windows.enumerated() {
                 let window = s + L.windowStart[j]
                 var size = min(n, w)
+                var placed = false
                 if n >= w {
                     let old = s[L.ring + (n - w) % ringSize]
                     var i = Self.lowerBound(old, window, size)
                     if i < size, window[i] == old {
-                        while i + 1 < size { window[i] = window[i + 1]; i += 1 }
-                        size -= 1
+                        if y > old {
+                            while i + 1 < size, window[i + 1] < y { window[i] = window[i + 1]; i += 1 }
+                        } else {
+                            while i > 0, window[i - 1] > y { window[i] = window[i - 1]; i -= 1 }
+                        }
+                        window[i] = y
+                        placed = true
                     }
                 }
-                if size == w { size -= 1 }   // (never: the value leaving was inserted as it is)
-                var i = size
-                while i > 0, window[i - 1] > y { window[i] = window[i - 1]; i -= 1 }
-                window[i] = y
-                size += 1
+                if !placed {
+                    if size == w { size -= 1 }   // (never: the value leaving was inserted as it is)
+                    var i = size
+                    while i > 0, window[i - 1] > y { window[i] = window[i - 1]; i -= 1 }
+                    window[i] = y
+                    size += 1
+                }
                 s[L.medians + j] = size % 2 == 1 ? window[size / 2] : 0.5 * (window[size / 2 - 1] + window[size / 2])
             }
             s[L.ring + n % ringSize] = y

@@ -71,7 +71,7 @@ public enum Safetensors {
             }
             let begin = offsets[0], end = offsets[1]
             // The element count in checked arithmetic: a header shape such as
-            // [4294967296, 4294967296] overflows Int and used to trap here.
+            // [4294967296, 4294967296] overflows Int, which would trap.
             var byteCount: Int? = dtype.byteCount
             for dimension in shape {
                 guard let count = byteCount, dimension >= 0 else { byteCount = nil; break }

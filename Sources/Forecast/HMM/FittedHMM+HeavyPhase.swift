@@ -19,8 +19,8 @@ extension FittedHMM {
     ///     their sum is not 1, e.g. rounding in a stored posterior). Degenerate input — the
     ///     wrong length, a NaN, infinite or negative entry, or a sum of 0 — carries no
     ///     information and is replaced by π (the state distribution before any data), so
-    ///     the result is always a probability (issue 12: a posterior summing to 0 used to
-    ///     stop the scorer here).
+    ///     the result is always a probability (a posterior summing to 0 reaches here from
+    ///     stored state, and the scorer must keep scoring; issue 12).
     ///   - h: horizon in steps; a negative h counts as 0.
     /// - Returns: a probability in [0, 1]; 0 when the model has no heavy state.
     public func heavyPhaseProbability(from filtered: [Double], withinSteps h: Int) -> Double {

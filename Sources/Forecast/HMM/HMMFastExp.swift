@@ -1,6 +1,6 @@
 /// exp(x) for x ≤ 0, branch-free so a loop over many values vectorises: the one
 /// transcendental of an HMM E-step (one per step and state), where the C library's `exp`
-/// (a call per value, errno handling) was a quarter of the fit time.
+/// (a call per value, errno handling) costs a quarter of the fit time.
 ///
 /// Method (Cody & Waite range reduction, as fdlibm's `exp`): n = round(x / ln 2),
 /// r = x − n·ln2_hi − n·ln2_lo with |r| ≤ ln 2 / 2 (ln2_hi has 32 significant bits, so

@@ -17,7 +17,7 @@ final class ReplayCSVRecorder: ReplayRecorder {
             try CSVWriter(path: $0, header: ["timestamp", "workload", "resource", "step", "p50", "p90", "p99"])
         }
         self.decisions = try decisions.map {
-            try CSVWriter(path: $0, header: ["timestamp", "workload", "action", "risk", "targets", "reason"])
+            try CSVWriter(path: $0, header: ["timestamp", "workload", "action", "risk", "targets", "reason", "live_pricing"])
         }
         self.allocations = try allocations.map {
             try CSVWriter(path: $0, header: ["timestamp", "workload", "pop", "cpu_cores", "memory_bytes"])
@@ -43,7 +43,18 @@ final class ReplayCSVRecorder: ReplayRecorder {
     func decision(timestamp: Int64, decision: Decision) throws {
         try decisions?.row([String(timestamp), decision.workload, decision.action.rawValue, Self.format(decision.details.risk),
                             decision.targetPops.joined(separator: "+"),
-                            decision.details.reason.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "\"", with: "'")])
+                            decision.details.reason.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "\"", with: "'"),
+                            Self.livePricing(decision)])
+    }
+
+    /// What priced the live move a decision chose: the dirty rate's source (`measured`,
+    /// `configured`, `trace_proxy`: `PreCopyModel`) or `dirty_fraction`; "" for any other action.
+    static func livePricing(_ decision: Decision) -> String {
+        let chosen = (decision.details.candidates + (decision.details.partition?.candidates ?? [])).first { c in
+            c.feasible && c.strategy == .live && decision.targetPops.contains(c.pop)
+        }
+        guard decision.action != .none, let cost = chosen?.cost else { return "" }
+        return cost.preCopy?.dirtyRateSource.rawValue ?? ReplaySummary.dirtyFractionPricing
     }
 
     func allocation(timestamp: Int64, workload: String, pop: String, allocation: ResourceVector) throws {

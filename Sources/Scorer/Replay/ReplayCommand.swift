@@ -35,7 +35,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("export-scores"), help: "Write timestamp,workload,risk,resource_at_risk for every tick.") var exportScores: String?
     @Option(name: .customLong("export-forecasts"), help: "Write timestamp,workload,resource,step,p50,p90,p99 every --every ticks.") var exportForecasts: String?
     @Option(help: "Ticks between forecast rows (with --export-forecasts).") var every = 12
-    @Option(name: .customLong("export-decisions"), help: "Write timestamp,workload,action,risk,targets,reason for every action and every alarmed tick.") var exportDecisions: String?
+    @Option(name: .customLong("export-decisions"), help: "Write timestamp,workload,action,risk,targets,reason,live_pricing for every action and every alarmed tick (live_pricing: what priced a live move — measured, configured or trace_proxy dirty rate through the pre-copy model, or dirty_fraction).") var exportDecisions: String?
     @Option(name: .customLong("export-allocations"), help: "Write timestamp,workload,pop,cpu_cores,memory_bytes for every sample: the allocation in force.") var exportAllocations: String?
     @Option(name: .customLong("oom-restart-seconds"), help: "Seconds an OOM-killed workload spends restarting.") var oomRestartSeconds = 60.0
     @OptionGroup var decisionOptions: DecisionOptions

@@ -131,6 +131,11 @@ extension ScoringService {
             throw ServiceError.transitionNotAllowed(id: id, from: command.state.rawValue, to: state.rawValue)
         }
         let now = clock()
+        if let progress, progress.rounds >= 1, progress.dirtyBytesPerSecond > 0 {
+            // Kept before the transition, so an acknowledgement whose write fails is retried whole.
+            try store.recordDirtyRate(.init(workload: command.workload, bytesPerSecond: progress.dirtyBytesPerSecond,
+                                            rounds: progress.rounds, measuredAt: now, migrationId: id))
+        }
         switch state {
         case .running: try journal.markRunning(migrationId: id, steps: steps)
         case .done: try journal.markDone(migrationId: id, at: now, steps: steps, movedBytes: movedBytes, downtimeMs: downtimeMs)
@@ -146,9 +151,10 @@ extension ScoringService {
         if let progress {
             migrationProgress[id] = progress
             // A completed pre-copy round measured the guest's dirty rate: the next move of
-            // this workload is priced with it (`PreCopyModel`).
+            // this workload is priced with it (`PreCopyModel`), in this scorer, after a
+            // restart (`makePlacement` reads it back) and in replays of the period.
             if progress.rounds >= 1, progress.dirtyBytesPerSecond > 0, var placement = engine.placements[command.workload] {
-                placement.dirtyBytesPerSecond = progress.dirtyBytesPerSecond
+                placement.dirtyRate = DirtyRate(bytesPerSecond: progress.dirtyBytesPerSecond, source: .measured)
                 engine.place(placement)
             }
         }

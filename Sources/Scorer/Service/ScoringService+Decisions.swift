@@ -34,11 +34,20 @@ extension ScoringService {
     /// Places the batch's workloads that have no placement yet on `pop`, with the batch's
     /// allocation or else the one the core scores them against (the `AllocationRule`). For
     /// a placed workload without an action in flight, the batch's allocation replaces the
-    /// placement's; its checkpoint time is recorded either way.
+    /// placement's; its checkpoint time is recorded either way, and a VM's (`live_migratable`)
+    /// state bytes become its latest memory sample.
     /// - Returns: the number of workloads placed.
     func place(_ batch: SampleBatch, on pop: String) -> Int {
         var placed = 0
         var seen = Set<String>()
+        // A VM's move copies its memory as it is now: its latest sample in the batch.
+        var vmMemory: [String: Double] = [:]
+        if !batch.liveMigratable.isEmpty {
+            for sample in batch.samples where batch.liveMigratable.contains(sample.workload) {
+                let memory = sample.values[Resource.memoryBytes.rawValue]
+                if memory.isFinite { vmMemory[sample.workload] = memory }
+            }
+        }
         for sample in batch.samples where seen.insert(sample.workload).inserted {
             let name = sample.workload
             if var placement = engine.placements[name] {
@@ -56,12 +65,14 @@ extension ScoringService {
                     changed = true
                 }
                 if changed { engine.place(placement) }
+                if let memory = vmMemory[name] { engine.setStateBytes(memory, workload: name) }
                 continue
             }
             let allocation = batch.allocations[name] ?? core?.entry(name)?.allocation ?? .init(repeating: .nan, count: Resource.count)
             var placement = makePlacement(name, pop: pop, allocation: ResourceVector(allocation), memoryNow: sample.values[Resource.memoryBytes.rawValue])
             placement.lastCheckpointAt = batch.checkpoints[name]
             if batch.liveMigratable.contains(name) { placement.supportsLive = true }
+            if let memory = vmMemory[name] { placement.stateBytes = memory }
             engine.place(placement)
             placed += 1
         }
@@ -69,14 +80,19 @@ extension ScoringService {
     }
 
     /// A placement for `name` on `pop`: its migration abilities from its workload row, the
-    /// state a move copies = its memory now (else its memory allocation, else 0).
+    /// state a move copies = its memory now (else its memory allocation, else 0), the dirty
+    /// rate its last live migration measured (`dirty_rates`), if any.
     func makePlacement(_ name: String, pop: String, allocation: ResourceVector, memoryNow: Double) -> Placement {
         let record = try? store.workload(named: name)
         let memory = memoryNow.isFinite ? memoryNow : (allocation[.memoryBytes].isFinite ? allocation[.memoryBytes] : 0)
         let partitionable = record?.partitionable ?? false
-        return Placement(workload: name, pop: pop, allocation: allocation, stateBytes: memory, partitionable: partitionable,
-                         maxParts: partitionable ? 4 : 1, supportsLive: record?.liveMigratable ?? false,
-                         expectedRemainingSeconds: configuration.expectedRemainingSeconds)
+        var placement = Placement(workload: name, pop: pop, allocation: allocation, stateBytes: memory, partitionable: partitionable,
+                                  maxParts: partitionable ? 4 : 1, supportsLive: record?.liveMigratable ?? false,
+                                  expectedRemainingSeconds: configuration.expectedRemainingSeconds)
+        if let measured = try? store.dirtyRate(workload: name) {
+            placement.dirtyRate = DirtyRate(bytesPerSecond: measured.bytesPerSecond, source: .measured)
+        }
+        return placement
     }
 
     /// Marks `pop` down (or up again), in the engine and the store's `pops.status`, and

@@ -121,6 +121,18 @@ extension HeadroomStore {
                 t.uniqueKey(["sha256", "format", "prefix", "member"])
             }
         }
+        // The dirty rate QEMU measured during a VM's last pre-copy rounds (one row per
+        // workload, the latest report wins): what prices its next live move
+        // (`PreCopyModel`), kept so a restarted scorer and a replay of the period have it.
+        migrator.registerMigration("v2-dirty-rates") { db in
+            try db.create(table: "dirty_rates") { t in
+                t.primaryKey("workload_id", .integer).references("workloads", onDelete: .cascade)
+                t.column("bytes_per_second", .double).notNull()     // ≥ 0
+                t.column("rounds", .integer).notNull()              // QEMU's dirty-sync-count at the report
+                t.column("measured_at", .integer).notNull()         // Unix seconds
+                t.column("migration_id", .integer).references("migrations", onDelete: .setNull)
+            }
+        }
         return migrator
     }
 }

@@ -33,6 +33,33 @@ struct AdaptiveWindowMedianTests {
         #expect(f.quantile(step: 0, level: 0.75) == nil)
     }
 
+    /// `awm.py --golden-long '{"half_life": 864, "eta": 0.1}'`: 1,000 values with many ties
+    /// and level shifts, so every window (288 too) is full and replaces values equal to others.
+    static let longGolden: [(Double, Double, Double)] = [
+        (1.950000000, 3.783129926, 8.184991914), (2.000000000, 3.806989530, 8.229925491),
+        (1.900000000, 3.842425780, 7.991728078), (2.050000000, 3.875379956, 7.447146816),
+        (1.200000000, 4.065563650, 6.168849911), (1.200000000, 2.563277019, 4.789747449),
+        (1.950000000, 3.702263530, 8.223335524), (2.000000000, 3.816246040, 8.562541984),
+        (1.900000000, 3.749589537, 8.250257409), (1.900000000, 3.776660495, 7.785478636),
+        (1.900000000, 3.602435412, 7.581332534), (1.200000000, 3.921228746, 6.678606657),
+    ]
+
+    @Test("the study's reference over 1,000 samples with ties: full windows replace in place")
+    func longGoldenCase() {
+        var f = AdaptiveWindowMedian()
+        for i in 0..<1000 {
+            let noise: Int = (i * 7919 + (i / 37) * 13) % 41
+            let level: Int = 10 * ((i / 250) % 3)
+            f.update(Double(noise + level) / 10)
+        }
+        let (p50, p90, p99) = f.forecast()
+        for k in 0..<12 {
+            #expect(abs(p50[k] - Self.longGolden[k].0) < 5e-9, "p50 step \(k + 1): \(p50[k])")
+            #expect(abs(p90[k] - Self.longGolden[k].1) < 5e-9, "p90 step \(k + 1): \(p90[k])")
+            #expect(abs(p99[k] - Self.longGolden[k].2) < 5e-9, "p99 step \(k + 1): \(p99[k])")
+        }
+    }
+
     @Test("before any error history: the 3-sample median (an even count averages the middle two)")
     func fresh() {
         var f = AdaptiveWindowMedian()

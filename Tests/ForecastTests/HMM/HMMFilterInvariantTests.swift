@@ -5,7 +5,7 @@ import Testing
 /// Issue 12, item 1: the online forward filter must stay a probability distribution for ANY
 /// observation (finite, zero, huge, NaN, ±∞, a symbol of probability 0), on any valid model
 /// (tiny and zero probabilities included), so `heavyPhaseProbability` never sees a
-/// posterior that sums to 0 or NaN (it used to fail its precondition and stop the scorer).
+/// posterior that sums to 0 or NaN (a precondition there would stop the scorer).
 @Suite("HMM online filter invariant")
 struct HMMFilterInvariantTests {
     static func expectDistribution(_ p: [Double], _ context: @autoclosure () -> String,

@@ -218,6 +218,59 @@ struct ScorerServiceDecisionTests {
         #expect(await second.service.engine.inFlight["bb-1"] == nil)
     }
 
+    @Test("a dirty rate an agent reports from pre-copy rounds is stored, prices the workload's next live move, and survives a restart")
+    func measuredDirtyRate() async throws {
+        let first = try await H.make()
+        let id = try await first.application().test(.router) { client in
+            _ = try await Self.starvedBatch(first, client)
+            let commands = try H.json(try await client.execute(uri: "/v1/agents/ams1/commands", method: .get, headers: H.auth))
+            let id = try #require((commands["commands"] as? [[String: Any]])?.first?["id"] as? Int)
+            let ack = { (body: String) in
+                try await client.execute(uri: "/v1/agents/ams1/commands/\(id)", method: .post, headers: H.auth, body: ByteBuffer(string: body))
+            }
+            // Before QEMU's first complete pass (rounds 0) there is no rate to keep.
+            #expect(try await ack(#"{"state": "running", "progress": {"transferred_bytes": 1e6, "remaining_bytes": 9e8, "total_bytes": 1e9, "dirty_bytes_per_second": 0, "rounds": 0}}"#).status == .ok)
+            #expect(try first.store.dirtyRate(workload: "bb-1") == nil)
+            #expect(await first.service.placement(workload: "bb-1")?.dirtyRate == nil)
+            #expect(try await ack(#"{"state": "running", "progress": {"transferred_bytes": 1e9, "remaining_bytes": 2e8, "total_bytes": 1e9, "dirty_bytes_per_second": 3.5e7, "rounds": 2}}"#).status == .ok)
+            #expect(try await ack(#"{"state": "done", "steps": ["running_at_target"], "progress": {"transferred_bytes": 1.3e9, "remaining_bytes": 0, "total_bytes": 1e9, "dirty_bytes_per_second": 4.5e7, "rounds": 4}}"#).status == .ok)
+            return Int64(id)
+        }
+        let stored = try #require(try first.store.dirtyRate(workload: "bb-1"))
+        #expect(stored.bytesPerSecond == 4.5e7 && stored.rounds == 4 && stored.migrationId == id, "the last report wins")
+        #expect(await first.service.placement(workload: "bb-1")?.dirtyRate == DirtyRate(bytesPerSecond: 4.5e7, source: .measured))
+
+        // A restarted scorer places bb-1 afresh from the store: the rate is there. The agent
+        // marks it a VM (`live_migratable`), so what a move copies is its latest memory.
+        let fixture = try ScorerFixture.get()
+        let second = try await H.make(storePath: first.storePath, modelsDirectory: fixture.modelsDirectory)
+        #expect(await second.service.placement(workload: "bb-1") == nil)
+        let samples = try second.continuation(of: "bb-1", count: 3)
+        try await second.application().test(.router) { client in
+            var batch = try #require(try JSONSerialization.jsonObject(with: Data(buffer: H.body(samples, pop: "ams1"))) as? [String: Any])
+            batch["live_migratable"] = ["bb-1"]
+            let response = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth,
+                                                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: batch)))
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+        }
+        let placement = try #require(await second.service.placement(workload: "bb-1"))
+        #expect(placement.dirtyRate == DirtyRate(bytesPerSecond: 4.5e7, source: .measured))
+        #expect(placement.supportsLive && placement.stateBytes == samples.last?.values[Resource.memoryBytes.rawValue])
+        // Its live move to fra1 (ams1 → fra1 is live on both sides in the demo fleet) is priced by pre-copy with it.
+        let engine = await second.service.engine
+        let now = Int64(Date().timeIntervalSince1970)
+        let candidates = engine.evaluateTargets(placement, required: placement.allocation, now: now,
+                                                popLastSeen: Dictionary(uniqueKeysWithValues: engine.fleet.pops.map { ($0.name, now) }), restart: false)
+        let fra1 = try #require(candidates.first { $0.pop == "fra1" })
+        #expect(fra1.strategy == .live)
+        let preCopy = try #require(fra1.cost?.preCopy)
+        #expect(preCopy.dirtyRateSource == .measured && preCopy.dirtyBytesPerSecond == 4.5e7 && preCopy.converged)
+        let expected = PreCopyModel().migrate(memoryBytes: placement.stateBytes, bandwidthBytesPerSecond: 1.25e9, dirtyBytesPerSecond: 4.5e7,
+                                              latencySeconds: 0.008)
+        #expect(preCopy.rounds == expected.rounds && preCopy.transferredBytes == expected.transferredBytes)
+        #expect(fra1.cost?.downtimeSeconds == expected.downtimeSeconds)
+    }
+
     @Test("a newly promoted version is swapped in while requests keep being served; a corrupt one is refused, the old one keeps serving")
     func reloads() async throws {
         // Warmed on all their history (not the default week), and the finished build held two
