@@ -40,6 +40,10 @@ public struct TOMLFields {
 
     public func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
+    /// The table's keys, sorted (a table of names, such as `[pre_copy.workloads]`, is read
+    /// key by key).
+    public var keys: [String] { table.keys.sorted() }
+
     /// The reader of `table`, found under `key` of this one.
     public func child(_ table: TOMLTable, _ key: String) -> TOMLFields { TOMLFields(table, path: keyPath(key), source: source) }
 

@@ -1,7 +1,6 @@
 import FleetFile
 import Forecast
 import Foundation
-import TOMLKit
 
 /// The scorer's name for the fleet file's errors (one type for every reader of the file);
 /// `Fleet.init(pops:declaredLinks:)` adds duplicate POPs, unknown link ends and repeated
@@ -67,7 +66,7 @@ extension Fleet {
         var settings = PreCopySettings(dirtyBytesPerSecond: try rate(fields, "dirty_bytes_per_second"))
         if let table = try fields.table("workloads") {
             let workloads = fields.child(table, "workloads")
-            for name in table.keys.sorted() { settings.workloads[name] = try rate(workloads, name) }
+            for name in workloads.keys { settings.workloads[name] = try rate(workloads, name) }
         }
         return settings
     }
