@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Resources", targets: ["Resources"]),
+        .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Decisions", targets: ["Decisions"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "HeadroomTrace", targets: ["HeadroomTrace"]),
@@ -64,6 +65,15 @@ let package = Package(
         /// The fixed resource vector (`Resource`, `ResourceVector`), re-exported by Forecast;
         /// its own target so that the agent can use it without linking BLAS.
         .target(name: "Resources"),
+        /// The agent ↔ scorer protocol: one `Codable` type per HTTP body (sample batches with
+        /// their trace events, the command list, command reports), decoded strictly with errors
+        /// naming the field. Foundation and Resources only, so both ends (and the fuzz targets)
+        /// link it without the other's dependencies.
+        .target(name: "Wire", dependencies: ["Resources"]),
+        /// The fleet file's one strict TOML reader (`TOMLFields`, errors naming file and key)
+        /// and its shared `[[pops]]`/`[[links]]` sections, read by the agent and the scorer.
+        /// Apart from `Wire` so that the protocol does not link TOMLKit's C++.
+        .target(name: "FleetFile", dependencies: ["Resources", .product(name: "TOMLKit", package: "TOMLKit")]),
         /// SVG/HTML pieces shared by the trainer's and the scorer's reports.
         .target(name: "Reports"),
         /// The LSTM's elementwise kernels in C (AVX-512 / AVX2+FMA / portable, picked at run time), used
@@ -81,7 +91,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Forecast",
+                "Forecast", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -100,7 +110,7 @@ let package = Package(
         /// `headroom-launch`), the agent's fleet-file section, the executors and their journal.
         .target(
             name: "Agent",
-            dependencies: ["Resources", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["Resources", "Wire", "FleetFile", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         /// The bpf(2) calls behind the agent's eBPF task iterator (a C shim: bpf(2) has no
         /// libc wrapper and Swift cannot call the variadic syscall(2)).
@@ -123,19 +133,19 @@ let package = Package(
         /// store's typed API), no HTTP, no files.
         .target(
             name: "Decisions",
-            dependencies: ["Forecast", "Store", "Models", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["Forecast", "Store", "Models", "Wire", "FleetFile"]
         ),
         /// The scorer's strict parser of `POST /v1/samples` bodies (`SampleBatch`, its
         /// `InputRules` checks and trace events): pure parsing, no service state, so the fuzz
         /// targets in Fuzz/ can drive it.
         .target(
             name: "ScorerIntake",
-            dependencies: ["Forecast", "Store", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["Forecast", "Store", "Wire", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .executableTarget(
             name: "Scorer",
             dependencies: [
-                "Forecast", "Store", "Models", "Decisions", "Reports", "ScorerIntake", "PrometheusIngest",
+                "Forecast", "Store", "Models", "Decisions", "Reports", "ScorerIntake", "PrometheusIngest", "Wire", "FleetFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -168,7 +178,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
-            "Scorer", "ScorerIntake", "PrometheusIngest", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport",
+            "Scorer", "ScorerIntake", "PrometheusIngest", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport", "Wire", "FleetFile",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -178,11 +188,15 @@ let package = Package(
         .target(name: "HeadroomTestSupport", path: "Tests/HeadroomTestSupport"),
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate", "HeadroomTestSupport"]),
         .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Forecast", "Models", "Store"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store", "Wire"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast", "Wire"]),
+        /// Every body through both ends (the agent's encoding, the scorer's strict decoding) and
+        /// the fleet file's shared reader.
+        .testTarget(name: "WireTests", dependencies: ["Wire", "FleetFile", "ScorerIntake", "Agent", "Decisions", "Resources",
+                                                      .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PrometheusIngestTests", dependencies: ["PrometheusIngest", "Resources"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", "Wire", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,6 @@
 // headroom-bench: benchmarks (not tests). Each family has its own file; the peers run from
 // bench/<family>/run.sh in the same run, and results go to BENCHMARKS.md.
-// Usage: headroom-bench arima|lstm|hmm|risk|gbt|tick|remote-write [options]
+// Usage: headroom-bench arima|lstm|hmm|risk|gbt|tick|remote-write|batch-decode [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "arima": ARIMABench.run(Array(arguments.dropFirst()))
@@ -10,6 +10,7 @@ case "risk": RiskBench.run(Array(arguments.dropFirst()))
 case "gbt": GBTBench.run(Array(arguments.dropFirst()))
 case "tick": BenchTickCommand.main(Array(arguments.dropFirst()))
 case "remote-write": RemoteWriteBench.run(Array(arguments.dropFirst()))
+case "batch-decode": BatchDecodeBench.run(Array(arguments.dropFirst()))
 default:
-    print("usage: headroom-bench arima|lstm|hmm|risk|gbt|tick|remote-write [options]")
+    print("usage: headroom-bench arima|lstm|hmm|risk|gbt|tick|remote-write|batch-decode [options]")
 }

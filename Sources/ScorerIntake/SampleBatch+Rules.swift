@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Forecast
 import Store
+import Wire
 
 /// `InputRules` at the HTTP entrance: the same rule for workload names, timestamps and
 /// values as the importers and the agent apply (issue 12, item 3: a sample stamped 2100
@@ -11,7 +12,7 @@ extension SampleBatch {
     /// Checks every sample and trace event of a decoded batch against `InputRules`, live
     /// timestamps against `nowSeconds` (the scorer's clock: up to a day ahead).
     /// - Throws: `FieldViolation` (400) for the first violation, in document order.
-    static func checkRules(samples: [IncomingSample], traces: [IncomingTraceEvent], nowSeconds: Int64) throws {
+    static func checkRules(samples: [IncomingSample], traces: [TraceEvent], nowSeconds: Int64) throws {
         for (i, sample) in samples.enumerated() {
             if let violation = InputRules.nameViolation(sample.workload) {
                 throw FieldViolation(array: "samples", index: i, workload: nil, violation: violation)
@@ -26,12 +27,14 @@ extension SampleBatch {
             }
         }
         for (i, event) in traces.enumerated() {
-            if let violation = InputRules.nameViolation(event.workload) {
+            // A decoded element always has its workload (`TraceEvent+Codable` requires it).
+            let workload = event.workload ?? ""
+            if let violation = InputRules.nameViolation(workload) {
                 throw FieldViolation(array: "traces", index: i, workload: nil, violation: violation)
             }
-            // `TraceItem` has bounded the time to 1970…2100, so the conversion is exact.
+            // The decoder has bounded the time to 1970…2100, so the conversion is exact.
             if let violation = InputRules.liveTimestampViolation(Int64(event.timestampSeconds.rounded(.down)), nowSeconds: nowSeconds) {
-                throw FieldViolation(array: "traces", index: i, workload: event.workload,
+                throw FieldViolation(array: "traces", index: i, workload: workload,
                                      violation: .init(field: violation.field, expected: violation.expected, found: "\(event.timestampSeconds)"))
             }
         }

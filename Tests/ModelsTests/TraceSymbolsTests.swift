@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Store
 import Testing
+import Wire
 
 /// Trace events → one HMM symbol per step, and the behaviour model that uses them.
 @Suite("Trace symbols and the behaviour HMM")
@@ -63,7 +64,7 @@ struct TraceSymbolsTests {
         static let start: Int64 = 1_699_999_800  // a multiple of 300
         var cpu: [Double] = []
         var regime: [Int] = []  // 0 idle, 1 load, 2 crunch
-        var events: [IncomingTraceEvent] = []
+        var events: [TraceEvent] = []
 
         init(steps: Int, seed: UInt64) {
             var generator = SeededGenerator(seed: seed)
@@ -71,7 +72,7 @@ struct TraceSymbolsTests {
                 let idle = Int.random(in: 15...30, using: &generator)
                 for (r, length) in [(0, idle), (1, 4), (2, 8)] {
                     let t = Double(Self.start + Int64(regime.count) * Self.interval) + 1
-                    events.append(IncomingTraceEvent(workload: "w", timestampSeconds: t, kind: "phase", name: ["idle", "load", "crunch"][r]))
+                    events.append(TraceEvent(workload: "w", timestampSeconds: t, kind: "phase", name: ["idle", "load", "crunch"][r]))
                     for _ in 0..<length where regime.count < steps {
                         regime.append(r)
                         cpu.append((r == 2 ? 0.9 : 0.3) + Double.random(in: -0.05...0.05, using: &generator))

@@ -3,14 +3,15 @@ import Forecast
 import GRDB
 import Testing
 @testable import Store
+import Wire
 
 /// Trace events through `append(traceEvents:)` and back through `traceEvents(workload:)`,
 /// on an in-memory store and on a real file (reopened to check what was committed).
 @Suite("Trace event writes")
 struct TraceWritesTests {
-    static func events(_ workload: String, count: Int, start: Double = 1_732_500_000) -> [IncomingTraceEvent] {
+    static func events(_ workload: String, count: Int, start: Double = 1_732_500_000) -> [TraceEvent] {
         (0..<count).map { i in
-            IncomingTraceEvent(workload: workload, timestampSeconds: start + Double(i) * 0.5,
+            TraceEvent(workload: workload, timestampSeconds: start + Double(i) * 0.5,
                                kind: ["phase", "state", "loop"][i % 3], name: "n\(i % 4)",
                                value: i % 3 == 2 ? Double(i) : nil,
                                attributesJSON: i == 0 ? #"{"file":"a.csv"}"# : nil)
@@ -68,13 +69,13 @@ struct TraceWritesTests {
         let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = Self.events("w", count: 3)
-        let bad: [(IncomingTraceEvent, String)] = [
-            (IncomingTraceEvent(workload: "", timestampSeconds: 1, kind: "phase", name: "x"), "workload name"),
-            (IncomingTraceEvent(workload: "w", timestampSeconds: 1.7e12, kind: "phase", name: "x"), "not Unix seconds"),
-            (IncomingTraceEvent(workload: "w", timestampSeconds: .nan, kind: "phase", name: "x"), "not Unix seconds"),
-            (IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "enter", name: "x"), "kind \"enter\""),
-            (IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "phase", name: ""), "name must be"),
-            (IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "loop", name: "x", value: .infinity), "not finite"),
+        let bad: [(TraceEvent, String)] = [
+            (TraceEvent(workload: "", timestampSeconds: 1, kind: "phase", name: "x"), "workload name"),
+            (TraceEvent(workload: "w", timestampSeconds: 1.7e12, kind: "phase", name: "x"), "not Unix seconds"),
+            (TraceEvent(workload: "w", timestampSeconds: .nan, kind: "phase", name: "x"), "not Unix seconds"),
+            (TraceEvent(workload: "w", timestampSeconds: 1, kind: "enter", name: "x"), "kind \"enter\""),
+            (TraceEvent(workload: "w", timestampSeconds: 1, kind: "phase", name: ""), "name must be"),
+            (TraceEvent(workload: "w", timestampSeconds: 1, kind: "loop", name: "x", value: .infinity), "not finite"),
         ]
         for (event, words) in bad {
             do {
@@ -114,7 +115,7 @@ struct TraceWritesTests {
         // A bad event is refused before anything is written, naming it.
         #expect(throws: StoreError.self) {
             try store.append(samples: samples.map { var s = $0; s.timestamp += 3600; return s },
-                             traceEvents: [IncomingTraceEvent(workload: "w", timestampSeconds: 1, kind: "enter", name: "x")], now: 0)
+                             traceEvents: [TraceEvent(workload: "w", timestampSeconds: 1, kind: "enter", name: "x")], now: 0)
         }
         // An insert failing inside the transaction (the table is gone) rolls the samples back too.
         try store.writer.write { db in try db.execute(sql: "DROP TABLE trace_events") }

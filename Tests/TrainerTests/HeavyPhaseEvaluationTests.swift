@@ -4,6 +4,7 @@ import Models
 import Store
 import Testing
 @testable import Trainer
+import Wire
 
 /// `evaluate`'s heavy-phase report filters a symbol-trained HMM with the stored trace
 /// symbols, as the scorer does online.
@@ -18,11 +19,11 @@ struct HeavyPhaseEvaluationTests {
     static func plantedStore(steps: Int, seed: UInt64, directory: URL) throws -> HeadroomStore {
         var generator = SeededGenerator(seed: seed)
         var cpu: [Double] = []
-        var events: [IncomingTraceEvent] = []
+        var events: [TraceEvent] = []
         while cpu.count < steps {
             for (regime, length) in [(0, Int.random(in: 15...30, using: &generator)), (1, 4), (2, 8)] {
                 let t = Double(start + Int64(cpu.count) * interval) + 1
-                events.append(IncomingTraceEvent(workload: "w", timestampSeconds: t, kind: "phase", name: ["idle", "load", "crunch"][regime]))
+                events.append(TraceEvent(workload: "w", timestampSeconds: t, kind: "phase", name: ["idle", "load", "crunch"][regime]))
                 for _ in 0..<length where cpu.count < steps {
                     cpu.append((regime == 2 ? 0.9 : 0.3) + Double.random(in: -0.05...0.05, using: &generator))
                 }

@@ -1,11 +1,10 @@
-/// One command from the scorer (`GET /v1/agents/{pop}/commands`), as its journal holds it:
-/// `{"id":7,"workload":"w","action":"migrate","strategy":"checkpoint_restart","source_pop":"a",
-///   "targets":[{"pop":"b","allocation":{"cpu_cores":1,"memory_bytes":536870912}}], …}`.
-/// Fields the agent does not use (`decision_id`, `state`, `issued_at`, …) are ignored.
-public struct AgentCommand: Sendable, Equatable, Decodable {
-    public enum Action: String, Sendable, Decodable { case resize, migrate, partition, restart, none }
+/// One command from the scorer as the executors act on it: the part of a `CommandBody`
+/// (`GET /v1/agents/{pop}/commands`) they use, with each target's allocation as the limits a
+/// cgroup enforces (`AgentCommand+Wire`).
+public struct AgentCommand: Sendable, Equatable {
+    public typealias Action = CommandBody.Action
 
-    public struct Target: Sendable, Equatable, Decodable {
+    public struct Target: Sendable, Equatable {
         public var pop: String
         /// CPU and memory of the allocation (the only resources a cgroup limits here).
         public var allocation: ResourceLimits
@@ -13,16 +12,6 @@ public struct AgentCommand: Sendable, Equatable, Decodable {
         public init(pop: String, allocation: ResourceLimits) {
             self.pop = pop
             self.allocation = allocation
-        }
-
-        enum CodingKeys: String, CodingKey { case pop, allocation }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            pop = try c.decode(String.self, forKey: .pop)
-            let amounts = try c.decodeIfPresent([String: Double?].self, forKey: .allocation) ?? [:]
-            allocation = ResourceLimits(cpuCores: (amounts["cpu_cores"] ?? nil).flatMap { $0.isFinite && $0 > 0 ? $0 : nil },
-                                        memoryBytes: (amounts["memory_bytes"] ?? nil).flatMap { $0.isFinite && $0 >= 4096 ? Int64($0) : nil })
         }
     }
 
@@ -45,8 +34,6 @@ public struct AgentCommand: Sendable, Equatable, Decodable {
         self.targets = targets
         self.state = state
     }
-
-    enum CodingKeys: String, CodingKey { case id, workload, action, strategy, sourcePop = "source_pop", targets, state }
 }
 
 /// What an executor reports (`POST /v1/agents/{pop}/commands/{id}`).

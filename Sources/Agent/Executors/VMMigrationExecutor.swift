@@ -204,32 +204,10 @@ public struct VMMigrationExecutor: Sendable {
     }
 }
 
-/// A live migration's counters as reported to the scorer with a `running` (or the final)
-/// acknowledgement: `{"transferred_bytes", "remaining_bytes", "total_bytes", "dirty_bytes_per_second", "rounds"}`.
-public struct MigrationProgress: Sendable, Equatable, Codable {
-    public var transferredBytes: Double
-    public var remainingBytes: Double
-    public var totalBytes: Double
-    /// Bytes dirtied per second in the last complete pre-copy round.
-    public var dirtyBytesPerSecond: Double
-    /// Completed passes over guest RAM.
-    public var rounds: Int
-
-    public init(transferredBytes: Double, remainingBytes: Double, totalBytes: Double, dirtyBytesPerSecond: Double, rounds: Int) {
-        self.transferredBytes = transferredBytes
-        self.remainingBytes = remainingBytes
-        self.totalBytes = totalBytes
-        self.dirtyBytesPerSecond = dirtyBytesPerSecond
-        self.rounds = rounds
-    }
-
+/// QEMU's `query-migrate` RAM counters as the report to the scorer carries them.
+extension MigrationProgress {
     public init(_ ram: MigrationInfo.RAM) {
         self.init(transferredBytes: Double(ram.transferredBytes), remainingBytes: Double(ram.remainingBytes), totalBytes: Double(ram.totalBytes),
                   dirtyBytesPerSecond: ram.dirtyBytesPerSecond, rounds: Int(ram.dirtySyncCount ?? 0))
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case transferredBytes = "transferred_bytes", remainingBytes = "remaining_bytes", totalBytes = "total_bytes",
-             dirtyBytesPerSecond = "dirty_bytes_per_second", rounds
     }
 }

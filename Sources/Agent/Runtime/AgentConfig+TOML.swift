@@ -1,5 +1,9 @@
+import FleetFile
 import Foundation
 import TOMLKit
+
+/// The agent's name for the fleet file's errors (one type for every reader of the file).
+public typealias AgentConfigError = FleetFileError
 
 /// The agent's part of the fleet file (`config/agent.example.toml` documents every key):
 ///
@@ -51,10 +55,11 @@ import TOMLKit
 /// qemu = "qemu-system-x86_64"               # optional
 /// ```
 ///
-/// Of `[[pops]]` only `name` and `[pops.capacity]` `cpu_cores` / `memory_bytes` are read,
-/// of `[[links]]` only `from`, `to` and `bandwidth_bytes_per_second` (the scorer validates
-/// the rest). Unknown keys in `[agent]`
-/// and `[[workloads]]` are errors naming the file and key path.
+/// `[[pops]]` and `[[links]]` are read by the shared strict reader (`FleetDeclarations`);
+/// the agent uses each POP's name and `[pops.capacity]` `cpu_cores` / `memory_bytes`, and
+/// each link's ends and bandwidth (the scorer validates prices, strategies and latencies).
+/// `[pre_copy]` is the scorer's and skipped. Unknown keys anywhere, and any other top-level
+/// key, are errors naming the file and key path.
 extension AgentConfig {
     static let agentKeys = ["scorer_url", "token_file", "pops", "sample_interval_seconds", "state_directory",
                             "network_namespaces", "cgroup_root", "cgroup_prefix", "launcher", "trace_socket_group"]
@@ -68,39 +73,29 @@ extension AgentConfig {
 
     /// Reads the fleet file at `path`.
     public static func load(path: String) throws(AgentConfigError) -> AgentConfig {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .cannotRead(file: path, reason: error.localizedDescription)
-        }
-        return try AgentConfig(toml: text, source: path)
+        try AgentConfig(document: try TOMLFields.load(path: path))
     }
 
     /// Parses a fleet file's text; `source` names it in errors.
     public init(toml text: String, source: String) throws(AgentConfigError) {
-        let root: TOMLTable
-        do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw .syntax(file: source, line: error.source.begin.line, column: error.source.begin.column, message: error.description)
-        } catch {
-            throw .syntax(file: source, line: 0, column: 0, message: "\(error)")
-        }
-        let document = TOMLFieldReader(root, path: "", source: source)
+        try self.init(document: try TOMLFields.parse(text, source: source))
+    }
+
+    init(document: TOMLFields) throws(AgentConfigError) {
+        let source = document.source
         guard let agentTable = try document.table("agent") else {
             throw .missingKey(file: source, keyPath: "agent", expected: "an [agent] table (scorer_url, token_file, pops, state_directory)")
         }
         let agent = document.child(agentTable, "agent")
         try agent.rejectUnknownKeys(allowed: Self.agentKeys)
+        let shared = try FleetDeclarations(document, otherKeys: FleetDeclarations.agentKeys + FleetDeclarations.scorerKeys)
 
-        // The POPs' capacities (the few keys the agent needs).
+        // The POPs' capacities (the part of them the agent needs).
         var capacities: [String: ResourceLimits] = [:]
-        for (i, table) in try document.arrayOfTables("pops").enumerated() {
-            let pop = document.child(table, "pops[\(i)]")
-            let name = try pop.requiredString("name")
-            var limits = ResourceLimits.unlimited
-            if let capacityTable = try pop.table("capacity") {
-                let capacity = pop.child(capacityTable, "capacity")
-                limits = try Self.limits(capacity)
-            }
-            capacities[name] = limits
+        for (i, pop) in shared.pops.enumerated() {
+            capacities[pop.name] = try Self.limits(cpuCores: pop.capacity.cpuCores.isNaN ? nil : pop.capacity.cpuCores,
+                                                   memoryBytes: pop.capacity.memoryBytes.isNaN ? nil : pop.capacity.memoryBytes,
+                                                   file: source, path: "pops[\(i)].capacity")
         }
 
         let scorerURL = try agent.requiredString("scorer_url", expected: "the scorer's base URL, http://host:port")
@@ -136,11 +131,12 @@ extension AgentConfig {
             workloads.append(workload)
         }
         var links: [LocalLinkSpec] = []
-        for (i, table) in try document.arrayOfTables("links").enumerated() {
-            let link = document.child(table, "links[\(i)]")
-            let bandwidth = try link.requiredNumber("bandwidth_bytes_per_second", expected: "bytes per second > 0")
-            guard bandwidth.isFinite, bandwidth > 0 else { throw link.invalid("bandwidth_bytes_per_second", "is \(bandwidth); expected bytes per second > 0") }
-            links.append(LocalLinkSpec(from: try link.requiredString("from"), to: try link.requiredString("to"), bandwidthBytesPerSecond: bandwidth))
+        for (i, link) in shared.links.enumerated() {
+            let bandwidth = link.bandwidthBytesPerSecond
+            guard bandwidth.isFinite, bandwidth > 0 else {
+                throw .invalidValue(file: source, keyPath: "links[\(i)].bandwidth_bytes_per_second", message: "is \(bandwidth); expected bytes per second > 0")
+            }
+            links.append(LocalLinkSpec(from: link.from, to: link.to, bandwidthBytesPerSecond: bandwidth))
         }
         self.init(scorerURL: scorerURL, tokenFile: try agent.requiredString("token_file", expected: "the path of the bearer token file"),
                   pops: pops, sampleIntervalSeconds: interval,
@@ -151,7 +147,7 @@ extension AgentConfig {
     }
 
     /// Names become cgroup directory names: letters, digits, `.`, `_`, `-`, not starting with `.`.
-    static func checkName(_ name: String, _ fields: TOMLFieldReader, _ key: String) throws(AgentConfigError) {
+    static func checkName(_ name: String, _ fields: TOMLFields, _ key: String) throws(AgentConfigError) {
         let allowed = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0) }
         guard !name.isEmpty, allowed, !name.hasPrefix("."), name.count <= 64 else {
             throw fields.invalid(key, "is \"\(name)\"; expected 1–64 characters of letters, digits, '.', '_', '-' (it names a cgroup), not starting with '.'")
@@ -160,7 +156,7 @@ extension AgentConfig {
 
     /// A workload's `[workloads.env]` (variable names without `=`) and `[workloads.limits]`,
     /// the same for processes and VMs.
-    static func environmentAndLimits(_ fields: TOMLFieldReader) throws(AgentConfigError) -> ([String: String], ResourceLimits) {
+    static func environmentAndLimits(_ fields: TOMLFields) throws(AgentConfigError) -> ([String: String], ResourceLimits) {
         var environment: [String: String] = [:]
         if let envTable = try fields.table("env") {
             let env = fields.child(envTable, "env")
@@ -178,20 +174,31 @@ extension AgentConfig {
         return (environment, limits)
     }
 
-    static func limits(_ fields: TOMLFieldReader) throws(AgentConfigError) -> ResourceLimits {
+    static func limits(_ fields: TOMLFields) throws(AgentConfigError) -> ResourceLimits {
+        try limits(cpuCores: try fields.number("cpu_cores", expected: "a number of cores"),
+                   memoryBytes: try fields.number("memory_bytes", expected: "a number of bytes"), file: fields.source, path: fields.path)
+    }
+
+    /// Limits a cgroup can enforce: cores > 0, at least one page of memory; `path` is the
+    /// key path of the table they were read from in `file`.
+    static func limits(cpuCores: Double?, memoryBytes: Double?, file: String, path: String) throws(AgentConfigError) -> ResourceLimits {
         var limits = ResourceLimits.unlimited
-        if let cores = try fields.number("cpu_cores", expected: "a number of cores") {
-            guard cores.isFinite, cores > 0 else { throw fields.invalid("cpu_cores", "is \(cores); expected cores > 0") }
+        if let cores = cpuCores {
+            guard cores.isFinite, cores > 0 else {
+                throw .invalidValue(file: file, keyPath: path + ".cpu_cores", message: "is \(cores); expected cores > 0")
+            }
             limits.cpuCores = cores
         }
-        if let bytes = try fields.number("memory_bytes", expected: "a number of bytes") {
-            guard bytes.isFinite, bytes >= 4096, bytes < 9.2e18 else { throw fields.invalid("memory_bytes", "is \(bytes); expected at least 4096 bytes") }
+        if let bytes = memoryBytes {
+            guard bytes.isFinite, bytes >= 4096, bytes < 9.2e18 else {
+                throw .invalidValue(file: file, keyPath: path + ".memory_bytes", message: "is \(bytes); expected at least 4096 bytes")
+            }
             limits.memoryBytes = Int64(bytes)
         }
         return limits
     }
 
-    static func workload(_ fields: TOMLFieldReader, pops: [String]) throws(AgentConfigError) -> WorkloadSpec {
+    static func workload(_ fields: TOMLFields, pops: [String]) throws(AgentConfigError) -> WorkloadSpec {
         try fields.rejectUnknownKeys(allowed: workloadKeys)
         let name = try fields.requiredString("name")
         try checkName(name, fields, "name")
@@ -242,7 +249,7 @@ extension AgentConfig {
 
     /// A `kind = "vm"` workload: `[workloads.vm]` instead of `argv`; no output argument,
     /// checkpoint or range (QEMU is moved by live migration, and a VM is not partitioned).
-    static func vmWorkload(_ fields: TOMLFieldReader, name: String, pop: String) throws(AgentConfigError) -> WorkloadSpec {
+    static func vmWorkload(_ fields: TOMLFields, name: String, pop: String) throws(AgentConfigError) -> WorkloadSpec {
         for key in ["argv", "output_argument", "checkpoint", "range"] where fields.table[key] != nil {
             throw fields.invalid(key, "is not allowed for kind = \"vm\" (the agent builds QEMU's command line from [workloads.vm]; a VM moves by live migration and is not partitioned)")
         }

@@ -115,7 +115,7 @@ public final class AgentRunLoop {
                     values[resource.snakeCaseName] = vector[resource]
                 }
                 batches[pop]?.samples.append(.init(workload: workload.name, timestamp: timestamp, values: values))
-                batches[pop]?.allocations[workload.name] = workload.limits
+                batches[pop]?.allocations[workload.name] = workload.limits.vector
                 if let checkpoint = workload.lastCheckpointAt { batches[pop]?.checkpoints[workload.name] = checkpoint }
                 if workload.spec.vm != nil { batches[pop]?.liveMigratable.insert(workload.name) }
             }

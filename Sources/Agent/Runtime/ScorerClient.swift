@@ -75,29 +75,19 @@ public final class ScorerClient: @unchecked Sendable {
         request("POST", "v1/agents/\(pop)/heartbeat", json: Data("{}".utf8))
     }
 
-    /// `GET /v1/agents/{pop}/commands`: the pending and running commands for `pop`.
+    /// `GET /v1/agents/{pop}/commands`: the pending and running commands for `pop`
+    /// (`CommandListBody`).
     public func commands(pop: String) -> Result<[AgentCommand], ClientError> {
         request("GET", "v1/agents/\(pop)/commands").flatMap { response in
-            struct List: Decodable { var commands: [AgentCommand] }
-            do { return .success(try JSONDecoder().decode(List.self, from: response.body).commands) } catch {
+            do { return .success(try WireJSON.decode(CommandListBody.self, from: response.body, what: "a command list").commands.map(AgentCommand.init)) } catch {
                 return .failure(.transport("cannot read the command list: \(error)"))
             }
         }
     }
 
-    /// `POST /v1/agents/{pop}/commands/{id}` with `{"state","steps","moved_bytes"?,"downtime_ms"?,"progress"?}`.
+    /// `POST /v1/agents/{pop}/commands/{id}` with a `CommandReportBody`.
     public func report(pop: String, command: Int64, _ result: ExecutionResult) -> Result<Response, ClientError> {
-        var body: [String: Any] = ["state": result.state.rawValue, "steps": result.steps]
-        if result.state == .done {
-            if let moved = result.movedBytes { body["moved_bytes"] = moved }
-            if let downtime = result.downtimeMs { body["downtime_ms"] = downtime }
-        }
-        if let progress = result.progress {
-            body["progress"] = ["transferred_bytes": progress.transferredBytes, "remaining_bytes": progress.remainingBytes,
-                                "total_bytes": progress.totalBytes, "dirty_bytes_per_second": progress.dirtyBytesPerSecond,
-                                "rounds": progress.rounds]
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = (try? WireJSON.encode(CommandReportBody(result))) ?? Data()
         return request("POST", "v1/agents/\(pop)/commands/\(command)", json: data)
     }
 }

@@ -10,13 +10,6 @@
 /// string is an error. The parser never traps on input: every failure is a
 /// `TraceLineError` naming the byte offset and the field.
 extension TraceEvent {
-    /// The latest timestamp accepted (2100-01-01): later ones are unit mistakes (ms, ns).
-    public static let latestTimestampSeconds: Double = 4_102_444_800
-    /// Longest `name` and `workload`, in bytes.
-    public static let maximumNameBytes = 256
-    /// Most keys in `attrs`.
-    public static let maximumAttributes = 32
-
     /// Parses one line (without its newline).
     public init(parsing line: String) throws(TraceLineError) {
         var copy = line
@@ -76,7 +69,7 @@ struct TraceLineParser {
                     timestamp = t
                 case "kind":
                     let text = try string()
-                    guard let k = TraceEvent.Kind(rawValue: text) else {
+                    guard TraceEvent.Kind.protocolKinds.contains(text), let k = TraceEvent.Kind(rawValue: text) else {
                         throw fail("unknown kind \"\(text)\"; use span_start, span_end, phase, loop or state", at: valueOffset)
                     }
                     kind = k

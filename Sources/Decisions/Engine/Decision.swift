@@ -1,5 +1,6 @@
 import Forecast
 import Store
+import Wire
 
 /// One output of the decision engine: what to do, where, and every number behind it.
 /// Encoded as JSON (snake_case keys) into `decisions.details`.

@@ -1,5 +1,6 @@
 import Forecast
 import Store
+import Wire
 
 extension DecisionEngine {
     /// One workload's decision (steps 1–9 of `DecisionEngine`). Updates its hysteresis

@@ -1,6 +1,7 @@
 import Foundation
 import Forecast
 import Store
+import Wire
 
 extension DecisionEngine {
     /// Evaluates every POP but the source as the target of a whole-workload move

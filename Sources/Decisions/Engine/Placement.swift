@@ -1,5 +1,6 @@
 import Forecast
 import Store
+import Wire
 
 /// One share of a workload at one POP: where it runs (or will run) and what it is given.
 package struct PlacementPart: Sendable, Equatable, Codable {

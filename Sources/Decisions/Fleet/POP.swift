@@ -1,3 +1,4 @@
+import FleetFile
 import Forecast
 import Store
 

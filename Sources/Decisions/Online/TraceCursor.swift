@@ -1,18 +1,18 @@
 import Store
+import Wire
 
-/// A trace event as the online states observe it: when, of what kind, what name.
+/// A trace event as the cursor orders it: a stored row (`TraceEventRecord`) or one from a
+/// batch (`TraceEvent`).
 package protocol ObservedTraceEvent {
     /// Unix seconds, fractional.
     var observedAt: Double { get }
-    var kind: String { get }
-    var name: String { get }
 }
 
 extension TraceEventRecord: ObservedTraceEvent {
     package var observedAt: Double { timestamp }
 }
 
-extension IncomingTraceEvent: ObservedTraceEvent {
+extension TraceEvent: ObservedTraceEvent {
     package var observedAt: Double { timestampSeconds }
 }
 

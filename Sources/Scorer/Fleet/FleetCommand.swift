@@ -1,5 +1,6 @@
 import ArgumentParser
 import Decisions
+import FleetFile
 import Forecast
 import Store
 

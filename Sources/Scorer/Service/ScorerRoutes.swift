@@ -14,13 +14,13 @@ import Store
 /// | GET | /healthz | anyone | `HealthReport`: `{"status":"ok"|"degraded"|"unhealthy","model_version":…,"model":{…},"store":{…},…}`; 503 while the store fails |
 /// | GET | /metrics | anyone | Prometheus text format |
 /// | GET | /openapi.yaml | anyone | this API as an OpenAPI 3.0 document (`OpenAPIDocument`) |
-/// | POST | /v1/samples | operator, or the agent of the batch's `pop` | a batch (`SampleBatch`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
+/// | POST | /v1/samples | operator, or the agent of the batch's `pop` | a batch (`SampleBatchBody`, checked by `SampleBatch.parse`) → `{"accepted","duplicates","new_workloads","scored","placed","traces","decisions"}` |
 /// | GET | /v1/workloads/{name}/risk | reader, operator | the latest score (`ScoreBody`) |
 /// | GET | /v1/workloads/{name}/forecast | reader, operator | quantiles per resource and step (`ForecastBody`) |
 /// | GET | /v1/decisions?workload=&limit= | reader, operator | `{"decisions":[DecisionEntry…]}`, newest first, limit 1…1000 (default 100) |
 /// | POST | /v1/agents/{pop}/heartbeat | operator, agent of {pop} | the agent is alive → `{"pop","last_seen"}` |
-/// | GET | /v1/agents/{pop}/commands | operator, agent of {pop} | `{"pop","commands":[CommandEntry…]}`: pending and running, oldest first |
-/// | POST | /v1/agents/{pop}/commands/{id} | operator, agent of {pop} | `{"state":"running"|"done"|"failed","steps":[…],"moved_bytes"?,"downtime_ms"?}` → the command |
+/// | GET | /v1/agents/{pop}/commands | operator, agent of {pop} | `{"pop","commands":[CommandBody…]}` (`CommandListBody`): pending and running, oldest first |
+/// | POST | /v1/agents/{pop}/commands/{id} | operator, agent of {pop} | `{"state":"running"|"done"|"failed","steps":[…],"moved_bytes"?,"downtime_ms"?,"progress"?}` (`CommandReportBody`) → the command (`CommandBody`) |
 /// | POST | /v1/pops/{pop}/status | operator, agent of {pop} (itself only) | `{"down":true|false}`: marks a POP down (its workloads restart elsewhere) or up |
 /// | POST | /api/v1/write | operator, agent (rows mapped to its POPs) | Prometheus remote write 1.0 (snappy protobuf `WriteRequest`) through `--prometheus-mapping` → `RemoteWriteResult` (`ScorerRoutes+RemoteWrite`) |
 ///
@@ -30,8 +30,8 @@ import Store
 ///   "traces":[{"workload":"w","timestamp":1375315199.5,"kind":"phase","name":"load"}]}` —
 /// `pop`, `allocations`, `checkpoints`, `live_migratable` (workloads the agent moves live: its
 /// VMs) and `traces` are optional (allocations, checkpoints and live_migratable
-/// need `pop`); see `SampleBatch` and `SampleBatch.TraceItem`.
-/// A command (`CommandEntry`): `{"id":7,"decision_id":31,"workload":"w","action":"resize","strategy":"resize",
+/// need `pop`); see `SampleBatchBody` (the type both ends use) and `SampleBatch` (the intake's checks).
+/// A command (`CommandBody`): `{"id":7,"decision_id":31,"workload":"w","action":"resize","strategy":"resize",
 /// "state":"pending","source_pop":"ams1","targets":[{"pop":"ams1","allocation":{"cpu_cores":2.4}}],
 /// "checkpoint_at":null,"issued_at":1700000000,"steps":[]}`.
 ///

@@ -2,6 +2,7 @@ import Forecast
 import Decisions
 import Foundation
 import Store
+import Wire
 
 /// A journaled decision as `GET /v1/decisions` returns it.
 struct DecisionEntry: Encodable, Sendable {
@@ -20,8 +21,9 @@ struct DecisionEntry: Encodable, Sendable {
     var details: Decision?
 }
 
-/// An instruction for a POP's agent: a pending or running migration row with its decision.
-struct CommandEntry: Encodable, Sendable {
+/// An instruction for a POP's agent: a pending or running migration row with its decision
+/// (sent as a `CommandBody`).
+struct CommandEntry: Sendable {
     /// The migration row's id (`POST /v1/agents/{pop}/commands/{id}` acknowledges it).
     var id: Int64
     var decisionId: Int64?
@@ -37,37 +39,39 @@ struct CommandEntry: Encodable, Sendable {
     /// Steps the executor reported done so far.
     var steps: [String]
     /// The last progress the agent reported (VM live migrations), if any.
-    var progress: MigrationProgressReport?
+    var progress: MigrationProgress?
 }
 
-/// A live migration's counters as an agent reports them with a command's acknowledgement
-/// (`"progress": {"transferred_bytes", "remaining_bytes", "total_bytes", "dirty_bytes_per_second", "rounds"}`),
-/// from QEMU's `query-migrate`.
-struct MigrationProgressReport: Codable, Sendable, Equatable {
-    var transferredBytes: Double
-    var remainingBytes: Double
-    var totalBytes: Double
-    /// Bytes the guest dirtied per second in the last complete pre-copy round.
-    var dirtyBytesPerSecond: Double
-    /// Completed passes over guest memory.
-    var rounds: Int
-
-    enum CodingKeys: String, CodingKey {
-        case transferredBytes = "transferred_bytes", remainingBytes = "remaining_bytes", totalBytes = "total_bytes",
-             dirtyBytesPerSecond = "dirty_bytes_per_second", rounds
-    }
-}
-
-/// The state an agent reports for a command.
-enum CommandState: String, Sendable, Codable, CaseIterable {
-    case running, done, failed
-
-    /// The journal's state it moves a command to.
+extension CommandReportBody.State {
+    /// The journal's state a report moves a command to.
     var migrationState: MigrationState {
         switch self {
         case .running: .running
         case .done: .done
         case .failed: .failed
+        }
+    }
+}
+
+extension CommandBody {
+    /// A command as the agents' list and an acknowledgement's answer carry it.
+    init(_ entry: CommandEntry) {
+        self.init(id: entry.id, decisionId: entry.decisionId, workload: entry.workload, action: Action(entry.action),
+                  strategy: entry.strategy.rawValue, state: entry.state.rawValue, sourcePop: entry.sourcePop,
+                  targets: entry.targets.map { Target(pop: $0.pop, allocation: $0.allocation) }, checkpointAt: entry.checkpointAt,
+                  issuedAt: entry.issuedAt, steps: entry.steps, progress: entry.progress)
+    }
+}
+
+extension CommandBody.Action {
+    /// The journal's action under the wire's name (the same names, checked by a test).
+    init(_ action: DecisionAction) {
+        switch action {
+        case .none: self = .none
+        case .resize: self = .resize
+        case .migrate: self = .migrate
+        case .partition: self = .partition
+        case .restart: self = .restart
         }
     }
 }
@@ -116,8 +120,8 @@ extension ScoringService {
     /// against what it now has.
     /// - Throws: `ServiceError.unknownCommand` (no such id, or not for `pop`),
     ///   `ServiceError.transitionNotAllowed`.
-    func acknowledge(pop: String, id: Int64, state: CommandState, steps: [String], movedBytes: Double? = nil,
-                     downtimeMs: Double? = nil, progress: MigrationProgressReport? = nil) throws -> CommandEntry {
+    func acknowledge(pop: String, id: Int64, state: CommandReportBody.State, steps: [String], movedBytes: Double? = nil,
+                     downtimeMs: Double? = nil, progress: MigrationProgress? = nil) throws -> CommandEntry {
         let found = try store.journaledMigration(id: id).map(Self.command)
         guard let command = found, command.sourcePop == pop || command.targets.contains(where: { $0.pop == pop }) else {
             throw ServiceError.unknownCommand(id: id, pop: pop)

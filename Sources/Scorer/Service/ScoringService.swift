@@ -6,6 +6,7 @@ import Models
 import PrometheusIngest
 import ScorerIntake
 import Store
+import Wire
 
 /// The state behind `headroom-scorer serve`: the store, the model version serving, the
 /// online state of every workload, the decision engine and its journal, the metrics. One
@@ -78,7 +79,7 @@ actor ScoringService {
     var engine: DecisionEngine
     /// The last progress an agent reported per running command (a VM's live migration:
     /// transferred, remaining, dirty rate), shown with the command until it finishes.
-    var migrationProgress: [Int64: MigrationProgressReport] = [:]
+    var migrationProgress: [Int64: MigrationProgress] = [:]
     /// Unix seconds of each POP agent's last report (a batch with `pop`, or a heartbeat).
     var popLastSeen: [String: Int64] = [:]
     /// The `last_seen` last written to the store per POP (written at most once a second).
@@ -153,7 +154,7 @@ actor ScoringService {
     ///   anything is written; `StoreError` for a sample or trace event the store refuses
     ///   (nothing written).
     func ingest(_ batch: SampleBatch, agentPOPs: Set<String>? = nil) throws -> IngestResult {
-        let named = Set(batch.samples.map(\.workload)).union(batch.traces.map(\.workload))
+        let named = Set(batch.samples.map(\.workload)).union(batch.traces.compactMap(\.workload))
         try admit(named, pops: batch.pop.map { [$0] } ?? [], agentPOPs: agentPOPs)
         let now = clock()
         let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
@@ -209,7 +210,7 @@ actor ScoringService {
         for group in placing { if let pop = group.pop { try heartbeat(pop: pop, now: now) } }
         if reloading {
             touchedDuringReload.formUnion(batch.samples.map(\.workload))
-            touchedDuringReload.formUnion(batch.traces.map(\.workload))
+            touchedDuringReload.formUnion(batch.traces.compactMap(\.workload))
         }
 
         var scored: [String: IncomingSample] = [:]

@@ -1,4 +1,5 @@
 import GRDB
+import Wire
 
 /// What `append(samples:traceEvents:)` did.
 public struct BatchAppendResult: Sendable, Equatable {
@@ -14,7 +15,7 @@ extension HeadroomStore {
     /// or, on any error, nothing. Workloads named only by trace events are created too.
     /// - Throws: `StoreError.invalidArgument` naming the first bad sample (`sample i: …`)
     ///   or trace event (`trace event i: …`) before anything is written.
-    public func append(samples: [IncomingSample], traceEvents: [IncomingTraceEvent], source: String = "agent",
+    public func append(samples: [IncomingSample], traceEvents: [TraceEvent], source: String = "agent",
                        now: Int64) throws -> BatchAppendResult {
         for (i, sample) in samples.enumerated() {
             if let problem = Self.problem(with: sample) { throw StoreError.invalidArgument("sample \(i): \(problem)") }

@@ -1,31 +1,5 @@
 import GRDB
-
-/// One execution-trace event as the agent reports it (docs/trace-protocol.md).
-public struct IncomingTraceEvent: Sendable, Equatable {
-    public var workload: String
-    /// Unix seconds, fractional.
-    public var timestampSeconds: Double
-    /// One of `IncomingTraceEvent.kinds`.
-    public var kind: String
-    public var name: String
-    public var value: Double?
-    /// A JSON object as text, or nil.
-    public var attributesJSON: String?
-
-    public init(workload: String, timestampSeconds: Double, kind: String, name: String, value: Double? = nil,
-                attributesJSON: String? = nil) {
-        self.workload = workload
-        self.timestampSeconds = timestampSeconds
-        self.kind = kind
-        self.name = name
-        self.value = value
-        self.attributesJSON = attributesJSON
-    }
-
-    /// The kinds `trace_events` holds: the protocol's five, and `syscall`/`wchan` for
-    /// raw kernel observations.
-    public static let kinds: Set<String> = ["span_start", "span_end", "phase", "loop", "state", "syscall", "wchan"]
-}
+import Wire
 
 /// What `append(traceEvents:)` did.
 public struct TraceAppendResult: Sendable, Equatable {
@@ -42,7 +16,7 @@ extension HeadroomStore {
     /// - Throws: `StoreError.invalidArgument` naming the first bad event (empty or
     ///   over-long workload or name, a timestamp that is not Unix seconds in 1970…2100, an
     ///   unknown kind, a non-finite value) before anything is written.
-    public func append(traceEvents events: [IncomingTraceEvent], source: String = "agent", now: Int64) throws -> TraceAppendResult {
+    public func append(traceEvents events: [TraceEvent], source: String = "agent", now: Int64) throws -> TraceAppendResult {
         for (i, event) in events.enumerated() {
             if let problem = Self.problem(with: event) { throw StoreError.invalidArgument("trace event \(i): \(problem)") }
         }
@@ -54,29 +28,31 @@ extension HeadroomStore {
     }
 
     /// Inserts `events` within the caller's transaction (already validated).
-    static func insert(traceEvents events: [IncomingTraceEvent], into db: Database,
+    static func insert(traceEvents events: [TraceEvent], into db: Database,
                        workloads: inout WorkloadResolver) throws -> TraceAppendResult {
         let before = workloads.created.count
         let statement = try db.cachedStatement(sql: """
             INSERT INTO trace_events (workload_id, timestamp, kind, name, value, attributes) VALUES (?, ?, ?, ?, ?, ?)
             """)
         for event in events {
-            let id = try workloads.id(of: event.workload, in: db)
-            try statement.execute(arguments: [id, event.timestampSeconds, event.kind, event.name, event.value, event.attributesJSON])
+            // `problem(with:)` has refused events without a workload before anything is written.
+            let id = try workloads.id(of: event.workload ?? "", in: db)
+            try statement.execute(arguments: [id, event.timestampSeconds, event.kind.rawValue, event.name, event.value, event.attributesJSON])
         }
         return TraceAppendResult(inserted: events.count, newWorkloads: Array(workloads.created[before...]))
     }
 
     /// Why `event` cannot be stored, or nil.
-    public static func problem(with event: IncomingTraceEvent) -> String? {
-        if event.workload.isEmpty || event.workload.utf8.count > 256 {
-            return "workload name must be 1 to 256 bytes, got \(event.workload.utf8.count)"
+    public static func problem(with event: TraceEvent) -> String? {
+        let workloadBytes = event.workload?.utf8.count ?? 0
+        if workloadBytes == 0 || workloadBytes > 256 {
+            return "workload name must be 1 to 256 bytes, got \(workloadBytes)"
         }
         if !(event.timestampSeconds >= 0 && event.timestampSeconds < 4_102_444_800) {
             return "timestamp \(event.timestampSeconds) is not Unix seconds between 1970 and 2100"
         }
-        if !IncomingTraceEvent.kinds.contains(event.kind) {
-            return "kind \"\(event.kind)\" is not one of \(IncomingTraceEvent.kinds.sorted().joined(separator: ", "))"
+        if !TraceEvent.kinds.contains(event.kind.rawValue) {
+            return "kind \"\(event.kind)\" is not one of \(TraceEvent.kinds.sorted().joined(separator: ", "))"
         }
         if event.name.isEmpty || event.name.utf8.count > 256 {
             return "name must be 1 to 256 bytes, got \(event.name.utf8.count)"

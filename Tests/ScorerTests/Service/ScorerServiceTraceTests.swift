@@ -8,6 +8,7 @@ import HummingbirdTesting
 import ScorerIntake
 import Store
 import Testing
+import Wire
 
 /// A batch's `traces`: parsed strictly, stored with the samples in one transaction, and
 /// fed to the online states interleaved with the samples by time.
@@ -42,10 +43,10 @@ struct ScorerServiceTraceTests {
             """)
         #expect(batch.samples.isEmpty)
         #expect(batch.traces == [
-            IncomingTraceEvent(workload: "w", timestampSeconds: 1732500000.25, kind: "phase", name: "load", value: 3,
+            TraceEvent(workload: "w", timestampSeconds: 1732500000.25, kind: "phase", name: "load", value: 3,
                                attributesJSON: #"{"a":1.5,"none":null,"ok":true,"table":"orders/2"}"#),
-            IncomingTraceEvent(workload: "w", timestampSeconds: 1732500001, kind: "state", name: "S:futex"),
-            IncomingTraceEvent(workload: "v", timestampSeconds: 0, kind: "loop", name: "rows"),
+            TraceEvent(workload: "w", timestampSeconds: 1732500001, kind: "state", name: "S:futex"),
+            TraceEvent(workload: "v", timestampSeconds: 0, kind: "loop", name: "rows"),
         ])
         #expect(try Self.parse(#"{"samples": []}"#).traces.isEmpty)
     }
@@ -85,7 +86,7 @@ struct ScorerServiceTraceTests {
 
     @Test("the feed hands each workload's events on in time order, those up to a sample before it, the rest at the end")
     func feedOrder() {
-        let e = { (w: String, t: Double, n: String) in IncomingTraceEvent(workload: w, timestampSeconds: t, kind: "state", name: n) }
+        let e = { (w: String, t: Double, n: String) in TraceEvent(workload: w, timestampSeconds: t, kind: "state", name: n) }
         var feed = BatchTraceFeed([e("a", 20, "late"), e("b", 5, "b1"), e("a", 10, "early"), e("a", 10, "tie-second"), e("a", 31, "after")])
         #expect(feed.workloads == ["a", "b"] && feed.firstTimestamp(of: "a") == 10)
         var seen: [String] = []
