@@ -11,8 +11,8 @@ import Foundation
 /// bytes + 8 per label, not one object per label and string).
 ///
 /// The identity is the sequence of byte strings name₀, value₀, name₁, value₁, …; each is
-/// hashed and compared as its length then its bytes, so no label text, whatever bytes it
-/// holds, can make two different label sets one key.
+/// compared as its length then its bytes, so no label text, whatever bytes it holds, can
+/// make two different label sets one key.
 struct SeriesKey: Hashable, Sendable {
     enum Form: Sendable {
         case labels([Prometheus_Label])
@@ -43,17 +43,24 @@ struct SeriesKey: Hashable, Sendable {
 
     private init(form: Form) { self.form = form }
 
+    /// Hashes the label values only (with their count): names repeat across every series of
+    /// a metric and add bytes to hash, not distinction. Equal keys have equal values, so this
+    /// agrees with `==`, which compares names too.
     func hash(into hasher: inout Hasher) {
         switch form {
         case .labels(let labels):
-            for label in labels {
-                Self.withUTF8(label.name) { Self.combine($0, into: &hasher) }
-                Self.withUTF8(label.value) { Self.combine($0, into: &hasher) }
-            }
+            hasher.combine(labels.count)
+            for label in labels { Self.withUTF8(label.value) { Self.combine($0, into: &hasher) } }
         case .packed(let bytes):
             bytes.withUnsafeBytes { buffer in
                 var cursor = PackedCursor(buffer: buffer)
-                while let piece = cursor.next() { Self.combine(piece, into: &hasher) }
+                var pieces: [UnsafeRawBufferPointer] = []
+                while let name = cursor.next(), let value = cursor.next() {
+                    _ = name
+                    pieces.append(value)
+                }
+                hasher.combine(pieces.count)
+                for value in pieces { Self.combine(value, into: &hasher) }
             }
         }
     }
