@@ -114,13 +114,12 @@ struct SeriesKey: Hashable, Sendable {
         /// The next piece; nil at the end (a packed key is only ever built by `packed`, so
         /// its lengths are in bounds; a short buffer still ends the walk, never reads past it).
         mutating func next() -> UnsafeRawBufferPointer? {
-            guard buffer.count - offset >= 4 else { return nil }
-            var count = 0
-            for k in 0..<4 { count |= Int(buffer[offset + k]) << (8 * k) }
+            guard let base = buffer.baseAddress, buffer.count - offset >= 4 else { return nil }
+            let count = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
             offset += 4
             guard count <= buffer.count - offset else { offset = buffer.count; return nil }
             defer { offset += count }
-            return UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
+            return UnsafeRawBufferPointer(start: base + offset, count: count)
         }
     }
 }

@@ -34,19 +34,20 @@ extension HeadroomStore {
             // Rows go in statements of `rowsPerStatement` (the rest one by one): one SQLite
             // step and one binding pass per 64 rows instead of per row. A later row of a
             // statement that hits an earlier one's key updates it, as separate statements
-            // would. Values are bound as `DatabaseValue`s (no existential per value).
+            // would. (Arguments as optional existentials: GRDB maps a sequence of
+            // `DatabaseValue`s through a key path per value, several times slower.)
             let many = try db.cachedStatement(sql: Self.mergeSQL(rows: Self.rowsPerStatement))
             let one = try db.cachedStatement(sql: Self.mergeSQL(rows: 1))
-            var arguments: [DatabaseValue] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             arguments.reserveCapacity(Self.rowsPerStatement * (2 + Resource.count))
             var written = 0, next = 0
             while next < samples.count {
                 let rows = samples.count - next >= Self.rowsPerStatement ? Self.rowsPerStatement : 1
                 arguments.removeAll(keepingCapacity: true)
                 for sample in samples[next..<(next + rows)] {
-                    arguments.append(try workloads.id(of: sample.workload, in: db).databaseValue)
-                    arguments.append(sample.timestamp.databaseValue)
-                    for v in sample.values { arguments.append(v.isFinite ? v.databaseValue : .null) }
+                    arguments.append(try workloads.id(of: sample.workload, in: db))
+                    arguments.append(sample.timestamp)
+                    for v in sample.values { arguments.append(v.isFinite ? v : nil) }
                 }
                 try (rows == 1 ? one : many).execute(arguments: StatementArguments(arguments))
                 written += db.changesCount
