@@ -4,7 +4,7 @@ import Resources
 /// resource vector per workload and second, by a `PrometheusMapping`.
 ///
 /// **State** (what makes a counter a rate and a retry harmless): per series (its full label
-/// set) the last sample's time and value; per workload its newest rows (`rowsPerWorkload`),
+/// set) the last sample's time and value, and the mapping's verdict on it; per workload its newest rows (`rowsPerWorkload`),
 /// whose per-resource sums are still open to series arriving in a later request — Prometheus
 /// splits one scrape's series over requests (`max_samples_per_send`, shards), so a row is
 /// the sum of what every request brought for it.
@@ -325,7 +325,7 @@ package struct SeriesAssembler: Sendable {
                 let kept = entries.indices.filter { entries[$0].state.milliseconds >= cutoff }
                 entries = kept.map { entries[$0] }
                 keys = kept.map { keys[$0] }
-                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element, $0.offset) })
+                index = Dictionary(keys.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
                 generation &+= 1
             }
             if workloads.values.contains(where: { rows in rows.last.map { $0.timestamp * 1000 < cutoff } ?? true }) {
