@@ -192,6 +192,50 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(assembler.seriesCount == 1)
     }
 
+    @Test func labelSetsAreOneSeriesOnlyWhenEveryNameAndValueIsEqual() throws {
+        func labels(_ pairs: [(String, String)]) -> [Prometheus_Label] {
+            pairs.map { var l = Prometheus_Label(); l.name = $0.0; l.value = $0.1; return l }
+        }
+        let a = labels([("__name__", "mem_kib"), ("groupname", "w"), ("x", "1")])
+        // A decoded request's labels find the packed key the assembler keeps, and agree on the hash.
+        let key = SeriesKey(labels: a)
+        #expect(key == key.packed && key.packed == key && key.hashValue == key.packed.hashValue)
+        #expect(Set([key.packed]).contains(SeriesKey(labels: a)))
+        for other in [labels([("__name__", "mem_kib"), ("groupname", "w"), ("x", "2")]),
+                      labels([("__name__", "mem_kib"), ("groupname", "w")]),
+                      labels([("__name__", "mem_kib"), ("groupname", "w"), ("x", "1"), ("y", "")]),
+                      labels([("__name__", "mem_kib"), ("groupnam", "ew"), ("x", "1")])] {
+            #expect(SeriesKey(labels: other) != key.packed && key.packed != SeriesKey(labels: other).packed && SeriesKey(labels: other) != key)
+        }
+        // Label text holding what a separator would be cannot make two label sets one series.
+        var assembler = SeriesAssembler(mapping: mapping)
+        let plan = try assembler.plan([
+            series("mem_kib", ["groupname": "w", "x": "1\u{2}y\u{1}2"], [(t0, 1)]),
+            series("mem_kib", ["groupname": "w", "x": "1", "y": "2"], [(t0, 1)]),
+        ], nowSeconds: nil)
+        assembler.commit(plan)
+        #expect(plan.counts.taken == 2 && plan.counts.duplicates == 0)
+        #expect(plan.rows.map { $0.values[Resource.memoryBytes.rawValue] } == [2 * 1024])
+        #expect(assembler.seriesCount == 2)
+    }
+
+    @Test func aPlanCommittedAfterIdleSeriesWereForgottenKeepsEachSeriesOwnState() throws {
+        var assembler = SeriesAssembler(mapping: mapping, forgetAfterMilliseconds: 60_000)
+        let a = { (t: Int64) in series("mem_kib", ["groupname": "a"], [(t, 1)]) }
+        let b = { (t: Int64) in series("mem_kib", ["groupname": "b"], [(t, 2)]) }
+        assembler.commit(try assembler.plan([a(t0)], nowSeconds: nil))
+        let late = try assembler.plan([a(t0 + 1000)], nowSeconds: nil)   // made before the sweep below
+        // Ten minutes later only b reports: a is forgotten and the series are renumbered.
+        assembler.commit(try assembler.plan([b(t0 + 600_000)], nowSeconds: nil))
+        #expect(assembler.seriesCount == 1)
+        assembler.commit(late)
+        #expect(assembler.seriesCount == 2)
+        // Each series kept its own last sample: a retry of either is a duplicate, a's next sample is not.
+        #expect(try assembler.plan([b(t0 + 600_000)], nowSeconds: nil).counts.duplicates == 1)
+        #expect(try assembler.plan([a(t0 + 1000)], nowSeconds: nil).counts.duplicates == 1)
+        #expect(try assembler.plan([a(t0 + 2000)], nowSeconds: nil).counts.taken == 1)
+    }
+
     @Test func allocationRulesGiveTheAllocationNotASample() throws {
         let mapping = try PrometheusMapping.load(path: repositoryRoot.appendingPathComponent("config/prometheus/cadvisor.toml").path)
         var assembler = SeriesAssembler(mapping: mapping)

@@ -4,7 +4,7 @@ import Resources
 /// resource vector per workload and second, by a `PrometheusMapping`.
 ///
 /// **State** (what makes a counter a rate and a retry harmless): per series (its full label
-/// set) the last sample's time and value; per workload its newest rows (`rowsPerWorkload`),
+/// set) the last sample's time and value, and the mapping's verdict on it; per workload its newest rows (`rowsPerWorkload`),
 /// whose per-resource sums are still open to series arriving in a later request — Prometheus
 /// splits one scrape's series over requests (`max_samples_per_send`, shards), so a row is
 /// the sum of what every request brought for it.
@@ -74,7 +74,12 @@ package struct SeriesAssembler: Sendable {
         /// cAdvisor's "no limit" — is NaN).
         package var allocations: [String: [Double]] = [:]
         package var counts = Counts()
-        fileprivate var series: [SeriesKey: SeriesState] = [:]
+        /// New last samples of series the assembler knows, by their slot in `entries` as
+        /// it was at `generation`.
+        fileprivate var updates: [Int: SeriesUpdate] = [:]
+        /// Series first seen in this request, with what the mapping made of them.
+        fileprivate var added: [SeriesKey: SeriesEntry] = [:]
+        fileprivate var generation = 0
         fileprivate var workloads: [String: [OpenRow]] = [:]
     }
 
@@ -83,12 +88,36 @@ package struct SeriesAssembler: Sendable {
         var value: Double
     }
 
+    /// A known series: its last sample and the mapping's verdict (a series' labels always
+    /// map the same way, so the rule is matched and the names rendered once per series).
+    struct SeriesEntry: Sendable {
+        var state: SeriesState
+        let rule: Int
+        let workload: String
+        let pop: String?
+    }
+
+    struct SeriesUpdate: Sendable {
+        /// The series (its request's labels), to find it again should the slots have moved.
+        let key: SeriesKey
+        var state: SeriesState
+    }
+
     struct OpenRow: Sendable {
         var timestamp: Int64
         var pop: String?
-        var values: [Double]
-        var allocation: [Double]
+        var values: ResourceVector
+        var allocation: ResourceVector
         var fed: Bool
+    }
+
+    /// What `plan` reads of a rule per sample (a copy of `Rule` per series retained each of
+    /// its strings and arrays).
+    struct RuleFacts: Sendable {
+        let kind: PrometheusMapping.Kind
+        let role: PrometheusMapping.Role
+        let resource: Resource
+        let scale: Double
     }
 
     package let mapping: PrometheusMapping
@@ -101,10 +130,17 @@ package struct SeriesAssembler: Sendable {
     /// Series not seen for this long are forgotten at the next commit (an hour), so series
     /// churn (pods that come and go) does not grow the state without bound.
     package let forgetAfterMilliseconds: Int64
-    var series: [SeriesKey: SeriesState] = [:]
+    /// Per known series (one with state), its slot in `entries`.
+    var index: [SeriesKey: Int] = [:]
+    /// Known series by slot, and their keys (packed) by the same slot. Slots only grow
+    /// between sweeps; a sweep that forgets series renumbers them and bumps `generation`.
+    var entries: [SeriesEntry] = []
+    var keys: [SeriesKey] = []
+    var generation = 0
     var workloads: [String: [OpenRow]] = [:]
     var newestMilliseconds: Int64?
     var lastForget: Int64?
+    let facts: [RuleFacts]
 
     package init(mapping: PrometheusMapping, rowsPerWorkload: Int = 8, counterGapMilliseconds: Int64 = 900_000,
                  forgetAfterMilliseconds: Int64 = 3_600_000) {
@@ -112,10 +148,11 @@ package struct SeriesAssembler: Sendable {
         self.rowsPerWorkload = max(1, rowsPerWorkload)
         self.counterGapMilliseconds = counterGapMilliseconds
         self.forgetAfterMilliseconds = forgetAfterMilliseconds
+        facts = mapping.rules.map { RuleFacts(kind: $0.kind, role: $0.role, resource: $0.resource, scale: $0.scale) }
     }
 
     /// Series with state.
-    package var seriesCount: Int { series.count }
+    package var seriesCount: Int { entries.count }
 
     /// The rows `timeseries` make, without changing the assembler.
     /// - Parameter nowSeconds: the receiver's clock: sample times must be within
@@ -127,35 +164,50 @@ package struct SeriesAssembler: Sendable {
     ///   rule takes are never judged.
     package func plan(_ timeseries: [Prometheus_TimeSeries], nowSeconds: Int64?) throws(RemoteWriteError) -> Plan {
         var plan = Plan()
-        plan.series.reserveCapacity(timeseries.count)
+        plan.generation = generation
+        plan.updates.reserveCapacity(timeseries.count)
+        // The open rows of the workload the last series named, changed in place and put
+        // into the plan when another workload comes: a request holds a workload's series
+        // one after another (senders sort by labels), so this is one dictionary access per
+        // workload, not one per sample.
+        var currentName: String?
+        var currentRows: [OpenRow] = []
         for (i, ts) in timeseries.enumerated() {
             guard !ts.samples.isEmpty else { continue }
-            let rule: PrometheusMapping.Rule
-            let workload: String
-            let pop: String?
-            switch mapping.match(ts.labels) {
-            case .unmatched(let reason):
-                plan.counts.unmatched[reason, default: 0] += ts.samples.count
-                continue
-            case .rule(let index, let w, let p):
-                rule = mapping.rules[index]
-                workload = w
-                pop = p
-            }
             let key = SeriesKey(labels: ts.labels)
-            var last = plan.series[key] ?? series[key]
-            // Rows are changed in place in the plan (the `default:` subscript's inout access,
-            // not a copy per series: a copy-on-write copy per series was a tenth of a plan).
-            if plan.workloads[workload] == nil { plan.workloads[workload] = workloads[workload] ?? [] }
+            let slot = index[key]
+            let entry: SeriesEntry
+            var last: SeriesState?
+            if let slot {
+                entry = entries[slot]
+                last = plan.updates[slot]?.state ?? entry.state
+            } else if let seen = plan.added[key] {
+                entry = seen
+                last = seen.state
+            } else {
+                switch mapping.match(ts.labels) {
+                case .unmatched(let reason):
+                    plan.counts.unmatched[reason, default: 0] += ts.samples.count
+                    continue
+                case .rule(let index, let workload, let pop):
+                    entry = SeriesEntry(state: SeriesState(milliseconds: .min, value: 0), rule: index, workload: workload, pop: pop)
+                    last = nil
+                }
+            }
+            let rule = facts[entry.rule]
+            if currentName != entry.workload {
+                if let currentName { plan.workloads[currentName] = currentRows }
+                currentName = entry.workload
+                currentRows = plan.workloads.removeValue(forKey: entry.workload) ?? workloads[entry.workload] ?? []
+            }
             for (j, sample) in ts.samples.enumerated() {
-                let field = { (name: String) in "timeseries[\(i)] \(Self.describe(ts.labels)) samples[\(j)].\(name)" }
                 let (seconds, remainder) = sample.timestamp.quotientAndRemainder(dividingBy: 1000)
                 let second = remainder < 0 ? seconds - 1 : seconds
                 let violation = nowSeconds.map { InputRules.liveTimestampViolation(second, nowSeconds: $0) }
                     ?? InputRules.importTimestampViolation(second)
                 if let violation {
-                    throw .invalidSample(field: field("timestamp"), expected: violation.expected + " (milliseconds since 1970 in the sample)",
-                                         found: "\(sample.timestamp) ms")
+                    throw .invalidSample(field: Self.field(i, ts.labels, j, "timestamp"),
+                                         expected: violation.expected + " (milliseconds since 1970 in the sample)", found: "\(sample.timestamp) ms")
                 }
                 if sample.value.isNaN { plan.counts.stale += 1; continue }
                 if let previous = last, sample.timestamp <= previous.milliseconds {
@@ -163,7 +215,7 @@ package struct SeriesAssembler: Sendable {
                     continue
                 }
                 guard sample.value.isFinite else {
-                    throw .invalidSample(field: field("value"), expected: "a finite number", found: "\(sample.value)")
+                    throw .invalidSample(field: Self.field(i, ts.labels, j, "value"), expected: "a finite number", found: "\(sample.value)")
                 }
                 let value: Double
                 switch rule.kind {
@@ -172,7 +224,7 @@ package struct SeriesAssembler: Sendable {
                     last = SeriesState(milliseconds: sample.timestamp, value: sample.value)
                 case .counter:
                     guard sample.value >= 0 else {
-                        throw .invalidSample(field: field("value"), expected: "a counter ≥ 0", found: "\(sample.value)")
+                        throw .invalidSample(field: Self.field(i, ts.labels, j, "value"), expected: "a counter ≥ 0", found: "\(sample.value)")
                     }
                     defer { last = SeriesState(milliseconds: sample.timestamp, value: sample.value) }
                     guard let previous = last, sample.timestamp - previous.milliseconds <= counterGapMilliseconds,
@@ -191,18 +243,29 @@ package struct SeriesAssembler: Sendable {
                     continue
                 }
                 if let violation = InputRules.valueViolation(value, resource: rule.resource) {
-                    throw .invalidSample(field: field("value"), expected: "\(violation.expected) as \(rule.resource.snakeCaseName) (after the mapping's \(rule.kind == .counter ? "rate and " : "")scale \(rule.scale), \(rule.keyPath))",
+                    let source = mapping.rules[entry.rule]
+                    throw .invalidSample(field: Self.field(i, ts.labels, j, "value"),
+                                         expected: "\(violation.expected) as \(rule.resource.snakeCaseName) (after the mapping's \(rule.kind == .counter ? "rate and " : "")scale \(rule.scale), \(source.keyPath))",
                                          found: "\(value)")
                 }
-                guard Self.add(value, resource: rule.resource, role: rule.role, at: second, pop: pop,
-                               to: &plan.workloads[workload, default: []], limit: rowsPerWorkload) else {
+                guard Self.add(value, resource: rule.resource, role: rule.role, at: second, pop: entry.pop,
+                               to: &currentRows, limit: rowsPerWorkload) else {
                     plan.counts.late += 1
                     continue
                 }
                 plan.counts.taken += 1
             }
-            if let last { plan.series[key] = last }
+            if let last {
+                if let slot {
+                    plan.updates[slot] = SeriesUpdate(key: key, state: last)
+                } else {
+                    var added = entry
+                    added.state = last
+                    plan.added[key] = added
+                }
+            }
         }
+        if let currentName { plan.workloads[currentName] = currentRows }
         // Rows to store: every row a sample touched this request (its full sums); closed
         // rows: those now older than their workload's newest, not handed out before.
         for name in plan.workloads.keys.sorted() {
@@ -210,11 +273,14 @@ package struct SeriesAssembler: Sendable {
             let before = workloads[name] ?? []
             for k in rows.indices {
                 let old = before.first { $0.timestamp == rows[k].timestamp }
-                let row = Row(workload: name, pop: rows[k].pop, timestamp: rows[k].timestamp, values: rows[k].values,
-                              allocation: rows[k].allocation)
-                let hasUsage = row.values.contains { !$0.isNaN }
-                if hasUsage, old.map({ !Self.same($0.values, row.values) }) ?? true { plan.rows.append(row) }
-                if k < rows.count - 1, !rows[k].fed {
+                let hasUsage = rows[k].values.hasAnyValue
+                let changed = old.map { $0.values != rows[k].values } ?? true
+                let closes = k < rows.count - 1 && !rows[k].fed
+                guard (hasUsage && changed) || closes else { continue }
+                let row = Row(workload: name, pop: rows[k].pop, timestamp: rows[k].timestamp, values: rows[k].values.values,
+                              allocation: rows[k].allocation.values)
+                if hasUsage, changed { plan.rows.append(row) }
+                if closes {
                     rows[k].fed = true
                     if hasUsage { plan.closed.append(row) }
                     if row.allocation.contains(where: { $0 > 0 }) {
@@ -229,20 +295,50 @@ package struct SeriesAssembler: Sendable {
 
     /// Keeps what `plan` saw (call once its rows are stored).
     package mutating func commit(_ plan: Plan) {
-        for (key, state) in plan.series {
-            series[key] = state
-            newestMilliseconds = max(newestMilliseconds ?? state.milliseconds, state.milliseconds)
+        for update in plan.updates.values { newestMilliseconds = max(newestMilliseconds ?? update.state.milliseconds, update.state.milliseconds) }
+        for entry in plan.added.values { newestMilliseconds = max(newestMilliseconds ?? entry.state.milliseconds, entry.state.milliseconds) }
+        if plan.generation == generation {
+            for (slot, update) in plan.updates { entries[slot].state = update.state }
+        } else {
+            // A sweep renumbered the series since the plan was made: find each again (one
+            // forgotten meanwhile comes back with the mapping's verdict on its labels).
+            for update in plan.updates.values {
+                if let slot = index[update.key] {
+                    entries[slot].state = update.state
+                } else if case .labels(let labels) = update.key.form, case .rule(let rule, let workload, let pop) = mapping.match(labels) {
+                    insert(update.key, SeriesEntry(state: update.state, rule: rule, workload: workload, pop: pop))
+                }
+            }
+        }
+        for (key, entry) in plan.added {
+            if let slot = index[key] { entries[slot].state = entry.state } else { insert(key, entry) }
         }
         for (name, rows) in plan.workloads { workloads[name] = rows }
-        // Forget idle series and workloads at most once a (sample) minute: a full sweep.
+        // Forget idle series and workloads at most once a (sample) minute: a full sweep,
+        // which renumbers the series only when one is forgotten.
         // (Sample times are within InputRules' range, so these differences cannot overflow.)
         guard let newest = newestMilliseconds else { return }
         if lastForget.map({ newest - $0 > 60_000 }) ?? true {
             lastForget = newest
             let cutoff = newest - forgetAfterMilliseconds
-            series = series.filter { $0.value.milliseconds >= cutoff }
-            workloads = workloads.filter { entry in entry.value.last.map { $0.timestamp * 1000 >= cutoff } ?? false }
+            if entries.contains(where: { $0.state.milliseconds < cutoff }) {
+                let kept = entries.indices.filter { entries[$0].state.milliseconds >= cutoff }
+                entries = kept.map { entries[$0] }
+                keys = kept.map { keys[$0] }
+                index = Dictionary(keys.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+                generation &+= 1
+            }
+            if workloads.values.contains(where: { rows in rows.last.map { $0.timestamp * 1000 < cutoff } ?? true }) {
+                workloads = workloads.filter { entry in entry.value.last.map { $0.timestamp * 1000 >= cutoff } ?? false }
+            }
         }
+    }
+
+    private mutating func insert(_ key: SeriesKey, _ entry: SeriesEntry) {
+        let packed = key.packed
+        index[packed] = entries.count
+        entries.append(entry)
+        keys.append(packed)
     }
 
     /// Closes every open row (the end of an import chunk, whose rows are whole): the next
@@ -254,15 +350,15 @@ package struct SeriesAssembler: Sendable {
     /// and none can be made for it.
     static func add(_ value: Double, resource: Resource, role: PrometheusMapping.Role, at second: Int64, pop: String?,
                     to rows: inout [OpenRow], limit: Int) -> Bool {
-        func accumulate(_ vector: inout [Double]) {
-            let old = vector[resource.rawValue]
-            vector[resource.rawValue] = old.isNaN ? value : old + value
+        func accumulate(_ vector: inout ResourceVector) {
+            let old = vector[resource]
+            vector[resource] = old.isNaN ? value : old + value
         }
         if let k = rows.lastIndex(where: { $0.timestamp <= second }), rows[k].timestamp == second {
             if role == .usage { accumulate(&rows[k].values) } else { accumulate(&rows[k].allocation) }
             return true
         }
-        var row = OpenRow(timestamp: second, pop: pop, values: Self.absent, allocation: Self.absent, fed: false)
+        var row = OpenRow(timestamp: second, pop: pop, values: .absent, allocation: .absent, fed: false)
         if role == .usage { accumulate(&row.values) } else { accumulate(&row.allocation) }
         if let k = rows.firstIndex(where: { $0.timestamp > second }) {
             // Older than the newest: only while the window still reaches that far.
@@ -275,35 +371,14 @@ package struct SeriesAssembler: Sendable {
         return true
     }
 
-    static let absent = [Double](repeating: .nan, count: Resource.count)
-
-    /// Equal values, NaN equal to NaN (an unmeasured resource).
-    static func same(_ a: [Double], _ b: [Double]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || $0 == $1 }
-    }
-
     static func second(_ milliseconds: Int64) -> Int64 {
         let (q, r) = milliseconds.quotientAndRemainder(dividingBy: 1000)
         return r < 0 ? q - 1 : q
     }
 
-    /// A series' identity: its labels' names and values in the order sent (senders sort
-    /// them by name), as one string (hashed once; measured faster than hashing the label
-    /// strings one by one).
-    struct SeriesKey: Hashable, Sendable {
-        let text: String
-
-        init(labels: [Prometheus_Label]) {
-            var key = ""
-            key.reserveCapacity(labels.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
-            for label in labels {
-                key += label.name
-                key += "\u{1}"
-                key += label.value
-                key += "\u{2}"
-            }
-            text = key
-        }
+    /// `timeseries[i] name{…} samples[j].field`, the field an invalid sample names.
+    static func field(_ i: Int, _ labels: [Prometheus_Label], _ j: Int, _ name: String) -> String {
+        "timeseries[\(i)] \(describe(labels)) samples[\(j)].\(name)"
     }
 
     /// `name{a="b",…}` for messages (values truncated to 64 bytes).

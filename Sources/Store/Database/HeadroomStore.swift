@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded SQLite store (GRDB). A file store runs in WAL mode through a
 /// `DatabasePool` (readers never block the writer); `inMemory()` uses a `DatabaseQueue`
@@ -9,6 +10,10 @@ public final class HeadroomStore: Sendable {
     public let writer: any DatabaseWriter
     /// The path of the database file, or `nil` for an in-memory store.
     public let path: String?
+    /// Workload ids by name that `merge(samples:…)` has seen committed (remote write names
+    /// the same workloads in every request). Valid for the store's life because workload
+    /// rows are never deleted nor renamed; a change that deletes them must clear this.
+    let mergedWorkloadIDs = Mutex<[String: Int64]>([:])
 
     /// Opens (creating if needed) the store at `path` and migrates it to the latest schema.
     /// - Throws: `StoreError.cannotOpen` naming the path when SQLite refuses it.

@@ -5,13 +5,19 @@ import GRDB
 struct WorkloadResolver {
     let source: String
     let now: Int64
-    private var ids: [String: Int64] = [:]
+    private var ids: [String: Int64]
     /// Names created by this resolver, in creation order.
     private(set) var created: [String] = []
+    /// Ids this resolver read or created (not among `known`): once the transaction has
+    /// committed they may join the caller's cache.
+    private(set) var learned: [String: Int64] = [:]
 
-    init(source: String, now: Int64) {
+    /// - Parameter known: ids of committed workload rows (a workload row is never deleted
+    ///   nor renamed, so a committed name's id never changes).
+    init(source: String, now: Int64, known: [String: Int64] = [:]) {
         self.source = source
         self.now = now
+        self.ids = known
     }
 
     /// The id of workload `name`, creating the row (source `source`, no limits, interval
@@ -31,6 +37,7 @@ struct WorkloadResolver {
             created.append(name)
         }
         ids[name] = id
+        learned[name] = id
         return id
     }
 }
