@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
@@ -100,7 +101,9 @@ let package = Package(
         /// `headroom-launch`), the agent's fleet-file section, the executors and their journal.
         .target(
             name: "Agent",
-            dependencies: ["Resources", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["Resources", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         /// The bpf(2) calls behind the agent's eBPF task iterator (a C shim: bpf(2) has no
         /// libc wrapper and Swift cannot call the variadic syscall(2)).
@@ -159,7 +162,9 @@ let package = Package(
         /// their workloads, samples to the scorer and its commands executed).
         .executableTarget(
             name: "AgentCommand",
-            dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         /// The agent sampler's CPU cost beside psutil (not a test): bench/agent/run.sh.
         .executableTarget(
@@ -180,7 +185,8 @@ let package = Package(
         .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Forecast", "Models", "Store"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate",
+                                                .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")]),
         .testTarget(name: "PrometheusIngestTests", dependencies: ["PrometheusIngest", "Resources"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
