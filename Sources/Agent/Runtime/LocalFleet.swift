@@ -108,8 +108,19 @@ public final class LocalFleet {
     }
 
     /// Kills every workload and removes every cgroup and namespace the agent created.
+    ///
+    /// Removal is tried up to three times: a workload launched just before (the last step of
+    /// a move the shutdown let finish) may join its cgroup after the kill pass looked at it,
+    /// through `headroom-launch`, and then keeps it busy; the next pass kills it.
     public func tearDown() {
-        do { try runtime.destroy(cgroup: runtime.prefix) } catch { logger.error("cleanup: \(error)") }
+        for attempt in 1...3 {
+            do {
+                try runtime.destroy(cgroup: runtime.prefix)
+                break
+            } catch {
+                if attempt == 3 { logger.error("cleanup: \(error)") } else { usleep(100_000) }
+            }
+        }
         for workload in workloads.values {
             _ = workload.process?.poll()
             for part in workload.parts { _ = part.process.poll() }
