@@ -118,7 +118,12 @@ public final class LocalFleet {
                 try runtime.destroy(cgroup: runtime.prefix)
                 break
             } catch {
-                if attempt == 3 { logger.error("cleanup: \(error)") } else { usleep(100_000) }
+                if attempt == 3 {
+                    logger.error("cleanup: \(error)")
+                } else {
+                    logger.notice("cleanup: \(error); trying again")
+                    usleep(100_000)
+                }
             }
         }
         for workload in workloads.values {
