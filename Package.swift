@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
@@ -110,7 +111,9 @@ let package = Package(
         /// `headroom-launch`), the agent's fleet-file section, the executors and their journal.
         .target(
             name: "Agent",
-            dependencies: ["Resources", "Wire", "FleetFile", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["Resources", "Wire", "FleetFile", "CAgentBPF", .product(name: "TOMLKit", package: "TOMLKit"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         /// The bpf(2) calls behind the agent's eBPF task iterator (a C shim: bpf(2) has no
         /// libc wrapper and Swift cannot call the variadic syscall(2)).
@@ -169,7 +172,9 @@ let package = Package(
         /// their workloads, samples to the scorer and its commands executed).
         .executableTarget(
             name: "AgentCommand",
-            dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Agent", "Resources", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         /// The agent sampler's CPU cost beside psutil (not a test): bench/agent/run.sh.
         .executableTarget(

@@ -4,7 +4,7 @@ import ArgumentParser
 /// per interval; `run --config FILE` runs the local POPs, their workloads and the scorer's
 /// commands (docs/agent.md).
 @main
-struct HeadroomAgent: ParsableCommand {
+struct HeadroomAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "headroom-agent",
         abstract: "Samples workloads' resource use and runs local POPs for the scorer.",

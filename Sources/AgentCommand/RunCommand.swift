@@ -1,12 +1,14 @@
 import Agent
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Runs the local POPs of a fleet file: their cgroups, the declared workloads, samples to the scorer, its commands executed.",
@@ -21,7 +23,8 @@ struct RunCommand: ParsableCommand {
             commands and executes them (resize, checkpoint/restart and live migration with criu where `criu check` passes, else \
             by the cooperative protocol, partition), journaled \
             in STATE/journal.jsonl. SIGINT or SIGTERM kills the workloads and removes every cgroup and namespace it \
-            created. Needs root (see docs/agent.md).
+            created, once the round under way has sent its batches and finished its command (a graceful \
+            shutdown of the agent's services). Logs go to stderr through swift-log. Needs root (see docs/agent.md).
             """)
 
     @Option(help: "The fleet file with [agent] and [[workloads]].")
@@ -33,39 +36,46 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Exit once every workload has finished or failed.")
     var exitWhenDone = false
 
-    func run() throws {
+    @Option(help: "The least severe log level written to stderr: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
         let settings: AgentConfig
         do { settings = try AgentConfig.load(path: config) } catch {
             FileHandle.standardError.write(Data("headroom-agent: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let log: (String) -> Void = { line in
-            let stamp = ISO8601DateFormatter().string(from: Date())
-            FileHandle.standardError.write(Data("\(stamp) headroom-agent: \(line)\n".utf8))
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
         }
+        let logger = Logger(label: "headroom.agent")
         guard let tokenData = FileManager.default.contents(atPath: settings.tokenFile),
               case let token = String(decoding: tokenData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
-            log("cannot read a token from \(settings.tokenFile) (agent.token_file in \(config)): write the scorer's shared token there")
+            logger.critical("cannot read a token from \(settings.tokenFile) (agent.token_file in \(config)): write the scorer's shared token there")
             throw ExitCode(2)
         }
         let launcherPath = launcher ?? settings.launcherPath ?? Self.besideExecutable("headroom-launch")
         guard access(launcherPath, X_OK) == 0 else {
-            log("the launcher \(launcherPath) is missing or not executable; build it (swift build --product headroom-launch) or set agent.launcher")
+            logger.critical("the launcher \(launcherPath) is missing or not executable; build it (swift build --product headroom-launch) or set agent.launcher")
             throw ExitCode(2)
         }
         let runtime: any POPRuntime
         do { runtime = try LocalRuntime.detect(root: settings.cgroupRoot, prefix: settings.cgroupPrefix, launcherPath: launcherPath) } catch {
-            log("\(error)")
+            logger.critical("\(error)")
             throw ExitCode(1)
         }
         let fleet = LocalFleet(config: settings, runtime: runtime)
-        fleet.log = log
+        fleet.logger = Logger(label: "headroom.agent.fleet")
+        fleet.executorLogger = Logger(label: "headroom.agent.executor")
         let criu = CRIUSupport.detect()
-        log(criu.startupMessage)
+        logger.info("\(criu.startupMessage)")
         var traceConfiguration = TraceServer.Configuration(socketPath: fleet.defaultTraceSocketPath)
         if let group = settings.traceSocketGroup {
             guard let gid = Self.groupID(group) else {
-                log("agent.trace_socket_group \"\(group)\" in \(config) is not a group on this host (getent group \(group))")
+                logger.critical("agent.trace_socket_group \"\(group)\" in \(config) is not a group on this host (getent group \(group))")
                 throw ExitCode(2)
             }
             traceConfiguration.socketGroup = gid
@@ -77,39 +87,52 @@ struct RunCommand: ParsableCommand {
                 attribution: WorkloadAttribution(prefix: runtime.prefix, pops: Set(settings.pops.map(\.name)),
                                                  workloads: Set(settings.workloads.map(\.name))))
         } catch {
-            log("\(error) (agent.state_directory in \(config))")
+            logger.critical("\(error) (agent.state_directory in \(config))")
             throw ExitCode(2)
         }
-        traces.start()
         fleet.traceSocketPath = traces.socketPath
-        log("trace socket \(traces.socketPath) (HEADROOM_TRACE_SOCKET of every workload; mode 0660\(settings.traceSocketGroup.map { ", group \($0)" } ?? ""))")
-        let loop = AgentRunLoop(fleet: fleet, client: ScorerClient(baseURL: URL(string: settings.scorerURL)!, token: token),
-                                dispatcher: CommandDispatcher(criu: criu), traces: traces)
+        logger.info("trace socket \(traces.socketPath) (HEADROOM_TRACE_SOCKET of every workload; mode 0660\(settings.traceSocketGroup.map { ", group \($0)" } ?? ""))")
+        guard let scorerURL = URL(string: settings.scorerURL) else {
+            logger.critical("agent.scorer_url \"\(settings.scorerURL)\" in \(config) is not a URL")
+            throw ExitCode(2)
+        }
+        let loop = AgentRunLoop(fleet: fleet, client: ScorerClient(baseURL: scorerURL, token: token),
+                                dispatcher: CommandDispatcher(criu: criu), traces: traces, logger: Logger(label: "headroom.agent.loop"))
         loop.exitWhenDone = exitWhenDone
 
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [loop] in loop.stop() }
-            source.resume()
-            sources.append(source)
-        }
+        // The fleet is set up inside the group (`AgentLoopService`'s `prepare`), so that from
+        // the first cgroup on, SIGINT and SIGTERM are the group's graceful shutdown.
+        let pops = settings.pops.map(\.name).joined(separator: ", ")
+        let group = ServiceGroup(configuration: Self.groupConfiguration(
+            loop: AgentLoopService(loop: loop, logger: Logger(label: "headroom.agent.loop")) {
+                try fleet.setUp()
+                logger.info("POPs \(pops) created under \(runtime.prefix)")
+                try fleet.startDeclared()
+            },
+            traces: TraceIntakeService(collector: traces, logger: Logger(label: "headroom.agent.traces")),
+            logger: logger))
         defer {
-            log("removing the POPs' cgroups and namespaces")
+            logger.info("removing the POPs' cgroups and namespaces")
             fleet.tearDown()
             traces.stop()
-            for source in sources { source.cancel() }
         }
-        do {
-            try fleet.setUp()
-            log("POPs \(settings.pops.map(\.name).joined(separator: ", ")) created under \(runtime.prefix)")
-            try fleet.startDeclared()
-        } catch {
-            log("\(error)")
+        do { try await group.run() } catch {
+            logger.critical("\(error)")
             throw ExitCode(1)
         }
-        loop.run()
+    }
+
+    /// The agent's services: the trace intake, then the run loop, so a graceful shutdown
+    /// (which goes through the services in reverse order) drains the loop first — its last
+    /// batch still carries the buffered trace events — and closes the intake after. The loop
+    /// ending by itself (`--exit-when-done`) shuts the group down gracefully; SIGTERM and
+    /// SIGINT do the same.
+    static func groupConfiguration(loop: AgentLoopService, traces: TraceIntakeService, logger: Logger) -> ServiceGroupConfiguration {
+        ServiceGroupConfiguration(
+            services: [.init(service: traces),
+                       .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
     }
 
     /// The id of group `name` (a name, or a number), or nil when the host has no such group.
@@ -125,3 +148,5 @@ struct RunCommand: ParsableCommand {
         return ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

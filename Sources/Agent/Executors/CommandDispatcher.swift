@@ -1,3 +1,5 @@
+import Logging
+
 /// Checks a scorer command against what this agent runs and hands it to its executor:
 /// a VM's moves go to `VMMigrationExecutor` (QEMU live migration, whatever the strategy);
 /// checkpoint/restart and live moves go to `CRIUMoveExecutor` where `criu check` passed, else
@@ -21,7 +23,9 @@ public struct CommandDispatcher {
         if let recorded = fleet.journal.result(command: command.id) { return recorded }
         let result = run(command, fleet: fleet)
         fleet.journal.finish(command: command.id, workload: command.workload, result: result)
-        fleet.log("command \(command.id) (\(command.action.rawValue)/\(command.strategy)) \(command.workload): \(result.state.rawValue): \(result.message)")
+        fleet.executorLogger.command(command.id, workload: command.workload, pop: command.sourcePop)
+            .log(level: result.state == .failed ? .warning : .info,
+                 "\(command.action.rawValue)/\(command.strategy): \(result.state.rawValue): \(result.message)")
         return result
     }
 
@@ -60,7 +64,7 @@ public struct CommandDispatcher {
             if criu.available {
                 return CRIUMoveExecutor(criu: criu).execute(command, workload: workload, target: target, fleet: fleet, note: "criu")
             }
-            fleet.log("command \(command.id) \(workload.name): \(criu.fallbackMessage)")
+            fleet.executorLogger.command(command.id, workload: workload.name, pop: workload.pop).notice("\(criu.fallbackMessage)")
             fleet.journal.record(command: command.id, workload: workload.name, step: "criu_unavailable", detail: criu.fallbackMessage)
             return CheckpointRestartExecutor().execute(command, workload: workload, target: target, fleet: fleet, note: "criu_unavailable")
         }

@@ -1,3 +1,5 @@
+import Logging
+
 /// Live migration: a VM by QEMU's pre-copy migration (`VMMigrationExecutor`). A process:
 /// where `criu check` passes, CRIU pre-dump iterations while the workload
 /// runs, then a final dump and a restore at the target (`CRIUMoveExecutor` with a
@@ -20,7 +22,7 @@ public struct LiveMigrationExecutor {
             return CRIUMoveExecutor(criu: criu, preDumps: preDumps).execute(command, workload: workload, target: target, fleet: fleet, note: "criu_live")
         }
         let note = "live migration unsupported, falling back to checkpoint/restart: \(criu.fallbackMessage)"
-        fleet.log("command \(command.id) \(workload.name): \(note)")
+        fleet.executorLogger.command(command.id, workload: workload.name, pop: workload.pop).notice("\(note)")
         fleet.journal.record(command: command.id, workload: workload.name, step: "fallback_checkpoint_restart", detail: note)
         return CheckpointRestartExecutor().execute(command, workload: workload, target: target, fleet: fleet, note: "fallback_checkpoint_restart")
     }

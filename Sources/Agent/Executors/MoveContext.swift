@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// What the moving executors (cooperative checkpoint/restart, CRIU) share: the steps they
 /// reach, journaled and logged as they happen; the checks and the target cgroup before a
@@ -9,6 +10,8 @@ final class MoveContext {
     let fleet: LocalFleet
     /// The POP the workload was at when the command started.
     let source: String
+    /// The executors' logger with this command's `command`, `workload` and `pop` (the source).
+    let logger: Logger
     private(set) var steps: [String]
 
     /// `steps`: those an executor that handed over already reached.
@@ -18,17 +21,18 @@ final class MoveContext {
         self.fleet = fleet
         self.source = workload.pop
         self.steps = steps
+        self.logger = fleet.executorLogger.command(command.id, workload: workload.name, pop: workload.pop)
     }
 
     /// Appends `name` to the steps, the journal and the log.
     func step(_ name: String, _ detail: String? = nil) {
         steps.append(name)
         fleet.journal.record(command: command.id, workload: workload.name, step: name, detail: detail)
-        fleet.log("command \(command.id) \(workload.name): \(name)\(detail.map { " (\($0))" } ?? "")")
+        logger.info("\(name)\(detail.map { " (\($0))" } ?? "")")
     }
 
     func fail(_ message: String) -> ExecutionResult {
-        fleet.log("command \(command.id) \(workload.name): failed: \(message)")
+        logger.warning("failed: \(message)")
         return ExecutionResult(state: .failed, steps: steps, message: message)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Partition: a workload that declares a work range `start..<end` is split into one
 /// contiguous sub-range per target POP (sizes differ by at most one; `split`), each started
@@ -29,10 +30,11 @@ public struct PartitionExecutor {
 
     public func execute(_ command: AgentCommand, workload: ManagedWorkload, fleet: LocalFleet) -> ExecutionResult {
         var steps: [String] = []
+        let logger = fleet.executorLogger.command(command.id, workload: workload.name, pop: workload.pop)
         func step(_ name: String, _ detail: String? = nil) {
             steps.append(name)
             fleet.journal.record(command: command.id, workload: workload.name, step: name, detail: detail)
-            fleet.log("command \(command.id) \(workload.name): \(name)\(detail.map { " (\($0))" } ?? "")")
+            logger.info("\(name)\(detail.map { " (\($0))" } ?? "")")
         }
         let spec = workload.spec
         guard let declared = spec.range, let output = spec.output, spec.outputArgument != nil else {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -168,7 +169,7 @@ public struct VMMigrationExecutor: Sendable {
             if now - lastProgress >= progressIntervalSeconds, let ram = info.ram {
                 lastProgress = now
                 let message = "pre-copy: \(ram.transferredBytes) bytes transferred, \(ram.remainingBytes) remaining, dirty rate \(Int64(ram.dirtyBytesPerSecond)) B/s, round \(ram.dirtySyncCount ?? 0)"
-                fleet.log("command \(command.id) \(workload.name): \(message)")
+                context.logger.info("\(message)")
                 fleet.progress(command, ExecutionResult(state: .running, steps: context.steps, message: message, movedBytes: Double(ram.transferredBytes),
                                                         progress: MigrationProgress(ram)))
             }

@@ -38,6 +38,6 @@ extension AgentRunLoop {
         var line = "trace events dropped since the last report: " + parts.joined(separator: ", ")
         if now.server.malformedLines > (before?.server.malformedLines ?? 0), let error = now.server.lastError { line += "; last malformed: \(error)" }
         if now.kernelStateFailures > (before?.kernelStateFailures ?? 0), let error = now.lastKernelStateError { line += "; last kernel-state failure: \(error)" }
-        fleet.log(line)
+        logger.warning("\(line)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Resources
 
 #if canImport(Glibc)
@@ -13,6 +14,11 @@ import Glibc
 /// sampling going through `LocalFleet.idle`. With a trace collector, each round also
 /// samples the workloads' kernel states and sends the buffered trace events in the same
 /// batches (`AgentRunLoop+Traces`).
+///
+/// `stop()` drains: the round under way finishes its batch sends and the command it is
+/// executing, no further command is started (the scorer keeps it pending for the next
+/// agent), and `run` returns. `AgentLoopService` runs it as a swift-service-lifecycle
+/// service, so SIGTERM and SIGINT reach it as a graceful shutdown.
 public final class AgentRunLoop {
     public let fleet: LocalFleet
     public let client: ScorerClient
@@ -28,14 +34,19 @@ public final class AgentRunLoop {
     var reportedTraceCounters: WorkloadTraceCollector.Counters?
     /// Stop once every workload has finished or failed (the live scenario's agent).
     public var exitWhenDone = false
+    /// The loop's events (failed pushes, pulls and reports; dropped values and trace
+    /// events), with `pop` metadata; silent unless the agent gives it a handler.
+    public var logger: Logger
     private let stopFlag = StopFlag()
     private var samplers: [String: Sampler<CgroupSource>] = [:]
     private var lastTick = -Double.infinity
     private var reported: [Int64: ExecutionResult.State] = [:]
     private var inIdle = false
 
-    public init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher, traces: WorkloadTraceCollector? = nil) {
+    public init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher, traces: WorkloadTraceCollector? = nil,
+                logger: Logger = AgentLogging.silent("headroom.agent.loop")) {
         self.fleet = fleet
+        self.logger = logger
         self.client = client
         self.dispatcher = dispatcher
         self.traces = traces
@@ -51,7 +62,8 @@ public final class AgentRunLoop {
         }
     }
 
-    /// Asks the loop to stop (from a signal handler's queue: thread-safe).
+    /// Asks the loop to stop once the round under way has sent its batches and finished the
+    /// command it is executing (thread-safe: called from the service group's task).
     public func stop() { stopFlag.set() }
 
     public var stopped: Bool { stopFlag.isSet }
@@ -64,7 +76,7 @@ public final class AgentRunLoop {
             let started = MonotonicClock.seconds()
             tick()
             if exitWhenDone, fleet.workloads.values.allSatisfy({ $0.state != .running && $0.state != .partitioned }) {
-                fleet.log("every workload has finished or failed; stopping")
+                logger.info("every workload has finished or failed; stopping")
                 break
             }
             while !stopFlag.isSet, MonotonicClock.seconds() - started < interval { usleep(20_000) }
@@ -72,11 +84,11 @@ public final class AgentRunLoop {
         fleet.writeStatus()
     }
 
-    /// One round: poll processes, sample and push, then commands.
+    /// One round: poll processes, sample and push, then commands (none once stopping).
     public func tick() {
         fleet.poll()
         sampleAndPush()
-        for pop in fleet.config.pops.map(\.name) { pullCommands(pop: pop) }
+        for pop in fleet.config.pops.map(\.name) where !stopFlag.isSet { pullCommands(pop: pop) }
         fleet.poll()
         fleet.writeStatus()
     }
@@ -121,7 +133,7 @@ public final class AgentRunLoop {
             }
         }
         if let first = refused.first {
-            fleet.log("left out \(refused.count) sampled value(s) the scorer would refuse, e.g. \(first)")
+            logger.warning("left out \(refused.count) sampled value(s) the scorer would refuse, e.g. \(first)")
         }
         for cgroup in samplers.keys where !live.contains(cgroup) { samplers[cgroup] = nil }
         collectTraces(into: &batches)
@@ -130,7 +142,7 @@ public final class AgentRunLoop {
             let result = empty ? client.heartbeat(pop: pop) : client.push(batch)
             if case let .failure(error) = result {
                 let lost = batch.traces.isEmpty ? "" : " (\(batch.traces.count) trace events lost with it)"
-                fleet.log("\(pop): \(empty ? "heartbeat" : "sample push") failed: \(error)\(lost)")
+                logger.pop(pop).error("\(empty ? "heartbeat" : "sample push") failed: \(error)\(lost)")
             }
         }
     }
@@ -141,10 +153,14 @@ public final class AgentRunLoop {
         switch client.commands(pop: pop) {
         case let .success(list): commands = list
         case let .failure(error):
-            fleet.log("\(pop): cannot pull commands: \(error)")
+            logger.pop(pop).error("cannot pull commands: \(error)")
             return
         }
         for command in commands where reported[command.id] == nil || reported[command.id] == .running {
+            if stopFlag.isSet {
+                logger.pop(pop).notice("stopping: command \(command.id) is left to the next run")
+                return
+            }
             // A command for a move between two of our POPs is listed under both: run it once,
             // reported under its source.
             let reportPOP = fleet.config.pop(named: command.sourcePop) != nil ? command.sourcePop : pop
@@ -162,14 +178,14 @@ public final class AgentRunLoop {
         switch client.report(pop: pop, command: command, result) {
         case .success: reported[command] = result.state
         case let .failure(error):
-            fleet.log("\(pop): cannot report command \(command) as \(result.state.rawValue): \(error)")
+            logger.pop(pop).error("cannot report command \(command) as \(result.state.rawValue): \(error)", metadata: ["command": "\(command)"])
             // A 404/409 means the scorer no longer expects it: do not retry forever.
             if case let .status(code, _) = error, code == 404 || code == 409 { reported[command] = result.state }
         }
     }
 }
 
-/// A flag set from any thread (a signal source's queue) and read by the loop.
+/// A flag set from any thread (the service group's shutdown handler) and read by the loop.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

@@ -28,7 +28,7 @@ extension LocalFleet {
         if let known = resolvedAccelerators[spec.accelerator] { return known.accelerator }
         let resolved = QEMUAccelerator.resolve(spec.accelerator)
         resolvedAccelerators[spec.accelerator] = resolved
-        log("VM accelerator (\(spec.accelerator.rawValue)): \(resolved.reason)")
+        logger.info("VM accelerator (\(spec.accelerator.rawValue)): \(resolved.reason)")
         return resolved.accelerator
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -28,8 +29,11 @@ public final class LocalFleet {
     public private(set) var workloads: [String: ManagedWorkload] = [:]
     /// Called about every 100 ms while an executor waits, so the run loop keeps sampling.
     public var idle: () -> Void = {}
-    /// Where progress lines go (stderr in the agent).
-    public var log: (String) -> Void = { _ in }
+    /// The fleet's own events (workloads started, exited, restarted; clean-up), with
+    /// `workload` and `pop` metadata; silent unless the agent gives it a handler.
+    public var logger = AgentLogging.silent("headroom.agent.fleet")
+    /// The executors' steps and results, with `command`, `workload` and `pop` metadata.
+    public var executorLogger = AgentLogging.silent("headroom.agent.executor")
     /// How often an OOM-killed workload is restarted in place (from its last checkpoint)
     /// before it is left failed.
     public var maxRestarts = 3
@@ -98,19 +102,36 @@ public final class LocalFleet {
             let resume = hasCheckpoint(checkpointDirectory(workload: spec.name, pop: spec.pop))
             workload.process = try launch(workload, pop: spec.pop, cgroup: workload.cgroup, resume: resume)
             workload.startedAt = Date().timeIntervalSince1970
-            log("started \(spec.name) at \(spec.pop) (pid \(workload.process!.pid)\(resume ? ", resuming" : ""))")
+            logger.workload(spec.name, pop: spec.pop)
+                .info("started \(spec.name) at \(spec.pop) (pid \(workload.process.map { "\($0.pid)" } ?? "?")\(resume ? ", resuming" : ""))")
         }
     }
 
     /// Kills every workload and removes every cgroup and namespace the agent created.
+    ///
+    /// Removal is tried up to three times: a workload launched just before (the last step of
+    /// a move the shutdown let finish) may join its cgroup after the kill pass looked at it,
+    /// through `headroom-launch`, and then keeps it busy; the next pass kills it.
     public func tearDown() {
-        do { try runtime.destroy(cgroup: runtime.prefix) } catch { log("cleanup: \(error)") }
+        for attempt in 1...3 {
+            do {
+                try runtime.destroy(cgroup: runtime.prefix)
+                break
+            } catch {
+                if attempt == 3 {
+                    logger.error("cleanup: \(error)")
+                } else {
+                    logger.notice("cleanup: \(error); trying again")
+                    usleep(100_000)
+                }
+            }
+        }
         for workload in workloads.values {
             _ = workload.process?.poll()
             for part in workload.parts { _ = part.process.poll() }
         }
         for pop in config.pops where pop.networkNamespace {
-            do { try NetworkNamespace(name: pop.networkNamespaceName).delete() } catch { log("cleanup: \(error)") }
+            do { try NetworkNamespace(name: pop.networkNamespaceName).delete() } catch { logger.pop(pop.name).error("cleanup: \(error)") }
         }
     }
 
@@ -171,23 +192,28 @@ public final class LocalFleet {
             guard workload.state == .running, let process = workload.process, let exit = process.poll() else { continue }
             workload.oomKillsHere = max(workload.oomKillsHere, runtime.oomKills(cgroup: workload.cgroup))
             if workload.spec.vm != nil { removeVMSockets(workload: name, pop: workload.pop) }
+            let pop = workload.pop
+            func note(_ level: Logger.Level, _ line: String) {
+                events.append(line)
+                logger.workload(name, pop: pop).log(level: level, "\(line)")
+            }
             if exit == .exited(0) {
                 workload.state = .finished
                 workload.finishedAt = Date().timeIntervalSince1970
-                events.append("\(name) finished at \(workload.pop)")
+                note(.info, "\(name) finished at \(workload.pop)")
             } else if exit == .signalled(SIGKILL), workload.restarts < maxRestarts {
                 workload.restarts += 1
                 let resume = hasCheckpoint(checkpointDirectory(workload: name, pop: workload.pop))
-                events.append("\(name) \(exit) at \(workload.pop) (OOM kills so far: \(workload.oomKills)); restarting it there\(resume ? " from its last checkpoint" : "")")
+                note(.warning, "\(name) \(exit) at \(workload.pop) (OOM kills so far: \(workload.oomKills)); restarting it there\(resume ? " from its last checkpoint" : "")")
                 do { workload.process = try launch(workload, pop: workload.pop, cgroup: workload.cgroup, resume: resume) } catch {
                     workload.state = .failed("restart failed: \(error)")
+                    logger.workload(name, pop: workload.pop).error("restart failed: \(error)")
                 }
             } else {
                 workload.state = .failed("\(exit)")
-                events.append("\(name) \(exit) at \(workload.pop); left failed (log: \(logPath(workload: name)))")
+                note(.error, "\(name) \(exit) at \(workload.pop); left failed (log: \(logPath(workload: name)))")
             }
         }
-        for event in events { log(event) }
         return events
     }
 

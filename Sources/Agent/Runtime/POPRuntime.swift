@@ -2,6 +2,13 @@
 /// into, resize, list and remove. `CgroupV1Runtime` and `CgroupV2Runtime` share
 /// `CgroupFiles`; a Kubernetes or SSH backend would be another conformance.
 ///
+/// It is the only way the agent acts on a POP: the executors call `create`, `launch`,
+/// `resize` and `destroy` (checkpoints are the workload's signal or `criu` started through
+/// `launch`; a VM's move is QMP to the QEMU `launch` started), `LocalFleet` adds `oomKills`,
+/// the run loop samples through `reader`; `limits` and `processes` read a cgroup back.
+/// Keeping it this small is what lets the executors' decisions be tested without root
+/// against an in-memory conformance (`RecordingRuntime` in the tests).
+///
 /// Cgroup paths are relative to the controller mounts, as in `/proc/<pid>/cgroup`:
 /// POP `a` is `<prefix>/a`, its workload `w` is `<prefix>/a/w`.
 public protocol POPRuntime: Sendable {
