@@ -2,7 +2,7 @@ import Forecast
 import GRDB
 import GRDBSQLite
 
-extension HeadroomStore: SampleStore {
+extension HeadroomStore {
     public func workloads() throws -> [WorkloadRecord] {
         try reader.read { db in try WorkloadRecord.order(Column("name")).fetchAll(db) }
     }
