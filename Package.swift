@@ -184,7 +184,6 @@ let package = Package(
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
             "Scorer", "ScorerIntake", "PrometheusIngest", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport", "Wire", "FleetFile",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -201,7 +200,7 @@ let package = Package(
                                                       .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PrometheusIngestTests", dependencies: ["PrometheusIngest", "Resources"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", "Wire", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Testing
 @testable import Decisions
 @testable import Scorer
@@ -41,10 +40,7 @@ struct DecisionJournalTests {
         let journal = DecisionJournal(store: store)
         let entries = try journal.record(outcome.decisions)
         #expect(entries.map { $0.migrationId != nil } == [true, true, false])
-        let (decisionRows, migrationRows, workloads) = try store.reader.read { db in
-            (try DecisionRecord.order(Column("id")).fetchAll(db), try MigrationRecord.order(Column("id")).fetchAll(db),
-             try WorkloadRecord.fetchAll(db))
-        }
+        let (decisionRows, migrationRows, workloads) = (try store.allDecisions(), try store.allMigrations(), try store.workloads())
         #expect(decisionRows.map(\.action) == [.migrate, .resize, .none])
         #expect(Set(workloads.map(\.name)) == ["m", "r", "q"], "workload rows are created by name")
         #expect(decisionRows[0].sourcePopId == popIds["a"] && decisionRows[0].targetPopId == popIds["b"])
@@ -80,7 +76,7 @@ struct DecisionJournalTests {
         #expect(fresh.inFlight.keys.sorted() == ["r"])
         try resumed.markDone(migrationId: resizeId, at: 1101, steps: ["set_limits"], movedBytes: 0, downtimeMs: 0)
         #expect(try resumed.unfinished().isEmpty)
-        let states = try reopened.reader.read { db in try MigrationRecord.order(Column("id")).fetchAll(db) }
+        let states = try reopened.allMigrations()
         #expect(states.map(\.state) == [.rolledBack, .done])
         #expect(states[1].journal == "[\"set_limits\"]" && states[1].finishedAt == 1101)
     }
@@ -95,7 +91,7 @@ struct DecisionJournalTests {
         let entries = try DecisionJournal(store: store).record(tick(&engine).decisions)
         let id = try #require(entries[0].migrationId)
         try DecisionJournal(store: store).markFailed(migrationId: id, at: 1200, steps: ["checkpoint", "transfer"])
-        let row = try store.reader.read { db in try MigrationRecord.fetchOne(db, key: id) }
+        let row = try store.migration(id: id)
         #expect(row?.state == .failed && row?.finishedAt == 1200)
         #expect(try DecisionJournal(store: store).unfinished().map(\.migration.id) == [entries[1].migrationId])
     }
@@ -108,9 +104,7 @@ struct DecisionJournalTests {
         var engine = try DecisionEngine(config: S.config { $0.dryRun = true }, fleet: fleet, placements: placements())
         let entries = try DecisionJournal(store: store).record(tick(&engine).decisions)
         #expect(entries.count == 3 && entries.allSatisfy { $0.migrationId == nil })
-        let (decisions, migrations) = try store.reader.read { db in
-            (try DecisionRecord.fetchCount(db), try MigrationRecord.fetchCount(db))
-        }
+        let (decisions, migrations) = (try store.allDecisions().count, try store.allMigrations().count)
         #expect(decisions == 3 && migrations == 0)
     }
 

@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Testing
 @testable import Decisions
 @testable import Scorer
@@ -15,7 +14,7 @@ struct FleetStoreTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let fleet = try Fleet.load(path: ScorerTestSupport.examplePOPsPath)
         let ids = try fleet.sync(to: store)
-        let (pops, links) = try store.reader.read { db in (try POPRecord.fetchAll(db), try POPLinkRecord.fetchAll(db)) }
+        let (pops, links) = (try store.pops(), try store.popLinks())
         #expect(pops.count == 4)
         #expect(links.count == 8)
         let edge = try #require(pops.first { $0.name == "edge-lis" })
@@ -41,7 +40,7 @@ struct FleetStoreTests {
         #expect(changed.links.count == 6)
         let again = try changed.sync(to: store)
         #expect(again == ids)
-        let (pops2, links2) = try store.reader.read { db in (try POPRecord.fetchAll(db), try POPLinkRecord.fetchAll(db)) }
+        let (pops2, links2) = (try store.pops(), try store.popLinks())
         #expect(pops2.count == 4)
         #expect(links2.count == 6)
         #expect(pops2.first { $0.name == "edge-lis" }?.status == .up)

@@ -1,5 +1,6 @@
+import Forecast
 import Foundation
-import GRDB
+import Store
 import Testing
 
 /// The right-sizing policies and `frontier` through the real executable, on the replay
@@ -9,19 +10,14 @@ struct RightSizingReplayTests {
     /// (workload, timestamp) → [cpu cores, memory bytes] of the replayed period, from the store.
     static func samples(_ storePath: String) throws -> [String: [Double]] {
         let from = 1_376_092_800, to = from + 2 * 86_400
-        let db = try DatabaseQueue(path: storePath)
-        return try db.read { db in
-            var out: [String: [Double]] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT w.name AS name, s.timestamp AS t, s.cpu_cores AS c, s.memory_bytes AS m FROM samples s
-                JOIN workloads w ON w.id = s.workload_id WHERE s.timestamp >= ? AND s.timestamp < ?
-                """, arguments: [from, to]) {
-                let name: String = row["name"], t: Int64 = row["t"]
-                let c: Double? = row["c"], m: Double? = row["m"]
-                out["\(name),\(t)"] = [c ?? .nan, m ?? .nan]
+        let store = try HeadroomStore(path: storePath)
+        var out: [String: [Double]] = [:]
+        for series in try store.samples(workloads: store.workloads().map(\.name), from: Int64(from), to: Int64(to)) {
+            for i in 0..<series.count {
+                out["\(series.workload),\(series.timestamps[i])"] = [series.value(i, .cpuCores), series.value(i, .memoryBytes)]
             }
-            return out
         }
+        return out
     }
 
     @Test("every right-sizing policy goes down as well as up, and its exported allocations give the summary's slack and throttling")

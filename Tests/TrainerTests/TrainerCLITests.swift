@@ -1,7 +1,6 @@
 import Models
 import Foundation
 import HeadroomTestSupport
-import GRDB
 import Testing
 @testable import Store
 
@@ -98,17 +97,15 @@ struct TrainerCLITests {
         #expect(child.terminationReason == .uncaughtSignal, "the import finished before it could be killed")
 
         let store = try HeadroomStore(path: db)
-        let (files, recordedSamples, workloadsWithFiles) = try store.reader.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imported_files WHERE member != '*'") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(samples), 0) FROM imported_files") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workloads") ?? 0)
-        }
+        let ledger = try store.importedFiles()
+        let files = ledger.filter { $0.member != "*" }.count
+        let recordedSamples = ledger.reduce(0) { $0 + Int($1.samples) }
+        let workloadsWithFiles = try store.workloads().count
         #expect(files >= 2 && files < 80)
         // Every sample in the store belongs to a committed file: nothing of the one in flight.
         #expect(try Self.sampleCount(store) == recordedSamples)
         #expect(workloadsWithFiles <= files)
-        let integrity = try store.reader.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
-        #expect(integrity == "ok")
+        #expect(try store.integrityCheck() == "ok")
 
         let rerun = try Self.run(["import", "--db", db, "--format", "bitbrains", "--quiet", "--json", input])
         #expect(rerun.status == 0, "\(rerun.stderr)")
@@ -121,16 +118,10 @@ struct TrainerCLITests {
 
     static func committedFiles(_ path: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: path) else { return 0 }
-        var config = Configuration()
-        config.readonly = true
-        let queue = try DatabaseQueue(path: path, configuration: config)
-        return try queue.read { db in
-            guard try db.tableExists("imported_files") else { return 0 }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imported_files WHERE member != '*'") ?? 0
-        }
+        return try HeadroomStore.committedImports(path: path)
     }
 
     static func sampleCount(_ store: HeadroomStore) throws -> Int {
-        try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples") ?? 0 }
+        try store.summary().samples
     }
 }

@@ -28,9 +28,9 @@ struct AgentShutdownLiveTests {
         target = {"cpu_cores": 1, "memory_bytes": 134217728}
         commands = [
             {"id": 1, "workload": "w", "action": "migrate", "strategy": "checkpoint_restart", "source_pop": "a",
-             "targets": [{"pop": "b", "allocation": target}], "state": "pending"},
+             "targets": [{"pop": "b", "allocation": target}], "state": "pending", "issued_at": 1700000000, "steps": []},
             {"id": 2, "workload": "w", "action": "resize", "strategy": "resize", "source_pop": "a",
-             "targets": [{"pop": "a", "allocation": target}], "state": "pending"},
+             "targets": [{"pop": "a", "allocation": target}], "state": "pending", "issued_at": 1700000000, "steps": []},
         ]
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -46,7 +46,7 @@ struct AgentShutdownLiveTests {
             def do_GET(self):
                 parts = self.path.strip("/").split("/")
                 note("commands " + parts[2])
-                self.answer({"commands": commands if parts[2] == "a" else []})
+                self.answer({"pop": parts[2], "commands": commands if parts[2] == "a" else []})
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
                 parts = self.path.strip("/").split("/")

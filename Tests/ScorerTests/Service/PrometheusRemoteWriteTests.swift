@@ -1,8 +1,8 @@
+import Forecast
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import GRDB
 import HeadroomTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -213,8 +213,7 @@ import Testing
     /// Chunks recorded by a `query_range` import in `path` (read while it runs: WAL).
     static func importedChunks(_ path: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: path) else { return 0 }
-        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
-        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM imported_files WHERE format = 'prometheus'") ?? 0 }
+        return try HeadroomStore.committedImports(path: path, format: "prometheus")
     }
 
     // MARK: Helpers
@@ -248,11 +247,12 @@ import Testing
     }
 
     static func rows(_ store: HeadroomStore, _ workload: String, column: String) throws -> [(timestamp: Int64, value: Double)] {
-        try store.reader.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.timestamp, s.\(column) AS v FROM samples s JOIN workloads w ON w.id = s.workload_id
-                WHERE w.name = ? AND s.\(column) IS NOT NULL ORDER BY s.timestamp
-                """, arguments: [workload]).map { (timestamp: $0["timestamp"] as Int64, value: $0["v"] as Double) }
+        guard let resource = Resource(snakeCaseName: column) else { throw FixtureError("no resource column \(column)") }
+        guard try store.workload(named: workload) != nil else { return [] }
+        let series = try store.samples(workloads: [workload], from: .min, to: .max)[0]
+        return (0..<series.count).compactMap { i in
+            let v = series.value(i, resource)
+            return v.isNaN ? nil : (timestamp: series.timestamps[i], value: v)
         }
     }
 

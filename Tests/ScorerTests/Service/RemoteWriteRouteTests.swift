@@ -1,5 +1,5 @@
+import Forecast
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import PrometheusIngest
@@ -65,11 +65,11 @@ struct RemoteWriteRouteTests {
     }
 
     static func stored(_ h: ServiceHarness, _ workload: String) throws -> [(Int64, Double?, Double?)] {
-        try h.store.reader.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.timestamp, s.cpu_cores, s.memory_bytes FROM samples s JOIN workloads w ON w.id = s.workload_id
-                WHERE w.name = ? ORDER BY s.timestamp
-                """, arguments: [workload]).map { ($0[0] as Int64, $0[1] as Double?, $0[2] as Double?) }
+        guard try h.store.workload(named: workload) != nil else { return [] }
+        let series = try h.store.samples(workloads: [workload], from: .min, to: .max)[0]
+        func measured(_ v: Double) -> Double? { v.isNaN ? nil : v }
+        return (0..<series.count).map { i in
+            (series.timestamps[i], measured(series.value(i, .cpuCores)), measured(series.value(i, .memoryBytes)))
         }
     }
 

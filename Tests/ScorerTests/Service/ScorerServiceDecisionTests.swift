@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Models
@@ -100,7 +99,7 @@ struct ScorerServiceDecisionTests {
             let now = try #require(await h.service.allocation(workload: "bb-1"))
             #expect(abs(now[Resource.cpuCores.rawValue] - (target["cpu_cores"] ?? .nan)) < 1e-9)
         }
-        let lastSeen = try await h.store.reader.read { db in try Int64.fetchOne(db, sql: "SELECT last_seen FROM pops WHERE name = 'ams1'") }
+        let lastSeen = try h.store.pops().first { $0.name == "ams1" }?.lastSeen
         #expect(lastSeen != nil, "the batch was ams1's heartbeat")
     }
 
@@ -161,8 +160,8 @@ struct ScorerServiceDecisionTests {
             #expect(commands.first?["action"] as? String == "restart")
             #expect(commands.first?["checkpoint_at"] as? Int64 == samples[2].timestamp)
         }
-        let status = try await h.store.reader.read { db in try String.fetchOne(db, sql: "SELECT status FROM pops WHERE name = 'par1'") }
-        #expect(status == "down")
+        let status = try h.store.pops().first { $0.name == "par1" }?.status
+        #expect(status == .down)
     }
 
     @Test("a POP whose agent stops reporting is marked down, its workloads restarted elsewhere; its next report brings it back")

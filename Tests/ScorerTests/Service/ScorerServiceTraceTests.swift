@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 @testable import Decisions
@@ -99,7 +98,7 @@ struct ScorerServiceTraceTests {
     }
 
     static func traceRows(_ store: HeadroomStore) throws -> Int {
-        try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trace_events")! }
+        try store.summary().traceEvents
     }
 
     static func body(_ samples: [IncomingSample], traces: [[String: Any]]) throws -> ByteBuffer {

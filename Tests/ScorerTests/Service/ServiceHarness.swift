@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -68,11 +67,9 @@ struct ServiceHarness {
                     configuration: .init(address: .hostname("127.0.0.1", port: port)))
     }
 
-    func sampleCount() throws -> Int { try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples")! } }
+    func sampleCount() throws -> Int { try store.summary().samples }
 
-    func migrationStates() throws -> [String] {
-        try store.reader.read { db in try String.fetchAll(db, sql: "SELECT state FROM migrations ORDER BY id") }
-    }
+    func migrationStates() throws -> [String] { try store.allMigrations().map(\.state.rawValue) }
 
     /// The last `count` stored samples of `workload`, shifted forward so they continue
     /// right after its last stored sample (real usage, new timestamps).

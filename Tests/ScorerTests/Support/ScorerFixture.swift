@@ -1,6 +1,5 @@
 import Foundation
 import HeadroomTestSupport
-import GRDB
 import Models
 import Store
 import Testing
@@ -54,9 +53,7 @@ struct ScorerFixture: Sendable {
         let target = Self.temporaryDirectory()
         let path = target.appendingPathComponent("store.sqlite").path
         // A consistent copy through SQLite's backup API (the store runs in WAL mode).
-        let source = try DatabaseQueue(path: storePath)
-        let destination = try DatabaseQueue(path: path)
-        try source.backup(to: destination)
+        try HeadroomStore(path: storePath).copy(to: path)
         return (path, target)
     }
 }
