@@ -89,10 +89,12 @@ public struct OnlineWorkload: Sendable {
     /// is warm, its forecast replaces the blend's entirely and the blend's members are not
     /// computed for CPU and memory.
     private let medianCoversLevels: Bool
-    /// Per resource, reused every tick (no allocation): served by the median, ARIMA and the naive member wanted.
-    private var servedByMedian = [Bool](repeating: false, count: Resource.count)
-    private var arimaWanted = [Bool](repeating: false, count: Resource.count)
-    private var naiveWanted = [Bool](repeating: false, count: Resource.count)
+    /// Bit r set when resource r's blend gives the member weight (fixed by the version).
+    private let arimaWeighted: UInt32
+    private let lstmWeighted: UInt32
+    private let naiveWeighted: UInt32
+    /// Every resource's bit.
+    private static let allResources: UInt32 = (1 << UInt32(Resource.count)) - 1
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
@@ -195,6 +197,14 @@ public struct OnlineWorkload: Sendable {
         self.levels = levels
         self.blendWeights = models.blendWeights
         self.advancesARIMA = models.blendWeights.map { advance == .allMembers || $0.arima > 0 }
+        func mask(_ weighted: (BlendWeights) -> Bool) -> UInt32 {
+            var bits: UInt32 = 0
+            for (r, w) in models.blendWeights.prefix(Resource.count).enumerated() where weighted(w) { bits |= 1 << UInt32(r) }
+            return bits
+        }
+        arimaWeighted = mask { $0.arima > 0 }
+        lstmWeighted = mask { $0.lstm > 0 }
+        naiveWeighted = mask { $0.naive > 0 }
         self.arima = .init(repeating: nil, count: Resource.count)
         for model in models.arima[name] ?? [] where model.intervalSeconds == intervalSeconds {
             arima[model.resource.rawValue] = ARIMAMember(model: model, state: model.fitted.filter([], firstStep: 0))
@@ -369,7 +379,7 @@ public struct OnlineWorkload: Sendable {
     /// The per-member forecasts: `Resource.count` arrays of `horizonSteps × levels.count`
     /// (step-major), SI units clipped at 0, NaN where the member cannot forecast.
     public mutating func memberForecasts() -> (arima: [[Double]], lstm: [[Double]], naive: [[Double]]) {
-        computeMembers(arimaFor: .init(repeating: true, count: Resource.count), naiveFor: .init(repeating: true, count: Resource.count))
+        computeMembers(arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources)
         let width = horizonSteps * levels.count
         func split(_ flat: [Double]) -> [[Double]] { (0..<Resource.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
         return (split(members.arima), split(members.lstm), split(members.naive))
@@ -386,66 +396,84 @@ public struct OnlineWorkload: Sendable {
     /// `forecast()` written into `out`, reusing its arrays when they have the right shape
     /// (`Resource.count` arrays of `horizonSteps × levels.count`): no allocation per tick.
     ///
-    /// Only the members a resource's blend weighs are computed (ARIMA's forecast and the
-    /// naive spread cost most of a tick); when none of them forecasts some step, the blend
-    /// falls back to the others (`BlendWeights.combine`), so they are then computed too
-    /// and the result is the same as with every member computed.
+    /// Only the members a resource's blend weighs are computed (ARIMA's forecast, the LSTM
+    /// head's rows and the naive spread are most of a tick); when none of them forecasts
+    /// some step, the blend falls back to the others (`BlendWeights.combine`), so they are
+    /// then computed too and the result is the same as with every member computed.
     public mutating func forecast(into out: inout [[Double]]) {
         // A resource the warm median forecasts at every level needs no blend member.
-        for r in 0..<Resource.count {
-            servedByMedian[r] = medianCoversLevels && medianForecasters[r]?.isWarm == true
-            arimaWanted[r] = !servedByMedian[r] && blendWeights[r].arima > 0
-            naiveWanted[r] = !servedByMedian[r] && blendWeights[r].naive > 0
+        var median: UInt32 = 0
+        if medianCoversLevels {
+            for r in 0..<Resource.count where medianForecasters[r]?.isWarm == true { median |= 1 << UInt32(r) }
         }
-        let median = servedByMedian
-        computeMembers(arimaFor: arimaWanted, naiveFor: naiveWanted)
+        let blended = Self.allResources & ~median
+        var arimaFor = arimaWeighted & blended, lstmFor = lstmWeighted & blended, naiveFor = naiveWeighted & blended
+        computeMembers(arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor)
         let width = horizonSteps * levels.count
-        var fallback = false
-        for r in 0..<Resource.count where !median[r] {
-            let w = blendWeights[r], base = r * width
-            for i in 0..<width {
-                let weighted = (w.arima > 0 && members.arima[base + i].isFinite) || (w.lstm > 0 && members.lstm[base + i].isFinite)
-                    || (w.naive > 0 && members.naive[base + i].isFinite)
-                if !weighted {
-                    arimaWanted[r] = true
-                    naiveWanted[r] = true
-                    fallback = true
-                    break
-                }
-            }
-        }
-        if fallback { computeMembers(arimaFor: arimaWanted, naiveFor: naiveWanted) }
         if out.count != Resource.count || out.contains(where: { $0.count != width }) {
             out = .init(repeating: .init(repeating: .nan, count: width), count: Resource.count)
         }
-        for r in 0..<Resource.count where !median[r] {
-            let w = blendWeights[r], base = r * width
-            members.arima.withUnsafeBufferPointer { a in
-                members.lstm.withUnsafeBufferPointer { l in
-                    members.naive.withUnsafeBufferPointer { n in
-                        out[r].withUnsafeMutableBufferPointer { o in
-                            for i in 0..<width { o[i] = w.combine(arima: a[base + i], lstm: l[base + i], naive: n[base + i]) }
-                        }
-                    }
+        var fallback: UInt32 = 0
+        for r in 0..<Resource.count where blended & (1 << UInt32(r)) != 0 {
+            let complete = out[r].withUnsafeMutableBufferPointer { o in
+                blend(r, into: o, arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor)
+            }
+            if !complete { fallback |= 1 << UInt32(r) }
+        }
+        if fallback != 0 {
+            computeMembers(arimaFor: arimaFor | fallback, lstmFor: lstmFor | fallback, naiveFor: naiveFor | fallback)
+            for r in 0..<Resource.count where fallback & (1 << UInt32(r)) != 0 {
+                _ = out[r].withUnsafeMutableBufferPointer { o in
+                    blend(r, into: o, arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources)
                 }
             }
         }
-        for r in 0..<Resource.count {
-            // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99),
-            // once it has a half-life of error history (a new workload keeps the blend until then).
-            if let awm = medianForecasters[r], awm.isWarm {
-                let nq = levels.count
-                for h in 0..<horizonSteps {
-                    for j in 0..<nq { if let q = awm.quantile(step: h, level: levels[j]) { out[r][h * nq + j] = q } }
+        // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99),
+        // once it has a half-life of error history (a new workload keeps the blend until then).
+        for r in 0..<Resource.count where medianForecasters[r]?.isWarm == true {
+            out[r].withUnsafeMutableBufferPointer { o in medianForecasters[r]?.writeQuantiles(levels: levels, into: o) }
+        }
+    }
+
+    /// Resource r's blend (`BlendWeights.combine` per entry) into `o`, from the member
+    /// buffers. Returns false when at some step no weighted member among those computed
+    /// (`…For` masks) forecasts: `combine` then falls back to the unweighted members, which
+    /// the caller computes before blending again.
+    private func blend(_ r: Int, into o: UnsafeMutableBufferPointer<Double>,
+                       arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32) -> Bool {
+        let w = blendWeights[r], base = r * horizonSteps * levels.count, width = o.count, bit: UInt32 = 1 << UInt32(r)
+        return members.arima.withUnsafeBufferPointer { a in
+            members.lstm.withUnsafeBufferPointer { l in
+                members.naive.withUnsafeBufferPointer { n in
+                    // One member with all the weight: combine is that member where it forecasts,
+                    // (0 + 1·x) / 1 = 0 + x exactly (the 0 + turns −0 into +0 as combine does),
+                    // so it is copied; a NaN anywhere means a fallback.
+                    let sole: UnsafePointer<Double>? = w.arima == 1 ? a.baseAddress : w.lstm == 1 ? l.baseAddress : w.naive == 1 ? n.baseAddress : nil
+                    if let sole, (w.arima == 1 && arimaFor & bit != 0) || (w.lstm == 1 && lstmFor & bit != 0) || (w.naive == 1 && naiveFor & bit != 0) {
+                        var finite = true
+                        for i in 0..<width {
+                            let v = sole[base + i]
+                            o[i] = 0 + v
+                            finite = finite && v.isFinite
+                        }
+                        if finite { return true }
+                    }
+                    let wa = w.arima > 0 && arimaFor & bit != 0, wl = w.lstm > 0 && lstmFor & bit != 0, wn = w.naive > 0 && naiveFor & bit != 0
+                    var complete = true
+                    for i in 0..<width {
+                        let x = a[base + i], y = l[base + i], z = n[base + i]
+                        o[i] = w.combine(arima: x, lstm: y, naive: z)
+                        complete = complete && ((wa && x.isFinite) || (wl && y.isFinite) || (wn && z.isFinite))
+                    }
+                    return complete
                 }
             }
         }
     }
 
-    /// Fills `members` (the arrays `memberForecasts` returns, flat).
-    /// Fills the member buffers; ARIMA for the resources `arimaFor` marks, the naive member
-    /// for those `naiveFor` marks (NaN for the others), the LSTM for all (one head pass).
-    private mutating func computeMembers(arimaFor: [Bool], naiveFor: [Bool]) {
+    /// Fills the member buffers (the arrays `memberForecasts` returns, flat): each member for
+    /// the resources whose bit its mask sets, NaN for the others.
+    private mutating func computeMembers(arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32) {
         let width = horizonSteps * levels.count, nq = levels.count
         // ARIMA: quantile = mean + Φ⁻¹(p)·se per step (ARIMAForecast.quantile), clipped at 0.
         // (Through buffer pointers: the members are read in place, never copied.)
@@ -456,7 +484,7 @@ public struct OnlineWorkload: Sendable {
                     members.withBuffers { b in
                         for r in 0..<Resource.count {
                             let base = r * width
-                            guard arimaFor[r], advancesARIMA[r], states[r] != nil, states[r]!.state.isReady else {
+                            guard arimaFor & (1 << UInt32(r)) != 0, advancesARIMA[r], states[r] != nil, states[r]!.state.isReady else {
                                 for i in 0..<width { b.arima[base + i] = .nan }
                                 continue
                             }
@@ -480,37 +508,50 @@ public struct OnlineWorkload: Sendable {
                 }
             }
         }
-        // LSTM: the serving state's head, unscaled, clipped at 0.
-        for i in members.lstm.indices { members.lstm[i] = .nan }
-        if let s = servingLSTMIndex, let scaling = lstmScaling, lstmStates[s].stepsTaken > 0 {
+        // LSTM: the serving state's head for the resources wanted (their rows only), unscaled,
+        // clipped at 0.
+        var lstmDone: UInt32 = 0
+        if lstmFor != 0, let s = servingLSTMIndex, let scaling = lstmScaling, lstmStates[s].stepsTaken > 0 {
             let spec = lstmStates[s].model.spec
+            let resources = min(Resource.count, spec.outputResources), q = spec.quantiles.count
+            lstmDone = lstmFor & ((1 << UInt32(resources)) - 1)
             members.lstmRaw.withUnsafeMutableBufferPointer { raw in
                 members.lstmValues.withUnsafeMutableBufferPointer { values in
-                    lstmStates[s].forecast(into: values.baseAddress!, scratch: raw.baseAddress!)
+                    lstmStates[s].forecast(into: values.baseAddress!, scratch: raw.baseAddress!, resources: lstmDone)
+                    members.lstm.withUnsafeMutableBufferPointer { out in
+                        for r in 0..<resources where lstmDone & (1 << UInt32(r)) != 0 {
+                            let scale = scaling.scales[r]
+                            for h in 0..<horizonSteps { for j in 0..<nq {
+                                out[r * width + h * nq + j] = max(0, Double(values[(h * spec.outputResources + r) * q + j]) * scale)
+                            } }
+                        }
+                    }
                 }
             }
-            let resources = spec.outputResources, q = spec.quantiles.count
-            for r in 0..<min(Resource.count, resources) {
-                let scale = scaling.scales[r]
-                for h in 0..<horizonSteps { for j in 0..<nq {
-                    members.lstm[r * width + h * nq + j] = max(0, Double(members.lstmValues[(h * resources + r) * q + j]) * scale)
-                } }
+        }
+        members.lstm.withUnsafeMutableBufferPointer { out in
+            for r in 0..<Resource.count where lstmDone & (1 << UInt32(r)) == 0 {
+                for i in (r * width)..<((r + 1) * width) { out[i] = .nan }
             }
         }
         // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
         // history is young (whenever it has grown by half since the last refresh), so a new
         // workload's spread is not frozen at its first few samples for a day.
         let refreshEvery = min(Self.naiveRefreshSteps, max(1, (historyCount + 1) / 2))
-        for r in 0..<Resource.count where naiveFor[r] && stepsSinceSpread[r] >= refreshEvery {
+        for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery {
             refreshNaiveSpread(r)
             stepsSinceSpread[r] = 0
         }
-        for r in 0..<Resource.count {
-            let base = r * width, last = lastValues[r]
-            if last.isFinite && naiveFor[r] {
-                for i in 0..<width { members.naive[base + i] = max(0, last + naiveSpread[base + i]) }
-            } else {
-                for i in 0..<width { members.naive[base + i] = .nan }
+        members.naive.withUnsafeMutableBufferPointer { out in
+            naiveSpread.withUnsafeBufferPointer { spread in
+                for r in 0..<Resource.count {
+                    let base = r * width, last = lastValues[r]
+                    if last.isFinite && naiveFor & (1 << UInt32(r)) != 0 {
+                        for i in base..<(base + width) { out[i] = max(0, last + spread[i]) }
+                    } else {
+                        for i in base..<(base + width) { out[i] = .nan }
+                    }
+                }
             }
         }
     }

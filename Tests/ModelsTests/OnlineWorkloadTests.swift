@@ -180,6 +180,42 @@ struct OnlineWorkloadTests {
         #expect(lazy.forecast()[2].contains { $0.isFinite })
     }
 
+    @Test("a resource whose blend gives one member all the weight gets that member's forecast, bit for bit as combine gives it")
+    func soleMemberBlend() throws {
+        let steps = 300   // before the median's warm-up: every resource is blended
+        let values = Self.history(steps: steps)
+        var models = try Self.models(history: values, steps: steps)
+        // LSTM alone, naive alone, ARIMA alone without an ARIMA model for disk read (the
+        // fallback), LSTM alone, naive alone, and a mixed blend.
+        models.blendWeights = [BlendWeights(arima: 0, lstm: 1, naive: 0), BlendWeights(arima: 0, lstm: 0, naive: 1),
+                               BlendWeights(arima: 1, lstm: 0, naive: 0), BlendWeights(arima: 0, lstm: 1, naive: 0),
+                               BlendWeights(arima: 0, lstm: 0, naive: 1), BlendWeights(arima: 0.5, lstm: 0.5, naive: 0)]
+        var lazy = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12,
+                                  limits: [8, 16e9, .nan, .nan, .nan, .nan], advance: .weightedMembers)
+        var full = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12,
+                                  limits: [8, 16e9, .nan, .nan, .nan, .nan])
+        var compared = 0
+        for k in 0..<steps {
+            let row = Array(values[(k * 6)..<(k * 6 + 6)])
+            lazy.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            full.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
+            guard k % 23 == 0 || k == steps - 1 else { continue }
+            let got = lazy.forecast()
+            let m = full.memberForecasts()
+            for r in 0..<Resource.count {
+                for i in got[r].indices {
+                    let expected = models.blendWeights[r].combine(arima: m.arima[r][i], lstm: m.lstm[r][i], naive: m.naive[r][i])
+                    #expect(got[r][i].bitPattern == expected.bitPattern || (got[r][i].isNaN && expected.isNaN),
+                            "step \(k) resource \(r) value \(i): \(got[r][i]) vs \(expected)")
+                    if got[r][i].isFinite { compared += 1 }
+                }
+            }
+        }
+        #expect(compared > 13 * 6 * 36 / 2)
+        let diskRead = lazy.forecast()[2]
+        #expect(diskRead.allSatisfy { $0.isFinite })
+    }
+
     @Test("advancing only the weighted members gives the same blend; an unweighted ARIMA state is left behind")
     func weightedMembersOnly() throws {
         let steps = 400

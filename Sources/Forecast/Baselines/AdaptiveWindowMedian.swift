@@ -163,9 +163,17 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// Index of the first of the `size` sorted values at `base` that is ≥ v.
     @inline(__always)
     private static func lowerBound(_ v: Double, _ base: UnsafeMutablePointer<Double>, _ size: Int) -> Int {
-        var lo = 0, hi = size
-        while lo < hi { let mid = (lo + hi) / 2; if base[mid] < v { lo = mid + 1 } else { hi = mid } }
-        return lo
+        // Branch-free (Khuong & Morin, "Array layouts for comparison-based searching", 2017):
+        // the half kept is chosen by a conditional move, not a jump that mispredicts half
+        // the time; [first, first + n] always holds the answer.
+        guard size > 0 else { return 0 }
+        var first = 0, n = size
+        while n > 1 {
+            let half = n / 2
+            first = base[first + half] < v ? first + half : first
+            n -= half
+        }
+        return first + (base[first] < v ? 1 : 0)
     }
 
     /// p50, p90, p99 for steps 1…horizon (NaN before the first sample); quantiles kept in order.
@@ -173,6 +181,27 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         let p = layout.published
         return ((0..<horizon).map { state[p + $0 * 3] }, (0..<horizon).map { state[p + $0 * 3 + 1] },
                 (0..<horizon).map { state[p + $0 * 3 + 2] })
+    }
+
+    /// `quantile(step:level:)` for every step and each of `levels`, written step-major
+    /// (`out[k · levels.count + j]`, as the scorer's forecast rows); a level the median does
+    /// not publish, or every level before the first sample, leaves its entries as they were.
+    public func writeQuantiles(levels: [Double], into out: UnsafeMutableBufferPointer<Double>) {
+        guard count > 0 else { return }
+        let nq = levels.count
+        state.withUnsafeBufferPointer { s in
+            let published = s.baseAddress! + layout.published
+            for (j, level) in levels.enumerated() {
+                let column: Int
+                switch level {
+                case 0.5: column = 0
+                case 0.9: column = 1
+                case 0.99: column = 2
+                default: continue
+                }
+                for k in 0..<min(horizon, out.count / max(nq, 1)) { out[k * nq + j] = published[k * 3 + column] }
+            }
+        }
     }
 
     /// The quantile at `level` for step k (0-based) from the state: 0.5 → p50, 0.9 → p90,

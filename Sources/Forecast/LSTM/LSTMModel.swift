@@ -13,6 +13,11 @@ public struct LSTMModel: Sendable, Equatable {
     let layout: LSTMLayout
     /// All parameters in `LSTMLayout` order.
     let parameters: [Float]
+    /// The head's O × H weights, then its O biases, with the rows reordered resource-major
+    /// (row ((resource·horizonSteps + step)·Q + k)): one resource's rows are contiguous, so a
+    /// forecast for some resources multiplies only theirs (`forecast(…resources:…)`; the
+    /// scorer's blend weighs the LSTM for some resources only). Derived from `parameters`.
+    let resourceMajorHead: [Float]
 
     init(spec: LSTMSpec, parameters: [Float]) {
         let layout = LSTMLayout(spec)
@@ -21,6 +26,18 @@ public struct LSTMModel: Sendable, Equatable {
         self.spec = spec
         self.layout = layout
         self.parameters = parameters
+        let (steps, resources, q, hidden) = (spec.horizonSteps, spec.outputResources, spec.quantiles.count, layout.hiddenSize)
+        var head = [Float](repeating: 0, count: layout.headWeightCount + layout.outputCount)
+        for r in 0..<resources {
+            for h in 0..<steps {
+                for k in 0..<q {
+                    let from = (h * resources + r) * q + k, to = (r * steps + h) * q + k
+                    for c in 0..<hidden { head[to * hidden + c] = parameters[layout.headWeightOffset + from * hidden + c] }
+                    head[layout.headWeightCount + to] = parameters[layout.headBiasOffset + from]
+                }
+            }
+        }
+        self.resourceMajorHead = head
     }
 
     /// A model from weights in PyTorch's layout (`nn.LSTM` state dict `weight_ih_l0`
@@ -147,6 +164,45 @@ public struct LSTMModel: Sendable, Equatable {
         if spec.residualToLastValue {
             LSTMQuantileHead.addLastValues(lastInputs: x, into: v, groups: o / spec.quantiles.count,
                                            resources: spec.outputResources, quantileCount: spec.quantiles.count)
+        }
+    }
+
+    /// The head for the output resources whose bit is set in `resources` (bit r = resource
+    /// r) only: their quantiles are written into `v` at the places `forecast(…into:)` writes
+    /// them, with the same values bit for bit (same rows, same dot products, same softplus
+    /// and sums); the other resources' entries are left as they were. `raw` is scratch of
+    /// `outputCount` Floats (resource-major).
+    func forecast(lastHidden h: UnsafePointer<Float>, lastInputs x: UnsafePointer<Float>, resources mask: UInt32,
+                  raw r: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
+        let (steps, resources, q, hidden) = (spec.horizonSteps, spec.outputResources, spec.quantiles.count, layout.hiddenSize)
+        let block = steps * q
+        resourceMajorHead.withUnsafeBufferPointer { p in
+            let weights = p.baseAddress!, biases = weights + layout.headWeightCount
+            var first = 0
+            // One sgemv per run of consecutive wanted resources (their rows are contiguous).
+            while first < resources {
+                guard mask & (1 << UInt32(first)) != 0 else { first += 1; continue }
+                var end = first + 1
+                while end < resources, mask & (1 << UInt32(end)) != 0 { end += 1 }
+                let offset = first * block, rows = (end - first) * block
+                BLAS.gemv(a: UnsafeMatrixView(baseAddress: weights + offset * hidden, rows: rows, cols: hidden),
+                          x: h, beta: 0, y: r + offset)
+                for k in offset..<(offset + rows) { r[k] += biases[k] }
+                first = end
+            }
+        }
+        for resource in 0..<resources where mask & (1 << UInt32(resource)) != 0 {
+            let raw = r + resource * block
+            let shift: Float = spec.residualToLastValue ? x[LSTMFeatureLayout.valueOffset + resource] : 0
+            // q₀ = y₀ before y is replaced by softplus(y) in place (one pass that vectorises),
+            // then q_k = q_{k−1} + softplus(y_k): `LSTMQuantileHead.quantiles`' sums.
+            for step in 0..<steps { v[(step * resources + resource) * q] = raw[step * q] }
+            for k in 0..<block { raw[k] = Float.lstmSoftplus(raw[k]) }
+            for step in 0..<steps {
+                let qs = v + (step * resources + resource) * q, ys = raw + step * q
+                for k in 1..<max(q, 1) { qs[k] = ys[k] + qs[k - 1] }
+                if spec.residualToLastValue { for k in 0..<q { qs[k] += shift } }
+            }
         }
     }
 }

@@ -102,6 +102,16 @@ public struct LSTMOnlineState: Sendable {
         }
     }
 
+    /// `forecast(into:scratch:)` for the output resources whose bit is set in `resources`
+    /// only (bit r = resource r): their entries of `values` are written, bit for bit the
+    /// same, the others left as they were; for a caller that uses some resources' forecasts.
+    public func forecast(into values: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, resources: UInt32) {
+        xh.withUnsafeBufferPointer {
+            model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!,
+                           resources: resources, raw: scratch, into: values)
+        }
+    }
+
     /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] in one sgemv over the fused row (the sums of
     /// `LSTMWorkspace.forward`, which adds the x and h products in two calls: equal up to rounding),
     /// then the fused cell update writes h_t over h_{t−1}.

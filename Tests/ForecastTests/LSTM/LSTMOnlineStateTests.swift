@@ -39,6 +39,34 @@ struct LSTMOnlineStateTests {
         }
     }
 
+    @Test("the head for some resources writes exactly their entries of the full forecast, bit for bit, and nothing else")
+    func resourceSubsetHead() {
+        // Horizon 3 × 3 quantiles: 9 rows per resource, so runs of resources start at rows
+        // that are not multiples of the kernels' blocking.
+        let model = Self.model(seed: 12)
+        var g = SeededGenerator(seed: 13)
+        let f = model.spec.inputFeatures, o = model.spec.outputCount
+        let r = model.spec.outputResources, q = model.spec.quantiles.count
+        var state = LSTMOnlineState(model: model)
+        for _ in 0..<7 { state.step(features: LSTMTestSupport.uniform(f, scale: 1, &g).map { Float($0) }) }
+        let full = state.forecast().values
+        let sentinel: Float = -12345
+        for mask in [UInt32(0b000001), 0b111000, 0b010101, 0b101110, 0b111111, 0b100000] {
+            var values = [Float](repeating: sentinel, count: o), scratch = [Float](repeating: 0, count: o)
+            values.withUnsafeMutableBufferPointer { v in
+                scratch.withUnsafeMutableBufferPointer { s in state.forecast(into: v.baseAddress!, scratch: s.baseAddress!, resources: mask) }
+            }
+            for i in 0..<o {
+                let resource = (i / q) % r
+                if mask & (1 << UInt32(resource)) != 0 {
+                    #expect(values[i].bitPattern == full[i].bitPattern, "mask \(mask) output \(i): \(values[i]) vs \(full[i])")
+                } else {
+                    #expect(values[i] == sentinel, "mask \(mask) output \(i) was written")
+                }
+            }
+        }
+    }
+
     @Test("a batch forecast (sgemm path) equals one-window forecasts (sgemv path)")
     func batchEqualsSingle() {
         let model = Self.model()
