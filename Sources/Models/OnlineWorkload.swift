@@ -95,6 +95,11 @@ public struct OnlineWorkload: Sendable {
     private let naiveWeighted: UInt32
     /// Every resource's bit.
     private static let allResources: UInt32 = (1 << UInt32(Resource.count)) - 1
+    /// Per member, bit r set while resource r's part of its buffer holds only NaN (written
+    /// when the member was last not computed for r), so it is not rewritten every tick.
+    private var arimaNaN: UInt32 = 0
+    private var lstmNaN: UInt32 = 0
+    private var naiveNaN: UInt32 = 0
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
@@ -478,16 +483,20 @@ public struct OnlineWorkload: Sendable {
         // ARIMA: quantile = mean + Φ⁻¹(p)·se per step (ARIMAForecast.quantile), clipped at 0.
         // (Through buffer pointers: the members are read in place, never copied.)
         let horizon = horizonSteps
+        var arimaNaN = self.arimaNaN
+        defer { self.arimaNaN = arimaNaN }
         arima.withUnsafeMutableBufferPointer { states in
             regressionMeans.withUnsafeMutableBufferPointer { cache in
                 regressionSteps.withUnsafeMutableBufferPointer { cachedSteps in
                     members.withBuffers { b in
                         for r in 0..<Resource.count {
-                            let base = r * width
-                            guard arimaFor & (1 << UInt32(r)) != 0, advancesARIMA[r], states[r] != nil, states[r]!.state.isReady else {
-                                for i in 0..<width { b.arima[base + i] = .nan }
+                            let base = r * width, bit: UInt32 = 1 << UInt32(r)
+                            guard arimaFor & bit != 0, advancesARIMA[r], states[r] != nil, states[r]!.state.isReady else {
+                                if arimaNaN & bit == 0 { for i in 0..<width { b.arima[base + i] = .nan } }
+                                arimaNaN |= bit
                                 continue
                             }
+                            arimaNaN &= ~bit
                             let first = states[r]!.state.nextStep
                             for h in 0..<horizon {
                                 let slot = Self.regressionSlot(resource: r, step: first + h, horizon: horizon)
@@ -529,11 +538,15 @@ public struct OnlineWorkload: Sendable {
                 }
             }
         }
-        members.lstm.withUnsafeMutableBufferPointer { out in
-            for r in 0..<Resource.count where lstmDone & (1 << UInt32(r)) == 0 {
-                for i in (r * width)..<((r + 1) * width) { out[i] = .nan }
+        let lstmStale = ~lstmDone & ~lstmNaN & Self.allResources
+        if lstmStale != 0 {
+            members.lstm.withUnsafeMutableBufferPointer { out in
+                for r in 0..<Resource.count where lstmStale & (1 << UInt32(r)) != 0 {
+                    for i in (r * width)..<((r + 1) * width) { out[i] = .nan }
+                }
             }
         }
+        lstmNaN = ~lstmDone & Self.allResources
         // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
         // history is young (whenever it has grown by half since the last refresh), so a new
         // workload's spread is not frozen at its first few samples for a day.
@@ -542,18 +555,22 @@ public struct OnlineWorkload: Sendable {
             refreshNaiveSpread(r)
             stepsSinceSpread[r] = 0
         }
+        var naiveNaN = self.naiveNaN
         members.naive.withUnsafeMutableBufferPointer { out in
             naiveSpread.withUnsafeBufferPointer { spread in
                 for r in 0..<Resource.count {
-                    let base = r * width, last = lastValues[r]
-                    if last.isFinite && naiveFor & (1 << UInt32(r)) != 0 {
+                    let base = r * width, last = lastValues[r], bit: UInt32 = 1 << UInt32(r)
+                    if last.isFinite && naiveFor & bit != 0 {
                         for i in base..<(base + width) { out[i] = max(0, last + spread[i]) }
-                    } else {
+                        naiveNaN &= ~bit
+                    } else if naiveNaN & bit == 0 {
                         for i in base..<(base + width) { out[i] = .nan }
+                        naiveNaN |= bit
                     }
                 }
             }
         }
+        self.naiveNaN = naiveNaN
     }
 
     /// `NaiveForecaster(windowSteps: naiveWindowSteps).spread` of resource r's trailing

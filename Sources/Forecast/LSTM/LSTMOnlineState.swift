@@ -45,10 +45,14 @@ public struct LSTMOnlineState: Sendable {
     /// to ±`LSTMFeatureLayout.inputClip` keep the state finite (|h| ≤ 1, |c| grows at most
     /// by 1 per step), so this is a guard, not an expected event. O(H).
     public var isDegenerate: Bool {
-        let f = model.layout.inputFeatures
-        for k in f..<xh.count where !xh[k].isFinite { return true }
-        for value in cell where !value.isFinite { return true }
-        return false
+        // A Float is ±∞ or NaN exactly when its exponent bits are all ones: the largest
+        // exponent field over h and c, one branch-free integer pass that vectorises (the
+        // scorer asks every tick).
+        let f = model.layout.inputFeatures, exponent: UInt32 = 0x7F80_0000
+        var largest: UInt32 = 0
+        xh.withUnsafeBufferPointer { v in for k in f..<v.count { largest = max(largest, v[k].bitPattern & exponent) } }
+        cell.withUnsafeBufferPointer { v in for k in 0..<v.count { largest = max(largest, v[k].bitPattern & exponent) } }
+        return largest == exponent
     }
 
     /// Back to h = c = 0 (the feature encoder's carried values are kept).

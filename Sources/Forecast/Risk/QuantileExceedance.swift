@@ -69,6 +69,13 @@ public struct QuantileExceedance: Sendable, Equatable {
     public func score(exceeding allocation: Double, quantiles: UnsafeBufferPointer<Double>) -> Double {
         precondition(quantiles.count == levels.count,
                      "\(quantiles.count) quantiles for \(levels.count) levels")
+        return normalScores.withUnsafeBufferPointer { Self.score(exceeding: allocation, quantiles: quantiles, z: $0) }
+    }
+
+    /// `score(exceeding:quantiles:)` with the knots' normal scores `z` (`normalScores`, as
+    /// many as `quantiles`) passed in: a caller scoring many steps reads them once.
+    @inline(__always)
+    static func score(exceeding allocation: Double, quantiles: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>) -> Double {
         if allocation.isNaN || allocation == .infinity { return .infinity }
         var sorted = true
         for j in 0..<quantiles.count {
@@ -76,19 +83,17 @@ public struct QuantileExceedance: Sendable, Equatable {
             if j > 0, quantiles[j] < quantiles[j - 1] { sorted = false }
         }
         if allocation < 0 { return -.infinity }
-        return normalScores.withUnsafeBufferPointer { z in
-            if sorted { return Self.survivalScore(allocation, quantiles: quantiles, z: z) }
-            return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
-                _ = buffer.initialize(from: quantiles)
-                // Insertion sort: m is a handful of levels.
-                for i in 1..<buffer.count {
-                    let value = buffer[i]
-                    var k = i
-                    while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
-                    buffer[k] = value
-                }
-                return Self.survivalScore(allocation, quantiles: UnsafeBufferPointer(buffer), z: z)
+        if sorted { return Self.survivalScore(allocation, quantiles: quantiles, z: z) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
+            _ = buffer.initialize(from: quantiles)
+            // Insertion sort: m is a handful of levels.
+            for i in 1..<buffer.count {
+                let value = buffer[i]
+                var k = i
+                while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
+                buffer[k] = value
             }
+            return Self.survivalScore(allocation, quantiles: UnsafeBufferPointer(buffer), z: z)
         }
     }
 

@@ -71,16 +71,19 @@ public struct RiskEstimator: Sendable, Equatable {
             var zMin = Double.infinity, forecasted = false
             row.withUnsafeBufferPointer { values in
                 assessment.stepScores.withUnsafeMutableBufferPointer { out in
-                    for k in 0..<h {
-                        let z: Double
-                        if values.isEmpty {
-                            z = .nan
-                        } else {
-                            z = exceedance.score(exceeding: limit, quantiles: UnsafeBufferPointer(rebasing: values[(k * m)..<(k * m + m)]))
+                    exceedance.normalScores.withUnsafeBufferPointer { knots in
+                        for k in 0..<h {
+                            let z: Double
+                            if values.isEmpty {
+                                z = .nan
+                            } else {
+                                z = QuantileExceedance.score(exceeding: limit, quantiles: UnsafeBufferPointer(rebasing: values[(k * m)..<(k * m + m)]),
+                                                             z: knots)
+                            }
+                            out[r * h + k] = z
+                            if !z.isNaN { forecasted = true }
+                            if z < zMin { zMin = z }  // false for NaN
                         }
-                        out[r * h + k] = z
-                        if !z.isNaN { forecasted = true }
-                        if z < zMin { zMin = z }  // false for NaN
                     }
                 }
             }

@@ -67,6 +67,28 @@ struct LSTMOnlineStateTests {
         }
     }
 
+    @Test("a state holding a NaN or an infinity is degenerate, a finite one (however large) is not")
+    func degenerateState() {
+        let healthy = Self.model(seed: 14)
+        let layout = LSTMLayout(healthy.spec)
+        var g = SeededGenerator(seed: 15)
+        let features = LSTMTestSupport.uniform(healthy.spec.inputFeatures, scale: 1, &g).map { Float($0) }
+        var state = LSTMOnlineState(model: healthy)
+        state.step(features: features)
+        #expect(!state.isDegenerate)
+        // A weight into the first gate row made non-finite poisons the cell (and h) at one step.
+        for bad in [Float.nan, .infinity, -.infinity] {
+            var parameters = healthy.parameters
+            for k in 0..<layout.fusedWidth { parameters[layout.weightOffset + k] = bad }
+            var poisoned = LSTMOnlineState(model: LSTMModel(spec: healthy.spec, parameters: parameters))
+            #expect(!poisoned.isDegenerate)
+            poisoned.step(features: features)
+            #expect(poisoned.isDegenerate, "weight \(bad)")
+            poisoned.reset()
+            #expect(!poisoned.isDegenerate)
+        }
+    }
+
     @Test("a batch forecast (sgemm path) equals one-window forecasts (sgemv path)")
     func batchEqualsSingle() {
         let model = Self.model()
