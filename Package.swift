@@ -200,7 +200,7 @@ let package = Package(
                                                       .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentCommand", "Resources", "HeadroomTrace", "HeadroomTestSupport", "Launch", "ExampleAggregate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PrometheusIngestTests", dependencies: ["PrometheusIngest", "Resources"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "HeadroomTestSupport", "Wire"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Store", "Models", "Forecast", "Resources", "HeadroomTestSupport", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -412,7 +412,7 @@ public struct OnlineWorkload: Sendable {
             for r in 0..<Resource.count where medianForecasters[r]?.isWarm == true { median |= 1 << UInt32(r) }
         }
         let blended = Self.allResources & ~median
-        var arimaFor = arimaWeighted & blended, lstmFor = lstmWeighted & blended, naiveFor = naiveWeighted & blended
+        let arimaFor = arimaWeighted & blended, lstmFor = lstmWeighted & blended, naiveFor = naiveWeighted & blended
         computeMembers(arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor)
         let width = horizonSteps * levels.count
         if out.count != Resource.count || out.contains(where: { $0.count != width }) {

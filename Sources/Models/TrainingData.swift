@@ -30,9 +30,11 @@ public struct WorkloadHistory {
 /// interval, 5 minutes when unknown), with one trace symbol per step when it has `phase`
 /// or `state` events in the grid's span. Workloads with no sample in the window are left out.
 public enum TrainingData {
-    public static func load(store: HeadroomStore, from: Int64, until: Int64) throws -> [WorkloadHistory] {
+    /// - Parameter only: when given, only these workloads are read (the others' samples are
+    ///   never loaded: a training shard reads its own share).
+    public static func load(store: HeadroomStore, from: Int64, until: Int64, only: Set<String>? = nil) throws -> [WorkloadHistory] {
         var out: [WorkloadHistory] = []
-        for record in try store.workloads() {
+        for record in try store.workloads() where only?.contains(record.name) ?? true {
             let interval = record.gridIntervalSeconds
             let raw = try store.samples(workloads: [record.name], from: from, to: until)[0]
             guard raw.count > 0, let grid = RegularSeries.resample(timestamps: raw.timestamps, values: raw.values,
@@ -49,7 +51,7 @@ public enum TrainingData {
 
     /// The latest sample timestamp in the store + 1 (the default `--until`).
     public static func defaultUntil(store: HeadroomStore) throws -> Int64? {
-        try store.reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM samples") }.map { $0 + 1 }
+        try store.latestSampleTimestamp().map { $0 + 1 }
     }
 }
 

@@ -1,5 +1,7 @@
+import Forecast
 import Models
 import Foundation
+import Resources
 import Testing
 @testable import Store
 
@@ -155,5 +157,72 @@ struct TrainingPipelineTests {
         let store = try HeadroomStore(path: db)
         let versions = Set(try ModelRegistry(store: store, directory: models).list().map(\.version))
         #expect(versions.count == 1)
+    }
+
+    @Test("two shards and a merge register the same models as one run; a version missing a part is refused and never registered")
+    func shardedTraining() throws {
+        let directory = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try Self.prepareStore(directory)
+        let models = directory.appendingPathComponent("models").path
+        let until = "2013-08-10T00:00:00Z"
+        let names = ["bb-1", "bb-6", "bb-11"]
+        // The stable hash puts these three into both shards of two (so both parts hold models).
+        #expect(Set(names.map { WorkloadShard.index(of: $0, count: 2) }) == [0, 1])
+
+        let whole = try #require(try Self.train(db, models, until: until)["version"] as? String)
+
+        func shard(_ i: Int, version: String = "sharded-1") throws -> CLI.Output {
+            try CLI.run(["train", "--db", db, "--models", models, "--until", until, "--profile", "smoke",
+                         "--workloads", names.joined(separator: ","), "--shard", "\(i)/2", "--version", version, "--json", "--quiet"])
+        }
+        func merge(_ version: String = "sharded-1") throws -> CLI.Output {
+            try CLI.run(["train", "--db", db, "--models", models, "--json", "--quiet", "--merge", version])
+        }
+        let first = try shard(0)
+        #expect(first.status == 0, "\(first.stderr)")
+        let firstJSON = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        #expect(firstJSON["workloads"] as? Int == names.filter { WorkloadShard.index(of: $0, count: 2) == 0 }.count)
+        // One part of two: the merge names the missing part and registers nothing.
+        let early = try merge()
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("1/2") && early.stderr.contains("missing"), "\(early.stderr)")
+        let registry = ModelRegistry(store: try HeadroomStore(path: db), directory: models)
+        #expect(try registry.list().allSatisfy { $0.version != "sharded-1" })
+        // A shard run with another window cannot join the version.
+        let odd = try CLI.run(["train", "--db", db, "--models", models, "--until", "2013-08-09T00:00:00Z", "--profile", "smoke",
+                               "--workloads", names.joined(separator: ","), "--shard", "1/2", "--version", "sharded-1", "--quiet"])
+        #expect(odd.status == 0, "\(odd.stderr)")
+        let disagreeing = try merge()
+        #expect(disagreeing.status == 1)
+        #expect(disagreeing.stderr.contains("arima-1-of-2") && disagreeing.stderr.contains("same --until"), "\(disagreeing.stderr)")
+        let second = try shard(1)
+        #expect(second.status == 0, "\(second.stderr)")
+        let merged = try merge()
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let mergedJSON = try #require(try JSONSerialization.jsonObject(with: Data(merged.stdout.utf8)) as? [String: Any])
+        #expect(mergedJSON["version"] as? String == "sharded-1")
+        #expect(mergedJSON["workloads"] as? Int == 3)
+        #expect(!FileManager.default.fileExists(atPath: "\(models)/parts/sharded-1"), "the parts are removed once merged")
+        // Same tensors in every family as the unsharded run (the metadata differ by version name).
+        for family in ["arima", "hmm", "lstm", "risk"] {
+            let a = try Safetensors.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(models)/\(family)/\(whole)/\(family).safetensors"))))
+            let b = try Safetensors.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(models)/\(family)/sharded-1/\(family).safetensors"))))
+            #expect(a.tensors.keys.sorted() == b.tensors.keys.sorted(), "\(family)")
+            for (name, tensor) in a.tensors { #expect(b.tensors[name] == tensor, "\(family): tensor \(name) differs") }
+        }
+        // Now a whole version: promotable like any other; a second merge is refused.
+        let promote = try CLI.run(["promote", "--db", db, "--models", models, "sharded-1"])
+        #expect(promote.status == 0, "\(promote.stderr)")
+        #expect(try registry.promotedVersion() == "sharded-1")
+        #expect(try merge().status == 1)
+        // Bad arguments are refused before any work.
+        for bad in [["--shard", "2/2", "--version", "x"], ["--shard", "0/2"], ["--shard", "a/b", "--version", "x"],
+                    ["--version", "x"], ["--shard", "0/2", "--version", "../escape"]] {
+            let out = try CLI.run(["train", "--db", db, "--models", models, "--until", until, "--profile", "smoke"] + bad)
+            #expect(out.status != 0, "\(bad)")
+        }
+        let mergeWithWindow = try CLI.run(["train", "--db", db, "--models", models, "--merge", "sharded-1", "--until", until])
+        #expect(mergeWithWindow.status != 0)
     }
 }

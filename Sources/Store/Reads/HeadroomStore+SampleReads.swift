@@ -40,6 +40,23 @@ extension HeadroomStore {
         }
     }
 
+    /// The names of the workloads with at least one sample in [from, to), in name order
+    /// (the order of `workloads()`): one probe of the primary key per workload, no sample read.
+    public func workloadsWithSamples(from: Int64, to: Int64) throws -> [String] {
+        try reader.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT name FROM workloads w
+                WHERE EXISTS (SELECT 1 FROM samples s WHERE s.workload_id = w.id AND s.timestamp >= ? AND s.timestamp < ?)
+                ORDER BY name
+                """, arguments: [from, to])
+        }
+    }
+
+    /// The latest sample timestamp in the store (Unix s), nil when it holds none.
+    public func latestSampleTimestamp() throws -> Int64? {
+        try reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM samples") }
+    }
+
     /// The first and last sample timestamps of a workload (Unix s), nil when it has none.
     public func timeRange(workload: String) throws -> (first: Int64, last: Int64)? {
         try reader.read { db in

@@ -10,6 +10,15 @@ import Store
 /// every epoch) are saved under `<models>/.work/<profile>-<until>/` as they finish; a
 /// second run with the same `--until` and profile resumes from them. The work folder is
 /// removed once the version is registered.
+///
+/// Sharded (`train --shard i/n --version V`, issue 15): each shard fits the per-workload
+/// models (ARIMA, HMM) of the workloads it owns (`WorkloadShard`: a stable hash of the name)
+/// and saves them as part i of n of version V under `<models>/parts/V/`; `train --merge V`
+/// checks that every part is in and agrees, fits the global parts (the LSTM, the blend
+/// weights, the risk model and sizing tables) and registers V exactly as an unsharded run
+/// would (same files, same models: an HMM's seed is the workload's place among all the
+/// run's workloads, whichever shard fits it). Until the merge, V is not in the registry, so
+/// it cannot be promoted.
 struct TrainingRun {
     let registry: ModelRegistry
     let profile: TrainingProfile
@@ -18,6 +27,8 @@ struct TrainingRun {
     let workloads: Set<String>?
     let progress: Bool
     let log: (String) -> Void
+    /// This run's shard and the version its part belongs to (`runShard`); nil for a whole run.
+    var shard: (shard: WorkloadShard, version: String)? = nil
 
     struct Manifest: Codable {
         var version: String
@@ -41,7 +52,28 @@ struct TrainingRun {
 
     var workDirectory: URL {
         let subset = workloads.map { "-" + String(UInt64(bitPattern: Int64($0.sorted().joined(separator: ",").utf8.reduce(5381) { ($0 &* 33) &+ Int($1) })), radix: 36) } ?? ""
-        return registry.directory.appendingPathComponent(".work/\(profile.name)-\(until)\(subset)", isDirectory: true)
+        let part = shard.map { "-\($0.version)-shard-\($0.shard.index)-of-\($0.shard.count)" } ?? ""
+        return registry.directory.appendingPathComponent(".work/\(profile.name)-\(until)\(subset)\(part)", isDirectory: true)
+    }
+
+    /// What one shard did (`runShard`).
+    struct ShardOutcome {
+        var version: String
+        var shard: WorkloadShard
+        var workloads: Int
+        var arimaSeries: Int
+        var arimaSkipped: Int
+        var hmmWorkloads: Int
+        var hmmSkipped: Int
+        var parts: [String]
+    }
+
+    /// The per-workload models of some workloads.
+    struct PerWorkloadModels {
+        var arima: [SeriesARIMA] = []
+        var arimaSkipped = 0
+        var behaviour: [BehaviourModel] = []
+        var hmmSkipped = 0
     }
 
     func run(fresh: Bool) throws -> Outcome {
@@ -61,16 +93,22 @@ struct TrainingRun {
             manifest = Manifest(version: try registry.newVersionName(), from: from, until: until, profile: profile.name)
             try ModelRegistry.atomicWrite(Array(JSONText.encode(manifest).utf8), to: manifestURL)
         }
-        let histories = try TrainingData.load(store: registry.store, from: manifest.from, until: manifest.until)
-            .filter { workloads?.contains($0.name) ?? true }
+        let histories = try TrainingData.load(store: registry.store, from: manifest.from, until: manifest.until, only: workloads)
         guard !histories.isEmpty else {
             throw ValidationFailure("no samples between \(TimestampParser.iso8601(manifest.from)) and \(TimestampParser.iso8601(manifest.until)); import data or change --until")
         }
         log("training \(manifest.version) (\(profile.name)) on \(histories.count) workloads, \(TimestampParser.iso8601(manifest.from)) … \(TimestampParser.iso8601(manifest.until))")
+        let fitted = try fitPerWorkload(histories, seeds: histories.indices.map { 42 &+ UInt64($0) })
+        return try finish(manifest: manifest, histories: histories, fitted: fitted, resumed: resumed)
+    }
 
-        // ARIMA, one workload at a time, saved as it finishes.
+    /// ARIMA and the HMM of each workload of `histories` (`seeds[i]` seeds history i's HMM),
+    /// each saved in the work folder as it finishes and read back from there on a resume.
+    func fitPerWorkload(_ histories: [WorkloadHistory], seeds: [UInt64]) throws -> PerWorkloadModels {
+        let fm = FileManager.default
         var arima: [SeriesARIMA] = []
         var arimaSkipped = 0
+        // ARIMA, one workload at a time, saved as it finishes.
         let arimaLine = ProgressLine(enabled: progress, label: "arima")
         let arimaStart = Date()
         var fittedNow = 0
@@ -108,7 +146,7 @@ struct TrainingRun {
                 continue
             }
             var bundle = TensorBundle(metadata: ["workload": history.name])
-            switch BehaviourModels.fit(history, settings: profile.hmm, seed: 42 &+ UInt64(i)) {
+            switch BehaviourModels.fit(history, settings: profile.hmm, seed: seeds[i]) {
             case .success(let model):
                 BehaviourModels.encode([model], into: &bundle)
                 behaviour.append(model)
@@ -122,6 +160,14 @@ struct TrainingRun {
         }
         log("hmm: \(behaviour.count) workloads, \(hmmSkipped) skipped")
 
+        return PerWorkloadModels(arima: arima, arimaSkipped: arimaSkipped, behaviour: behaviour, hmmSkipped: hmmSkipped)
+    }
+
+    /// The global parts over every workload's history and the per-workload models, then the
+    /// version's four files and registry rows; the work folder is removed.
+    func finish(manifest: Manifest, histories: [WorkloadHistory], fitted: PerWorkloadModels, resumed: Bool) throws -> Outcome {
+        let fm = FileManager.default
+        let (arima, arimaSkipped, behaviour, hmmSkipped) = (fitted.arima, fitted.arimaSkipped, fitted.behaviour, fitted.hmmSkipped)
         // The global LSTM, checkpointed every epoch.
         let lstm = try trainLSTM(histories)
 
