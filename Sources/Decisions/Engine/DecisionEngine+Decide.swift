@@ -85,9 +85,11 @@ extension DecisionEngine {
                                 checkpointAt: nil, details: details)
             }
         }
-        // 3. Hysteresis.
+        // 3. Hysteresis. (The reasons most ticks end with are fixed sentences: the numbers are
+        // beside them in the details (risk, enter_threshold, required_allocation), and
+        // formatting them into text was a tenth of the scorer's tick.)
         guard state.alarmed else {
-            return none("risk \(assessment.risk) is not above the enter threshold \(config.enterThreshold)", details)
+            return none("risk is not above the enter threshold", details)
         }
         // 4. Cooldown (not for a breach under way: that is an observation, not a forecast).
         if let last = state.lastActionAt, !assessment.breaching {
@@ -99,7 +101,7 @@ extension DecisionEngine {
         }
         // 5. Nothing to add.
         if CapacityArithmetic.covers(placement.allocation, required) {
-            return none("the allocation already covers the planned demand × \(config.resizeHeadroomFactor)", details)
+            return none("the allocation already covers the planned demand × the resize headroom factor", details)
         }
         return carryOut(assessment, placement: placement, source: source, required: required, now: now, popLastSeen: popLastSeen,
                         details: details, why: "risk \(assessment.risk) > \(config.enterThreshold)")
