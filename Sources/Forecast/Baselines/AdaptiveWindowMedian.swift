@@ -52,7 +52,6 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
 
     private struct Layout: Sendable, Equatable {
         var ring = 0, windows = 0, errors = 0, multipliers = 0, medianHistory = 0, quantileHistory = 0, medians = 0, published = 0, total = 0
-        var windowStart: [Int] = []
 
         init(horizon h: Int) {
             let c = AdaptiveWindowMedian.windows.count
@@ -60,8 +59,6 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
             func take(_ n: Int) -> Int { defer { at += n }; return at }
             ring = take(AdaptiveWindowMedian.windows.last!)
             windows = take(AdaptiveWindowMedian.windows.reduce(0, +))
-            var offset = windows
-            for w in AdaptiveWindowMedian.windows { windowStart.append(offset); offset += w }
             errors = take(c * h)
             multipliers = take(AdaptiveWindowMedian.levels.count * h)
             medianHistory = take(h * c)
@@ -95,8 +92,11 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         state.withUnsafeMutableBufferPointer { buffer in
             let s = buffer.baseAddress!
             if n >= h {
+                // slot = (n − k) mod h, what was computed k samples ago: one integer division
+                // per update, then stepped down with a wrap.
+                var slot = (n - 1) % h
                 for k in 1...h {
-                    let slot = (n - k) % h   // what was computed k samples ago
+                    defer { slot = slot == 0 ? h - 1 : slot - 1 }
                     let medians = s + L.medianHistory + slot * c
                     for j in 0..<c {
                         let a = s + L.errors + j * h + k - 1
@@ -113,8 +113,10 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
             // changes little from one sample to the next, so that is few), not the whole
             // tail twice as a removal followed by an insertion would.
             let ringSize = Self.windows.last!
+            var windowStart = L.windows   // the windows are laid end to end in `windows` order
             for (j, w) in Self.windows.enumerated() {
-                let window = s + L.windowStart[j]
+                let window = s + windowStart
+                windowStart += w
                 var size = min(n, w)
                 var placed = false
                 if n >= w {
