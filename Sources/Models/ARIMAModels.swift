@@ -26,6 +26,10 @@ public enum ARIMAModels {
     public static let family = "arima"
 
     public struct Settings: Codable, Sendable {
+        /// Most recent steps fitted per series: a step count by design, not a span of time.
+        /// It bounds the fit's cost (each likelihood evaluation is a Kalman pass over these
+        /// steps, hundreds per stepwise search), which is what a profile budgets, and it is
+        /// stored with the model's hyperparameters as fitted.
         public var historySteps: Int
         public var maxP: Int
         public var maxQ: Int

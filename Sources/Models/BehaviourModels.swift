@@ -61,7 +61,9 @@ public enum BehaviourModels {
         public var minimumStates: Int
         public var maximumStates: Int
         public var maxIterations: Int
-        /// Most recent steps used per workload.
+        /// Most recent steps used per workload: a step count by design (it bounds Baum–Welch's
+        /// cost, O(K²) per step per iteration, which is what a profile budgets), stored with
+        /// the model's hyperparameters as fitted.
         public var historySteps: Int
         public var heavyThreshold: Double
         /// Trace-symbol vocabulary size before `other`; nil means

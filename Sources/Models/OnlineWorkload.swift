@@ -8,8 +8,8 @@ import Forecast
 /// **Grid.** Samples are placed on the workload's grid (`intervalSeconds`): a sample whose
 /// timestamp is k > 1 intervals after the previous one first feeds k − 1 missing steps
 /// (NaN: the Kalman filters skip them, the LSTM carries the last values forward, the HMM
-/// predicts without an update); a gap longer than `maximumGapSteps` restarts the ARIMA
-/// states from the next sample. A sample at or before the previous one is ignored (the
+/// predicts without an update); a gap longer than `maximumGapSteps` (one day on the
+/// workload's grid, capped) restarts the ARIMA states from the next sample. A sample at or before the previous one is ignored (the
 /// store already refuses duplicates and out-of-order rows are sorted on import).
 ///
 /// **LSTM window.** The global LSTM was trained on windows of `windowSteps` from a zero
@@ -19,10 +19,16 @@ import Forecast
 /// of two steps per tick instead of one.
 ///
 /// **Naive member.** The last value plus the empirical h-step change quantiles over the
-/// trailing `naiveWindowSteps`, recomputed every `naiveRefreshSteps` (and more often while the
-/// history is shorter than twice that, so a new workload's spread follows it; as in the backtest;
-/// the same order statistics as `NaiveForecaster.spread`, found by selection instead of a
-/// sort).
+/// trailing `naiveWindowSteps` (a week on the workload's grid, capped), recomputed every
+/// `naiveRefreshSteps` (half of it), and more often while the history is shorter than
+/// twice that, so a new workload's spread follows it; as in the backtest; the same order
+/// statistics as `NaiveForecaster.spread`, found by selection instead of a sort.
+///
+/// **Steps and spans.** The gap rule and the naive window are spans of time converted by
+/// the workload's interval (`Duration.steps(atIntervalSeconds:cap:)`); the forecast
+/// horizon (`horizonSteps`), the LSTM's window (fixed when it was trained) and the
+/// adaptive-window median's windows (`AdaptiveWindowMedian.windows`) are step counts by
+/// design: they count samples, whatever their spacing.
 ///
 /// **Allocation.** The members write into buffers the state owns, so `forecast(into:)` on a
 /// reused output (the scorer's tick) allocates nothing for the forecast itself;
@@ -42,18 +48,60 @@ public struct OnlineWorkload: Sendable {
 
     public let name: String
     public let intervalSeconds: Int64
+    /// Steps forecast per tick: a step count by design (the next 12 samples, whatever
+    /// their spacing; the members and the risk are defined per step ahead).
     public let horizonSteps: Int
     public let levels: [Double]
     public let blendWeights: [BlendWeights]
-    /// Steps of missing data after which the ARIMA states restart (one day of 5-minute steps).
-    public static let maximumGapSteps = 288
-    public static let naiveWindowSteps = 2016
-    /// Half the window (3.5 days of 5-minute steps): each refreshed spread shares at least half
-    /// its changes with the exact trailing window's. A refresh costs 36 selections over 2,016
-    /// changes for three resources, a fifth of a tick if done daily; at this cadence the
-    /// naive member's scaled pinball loss on the demo's held-out week is 0.4184 against
-    /// 0.4173 for a daily refresh, +0.3 % (DESIGN.md, "The naive member's refresh").
-    public static let naiveRefreshSteps = 1008
+    /// Missing data after which the ARIMA states restart instead of predicting through the
+    /// gap: one day. `maximumGapSteps` is this span on the workload's grid (288 steps of
+    /// 5-minute data, 1,440 of 1-minute data), at most `maximumGapStepCap`.
+    public static let maximumGap: Duration = .seconds(86_400)
+    /// At most 2,016 missing steps are fed through (a week of 5-minute data, the scorer's
+    /// warm-up there): each missing step costs what a sample does (a Kalman prediction per
+    /// ARIMA state, two LSTM steps, an HMM prediction), so at 1-second sampling a one-day
+    /// gap would be 86,400 steps of work inside one ingest. Past the cap the ARIMA states
+    /// restart, which costs nothing.
+    public static let maximumGapStepCap = 2_016
+    /// The naive member's trailing window of changes: one week.
+    public static let naiveWindow: Duration = .seconds(7 * 86_400)
+    /// At most 10,080 steps (a week of 1-minute data): the window is a ring of
+    /// steps × 6 resources (484 KB at the cap, 97 KB at 5 minutes) plus two scratch
+    /// columns per workload, and a refresh selects over that many changes 36 times. A
+    /// week of 1-second data would be 604,800 steps, 29 MB per workload; 10,080 changes
+    /// already pin a 0.99 quantile of 12-step changes to within a few order statistics.
+    public static let naiveWindowStepCap = 10_080
+    /// Half the window (3.5 days): each refreshed spread shares at least half its changes
+    /// with the exact trailing window's. A refresh costs 36 selections over the window's
+    /// changes for three resources, a fifth of a tick at 5 minutes if done daily; at this
+    /// cadence the naive member's scaled pinball loss on the demo's held-out week is 0.4184
+    /// against 0.4173 for a daily refresh, +0.3 % (DESIGN.md, "The naive member's refresh").
+    public static let naiveRefresh: Duration = .seconds(302_400)
+    /// Half of `naiveWindowStepCap`, so the refresh stays half the window at any interval.
+    public static let naiveRefreshStepCap = naiveWindowStepCap / 2
+
+    /// `maximumGap` on a grid of `intervalSeconds` (288 at 300 s).
+    public static func maximumGapSteps(intervalSeconds: Int64) -> Int {
+        maximumGap.steps(atIntervalSeconds: intervalSeconds, cap: maximumGapStepCap)
+    }
+    /// `naiveWindow` on a grid of `intervalSeconds` (2,016 at 300 s).
+    public static func naiveWindowSteps(intervalSeconds: Int64) -> Int {
+        naiveWindow.steps(atIntervalSeconds: intervalSeconds, cap: naiveWindowStepCap)
+    }
+    /// `naiveRefresh` on a grid of `intervalSeconds` (1,008 at 300 s).
+    public static func naiveRefreshSteps(intervalSeconds: Int64) -> Int {
+        naiveRefresh.steps(atIntervalSeconds: intervalSeconds, cap: naiveRefreshStepCap)
+    }
+    /// The naive member as a `NaiveForecaster` at `intervalSeconds` (the backtest's copy of it).
+    public static func naiveForecaster(intervalSeconds: Int64) -> NaiveForecaster {
+        NaiveForecaster(windowSteps: naiveWindowSteps(intervalSeconds: intervalSeconds),
+                        spreadRefreshSteps: naiveRefreshSteps(intervalSeconds: intervalSeconds))
+    }
+
+    /// This workload's `maximumGap`, `naiveWindow` and `naiveRefresh` in steps of its grid.
+    public let maximumGapSteps: Int
+    public let naiveWindowSteps: Int
+    public let naiveRefreshSteps: Int
 
     private var arima: [ARIMAMember?]
     /// Per resource whether its ARIMA state is advanced (`MemberAdvance`).
@@ -199,6 +247,10 @@ public struct OnlineWorkload: Sendable {
         self.intervalSeconds = max(1, intervalSeconds)
         self.horizonSteps = max(1, horizonSteps)
         let horizonSteps = self.horizonSteps
+        maximumGapSteps = Self.maximumGapSteps(intervalSeconds: self.intervalSeconds)
+        naiveWindowSteps = Self.naiveWindowSteps(intervalSeconds: self.intervalSeconds)
+        naiveRefreshSteps = Self.naiveRefreshSteps(intervalSeconds: self.intervalSeconds)
+        let naiveWindowSteps = self.naiveWindowSteps
         self.levels = levels
         self.blendWeights = models.blendWeights
         self.advancesARIMA = models.blendWeights.map { advance == .allMembers || $0.arima > 0 }
@@ -232,7 +284,7 @@ public struct OnlineWorkload: Sendable {
             hmm = HMMFilterState(model: b.hmm)
             hmmObservation = HMMObservation(values: .init(repeating: .nan, count: b.dimensions.count))
         }
-        history = .init(repeating: .nan, count: Self.naiveWindowSteps * Resource.count)
+        history = .init(repeating: .nan, count: naiveWindowSteps * Resource.count)
         let width = horizonSteps * levels.count
         naiveSpread = .init(repeating: 0, count: Resource.count * width)
         lastValues = .init(repeating: .nan, count: Resource.count)
@@ -244,7 +296,7 @@ public struct OnlineWorkload: Sendable {
             zScores: levels.map { StandardNormal.quantile($0) },
             regression: .init(repeating: 0, count: horizonSteps), mean: .init(repeating: 0, count: horizonSteps), standardError: .init(repeating: 0, count: horizonSteps),
             lstmRaw: .init(repeating: 0, count: outputCount), lstmValues: .init(repeating: 0, count: outputCount),
-            column: .init(repeating: 0, count: Self.naiveWindowSteps), changes: .init(repeating: 0, count: Self.naiveWindowSteps))
+            column: .init(repeating: 0, count: naiveWindowSteps), changes: .init(repeating: 0, count: naiveWindowSteps))
     }
 
     /// Records one execution-trace event (`phase`, `state`, …) of the step now being filled:
@@ -281,7 +333,7 @@ public struct OnlineWorkload: Sendable {
             }
             let steps = Int(rounded / intervalSeconds)
             guard steps >= 1 else { return false }
-            if steps - 1 > Self.maximumGapSteps {
+            if steps - 1 > maximumGapSteps {
                 restartARIMA(at: timestamp)
             } else {
                 for k in 1..<steps { feed(timestamp: last + Int64(k) * intervalSeconds, values: nil) }
@@ -350,9 +402,9 @@ public struct OnlineWorkload: Sendable {
             try? hmm?.step(hmmObservation)
             degenerateResets.hmm = hmm?.degenerateResets ?? 0
         }
-        let slot = (stepsFed % Self.naiveWindowSteps) * Resource.count
+        let slot = (stepsFed % naiveWindowSteps) * Resource.count
         for r in 0..<Resource.count { history[slot + r] = row[r] }
-        historyCount = min(historyCount + 1, Self.naiveWindowSteps)
+        historyCount = min(historyCount + 1, naiveWindowSteps)
         if values != nil {
             lastValues = row
             for r in 0..<Resource.count where medianForecasters[r] != nil { medianForecasters[r]!.update(row[r]) }
@@ -550,7 +602,7 @@ public struct OnlineWorkload: Sendable {
         // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
         // history is young (whenever it has grown by half since the last refresh), so a new
         // workload's spread is not frozen at its first few samples for a day.
-        let refreshEvery = min(Self.naiveRefreshSteps, max(1, (historyCount + 1) / 2))
+        let refreshEvery = min(naiveRefreshSteps, max(1, (historyCount + 1) / 2))
         for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery {
             refreshNaiveSpread(r)
             stepsSinceSpread[r] = 0
@@ -578,13 +630,13 @@ public struct OnlineWorkload: Sendable {
     /// changes, 0 when there are none. The two order statistics each level needs are found
     /// by selection (expected O(n)) rather than a full sort (O(n log n)): same values.
     private mutating func refreshNaiveSpread(_ r: Int) {
-        let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq
+        let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq, window = naiveWindowSteps
         history.withUnsafeBufferPointer { ring in
             members.column.withUnsafeMutableBufferPointer { column in
                 members.changes.withUnsafeMutableBufferPointer { changes in
                     naiveSpread.withUnsafeMutableBufferPointer { spread in
                         let y = column.baseAddress!, c = changes.baseAddress!
-                        for k in 0..<count { y[k] = ring[((start + k) % Self.naiveWindowSteps) * Resource.count + r] }
+                        for k in 0..<count { y[k] = ring[((start + k) % window) * Resource.count + r] }
                         for h in 1...horizonSteps {
                             var m = 0
                             var t = h

@@ -126,16 +126,22 @@ public final class SharedModelForecasts {
     private var memoKey = ""
     private var memo: ([[Double]], [[Double]], [[Double]]) = ([], [], [])
     /// The candidate's naive member, refreshed as the scorer's (`OnlineWorkload`).
-    private var naive = PerResourceForecaster(NaiveForecaster(windowSteps: OnlineWorkload.naiveWindowSteps,
-                                                              spreadRefreshSteps: OnlineWorkload.naiveRefreshSteps))
+    private var naive = PerResourceForecaster(atInterval: { OnlineWorkload.naiveForecaster(intervalSeconds: $0) })
     // ARIMA online states per resource for the current workload/grid.
     private var arimaKey = ""
     private var arimaStates: [Int: (state: ARIMAState, fedThrough: Int)] = [:]
     // LSTM features of the current workload/grid.
     private var lstmKey = ""
     private var lstmSeries: LSTMWorkloadSeries?
-    /// Steps of history an ARIMA state is warmed on when (re)started: one week of 5-min steps.
-    public static let arimaWarmupSteps = 2016
+    /// History an ARIMA state is warmed on when (re)started: one week.
+    public static let arimaWarmup: Duration = .seconds(7 * 86_400)
+
+    /// `arimaWarmup` on a grid of `intervalSeconds` (2,016 steps at 300 s), at most
+    /// `OnlineWorkload.naiveWindowStepCap` (the scorer's state keeps no longer window; each
+    /// (re)start filters that many steps per resource, 604,800 at 1-second sampling).
+    public static func arimaWarmupSteps(intervalSeconds: Int64) -> Int {
+        arimaWarmup.steps(atIntervalSeconds: intervalSeconds, cap: OnlineWorkload.naiveWindowStepCap)
+    }
 
     // Adaptive-window medians per resource for the current workload/grid.
     private var medianKey = ""
@@ -187,7 +193,7 @@ public final class SharedModelForecasts {
                 entry.fedThrough = origin
                 arimaStates[r] = entry
             } else {
-                let start = max(0, origin - Self.arimaWarmupSteps + 1)
+                let start = max(0, origin - Self.arimaWarmupSteps(intervalSeconds: series.intervalSeconds) + 1)
                 let firstStep = Int((series.timestamp(ofStep: start) - model.firstTimestamp) / model.intervalSeconds)
                 let window = (start...origin).map { series.values[$0 * Resource.count + r] }
                 arimaStates[r] = (model.fitted.filter(window, firstStep: firstStep), origin)

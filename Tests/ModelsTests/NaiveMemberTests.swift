@@ -51,8 +51,8 @@ struct NaiveMemberTests {
             let naive = fresh.memberForecasts().naive
             for r in 0..<2 {
                 let column = (0...k).map { values[$0 * Resource.count + r] }
-                let spread = NaiveForecaster(windowSteps: OnlineWorkload.naiveWindowSteps)
-                    .spread(history: column.suffix(OnlineWorkload.naiveWindowSteps)[...], horizonSteps: 12, quantiles: [0.5, 0.9, 0.99])
+                let spread = NaiveForecaster(windowSteps: fresh.naiveWindowSteps)
+                    .spread(history: column.suffix(fresh.naiveWindowSteps)[...], horizonSteps: 12, quantiles: [0.5, 0.9, 0.99])
                 let last = column.last!
                 #expect(naive[r] == spread.map { max(0, last + $0) }, "resource \(r) after \(k + 1) steps")
             }

@@ -52,7 +52,7 @@ struct HeavyPhaseEvaluationTests {
         #expect(model.vocabulary != nil, "trained with symbols")
         let models = TrainedModels(version: "test", arima: [:], lstm: nil, behaviour: ["w": model])
 
-        let cases = try EvaluationCases.load(store: store, from: split, to: Self.start + 2000 * Self.interval, historySteps: 1500,
+        let cases = try EvaluationCases.load(store: store, from: split, to: Self.start + 2000 * Self.interval, history: .seconds(1500 * Self.interval),
                                              trainedWorkloads: nil)
         #expect(cases.count == 1)
         let symbols = EvaluationCases.stepSymbols(cases: cases, traceEvents: try EvaluationCases.traceEvents(store: store, cases: cases))

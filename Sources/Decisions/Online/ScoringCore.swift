@@ -68,7 +68,7 @@ package final class ScoringCore {
         Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
         let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                  calibration: models.riskCalibration, planningQuantile: planningQuantile)
-        let allocation = rule.allocation(history: history.values[...], limits: limits)
+        let allocation = rule.allocation(history: history.values[...], limits: limits, intervalSeconds: intervalSeconds)
         entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
                               allocation: allocation, limits: limits, warmedThrough: history.timestamps.last, features: features)
         if history.count > 0 { rescore(name) }

@@ -10,6 +10,7 @@ package struct ReplayOptions {
     package var from: Int64
     /// Unix seconds, exclusive.
     package var to: Int64
+    /// Steps forecast per tick (`OnlineWorkload.horizonSteps`): a step count by design.
     package var horizonSteps = 12
     /// The forecast level an action plans for (nil = the highest).
     package var planningQuantile: Double?
@@ -26,11 +27,13 @@ package struct ReplayOptions {
     package var censoredObservations: Bool
     /// Workload names (nil = every workload with samples in the period).
     package var workloads: [String]?
-    /// History each workload's state is warmed on: one week of 5-minute samples.
-    package var warmupSamples = 2016
-    /// History the right-sizing policies start from: 14 days and an hour of 5-minute samples
-    /// (the predictive memory rule looks 14 days back at the coming hour).
-    package var policyHistorySamples = 14 * 288 + 12
+    /// History each workload's state is warmed on: one week, on the workload's grid
+    /// (`warmupSamples(intervalSeconds:)`: 2,016 samples of 5-minute data).
+    package var warmup: Duration = .seconds(7 * 86_400)
+    /// History the right-sizing policies start from: 14 days and an hour (the predictive
+    /// memory rule looks 14 days back at the coming hour), on the workload's grid
+    /// (`policyHistorySamples(intervalSeconds:)`: 14 × 288 + 12 = 4,044 samples of 5-minute data).
+    package var policyHistory: Duration = .seconds(14 * 86_400 + 3_600)
     /// POPs marked down at a time: their workloads restart elsewhere.
     package var failures: [ReplayFailure] = []
     /// How often checkpointable workloads checkpoint (a restart resumes from the last one).
@@ -50,6 +53,20 @@ package struct ReplayOptions {
         self.from = from
         self.to = to
         censoredObservations = policy.censorsByDefault
+    }
+
+    /// `warmup` in samples of a workload sampled every `intervalSeconds`, at most
+    /// `OnlineWorkload.naiveWindowStepCap`: the online state keeps no longer window, so
+    /// older samples would only cost time (a week of 1-second data is 604,800 samples).
+    package func warmupSamples(intervalSeconds: Int64) -> Int {
+        warmup.steps(atIntervalSeconds: intervalSeconds, cap: OnlineWorkload.naiveWindowStepCap)
+    }
+
+    /// `policyHistory` in samples of a workload sampled every `intervalSeconds`. Uncapped:
+    /// the policies keep 15 days at any interval (`ReplayPolicyState`'s `UsageHistory`), so
+    /// what is read here is what they would hold anyway.
+    package func policyHistorySamples(intervalSeconds: Int64) -> Int {
+        policyHistory.steps(atIntervalSeconds: intervalSeconds)
     }
 }
 

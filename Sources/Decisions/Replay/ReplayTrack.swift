@@ -58,7 +58,8 @@ struct ReplayTrack {
         for record in try store.workloads() where options.workloads?.contains(record.name) ?? true {
             let samples = try store.samples(workloads: [record.name], from: options.from, to: options.to)[0]
             guard samples.count > 0 else { continue }
-            let history = try store.lastSamples(workload: record.name, count: options.warmupSamples, until: options.from - 1)
+            let history = try store.lastSamples(workload: record.name, count: options.warmupSamples(intervalSeconds: record.gridIntervalSeconds),
+                                               until: options.from - 1)
             try core.register(name: record.name, intervalSeconds: record.gridIntervalSeconds, limits: record.limits.values, history: history,
                               traceEvents: try ScoringCore.warmupTraces(store: store, workload: record.name, history: history))
             let traces = try store.traceEvents(workload: record.name, from: Double(history.timestamps.last ?? options.from - 1).nextUp,
@@ -69,7 +70,8 @@ struct ReplayTrack {
                 policyState: ReplayPolicyState(
                     policy: options.policy, knob: options.knob, cpuKnob: options.cpuKnob,
                     history: options.policy == .static || options.policy == .oracle ? SampleSeries(workload: record.name)
-                        : try store.lastSamples(workload: record.name, count: options.policyHistorySamples, until: options.from - 1),
+                        : try store.lastSamples(workload: record.name, count: options.policyHistorySamples(intervalSeconds: record.gridIntervalSeconds),
+                                             until: options.from - 1),
                     intervalSeconds: Double(record.gridIntervalSeconds), memoryTable: core.models.risk?.memoryTable,
                     cpuTable: core.models.risk?.cpuTable)))
         }

@@ -24,8 +24,13 @@ import Foundation
 ///    q_τ,k = p50_k + m[τ][k] · A[c*(k)][k]; published p90 = max(q_0.9, p50), p99 = max(q_0.99, p90).
 ///
 /// Constants (the study's, chosen on the weeks before the reported ones): β = 1 − 2^(−1/864)
-/// (a 3-day half-life), η = 0.1, m starts at 1.5 and 4.0, H = 12.
+/// (a half-life of 864 samples, three days of 5-minute data; in samples by design, like the
+/// windows: the error averages weigh the workload's own recent forecasts), η = 0.1, m
+/// starts at 1.5 and 4.0, H = 12.
 public struct AdaptiveWindowMedian: Sendable, Equatable {
+    /// The candidate windows, in samples: a step count by design, not a span of time (the
+    /// method chooses among widths of the workload's own sample sequence per step, at any
+    /// interval; the study fixed this set on 5-minute data, where 288 is a day).
     public static let windows = [3, 6, 12, 24, 48, 96, 288]
     public static let levels = [0.9, 0.99]
     public let horizon: Int

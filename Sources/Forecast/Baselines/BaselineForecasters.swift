@@ -44,10 +44,24 @@ public func empiricalQuantile(sorted: [Double], _ q: Double) -> Double {
 /// interval widens with h as it should.
 public struct NaiveForecaster: QuantileForecaster {
     public let name = "naive"
-    /// Trailing window for the change distribution (default 2016 = one week of 5-minute steps).
+    /// The baseline's trailing window of changes: one week.
+    public static let window: Duration = .seconds(7 * 86_400)
+    /// How often the baseline's spread is recomputed: daily.
+    public static let spreadRefresh: Duration = .seconds(86_400)
+    /// Trailing window for the change distribution, in steps.
     public var windowSteps: Int
     public var spreadRefreshSteps: Int
-    public init(windowSteps: Int = 2016, spreadRefreshSteps: Int = 288) {
+
+    /// The baseline on a grid of `intervalSeconds`: `window` and `spreadRefresh` in its
+    /// steps (2,016 and 288 at 300 s). Uncapped: the backtest holds the whole history
+    /// anyway, and a refresh per day of data keeps the cost per step the same at any interval.
+    public init(intervalSeconds: Int64 = 300) {
+        self.init(windowSteps: Self.window.steps(atIntervalSeconds: intervalSeconds),
+                  spreadRefreshSteps: Self.spreadRefresh.steps(atIntervalSeconds: intervalSeconds))
+    }
+
+    /// Explicit step counts; the spread is recomputed every step unless told otherwise.
+    public init(windowSteps: Int, spreadRefreshSteps: Int = 1) {
         self.windowSteps = windowSteps
         self.spreadRefreshSteps = spreadRefreshSteps
     }
@@ -61,15 +75,32 @@ public struct NaiveForecaster: QuantileForecaster {
     }
 }
 
-/// Seasonal naive: step h ahead is the value one period earlier (`y_{t+h−m}`, m = one day
-/// = 288 five-minute steps); the spread is the empirical distribution of seasonal changes
+/// Seasonal naive: step h ahead is the value one period earlier (`y_{t+h−m}`, m = one day:
+/// 288 five-minute steps); the spread is the empirical distribution of seasonal changes
 /// `y_t − y_{t−m}` over the trailing window.
 public struct SeasonalNaiveForecaster: QuantileForecaster {
     public let name = "seasonal_naive"
+    /// The season: one day.
+    public static let period: Duration = .seconds(86_400)
+    /// The trailing window of seasonal changes: one week.
+    public static let window: Duration = .seconds(7 * 86_400)
+    /// How often the spread is recomputed: daily.
+    public static let spreadRefresh: Duration = .seconds(86_400)
     public var periodSteps: Int
     public var windowSteps: Int
     public var spreadRefreshSteps: Int
-    public init(periodSteps: Int = 288, windowSteps: Int = 2016, spreadRefreshSteps: Int = 288) {
+
+    /// The baseline on a grid of `intervalSeconds`: `period`, `window` and `spreadRefresh`
+    /// in its steps (288, 2,016 and 288 at 300 s; the period rounded to the nearest step
+    /// where the interval does not divide a day). Uncapped, as `NaiveForecaster`'s.
+    public init(intervalSeconds: Int64 = 300) {
+        self.init(periodSteps: Self.period.steps(atIntervalSeconds: intervalSeconds),
+                  windowSteps: Self.window.steps(atIntervalSeconds: intervalSeconds),
+                  spreadRefreshSteps: Self.spreadRefresh.steps(atIntervalSeconds: intervalSeconds))
+    }
+
+    /// Explicit step counts; the spread is recomputed every step unless told otherwise.
+    public init(periodSteps: Int, windowSteps: Int, spreadRefreshSteps: Int = 1) {
         self.periodSteps = periodSteps
         self.windowSteps = windowSteps
         self.spreadRefreshSteps = spreadRefreshSteps
@@ -91,11 +122,26 @@ public struct SeasonalNaiveForecaster: QuantileForecaster {
 /// "p95" recommendation). Points are 0 and the spread carries the percentiles.
 public struct PercentileForecaster: QuantileForecaster {
     public let name = "vpa_p95"
+    /// The VPA's history length: 8 days.
+    public static let window: Duration = .seconds(8 * 86_400)
+    /// The VPA recommender refreshes about every minute (with 5-minute data: every step).
+    public static let spreadRefresh: Duration = .seconds(60)
+    /// At most 11,520 values (8 days of 1-minute data) per recommendation: each refresh
+    /// sorts the window, and at 1-second sampling 8 days would be 691,200 values sorted
+    /// every 60 steps.
+    public static let windowStepCap = 11_520
     public var windowSteps: Int
-    /// The VPA recommender refreshes about every minute; with 5-minute data: every step.
     public var spreadRefreshSteps: Int
-    /// Default 2304 = 8 days of 5-minute steps, the VPA's history length.
-    public init(windowSteps: Int = 2304, spreadRefreshSteps: Int = 1) {
+
+    /// The baseline on a grid of `intervalSeconds`: `window` (at most `windowStepCap`) and
+    /// `spreadRefresh` in its steps (2,304 and 1 at 300 s).
+    public init(intervalSeconds: Int64 = 300) {
+        self.init(windowSteps: Self.window.steps(atIntervalSeconds: intervalSeconds, cap: Self.windowStepCap),
+                  spreadRefreshSteps: Self.spreadRefresh.steps(atIntervalSeconds: intervalSeconds))
+    }
+
+    /// Explicit step counts; the recommendation is recomputed every step unless told otherwise.
+    public init(windowSteps: Int, spreadRefreshSteps: Int = 1) {
         self.windowSteps = windowSteps
         self.spreadRefreshSteps = spreadRefreshSteps
     }

@@ -12,17 +12,19 @@ public struct Backtest {
         public var horizonSteps: Int
         public var quantiles: [Double]
         public var originStrideSteps: Int
-        /// Steps of training history used for the MASE scale (one week of 5-min steps).
-        public var scaleWindowSteps: Int
+        /// Training history used for the MASE scale: one week, on each case's grid (2,016
+        /// steps of 5-minute data; uncapped: the case holds its history anyway, and the scale
+        /// is computed once per case).
+        public var scaleWindow: Duration
         /// Series plotted in the report (per forecaster: forecast made `horizonSteps` ago).
         public var plottedWorkloads: Int
 
         public init(horizonSteps: Int = 12, quantiles: [Double] = [0.5, 0.9, 0.99], originStrideSteps: Int = 12,
-                    scaleWindowSteps: Int = 2016, plottedWorkloads: Int = 4) {
+                    scaleWindow: Duration = .seconds(7 * 86_400), plottedWorkloads: Int = 4) {
             self.horizonSteps = horizonSteps
             self.quantiles = quantiles
             self.originStrideSteps = originStrideSteps
-            self.scaleWindowSteps = scaleWindowSteps
+            self.scaleWindow = scaleWindow
             self.plottedWorkloads = plottedWorkloads
         }
     }
@@ -89,10 +91,11 @@ public struct Backtest {
         var skipped = 0
         for (index, testCase) in cases.enumerated() {
             let series = testCase.series
+            let scaleWindowSteps = c.scaleWindow.steps(atIntervalSeconds: series.intervalSeconds)
             // Per-resource MASE scale from the training part; a series with none (a new
             // workload) is scaled by the naive MAE of the evaluation period itself.
             let scales = Resource.allCases.map { r -> Double in
-                let lower = max(0, testCase.evaluationStart - c.scaleWindowSteps)
+                let lower = max(0, testCase.evaluationStart - scaleWindowSteps)
                 let training = (lower..<testCase.evaluationStart).map { series.values[$0 * Resource.count + r.rawValue] }
                 let scale = ForecastAccuracy.maseScale(training: training)
                 if scale.isFinite || training.filter(\.isFinite).count > 1 { return scale }

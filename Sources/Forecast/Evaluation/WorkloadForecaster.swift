@@ -16,20 +16,36 @@ public protocol WorkloadForecaster {
 /// whole workloads: each resource is forecast from its own column; the spread is reused
 /// until the origin has moved `spreadRefreshSteps` past where it was computed.
 public struct PerResourceForecaster<Base: QuantileForecaster>: WorkloadForecaster {
-    public let base: Base
+    /// The forecaster of the series being forecast (rebuilt for each series' interval when
+    /// made with `init(atInterval:)`).
+    public private(set) var base: Base
+    private let make: (@Sendable (Int64) -> Base)?
     public var name: String { base.name }
     private var cacheKey: String?
     private var cachedOrigin: [Int?] = .init(repeating: nil, count: Resource.count)
     private var cachedSpread: [[Double]] = .init(repeating: [], count: Resource.count)
     private var columns: [[Double]] = []
 
-    public init(_ base: Base) { self.base = base }
+    /// The same `base` for every series, whatever its interval.
+    public init(_ base: Base) {
+        self.base = base
+        make = nil
+    }
+
+    /// A base made for each series from its sampling interval (`make(intervalSeconds)`), so
+    /// that windows stated as spans of time cover the same span on every workload's grid;
+    /// `base` is the 5-minute one until the first series arrives.
+    public init(atInterval make: @escaping @Sendable (Int64) -> Base) {
+        base = make(300)
+        self.make = make
+    }
 
     public mutating func forecast(workload: String, series: RegularSeries, origin: Int, horizonSteps: Int,
                                   quantiles: [Double]) -> [[Double]] {
         let key = "\(workload)|\(series.startTimestamp)|\(series.steps)|\(horizonSteps)|\(quantiles)"
         if key != cacheKey {
             cacheKey = key
+            if let make { base = make(series.intervalSeconds) }
             cachedOrigin = .init(repeating: nil, count: Resource.count)
             columns = Resource.allCases.map(series.column)
         }

@@ -12,7 +12,9 @@ public struct LSTMSpec: Sendable, Equatable {
     public var inputFeatures: Int
     /// LSTM hidden (and cell) size H; the gates are 4·H wide.
     public var hiddenSize: Int
-    /// Input window length in steps (48 × 5 min = 4 h).
+    /// Input window length in steps (48 × 5 min = 4 h): a step count fixed at training, as
+    /// the network's recurrence learned it; a workload at another interval feeds the same
+    /// number of its own samples (the online state resets its two staggered states by it).
     public var windowSteps: Int
     /// Forecast horizon in steps (12 × 5 min = 1 h).
     public var horizonSteps: Int

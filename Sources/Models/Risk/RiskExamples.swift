@@ -96,7 +96,7 @@ public struct RiskExamples: Sendable {
         let r = Resource.count
         let cpuIndex = Resource.cpuCores.rawValue, memoryIndex = Resource.memoryBytes.rawValue
         let horizonSeconds = Int64(horizonSteps) * max(1, intervalSeconds)
-        let windowSteps = max(1, Int((Double(rule.windowSteps) * 300 / Double(max(1, intervalSeconds))).rounded()))
+        let windowSteps = rule.windowSteps(atIntervalSeconds: intervalSeconds)
         let daySteps = max(1, Int(86_400 / max(1, intervalSeconds)))
         let index = Int32(workloads.count)
         workloads.append(workload)
@@ -108,7 +108,7 @@ public struct RiskExamples: Sendable {
             guard i0 > 0, i0 < n else { continue }
             // The static allocation: the rule over the day before the period.
             let history = samples.values[(max(0, i0 - windowSteps) * r)..<(i0 * r)]
-            let allocation = rule.allocation(history: history, limits: limits)
+            let allocation = rule.allocation(history: history, limits: limits, intervalSeconds: intervalSeconds)
             let ac = allocation[cpuIndex], am = allocation[memoryIndex]
             guard ac.isFinite, am.isFinite, ac > 0, am > 0 else { continue }
             func over(_ k: Int) -> Bool {

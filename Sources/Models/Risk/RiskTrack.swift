@@ -3,9 +3,10 @@ import Store
 
 /// The scorer's per-tick path replayed over one workload's stored grid, for the trainer's
 /// calibration and the evaluation's reliability diagram: the online state is warmed on
-/// the steps before `start` (at most `warmupSteps`), then at every `stride`-th step t in
-/// [start, end − H) it is advanced by step t, scored against the allocation
-/// `AllocationRule` gives from the steps up to t, and labelled by whether the actual
+/// the steps before `start` (at most `warmupSteps(intervalSeconds:)`: a week), then at
+/// every `stride`-th step t in [start, end − H) it is advanced by step t, scored against
+/// the allocation `AllocationRule` gives from the steps up to t (a day of the workload's
+/// grid), and labelled by whether the actual
 /// demand at any of the steps t+1 … t+H exceeds that allocation. The workload's stored
 /// trace events (`traceEvents`, time order) are observed as the scorer observes a batch's:
 /// each before the first sample at or after it (`OnlineWorkload.observeTrace`), so a
@@ -17,14 +18,25 @@ public enum RiskTrack {
         public var breached: Bool
     }
 
-    /// One week of 5-minute steps, as the backtest warms ARIMA.
-    public static let warmupSteps = 2016
+    /// History the online state is warmed on before `start`: one week, as the backtest
+    /// warms ARIMA (`SharedModelForecasts.arimaWarmup`) and the scorer a new state.
+    public static let warmup: Duration = .seconds(7 * 86_400)
+
+    /// `warmup` on a grid of `intervalSeconds` (2,016 steps at 300 s), at most
+    /// `OnlineWorkload.naiveWindowStepCap`: the longest window the online state keeps is the
+    /// naive member's, so steps before it would only cost time (at 1-second sampling a
+    /// week is 604,800 steps per workload walked).
+    public static func warmupSteps(intervalSeconds: Int64) -> Int {
+        warmup.steps(atIntervalSeconds: intervalSeconds, cap: OnlineWorkload.naiveWindowStepCap)
+    }
 
     public static func walk(workload: String, series: RegularSeries, limits: [Double], models: TrainedModels, risk: RiskModel,
                             start: Int, end: Int, rule: AllocationRule = AllocationRule(), stride: Int = 1,
                             traceEvents: [TraceEventRecord] = []) -> [Point] {
         let horizon = risk.estimator.horizonSteps
         let n = Resource.count
+        let warmupSteps = Self.warmupSteps(intervalSeconds: series.intervalSeconds)
+        let windowSteps = rule.windowSteps(atIntervalSeconds: series.intervalSeconds)
         let scalingHistory = Array(series.values[(max(0, start - warmupSteps) * n)..<(max(0, start) * n)])
         var online = OnlineWorkload(name: workload, models: models, intervalSeconds: series.intervalSeconds,
                                     horizonSteps: horizon, levels: risk.estimator.levels, limits: limits,
@@ -47,7 +59,8 @@ public enum RiskTrack {
                 online.ingest(timestamp: timestamp, values: row)
             }
             guard t >= start, (t - start) % stride == 0, online.lastTimestamp != nil else { continue }
-            let allocation = rule.allocation(history: series.values[(max(0, t + 1 - rule.windowSteps) * n)..<((t + 1) * n)], limits: limits)
+            let allocation = rule.allocation(history: series.values[(max(0, t + 1 - windowSteps) * n)..<((t + 1) * n)], limits: limits,
+                                             intervalSeconds: series.intervalSeconds)
             let forecast = online.forecast()
             let score = risk.score(timestamp: series.timestamp(ofStep: t), forecast: forecast, allocation: allocation,
                                    heavyPhaseProbability: online.heavyPhaseProbability(withinSteps: horizon), into: &assessment)

@@ -150,7 +150,8 @@ extension ScoringService {
     private static func loadCore(models: TrainedModels, store: HeadroomStore, configuration: Configuration) throws -> ScoringCore {
         let core = ScoringCore(models: models, horizonSteps: configuration.horizonSteps, planningQuantile: configuration.planningQuantile)
         for workload in try store.workloads() {
-            let history = try store.lastSamples(workload: workload.name, count: configuration.warmupSamples, until: nil)
+            let history = try store.lastSamples(workload: workload.name,
+                                                count: configuration.warmupSamples(intervalSeconds: workload.gridIntervalSeconds), until: nil)
             try core.register(name: workload.name, intervalSeconds: workload.gridIntervalSeconds, limits: workload.limits.values,
                               history: history, traceEvents: try ScoringCore.warmupTraces(store: store, workload: workload.name, history: history))
         }
@@ -177,8 +178,9 @@ extension ScoringService {
                 next.catchUp(workload: name, samples: missed, traceEvents: traces)
             } else if next.entry(name) == nil {
                 let record = try store.workload(named: name)
-                let history = try store.lastSamples(workload: name, count: configuration.warmupSamples, until: nil)
-                try next.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
+                let interval = record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds
+                let history = try store.lastSamples(workload: name, count: configuration.warmupSamples(intervalSeconds: interval), until: nil)
+                try next.register(name: name, intervalSeconds: interval,
                                   limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count),
                                   history: history, traceEvents: try ScoringCore.warmupTraces(store: store, workload: name, history: history))
             }

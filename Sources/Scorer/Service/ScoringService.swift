@@ -18,9 +18,15 @@ import Wire
 /// keep being served by the old version until the new one has loaded and warmed.
 actor ScoringService {
     struct Configuration: Sendable {
+        /// Steps forecast per tick (`OnlineWorkload.horizonSteps`): a step count by design.
         var horizonSteps = 12
-        /// History each workload's state is warmed on when it is (re)started: one week of 5-minute samples.
-        var warmupSamples = 2016
+        /// History each workload's state is warmed on when it is (re)started: one week on
+        /// its grid (`warmupSamples(intervalSeconds:)`: 2,016 samples of 5-minute data).
+        var warmup: Duration = .seconds(7 * 86_400)
+        /// At most this many warm-up samples per workload: `OnlineWorkload.naiveWindowStepCap`,
+        /// the longest window the online state keeps, so older samples would only cost
+        /// registration time (a week of 1-second data is 604,800 samples).
+        var warmupSampleCap = OnlineWorkload.naiveWindowStepCap
         /// The forecast level an action plans for (`--plan-quantile`).
         var planningQuantile: Double? = 0.9
         var decision = DecisionConfig()
@@ -54,6 +60,11 @@ actor ScoringService {
         /// Most workloads `/metrics` exports per-workload series for (`--metrics-max-workloads`):
         /// the highest risks first (`ScoringService+WorkloadMetrics`).
         var metricsMaxWorkloads = 1000
+
+        /// `warmup` in samples of a workload sampled every `intervalSeconds`, at most `warmupSampleCap`.
+        func warmupSamples(intervalSeconds: Int64) -> Int {
+            warmup.steps(atIntervalSeconds: intervalSeconds, cap: warmupSampleCap)
+        }
     }
 
     struct IngestResult: Codable, Sendable, Equatable {
@@ -241,8 +252,10 @@ actor ScoringService {
                 if let allocation = batch.allocations[name] {
                     core.setAllocation(workload: name, allocation: allocation, rescore: false)
                 } else if allocateByRule, let entry = core.entry(name), AllocationRule.constrained.allSatisfy({ entry.allocation[$0.rawValue].isNaN }) {
-                    let history = try store.lastSamples(workload: name, count: core.rule.windowSteps, until: nil)
-                    core.setAllocation(workload: name, allocation: core.rule.allocation(history: history.values[...], limits: entry.limits), rescore: false)
+                    let interval = entry.online.intervalSeconds
+                    let history = try store.lastSamples(workload: name, count: core.rule.windowSteps(atIntervalSeconds: interval), until: nil)
+                    core.setAllocation(workload: name, allocation: core.rule.allocation(history: history.values[...], limits: entry.limits,
+                                                                                        intervalSeconds: interval), rescore: false)
                 }
                 if let score = core.rescore(name) { metrics.risk.record(score.risk) }
             }
@@ -267,10 +280,11 @@ actor ScoringService {
     private func registerMissing(_ name: String, before timestamp: Int64, isNew: Bool, batchTracesFrom: Double?,
                                  in core: ScoringCore) throws {
         let record = isNew ? nil : try store.workload(named: name)
+        let interval = record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds
         let history = isNew ? SampleSeries(workload: name)
-            : try store.lastSamples(workload: name, count: configuration.warmupSamples, until: timestamp - 1)
+            : try store.lastSamples(workload: name, count: configuration.warmupSamples(intervalSeconds: interval), until: timestamp - 1)
         let traces = try ScoringCore.warmupTraces(store: store, workload: name, history: history, before: batchTracesFrom)
-        try core.register(name: name, intervalSeconds: record?.gridIntervalSeconds ?? configuration.newWorkloadIntervalSeconds,
+        try core.register(name: name, intervalSeconds: interval,
                           limits: record?.limits.values ?? .init(repeating: .nan, count: Resource.count), history: history,
                           traceEvents: traces)
         if let placement = engine.placements[name] { core.setAllocation(workload: name, allocation: placement.totalAllocation) }

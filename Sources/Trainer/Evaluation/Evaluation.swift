@@ -9,12 +9,14 @@ struct Evaluation {
     var from: Int64
     var to: Int64
     var configuration: Backtest.Configuration
-    /// History loaded before `from` for MASE scales, baselines and model warm-up: 8 days.
-    var historySteps = 2304
+    /// History loaded before `from` for MASE scales, baselines and model warm-up: 8 days
+    /// (the longest baseline window, `PercentileForecaster.window`), each workload's on its grid.
+    var history: Duration = Self.historyDefault
+    static let historyDefault: Duration = .seconds(8 * 86_400)
 
     func run(version: String?, progress: Bool) throws -> EvaluationReport {
         let models = try version.map { try TrainedModels.load(registry: registry, version: $0) }
-        let cases = try EvaluationCases.load(store: registry.store, from: from, to: to, historySteps: historySteps,
+        let cases = try EvaluationCases.load(store: registry.store, from: from, to: to, history: history,
                                              trainedWorkloads: models?.trainedWorkloads)
         guard !cases.isEmpty else {
             throw ValidationFailure("no workload has samples between \(TimestampParser.iso8601(from)) and \(TimestampParser.iso8601(to))")

@@ -3,19 +3,21 @@ import Forecast
 import Store
 
 /// Loads backtest cases from the store: every workload with samples in the evaluation
-/// period, on its regular grid, with up to `historySteps` of history before the period.
+/// period, on its regular grid, with up to `history` before the period.
 enum EvaluationCases {
 
     /// - Parameters:
     ///   - trainedWorkloads: the workloads the version was trained on; every other one is
     ///     "new" (cold start: held out of training, or born after it). nil: none is new.
-    static func load(store: HeadroomStore, from: Int64, to: Int64, historySteps: Int, trainedWorkloads: Set<String>?,
+    static func load(store: HeadroomStore, from: Int64, to: Int64, history: Duration, trainedWorkloads: Set<String>?,
                      workloads names: [String]? = nil) throws -> [Backtest.Case] {
         let workloads = try store.workloads().filter { names?.contains($0.name) ?? true }
         var cases: [Backtest.Case] = []
         for workload in workloads {
             let interval = workload.gridIntervalSeconds
-            let historyStart = from - Int64(historySteps) * interval
+            // Whole steps of the workload's grid, so the grid before `from` is the same as it
+            // is for a step count (2,304 steps of 5-minute data for 8 days).
+            let historyStart = from - Int64(history.steps(atIntervalSeconds: interval)) * interval
             let raw = try store.samples(workloads: [workload.name], from: historyStart, to: to)[0]
             guard raw.count > 0, raw.timestamps.contains(where: { $0 >= from }) else { continue }
             guard let grid = RegularSeries.resample(timestamps: raw.timestamps, values: raw.values, intervalSeconds: interval,

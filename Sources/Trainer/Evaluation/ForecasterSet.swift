@@ -6,8 +6,10 @@ import Store
 /// version is given — ARIMA alone, the LSTM alone and the combined candidate built from
 /// that version's files.
 enum ForecasterSet {
+    /// The baselines, each made for every workload's own interval (their windows are spans of time).
     static func baselines() -> [any WorkloadForecaster] {
-        [PerResourceForecaster(NaiveForecaster()), PerResourceForecaster(SeasonalNaiveForecaster()),
-         PerResourceForecaster(PercentileForecaster())]
+        [PerResourceForecaster(atInterval: { NaiveForecaster(intervalSeconds: $0) }),
+         PerResourceForecaster(atInterval: { SeasonalNaiveForecaster(intervalSeconds: $0) }),
+         PerResourceForecaster(atInterval: { PercentileForecaster(intervalSeconds: $0) })]
     }
 }

@@ -28,8 +28,17 @@ struct HeavyPhaseReport: Codable {
 }
 
 enum HeavyPhaseEvaluation {
-    /// Steps each filter is warmed on before the period (one day).
-    static let warmupSteps = 288
+    /// History each filter is warmed on before the period: one day.
+    static let warmup: Duration = .seconds(86_400)
+    /// At most 10,080 warm-up steps (a week of 1-minute data): a filter step is O(K²) and
+    /// the posterior forgets its start within hours, so a day of 1-second data (86,400
+    /// steps per workload) would only cost time.
+    static let warmupStepCap = 10_080
+
+    /// `warmup` on a grid of `intervalSeconds` (288 steps at 300 s).
+    static func warmupSteps(intervalSeconds: Int64) -> Int {
+        warmup.steps(atIntervalSeconds: intervalSeconds, cap: warmupStepCap)
+    }
     static let threshold = 0.8
 
     /// - Parameter stepSymbols: per workload, one trace symbol per step of its case's
@@ -44,7 +53,7 @@ enum HeavyPhaseEvaluation {
             var filter = HMMFilterState(model: model.hmm)
             let series = testCase.series
             let symbols = stepSymbols[testCase.workload].flatMap { $0.count == series.steps ? $0 : nil }
-            let start = max(0, testCase.evaluationStart - warmupSteps)
+            let start = max(0, testCase.evaluationStart - warmupSteps(intervalSeconds: series.intervalSeconds))
             var origin = testCase.evaluationStart - 1
             for k in start..<testCase.evaluationEnd {
                 do { try filter.step(model.observation(series, step: k, symbol: symbols?[k])) } catch { break }

@@ -3,17 +3,19 @@ import Forecast
 
 /// Chooses, per resource, the candidate's blend a·ARIMA + l·LSTM + n·naive (weights in
 /// quarters, summing to 1) by the lowest mean scaled pinball loss on a rolling-origin
-/// backtest over the last `validationSteps` of the training window (three days in `train`: one day proved too noisy a judge) (the LSTM's early
+/// backtest over the last `validation` of the training window (three days in `train`: one day proved too noisy a judge),
+/// converted by each workload's interval (at most `RiskCalibrationFit.validationStepCap` steps, as the calibration's walk) (the LSTM's early
 /// stopping holds out the same recent windows; ARIMA's few parameters saw them, a small
 /// optimistic bias in its favour). Resources with nothing to score keep ½ ARIMA, ½ LSTM.
 enum CombinationWeights {
     static let metadataKey = BlendWeights.metadataKey
     static let fallback = BlendWeights(arima: 0.5, lstm: 0.5, naive: 0)
 
-    static func choose(histories: [WorkloadHistory], models: TrainedModels, validationSteps: Int, horizonSteps: Int,
+    static func choose(histories: [WorkloadHistory], models: TrainedModels, validation: Duration, horizonSteps: Int,
                        quantiles: [Double]) -> [BlendWeights] {
         let cases = histories.compactMap { h -> Backtest.Case? in
             let steps = h.series.steps
+            let validationSteps = validation.steps(atIntervalSeconds: h.series.intervalSeconds, cap: RiskCalibrationFit.validationStepCap)
             guard steps > validationSteps + 48 else { return nil }
             return Backtest.Case(workload: h.name, series: h.series, evaluationStart: steps - validationSteps, evaluationEnd: steps, isNew: false)
         }

@@ -30,6 +30,11 @@ struct TrainingRun {
     /// This run's shard and the version its part belongs to (`runShard`); nil for a whole run.
     var shard: (shard: WorkloadShard, version: String)? = nil
 
+    /// The end of the training window the blend weights are chosen on and the risk is
+    /// calibrated on: three days (one day proved too noisy a judge), each workload's on its
+    /// own grid (864 steps of 5-minute data).
+    static let validation: Duration = .seconds(3 * 86_400)
+
     struct Manifest: Codable {
         var version: String
         var from: Int64
@@ -176,7 +181,7 @@ struct TrainingRun {
         for model in arima { byWorkload[model.workload, default: []].append(model) }
         let weights = CombinationWeights.choose(
             histories: histories, models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: [:]),
-            validationSteps: 3 * 288, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
+            validation: Self.validation, horizonSteps: profile.lstm.horizonSteps, quantiles: profile.lstm.quantiles)
         log("candidate: weights (arima/lstm/naive) per resource \(zip(Resource.allCases, weights).map { "\($0.snakeCaseName)=\($1.arima)/\($1.lstm)/\($1.naive)" }.joined(separator: " "))")
 
         // The risk calibration, on the same last three days, through the scorer's own path.
@@ -185,7 +190,7 @@ struct TrainingRun {
         let risk = try RiskCalibrationFit.fit(
             histories: histories,
             models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: behaviourByWorkload, blendWeights: weights),
-            horizonSteps: profile.lstm.horizonSteps, levels: profile.lstm.quantiles, validationSteps: 3 * 288)
+            horizonSteps: profile.lstm.horizonSteps, levels: profile.lstm.quantiles, validation: Self.validation)
         let c = risk.family.calibration
         log("risk: calibration on \(risk.samples) ticks (\(risk.breaches) breaches)\(c.isFallback ? ", fallback to the raw risk: \(c.fallbackReason ?? "")" : ""): "
             + "b0 \(String(format: "%.3f", c.intercept)), b1 \(String(format: "%.3f", c.rawRiskLogitCoefficient)), b2 \(String(format: "%.3f", c.heavyPhaseCoefficient)); "

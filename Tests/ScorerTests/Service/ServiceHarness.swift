@@ -45,7 +45,9 @@ struct ServiceHarness {
         let registry = ModelRegistry(store: store, directory: models)
         var configuration = ScoringService.Configuration()
         configuration.decision.dryRun = dryRun
-        configuration.warmupSamples = warmupSamples
+        // The fixture's data is 5-minute: `warmupSamples` of it, however many.
+        configuration.warmup = .seconds(Int64(warmupSamples) * 300)
+        configuration.warmupSampleCap = max(configuration.warmupSampleCap, warmupSamples)
         configuration.reloadHoldSeconds = reloadHoldSeconds
         configuration.decision.enterThreshold = 0.3
         configuration.decision.exitThreshold = 0.18
