@@ -199,9 +199,6 @@ public struct OnlineWorkload: Sendable {
         /// The LSTM head's raw outputs and quantiles (`outputCount`, scaled units).
         var lstmRaw: [Float]
         var lstmValues: [Float]
-        /// One resource's trailing values and its h-step changes (naive refresh).
-        var column: [Double]
-        var changes: [Double]
 
         /// The buffers the ARIMA member writes, as pointers (valid inside `body` only).
         struct Pointers {
@@ -295,8 +292,7 @@ public struct OnlineWorkload: Sendable {
             arima: empty, lstm: empty, naive: empty,
             zScores: levels.map { StandardNormal.quantile($0) },
             regression: .init(repeating: 0, count: horizonSteps), mean: .init(repeating: 0, count: horizonSteps), standardError: .init(repeating: 0, count: horizonSteps),
-            lstmRaw: .init(repeating: 0, count: outputCount), lstmValues: .init(repeating: 0, count: outputCount),
-            column: .init(repeating: 0, count: naiveWindowSteps), changes: .init(repeating: 0, count: naiveWindowSteps))
+            lstmRaw: .init(repeating: 0, count: outputCount), lstmValues: .init(repeating: 0, count: outputCount))
     }
 
     /// Records one execution-trace event (`phase`, `state`, …) of the step now being filled:
@@ -631,9 +627,12 @@ public struct OnlineWorkload: Sendable {
     /// by selection (expected O(n)) rather than a full sort (O(n log n)): same values.
     private mutating func refreshNaiveSpread(_ r: Int) {
         let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq, window = naiveWindowSteps
+        // The column and its changes are scratch for this refresh only (once per
+        // `naiveRefreshSteps` per resource): kept per workload, two window-long buffers
+        // would be a sixth of what a workload costs the scorer.
         history.withUnsafeBufferPointer { ring in
-            members.column.withUnsafeMutableBufferPointer { column in
-                members.changes.withUnsafeMutableBufferPointer { changes in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { column in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { changes in
                     naiveSpread.withUnsafeMutableBufferPointer { spread in
                         let y = column.baseAddress!, c = changes.baseAddress!
                         for k in 0..<count { y[k] = ring[((start + k) % window) * Resource.count + r] }

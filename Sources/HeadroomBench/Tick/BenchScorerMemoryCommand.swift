@@ -1,0 +1,104 @@
+import ArgumentParser
+import Decisions
+import Forecast
+import Foundation
+import Models
+import Store
+
+/// `headroom-bench scorer-memory`: what one workload costs a scorer (issue 15 item 4), not a
+/// test. Registers `--workloads` workloads (100,000 by default) in one `ScoringCore` over a
+/// version, each a copy of one of the version's trained workloads under a new name with
+/// that workload's models (ARIMA, HMM, LSTM scaling) and its `--history` samples before the
+/// split, so every entry holds the state of a trained workload (a cold-start one holds
+/// less). Reported: the resident set (VmRSS) before and after, per workload; then one tick
+/// per workload in turn (its next stored sample: ingest → forecast → risk, without the
+/// decision engine), timed one by one with CLOCK_MONOTONIC: median, p99, max.
+struct BenchScorerMemoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "headroom-bench scorer-memory",
+        abstract: "Benchmark: resident memory per workload of a scorer holding many workloads, and its tick latency.")
+
+    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
+    @Option(help: "Model version (default: the promoted one, else the newest).") var version: String?
+    @Option(help: "Workloads to register.") var workloads = 100_000
+    @Option(help: "Samples of history each is warmed on (state sizes do not depend on it; time does).") var history = 300
+    @Option(help: "Split: ISO-8601 or Unix seconds (default: the version's training end).") var from: String?
+    @Option(help: "Ticks per workload after registration.") var rounds = 1
+
+    func validate() throws {
+        guard workloads >= 1, history >= 1, rounds >= 1 else { throw ValidationError("--workloads, --history and --rounds must be ≥ 1") }
+        if let from, TimestampParser.parse(from) == nil { throw ValidationError("--from: expected ISO-8601 or Unix seconds, got \"\(from)\"") }
+    }
+
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kB = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return -1 }
+        return kB * 1024
+    }
+
+    func run() throws {
+        let store = try HeadroomStore(path: databasePath)
+        let registry = ModelRegistry(store: store, directory: modelsDirectory)
+        guard let chosen = try version ?? registry.promotedVersion() ?? registry.latestVersion() else {
+            throw ValidationError("no model version in \(databasePath)")
+        }
+        let files = try registry.list().filter { $0.version == chosen }
+        var models = try TrainedModels.load(registry: registry, version: chosen)
+        guard let split = from.flatMap(TimestampParser.parse) ?? files.compactMap(\.trainingTo).max() else {
+            throw ValidationError("version \(chosen) records no training end: pass --from")
+        }
+        // The trained workloads with samples after the split: their history, limits and next samples.
+        var bases: [(record: WorkloadRecord, history: SampleSeries, after: SampleSeries)] = []
+        for record in try store.workloads() where models.arima[record.name] != nil {
+            let after = try store.samples(workloads: [record.name], from: split, to: split + 86_400)[0]
+            guard after.count > 0 else { continue }
+            bases.append((record, try store.lastSamples(workload: record.name, count: history, until: split - 1), after))
+        }
+        guard !bases.isEmpty else { throw ValidationError("no trained workload has samples after \(split)") }
+        // Copies under new names share the base's model values (copy-on-write arrays), as a
+        // fleet's distinct models would not: only the per-workload state is measured.
+        var names: [String] = []
+        names.reserveCapacity(workloads)
+        for k in 0..<workloads {
+            let base = bases[k % bases.count].record.name, name = "w\(k)"
+            models.arima[name] = models.arima[base]
+            if let b = models.behaviour[base] { models.behaviour[name] = b }
+            if let s = models.lstm?.scalings[base] { models.lstm?.scalings[name] = s }
+            names.append(name)
+        }
+        let core = ScoringCore(models: models, horizonSteps: 12, planningQuantile: 0.9)
+        let before = Self.residentBytes()
+        let registerStart = TickTimings.monotonicNanoseconds()
+        for (k, name) in names.enumerated() {
+            let base = bases[k % bases.count]
+            try core.register(name: name, intervalSeconds: base.record.gridIntervalSeconds, limits: base.record.limits.values,
+                              history: base.history)
+        }
+        let registerSeconds = Double(TickTimings.monotonicNanoseconds() - registerStart) / 1e9
+        let after = Self.residentBytes()
+        var timings = TickTimings(capacity: workloads * rounds)
+        for round in 0..<rounds {
+            for (k, name) in names.enumerated() {
+                let base = bases[k % bases.count]
+                let i = min(round, base.after.count - 1)
+                let values = Array(base.after.values[(i * Resource.count)..<((i + 1) * Resource.count)])
+                let start = TickTimings.monotonicNanoseconds()
+                _ = core.ingest(workload: name, timestamp: base.after.timestamps[i], values: values)
+                timings.record(TickTimings.monotonicNanoseconds() - start)
+            }
+        }
+        let perWorkload = Double(after - before) / Double(workloads)
+        let summary = timings.summary()
+        print("scorer-memory: version \(chosen), \(workloads) workloads (copies of \(bases.count) trained ones), \(history) samples of history each")
+        print(String(format: "  resident: %.1f MiB before, %.1f MiB after registering: %.1f KB per workload (registered in %.1f s)",
+                     Double(before) / 1_048_576, Double(after) / 1_048_576, perWorkload / 1000, registerSeconds))
+        if let s = summary {
+            print(String(format: "  ticks (one per workload in turn, without the decision engine): median %.2f µs, p99 %.2f, max %.1f (%d ticks)",
+                         s.medianMicroseconds, s.p99Microseconds, s.maxMicroseconds, s.ticks))
+            print(String(format: "RESULT workloads=%ld bytes_per_workload=%.0f rss_after_bytes=%ld tick_median_us=%.3f tick_p99_us=%.3f",
+                         workloads, perWorkload, after, s.medianMicroseconds, s.p99Microseconds))
+        }
+    }
+}
