@@ -18,17 +18,13 @@ struct BenchScorerMemoryCommand: ParsableCommand {
         commandName: "headroom-bench scorer-memory",
         abstract: "Benchmark: resident memory per workload of a scorer holding many workloads, and its tick latency.")
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
-    @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
-    @Option(help: "Model version (default: the promoted one, else the newest).") var version: String?
+    @OptionGroup var source: BenchVersionOptions
     @Option(help: "Workloads to register.") var workloads = 100_000
     @Option(help: "Samples of history each is warmed on (state sizes do not depend on it; time does).") var history = 300
-    @Option(help: "Split: ISO-8601 or Unix seconds (default: the version's training end).") var from: String?
     @Option(help: "Ticks per workload after registration.") var rounds = 1
 
     func validate() throws {
         guard workloads >= 1, history >= 1, rounds >= 1 else { throw ValidationError("--workloads, --history and --rounds must be ≥ 1") }
-        if let from, TimestampParser.parse(from) == nil { throw ValidationError("--from: expected ISO-8601 or Unix seconds, got \"\(from)\"") }
     }
 
     static func residentBytes() -> Int {
@@ -39,16 +35,9 @@ struct BenchScorerMemoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
-        let registry = ModelRegistry(store: store, directory: modelsDirectory)
-        guard let chosen = try version ?? registry.promotedVersion() ?? registry.latestVersion() else {
-            throw ValidationError("no model version in \(databasePath)")
-        }
-        let files = try registry.list().filter { $0.version == chosen }
-        var models = try TrainedModels.load(registry: registry, version: chosen)
-        guard let split = from.flatMap(TimestampParser.parse) ?? files.compactMap(\.trainingTo).max() else {
-            throw ValidationError("version \(chosen) records no training end: pass --from")
-        }
+        let loaded = try source.load()
+        let (store, chosen, split) = (loaded.store, loaded.version, loaded.split)
+        var models = loaded.models
         // The trained workloads with samples after the split: their history, limits and next samples.
         var bases: [(record: WorkloadRecord, history: SampleSeries, after: SampleSeries)] = []
         for record in try store.workloads() where models.arima[record.name] != nil {

@@ -30,15 +30,12 @@ struct BenchTickCommand: ParsableCommand {
         commandName: "headroom-bench tick",
         abstract: "Benchmark: per-tick latency of ingest → forecast → risk → decision over a synthetic fleet.")
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
-    @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
-    @Option(help: "Model version (default: the promoted one, else the newest).") var version: String?
+    @OptionGroup var source: BenchVersionOptions
     @Option(help: "Workloads to cycle through (default: every workload the version's ARIMA family was trained on).") var workloads: Int?
     @Option(help: "POPs in the synthetic fleet.") var pops = 100
     @Option(help: "Timed workload-ticks (at most the samples available after the split).") var ticks = 50_000
     @Option(help: "Untimed workload-ticks first.") var warmup = 5_000
     @Option(help: "Samples of each workload's history before the split to warm its state on.") var history = 2016
-    @Option(help: "Split: ISO-8601 or Unix seconds (default: the version's training end).") var from: String?
     @Option(help: "Risk horizon in steps.") var horizon = 12
     @Option(help: "Largest free share of a POP's capacity in the synthetic fleet (0.15: a fleet that saturates).") var slack = 0.5
     @Option(help: "Seed of the synthetic fleet.") var seed: UInt64 = 1
@@ -52,22 +49,13 @@ struct BenchTickCommand: ParsableCommand {
         guard (0...1).contains(slack) else { throw ValidationError("--slack must be in [0, 1]") }
         guard horizon >= 1 else { throw ValidationError("--horizon must be ≥ 1") }
         if let workloads, workloads < 1 { throw ValidationError("--workloads must be ≥ 1") }
-        if let from, TimestampParser.parse(from) == nil { throw ValidationError("--from: expected ISO-8601 or Unix seconds, got \"\(from)\"") }
     }
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
-        let registry = ModelRegistry(store: store, directory: modelsDirectory)
-        guard let chosen = try version ?? registry.promotedVersion() ?? registry.latestVersion() else {
-            throw ValidationError("no model version in \(databasePath): train one with headroom-trainer, or pass --version")
-        }
-        let files = try registry.list().filter { $0.version == chosen }
-        let models = try TrainedModels.load(registry: registry, version: chosen)
+        let loaded = try source.load()
+        let (store, chosen, files, models, split) = (loaded.store, loaded.version, loaded.files, loaded.models, loaded.split)
         guard let lstm = models.lstm else { throw ValidationError("version \(chosen) has no LSTM: train the full set of families") }
-        guard let split = from.flatMap(TimestampParser.parse) ?? files.compactMap(\.trainingTo).max() else {
-            throw ValidationError("version \(chosen) records no training end: pass --from")
-        }
-        let lstmPath = files.first { $0.family == LSTMModels.family }.map { URL(fileURLWithPath: modelsDirectory).appendingPathComponent($0.path).path }
+        let lstmPath = files.first { $0.family == LSTMModels.family }.map { URL(fileURLWithPath: source.modelsDirectory).appendingPathComponent($0.path).path }
 
         // Workloads: trained ones with samples after the split, in name order.
         let records = try store.workloads().filter { models.arima[$0.name] != nil }
