@@ -25,9 +25,11 @@ struct StorageFaultTests {
     func checkWritable(_ kind: TestSupport.Kind) throws {
         let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let before = try store.reader.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }
+        let before = try store.summary()
+        let migrations = try store.appliedMigrations()
         try store.checkWritable()
         try store.checkWritable()
-        #expect(try store.reader.read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == before)
+        #expect(try store.summary() == before)
+        #expect(try store.appliedMigrations() == migrations)
     }
 }

@@ -30,7 +30,7 @@ struct BenchTickCommand: ParsableCommand {
         commandName: "headroom-bench tick",
         abstract: "Benchmark: per-tick latency of ingest → forecast → risk → decision over a synthetic fleet.")
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(help: "Model version (default: the promoted one, else the newest).") var version: String?
     @Option(help: "Workloads to cycle through (default: every workload the version's ARIMA family was trained on).") var workloads: Int?
@@ -56,7 +56,7 @@ struct BenchTickCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
         guard let chosen = try version ?? registry.promotedVersion() ?? registry.latestVersion() else {
             throw ValidationError("no model version in \(databasePath): train one with headroom-trainer, or pass --version")
