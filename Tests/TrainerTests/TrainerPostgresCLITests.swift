@@ -21,6 +21,8 @@ struct TrainerPostgresCLITests {
         let second = try Self.run(["import", "--db", url, "--format", "nab", "--prefix", "n-", "--json", "--quiet", nab])
         let again = try JSONDecoder().decode(ImportSummary.self, from: Data(second.stdout.utf8))
         #expect(again.samplesInserted == 0 && again.filesAlreadyImported == 4)
+        #expect(try HeadroomStore.committedImports(path: url) == 4)
+        #expect(try HeadroomStore.committedImports(path: url, format: "bitbrains") == 0)
 
         let text = try Self.run(["summary", "--db", url])
         #expect(text.status == 0, "\(text.stderr)")
