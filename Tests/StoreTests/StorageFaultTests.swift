@@ -45,9 +45,17 @@ struct PostgresStorageFaultTests {
         let other = try HeadroomStore(location: try #require(store.path))
         _ = try store.append(samples: [IncomingSample(workload: "w", timestamp: 1, values: [1, 1, 1, 1, 1, 1])], now: 1)
         let expected = try store.summary()
-        let terminate = "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        // Ends every other session on the database and waits until they are gone (the
+        // signal is asynchronous: a session may answer one more statement before it dies).
+        func terminateOthers() throws -> Int {
+            let others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            let ended = try other.scalarCount("SELECT COUNT(pg_terminate_backend(pid)) " + others)
+            let deadline = Date().addingTimeInterval(10)
+            while try other.scalarCount("SELECT COUNT(*) " + others) > 0, Date() < deadline { usleep(10_000) }
+            return ended
+        }
 
-        #expect(try other.scalarCount(terminate) >= 1)
+        #expect(try terminateOthers() >= 1)
         do { #expect(try store.summary() == expected) } catch {
             #expect(store.storageFault(error) != nil, "\(error)")
         }
@@ -58,7 +66,7 @@ struct PostgresStorageFaultTests {
             try other.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I \(setting)', current_database()); END $$")
         }
         try alterDatabase("SET default_transaction_read_only = on")
-        _ = try other.scalarCount(terminate)
+        _ = try terminateOthers()
         _ = try? store.summary()
         do {
             try store.checkWritable()
@@ -72,7 +80,7 @@ struct PostgresStorageFaultTests {
         // Writable again (the setting applies to new sessions): the store recovers without reopening.
         try other.execute("SET default_transaction_read_only = off")
         try alterDatabase("RESET default_transaction_read_only")
-        _ = try other.scalarCount(terminate)
+        _ = try terminateOthers()
         _ = try? store.summary()
         try store.checkWritable()
         #expect(try store.append(samples: [IncomingSample(workload: "w", timestamp: 2, values: [1, 1, 1, 1, 1, 1])], now: 2).inserted == 1)
