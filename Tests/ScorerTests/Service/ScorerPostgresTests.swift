@@ -65,13 +65,15 @@ struct ScorerPostgresTests {
         }
     }
 
-    @Test("the service on PostgreSQL: a batch from request handlers is stored and scored, the decision journaled, the command acknowledged")
+    @Test("the service on PostgreSQL over a socket: a batch from request handlers is stored and scored, the decision journaled, the command acknowledged")
     func service() async throws {
         let fixture = try Self.shared.get()
         let h = try await ServiceHarness.make(storePath: fixture.url, modelsDirectory: fixture.models)
         #expect(h.store.isPostgres)
         let before = try h.sampleCount()
-        try await h.application().test(.router) { client in
+        // Over a real socket: the handlers run on Swift concurrency's threads, and the store's
+        // waits on its own event loop (NIO would stop a wait() on any event loop thread).
+        try await h.application().test(.live) { client in
             let result = try await ScorerServiceDecisionTests.starvedBatch(h, client)
             #expect(result["placed"] as? Int == 1)
             #expect((result["decisions"] as? Int ?? 0) >= 1)
