@@ -97,18 +97,22 @@ final class PostgresSampleWriter: ImportUnitWriter {
         let n = chunk.count
         guard n > 0 else { return }
         var workloadIDs = [Int64](repeating: 0, count: n)
-        var columns = [[Double]](repeating: [Double](repeating: .nan, count: n), count: Resource.count)
         for row in 0..<n {
             let h = Int(chunk.handles[row])
             guard h >= 0, h < ids.count else { throw StoreError.invalidArgument("import pipeline: unknown workload handle \(h)") }
             if ids[h] < 0 { ids[h] = try resolveWorkload(names[h]); touched.insert(h) }
             workloadIDs[row] = ids[h]
-            for k in 0..<Resource.count { columns[k][row] = chunk.values[row * Resource.count + k] }
+        }
+        guard chunk.values.count == n * Resource.count else {
+            throw StoreError.invalidArgument("import pipeline: \(chunk.values.count) values for \(n) rows")
         }
         var bindings = PostgresBindings(capacity: 2 + Resource.count)
-        bindings.append(workloadIDs)
-        bindings.append(chunk.timestamps)
-        for column in columns { bindings.append(column) }
+        bindings.append(Int8Column(workloadIDs))
+        bindings.append(Int8Column(chunk.timestamps))
+        // The chunk's values are row-major: each resource is a strided column of them.
+        for k in 0..<Resource.count {
+            bindings.append(Float8Column(chunk.values, offset: k, stride: Resource.count, count: n))
+        }
         let inserted = try session.execute(PostgresBackend.appendSQL, bindings)
         samplesInserted += inserted
         duplicates += n - inserted

@@ -37,20 +37,21 @@ extension PostgresBackend {
         var start = samples.startIndex
         while start < samples.endIndex {
             let end = min(start + rowsPerStatement, samples.endIndex)
-            var workloadIDs: [Int64] = [], timestamps: [Int64] = []
-            var columns = [[Double]](repeating: [], count: Resource.count)
+            var workloadIDs: [Int64] = [], timestamps: [Int64] = [], values: [Double] = []
             workloadIDs.reserveCapacity(end - start)
             timestamps.reserveCapacity(end - start)
-            for k in columns.indices { columns[k].reserveCapacity(end - start) }
+            values.reserveCapacity((end - start) * Resource.count)
             for sample in samples[start..<end] {
                 workloadIDs.append(try workloads.id(sample.workload))
                 timestamps.append(sample.timestamp)
-                for (k, v) in sample.values.enumerated() { columns[k].append(v.isFinite ? v : .nan) }
+                for v in sample.values { values.append(v.isFinite ? v : .nan) }
             }
             var bindings = PostgresBindings(capacity: 2 + Resource.count)
-            bindings.append(workloadIDs)
-            bindings.append(timestamps)
-            for column in columns { bindings.append(column) }
+            bindings.append(Int8Column(workloadIDs))
+            bindings.append(Int8Column(timestamps))
+            for k in 0..<Resource.count {
+                bindings.append(Float8Column(values, offset: k, stride: Resource.count, count: end - start))
+            }
             written += try session.execute(sql, bindings)
             start = end
         }
@@ -123,20 +124,25 @@ extension PostgresBackend {
         SELECT * FROM samples WHERE workload_id = $1 AND timestamp >= $2 AND timestamp < $3
         """)
 
-    /// The series `sql` aggregates, interleaved into row-major values.
+    /// The series `sql` aggregates, interleaved into row-major values as each column is read.
     private static func series(_ session: PostgresSession, workload: String, sql: String,
                                _ bindings: PostgresBindings) throws -> SampleSeries {
-        guard let row = try session.query(sql, bindings).rows.first,
-              let timestamps = try session.decode([Int64]?.self, row, 0, sql: sql) else {
-            return SampleSeries(workload: workload)
-        }
-        var values = [Double](repeating: .nan, count: timestamps.count * Resource.count)
-        for resource in Resource.allCases {
-            let column = try session.decode([Double].self, row, 1 + resource.rawValue, sql: sql)
-            guard column.count == timestamps.count else {
-                throw StoreError.invalidArgument("samples of \(workload): \(column.count) \(resource.snakeCaseName) values for \(timestamps.count) timestamps")
+        guard let row = try session.query(sql, bindings).rows.first else { return SampleSeries(workload: workload) }
+        let cells = row.makeRandomAccess()
+        var timestamps: [Int64] = []
+        guard let count = try PostgresArrayReader.read(cells[0], element: .int8, { _, bits in
+            timestamps.append(Int64(bitPattern: bits))
+        }) else { return SampleSeries(workload: workload) }
+        var values = [Double](repeating: .nan, count: count * Resource.count)
+        try values.withUnsafeMutableBufferPointer { out in
+            for resource in Resource.allCases {
+                let read = try PostgresArrayReader.read(cells[1 + resource.rawValue], element: .float8) { i, bits in
+                    if i < count { out[i * Resource.count + resource.rawValue] = Double(bitPattern: bits) }
+                }
+                guard read == count else {
+                    throw StoreError.invalidArgument("samples of \(workload): \(read ?? 0) \(resource.snakeCaseName) values for \(count) timestamps")
+                }
             }
-            for (i, v) in column.enumerated() { values[i * Resource.count + resource.rawValue] = v }
         }
         return SampleSeries(workload: workload, timestamps: timestamps, values: values)
     }
