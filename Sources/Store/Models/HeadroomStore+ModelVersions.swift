@@ -64,9 +64,10 @@ extension HeadroomStore {
         try versionName("SELECT version FROM model_versions WHERE status = $1 LIMIT 1", [ModelStatus.promoted.rawValue])
     }
 
-    /// The newest version's name.
+    /// The newest version's name (ties in creation second broken bytewise, as SQLite sorts).
     func latestVersionName() throws -> String? {
-        try versionName("SELECT version FROM model_versions ORDER BY created_at DESC, version DESC LIMIT 1", [])
+        let collation = isPostgres ? " COLLATE \"C\"" : ""
+        return try versionName("SELECT version FROM model_versions ORDER BY created_at DESC, version\(collation) DESC LIMIT 1", [])
     }
 
     /// Versions promoted now or before (not rolled back), newest promotion first.

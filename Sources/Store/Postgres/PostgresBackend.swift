@@ -46,6 +46,7 @@ final class PostgresBackend: @unchecked Sendable {
     }
 
     /// Runs `body` in one transaction (`BEGIN` … `COMMIT`; `ROLLBACK` when it throws).
+    @discardableResult
     func transaction<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
