@@ -55,6 +55,9 @@ struct SampleReadsTests {
         #expect(result[1].column(.cpuCores) == [1, 2])
         let empty = try store.samples(workloads: ["a"], from: 10_000, to: 20_000)
         #expect(empty[0].count == 0)
+        #expect(try store.workloadsWithSamples(from: 300, to: 900) == ["a", "b"])
+        #expect(try store.workloadsWithSamples(from: 800, to: 1000) == ["a"])
+        #expect(try store.workloadsWithSamples(from: 10_000, to: 20_000).isEmpty)
     }
 }
 

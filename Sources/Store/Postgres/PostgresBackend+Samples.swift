@@ -174,6 +174,16 @@ extension PostgresBackend {
         }
     }
 
+    func workloadsWithSamples(from: Int64, to: Int64) throws -> [String] {
+        try transaction { session in
+            try session.rows("""
+                SELECT name FROM workloads w
+                WHERE EXISTS (SELECT 1 FROM samples s WHERE s.workload_id = w.id AND s.timestamp >= $1 AND s.timestamp < $2)
+                ORDER BY name COLLATE "C"
+                """, .of(from, to)) { try $0.next(String.self) }
+        }
+    }
+
     func latestSampleTimestamp() throws -> Int64? {
         try transaction { session in try session.scalar(Int64.self, "SELECT MAX(timestamp) FROM samples") }
     }

@@ -48,7 +48,8 @@ extension HeadroomStore {
     /// The names of the workloads with at least one sample in [from, to), in name order
     /// (the order of `workloads()`): one probe of the primary key per workload, no sample read.
     public func workloadsWithSamples(from: Int64, to: Int64) throws -> [String] {
-        try reader.read { db in
+        if let postgres { return try postgres.workloadsWithSamples(from: from, to: to) }
+        return try reader.read { db in
             try String.fetchAll(db, sql: """
                 SELECT name FROM workloads w
                 WHERE EXISTS (SELECT 1 FROM samples s WHERE s.workload_id = w.id AND s.timestamp >= ? AND s.timestamp < ?)
