@@ -50,4 +50,41 @@ struct TrainerPostgresCLITests {
         #expect(nowhere.stderr.contains("postgres://someone:***@/none?host=/nonexistent-socket-dir"), "\(nowhere.stderr)")
         #expect(!nowhere.stderr.contains("secret"))
     }
+
+    @Test("two training shards run at once against one PostgreSQL store, then the merge registers the version there")
+    func shardedTraining() throws {
+        let url = try PostgresTestServer.freshDatabaseURL()
+        let directory = TestProcess.temporaryDirectory(prefix: "headroom-pg-shards")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try TestProcess.extractBitbrains([1, 6, 11, 22], into: directory)
+        let imported = try Self.run(["import", "--db", url, "--format", "bitbrains", "--prefix", "bb-", "--quiet",
+                                     directory.appendingPathComponent("bitbrains-rnd").path])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let models = directory.appendingPathComponent("models").path
+        let version = "20130810T000000Z"
+        let shards = try (0..<2).map { i in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try TestProcess.executable("headroom-trainer"))
+            process.arguments = ["train", "--db", url, "--models", models, "--until", "2013-08-10T00:00:00Z", "--profile", "smoke",
+                                 "--shard", "\(i)/2", "--version", version, "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for shard in shards {
+            shard.waitUntilExit()
+            #expect(shard.terminationStatus == 0)
+        }
+        let store = try HeadroomStore(location: url)
+        let registry = ModelRegistry(store: store, directory: models)
+        #expect(try registry.list().isEmpty, "a version is registered only once merged")
+        let merged = try Self.run(["train", "--db", url, "--models", models, "--merge", version, "--quiet"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(Set(try registry.list().map(\.family)) == ["arima", "hmm", "lstm", "risk"])
+        #expect(try registry.list().allSatisfy { $0.version == version && $0.status == .candidate })
+        let promoted = try Self.run(["promote", version, "--db", url, "--models", models])
+        #expect(promoted.status == 0, "\(promoted.stderr)")
+        #expect(try registry.promotedVersion() == version)
+    }
 }
