@@ -18,7 +18,7 @@ struct BenchScorerMemoryCommand: ParsableCommand {
         commandName: "headroom-bench scorer-memory",
         abstract: "Benchmark: resident memory per workload of a scorer holding many workloads, and its tick latency.")
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(help: "Model version (default: the promoted one, else the newest).") var version: String?
     @Option(help: "Workloads to register.") var workloads = 100_000
@@ -39,7 +39,7 @@ struct BenchScorerMemoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
         guard let chosen = try version ?? registry.promotedVersion() ?? registry.latestVersion() else {
             throw ValidationError("no model version in \(databasePath)")
