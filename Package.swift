@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         /// OpenBLAS (CBLAS interface) and LAPACKE, from libopenblas-dev and liblapacke-dev.
@@ -88,13 +89,15 @@ let package = Package(
             // train and backtest real models in seconds (release builds are -O anyway).
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
-        /// SQLite store (GRDB), migrations, records, trace importers.
+        /// The store (SQLite through GRDB, or PostgreSQL through PostgresNIO), migrations,
+        /// records, trace importers.
         .target(
             name: "Store",
             dependencies: [
                 "Forecast", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -193,7 +196,7 @@ let package = Package(
         .testTarget(name: "WorkloadTests", dependencies: ["ExampleAggregate", "HeadroomTestSupport"]),
         .testTarget(name: "DecisionsTests", dependencies: ["Decisions", "Forecast", "Models", "Store"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Forecast", "Store", "Wire"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast", "Wire"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Forecast", "Wire", "HeadroomTestSupport"]),
         /// Every body through both ends (the agent's encoding, the scorer's strict decoding) and
         /// the fleet file's shared reader.
         .testTarget(name: "WireTests", dependencies: ["Wire", "FleetFile", "ScorerIntake", "Agent", "Decisions", "Resources",

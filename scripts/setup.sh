@@ -13,6 +13,11 @@ packages+=(qemu-system-x86 busybox-static cpio xz-utils)
 # On a host with systemd, Debian's packages also enable their services (:9090, :9256); the
 # tests start their own instances on free loopback ports and do not use those.
 packages+=(libsnappy-dev prometheus prometheus-process-exporter)
+# The PostgreSQL backend (issue 15): the store tests run against a real server of Debian's
+# postgresql package that they start themselves (initdb into a temporary directory, a Unix
+# socket there, no TCP; binaries under /usr/lib/postgresql/<major>/bin). On a host with
+# systemd the package also starts its own cluster on :5432; the tests do not use it.
+packages+=(postgresql)
 # criu is optional and not installed here: the agent uses it only where `criu check` passes
 # (docs/agent.md), and its tests skip when it is absent.
 missing=()

@@ -16,11 +16,11 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Shows the workloads and promoted model versions a scorer would load.")
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.")
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.")
     var databasePath: String
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let summary = try store.summary()
         let promoted = try store.promotedModelVersions()
         print("workloads: \(summary.workloads), samples: \(summary.samples)")

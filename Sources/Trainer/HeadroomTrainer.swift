@@ -13,6 +13,6 @@ struct HeadroomTrainer: ParsableCommand {
 
 /// Options every store-reading command takes.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "Path of the SQLite store (created if missing).")
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path (created if missing) or a postgres:// URL (see README, PostgreSQL).")
     var databasePath: String
 }

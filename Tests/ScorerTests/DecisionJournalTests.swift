@@ -57,7 +57,7 @@ struct DecisionJournalTests {
         try journal.markRunning(migrationId: moveId, steps: ["checkpoint"])
         #expect(try journal.steps(migrationId: moveId) == ["checkpoint"])
 
-        let reopened = kind == .file ? try HeadroomStore(path: try #require(store.path)) : store
+        let reopened = kind != .memory ? try HeadroomStore(path: try #require(store.path)) : store
         let resumed = DecisionJournal(store: reopened)
         let unfinished = try resumed.unfinished()
         #expect(unfinished.map(\.migration.id) == [moveId, resizeId])

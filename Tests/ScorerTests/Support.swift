@@ -1,6 +1,7 @@
 import FleetFile
 import Forecast
 import Foundation
+import HeadroomTestSupport
 @testable import Decisions
 @testable import Scorer
 @testable import Store
@@ -18,9 +19,13 @@ enum ScorerTestSupport {
         return url
     }
 
+    /// SQLite in memory and on disk, and PostgreSQL (a fresh database on the test
+    /// process's server, `PostgresTestServer`) when its server binaries are installed.
     enum Kind: String, CaseIterable, CustomStringConvertible, Sendable {
-        case memory, file
+        case memory, file, postgres
         var description: String { rawValue }
+
+        static var allCases: [Kind] { PostgresTestServer.isAvailable ? [.memory, .file, .postgres] : [.memory, .file] }
     }
 
     static func makeStore(_ kind: Kind) throws -> (HeadroomStore, URL) {
@@ -28,6 +33,7 @@ enum ScorerTestSupport {
         switch kind {
         case .memory: return (try HeadroomStore(), directory)
         case .file: return (try HeadroomStore(path: directory.appendingPathComponent("store.sqlite").path), directory)
+        case .postgres: return (try HeadroomStore(location: try PostgresTestServer.freshDatabaseURL()), directory)
         }
     }
 

@@ -1,15 +1,15 @@
 import Forecast
 import Foundation
-import GRDB
 import Testing
 @testable import Store
 
 /// Each importer on the committed real traces, with values checked against the raw rows.
 @Suite("Importers on the bundled traces")
 struct BundledTraceImportTests {
-    @Test("Bitbrains .tar.zst: MHz → cores, KB → bytes, provisioned columns → limits; re-import adds nothing")
-    func bitbrains() throws {
-        let (store, directory) = try TestSupport.makeStore(.file)
+    @Test("Bitbrains .tar.zst: MHz → cores, KB → bytes, provisioned columns → limits; re-import adds nothing",
+          arguments: TestSupport.Kind.durable)
+    func bitbrains(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
         let archive = TestSupport.dataset("bitbrains-rnd-40vms-2013-07-08.tar.zst")
         let summary = try TestSupport.importer(store, .bitbrains, prefix: "bb-").run(paths: [archive])

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Store
 
@@ -32,8 +31,8 @@ struct DirtyRateStoreTests {
         let other = HeadroomStore.MeasuredDirtyRate(workload: "vm-b", bytesPerSecond: 0, rounds: 1, measuredAt: 1_700_000_200)
         try store.recordDirtyRate(other)
         #expect(try store.dirtyRates() == ["vm-a": newer, "vm-b": other])
-        #expect(try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dirty_rates") } == 2, "one row per workload")
-        if kind == .file, let path = store.path {
+        #expect(try store.scalarCount("SELECT COUNT(*) FROM dirty_rates") == 2, "one row per workload")
+        if kind != .memory, let path = store.path {
             #expect(try HeadroomStore(path: path).dirtyRate(workload: "vm-a") == newer)
         }
     }
@@ -44,17 +43,15 @@ struct DirtyRateStoreTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try Self.makeWorkloads(store, ["vm"])
         let workloadId = try #require(try store.workload(named: "vm")?.id)
-        let migrationId = try store.writer.write { db in
-            var migration = MigrationRecord(workloadId: workloadId, strategy: .live, state: .running, startedAt: 1_700_000_000)
-            try migration.insert(db)
-            return try #require(migration.id)
-        }
+        let journaled = try store.recordDecisions([.init(timestamp: 1_700_000_000, workload: "vm", risk: 0.9, resourceAtRisk: "memory_bytes",
+                                                         action: .migrate, sourcePop: nil, targetPop: nil, details: "{}", migration: .live)])
+        let migrationId = try #require(journaled.first?.migrationId)
         try store.recordDirtyRate(.init(workload: "vm", bytesPerSecond: 1e7, rounds: 3, measuredAt: 1_700_000_010, migrationId: migrationId))
         #expect(try store.dirtyRate(workload: "vm")?.migrationId == migrationId)
         try store.recordDirtyRate(.init(workload: "vm", bytesPerSecond: 1e7, rounds: 3, measuredAt: 1_700_000_020, migrationId: 987_654))
         #expect(try store.dirtyRate(workload: "vm")?.migrationId == nil)
         // Deleting the workload deletes its rate (ON DELETE CASCADE; GRDB enables foreign keys).
-        _ = try store.writer.write { db in try WorkloadRecord.deleteOne(db, key: workloadId) }
+        try store.execute("DELETE FROM workloads WHERE id = \(workloadId)")
         #expect(try store.dirtyRates().isEmpty)
     }
 

@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Testing
 @testable import Store
 
@@ -47,9 +46,10 @@ struct ImportBehaviourTests {
         #expect(try store.workload(named: "7")?.intervalSeconds == 300)
     }
 
-    @Test("a malformed row names file, line, column and expected form; that file rolls back, earlier ones stay")
-    func malformedRollsBackOneFile() throws {
-        let (store, directory) = try TestSupport.makeStore(.file)
+    @Test("a malformed row names file, line, column and expected form; that file rolls back, earlier ones stay",
+          arguments: TestSupport.Kind.durable)
+    func malformedRollsBackOneFile(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = TestSupport.write(Self.bitbrainsHeader + Self.row(0, "1.0") + Self.row(300, "2.0"), "1.csv", in: directory)
         let bad = TestSupport.write(Self.bitbrainsHeader + Self.row(0, "1.0") + Self.row(300, "2.0") + Self.row(600, "abc"), "2.csv", in: directory)
@@ -74,8 +74,7 @@ struct ImportBehaviourTests {
         // File 1 whole, file 2 absent (not even its workload), file 3 never reached.
         #expect(try store.workloads().map(\.name) == ["1"])
         #expect(try TestSupport.sampleCount(store) == 2)
-        let recorded = try store.reader.read { db in try ImportedFileRecord.filter(GRDB.Column("member") != "*").fetchCount(db) }
-        #expect(recorded == 1)
+        #expect(try store.importedFiles().filter { $0.member != "*" }.count == 1)
 
         // After fixing the file, a re-run imports 2 and 3 and skips 1.
         TestSupport.write(Self.bitbrainsHeader + Self.row(0, "1.0") + Self.row(300, "2.0") + Self.row(600, "3.0"), "2.csv", in: directory)
@@ -125,9 +124,9 @@ struct ImportBehaviourTests {
         #expect(prefixed.samplesInserted == 2)
     }
 
-    @Test("a truncated .tar.zst: members before the damage stay whole, the damaged one is absent")
-    func truncatedArchive() throws {
-        let (store, directory) = try TestSupport.makeStore(.file)
+    @Test("a truncated .tar.zst: members before the damage stay whole, the damaged one is absent", arguments: TestSupport.Kind.durable)
+    func truncatedArchive(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
         let source = try Data(contentsOf: URL(fileURLWithPath: TestSupport.dataset("bitbrains-rnd-40vms-2013-07-08.tar.zst")))
         let truncated = directory.appendingPathComponent("cut.tar.zst")
@@ -136,9 +135,8 @@ struct ImportBehaviourTests {
         do { _ = try TestSupport.importer(store, .bitbrains).run(paths: [truncated.path]) } catch { failure = error }
         let error = try #require(failure)
         #expect(error.description.contains("cut.tar.zst"))
-        let (files, recordedSamples) = try store.reader.read { db in
-            (try ImportedFileRecord.fetchCount(db), try Int.fetchOne(db, sql: "SELECT SUM(samples) FROM imported_files") ?? 0)
-        }
+        let ledger = try store.importedFiles()
+        let (files, recordedSamples) = (ledger.count, Int(ledger.reduce(0) { $0 + $1.samples }))
         #expect(files > 0 && files < 80)
         #expect(recordedSamples == (try TestSupport.sampleCount(store)))
     }

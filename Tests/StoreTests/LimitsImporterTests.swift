@@ -7,21 +7,18 @@ import Testing
 struct LimitsImporterTests {
     static let header = "workload,cpu_cores,memory_bytes,disk_read_bytes_per_second,disk_write_bytes_per_second,network_receive_bytes_per_second,network_transmit_bytes_per_second\n"
 
-    func storeWithWorkloads() throws -> HeadroomStore {
-        let store = try HeadroomStore()
-        try store.writer.write { db in
-            for name in ["a", "b"] {
-                var w = WorkloadRecord(name: name, source: "test", limits: ResourceVector(cpuCores: 8, memoryBytes: 1), createdAt: 0)
-                try w.insert(db)
-            }
-        }
-        return store
+    func storeWithWorkloads(_ kind: TestSupport.Kind) throws -> (HeadroomStore, URL) {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        _ = try store.append(samples: ["a", "b"].map { IncomingSample(workload: $0, timestamp: 0, values: [1, 1, 1, 1, 1, 1]) },
+                             source: "test", now: 0)
+        try store.setLimits([(1, "a", ResourceVector(cpuCores: 8, memoryBytes: 1)), (2, "b", ResourceVector(cpuCores: 8, memoryBytes: 1))],
+                            file: "setup")
+        return (store, directory)
     }
 
-    @Test("sets limits; an empty field means no limit")
-    func apply() throws {
-        let store = try storeWithWorkloads()
-        let directory = TestSupport.temporaryDirectory()
+    @Test("sets limits; an empty field means no limit", arguments: TestSupport.Kind.allCases)
+    func apply(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try storeWithWorkloads(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = TestSupport.write(Self.header + "a,2,4294967296,,1e8,,125000000\n", "limits.csv", in: directory)
         #expect(try LimitsImporter.apply(file: path, to: store) == 1)
@@ -31,10 +28,9 @@ struct LimitsImporterTests {
         #expect(try store.workload(named: "b")?.limits.cpuCores == 8)
     }
 
-    @Test("an unknown workload or a bad value changes nothing and names line and column")
-    func errors() throws {
-        let store = try storeWithWorkloads()
-        let directory = TestSupport.temporaryDirectory()
+    @Test("an unknown workload or a bad value changes nothing and names line and column", arguments: TestSupport.Kind.allCases)
+    func errors(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try storeWithWorkloads(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
         let unknown = TestSupport.write(Self.header + "a,1,,,,,\nzzz,1,,,,,\n", "u.csv", in: directory)
         do { _ = try LimitsImporter.apply(file: unknown, to: store); Issue.record("accepted an unknown workload") } catch {

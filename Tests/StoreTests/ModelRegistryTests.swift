@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Testing
 @testable import Store
 
@@ -13,11 +12,11 @@ struct ModelRegistryTests {
         return b
     }
 
-    @Test("write, list, promote, roll back; a corrupt file is refused and the promoted version keeps serving")
-    func lifecycle() throws {
-        let directory = TestSupport.temporaryDirectory()
+    @Test("write, list, promote, roll back; a corrupt file is refused and the promoted version keeps serving",
+          arguments: TestSupport.Kind.allCases)
+    func lifecycle(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try HeadroomStore(path: directory.appendingPathComponent("s.sqlite").path)
         let registry = ModelRegistry(store: store, directory: directory.appendingPathComponent("models").path)
         let v1 = try registry.newVersionName(now: Date(timeIntervalSince1970: 1_000))
         #expect(v1 == "19700101T001640Z")

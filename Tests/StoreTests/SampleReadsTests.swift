@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 import Testing
 @testable import Store
 
@@ -10,20 +9,17 @@ struct SampleReadsTests {
     /// missing at odd i), "b" with 3 samples at 150, 450, 750.
     func populated(_ kind: TestSupport.Kind) throws -> (HeadroomStore, URL) {
         let (store, directory) = try TestSupport.makeStore(kind)
-        try store.writer.write { db in
-            var a = WorkloadRecord(name: "a", source: "test", createdAt: 0)
-            var b = WorkloadRecord(name: "b", source: "test", createdAt: 0)
-            try a.insert(db)
-            try b.insert(db)
-            // Inserted newest first: reads must come back in time order anyway.
-            for i in (0..<10).reversed() {
-                try SampleRecord(workloadId: a.id!, timestamp: Int64(i * 300), usage: ResourceVector(
-                    cpuCores: Double(i), memoryBytes: i % 2 == 0 ? Double(i) * 1e9 : .nan, diskReadBytesPerSecond: 7)).insert(db)
-            }
-            for t in [150, 450, 750] {
-                try SampleRecord(workloadId: b.id!, timestamp: Int64(t), usage: ResourceVector(cpuCores: 0.5)).insert(db)
-            }
+        // Inserted newest first: reads must come back in time order anyway.
+        var samples: [IncomingSample] = []
+        for i in (0..<10).reversed() {
+            let memory: Double = i % 2 == 0 ? Double(i) * 1e9 : .nan
+            let usage = ResourceVector(cpuCores: Double(i), memoryBytes: memory, diskReadBytesPerSecond: 7)
+            samples.append(IncomingSample(workload: "a", timestamp: Int64(i * 300), values: usage.values))
         }
+        for t: Int64 in [150, 450, 750] {
+            samples.append(IncomingSample(workload: "b", timestamp: t, values: ResourceVector(cpuCores: 0.5).values))
+        }
+        _ = try store.append(samples: samples, source: "test", now: 0)
         return (store, directory)
     }
 
@@ -59,6 +55,9 @@ struct SampleReadsTests {
         #expect(result[1].column(.cpuCores) == [1, 2])
         let empty = try store.samples(workloads: ["a"], from: 10_000, to: 20_000)
         #expect(empty[0].count == 0)
+        #expect(try store.workloadsWithSamples(from: 300, to: 900) == ["a", "b"])
+        #expect(try store.workloadsWithSamples(from: 800, to: 1000) == ["a"])
+        #expect(try store.workloadsWithSamples(from: 10_000, to: 20_000).isEmpty)
     }
 }
 

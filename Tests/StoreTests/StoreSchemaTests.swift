@@ -10,14 +10,16 @@ struct StoreSchemaTests {
     func migrations(_ kind: TestSupport.Kind) throws {
         let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let tables = try store.reader.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        #expect(try store.tableNames() == ["decisions", "dirty_rates", "imported_files", "migrations", "model_versions",
+                                           "pop_links", "pops", "samples", "trace_events", "workloads"])
+        #expect(try store.appliedMigrations() == ["v1-core-schema", "v2-dirty-rates"])
+        if kind == .postgres {
+            // Re-opening migrates nothing (the same identifiers are recorded) and keeps the data.
+            _ = try store.append(samples: [IncomingSample(workload: "w", timestamp: 1, values: [1, 2, 3, 4, 5, 6])], now: 1)
+            let reopened = try HeadroomStore(location: try #require(store.path))
+            #expect(try reopened.appliedMigrations() == ["v1-core-schema", "v2-dirty-rates"])
+            #expect(try reopened.workload(named: "w") != nil)
         }
-        for table in ["workloads", "samples", "trace_events", "pops", "pop_links", "model_versions", "decisions", "migrations", "imported_files"] {
-            #expect(tables.contains(table), "missing table \(table)")
-        }
-        let applied = try store.reader.read { db in try HeadroomStore.migrator.appliedMigrations(db) }
-        #expect(applied == ["v1-core-schema", "v2-dirty-rates"])
         if kind == .file {
             let mode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
@@ -31,7 +33,7 @@ struct StoreSchemaTests {
         }
     }
 
-    @Test("every record type round-trips, NaN limits as NULL", arguments: TestSupport.Kind.allCases)
+    @Test("every record type round-trips, NaN limits as NULL", arguments: TestSupport.Kind.sqlite)
     func records(_ kind: TestSupport.Kind) throws {
         let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,4 +1,5 @@
 import Foundation
+import HeadroomTestSupport
 @testable import Store
 
 /// Paths and scratch space shared by the store tests.
@@ -24,10 +25,18 @@ enum TestSupport {
         return path
     }
 
-    /// Both kinds of store the house style asks tests to cover: in memory and on disk.
+    /// The kinds of store the tests cover: SQLite in memory and on disk (the house style),
+    /// and PostgreSQL — a fresh database on a real server the tests start
+    /// (`PostgresTestServer`), left out only when the server binaries are not installed.
     enum Kind: String, CaseIterable, CustomStringConvertible, Sendable {
-        case memory, file
+        case memory, file, postgres
         var description: String { rawValue }
+
+        static var allCases: [Kind] { PostgresTestServer.isAvailable ? [.memory, .file, .postgres] : [.memory, .file] }
+        /// The SQLite kinds, for tests of what only SQLite has (GRDB records, WAL, pragmas).
+        static let sqlite: [Kind] = [.memory, .file]
+        /// The kinds that outlive the store object: the SQLite file and PostgreSQL.
+        static var durable: [Kind] { allCases.filter { $0 != .memory } }
     }
 
     static func makeStore(_ kind: Kind) throws -> (HeadroomStore, URL) {
@@ -35,6 +44,7 @@ enum TestSupport {
         switch kind {
         case .memory: return (try HeadroomStore(), directory)
         case .file: return (try HeadroomStore(path: directory.appendingPathComponent("store.sqlite").path), directory)
+        case .postgres: return (try HeadroomStore(location: try PostgresTestServer.freshDatabaseURL()), directory)
         }
     }
 
@@ -48,6 +58,6 @@ enum TestSupport {
     }
 
     static func sampleCount(_ store: HeadroomStore) throws -> Int {
-        try store.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples") ?? 0 }
+        try store.scalarCount("SELECT COUNT(*) FROM samples")
     }
 }

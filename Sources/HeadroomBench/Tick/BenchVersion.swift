@@ -6,7 +6,7 @@ import Store
 /// The store, models directory, version and split a scorer benchmark runs on (`tick`,
 /// `scorer-memory`): the options and what they load.
 struct BenchVersionOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(help: "Model version (default: the promoted one, else the newest).") var version: String?
     @Option(help: "Split: ISO-8601 or Unix seconds (default: the version's training end).") var from: String?
@@ -25,7 +25,7 @@ struct BenchVersionOptions: ParsableArguments {
     }
 
     func load() throws -> Loaded {
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
         guard let chosen = try version ?? registry.promotedVersion() ?? registry.latestVersion() else {
             throw ValidationError("no model version in \(databasePath): train one with headroom-trainer, or pass --version")

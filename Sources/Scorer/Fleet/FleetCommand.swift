@@ -39,12 +39,12 @@ struct FleetCommand: ParsableCommand {
         @Option(name: .customLong("pops"), help: "Path of the fleet TOML file.")
         var path: String
 
-        @Option(name: .customLong("db"), help: "Path of the SQLite store.")
+        @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.")
         var databasePath: String
 
         func run() throws {
             let fleet = try FleetCommand.load(path)
-            let ids = try fleet.sync(to: try HeadroomStore(path: databasePath))
+            let ids = try fleet.sync(to: try HeadroomStore(location: databasePath))
             print("synced \(ids.count) POPs and \(fleet.links.count) link directions into \(databasePath)")
         }
     }

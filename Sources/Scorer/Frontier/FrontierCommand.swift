@@ -19,7 +19,7 @@ struct FrontierCommand: ParsableCommand {
             With --json the last line on stdout is one JSON object: points (policy, knob, summary) and comparisons.
             """)
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
     @Option(help: "Start: ISO-8601 or Unix seconds.") var from: String
@@ -74,7 +74,7 @@ struct FrontierCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
         guard let chosen = try version ?? registry.promotedVersion() else {
             throw ValidationError("no promoted model version: train and promote one with headroom-trainer, or pass --version")
@@ -88,7 +88,7 @@ struct FrontierCommand: ParsableCommand {
         let planQuantile = decisionOptions.planQuantile
         let censored: Bool? = censoredObservations ? true : (traceDemand ? false : nil)
         let quiet = json
-        let results = ReplayBatch.run(count: runs.count, jobs: jobs, openStore: { try HeadroomStore(path: databasePath) }) { k, own in
+        let results = ReplayBatch.run(count: runs.count, jobs: jobs, openStore: { try HeadroomStore(location: databasePath) }) { k, own in
             let (policy, knob) = runs[k]
             var options = ReplayOptions(policy: policy, from: f, to: t)
             options.planningQuantile = planQuantile
@@ -113,7 +113,7 @@ struct FrontierCommand: ParsableCommand {
         // off its curve: at both of vpa's slacks (s = 1), at 0.9 of them, and, when the first
         // costs more than vpa, at the share s of vpa's slacks where its cost meets vpa's.
         func replay(_ policy: ReplayPolicy, _ targets: [(cpu: Double, memory: Double)]) -> [Result<ReplaySummary, any Error>] {
-            ReplayBatch.run(count: targets.count, jobs: jobs, openStore: { try HeadroomStore(path: databasePath) }) { k, own in
+            ReplayBatch.run(count: targets.count, jobs: jobs, openStore: { try HeadroomStore(location: databasePath) }) { k, own in
                 var options = ReplayOptions(policy: policy, from: f, to: t)
                 options.planningQuantile = planQuantile
                 options.decision = decision

@@ -15,7 +15,7 @@ struct ReplayCommand: ParsableCommand {
             moved_bytes, decisions_per_workload_day and more. Progress goes to stderr.
             """)
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML).") var popsPath: String
     @Option(help: "predictive, reactive, vpa, autopilot, static or oracle.") var policy: ReplayPolicy = .predictive
@@ -68,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
         guard let chosen = try version ?? registry.promotedVersion() else {
             throw ValidationError("no promoted model version: train and promote one with headroom-trainer, or pass --version")

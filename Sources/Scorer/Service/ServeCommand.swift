@@ -25,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
             journal are re-issued or rolled back (see DecisionJournal) before the first request.
             """)
 
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.") var databasePath: String
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.") var databasePath: String
     @Option(name: .customLong("models"), help: "Models directory.") var modelsDirectory: String
     @Option(name: .customLong("pops"), help: "Fleet file (TOML, see config/pops.example.toml).") var popsPath: String
     @Option(name: .customLong("listen"), help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8080"
@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         do { mapping = try prometheusMapping.map { try PrometheusMapping.load(path: $0) } } catch {
             throw ValidationError("--prometheus-mapping: \(error)")
         }
-        let store = try HeadroomStore(path: databasePath)
+        let store = try HeadroomStore(location: databasePath)
         let registry = ModelRegistry(store: store, directory: modelsDirectory)
         var serviceConfiguration = ScoringService.Configuration(
             horizonSteps: horizon, planningQuantile: decisionOptions.planQuantile, decision: decision,

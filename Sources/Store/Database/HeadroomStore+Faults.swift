@@ -32,7 +32,8 @@ extension HeadroomStore {
 
     /// The storage fault `error` is, or nil when it is something else (a refused argument,
     /// a constraint, a programming error). GRDB's `DatabaseError` with one of `faultCodes`,
-    /// and `StoreError.cannotOpen`, are faults.
+    /// a PostgreSQL failure of the connection or the server's resources
+    /// (`PostgresStoreError.isStorageFault`), and `StoreError.cannotOpen`, are faults.
     public func storageFault(_ error: any Error) -> StorageFault? {
         Self.storageFault(error, path: path)
     }
@@ -41,6 +42,9 @@ extension HeadroomStore {
     public static func storageFault(_ error: any Error, path: String?) -> StorageFault? {
         if let fault = error as? StorageFault { return fault }
         if case let StoreError.cannotOpen(openPath, reason) = error { return StorageFault(path: openPath, reason: reason) }
+        if let postgres = error as? PostgresStoreError {
+            return postgres.isStorageFault ? StorageFault(path: path, reason: postgres.description) : nil
+        }
         guard let database = error as? DatabaseError, faultCodes.contains(database.resultCode.primaryResultCode.rawValue) else {
             return nil
         }
@@ -55,6 +59,12 @@ extension HeadroomStore {
     /// - Throws: `StorageFault` naming the path when the write fails.
     public func checkWritable() throws {
         try checkSharedMemory()
+        if let postgres {
+            do { try postgres.checkWritable() } catch {
+                throw storageFault(error) ?? StorageFault(path: path, reason: "\(error)")
+            }
+            return
+        }
         do {
             try writer.write { db in
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -76,10 +86,10 @@ extension HeadroomStore {
     /// case into a `StorageFault` naming the file. The window between this check and the
     /// transaction is not closed — a file made immutable in those microseconds still ends the
     /// process — but a store that has gone bad is refused rather than touched.
-    /// An in-memory store, or a store whose `-shm` does not exist yet, passes.
+    /// An in-memory store, a PostgreSQL store, or a store whose `-shm` does not exist yet, passes.
     /// - Throws: `StorageFault` naming the `-shm` file and why.
     public func checkSharedMemory() throws {
-        guard let path else { return }
+        guard let path, !isPostgres else { return }
         let shm = path + "-shm"
         guard access(shm, F_OK) == 0 else { return }
         if access(shm, W_OK) != 0 {

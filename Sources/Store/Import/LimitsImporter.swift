@@ -1,6 +1,7 @@
 import Forecast
 import Foundation
 import GRDB
+import PostgresNIO
 
 /// Sets workload limits from a CSV with the exact header
 /// `workload,cpu_cores,memory_bytes,disk_read_bytes_per_second,disk_write_bytes_per_second,network_receive_bytes_per_second,network_transmit_bytes_per_second`.
@@ -47,16 +48,39 @@ public enum LimitsImporter {
             updates.append((reader.lineNumber, splitter.text(0), limits))
         }
         guard sawHeader else { throw ImportError.configuration("\(path): empty limits file; expected the header " + header.joined(separator: ",")) }
-        try store.writer.write { db in
-            for update in updates {
-                guard var record = try WorkloadRecord.filter(Column("name") == update.workload).fetchOne(db) else {
-                    throw ImportError.malformed(file: path, line: update.line, column: 1, columnName: "workload",
-                                                expected: "the name of a workload in the store", found: update.workload)
+        try store.setLimits(updates, file: path)
+        return updates.count
+    }
+}
+
+extension HeadroomStore {
+    /// Sets each named workload's limits (NaN = no limit) in one transaction.
+    /// - Throws: `ImportError.malformed` naming `file` and the line of the first unknown
+    ///   workload; nothing is changed then.
+    func setLimits(_ updates: [(line: Int, workload: String, limits: ResourceVector)], file: String) throws {
+        func unknown(_ update: (line: Int, workload: String, limits: ResourceVector)) -> ImportError {
+            .malformed(file: file, line: update.line, column: 1, columnName: "workload",
+                       expected: "the name of a workload in the store", found: update.workload)
+        }
+        if let postgres {
+            let columns = Resource.allCases.map { "limit_\($0.snakeCaseName) = $\($0.rawValue + 2)" }.joined(separator: ", ")
+            try postgres.transaction { session in
+                for update in updates {
+                    var bindings = PostgresBindings.of(update.workload)
+                    for resource in Resource.allCases { bindings.add(update.limits[resource]) }
+                    guard try session.execute("UPDATE workloads SET \(columns) WHERE name = $1", bindings) == 1 else {
+                        throw unknown(update)
+                    }
                 }
+            }
+            return
+        }
+        try writer.write { db in
+            for update in updates {
+                guard var record = try WorkloadRecord.filter(Column("name") == update.workload).fetchOne(db) else { throw unknown(update) }
                 record.limits = update.limits
                 try record.update(db)
             }
         }
-        return updates.count
     }
 }

@@ -168,9 +168,9 @@ struct ImportConsumer {
                 currentFile = label
                 try importUnit(label: label, queue: queue)
             case .inputDone(let path, let rawDigest):
-                var record = ImportedFileRecord(sha256: rawDigest, format: importer.format.rawValue, prefix: importer.options.prefix,
+                let record = ImportedFileRecord(sha256: rawDigest, format: importer.format.rawValue, prefix: importer.options.prefix,
                                                 path: path, member: "*", rows: 0, samples: 0, importedAt: Int64(Date().timeIntervalSince1970))
-                try importer.store.writer.write { db in try record.insert(db, onConflict: .ignore) }
+                try importer.store.recordImport(record, ignoringConflict: true)
             case .failed(let error):
                 throw error
             case .finished:
@@ -182,13 +182,8 @@ struct ImportConsumer {
     }
 
     private func seen(digest: String, wholeInput: Bool) throws -> Bool {
-        try importer.store.reader.read { db in try Self.seen(db, digest: digest, wholeInput: wholeInput, importer: importer) }
-    }
-
-    static func seen(_ db: Database, digest: String, wholeInput: Bool, importer: TraceImporter) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
-            SELECT 1 FROM imported_files WHERE sha256 = ? AND format = ? AND prefix = ? AND (member = '*') = ?
-            """, arguments: [digest, importer.format.rawValue, importer.options.prefix, wholeInput]) ?? false
+        try importer.store.importSeen(digest: digest, format: importer.format.rawValue, prefix: importer.options.prefix,
+                                      wholeInput: wholeInput)
     }
 
     /// One file or member, in one transaction, fed by the queue until its `end`.
@@ -198,11 +193,10 @@ struct ImportConsumer {
         let baseSamples = summary.samplesInserted, baseRows = summary.rowsRead
         let filesDone = summary.filesImported + summary.filesAlreadyImported
         let progress = self.progress, started = self.started
-        var result: (unit: ParsedUnit, writer: SampleWriter)?
+        var result: (unit: ParsedUnit, writer: any ImportUnitWriter)?
         var duplicateFile = false
         do {
-            try importer.store.writer.write { db in
-                let writer = try SampleWriter(db: db, source: importer.format.rawValue, sourceFile: label, now: now)
+            try importer.store.importTransaction(source: importer.format.rawValue, sourceFile: label, now: now) { writer in
                 var rows = 0
                 while let message = queue.take() {
                     switch message {
@@ -212,15 +206,13 @@ struct ImportConsumer {
                         progress(ImportProgress(filesDone: filesDone, currentFile: label, samplesInserted: baseSamples + writer.samplesInserted,
                                                 rowsRead: baseRows + rows, elapsedSeconds: Date().timeIntervalSince(started)))
                     case .end(let unit):
-                        if try Self.seen(db, digest: unit.digest, wholeInput: false, importer: importer) {
+                        if try writer.seen(digest: unit.digest, format: importer.format.rawValue, prefix: importer.options.prefix) {
                             duplicateFile = true
                             throw RollbackUnit()
                         }
-                        try writer.finish(unit)
-                        var record = ImportedFileRecord(sha256: unit.digest, format: importer.format.rawValue,
-                                                        prefix: importer.options.prefix, path: unit.path, member: unit.member,
-                                                        rows: Int64(unit.rows), samples: Int64(writer.samplesInserted), importedAt: now)
-                        try record.insert(db)
+                        try writer.finish(unit, ledger: ImportedFileRecord(
+                            sha256: unit.digest, format: importer.format.rawValue, prefix: importer.options.prefix, path: unit.path,
+                            member: unit.member, rows: Int64(unit.rows), samples: Int64(writer.samplesInserted), importedAt: now))
                         result = (unit, writer)
                         return
                     case .failed(let error):
@@ -234,6 +226,8 @@ struct ImportConsumer {
         } catch is RollbackUnit {
             // identical bytes already imported: nothing written
         } catch let error as DatabaseError {
+            throw ImportError.database(file: label, message: error.description)
+        } catch let error as PostgresStoreError {
             throw ImportError.database(file: label, message: error.description)
         }
         if duplicateFile {

@@ -1,6 +1,5 @@
 import Forecast
 import Foundation
-import GRDB
 
 /// Versioned model files under a models directory plus their rows in `model_versions`.
 ///
@@ -27,9 +26,7 @@ public struct ModelRegistry: Sendable {
             .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         var name = base
         var k = 1
-        while try store.reader.read({ db in
-            try ModelVersionRecord.filter(Column("version") == name).fetchCount(db)
-        }) > 0 {
+        while try store.modelVersionExists(name) {
             k += 1
             name = "\(base)-\(k)"
         }
@@ -46,11 +43,10 @@ public struct ModelRegistry: Sendable {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let bytes = Safetensors.encode(bundle)
         try Self.atomicWrite(bytes, to: url)
-        var record = ModelVersionRecord(family: family, version: version, path: relative, sha256: Safetensors.hexDigest(bytes),
+        let record = ModelVersionRecord(family: family, version: version, path: relative, sha256: Safetensors.hexDigest(bytes),
                                         createdAt: Int64(Date().timeIntervalSince1970), trainingFrom: trainingFrom,
                                         trainingTo: trainingTo, metrics: metricsJSON)
-        try store.writer.write { db in try record.insert(db) }
-        return record
+        return try store.insertModelVersion(record)
     }
 
     /// Reads and verifies one registered file.
@@ -66,30 +62,22 @@ public struct ModelRegistry: Sendable {
 
     /// All registered files, newest first.
     public func list() throws -> [ModelVersionRecord] {
-        try store.reader.read { db in
-            try ModelVersionRecord.order(Column("created_at").desc, Column("version").desc, Column("family")).fetchAll(db)
-        }
+        try store.allModelVersions()
     }
 
     /// The promoted file of `family`, if any.
     public func promoted(family: String) throws -> ModelVersionRecord? {
-        try store.reader.read { db in
-            try ModelVersionRecord.filter(Column("family") == family && Column("status") == ModelStatus.promoted).fetchOne(db)
-        }
+        try store.promotedModelVersion(family: family)
     }
 
     /// The promoted version's name, if any.
     public func promotedVersion() throws -> String? {
-        try store.reader.read { db in
-            try String.fetchOne(db, sql: "SELECT version FROM model_versions WHERE status = ? LIMIT 1", arguments: [ModelStatus.promoted])
-        }
+        try store.promotedVersionName()
     }
 
     /// The newest version's name.
     public func latestVersion() throws -> String? {
-        try store.reader.read { db in
-            try String.fetchOne(db, sql: "SELECT version FROM model_versions ORDER BY created_at DESC, version DESC LIMIT 1")
-        }
+        try store.latestVersionName()
     }
 
     /// Promotes every file of `version` after verifying each loads and `validate(version)`
@@ -97,31 +85,19 @@ public struct ModelRegistry: Sendable {
     /// as the scorer will); the previously promoted version becomes `retired`. Nothing
     /// changes when any file or the validation is refused.
     public func promote(version: String, now: Date = Date(), validate: (String) throws -> Void = { _ in }) throws {
-        let files = try store.reader.read { db in try ModelVersionRecord.filter(Column("version") == version).fetchAll(db) }
+        let files = try store.modelVersions(version: version)
         guard !files.isEmpty else { throw ModelFileError.unknownVersion(version) }
         for file in files { _ = try load(file) }
         try validate(version)
         let timestamp = Int64(now.timeIntervalSince1970)
-        try store.writer.write { db in
-            try db.execute(sql: "UPDATE model_versions SET status = ? WHERE status = ? AND version != ?",
-                           arguments: [ModelStatus.retired, ModelStatus.promoted, version])
-            try db.execute(sql: "UPDATE model_versions SET status = ?, promoted_at = ? WHERE version = ?",
-                           arguments: [ModelStatus.promoted, timestamp, version])
-        }
+        try store.promoteModelVersion(version, timestamp: timestamp, demoting: nil, to: .retired)
     }
 
     /// Every version that is or was promoted (and not rolled back), newest promotion first:
     /// the promoted one, then the retired ones by when they were promoted. What a scorer
     /// walks when the promoted version does not load.
     public func promotionHistory() throws -> [String] {
-        try store.reader.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT version FROM model_versions
-                WHERE status IN (?, ?) AND promoted_at IS NOT NULL
-                GROUP BY version
-                ORDER BY MAX(status = ?) DESC, MAX(promoted_at) DESC, version DESC
-                """, arguments: [ModelStatus.promoted, ModelStatus.retired, ModelStatus.promoted])
-        }
+        try store.promotionHistory()
     }
 
     /// Re-promotes the most recent earlier promoted version that loads and passes
@@ -141,7 +117,7 @@ public struct ModelRegistry: Sendable {
         var refused: [(version: String, reason: String)] = []
         for previous in earlier {
             do {
-                let files = try store.reader.read { db in try ModelVersionRecord.filter(Column("version") == previous).fetchAll(db) }
+                let files = try store.modelVersions(version: previous)
                 for file in files { _ = try load(file) }
                 try validate(previous)
             } catch {
@@ -149,11 +125,7 @@ public struct ModelRegistry: Sendable {
                 continue
             }
             let timestamp = Int64(now.timeIntervalSince1970)
-            try store.writer.write { db in
-                try db.execute(sql: "UPDATE model_versions SET status = ? WHERE version = ?", arguments: [ModelStatus.rolledBack, current])
-                try db.execute(sql: "UPDATE model_versions SET status = ?, promoted_at = ? WHERE version = ?",
-                               arguments: [ModelStatus.promoted, timestamp, previous])
-            }
+            try store.promoteModelVersion(previous, timestamp: timestamp, demoting: current, to: .rolledBack)
             return (previous, refused)
         }
         throw ModelFileError.nothingToRollBack("no earlier promoted version loads: "

@@ -3,16 +3,20 @@ import GRDB
 import GRDBSQLite
 
 extension HeadroomStore {
+    /// Every workload, in name order (bytewise, on both backends).
     public func workloads() throws -> [WorkloadRecord] {
-        try reader.read { db in try WorkloadRecord.order(Column("name")).fetchAll(db) }
+        if let postgres { return try postgres.workloads() }
+        return try reader.read { db in try WorkloadRecord.order(Column("name")).fetchAll(db) }
     }
 
     public func workload(named name: String) throws -> WorkloadRecord? {
-        try reader.read { db in try WorkloadRecord.filter(Column("name") == name).fetchOne(db) }
+        if let postgres { return try postgres.workload(named: name) }
+        return try reader.read { db in try WorkloadRecord.filter(Column("name") == name).fetchOne(db) }
     }
 
     public func lastSamples(workload: String, count: Int, until: Int64? = nil) throws -> SampleSeries {
         guard count >= 0 else { throw StoreError.invalidArgument("lastSamples: count must be ≥ 0, got \(count)") }
+        if let postgres { return try postgres.lastSamples(workload: workload, count: count, until: until) }
         return try reader.read { db in
             guard let id = try Self.workloadID(db, workload) else { throw StoreError.unknownWorkload(workload) }
             // Newest first through the primary key, then reversed in place.
@@ -28,7 +32,8 @@ extension HeadroomStore {
     }
 
     public func samples(workloads names: [String], from: Int64, to: Int64) throws -> [SampleSeries] {
-        try reader.read { db in
+        if let postgres { return try postgres.samples(workloads: names, from: from, to: to) }
+        return try reader.read { db in
             let statement = try db.makeStatement(sql: """
                 SELECT timestamp, \(Self.resourceColumnList) FROM samples
                 WHERE workload_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp
@@ -43,7 +48,8 @@ extension HeadroomStore {
     /// The names of the workloads with at least one sample in [from, to), in name order
     /// (the order of `workloads()`): one probe of the primary key per workload, no sample read.
     public func workloadsWithSamples(from: Int64, to: Int64) throws -> [String] {
-        try reader.read { db in
+        if let postgres { return try postgres.workloadsWithSamples(from: from, to: to) }
+        return try reader.read { db in
             try String.fetchAll(db, sql: """
                 SELECT name FROM workloads w
                 WHERE EXISTS (SELECT 1 FROM samples s WHERE s.workload_id = w.id AND s.timestamp >= ? AND s.timestamp < ?)
@@ -54,12 +60,14 @@ extension HeadroomStore {
 
     /// The latest sample timestamp in the store (Unix s), nil when it holds none.
     public func latestSampleTimestamp() throws -> Int64? {
-        try reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM samples") }
+        if let postgres { return try postgres.latestSampleTimestamp() }
+        return try reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM samples") }
     }
 
     /// The first and last sample timestamps of a workload (Unix s), nil when it has none.
     public func timeRange(workload: String) throws -> (first: Int64, last: Int64)? {
-        try reader.read { db in
+        if let postgres { return try postgres.timeRange(workload: workload) }
+        return try reader.read { db in
             guard let id = try Self.workloadID(db, workload) else { throw StoreError.unknownWorkload(workload) }
             let row = try Row.fetchOne(db, sql: "SELECT MIN(timestamp), MAX(timestamp) FROM samples WHERE workload_id = ?", arguments: [id])
             guard let first: Int64 = row?[0], let last: Int64 = row?[1] else { return nil }

@@ -19,7 +19,8 @@ public struct StoreSummary: Sendable, Codable, Equatable {
 extension HeadroomStore {
     /// Counts per source (trace format) and overall.
     public func summary() throws -> StoreSummary {
-        try reader.read { db in
+        if let postgres { return try postgres.summary() }
+        return try reader.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT w.source AS source, COUNT(DISTINCT w.id) AS workloads, COUNT(s.timestamp) AS samples,
                        MIN(s.timestamp) AS first, MAX(s.timestamp) AS last

@@ -5,7 +5,8 @@ extension HeadroomStore {
     /// in time order (ties in insertion order), only of `kinds` when given. Empty for an
     /// unknown workload.
     public func traceEvents(workload name: String, from: Double, to: Double, kinds: [String]? = nil) throws -> [TraceEventRecord] {
-        try reader.read { db in
+        if let postgres { return try postgres.traceEvents(workload: name, from: from, to: to, kinds: kinds) }
+        return try reader.read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM workloads WHERE name = ?", arguments: [name]) else { return [] }
             var sql = "SELECT * FROM trace_events WHERE workload_id = ? AND timestamp >= ? AND timestamp < ?"
             var arguments: StatementArguments = [id, from, to]

@@ -23,6 +23,7 @@ extension HeadroomStore {
         for (i, event) in traceEvents.enumerated() {
             if let problem = Self.problem(with: event) { throw StoreError.invalidArgument("trace event \(i): \(problem)") }
         }
+        if let postgres { return try postgres.append(samples: samples, traceEvents: traceEvents, source: source, now: now) }
         return try writer.write { db in
             var workloads = WorkloadResolver(source: source, now: now)
             let samplesResult = try Self.insert(samples: samples, into: db, workloads: &workloads)

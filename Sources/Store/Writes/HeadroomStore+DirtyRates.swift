@@ -37,7 +37,8 @@ extension HeadroomStore {
         guard rate.rounds >= 1 else {
             throw StoreError.invalidArgument("recordDirtyRate: \(rate.workload): rounds must be ≥ 1 (a rate is measured across a pass over guest memory), got \(rate.rounds)")
         }
-        try writer.write { db in
+        if let postgres { return try postgres.recordDirtyRate(rate) }
+        return try writer.write { db in
             guard let id = try Self.workloadID(db, rate.workload) else { throw StoreError.unknownWorkload(rate.workload) }
             if let stored = try DirtyRateRecord.fetchOne(db, key: id), stored.measuredAt > rate.measuredAt { return }
             let migration = try rate.migrationId.flatMap { try MigrationRecord.exists(db, key: $0) ? $0 : nil }
@@ -48,7 +49,8 @@ extension HeadroomStore {
 
     /// The last measured dirty rate of `workload`, or nil (never measured, or no such workload).
     public func dirtyRate(workload: String) throws -> MeasuredDirtyRate? {
-        try reader.read { db in
+        if let postgres { return try postgres.dirtyRate(workload: workload) }
+        return try reader.read { db in
             guard let id = try Self.workloadID(db, workload), let record = try DirtyRateRecord.fetchOne(db, key: id) else { return nil }
             return Self.measured(record, workload: workload)
         }
@@ -56,7 +58,8 @@ extension HeadroomStore {
 
     /// Every workload's last measured dirty rate, by workload name.
     public func dirtyRates() throws -> [String: MeasuredDirtyRate] {
-        try reader.read { db in
+        if let postgres { return try postgres.dirtyRates() }
+        return try reader.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT w.name, d.* FROM dirty_rates d JOIN workloads w ON w.id = d.workload_id
                 """)

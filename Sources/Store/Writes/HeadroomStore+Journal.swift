@@ -70,7 +70,8 @@ extension HeadroomStore {
     /// - Throws: `JournalError.unknownPOP` when a POP was never synced to the store.
     @discardableResult
     public func recordDecisions(_ writes: [JournalWrite]) throws -> [JournalIds] {
-        try writer.write { db in
+        if let postgres { return try postgres.recordDecisions(writes) }
+        return try writer.write { db in
             var ids: [JournalIds] = []
             for write in writes {
                 let workloadId = try Self.workloadId(named: write.workload, createdAt: write.timestamp, db)
@@ -97,7 +98,8 @@ extension HeadroomStore {
     /// Applies `change` to migration `id` in one transaction.
     /// - Throws: `JournalError.unknownMigration`.
     public func updateMigration(id: Int64, _ change: (inout MigrationRecord) throws -> Void) throws {
-        try writer.write { db in
+        if let postgres { return try postgres.updateMigration(id: id, change) }
+        return try writer.write { db in
             guard var row = try MigrationRecord.fetchOne(db, key: id) else { throw JournalError.unknownMigration(id) }
             try change(&row)
             try row.update(db)
@@ -106,13 +108,15 @@ extension HeadroomStore {
 
     /// Migration `id`, or nil.
     public func migration(id: Int64) throws -> MigrationRecord? {
-        try reader.read { db in try MigrationRecord.fetchOne(db, key: id) }
+        if let postgres { return try postgres.migration(id: id) }
+        return try reader.read { db in try MigrationRecord.fetchOne(db, key: id) }
     }
 
     /// Migration `id` with its decision's details, or nil when there is no such row.
     /// - Throws: `JournalError.missingDecision` when its decision or details are gone.
     public func journaledMigration(id: Int64) throws -> JournaledMigration? {
-        try reader.read { db in
+        if let postgres { return try postgres.journaledMigration(id: id) }
+        return try reader.read { db in
             guard let row = try MigrationRecord.fetchOne(db, key: id) else { return nil }
             return try Self.withDetails(row, db)
         }
@@ -129,7 +133,8 @@ extension HeadroomStore {
     /// The `pending` and `running` migrations with their decisions' details, in one query.
     /// - Throws: `JournalError.missingDecision` for a row whose decision or details are gone.
     public func unfinishedMigrations(order: MigrationOrder) throws -> [JournaledMigration] {
-        try reader.read { db in
+        if let postgres { return try postgres.unfinishedMigrations(order: order) }
+        return try reader.read { db in
             let ordering: String = switch order {
             case .startedAt: "m.started_at, m.id"
             case .id: "m.id"
@@ -151,7 +156,8 @@ extension HeadroomStore {
     /// Journaled decisions, newest first, each with its POP names and migration state;
     /// `workload` filters by name.
     public func decisionRows(workload: String?, limit: Int) throws -> [DecisionRow] {
-        try reader.read { db in
+        if let postgres { return try postgres.decisionRows(workload: workload, limit: limit) }
+        return try reader.read { db in
             var sql = """
                 SELECT d.id, d.timestamp, w.name AS workload, d.action, d.risk, d.resource_at_risk, d.details,
                        s.name AS source_pop, t.name AS target_pop, m.id AS migration_id, m.state AS migration_state

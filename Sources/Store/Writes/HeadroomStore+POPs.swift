@@ -47,7 +47,8 @@ extension HeadroomStore {
     /// - Returns: the store id of every given POP, by name.
     @discardableResult
     public func syncFleet(pops: [POPDefinition], links: [POPLinkDefinition]) throws -> [String: Int64] {
-        try writer.write { db in
+        if let postgres { return try postgres.syncFleet(pops: pops, links: links) }
+        return try writer.write { db in
             var ids: [String: Int64] = [:]
             for pop in pops {
                 var record = try POPRecord.filter(Column("name") == pop.name).fetchOne(db)
@@ -79,31 +80,36 @@ extension HeadroomStore {
 
     /// Every POP row, in name order.
     public func pops() throws -> [POPRecord] {
-        try reader.read { db in try POPRecord.order(Column("name")).fetchAll(db) }
+        if let postgres { return try postgres.pops() }
+        return try reader.read { db in try POPRecord.order(Column("name")).fetchAll(db) }
     }
 
-    /// Every link row.
+    /// Every link row (by source then target POP id on PostgreSQL, in insertion order on SQLite).
     public func popLinks() throws -> [POPLinkRecord] {
-        try reader.read { db in try POPLinkRecord.fetchAll(db) }
+        if let postgres { return try postgres.popLinks() }
+        return try reader.read { db in try POPLinkRecord.fetchAll(db) }
     }
 
     /// Sets the status of the named POPs (unknown names are ignored) in one transaction.
     public func setPOPStatus(_ status: POPStatus, names: [String]) throws {
         guard !names.isEmpty else { return }
-        try writer.write { db in
+        if let postgres { return try postgres.setPOPStatus(status, names: names) }
+        return try writer.write { db in
             _ = try POPRecord.filter(names.contains(Column("name"))).updateAll(db, Column("status").set(to: status))
         }
     }
 
     /// Records the last report of `name`'s agent (Unix seconds).
     public func setPOPLastSeen(_ name: String, at time: Int64) throws {
-        try writer.write { db in
+        if let postgres { return try postgres.setPOPLastSeen(name, at: time) }
+        return try writer.write { db in
             _ = try POPRecord.filter(Column("name") == name).updateAll(db, Column("last_seen").set(to: time))
         }
     }
 
     /// The promoted model versions' rows, by family.
     public func promotedModelVersions() throws -> [ModelVersionRecord] {
-        try reader.read { db in try ModelVersionRecord.filter(Column("status") == "promoted").order(Column("family")).fetchAll(db) }
+        if let postgres { return try postgres.modelVersions(where: "status = 'promoted'", order: "family COLLATE \"C\"") }
+        return try reader.read { db in try ModelVersionRecord.filter(Column("status") == "promoted").order(Column("family")).fetchAll(db) }
     }
 }

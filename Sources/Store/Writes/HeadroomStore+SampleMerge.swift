@@ -29,6 +29,11 @@ extension HeadroomStore {
         // Workload ids from earlier merges: looking each workload up again in every
         // transaction (one query per workload per request) was a third of a merge.
         let known = mergedWorkloadIDs.withLock { $0 }
+        if let postgres {
+            let (result, learned) = try postgres.merge(samples: samples, source: source, now: now, chunk: chunk, known: known)
+            if !learned.isEmpty { mergedWorkloadIDs.withLock { $0.merge(learned) { kept, _ in kept } } }
+            return result
+        }
         let (result, learned) = try writer.write { db in
             var workloads = WorkloadResolver(source: source, now: now, known: known)
             // Rows go in statements of `rowsPerStatement` (the rest one by one): one SQLite
@@ -81,7 +86,8 @@ extension HeadroomStore {
     /// Whether a chunk with this identity (`sha256`, format, prefix, member) was recorded
     /// by `merge(samples:…chunk:)`.
     public func hasImported(sha256: String, format: String, prefix: String, member: String) throws -> Bool {
-        try reader.read { db in
+        if let postgres { return try postgres.hasImported(sha256: sha256, format: format, prefix: prefix, member: member) }
+        return try reader.read { db in
             try ImportedFileRecord
                 .filter(Column("sha256") == sha256 && Column("format") == format && Column("prefix") == prefix && Column("member") == member)
                 .fetchCount(db) > 0

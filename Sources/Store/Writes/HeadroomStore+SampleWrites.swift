@@ -39,6 +39,7 @@ extension HeadroomStore {
         for (i, sample) in samples.enumerated() {
             if let problem = Self.problem(with: sample) { throw StoreError.invalidArgument("sample \(i): \(problem)") }
         }
+        if let postgres { return try postgres.append(samples: samples, source: source, now: now) }
         return try writer.write { db in
             var workloads = WorkloadResolver(source: source, now: now)
             return try Self.insert(samples: samples, into: db, workloads: &workloads)

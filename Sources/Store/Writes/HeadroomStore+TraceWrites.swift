@@ -21,6 +21,7 @@ extension HeadroomStore {
             if let problem = Self.problem(with: event) { throw StoreError.invalidArgument("trace event \(i): \(problem)") }
         }
         guard !events.isEmpty else { return TraceAppendResult(inserted: 0, newWorkloads: []) }
+        if let postgres { return try postgres.append(traceEvents: events, source: source, now: now) }
         return try writer.write { db in
             var workloads = WorkloadResolver(source: source, now: now)
             return try Self.insert(traceEvents: events, into: db, workloads: &workloads)
@@ -77,6 +78,7 @@ extension HeadroomStore {
     public func deleteTraceEvents(before cutoff: Double, batchSize: Int = 10_000) throws -> Int {
         guard cutoff.isFinite else { throw StoreError.invalidArgument("trace retention cutoff \(cutoff) is not a time") }
         guard batchSize >= 1 else { throw StoreError.invalidArgument("trace retention batch size \(batchSize) must be at least 1") }
+        if let postgres { return try postgres.deleteTraceEvents(before: cutoff, batchSize: batchSize) }
         let workloads = try reader.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM workloads ORDER BY id") }
         var deleted = 0
         for workload in workloads {

@@ -133,7 +133,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let database = try HeadroomStore(path: store.databasePath)
+        let database = try HeadroomStore(location: store.databasePath)
         guard case .trace(let format) = format else {
             let reporter = ProgressLine(enabled: !quiet, label: "import")
             do {

@@ -14,7 +14,7 @@ struct LimitsCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        let database = try HeadroomStore(path: store.databasePath)
+        let database = try HeadroomStore(location: store.databasePath)
         do {
             let count = try LimitsImporter.apply(file: file, to: database)
             print("limits set for \(count) workload(s)")

@@ -6,14 +6,14 @@ import Store
 
 /// Options of every command that works on model versions.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "Path of the SQLite store.")
+    @Option(name: .customLong("db"), help: "The store: a SQLite file path or a postgres:// URL.")
     var databasePath: String
 
     @Option(name: .customLong("models"), help: "The models directory.")
     var modelsDirectory: String = "models"
 
     func registry() throws -> ModelRegistry {
-        ModelRegistry(store: try HeadroomStore(path: databasePath), directory: modelsDirectory)
+        ModelRegistry(store: try HeadroomStore(location: databasePath), directory: modelsDirectory)
     }
 }
 
@@ -85,7 +85,7 @@ struct PromoteCommand: ParsableCommand {
         if ifBetter {
             let path = options.databasePath
             var gate = PromotionGate(registry: registry, from: TimestampParser.parse(from!)!, to: TimestampParser.parse(to!)!,
-                                     horizonSteps: horizon, openStore: { try HeadroomStore(path: path) })
+                                     horizonSteps: horizon, openStore: { try HeadroomStore(location: path) })
             gate.fleet = try popsPath.map { try Fleet.load(path: $0) }
             if traceDemand { gate.censoredObservations = false }
             let verdict = try gate.judge(candidate: target)

@@ -13,14 +13,15 @@ struct SummaryCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let summary = try HeadroomStore(path: store.databasePath).summary()
+        let database = try HeadroomStore(location: store.databasePath)
+        let summary = try database.summary()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             return
         }
-        print("store \(store.databasePath): \(summary.workloads) workloads, \(summary.samples) samples, \(summary.importedFiles) files imported")
+        print("store \(database.path ?? store.databasePath): \(summary.workloads) workloads, \(summary.samples) samples, \(summary.importedFiles) files imported")
         let header = "source".padding(toLength: 20, withPad: " ", startingAt: 0) + "workloads   samples  from                  to"
         print(header)
         for s in summary.bySource {

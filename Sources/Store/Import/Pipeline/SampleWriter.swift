@@ -6,7 +6,7 @@ import GRDBSQLite
 /// rows (creating workloads at their first sample), inserts rows with a prepared
 /// multi-row `INSERT OR IGNORE` (64 rows a statement: the per-statement cost of SQLite's
 /// VM dominates single-row inserts), and at the end fills unset limits and intervals.
-final class SampleWriter {
+final class SampleWriter: ImportUnitWriter {
     /// Rows per multi-row INSERT: 64 × 8 = 512 bound parameters (SQLite allows 32,766).
     static let rowsPerStatement = 64
 
@@ -88,8 +88,18 @@ final class SampleWriter {
     /// Names of the workloads that received rows.
     var touchedNames: [String] { touched.map { names[$0] } }
 
+    func seen(digest: String, format: String, prefix: String) throws -> Bool {
+        try HeadroomStore.importSeen(db, digest: digest, format: format, prefix: prefix, wholeInput: false)
+    }
+
+    func finish(_ unit: ParsedUnit, ledger: ImportedFileRecord) throws {
+        try fillUnset(unit)
+        var record = ledger
+        try record.insert(db)
+    }
+
     /// Fills limits and intervals that are still unset (never overwrites).
-    func finish(_ unit: ParsedUnit) throws {
+    func fillUnset(_ unit: ParsedUnit) throws {
         for (h, workload) in unit.workloads.enumerated() where h < ids.count && ids[h] >= 0 {
             var assignments: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
