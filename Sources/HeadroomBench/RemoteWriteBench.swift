@@ -25,7 +25,9 @@ import Store
 /// per remote-write request ÷ 4 values), parsed by `SampleBatch.parse` and appended in one
 /// transaction each.
 ///
-/// Each into a fresh store file in the scratch directory (WAL on disk). Reports samples
+/// Each into a fresh store file in the scratch directory (WAL on disk), or into the stores
+/// `--store` and `--peer-store` name (empty PostgreSQL databases: `bench/store/ingest.sh`
+/// runs both backends in one run). Reports samples
 /// (Prometheus samples; for the peer, resource values) per CPU-second of the process (user
 /// + system, so "per core") and per wall second. One `RESULT` line per path.
 enum RemoteWriteBench {
@@ -34,7 +36,14 @@ enum RemoteWriteBench {
             guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count, let v = Int(arguments[i + 1]) else { return fallback }
             return v
         }
+        func text(_ name: String) -> String? {
+            guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+            return arguments[i + 1]
+        }
         let workloads = option("--workloads", 500), scrapes = option("--scrapes", 120), perRequest = max(7, option("--samples-per-request", 2000))
+        // `--store URL` / `--peer-store URL`: empty PostgreSQL databases (or SQLite paths) to
+        // write into instead of fresh SQLite files in the scratch directory.
+        let storeLocation = text("--store"), peerLocation = text("--peer-store")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-bench-rw-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -48,7 +57,7 @@ enum RemoteWriteBench {
             print("remote-write: \(workloads) workloads × 7 series × \(scrapes) scrapes = \(samples) samples in \(bodies.count) requests (\(compressed / bodies.count) bytes each, snappy)")
 
             // Ours.
-            let store = try HeadroomStore(path: scratch.appendingPathComponent("rw.sqlite").path)
+            let store = try HeadroomStore(location: storeLocation ?? scratch.appendingPathComponent("rw.sqlite").path)
             var assembler = SeriesAssembler(mapping: mapping)
             var rows = 0, taken = 0
             var phases = [Double](repeating: 0, count: 4)   // decode, plan, store, commit: process CPU seconds
@@ -89,7 +98,7 @@ enum RemoteWriteBench {
             for chunk in stride(from: 0, to: items.count, by: 500) {
                 batchBodies.append(body(Array(items[chunk..<min(items.count, chunk + 500)])))
             }
-            let peerStore = try HeadroomStore(path: scratch.appendingPathComponent("batch.sqlite").path)
+            let peerStore = try HeadroomStore(location: peerLocation ?? scratch.appendingPathComponent("batch.sqlite").path)
             var inserted = 0
             let t1 = DispatchTime.now().uptimeNanoseconds, c1 = cpuSeconds()
             for body in batchBodies {
