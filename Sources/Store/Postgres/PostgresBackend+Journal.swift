@@ -139,7 +139,7 @@ extension PostgresBackend {
     }
 
     private static func workloadId(named name: String, createdAt: Int64, _ session: PostgresSession) throws -> Int64 {
-        var resolver = PostgresWorkloadResolver(source: "agent", now: createdAt)
+        var resolver = WorkloadResolver(source: "agent", now: createdAt)
         try resolver.resolve([name], session)
         return try resolver.id(name)
     }

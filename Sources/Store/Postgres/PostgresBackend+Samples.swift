@@ -31,7 +31,7 @@ extension PostgresBackend {
 
     /// Inserts `rows` (already validated, workloads resolved) with `sql`; returns the rows
     /// the server reports written.
-    static func insertSamples(_ samples: ArraySlice<IncomingSample>, sql: String, workloads: PostgresWorkloadResolver,
+    static func insertSamples(_ samples: ArraySlice<IncomingSample>, sql: String, workloads: WorkloadResolver,
                               _ session: PostgresSession) throws -> Int {
         var written = 0
         var start = samples.startIndex
@@ -59,7 +59,7 @@ extension PostgresBackend {
     }
 
     /// Inserts `samples` in the caller's transaction, first write wins.
-    static func appendSamples(_ samples: [IncomingSample], workloads: inout PostgresWorkloadResolver,
+    static func appendSamples(_ samples: [IncomingSample], workloads: inout WorkloadResolver,
                               _ session: PostgresSession) throws -> AppendResult {
         try workloads.resolve(samples.map(\.workload), session)
         let inserted = try insertSamples(samples[...], sql: appendSQL, workloads: workloads, session)
@@ -68,7 +68,7 @@ extension PostgresBackend {
 
     func append(samples: [IncomingSample], source: String, now: Int64) throws -> AppendResult {
         try transaction { session in
-            var workloads = PostgresWorkloadResolver(source: source, now: now)
+            var workloads = WorkloadResolver(source: source, now: now)
             return try Self.appendSamples(samples, workloads: &workloads, session)
         }
     }
@@ -80,7 +80,7 @@ extension PostgresBackend {
     func merge(samples: [IncomingSample], source: String, now: Int64, chunk: ImportedFileRecord?,
                known: [String: Int64]) throws -> (MergeResult, learned: [String: Int64]) {
         try transaction { session in
-            var workloads = PostgresWorkloadResolver(source: source, now: now, known: known)
+            var workloads = WorkloadResolver(source: source, now: now, known: known)
             try workloads.resolve(samples.map(\.workload), session)
             var folded: [IncomingSample] = []
             folded.reserveCapacity(samples.count)

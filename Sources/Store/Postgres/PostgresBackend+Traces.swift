@@ -13,7 +13,7 @@ extension PostgresBackend {
         """
 
     /// Inserts `events` (validated) in the caller's transaction.
-    static func appendTraceEvents(_ events: [TraceEvent], workloads: inout PostgresWorkloadResolver,
+    static func appendTraceEvents(_ events: [TraceEvent], workloads: inout WorkloadResolver,
                                   _ session: PostgresSession) throws -> TraceAppendResult {
         let before = workloads.created.count
         try workloads.resolve(events.map { $0.workload ?? "" }, session)
@@ -38,14 +38,14 @@ extension PostgresBackend {
 
     func append(traceEvents events: [TraceEvent], source: String, now: Int64) throws -> TraceAppendResult {
         try transaction { session in
-            var workloads = PostgresWorkloadResolver(source: source, now: now)
+            var workloads = WorkloadResolver(source: source, now: now)
             return try Self.appendTraceEvents(events, workloads: &workloads, session)
         }
     }
 
     func append(samples: [IncomingSample], traceEvents: [TraceEvent], source: String, now: Int64) throws -> BatchAppendResult {
         try transaction { session in
-            var workloads = PostgresWorkloadResolver(source: source, now: now)
+            var workloads = WorkloadResolver(source: source, now: now)
             let samplesResult = try Self.appendSamples(samples, workloads: &workloads, session)
             let tracesResult = try Self.appendTraceEvents(traceEvents, workloads: &workloads, session)
             return BatchAppendResult(samples: samplesResult, traces: tracesResult, newWorkloads: workloads.created)

@@ -48,25 +48,8 @@ extension PostgresBackend {
     }
 }
 
-/// Finds or creates the workloads a batch names, within its transaction: the ids of the
-/// known ones in one `SELECT … = ANY`, the others inserted in one statement in first-seen
-/// order (`ON CONFLICT DO NOTHING`, so a workload another writer created meanwhile is read,
-/// not duplicated).
-struct PostgresWorkloadResolver {
-    let source: String
-    let now: Int64
-    private(set) var ids: [String: Int64]
-    /// Names created by this resolver, in creation order.
-    private(set) var created: [String] = []
-    /// Ids this resolver read or created (not among the `known` it started with).
-    private(set) var learned: [String: Int64] = [:]
-
-    init(source: String, now: Int64, known: [String: Int64] = [:]) {
-        self.source = source
-        self.now = now
-        self.ids = known
-    }
-
+/// `WorkloadResolver` on PostgreSQL: a request's names resolved together.
+extension WorkloadResolver {
     /// Resolves every name of `names` (any order, repeats allowed): afterwards `ids` has them all.
     mutating func resolve(_ names: [String], _ session: PostgresSession) throws {
         var missing: [String] = []
@@ -77,8 +60,7 @@ struct PostgresWorkloadResolver {
         for row in try session.query(select, .of(missing)).rows {
             let name = try session.decode(String.self, row, 0, sql: select)
             let id = try session.decode(Int64.self, row, 1, sql: select)
-            ids[name] = id
-            learned[name] = id
+            found(name, id: id, created: false)
         }
         missing.removeAll { ids[$0] != nil }
         guard !missing.isEmpty else { return }
@@ -93,12 +75,9 @@ struct PostgresWorkloadResolver {
         }
         for name in missing {
             if let id = inserted[name] {
-                created.append(name)
-                ids[name] = id
-                learned[name] = id
+                found(name, id: id, created: true)
             } else if let id = try PostgresBackend.workloadID(session, name) {
-                ids[name] = id
-                learned[name] = id
+                found(name, id: id, created: false)
             } else {
                 throw StoreError.invalidArgument("workload \"\(name)\" was neither inserted nor found")
             }

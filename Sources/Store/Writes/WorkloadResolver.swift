@@ -2,10 +2,13 @@ import GRDB
 
 /// Finds or creates workload rows by name within one write transaction, remembering the
 /// ids it has seen and the names it created (the online appends of samples and traces).
+/// The bookkeeping is the backends' common part; each backend looks names up its own way
+/// (`id(of:in:)` here, one row at a time through a cached statement; `resolve(_:_:)` for
+/// PostgreSQL, a whole request's names in two statements).
 struct WorkloadResolver {
     let source: String
     let now: Int64
-    private var ids: [String: Int64]
+    private(set) var ids: [String: Int64]
     /// Names created by this resolver, in creation order.
     private(set) var created: [String] = []
     /// Ids this resolver read or created (not among `known`): once the transaction has
@@ -20,24 +23,27 @@ struct WorkloadResolver {
         self.ids = known
     }
 
+    /// Records `name`'s row id, read from the store or just created (`created`).
+    mutating func found(_ name: String, id: Int64, created: Bool) {
+        if created { self.created.append(name) }
+        ids[name] = id
+        learned[name] = id
+    }
+
     /// The id of workload `name`, creating the row (source `source`, no limits, interval
     /// unknown) when there is none.
     mutating func id(of name: String, in db: Database) throws -> Int64 {
         if let known = ids[name] { return known }
-        let id: Int64
         // A cached statement, not the query interface: this runs once per workload per
         // transaction, and building and preparing the query each time (SQL generation, the
-        // statement authorizer) was most of a remote-write request's store time.
+        // statement authorizer) would be most of a remote-write request's store time.
         if let known = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM workloads WHERE name = ?"), arguments: [name]) {
-            id = known
-        } else {
-            var record = WorkloadRecord(name: name, source: source, createdAt: now)
-            try record.insert(db)
-            id = record.id!
-            created.append(name)
+            found(name, id: known, created: false)
+            return known
         }
-        ids[name] = id
-        learned[name] = id
-        return id
+        var record = WorkloadRecord(name: name, source: source, createdAt: now)
+        try record.insert(db)
+        found(name, id: record.id!, created: true)
+        return record.id!
     }
 }
