@@ -87,7 +87,7 @@ extension DecisionEngine {
         }
         // 3. Hysteresis. (The reasons most ticks end with are fixed sentences: the numbers are
         // beside them in the details (risk, enter_threshold, required_allocation), and
-        // formatting them into text was a tenth of the scorer's tick.)
+        // formatting them into text would cost about a tenth of the scorer's tick.)
         guard state.alarmed else {
             return none("risk is not above the enter threshold", details)
         }
