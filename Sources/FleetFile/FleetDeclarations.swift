@@ -22,6 +22,11 @@ import TOMLKit
 /// to = "ams1"
 /// bandwidth_bytes_per_second = 1.25e9 # > 0
 /// latency_seconds = 0.006             # ≥ 0
+///
+/// [[scorers]]                         # optional: scorers sharing the fleet (`serve --shard i/n`)
+/// url = "http://10.0.0.5:8080"        # shard 0 (the order of the tables, or `shard = i`)
+/// [[scorers]]
+/// url = "http://10.0.0.6:8080"        # shard 1
 /// ```
 ///
 /// Reading is strict about shape: an unknown key in a POP, its capacity or a link, a value
@@ -76,9 +81,13 @@ public struct FleetDeclarations: Sendable, Equatable {
     public var pops: [POP]
     /// As declared (one entry per `[[links]]` table).
     public var links: [Link]
+    /// The scorers that split the fleet's workloads between them, by shard (`ScorerShards`);
+    /// nil when the file declares none (one scorer, the agent's `scorer_url`).
+    public var scorers: ScorerShards?
 
     /// The top-level keys these sections own.
-    public static let topLevelKeys = ["pops", "links"]
+    public static let topLevelKeys = ["pops", "links", "scorers"]
+    public static let scorerEntryKeys = ["url", "shard"]
     /// The top-level keys that belong to the agent (the scorer skips them).
     public static let agentKeys = ["agent", "workloads"]
     /// The top-level keys that belong to the scorer (the agent skips them): `[pre_copy]`,
@@ -90,9 +99,10 @@ public struct FleetDeclarations: Sendable, Equatable {
     public static let strategiesExpected =
         "an array of strategy names (subset of \(MigrationStrategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")); [] to accept no migrations)"
 
-    public init(pops: [POP], links: [Link]) {
+    public init(pops: [POP], links: [Link], scorers: ScorerShards? = nil) {
         self.pops = pops
         self.links = links
+        self.scorers = scorers
     }
 
     /// Reads `[[pops]]` and `[[links]]` from a file's root table.
@@ -112,7 +122,36 @@ public struct FleetDeclarations: Sendable, Equatable {
                               bandwidthBytesPerSecond: try link.requiredNumber("bandwidth_bytes_per_second", expected: "a number (bytes per second)"),
                               latencySeconds: try link.number("latency_seconds", expected: "a number (seconds)")))
         }
-        self.init(pops: pops, links: links)
+        self.init(pops: pops, links: links, scorers: try Self.scorers(root))
+    }
+
+    /// `[[scorers]]`: each with an http(s) `url`; `shard` either on every table (each of
+    /// 0..<n exactly once) or on none (the tables' order).
+    static func scorers(_ root: TOMLFields) throws(FleetFileError) -> ScorerShards? {
+        let tables = try root.arrayOfTables("scorers")
+        guard !tables.isEmpty else { return nil }
+        var urls = [String?](repeating: nil, count: tables.count)
+        var explicit: Bool?
+        for (i, table) in tables.enumerated() {
+            let entry = root.child(table, "scorers[\(i)]")
+            try entry.rejectUnknownKeys(allowed: scorerEntryKeys)
+            let url = try entry.requiredString("url", expected: "the scorer's base URL, http://host:port")
+            guard ScorerShards.isBaseURL(url) else {
+                throw entry.invalid("url", "is \"\(url)\"; expected an http:// or https:// URL such as http://10.0.0.5:8080")
+            }
+            let shard = try entry.integer("shard", expected: "an integer 0 ≤ shard < \(tables.count) (the number of [[scorers]])")
+            if let explicit, explicit != (shard != nil) {
+                throw entry.invalid("shard", "is given on some [[scorers]] and not on others; give it on all (0…\(tables.count - 1)) or on none (the tables' order)")
+            }
+            explicit = shard != nil
+            let index = shard ?? i
+            guard index >= 0, index < tables.count else {
+                throw entry.invalid("shard", "is \(index); expected 0 ≤ shard < \(tables.count) (the number of [[scorers]])")
+            }
+            guard urls[index] == nil else { throw entry.invalid("shard", "is \(index), which another [[scorers]] table already has") }
+            urls[index] = url
+        }
+        return ScorerShards(urls: urls.map { $0 ?? "" })
     }
 
     static func pop(_ fields: TOMLFields) throws(FleetFileError) -> POP {

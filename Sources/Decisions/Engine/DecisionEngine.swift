@@ -54,6 +54,10 @@ package struct DecisionEngine: Sendable {
     private var footprints: [String: [Footprint]] = [:]
     /// The POPs where each workload has a footprint entry.
     private var footprintPOPs: [String: [String]] = [:]
+    /// What workloads this engine does not hold use at each POP (the other shards' bookings,
+    /// `serve --shard`), subtracted from the free capacity like its own footprints; empty for
+    /// an engine that holds the whole fleet.
+    package var externalUsage: [String: ResourceVector] = [:]
 
     private struct Footprint: Sendable {
         package var workload: String
@@ -112,11 +116,20 @@ package struct DecisionEngine: Sendable {
 
     // MARK: - Tick
 
+    /// Books a decision's capacity outside the engine before it is applied (a store shared
+    /// with other scorers): given the decision and the workload's footprints by POP once it
+    /// is applied, returns nil when booked, else why not (the decision becomes `none` with
+    /// that reason, and nothing of it is applied).
+    package typealias CapacityBooker = (Decision, [String: ResourceVector]) -> String?
+
     /// Decides for every assessed workload, plus every workload on a down POP.
     /// - Parameters:
     ///   - now: Unix seconds of the tick (cooldowns, staleness).
     ///   - popLastSeen: Unix seconds of each POP agent's last report (staleness).
-    package mutating func tick(now: Int64, assessments: [Assessment], popLastSeen: [String: Int64] = [:]) -> TickOutcome {
+    ///   - book: asked before each action is applied (not in a dry run); nil: the engine's
+    ///     own view of capacity is the whole truth.
+    package mutating func tick(now: Int64, assessments: [Assessment], popLastSeen: [String: Int64] = [:],
+                               book: CapacityBooker? = nil) -> TickOutcome {
         var items = assessments
         var downWorkloads: Set<String> = []
         if fleet.downCount > 0 {  // (with every POP up there is nothing to add or put first)
@@ -137,7 +150,12 @@ package struct DecisionEngine: Sendable {
         let snapshot = (placements, inFlight)
         var decisions: [Decision] = []
         for assessment in items {
-            let decision = decide(assessment, now: now, popLastSeen: popLastSeen)
+            var decision = decide(assessment, now: now, popLastSeen: popLastSeen)
+            if decision.action != .none, !config.dryRun, let book, let refusal = book(decision, footprints(after: decision)) {
+                decision = Decision(workload: decision.workload, timestamp: decision.timestamp, action: .none, sourcePop: decision.sourcePop,
+                                    targets: [], strategy: nil, checkpointAt: nil,
+                                    details: { var d = decision.details; d.reason = "would \(decision.action.rawValue) (\(d.reason)), but the capacity could not be booked: \(refusal)"; return d }())
+            }
             if decision.action != .none {
                 apply(decision)
                 alarms[decision.workload, default: AlarmState()].lastActionAt = now
@@ -206,11 +224,12 @@ package struct DecisionEngine: Sendable {
 
     // MARK: - Capacity
 
-    /// Free capacity of `pop` (capacity − footprints of every workload there), optionally
-    /// not counting `excluding`'s own footprint. NaN = unconstrained.
+    /// Free capacity of `pop` (capacity − footprints of every workload there, and what
+    /// `externalUsage` says others use), optionally not counting `excluding`'s own footprint.
+    /// NaN = unconstrained.
     package func freeCapacity(at pop: String, excluding: String? = nil) -> ResourceVector {
         guard let capacity = fleet.pop(named: pop)?.capacity else { return .absent }
-        var used = CapacityArithmetic.zero
+        var used = externalUsage[pop] ?? CapacityArithmetic.zero
         // Workloads with no footprint at `pop` would add exactly 0: only those with one are indexed.
         for entry in footprints[pop] ?? [] where entry.workload != excluding {
             used = CapacityArithmetic.adding(used, entry.amounts)
@@ -225,28 +244,52 @@ package struct DecisionEngine: Sendable {
         for name in placements.keys { reindexFootprints(of: name) }
     }
 
-    /// Replaces one workload's footprint entries: on a POP it is the per-resource maximum
-    /// of what it holds there (its parts) and what an in-flight move has reserved there
-    /// (its targets); a workload without a placement has none (as in a scan of `placements`).
+    /// Replaces one workload's footprint entries (`Self.footprints(placement:flight:)`); a
+    /// workload without a placement has none (as in a scan of `placements`).
     private mutating func reindexFootprints(of name: String) {
         for pop in footprintPOPs.removeValue(forKey: name) ?? [] {
             footprints[pop]?.removeAll { $0.workload == name }
         }
         guard let placement = placements[name] else { return }
-        let flight = inFlight[name].flatMap { $0.decision.action.isMove ? $0 : nil }
+        let entries = Self.footprints(placement: placement, flight: inFlight[name])
+        for (pop, amounts) in entries { footprints[pop, default: []].append(Footprint(workload: name, amounts: amounts)) }
+        footprintPOPs[name] = entries.map(\.pop)
+    }
+
+    /// A workload's footprint at each POP where it has one, in a fixed order (its primary
+    /// POP, its other parts', then an in-flight move's targets): the per-resource maximum
+    /// of what it holds there (its parts) and what an in-flight move has reserved there
+    /// (its targets).
+    static func footprints(placement: Placement, flight: InFlightAction?) -> [(pop: String, amounts: ResourceVector)] {
+        let flight = flight.flatMap { $0.decision.action.isMove ? $0 : nil }
         var pops = [placement.pop]
         for part in placement.additionalParts where !pops.contains(part.pop) { pops.append(part.pop) }
         for part in flight?.decision.targets ?? [] where !pops.contains(part.pop) { pops.append(part.pop) }
-        for pop in pops {
+        return pops.map { pop in
             var held = CapacityArithmetic.zero
             for part in placement.parts where part.pop == pop { held = CapacityArithmetic.adding(held, part.allocation) }
             var reserved = CapacityArithmetic.zero
             for part in flight?.decision.targets ?? [] where part.pop == pop {
                 reserved = CapacityArithmetic.adding(reserved, part.allocation)
             }
-            footprints[pop, default: []].append(Footprint(workload: name, amounts: CapacityArithmetic.maximum(held, reserved)))
+            return (pop, CapacityArithmetic.maximum(held, reserved))
         }
-        footprintPOPs[name] = pops
+    }
+
+    /// `workload`'s footprints by POP as they are now (empty: not placed).
+    package func footprints(of workload: String) -> [String: ResourceVector] {
+        guard let placement = placements[workload] else { return [:] }
+        return Dictionary(Self.footprints(placement: placement, flight: inFlight[workload]).map { ($0.pop, $0.amounts) },
+                          uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The footprints by POP `decision`'s workload would have once `apply` booked it (what
+    /// a `CapacityBooker` is asked to book).
+    package func footprints(after decision: Decision) -> [String: ResourceVector] {
+        guard var placement = placements[decision.workload] else { return [:] }
+        if decision.action == .resize, let target = decision.targets.first { placement.allocation = target.allocation }
+        let flight = InFlightAction(decision: decision, previousAllocation: nil)
+        return Dictionary(Self.footprints(placement: placement, flight: flight).map { ($0.pop, $0.amounts) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Why `pop` cannot receive work now, or nil when it can: down, or stale (no agent

@@ -47,6 +47,7 @@ extension Fleet {
             return POPLink(from: link.from, to: link.to, bandwidthBytesPerSecond: link.bandwidthBytesPerSecond, latencySeconds: latency)
         }
         try self.init(pops: pops, declaredLinks: links, source: source)
+        scorers = declared.scorers
         if let table = try document.table("pre_copy") {
             preCopy = try Self.parsePreCopy(document.child(table, "pre_copy"))
         }

@@ -26,6 +26,8 @@ package struct Fleet: Sendable, Equatable {
     package private(set) var downCount: Int
     /// Dirty rates the fleet file declares for pricing live moves (`[pre_copy]`).
     package var preCopy = PreCopySettings()
+    /// The scorers sharing this fleet by shard (`[[scorers]]`), nil when the file declares none.
+    package var scorers: ScorerShards?
 
     private struct Pair: Hashable, Sendable { var from: String, to: String }
 

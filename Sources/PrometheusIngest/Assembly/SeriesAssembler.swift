@@ -58,6 +58,8 @@ package struct SeriesAssembler: Sendable {
         package var late = 0
         /// Allocation samples ≤ 0: no limit.
         package var noLimit = 0
+        /// Samples of series whose workload another shard owns, by that shard (`shard`).
+        package var otherShards: [Int: Int] = [:]
 
         package var unmatchedTotal: Int { unmatched.values.reduce(0, +) }
     }
@@ -121,6 +123,9 @@ package struct SeriesAssembler: Sendable {
     }
 
     package let mapping: PrometheusMapping
+    /// The shard of workloads kept (a sharded scorer's); the series of other shards'
+    /// workloads are counted by owner (`Counts.otherShards`) and not taken. nil: all.
+    package let shard: WorkloadShard?
     /// Rows per workload kept open to later requests (8: a scrape split over requests
     /// arrives within seconds, and 8 rows are 8 scrapes).
     package let rowsPerWorkload: Int
@@ -143,8 +148,9 @@ package struct SeriesAssembler: Sendable {
     let facts: [RuleFacts]
 
     package init(mapping: PrometheusMapping, rowsPerWorkload: Int = 8, counterGapMilliseconds: Int64 = 900_000,
-                 forgetAfterMilliseconds: Int64 = 3_600_000) {
+                 forgetAfterMilliseconds: Int64 = 3_600_000, shard: WorkloadShard? = nil) {
         self.mapping = mapping
+        self.shard = shard
         self.rowsPerWorkload = max(1, rowsPerWorkload)
         self.counterGapMilliseconds = counterGapMilliseconds
         self.forgetAfterMilliseconds = forgetAfterMilliseconds
@@ -188,6 +194,9 @@ package struct SeriesAssembler: Sendable {
                 switch mapping.match(ts.labels) {
                 case .unmatched(let reason):
                     plan.counts.unmatched[reason, default: 0] += ts.samples.count
+                    continue
+                case .rule(_, let workload, _) where shard.map({ !$0.owns(workload) }) ?? false:
+                    plan.counts.otherShards[WorkloadShard.index(of: workload, count: shard?.count ?? 1), default: 0] += ts.samples.count
                     continue
                 case .rule(let index, let workload, let pop):
                     entry = SeriesEntry(state: SeriesState(milliseconds: .min, value: 0), rule: index, workload: workload, pop: pop)

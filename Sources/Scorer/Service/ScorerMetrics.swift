@@ -35,7 +35,7 @@ final class ScorerMetrics: Sendable {
 
     /// The reasons `prometheusDropped` counts (each series created at start, so a
     /// dashboard sees zeros rather than absent series).
-    static let prometheusDropReasons = ["no_rule", "missing_label", "invalid_name", "stale", "duplicate", "late", "counter_baseline", "no_limit"]
+    static let prometheusDropReasons = ["no_rule", "missing_label", "invalid_name", "stale", "duplicate", "late", "counter_baseline", "no_limit", "other_shard"]
 
     init() {
         samplesIngested = registry.makeCounter(descriptor: Self.name("headroom_samples_ingested_total", help: "Samples written to the store and scored."))

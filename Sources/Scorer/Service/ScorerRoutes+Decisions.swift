@@ -45,6 +45,7 @@ extension ScorerRoutes {
                 case .transitionNotAllowed: throw HTTPError(.conflict, message: error.description)
                 case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
                 case .notAgentsWorkload, .remoteWriteOutsideAgent: throw HTTPError(.forbidden, message: error.description)
+                case .otherShard: return misdirected(error)
                 }
             }
         }

@@ -24,6 +24,12 @@ import Store
 /// | POST | /v1/pops/{pop}/status | operator, agent of {pop} (itself only) | `{"down":true|false}`: marks a POP down (its workloads restart elsewhere) or up |
 /// | POST | /api/v1/write | operator, agent (rows mapped to its POPs) | Prometheus remote write 1.0 (snappy protobuf `WriteRequest`) through `--prometheus-mapping` → `RemoteWriteResult` (`ScorerRoutes+RemoteWrite`) |
 ///
+/// A sharded scorer (`serve --shard i/n`) answers a batch, a per-workload read or a command
+/// report for another shard's workloads with 421 Misdirected Request and
+/// `{"error":{"message"},"shard":"i/n","owners":[{"shard","url","workloads"}]}`, nothing
+/// written; remote write keeps its own workloads' series and names the others' owners in
+/// `other_shards` (`ScoringService+Shards`).
+///
 /// A sample batch:
 /// `{"pop":"ams1","samples":[{"workload":"w","timestamp":1375315200,"cpu_cores":1.5,"memory_bytes":2e9}],
 ///   "allocations":{"w":{"cpu_cores":2,"memory_bytes":4294967296}},"checkpoints":{"w":1375315000},
@@ -111,6 +117,7 @@ enum ScorerRoutes {
                 throw HTTPError(.badRequest, message: error.description)
             } catch let error as ServiceError {
                 switch error {
+                case .otherShard: return misdirected(error)
                 case .workloadCap: throw HTTPError(.tooManyRequests, message: error.description)
                 case .notAgentsWorkload: throw HTTPError(.forbidden, message: error.description)
                 default: throw HTTPError(.badRequest, message: error.description)
@@ -120,6 +127,7 @@ enum ScorerRoutes {
         router.get("/v1/workloads/:name/risk") { request, context -> Response in
             try authoriseRead(request, settings)
             let name = try context.parameters.require("name")
+            if let answer = misdirected(workload: name, service) { return answer }
             guard let score = await service.score(workload: name) else {
                 throw HTTPError(.notFound, message: "no score for workload \"\(name)\" (unknown, or no sample yet)")
             }
@@ -128,6 +136,7 @@ enum ScorerRoutes {
         router.get("/v1/workloads/:name/forecast") { request, context -> Response in
             try authoriseRead(request, settings)
             let name = try context.parameters.require("name")
+            if let answer = misdirected(workload: name, service) { return answer }
             guard let found = await service.forecast(workload: name), !found.forecast.isEmpty else {
                 throw HTTPError(.notFound, message: "no forecast for workload \"\(name)\" (unknown, or no sample yet)")
             }
@@ -155,6 +164,31 @@ enum ScorerRoutes {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// 421 Misdirected Request for `ServiceError.otherShard`: the message, this scorer's
+    /// shard and the owners (`ShardOwner`: shard, URL, workloads), so a client re-sends each
+    /// workload to its scorer. Other errors are not this answer's (a plain 400).
+    static func misdirected(_ error: ServiceError) -> Response {
+        guard case let .otherShard(shard, owners) = error else {
+            return Response(status: .badRequest, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: error.description)))
+        }
+        struct Body: Encodable {
+            struct Message: Encodable { var message: String }
+            var error: Message
+            var shard: String
+            var owners: [ShardOwner]
+        }
+        var response = (try? encoded(Body(error: .init(message: error.description), shard: shard, owners: owners)))
+            ?? Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: error.description)))
+        response.status = .misdirectedRequest
+        return response
+    }
+
+    /// The 421 answer when another shard owns `workload` (nil: this scorer does).
+    static func misdirected(workload: String, _ service: ScoringService) -> Response? {
+        do { try service.requireOwned([workload]) } catch let error as ServiceError { return misdirected(error) } catch { return nil }
+        return nil
     }
 
     static func json(_ object: [String: Any]) -> Response {

@@ -96,8 +96,10 @@ extension ScoringService {
     nonisolated func commands(pop: String) throws -> [CommandEntry] {
         let pops = try store.pops().map(\.name)
         guard pops.contains(pop) else { throw ServiceError.unknownPOP(pop, known: pops) }
+        // A sharded scorer lists its own workloads' commands only: the agent pulls from every
+        // scorer and reports each command to the one that listed it.
         return try store.unfinishedMigrations(order: .id).map(Self.command).filter { entry in
-            entry.sourcePop == pop || entry.targets.contains(where: { $0.pop == pop })
+            (entry.sourcePop == pop || entry.targets.contains(where: { $0.pop == pop })) && owns(entry.workload)
         }
     }
 
@@ -126,6 +128,7 @@ extension ScoringService {
         guard let command = found, command.sourcePop == pop || command.targets.contains(where: { $0.pop == pop }) else {
             throw ServiceError.unknownCommand(id: id, pop: pop)
         }
+        try requireOwned([command.workload])
         if command.state == state.migrationState, state != .running { return command }
         guard command.state.isUnfinished else {
             throw ServiceError.transitionNotAllowed(id: id, from: command.state.rawValue, to: state.rawValue)
@@ -144,6 +147,7 @@ extension ScoringService {
         if state != .running, let flight = engine.inFlight[command.workload],
            flight.decision.timestamp == command.issuedAt, flight.decision.action == command.action {
             engine.finish(workload: command.workload, succeeded: state == .done)
+            try syncBookings([command.workload])
             if let placement = engine.placements[command.workload] {
                 core?.setAllocation(workload: command.workload, allocation: placement.totalAllocation)
             }

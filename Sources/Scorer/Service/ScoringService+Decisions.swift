@@ -146,7 +146,12 @@ extension ScoringService {
             }
         }
         guard !assessments.isEmpty || engine.placements.values.contains(where: { engine.fleet.pop(named: $0.pop)?.down == true }) else { return 0 }
-        let outcome = engine.tick(now: now, assessments: assessments, popLastSeen: popLastSeen)
+        try refreshExternalUsage()
+        let booked = BookedFootprints()
+        let outcome = engine.tick(now: now, assessments: assessments, popLastSeen: popLastSeen,
+                                  book: capacityBooker(now: now, booked: booked))
+        bookedFootprints.merge(booked.footprints) { _, new in new }
+        if booked.refused { try refreshExternalUsage(force: true) }
         var toJournal: [Decision] = []
         for decision in outcome.decisions {
             if decision.action != .none {
@@ -185,6 +190,7 @@ extension ScoringService {
                                                memoryNow: decision.details.currentUsage.vector[.memoryBytes]))
                 }
                 engine.resume(decision)
+                try syncBookings([decision.workload])
                 lastJournaledReason[decision.workload] = decision.details.reason
                 report.reissued.append(id)
             case .rollBack:

@@ -20,8 +20,18 @@ extension ScoringService {
         /// `invalid_name`), and `stale` (NaN markers), `duplicate` (not after the series'
         /// last sample), `late` (older than the workload's open rows), `counter_baseline`
         /// (a counter's first sample: the base of the next rate), `no_limit` (an allocation
-        /// of 0 or below: none).
+        /// of 0 or below: none), `other_shard` (series of workloads another scorer owns:
+        /// `other_shards` says which).
         var dropped: [String: Int]
+        /// A sharded scorer's answer for the series it left to their owners: samples by shard
+        /// and its URL (`ShardOwner.workloads` is empty here: the series are not kept).
+        var otherShards: [OtherShard]?
+
+        struct OtherShard: Codable, Sendable, Equatable {
+            var shard: Int
+            var url: String?
+            var samples: Int
+        }
     }
 
     /// Applies a decoded remote-write request exactly as an agent's batch is applied, once
@@ -47,6 +57,7 @@ extension ScoringService {
         dropped["late"] = plan.counts.late
         dropped["counter_baseline"] = plan.counts.counterBaselines
         dropped["no_limit"] = plan.counts.noLimit
+        dropped["other_shard"] = plan.counts.otherShards.values.reduce(0, +)
         for (reason, count) in dropped where count > 0 { metrics.prometheusDropped(reason).increment(by: Int64(count)) }
 
         let named = Set(plan.rows.map(\.workload))
@@ -69,7 +80,11 @@ extension ScoringService {
                                 placing: placing, now: now, allocateByRule: true)
         return RemoteWriteResult(samples: plan.counts.taken, rows: merged.written, fed: fed.count, newWorkloads: applied.newWorkloads,
                                  scored: applied.scored, placed: applied.placed, decisions: applied.decisions,
-                                 dropped: dropped.filter { $0.value > 0 })
+                                 dropped: dropped.filter { $0.value > 0 },
+                                 otherShards: plan.counts.otherShards.isEmpty ? nil : plan.counts.otherShards.keys.sorted().map { index in
+                                     RemoteWriteResult.OtherShard(shard: index, url: configuration.scorers.flatMap { index < $0.count ? $0.urls[index] : nil },
+                                                                  samples: plan.counts.otherShards[index] ?? 0)
+                                 })
     }
 }
 

@@ -1,8 +1,10 @@
 import Decisions
+import FleetFile
 import Forecast
 import Foundation
 import Logging
 import Models
+import Resources
 import PrometheusIngest
 import ScorerIntake
 import Store
@@ -60,6 +62,12 @@ actor ScoringService {
         /// Most workloads `/metrics` exports per-workload series for (`--metrics-max-workloads`):
         /// the highest risks first (`ScoringService+WorkloadMetrics`).
         var metricsMaxWorkloads = 1000
+        /// The shard of the fleet's workloads this scorer owns (`--shard i/n`), nil: all of
+        /// them. A sharded scorer books capacity in the store (`ScoringService+Shards`).
+        var shard: WorkloadShard?
+        /// The scorers by shard (the fleet file's `[[scorers]]`): named in the answer to a
+        /// request for another shard's workloads.
+        var scorers: ScorerShards?
 
         /// `warmup` in samples of a workload sampled every `intervalSeconds`, at most `warmupSampleCap`.
         func warmupSamples(intervalSeconds: Int64) -> Int {
@@ -113,6 +121,10 @@ actor ScoringService {
     var knownWorkloads: Set<String> = []
     /// Remote write's per-series state (counter baselines, open rows): `ScoringService+RemoteWrite`.
     var remoteWrite: SeriesAssembler?
+    /// A sharded scorer's footprints as last written to the store, by workload then POP,
+    /// and when the other shards' use was last read (`ScoringService+Shards`).
+    var bookedFootprints: [String: [String: ResourceVector]] = [:]
+    var externalUsageReadAt = -Double.infinity
     let clock: @Sendable () -> Int64
     let logger: Logger
 
@@ -128,7 +140,7 @@ actor ScoringService {
         self.clock = clock
         self.journal = DecisionJournal(store: store)
         self.engine = try DecisionEngine(config: configuration.decision, fleet: fleet, placements: [])
-        self.remoteWrite = configuration.prometheusMapping.map { SeriesAssembler(mapping: $0) }
+        self.remoteWrite = configuration.prometheusMapping.map { SeriesAssembler(mapping: $0, shard: configuration.shard) }
     }
 
     /// Start-up: checks that the store can be written (a read-only store fails here, naming
@@ -139,7 +151,8 @@ actor ScoringService {
     func start() async throws -> (models: ReloadOutcome, resumed: ResumeReport) {
         try store.checkWritable()
         try engine.fleet.sync(to: store)
-        knownWorkloads = Set(try store.workloads().map(\.name))
+        knownWorkloads = Set(try store.workloads().map(\.name).filter(owns))
+        try refreshExternalUsage(force: true)
         let names = Set(engine.fleet.pops.map(\.name))
         for record in try store.pops() where names.contains(record.name) {
             if let seen = record.lastSeen {
@@ -166,6 +179,7 @@ actor ScoringService {
     ///   (nothing written).
     func ingest(_ batch: SampleBatch, agentPOPs: Set<String>? = nil) throws -> IngestResult {
         let named = Set(batch.samples.map(\.workload)).union(batch.traces.compactMap(\.workload))
+        try requireOwned(named)
         try admit(named, pops: batch.pop.map { [$0] } ?? [], agentPOPs: agentPOPs)
         let now = clock()
         let written = try store.append(samples: batch.samples, traceEvents: batch.traces, now: now)
@@ -268,6 +282,7 @@ actor ScoringService {
 
         var placed = 0
         for group in placing { if let pop = group.pop { placed += place(group, on: pop) } }
+        try syncBookings(named)
         let journaled = try tick(now: now, scored: order.compactMap { name in scored[name].map { (name, $0.values) } })
         return IngestResult(accepted: written.inserted, duplicates: written.duplicates, newWorkloads: written.newWorkloads.count,
                             scored: order.count, placed: placed, traces: written.traces, decisions: journaled)
@@ -350,6 +365,9 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
     case workloadCap(limit: Int, held: Int, new: Int)
     /// An agent reported a workload placed at POPs not its own: 403.
     case notAgentsWorkload(String, placedAt: [String])
+    /// A request named workloads another shard's scorer owns (`serve --shard`): 421, with
+    /// the owners, nothing written.
+    case otherShard(shard: String, owners: [ShardOwner])
     /// An agent's remote write mapped a workload to no POP, or to a POP not its own: 403.
     case remoteWriteOutsideAgent(workload: String, pop: String?, agentPOPs: [String])
 
@@ -364,6 +382,10 @@ enum ServiceError: Error, Equatable, CustomStringConvertible {
             "workload \"\(name)\" runs at \(pops.joined(separator: ", ")); this agent's token may report only its own POPs' workloads"
         case .remoteWriteOutsideAgent(let workload, let pop, let pops):
             "workload \"\(workload)\" maps to \(pop.map { "POP \"\($0)\"" } ?? "no POP"); this agent's token may send only for \(pops.joined(separator: ", ")) (set the mapping's pop template)"
+        case .otherShard(let shard, let owners):
+            "this scorer owns shard \(shard) of the fleet's workloads; "
+                + owners.map { "shard \($0.shard)\($0.url.map { " (\($0))" } ?? "") owns \($0.workloads.joined(separator: ", "))" }.joined(separator: "; ")
+                + "; send them there (nothing was written)"
         case .workloadCap(let limit, let held, let new):
             "the batch would create \(new) new workload\(new == 1 ? "" : "s") beyond the cap of \(limit) (\(held) held); "
                 + "nothing was written. Raise --max-workloads, or split the fleet across scorers"

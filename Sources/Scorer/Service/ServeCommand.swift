@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import Models
+import Resources
 import ServiceLifecycle
 import PrometheusIngest
 import Store
@@ -53,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-max-workloads"),
             help: "Most workloads /metrics exports per-workload series for (the highest risks kept).")
     var metricsMaxWorkloads = 1000
+    @Option(name: .customLong("shard"),
+            help: "i/n: own the workloads whose name hashes to shard i of n (the fleet file's [[scorers]] lists the n scorers); capacity is booked in the shared store.")
+    var shard: String?
     @Option(name: .customLong("trace-retention-days"),
             help: "Trace events older than this are deleted, at start and hourly (the full training profile reads 28 days); 0 keeps them all.")
     var traceRetentionDays = 35.0
@@ -73,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "headroom-scorer")
         logger.logLevel = .info
         let fleet = try FleetCommand.load(popsPath)
+        let ownShard = try Self.shard(shard, fleet: fleet, popsPath: popsPath)
         let credentials = try Self.credentials(file: credentialsPath, tokenFile: tokenFile, publicReads: publicReads,
                                                fleetPOPs: Set(fleet.pops.map(\.name)))
         let tls = try tlsCertificate.map { try Self.tlsConfiguration(certificate: $0, key: tlsKey ?? "") }
@@ -91,6 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
             maxWorkloads: maxWorkloads > 0 ? maxWorkloads : nil)
         serviceConfiguration.prometheusMapping = mapping
         serviceConfiguration.metricsMaxWorkloads = metricsMaxWorkloads
+        serviceConfiguration.shard = ownShard
+        serviceConfiguration.scorers = fleet.scorers
         let service = try ScoringService(
             store: store, registry: registry, fleet: fleet,
             configuration: serviceConfiguration,
@@ -114,6 +121,25 @@ struct ServeCommand: AsyncParsableCommand {
             let app = Application(router: router, configuration: configuration, services: services, logger: logger)
             try await app.runService()
         }
+    }
+
+    /// `--shard i/n` checked against the fleet file: with n > 1 its `[[scorers]]` must list
+    /// the n scorers (agents route by them; a misdirected request is answered with them); a
+    /// fleet file that lists several scorers needs `--shard`.
+    static func shard(_ text: String?, fleet: Fleet, popsPath: String) throws -> WorkloadShard? {
+        guard let text else {
+            if let scorers = fleet.scorers, scorers.count > 1 {
+                throw ValidationError("\(popsPath) lists \(scorers.count) [[scorers]]: give --shard i/\(scorers.count) (which of them this one is)")
+            }
+            return nil
+        }
+        let shard: WorkloadShard
+        do { shard = try WorkloadShard(parsing: text) } catch { throw ValidationError("--shard: \(error)") }
+        let declared = fleet.scorers?.count ?? 0
+        if shard.count > 1 || declared > 0, declared != shard.count {
+            throw ValidationError("--shard \(shard): \(popsPath) lists \(declared) [[scorers]]; a fleet split \(shard.count) ways lists all \(shard.count) (their URLs, by shard)")
+        }
+        return shard
     }
 
     /// Logs how the model version was chosen at start.

@@ -1,4 +1,5 @@
 import GRDB
+import Forecast
 
 extension HeadroomStore {
     /// Versioned migrations. Never edit a shipped migration: add a new one.
@@ -132,6 +133,19 @@ extension HeadroomStore {
                 t.column("measured_at", .integer).notNull()         // Unix seconds
                 t.column("migration_id", .integer).references("migrations", onDelete: .setNull)
             }
+        }
+        // Capacity each workload holds or has reserved at each POP (`HeadroomStore+Bookings`):
+        // what scorers sharing one store book in transactions so that their decisions about
+        // a POP's capacity stay consistent.
+        migrator.registerMigration("v3-capacity-bookings") { db in
+            try db.create(table: "capacity_bookings") { t in
+                t.column("workload_id", .integer).notNull().references("workloads", onDelete: .cascade)
+                t.column("pop_id", .integer).notNull().references("pops", onDelete: .cascade)
+                t.column("booked_at", .integer).notNull()                 // Unix seconds
+                for resource in Resource.allCases { t.column(resource.snakeCaseName, .double).notNull() }  // SI, ≥ 0
+                t.primaryKey(["workload_id", "pop_id"])
+            }
+            try db.create(index: "capacity_bookings_by_pop", on: "capacity_bookings", columns: ["pop_id"])
         }
         return migrator
     }

@@ -22,6 +22,19 @@ enum PostgresMigrations {
                 migration_id BIGINT REFERENCES migrations(id) ON DELETE SET NULL)
             """,
         ]),
+        ("v3-capacity-bookings", [
+            """
+            CREATE TABLE capacity_bookings (
+                workload_id BIGINT NOT NULL REFERENCES workloads(id) ON DELETE CASCADE,
+                pop_id BIGINT NOT NULL REFERENCES pops(id) ON DELETE CASCADE,
+                booked_at BIGINT NOT NULL,
+                cpu_cores DOUBLE PRECISION NOT NULL, memory_bytes DOUBLE PRECISION NOT NULL,
+                disk_read_bytes_per_second DOUBLE PRECISION NOT NULL, disk_write_bytes_per_second DOUBLE PRECISION NOT NULL,
+                network_receive_bytes_per_second DOUBLE PRECISION NOT NULL, network_transmit_bytes_per_second DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (workload_id, pop_id))
+            """,
+            "CREATE INDEX capacity_bookings_by_pop ON capacity_bookings (pop_id)",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction (the caller's), under an
