@@ -92,11 +92,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         fleet.traceSocketPath = traces.socketPath
         logger.info("trace socket \(traces.socketPath) (HEADROOM_TRACE_SOCKET of every workload; mode 0660\(settings.traceSocketGroup.map { ", group \($0)" } ?? ""))")
-        guard let scorerURL = URL(string: settings.scorerURL) else {
-            logger.critical("agent.scorer_url \"\(settings.scorerURL)\" in \(config) is not a URL")
-            throw ExitCode(2)
+        var clients: [ScorerClient] = []
+        for text in settings.scorerURLs {
+            guard let url = URL(string: text) else {
+                logger.critical("the scorer URL \"\(text)\" in \(config) is not a URL")
+                throw ExitCode(2)
+            }
+            clients.append(ScorerClient(baseURL: url, token: token))
         }
-        let loop = AgentRunLoop(fleet: fleet, client: ScorerClient(baseURL: scorerURL, token: token),
+        if clients.count > 1 { logger.info("\(clients.count) scorers, each workload's samples to its shard's: \(settings.scorerURLs.joined(separator: ", "))") }
+        let loop = AgentRunLoop(fleet: fleet, scorers: ScorerRouter(clients: clients),
                                 dispatcher: CommandDispatcher(criu: criu), traces: traces, logger: Logger(label: "headroom.agent.loop"))
         loop.exitWhenDone = exitWhenDone
 

@@ -98,9 +98,19 @@ extension AgentConfig {
                                                    file: source, path: "pops[\(i)].capacity")
         }
 
-        let scorerURL = try agent.requiredString("scorer_url", expected: "the scorer's base URL, http://host:port")
-        guard let url = URL(string: scorerURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw agent.invalid("scorer_url", "is \"\(scorerURL)\"; expected an http:// or https:// URL such as http://127.0.0.1:8080")
+        // The scorers: `[[scorers]]` (a sharded fleet, read by FleetDeclarations) or `scorer_url`.
+        let scorerURLs: [String]
+        if let shards = shared.scorers {
+            if try agent.string("scorer_url") != nil {
+                throw agent.invalid("scorer_url", "is given beside [[scorers]]; give one: [[scorers]] for scorers split by shard, scorer_url for one scorer")
+            }
+            scorerURLs = shards.urls
+        } else {
+            let scorerURL = try agent.requiredString("scorer_url", expected: "the scorer's base URL, http://host:port (or [[scorers]], one per shard)")
+            guard let url = URL(string: scorerURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw agent.invalid("scorer_url", "is \"\(scorerURL)\"; expected an http:// or https:// URL such as http://127.0.0.1:8080")
+            }
+            scorerURLs = [scorerURL]
         }
         let networkNamespaces = try agent.bool("network_namespaces") ?? false
         guard let popNames = try agent.strings("pops", expected: "an array of POP names") else {
@@ -138,7 +148,7 @@ extension AgentConfig {
             }
             links.append(LocalLinkSpec(from: link.from, to: link.to, bandwidthBytesPerSecond: bandwidth))
         }
-        self.init(scorerURL: scorerURL, tokenFile: try agent.requiredString("token_file", expected: "the path of the bearer token file"),
+        self.init(scorerURLs: scorerURLs, tokenFile: try agent.requiredString("token_file", expected: "the path of the bearer token file"),
                   pops: pops, sampleIntervalSeconds: interval,
                   stateDirectory: try agent.requiredString("state_directory", expected: "a directory for the journal, logs and checkpoints"),
                   cgroupRoot: try agent.string("cgroup_root") ?? "/sys/fs/cgroup", cgroupPrefix: prefix,

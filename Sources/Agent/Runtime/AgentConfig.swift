@@ -2,8 +2,11 @@
 /// the `[[workloads]]` array and the few `[[pops]]` keys it needs; see
 /// `AgentConfig+TOML.swift` and `config/agent.example.toml`).
 public struct AgentConfig: Sendable, Equatable {
-    /// The scorer's base URL (`http://host:port`); the agent talks to nothing else.
-    public var scorerURL: String
+    /// The scorers' base URLs (`http://host:port`) by shard: the fleet file's `[[scorers]]`,
+    /// else `[agent] scorer_url` alone; the agent talks to nothing else (`ScorerRouter`).
+    public var scorerURLs: [String]
+    /// The first shard's scorer (the only one of an unsharded fleet).
+    public var scorerURL: String { scorerURLs.first ?? "" }
     /// A file holding the shared bearer token (surrounding whitespace trimmed).
     public var tokenFile: String
     /// The POPs this agent runs, each declared in `[[pops]]`.
@@ -31,9 +34,17 @@ public struct AgentConfig: Sendable, Equatable {
     public init(scorerURL: String, tokenFile: String, pops: [LocalPOPSpec], sampleIntervalSeconds: Double = 1,
                 stateDirectory: String, cgroupRoot: String = "/sys/fs/cgroup", cgroupPrefix: String = "headroom",
                 launcherPath: String? = nil, workloads: [WorkloadSpec], traceSocketGroup: String? = nil, links: [LocalLinkSpec] = []) {
+        self.init(scorerURLs: [scorerURL], tokenFile: tokenFile, pops: pops, sampleIntervalSeconds: sampleIntervalSeconds,
+                  stateDirectory: stateDirectory, cgroupRoot: cgroupRoot, cgroupPrefix: cgroupPrefix, launcherPath: launcherPath,
+                  workloads: workloads, traceSocketGroup: traceSocketGroup, links: links)
+    }
+
+    public init(scorerURLs: [String], tokenFile: String, pops: [LocalPOPSpec], sampleIntervalSeconds: Double = 1,
+                stateDirectory: String, cgroupRoot: String = "/sys/fs/cgroup", cgroupPrefix: String = "headroom",
+                launcherPath: String? = nil, workloads: [WorkloadSpec], traceSocketGroup: String? = nil, links: [LocalLinkSpec] = []) {
         self.traceSocketGroup = traceSocketGroup
         self.links = links
-        self.scorerURL = scorerURL
+        self.scorerURLs = scorerURLs
         self.tokenFile = tokenFile
         self.pops = pops
         self.sampleIntervalSeconds = sampleIntervalSeconds

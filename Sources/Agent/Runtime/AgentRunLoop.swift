@@ -7,8 +7,9 @@ import Glibc
 #endif
 
 /// `headroom-agent run`'s loop, one thread: every `sampleIntervalSeconds` it samples each
-/// running workload's cgroup, pushes one batch per POP to the scorer (its heartbeat too;
-/// an explicit heartbeat when a POP has nothing to report), pulls the POPs' commands and
+/// running workload's cgroup, pushes one batch per POP to the scorer — split by owner
+/// across sharded scorers, unacknowledged parts kept and re-sent (`ScorerRouter`) — (its
+/// heartbeat too; an explicit heartbeat when a POP has nothing to report), pulls the POPs' commands and
 /// executes the pending ones (reporting `running`, then `done` or `failed` with the steps),
 /// notices exits and OOM kills, and writes `status.json`. Executors that wait keep the
 /// sampling going through `LocalFleet.idle`. With a trace collector, each round also
@@ -21,7 +22,10 @@ import Glibc
 /// service, so SIGTERM and SIGINT reach it as a graceful shutdown.
 public final class AgentRunLoop {
     public let fleet: LocalFleet
-    public let client: ScorerClient
+    /// The scorers, by shard (`ScorerRouter`: one for an unsharded fleet).
+    public let scorers: ScorerRouter
+    /// The first shard's scorer (the only one of an unsharded fleet).
+    public var client: ScorerClient { scorers.clients[0] }
     public let dispatcher: CommandDispatcher
     /// The trace intake and kernel-state sampling; nil: no trace events are sent.
     public let traces: WorkloadTraceCollector?
@@ -43,11 +47,16 @@ public final class AgentRunLoop {
     private var reported: [Int64: ExecutionResult.State] = [:]
     private var inIdle = false
 
-    public init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher, traces: WorkloadTraceCollector? = nil,
+    public convenience init(fleet: LocalFleet, client: ScorerClient, dispatcher: CommandDispatcher, traces: WorkloadTraceCollector? = nil,
+                            logger: Logger = AgentLogging.silent("headroom.agent.loop")) {
+        self.init(fleet: fleet, scorers: ScorerRouter(clients: [client]), dispatcher: dispatcher, traces: traces, logger: logger)
+    }
+
+    public init(fleet: LocalFleet, scorers: ScorerRouter, dispatcher: CommandDispatcher, traces: WorkloadTraceCollector? = nil,
                 logger: Logger = AgentLogging.silent("headroom.agent.loop")) {
         self.fleet = fleet
         self.logger = logger
-        self.client = client
+        self.scorers = scorers
         self.dispatcher = dispatcher
         self.traces = traces
         fleet.idle = { [unowned self] in
@@ -138,23 +147,24 @@ public final class AgentRunLoop {
         for cgroup in samplers.keys where !live.contains(cgroup) { samplers[cgroup] = nil }
         collectTraces(into: &batches)
         for (pop, batch) in batches.sorted(by: { $0.key < $1.key }) {
-            let empty = batch.samples.isEmpty && batch.traces.isEmpty
-            let result = empty ? client.heartbeat(pop: pop) : client.push(batch)
-            if case let .failure(error) = result {
-                let lost = batch.traces.isEmpty ? "" : " (\(batch.traces.count) trace events lost with it)"
-                logger.pop(pop).error("\(empty ? "heartbeat" : "sample push") failed: \(error)\(lost)")
+            for outcome in scorers.push(batch) {
+                guard let error = outcome.failure else { continue }
+                let scorer = scorers.clients.count > 1 ? " to scorer \(outcome.shard) (\(scorers.clients[outcome.shard].baseURL.absoluteString))" : ""
+                if outcome.final {
+                    logger.pop(pop).error("sample push\(scorer) refused: \(error); that batch is dropped")
+                } else {
+                    logger.pop(pop).error("sample push or heartbeat\(scorer) failed: \(error); \(outcome.queued) batch(es) kept to send again")
+                }
             }
         }
     }
 
     /// Pulls `pop`'s commands and executes the pending ones this agent has not finished.
     func pullCommands(pop: String) {
-        let commands: [AgentCommand]
-        switch client.commands(pop: pop) {
-        case let .success(list): commands = list
-        case let .failure(error):
-            logger.pop(pop).error("cannot pull commands: \(error)")
-            return
+        let (commands, failures) = scorers.commands(pop: pop)
+        for failure in failures {
+            let scorer = scorers.clients.count > 1 ? " from scorer \(failure.shard)" : ""
+            logger.pop(pop).error("cannot pull commands\(scorer): \(failure.error)")
         }
         for command in commands where reported[command.id] == nil || reported[command.id] == .running {
             if stopFlag.isSet {
@@ -175,7 +185,7 @@ public final class AgentRunLoop {
     }
 
     private func report(pop: String, command: Int64, _ result: ExecutionResult) {
-        switch client.report(pop: pop, command: command, result) {
+        switch scorers.report(pop: pop, command: command, result) {
         case .success: reported[command] = result.state
         case let .failure(error):
             logger.pop(pop).error("cannot report command \(command) as \(result.state.rawValue): \(error)", metadata: ["command": "\(command)"])
