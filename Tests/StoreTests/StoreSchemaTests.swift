@@ -10,14 +10,14 @@ struct StoreSchemaTests {
     func migrations(_ kind: TestSupport.Kind) throws {
         let (store, directory) = try TestSupport.makeStore(kind)
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(try store.tableNames() == ["decisions", "dirty_rates", "imported_files", "migrations", "model_versions",
+        #expect(try store.tableNames() == ["capacity_bookings", "decisions", "dirty_rates", "imported_files", "migrations", "model_versions",
                                            "pop_links", "pops", "samples", "trace_events", "workloads"])
-        #expect(try store.appliedMigrations() == ["v1-core-schema", "v2-dirty-rates"])
+        #expect(try store.appliedMigrations() == ["v1-core-schema", "v2-dirty-rates", "v3-capacity-bookings"])
         if kind == .postgres {
             // Re-opening migrates nothing (the same identifiers are recorded) and keeps the data.
             _ = try store.append(samples: [IncomingSample(workload: "w", timestamp: 1, values: [1, 2, 3, 4, 5, 6])], now: 1)
             let reopened = try HeadroomStore(location: try #require(store.path))
-            #expect(try reopened.appliedMigrations() == ["v1-core-schema", "v2-dirty-rates"])
+            #expect(try reopened.appliedMigrations() == ["v1-core-schema", "v2-dirty-rates", "v3-capacity-bookings"])
             #expect(try reopened.workload(named: "w") != nil)
         }
         if kind == .file {
