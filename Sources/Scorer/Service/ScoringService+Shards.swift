@@ -19,8 +19,9 @@ import Store
 ///   workload's rows under a lock on the POP — before the engine applies a decision that
 ///   grows it. A decision another shard got to first becomes `none`, with the reason. The
 ///   engine's view of what the other shards use (`DecisionEngine.externalUsage`) is the
-///   store's totals less this scorer's own rows, re-read at most once a second and after
-///   any refusal: a stale view can only cost a refused booking, never an overbooked POP.
+///   store's totals less this scorer's own rows, re-read at most once a second
+///   (`Configuration.bookingRefreshSeconds`) and after any refusal: a stale view can only
+///   cost a refused booking, never an overbooked POP.
 extension ScoringService {
     /// Whether capacity is booked in the store (a sharded scorer: `--shard`).
     var booksCapacity: Bool { configuration.shard != nil }
@@ -45,13 +46,14 @@ extension ScoringService {
     /// Throws `ServiceError.otherShard` when any of `names` belongs to another shard.
     nonisolated func requireOwned(_ names: some Sequence<String>) throws {
         let foreign = owners(of: names)
-        guard foreign.isEmpty, let shard = configuration.shard else { return }
+        guard !foreign.isEmpty, let shard = configuration.shard else { return }
         throw ServiceError.otherShard(shard: shard.description, owners: foreign)
     }
 
     /// Writes the footprints of `names` that changed since last written (facts: where an
-    /// agent reports them, a finished or failed command), then, if any was written,
-    /// re-reads what the other shards use.
+    /// agent reports them, a finished or failed command). What the other shards use is
+    /// unchanged by it (the store's totals and this scorer's own rows change alike), so the
+    /// engine's `externalUsage` stands.
     func syncBookings(_ names: some Sequence<String>) throws {
         guard booksCapacity else { return }
         var changed: [HeadroomStore.CapacityBooking] = []
@@ -63,15 +65,14 @@ extension ScoringService {
         guard !changed.isEmpty else { return }
         try store.recordBookings(changed, now: clock())
         for booking in changed { bookedFootprints[booking.workload] = booking.footprints }
-        try refreshExternalUsage(force: true)
     }
 
     /// Sets the engine's `externalUsage` to the store's booked totals less this scorer's own
-    /// rows (never below 0), at most once a second unless `force`.
+    /// rows (never below 0), at most once per `bookingRefreshSeconds` unless `force`.
     func refreshExternalUsage(force: Bool = false) throws {
         guard booksCapacity else { return }
         let now = Date().timeIntervalSince1970
-        guard force || now - externalUsageReadAt >= 1 else { return }
+        guard force || now - externalUsageReadAt >= configuration.bookingRefreshSeconds else { return }
         let totals = try store.bookedTotals()
         var own: [String: ResourceVector] = [:]
         for footprints in bookedFootprints.values {

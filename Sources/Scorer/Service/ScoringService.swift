@@ -68,6 +68,9 @@ actor ScoringService {
         /// The scorers by shard (the fleet file's `[[scorers]]`): named in the answer to a
         /// request for another shard's workloads.
         var scorers: ScorerShards?
+        /// How often a sharded scorer re-reads what the other shards have booked (one
+        /// `GROUP BY` over the bookings; a refusal re-reads at once).
+        var bookingRefreshSeconds = 1.0
 
         /// `warmup` in samples of a workload sampled every `intervalSeconds`, at most `warmupSampleCap`.
         func warmupSamples(intervalSeconds: Int64) -> Int {

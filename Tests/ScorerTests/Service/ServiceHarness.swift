@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import Models
 import PrometheusIngest
+import Resources
 @testable import Decisions
 @testable import Scorer
 import Store
@@ -32,6 +33,7 @@ struct ServiceHarness {
                      reloadHoldSeconds: Double? = nil, clock: (@Sendable () -> Int64)? = nil,
                      credentials: Credentials? = nil, maxWorkloads: Int? = 10_000,
                      newWorkloadIntervalSeconds: Int64 = 300, prometheusMapping: PrometheusMapping? = nil, metricsMaxWorkloads: Int = 1000,
+                     fleet fleetFile: String? = nil, shard: WorkloadShard? = nil, bookingRefreshSeconds: Double = 1,
                      logger: Logger = Logger(label: "headroom-scorer-test")) async throws -> ServiceHarness {
         let fixture = try ScorerFixture.get()
         let path = try storePath ?? fixture.copyStore().path
@@ -55,7 +57,10 @@ struct ServiceHarness {
         configuration.newWorkloadIntervalSeconds = newWorkloadIntervalSeconds
         configuration.prometheusMapping = prometheusMapping
         configuration.metricsMaxWorkloads = metricsMaxWorkloads
-        let fleet = try Fleet.load(path: ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
+        let fleet = try Fleet.load(path: fleetFile ?? ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path)
+        configuration.shard = shard
+        configuration.scorers = fleet.scorers
+        configuration.bookingRefreshSeconds = bookingRefreshSeconds
         let service = try ScoringService(store: store, registry: registry, fleet: fleet, configuration: configuration, metrics: ScorerMetrics(),
                                          clock: clock ?? { Int64(Date().timeIntervalSince1970) }, logger: logger)
         let started = try await service.start()
