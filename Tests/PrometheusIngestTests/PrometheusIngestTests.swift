@@ -168,6 +168,21 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(plan.closed.map(\.timestamp) == [1_700_000_005])
     }
 
+    @Test func aShardedAssemblerKeepsItsOwnWorkloadsAndCountsTheOthersByOwner() throws {
+        // Of these names, WorkloadShard puts some on each of two shards.
+        let names = (0..<8).map { "app\($0)" }
+        let mine = names.filter { WorkloadShard.index(of: $0, count: 2) == 1 }
+        #expect(!mine.isEmpty && mine.count < names.count)
+        var assembler = SeriesAssembler(mapping: mapping, shard: try WorkloadShard(index: 1, count: 2))
+        let plan = try assembler.plan(names.map { series("memory_bytes", ["groupname": $0, "memtype": "resident"], [(t0, 1e9), (t0 + 5000, 2e9)]) },
+                                      nowSeconds: nil)
+        assembler.commit(plan)
+        #expect(Set(plan.rows.map(\.workload)) == Set(mine))
+        #expect(plan.counts.otherShards == [0: 2 * (names.count - mine.count)])
+        #expect(plan.counts.taken == 2 * mine.count)
+        #expect(assembler.seriesCount == mine.count, "no state is kept for another shard's series")
+    }
+
     @Test func aScrapeSplitOverTwoRequestsSumsAndARetryCountsNothingTwice() throws {
         var assembler = SeriesAssembler(mapping: mapping)
         let a = series("mem_kib", ["groupname": "w", "id": "1"], [(t0, 100)])
