@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: [
-            "Scorer", "ScorerIntake", "PrometheusIngest", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport", "Wire", "FleetFile", "Resources",
+            "Scorer", "ScorerIntake", "PrometheusIngest", "Decisions", "Models", "Store", "Forecast", "HeadroomTestSupport", "Wire", "FleetFile", "Resources", "Agent",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

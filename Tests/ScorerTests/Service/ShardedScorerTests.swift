@@ -18,6 +18,9 @@ import Store
 struct ShardedScorerTests {
     typealias H = ServiceHarness
 
+    /// `name`'s shard of two.
+    static func shardIndex(_ name: String) -> Int { WorkloadShard.index(of: name, count: 2) }
+
     /// bb-1 hashes to shard 1 of 2, bb-6 to shard 0 (checked below).
     static let one = "bb-1", zero = "bb-6"
 
