@@ -138,6 +138,25 @@ enum OpenAPIDocument {
             NotFound: {description: "unknown workload, POP or command", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
             TooLarge: {description: "body, samples or trace events over the limit", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
             Unavailable: {description: "the store failed; retry later", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+            Misdirected:
+              description: "a sharded scorer (serve --shard): another shard's scorer owns these workloads; nothing written"
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [error, shard, owners]
+                    properties:
+                      error: {type: object, properties: {message: {type: string}}}
+                      shard: {type: string, description: "this scorer's shard, i/n"}
+                      owners:
+                        type: array
+                        items:
+                          type: object
+                          required: [shard, workloads]
+                          properties:
+                            shard: {type: integer}
+                            url: {type: string, nullable: true}
+                            workloads: {type: array, items: {type: string}}
           parameters:
             pop: {name: pop, in: path, required: true, schema: {type: string}}
         security:
@@ -169,6 +188,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/Unauthorized"}
                 "403": {$ref: "#/components/responses/Forbidden"}
                 "413": {$ref: "#/components/responses/TooLarge"}
+                "421": {$ref: "#/components/responses/Misdirected"}
                 "429": {description: "it would create workloads past --max-workloads", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
                 "503": {$ref: "#/components/responses/Unavailable"}
           /v1/workloads/{name}/risk:
@@ -180,6 +200,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/Unauthorized"}
                 "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/NotFound"}
+                "421": {$ref: "#/components/responses/Misdirected"}
           /v1/workloads/{name}/forecast:
             get:
               description: reader or operator
@@ -189,6 +210,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/Unauthorized"}
                 "403": {$ref: "#/components/responses/Forbidden"}
                 "404": {$ref: "#/components/responses/NotFound"}
+                "421": {$ref: "#/components/responses/Misdirected"}
           /v1/decisions:
             get:
               description: reader or operator
@@ -257,6 +279,7 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/NotFound"}
                 "409": {description: a transition that is not allowed, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
                 "413": {$ref: "#/components/responses/TooLarge"}
+                "421": {$ref: "#/components/responses/Misdirected"}
                 "503": {$ref: "#/components/responses/Unavailable"}
           /v1/pops/{pop}/status:
             post:
