@@ -10,6 +10,9 @@ server that cannot keep up shows as an achieved rate below the target, not as a 
 schedule. The usage values are real: Bitbrains VM series read from the store before the server
 starts (--series-db), cycled, each workload starting at a different offset.
 
+With --scorers (sharded scorers, by shard index) each batch is split as the agent splits it:
+each workload's samples to the scorer of its shard (FNV-1a of the name mod the scorers).
+
 Every response is recorded: status, latency, and the `accepted` / `duplicates` counts. The
 summary (JSON on stdout) has samples sent and acknowledged, achieved samples/s, requests by
 status, latency median / p99 / max (nearest rank).
@@ -40,6 +43,14 @@ def load_series(db, limit):
     if not series:
         sys.exit("loadgen: no Bitbrains series in --series-db")
     return series
+
+
+def fnv1a(name):
+    """`WorkloadShard`'s hash: FNV-1a 64 over the name's UTF-8 bytes."""
+    h = 0xCBF29CE484222325
+    for byte in name.encode():
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 def percentile(sorted_values, q):
@@ -74,9 +85,21 @@ class Client(threading.Thread):
                 samples.append(item)
         return json.dumps({"pop": self.pop, "samples": samples}).encode()
 
+    def parts(self, k):
+        """The batch of round k as (shard, body) pairs: one part per scorer that owns some of
+        this client's workloads (as the agent routes: FNV-1a of the name mod the scorers)."""
+        body = json.loads(self.body(k))
+        n = len(self.args.endpoints)
+        if n == 1:
+            return [(0, json.dumps(body).encode())]
+        by_shard = {}
+        for sample in body["samples"]:
+            by_shard.setdefault(fnv1a(sample["workload"]) % n, []).append(sample)
+        return [(shard, json.dumps({"pop": body["pop"], "samples": samples}).encode()) for shard, samples in sorted(by_shard.items())]
+
     def run(self):
-        host, port = self.args.host, self.args.port
-        conn = http.client.HTTPConnection(host, port, timeout=60)
+        endpoints = self.args.endpoints
+        conns = [http.client.HTTPConnection(host, port, timeout=60) for host, port in endpoints]
         headers = {"Authorization": f"Bearer {self.args.token}", "Content-Type": "application/json"}
         k = 0
         # Stagger the clients across one period so batches do not arrive in lockstep.
@@ -88,37 +111,41 @@ class Client(threading.Thread):
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            body = self.body(k)
-            began = time.monotonic()
-            try:
-                conn.request("POST", "/v1/samples", body=body, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-                elapsed = time.monotonic() - began
-                self.latencies.append(elapsed)
-                self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
-                self.sent += self.args.batch
-                if 200 <= response.status < 300:
-                    result = json.loads(payload)
-                    self.accepted += result["accepted"]
-                    self.duplicates += result["duplicates"]
-                elif len(self.error_messages) < 5:
-                    self.error_messages.append(f"{response.status}: {payload[:200]!r}")
-            except Exception as error:  # a dropped connection counts as a failed request
-                self.errors += 1
-                self.sent += self.args.batch
-                if len(self.error_messages) < 5:
-                    self.error_messages.append(repr(error))
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=60)
+            for shard, body in self.parts(k):
+                conn = conns[shard]
+                samples = len(json.loads(body)["samples"])
+                began = time.monotonic()
+                try:
+                    conn.request("POST", "/v1/samples", body=body, headers=headers)
+                    response = conn.getresponse()
+                    payload = response.read()
+                    elapsed = time.monotonic() - began
+                    self.latencies.append(elapsed)
+                    self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+                    self.sent += samples
+                    if 200 <= response.status < 300:
+                        result = json.loads(payload)
+                        self.accepted += result["accepted"]
+                        self.duplicates += result["duplicates"]
+                    elif len(self.error_messages) < 5:
+                        self.error_messages.append(f"{response.status}: {payload[:200]!r}")
+                except Exception as error:  # a dropped connection counts as a failed request
+                    self.errors += 1
+                    self.sent += samples
+                    if len(self.error_messages) < 5:
+                        self.error_messages.append(repr(error))
+                    conn.close()
+                    conns[shard] = http.client.HTTPConnection(*endpoints[shard], timeout=60)
             k += 1
-        conn.close()
+        for conn in conns:
+            conn.close()
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--port", type=int, help="the scorer's port (one scorer)")
+    p.add_argument("--scorers", help="HOST:PORT,… of sharded scorers by shard index: each workload's samples go to its shard's")
     p.add_argument("--token", required=True)
     p.add_argument("--series-db", required=True, help="store to read real Bitbrains series from (read-only)")
     p.add_argument("--clients", type=int, default=50)
@@ -129,6 +156,12 @@ def main():
     p.add_argument("--pops", default="ams1,fra1,par1,lon1")
     p.add_argument("--start-timestamp", type=int, default=1_420_070_400, help="Unix seconds of the first sample (2015-01-01)")
     args = p.parse_args()
+    if args.scorers:
+        args.endpoints = [(e.rsplit(":", 1)[0], int(e.rsplit(":", 1)[1])) for e in args.scorers.split(",")]
+    elif args.port:
+        args.endpoints = [(args.host, args.port)]
+    else:
+        sys.exit("loadgen: give --port or --scorers")
     if args.batch % args.workloads_per_client:
         sys.exit("loadgen: --batch must be a multiple of --workloads-per-client")
     series = load_series(args.series_db, 40)
