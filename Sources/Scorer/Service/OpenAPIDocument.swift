@@ -110,6 +110,7 @@ enum OpenAPIDocument {
               required: [status, model_version, workloads, dry_run, model, store]
               properties:
                 status: {type: string, enum: [ok, degraded, unhealthy]}
+                shard: {type: string, description: "i/n of a sharded scorer (serve --shard); absent otherwise"}
                 model_version: {type: string, nullable: true}
                 workloads: {type: integer}
                 dry_run: {type: boolean}

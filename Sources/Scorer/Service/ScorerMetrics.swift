@@ -26,6 +26,10 @@ final class ScorerMetrics: Sendable {
     let storeUnhealthy: Gauge
     /// Batches refused with 429 because they would create workloads past `--max-workloads`.
     let workloadCapRejections: Counter
+    /// Requests answered 421 (another shard's workloads: `serve --shard`).
+    let misdirectedRequests: Counter
+    /// Decisions whose capacity the store refused to book (another shard took it first).
+    let bookingRefusals: Counter
     /// Remote-write samples that gave a value to a stored row.
     let prometheusSamplesTaken: Counter
     /// Remote-write samples dropped, by reason (`ScoringService.RemoteWriteResult.dropped`).
@@ -55,6 +59,8 @@ final class ScorerMetrics: Sendable {
         degenerateResetsHMM = registry.makeCounter(descriptor: degenerate, labels: [("member", "hmm")])
         storeFaults = registry.makeCounter(descriptor: Self.name("headroom_store_faults_total", help: "Requests answered 503 because the store could not be read or written."))
         storeUnhealthy = registry.makeGauge(descriptor: Self.name("headroom_store_unhealthy", help: "1 while the store is failing (see /healthz), else 0."))
+        misdirectedRequests = registry.makeCounter(descriptor: Self.name("headroom_misdirected_requests_total", help: "Requests answered 421: workloads another shard's scorer owns."))
+        bookingRefusals = registry.makeCounter(descriptor: Self.name("headroom_capacity_booking_refusals_total", help: "Decisions not carried out because the store refused to book their capacity (another scorer booked it first)."))
         workloadCapRejections = registry.makeCounter(descriptor: Self.name("headroom_workload_cap_rejections_total", help: "Batches refused (429) because they would create workloads past --max-workloads."))
         prometheusSamplesTaken = registry.makeCounter(descriptor: Self.name("headroom_prometheus_samples_taken_total", help: "Remote-write samples that gave a value to a stored row."))
         let dropped = Self.name("headroom_prometheus_samples_dropped_total",

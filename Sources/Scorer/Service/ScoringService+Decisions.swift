@@ -151,7 +151,10 @@ extension ScoringService {
         let outcome = engine.tick(now: now, assessments: assessments, popLastSeen: popLastSeen,
                                   book: capacityBooker(now: now, booked: booked))
         bookedFootprints.merge(booked.footprints) { _, new in new }
-        if booked.refused { try refreshExternalUsage(force: true) }
+        if booked.refusals > 0 {
+            metrics.bookingRefusals.increment(by: Int64(booked.refusals))
+            try refreshExternalUsage(force: true)
+        }
         var toJournal: [Decision] = []
         for decision in outcome.decisions {
             if decision.action != .none {
@@ -179,7 +182,9 @@ extension ScoringService {
     func resumeUnfinished() throws -> ResumeReport {
         var report = ResumeReport()
         let now = clock()
-        for item in try journal.unfinished() {
+        // A sharded scorer resumes its own workloads' migrations only: the others' belong to
+        // their shards' scorers, which resume them when they start.
+        for item in try journal.unfinished() where owns(item.decision.workload) {
             guard let id = item.migration.id else { continue }
             switch item.rule {
             case .reissue:

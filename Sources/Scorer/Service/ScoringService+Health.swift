@@ -86,7 +86,8 @@ extension ScoringService {
         return HealthReport(status: status, modelVersion: version, workloads: core?.entries.count ?? 0, dryRun: engine.config.dryRun,
                             model: .init(serving: model.serving, promoted: model.promoted, reason: model.reason, refused: model.refused),
                             store: .init(path: storeFault?.fault.path ?? store.path, healthy: storeFault == nil, error: storeFault?.fault.reason,
-                                         during: storeFault?.operation, since: storeFault?.since, failures: storeFault?.count))
+                                         during: storeFault?.operation, since: storeFault?.since, failures: storeFault?.count),
+                            shard: configuration.shard?.description)
     }
 }
 
@@ -127,6 +128,8 @@ struct HealthReport: Encodable, Sendable {
     var dryRun: Bool
     var model: Model
     var store: Store
+    /// `i/n` for a sharded scorer (`serve --shard`), else absent.
+    var shard: String?
 
     var healthy: Bool { status != "unhealthy" }
 
@@ -138,6 +141,7 @@ struct HealthReport: Encodable, Sendable {
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(model, forKey: .model)
         try c.encode(store, forKey: .store)
+        try c.encodeIfPresent(shard, forKey: .shard)
     }
-    enum CodingKeys: String, CodingKey { case status, modelVersion, workloads, dryRun, model, store }
+    enum CodingKeys: String, CodingKey { case status, modelVersion, workloads, dryRun, model, store, shard }
 }

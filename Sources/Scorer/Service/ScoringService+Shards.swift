@@ -47,6 +47,7 @@ extension ScoringService {
     nonisolated func requireOwned(_ names: some Sequence<String>) throws {
         let foreign = owners(of: names)
         guard !foreign.isEmpty, let shard = configuration.shard else { return }
+        metrics.misdirectedRequests.increment()
         throw ServiceError.otherShard(shard: shard.description, owners: foreign)
     }
 
@@ -97,13 +98,13 @@ extension ScoringService {
             do {
                 let outcome = try store.book(.init(workload: decision.workload, footprints: footprints), now: now)
                 guard case .booked = outcome else {
-                    booked.refused = true
+                    booked.refusals += 1
                     return outcome.description
                 }
                 booked.footprints[decision.workload] = footprints
                 return nil
             } catch {
-                booked.refused = true
+                booked.refusals += 1
                 return "the store failed (\(error))"
             }
         }
@@ -113,7 +114,8 @@ extension ScoringService {
 /// What one tick's `capacityBooker` booked (a reference, filled by the engine's calls).
 final class BookedFootprints {
     var footprints: [String: [String: ResourceVector]] = [:]
-    var refused = false
+    /// Decisions refused (by the store's check, or because it failed).
+    var refusals = 0
 }
 
 /// Another shard's workloads in a request, and the scorer that owns them.

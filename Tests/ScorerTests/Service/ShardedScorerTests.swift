@@ -100,8 +100,11 @@ struct ShardedScorerTests {
             #expect(owners.first?["workloads"] as? [String] == [Self.one])
             let read = try await client.execute(uri: "/v1/workloads/\(Self.one)/risk", method: .get, headers: H.auth)
             #expect(read.status == .misdirectedRequest)
+            let health = try H.json(try await client.execute(uri: "/healthz", method: .get))
+            #expect(health["shard"] as? String == "0/2")
         }
         #expect(try s0.sampleCount() == before, "a misdirected batch writes nothing")
+        #expect(await s0.service.metrics.text().contains("headroom_misdirected_requests_total 2"), "the batch and the read")
         try await s1.application().test(.router) { client in
             let taken = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: body1)
             #expect(taken.status == .ok, "\(String(buffer: taken.body))")
@@ -120,6 +123,12 @@ struct ShardedScorerTests {
                                                   body: ByteBuffer(string: #"{"state":"running","steps":[]}"#))
             #expect(report.status == .misdirectedRequest)
         }
+        // Restarted, each shard resumes its own workloads' unfinished migrations only.
+        let pending = try #require(try s0.store.allMigrations().first?.id)
+        let restarted0 = try await H.make(storePath: url, modelsDirectory: models, fleet: fleet, shard: try WorkloadShard(index: 0, count: 2))
+        #expect(restarted0.started.resumed.reissued.isEmpty && restarted0.started.resumed.rolledBack.isEmpty)
+        let restarted1 = try await H.make(storePath: url, modelsDirectory: models, fleet: fleet, shard: try WorkloadShard(index: 1, count: 2))
+        #expect(restarted1.started.resumed.reissued + restarted1.started.resumed.rolledBack == [pending])
         // Its capacity is booked: the starved allocation grown by the resize.
         let booked = try #require(try s0.store.bookings(workload: Self.one)["ams1"])
         let placement = try #require(await s1.service.placement(workload: Self.one))
@@ -166,6 +175,7 @@ struct ShardedScorerTests {
         }
         #expect(reasons.contains { $0.contains("the capacity could not be booked: cpu_cores at ams1 is booked by other workloads") }, "\(reasons)")
         #expect(decisions.allSatisfy { $0.action == .none }, "shard 0 issued nothing")
+        #expect(await s0.service.metrics.text().contains("headroom_capacity_booking_refusals_total 1"), "the refusal is counted")
         #expect(await s0.service.placement(workload: Self.zero)?.allocation[.cpuCores] == g0.allocation, "nothing of the refused resize applied")
         let total = try #require(try s0.store.bookedTotals()["ams1"])
         #expect(total[.cpuCores] <= capacity + 1e-9)
