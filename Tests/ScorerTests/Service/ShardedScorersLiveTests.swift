@@ -1,4 +1,5 @@
 import Agent
+import Forecast
 import Foundation
 import HeadroomTestSupport
 import Store
@@ -13,7 +14,8 @@ import Glibc
 /// Issue 15's sharded scorers as real processes: one PostgreSQL (the test's private server),
 /// two `headroom-scorer serve --shard i/2`, one `headroom-agent run` whose four workloads
 /// (real processes in real cgroups) hash two to each shard. The agent must route each
-/// workload's samples to its owner, and scorer 1, killed with SIGKILL in the middle of a
+/// workload's samples to its owner; two workloads of different shards racing for the last
+/// room of a POP must not overbook it; and scorer 1, killed with SIGKILL in the middle of a
 /// stream of acknowledged batches and started again, must have lost none of them — while
 /// shard 0 keeps ingesting, and the agent's samples of the downtime reach scorer 1 once it
 /// is back (the agent keeps the parts it could not deliver).
@@ -93,6 +95,14 @@ struct ShardedScorersLiveTests {
             cpu_cores = 2
             memory_bytes = 1_073_741_824
 
+            # Room for both racers' allocations (0.5 + 0.5 cores) and one resize to 1.2, not two.
+            [[pops]]
+            name = "race"
+            price_per_hour = 0.1
+            strategies = ["checkpoint_restart"]
+            [pops.capacity]
+            cpu_cores = 2.0
+
             [[scorers]]
             url = "http://127.0.0.1:\(ports[0])"
             [[scorers]]
@@ -126,7 +136,7 @@ struct ShardedScorersLiveTests {
         func startScorer(_ shard: Int, log: String) throws -> LaunchedProcess {
             try ProcessSpawner.spawn([scorerBinary, "serve", "--db", url, "--models", models, "--pops", "\(dir)/fleet.toml",
                                       "--listen", "127.0.0.1:\(ports[shard])", "--token-file", "\(dir)/token", "--shard", "\(shard)/2",
-                                      "--new-workload-interval-seconds", "1"],
+                                      "--new-workload-interval-seconds", "1", "--policy", "reactive"],
                                      environment: environment, logPath: "\(dir)/\(log)")
         }
         var scorers = [try startScorer(0, log: "scorer-0.log"), try startScorer(1, log: "scorer-1.log")]
@@ -146,6 +156,33 @@ struct ShardedScorersLiveTests {
         let flowing = try Self.waitUntil(60) { try Self.sleepers.allSatisfy { try stored($0).count >= 3 } }
         try #require(flowing, "the agent's samples did not reach both scorers: \(Self.text("\(dir)/agent.log").suffix(3000))")
         #expect(!Self.text("\(dir)/agent.log").contains("refused"), "a scorer refused a part: \(Self.text("\(dir)/agent.log").suffix(3000))")
+
+        // The race: probe-0 (shard 0) and probe-3 (shard 1), each allocated 0.5 cores at POP
+        // `race` and using 1.0, reach their scorers at the same moment. Each scorer's reactive
+        // policy resizes its workload in place to 1.2 × usage = 1.2 cores; the POP has room for
+        // one: 0.5 + 0.5 + 0.7 = 1.7 ≤ 2, and a second growth would make 2.4.
+        let racers = ["probe-0", "probe-3"]
+        #expect(WorkloadShardCheck.shards(racers) == [0, 1])
+        let now = Int64(Date().timeIntervalSince1970)
+        final class Statuses: @unchecked Sendable { var values = [Int?](repeating: nil, count: 2); let lock = NSLock() }
+        let statuses = Statuses()
+        DispatchQueue.concurrentPerform(iterations: 2) { shard in
+            let name = racers[shard]
+            let body = #"{"pop":"race","samples":[{"workload":"\#(name)","timestamp":\#(now),"cpu_cores":1.0,"memory_bytes":1000000}],"allocations":{"\#(name)":{"cpu_cores":0.5,"memory_bytes":1000000000}}}"#
+            let status = Self.post("http://127.0.0.1:\(ports[shard])/v1/samples", json: body)?.status
+            statuses.lock.lock(); statuses.values[shard] = status; statuses.lock.unlock()
+        }
+        #expect(statuses.values == [200, 200])
+        let raceTotal = try #require(try store.bookedTotals()["race"])
+        #expect(raceTotal[.cpuCores] <= 2.0 + 1e-9, "the race POP is overbooked: \(raceTotal)")
+        #expect(abs(raceTotal[.cpuCores] - 1.7) < 1e-9, "one resize booked beside both allocations: \(raceTotal)")
+        let commands = (0..<2).flatMap { shard -> [String] in
+            let listed = Self.get("http://127.0.0.1:\(ports[shard])/v1/agents/race/commands")?.body ?? ""
+            return racers.filter { listed.contains("\"workload\":\"\($0)\"") }
+        }
+        #expect(commands.count == 1, "exactly one racer is resized: \(commands)")
+        let refusals = (0..<2).map { Self.get("http://127.0.0.1:\(ports[$0])/metrics")?.body ?? "" }
+        print("sharded live race: resized \(commands); booking refusals counted: \(refusals.map { $0.contains("headroom_capacity_booking_refusals_total 1") })")
 
         // A stream of batches to scorer 1, one sample each; SIGKILL after the 30th acknowledgement.
         let base = Int64(Date().timeIntervalSince1970) - 7200
