@@ -20,7 +20,12 @@ struct PostgresLocationTests {
         let defaults = try PostgresLocation(url: "postgres://localhost")
         #expect(defaults.endpoint == .tcp(host: "localhost", port: 5432))
         #expect(defaults.user == "postgres" && defaults.database == "postgres")
-        #expect(try PostgresLocation(url: "postgres://u@h/d?sslmode=disable").database == "d")
+        #expect(try PostgresLocation(url: "postgres://u@h/d?sslmode=disable").tls == .disable)
+        #expect(defaults.tls == .prefer, "libpq's default")
+        let verified = try PostgresLocation(url: "postgres://u@db:6000/d?sslmode=verify-full&sslrootcert=/etc/ca.pem")
+        #expect(verified.tls == .verifyFull && verified.rootCertificatePath == "/etc/ca.pem")
+        #expect(verified.description == "postgres://u@db:6000/d?sslmode=verify-full&sslrootcert=/etc/ca.pem", "the description reopens the same way")
+        #expect(try PostgresLocation(url: verified.description) == verified)
 
         #expect(PostgresLocation.isURL("postgres://x") && PostgresLocation.isURL("postgresql://x"))
         #expect(!PostgresLocation.isURL("/var/lib/headroom/store.sqlite") && !PostgresLocation.isURL("postgres.sqlite"))
@@ -28,7 +33,7 @@ struct PostgresLocationTests {
 
     @Test("unsupported parameters and bad ports are refused naming the URL without its password")
     func refused() {
-        for (url, words) in [("postgres://u:pw@h/d?sslmode=require", "sslmode=require"),
+        for (url, words) in [("postgres://u:pw@h/d?sslmode=always", "sslmode=always is not one of disable, prefer, require, verify-ca, verify-full"),
                              ("postgres://u:pw@h/d?application_name=x", "application_name=x"),
                              ("postgres://u:pw@h:0/d", "port 0")] {
             do {

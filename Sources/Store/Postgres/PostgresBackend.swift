@@ -1,5 +1,6 @@
 import Foundation
 import Forecast
+import NIOSSL
 import PostgresNIO
 
 /// The PostgreSQL side of `HeadroomStore`: one connection on an event loop the store owns,
@@ -78,7 +79,7 @@ final class PostgresBackend: @unchecked Sendable {
         switch location.endpoint {
         case .tcp(let host, let port):
             configuration = .init(host: host, port: port, username: location.user, password: location.password,
-                                  database: location.database, tls: .disable)
+                                  database: location.database, tls: try Self.tls(location))
         case .unixSocket(let path):
             configuration = .init(unixSocketPath: path, username: location.user, password: location.password,
                                   database: location.database)
@@ -90,6 +91,32 @@ final class PostgresBackend: @unchecked Sendable {
         } catch {
             throw StoreError.cannotOpen(path: location.description, reason: "connecting failed: \(PostgresStoreError.describe(error))")
         }
+    }
+}
+
+extension PostgresBackend {
+    /// PostgresNIO's TLS for `location.tls` (libpq's `sslmode` meanings): `prefer` and
+    /// `require` encrypt without verifying the server's certificate; `verify-ca` checks its
+    /// chain against `sslrootcert` (else the system's roots); `verify-full` also the host name.
+    /// - Throws: `StoreError.cannotOpen` when the root certificates cannot be read.
+    static func tls(_ location: PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch location.tls {
+        case .disable: return .disable
+        case .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let root = location.rootCertificatePath {
+            do { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(root)) } catch {
+                throw StoreError.cannotOpen(path: location.description, reason: "sslrootcert \(root): cannot read PEM certificates (\(error))")
+            }
+        }
+        let context: NIOSSLContext
+        do { context = try NIOSSLContext(configuration: configuration) } catch {
+            throw StoreError.cannotOpen(path: location.description, reason: "TLS: \(error)")
+        }
+        return location.tls == .prefer ? .prefer(context) : .require(context)
     }
 }
 

@@ -13,10 +13,31 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         case unixSocket(path: String)
     }
 
+    /// TLS on a TCP connection, as libpq's `sslmode` names it (a Unix socket never uses TLS).
+    public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, else plain; the certificate is not verified
+        /// (libpq's default).
+        case prefer
+        /// TLS or no connection; the certificate is not verified (as libpq's `require`
+        /// without a root certificate).
+        case require
+        /// TLS, the server's chain verified against `sslrootcert` (else the system's roots).
+        case verifyCA = "verify-ca"
+        /// As `verifyCA`, and the certificate must name the host connected to.
+        case verifyFull = "verify-full"
+    }
+
     public var endpoint: Endpoint
     public var user: String
     public var password: String?
     public var database: String
+    /// `sslmode=` (default `prefer`, as libpq).
+    public var tls: TLSMode = .prefer
+    /// `sslrootcert=`: a PEM file of the certificate authorities `verify-ca` and
+    /// `verify-full` trust (nil: the system's).
+    public var rootCertificatePath: String?
 
     /// Whether `location` names a PostgreSQL store (rather than a SQLite file path).
     public static func isURL(_ location: String) -> Bool {
@@ -25,8 +46,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `url`.
     /// - Throws: `StoreError.invalidArgument` naming what is wrong (the scheme, the port, a
-    ///   parameter this store does not understand: only `host` and `sslmode=disable` are
-    ///   accepted, since the store connects without TLS).
+    ///   parameter this store does not understand: `host`, `sslmode` (`TLSMode`) and
+    ///   `sslrootcert` are accepted).
     public init(url: String) throws {
         func refuse(_ why: String) -> StoreError {
             .invalidArgument("the store URL \(Self.redact(url)) is not usable: \(why); expected "
@@ -46,8 +67,13 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         for item in components.queryItems ?? [] {
             switch (item.name, item.value ?? "") {
             case ("host", let value): socketDirectory = value
-            case ("sslmode", "disable"): break
-            case (let name, let value): throw refuse("parameter \(name)=\(value) is not supported (only host= and sslmode=disable)")
+            case ("sslmode", let value):
+                guard let mode = TLSMode(rawValue: value) else {
+                    throw refuse("sslmode=\(value) is not one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                tls = mode
+            case ("sslrootcert", let value) where !value.isEmpty: rootCertificatePath = value
+            case (let name, let value): throw refuse("parameter \(name)=\(value) is not supported (host=, sslmode=, sslrootcert=)")
             }
         }
         let host = (components.percentEncodedHost ?? "").removingPercentEncoding ?? ""
@@ -65,7 +91,12 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let secret = password == nil ? "" : ":***"
         switch endpoint {
-        case .tcp(let host, let port): return "postgres://\(user)\(secret)@\(host):\(port)/\(database)"
+        case .tcp(let host, let port):
+            // TLS settings other than the default, so that the description reopens the same way.
+            var query: [String] = []
+            if tls != .prefer { query.append("sslmode=\(tls.rawValue)") }
+            if let root = rootCertificatePath { query.append("sslrootcert=\(root)") }
+            return "postgres://\(user)\(secret)@\(host):\(port)/\(database)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         case .unixSocket(let path):
             let directory = (path as NSString).deletingLastPathComponent
             return "postgres://\(user)\(secret)@/\(database)?host=\(directory)"
