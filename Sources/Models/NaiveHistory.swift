@@ -39,6 +39,11 @@ struct NaiveHistory: Sendable {
     /// Drops resource r's ring (its storage is freed; `column` then reads NaN).
     mutating func release(_ r: Int) { columns[r] = [] }
 
+    /// Keeps resource r's ring from now on (all NaN: no step recorded yet); a no-op when kept.
+    mutating func keep(_ r: Int) {
+        if columns[r].isEmpty { columns[r] = .init(repeating: .nan, count: capacity) }
+    }
+
     /// Copies resource r's `count` steps from number `start` on (oldest first) into `out` as
     /// Double; all NaN when the ring is released.
     func column(_ r: Int, start: Int, count: Int, into out: UnsafeMutablePointer<Double>) {

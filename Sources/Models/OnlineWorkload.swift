@@ -145,6 +145,16 @@ public struct OnlineWorkload: Sendable {
     /// median never cools again, so the week of CPU and memory (two thirds of the window)
     /// would be kept for nothing. `memberForecasts()` then has NaN as those resources' naive.
     private let releasesMedianHistory: Bool
+    /// Bit r set while resource r's naive window is not yet kept: in `.weightedMembers`, a
+    /// resource whose blend is the LSTM alone (no naive, no ARIMA weight) while the LSTM serves
+    /// this workload reads the naive member only as the blend's fallback, when the LSTM's
+    /// forecast is not finite — which its construction rules out but for overflow (a head
+    /// output × scale beyond 1.8·10³⁰⁸: NaN is clipped to 0 and scales are finite), so the
+    /// window is allocated only when that first happens, and the fallback's spread then
+    /// grows from the samples seen since (0 until there are changes) instead of a week's.
+    /// In the demo's and the held-out versions that is disk write and network receive:
+    /// two of the four windows left once CPU and memory are released.
+    private var naiveDeferred: UInt32 = 0
     /// The adaptive-window median per resource (CPU and memory; nil for the others): the
     /// candidate's forecast of those two once warm (issue 11 item 3; `AdaptiveWindowMedian`;
     /// 876 samples at 12 steps: three days at 5 minutes, a quarter of an hour at 1 second).
@@ -322,7 +332,7 @@ public struct OnlineWorkload: Sendable {
         let cached = arima.contains { $0 != nil } ? Resource.count * horizonSteps : 0
         regressionMeans = .init(repeating: 0, count: cached)
         regressionSteps = .init(repeating: Int.min, count: cached)
-        var outputCount = 0
+        var outputCount = 0, outputResources = 0
         if let global = models.lstm, global.model.spec.horizonSteps >= horizonSteps, global.model.spec.quantiles == levels {
             let scaling = global.scalings[name] ?? LSTMWorkloadScaling(values: scalingHistory, limits: limits)
             lstmScaling = scaling
@@ -330,6 +340,7 @@ public struct OnlineWorkload: Sendable {
             lstmEncoder = LSTMFeatureEncoder(scaling: scaling)
             lstmFeatures = .init(repeating: 0, count: LSTMFeatureLayout.count)
             outputCount = global.model.spec.outputCount
+            outputResources = global.model.spec.outputResources
         } else {
             lstmStates = []
         }
@@ -345,6 +356,13 @@ public struct OnlineWorkload: Sendable {
         medianForecasters = Resource.allCases.map { Self.medianResources.contains($0) ? AdaptiveWindowMedian(horizon: horizonSteps) : nil }
         medianCoversLevels = levels.allSatisfy { [0.5, 0.9, 0.99].contains($0) }
         releasesMedianHistory = advance == .weightedMembers && medianCoversLevels
+        if advance == .weightedMembers && !lstmStates.isEmpty {
+            for (r, w) in models.blendWeights.prefix(min(Resource.count, outputResources)).enumerated()
+            where w.lstm > 0 && w.naive == 0 && w.arima == 0 {
+                naiveDeferred |= 1 << UInt32(r)
+                history.release(r)
+            }
+        }
         lstmOutputCount = outputCount
     }
 
@@ -663,6 +681,10 @@ public struct OnlineWorkload: Sendable {
         // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
         // history is young (whenever it has grown by half since the last refresh), so a new
         // workload's spread is not frozen at its first few samples for a day.
+        if naiveFor & naiveDeferred != 0 {
+            for r in 0..<Resource.count where naiveFor & naiveDeferred & (1 << UInt32(r)) != 0 { history.keep(r) }
+            naiveDeferred &= ~naiveFor
+        }
         let refreshEvery = min(naiveRefreshSteps, max(1, (historyCount + 1) / 2))
         for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery && history.holds(r) {
             refreshNaiveSpread(r)

@@ -67,10 +67,10 @@ struct OnlineWorkloadMemoryTests {
         // the full one; disk read's is kept in both and gives the same member.
         let scorerMembers = scorerA.memberForecasts(), fullMembers = fullA.memberForecasts()
         for r in 0..<2 {
-            #expect(scorerMembers.naive[r].allSatisfy(\.isNaN))
-            #expect(fullMembers.naive[r].allSatisfy(\.isFinite))
+            #expect(scorerMembers.naive[r].allSatisfy { $0.isNaN })
+            #expect(fullMembers.naive[r].allSatisfy { $0.isFinite })
         }
-        #expect(scorerMembers.naive[2] == fullMembers.naive[2] && scorerMembers.naive[2].allSatisfy(\.isFinite))
+        #expect(scorerMembers.naive[2] == fullMembers.naive[2] && scorerMembers.naive[2].allSatisfy { $0.isFinite })
     }
 
     @Test("one scratch serves workloads of different horizons and levels in turn")
@@ -119,7 +119,7 @@ struct OnlineWorkloadMemoryTests {
         #expect(!history.holds(1) && history.holds(0))
         history.record(step: 8, row: [8.1, 2])
         out.withUnsafeMutableBufferPointer { history.column(1, start: 4, count: 5, into: $0.baseAddress!) }
-        #expect(out.allSatisfy(\.isNaN))
+        #expect(out.allSatisfy { $0.isNaN })
         out.withUnsafeMutableBufferPointer { history.column(0, start: 4, count: 5, into: $0.baseAddress!) }
         #expect(out == (4..<9).map { Double(Float(Double($0) + 0.1)) })
     }
