@@ -13,7 +13,7 @@
 /// percents of usage, resizes in 2 % steps). The spread is then exactly
 /// `NaiveForecaster.spread` of the Float-rounded history (`NaiveMemberTests`), the last
 /// value (the p50 without spread) stays Double, and the held-out comparison of the change
-/// is in EVALUATION.md ("Scorer memory: the naive window in Float32"). A value beyond
+/// is in EVALUATION.md ("Re-run of 2026-12-07: scorer memory per workload"). A value beyond
 /// Float's range (|x| > 3.4·10³⁸, which `InputRules` refuses anyway) becomes ±∞: its
 /// changes are left out like a missing value's, as an overflowing change already was.
 struct NaiveHistory: Sendable {

@@ -37,7 +37,8 @@ import Forecast
 ///
 /// **Memory** (what a workload costs the scorer, issue 15 item 4; BENCHMARKS.md "Scorer
 /// memory per workload"): the naive window is Float (`NaiveHistory`) and, in the scorer's
-/// `.weightedMembers` mode, keeps CPU and memory only until their median is warm; ARIMA
+/// `.weightedMembers` mode, keeps CPU and memory only until their median is warm and a
+/// resource the blend gives the LSTM alone only once the blend falls back to it; ARIMA
 /// states that are never advanced are not kept; the members' buffers are the caller's.
 public struct OnlineWorkload: Sendable {
     /// Which members a state keeps current.
@@ -206,9 +207,8 @@ public struct OnlineWorkload: Sendable {
     /// The members' forecasts and the buffers they are computed in (`forecast(into:scratch:)`).
     /// Nothing in it outlives one forecast — every member is recomputed from the state on
     /// each — so one scratch serves every workload a caller forecasts in turn (the scorer
-    /// keeps one per `ScoringCore`): kept per workload, these 7 KB were a fifteenth of what a
-    /// workload cost. Sized on first use by `prepare` (and again if a workload of another
-    /// shape uses it).
+    /// keeps one per `ScoringCore`) instead of 7 KB in each workload's state. Sized on first
+    /// use by `prepare` (and again if a workload of another shape uses it).
     public struct Scratch: Sendable {
         /// Member forecasts, flat `Resource.count × horizonSteps × levels.count` (resource-major).
         var arima: [Double] = []
