@@ -30,9 +30,16 @@ import Forecast
 /// adaptive-window median's windows (`AdaptiveWindowMedian.windows`) are step counts by
 /// design: they count samples, whatever their spacing.
 ///
-/// **Allocation.** The members write into buffers the state owns, so `forecast(into:)` on a
-/// reused output (the scorer's tick) allocates nothing for the forecast itself;
-/// `memberForecasts()` and `forecast()` return fresh arrays (tests, backtests).
+/// **Allocation.** The members write into a `Scratch` the caller owns and shares between
+/// workloads, so `forecast(into:scratch:)` on a reused output (the scorer's tick)
+/// allocates nothing for the forecast itself; `memberForecasts()` and `forecast()` return
+/// fresh arrays (tests, backtests).
+///
+/// **Memory** (what a workload costs the scorer, issue 15 item 4; BENCHMARKS.md "Scorer
+/// memory per workload"): the naive window is Float (`NaiveHistory`) and, in the scorer's
+/// `.weightedMembers` mode, keeps CPU and memory only until their median is warm and a
+/// resource the blend gives the LSTM alone only once the blend falls back to it; ARIMA
+/// states that are never advanced are not kept; the members' buffers are the caller's.
 public struct OnlineWorkload: Sendable {
     /// Which members a state keeps current.
     ///
@@ -66,8 +73,8 @@ public struct OnlineWorkload: Sendable {
     /// The naive member's trailing window of changes: one week.
     public static let naiveWindow: Duration = .seconds(7 * 86_400)
     /// At most 10,080 steps (a week of 1-minute data): the window is a ring of
-    /// steps × 6 resources (484 KB at the cap, 97 KB at 5 minutes) plus two scratch
-    /// columns per workload, and a refresh selects over that many changes 36 times. A
+    /// steps × 6 resources in Float (242 KB at the cap, 48 KB at 5 minutes, `NaiveHistory`),
+    /// and a refresh selects over that many changes 36 times. A
     /// week of 1-second data would be 604,800 steps, 29 MB per workload; 10,080 changes
     /// already pin a 0.99 quantile of 12-step changes to within a few order statistics.
     public static let naiveWindowStepCap = 10_080
@@ -116,6 +123,8 @@ public struct OnlineWorkload: Sendable {
     /// Encodes each sample once for both LSTM states (the same row feeds both).
     private var lstmEncoder: LSTMFeatureEncoder?
     private var lstmFeatures: [Float] = []
+    /// The LSTM head's outputs (0 without an LSTM): what a `Scratch` must hold.
+    private let lstmOutputCount: Int
     private var behaviour: BehaviourModel?
     private var hmm: HMMFilterState?
     /// The HMM's observation, rewritten in place each step (D values).
@@ -126,9 +135,27 @@ public struct OnlineWorkload: Sendable {
     private var hasTraces: Bool { traceEventsObserved > 0 }
     /// Trace events observed since the start (`observeTrace`).
     public private(set) var traceEventsObserved = 0
-    /// Ring buffer of the last `naiveWindowSteps` values per resource (row-major steps × resources).
-    private var history: [Double]
+    /// The last `naiveWindowSteps` values per resource (`NaiveHistory`: Float, columns
+    /// released once never read again).
+    private var history: NaiveHistory
     private var historyCount = 0
+    /// Whether a resource's naive window is released once its adaptive-window median is
+    /// warm (`.weightedMembers` with a median covering every level): from then on
+    /// `forecast(into:)` serves that resource from the median alone and computes no member
+    /// for it, fallback included (the fallback only covers blended resources), and the
+    /// median never cools again, so the week of CPU and memory (two thirds of the window)
+    /// would be kept for nothing. `memberForecasts()` then has NaN as those resources' naive.
+    private let releasesMedianHistory: Bool
+    /// Bit r set while resource r's naive window is not yet kept: in `.weightedMembers`, a
+    /// resource whose blend is the LSTM alone (no naive, no ARIMA weight) while the LSTM serves
+    /// this workload reads the naive member only as the blend's fallback, when the LSTM's
+    /// forecast is not finite — which its construction rules out but for overflow (a head
+    /// output × scale beyond 1.8·10³⁰⁸: NaN is clipped to 0 and scales are finite), so the
+    /// window is allocated only when that first happens, and the fallback's spread then
+    /// grows from the samples seen since (0 until there are changes) instead of a week's.
+    /// In the demo's and the held-out versions that is disk write and network receive:
+    /// two of the four windows left once CPU and memory are released.
+    private var naiveDeferred: UInt32 = 0
     /// The adaptive-window median per resource (CPU and memory; nil for the others): the
     /// candidate's forecast of those two once warm (issue 11 item 3; `AdaptiveWindowMedian`;
     /// 876 samples at 12 steps: three days at 5 minutes, a quarter of an hour at 1 second).
@@ -143,19 +170,12 @@ public struct OnlineWorkload: Sendable {
     private let naiveWeighted: UInt32
     /// Every resource's bit.
     private static let allResources: UInt32 = (1 << UInt32(Resource.count)) - 1
-    /// Per member, bit r set while resource r's part of its buffer holds only NaN (written
-    /// when the member was last not computed for r), so it is not rewritten every tick.
-    private var arimaNaN: UInt32 = 0
-    private var lstmNaN: UInt32 = 0
-    private var naiveNaN: UInt32 = 0
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
     private var naiveSpread: [Double]
     /// Steps since each resource's naive spread was refreshed (Int.max = never).
     private var stepsSinceSpread = [Int](repeating: .max, count: Resource.count)
-    /// Member forecasts, flat `Resource.count × horizonSteps × levels.count` (resource-major).
-    private var members: MemberBuffers
     /// Unix seconds of the last grid step fed.
     public private(set) var lastTimestamp: Int64?
     /// The last sample's values (NaN = not measured), `Resource.count`.
@@ -184,21 +204,60 @@ public struct OnlineWorkload: Sendable {
         var state: ARIMAState
     }
 
-    /// The members' outputs and the scratch they are computed in, reused every tick.
-    struct MemberBuffers: Sendable {
-        var arima: [Double]
-        var lstm: [Double]
-        var naive: [Double]
-        /// Φ⁻¹(levels[j]): an ARIMA quantile is mean + z·se (as `ARIMAForecast.quantile`).
-        var zScores: [Double]
+    /// The members' forecasts and the buffers they are computed in (`forecast(into:scratch:)`).
+    /// Nothing in it outlives one forecast — every member is recomputed from the state on
+    /// each — so one scratch serves every workload a caller forecasts in turn (the scorer
+    /// keeps one per `ScoringCore`) instead of 7 KB in each workload's state. Sized on first
+    /// use by `prepare` (and again if a workload of another shape uses it).
+    public struct Scratch: Sendable {
+        /// Member forecasts, flat `Resource.count × horizonSteps × levels.count` (resource-major).
+        var arima: [Double] = []
+        var lstm: [Double] = []
+        var naive: [Double] = []
+        /// Per member, bit r set while resource r's part of its buffer holds only NaN (written
+        /// when the member was last not computed for r, by whichever workload), so it is not
+        /// rewritten every tick: the bits describe the buffers, not a workload.
+        var arimaNaN: UInt32 = 0
+        var lstmNaN: UInt32 = 0
+        var naiveNaN: UInt32 = 0
+        /// The levels `zScores` are for, and Φ⁻¹(levels[j]): an ARIMA quantile is mean + z·se
+        /// (as `ARIMAForecast.quantile`).
+        var zLevels: [Double] = []
+        var zScores: [Double] = []
         /// One ARIMA forecast's regression means (from the cache), means and standard
         /// errors (`horizonSteps` each).
-        var regression: [Double]
-        var mean: [Double]
-        var standardError: [Double]
-        /// The LSTM head's raw outputs and quantiles (`outputCount`, scaled units).
-        var lstmRaw: [Float]
-        var lstmValues: [Float]
+        var regression: [Double] = []
+        var mean: [Double] = []
+        var standardError: [Double] = []
+        /// The LSTM head's raw outputs and quantiles (≥ `outputCount`, scaled units).
+        var lstmRaw: [Float] = []
+        var lstmValues: [Float] = []
+
+        /// An empty scratch; the first forecast sizes it.
+        public init() {}
+
+        /// Makes the buffers fit a workload of `horizonSteps` × `levels` whose LSTM head has
+        /// `outputCount` outputs (a no-op when they already do, as on every tick but the first).
+        mutating func prepare(horizonSteps: Int, levels: [Double], outputCount: Int) {
+            let size = Resource.count * horizonSteps * levels.count
+            if arima.count != size || regression.count != horizonSteps {
+                arima = .init(repeating: .nan, count: size)
+                lstm = arima
+                naive = arima
+                (arimaNaN, lstmNaN, naiveNaN) = (0, 0, 0)
+                regression = .init(repeating: 0, count: horizonSteps)
+                mean = regression
+                standardError = regression
+            }
+            if zLevels != levels {
+                zLevels = levels
+                zScores = levels.map { StandardNormal.quantile($0) }
+            }
+            if lstmRaw.count < outputCount {
+                lstmRaw = .init(repeating: 0, count: outputCount)
+                lstmValues = lstmRaw
+            }
+        }
 
         /// The buffers the ARIMA member writes, as pointers (valid inside `body` only).
         struct Pointers {
@@ -260,12 +319,20 @@ public struct OnlineWorkload: Sendable {
         lstmWeighted = mask { $0.lstm > 0 }
         naiveWeighted = mask { $0.naive > 0 }
         self.arima = .init(repeating: nil, count: Resource.count)
+        var hasARIMA = false
         for model in models.arima[name] ?? [] where model.intervalSeconds == intervalSeconds {
+            hasARIMA = true
+            // A state that is never advanced is never read either (`computeMembers` gives
+            // NaN for it): not kept.
+            guard advancesARIMA.indices.contains(model.resource.rawValue), advancesARIMA[model.resource.rawValue] else { continue }
             arima[model.resource.rawValue] = ARIMAMember(model: model, state: model.fitted.filter([], firstStep: 0))
         }
-        regressionMeans = .init(repeating: 0, count: Resource.count * horizonSteps)
-        regressionSteps = .init(repeating: Int.min, count: Resource.count * horizonSteps)
-        var outputCount = 0
+        self.hasARIMA = hasARIMA
+        // The regression cache serves only states that are kept.
+        let cached = arima.contains { $0 != nil } ? Resource.count * horizonSteps : 0
+        regressionMeans = .init(repeating: 0, count: cached)
+        regressionSteps = .init(repeating: Int.min, count: cached)
+        var outputCount = 0, outputResources = 0
         if let global = models.lstm, global.model.spec.horizonSteps >= horizonSteps, global.model.spec.quantiles == levels {
             let scaling = global.scalings[name] ?? LSTMWorkloadScaling(values: scalingHistory, limits: limits)
             lstmScaling = scaling
@@ -273,6 +340,7 @@ public struct OnlineWorkload: Sendable {
             lstmEncoder = LSTMFeatureEncoder(scaling: scaling)
             lstmFeatures = .init(repeating: 0, count: LSTMFeatureLayout.count)
             outputCount = global.model.spec.outputCount
+            outputResources = global.model.spec.outputResources
         } else {
             lstmStates = []
         }
@@ -281,18 +349,21 @@ public struct OnlineWorkload: Sendable {
             hmm = HMMFilterState(model: b.hmm)
             hmmObservation = HMMObservation(values: .init(repeating: .nan, count: b.dimensions.count))
         }
-        history = .init(repeating: .nan, count: naiveWindowSteps * Resource.count)
+        history = NaiveHistory(capacity: naiveWindowSteps, resources: Resource.count)
         let width = horizonSteps * levels.count
         naiveSpread = .init(repeating: 0, count: Resource.count * width)
         lastValues = .init(repeating: .nan, count: Resource.count)
         medianForecasters = Resource.allCases.map { Self.medianResources.contains($0) ? AdaptiveWindowMedian(horizon: horizonSteps) : nil }
         medianCoversLevels = levels.allSatisfy { [0.5, 0.9, 0.99].contains($0) }
-        let empty = [Double](repeating: .nan, count: Resource.count * width)
-        members = MemberBuffers(
-            arima: empty, lstm: empty, naive: empty,
-            zScores: levels.map { StandardNormal.quantile($0) },
-            regression: .init(repeating: 0, count: horizonSteps), mean: .init(repeating: 0, count: horizonSteps), standardError: .init(repeating: 0, count: horizonSteps),
-            lstmRaw: .init(repeating: 0, count: outputCount), lstmValues: .init(repeating: 0, count: outputCount))
+        releasesMedianHistory = advance == .weightedMembers && medianCoversLevels
+        if advance == .weightedMembers && !lstmStates.isEmpty {
+            for (r, w) in models.blendWeights.prefix(min(Resource.count, outputResources)).enumerated()
+            where w.lstm > 0 && w.naive == 0 && w.arima == 0 {
+                naiveDeferred |= 1 << UInt32(r)
+                history.release(r)
+            }
+        }
+        lstmOutputCount = outputCount
     }
 
     /// Records one execution-trace event (`phase`, `state`, …) of the step now being filled:
@@ -305,7 +376,7 @@ public struct OnlineWorkload: Sendable {
     }
 
     /// Which members serve this workload.
-    public var hasARIMA: Bool { arima.contains { $0 != nil } }
+    public let hasARIMA: Bool
     public var hasLSTM: Bool { !lstmStates.isEmpty }
     public var hasHMM: Bool { hmm != nil }
 
@@ -398,12 +469,14 @@ public struct OnlineWorkload: Sendable {
             try? hmm?.step(hmmObservation)
             degenerateResets.hmm = hmm?.degenerateResets ?? 0
         }
-        let slot = (stepsFed % naiveWindowSteps) * Resource.count
-        for r in 0..<Resource.count { history[slot + r] = row[r] }
+        history.record(step: stepsFed, row: row)
         historyCount = min(historyCount + 1, naiveWindowSteps)
         if values != nil {
             lastValues = row
-            for r in 0..<Resource.count where medianForecasters[r] != nil { medianForecasters[r]!.update(row[r]) }
+            for r in 0..<Resource.count where medianForecasters[r] != nil {
+                medianForecasters[r]!.update(row[r])
+                if releasesMedianHistory && medianForecasters[r]!.isWarm && history.holds(r) { history.release(r) }
+            }
         }
         lastTimestamp = timestamp
         stepsFed += 1
@@ -432,7 +505,9 @@ public struct OnlineWorkload: Sendable {
     /// The per-member forecasts: `Resource.count` arrays of `horizonSteps × levels.count`
     /// (step-major), SI units clipped at 0, NaN where the member cannot forecast.
     public mutating func memberForecasts() -> (arima: [[Double]], lstm: [[Double]], naive: [[Double]]) {
-        computeMembers(arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources)
+        var members = Scratch()
+        members.prepare(horizonSteps: horizonSteps, levels: levels, outputCount: lstmOutputCount)
+        computeMembers(arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources, members: &members)
         let width = horizonSteps * levels.count
         func split(_ flat: [Double]) -> [[Double]] { (0..<Resource.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
         return (split(members.arima), split(members.lstm), split(members.naive))
@@ -454,6 +529,14 @@ public struct OnlineWorkload: Sendable {
     /// some step, the blend falls back to the others (`BlendWeights.combine`), so they are
     /// then computed too and the result is the same as with every member computed.
     public mutating func forecast(into out: inout [[Double]]) {
+        var scratch = Scratch()
+        forecast(into: &out, scratch: &scratch)
+    }
+
+    /// `forecast(into:)` with the members computed in `scratch`, which the caller reuses
+    /// for every workload it forecasts (the scorer's tick: then nothing is allocated).
+    public mutating func forecast(into out: inout [[Double]], scratch members: inout Scratch) {
+        members.prepare(horizonSteps: horizonSteps, levels: levels, outputCount: lstmOutputCount)
         // A resource the warm median forecasts at every level needs no blend member.
         var median: UInt32 = 0
         if medianCoversLevels {
@@ -461,7 +544,7 @@ public struct OnlineWorkload: Sendable {
         }
         let blended = Self.allResources & ~median
         let arimaFor = arimaWeighted & blended, lstmFor = lstmWeighted & blended, naiveFor = naiveWeighted & blended
-        computeMembers(arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor)
+        computeMembers(arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor, members: &members)
         let width = horizonSteps * levels.count
         if out.count != Resource.count || out.contains(where: { $0.count != width }) {
             out = .init(repeating: .init(repeating: .nan, count: width), count: Resource.count)
@@ -469,15 +552,15 @@ public struct OnlineWorkload: Sendable {
         var fallback: UInt32 = 0
         for r in 0..<Resource.count where blended & (1 << UInt32(r)) != 0 {
             let complete = out[r].withUnsafeMutableBufferPointer { o in
-                blend(r, into: o, arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor)
+                blend(r, into: o, arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor, members: members)
             }
             if !complete { fallback |= 1 << UInt32(r) }
         }
         if fallback != 0 {
-            computeMembers(arimaFor: arimaFor | fallback, lstmFor: lstmFor | fallback, naiveFor: naiveFor | fallback)
+            computeMembers(arimaFor: arimaFor | fallback, lstmFor: lstmFor | fallback, naiveFor: naiveFor | fallback, members: &members)
             for r in 0..<Resource.count where fallback & (1 << UInt32(r)) != 0 {
                 _ = out[r].withUnsafeMutableBufferPointer { o in
-                    blend(r, into: o, arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources)
+                    blend(r, into: o, arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources, members: members)
                 }
             }
         }
@@ -493,7 +576,7 @@ public struct OnlineWorkload: Sendable {
     /// (`…For` masks) forecasts: `combine` then falls back to the unweighted members, which
     /// the caller computes before blending again.
     private func blend(_ r: Int, into o: UnsafeMutableBufferPointer<Double>,
-                       arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32) -> Bool {
+                       arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32, members: Scratch) -> Bool {
         let w = blendWeights[r], base = r * horizonSteps * levels.count, width = o.count, bit: UInt32 = 1 << UInt32(r)
         return members.arima.withUnsafeBufferPointer { a in
             members.lstm.withUnsafeBufferPointer { l in
@@ -526,13 +609,13 @@ public struct OnlineWorkload: Sendable {
 
     /// Fills the member buffers (the arrays `memberForecasts` returns, flat): each member for
     /// the resources whose bit its mask sets, NaN for the others.
-    private mutating func computeMembers(arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32) {
+    private mutating func computeMembers(arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32, members: inout Scratch) {
         let width = horizonSteps * levels.count, nq = levels.count
         // ARIMA: quantile = mean + Φ⁻¹(p)·se per step (ARIMAForecast.quantile), clipped at 0.
         // (Through buffer pointers: the members are read in place, never copied.)
         let horizon = horizonSteps
-        var arimaNaN = self.arimaNaN
-        defer { self.arimaNaN = arimaNaN }
+        var arimaNaN = members.arimaNaN
+        defer { members.arimaNaN = arimaNaN }
         arima.withUnsafeMutableBufferPointer { states in
             regressionMeans.withUnsafeMutableBufferPointer { cache in
                 regressionSteps.withUnsafeMutableBufferPointer { cachedSteps in
@@ -586,7 +669,7 @@ public struct OnlineWorkload: Sendable {
                 }
             }
         }
-        let lstmStale = ~lstmDone & ~lstmNaN & Self.allResources
+        let lstmStale = ~lstmDone & ~members.lstmNaN & Self.allResources
         if lstmStale != 0 {
             members.lstm.withUnsafeMutableBufferPointer { out in
                 for r in 0..<Resource.count where lstmStale & (1 << UInt32(r)) != 0 {
@@ -594,21 +677,25 @@ public struct OnlineWorkload: Sendable {
                 }
             }
         }
-        lstmNaN = ~lstmDone & Self.allResources
+        members.lstmNaN = ~lstmDone & Self.allResources
         // Naive: refresh the change quantiles every `naiveRefreshSteps`, and sooner while the
         // history is young (whenever it has grown by half since the last refresh), so a new
         // workload's spread is not frozen at its first few samples for a day.
+        if naiveFor & naiveDeferred != 0 {
+            for r in 0..<Resource.count where naiveFor & naiveDeferred & (1 << UInt32(r)) != 0 { history.keep(r) }
+            naiveDeferred &= ~naiveFor
+        }
         let refreshEvery = min(naiveRefreshSteps, max(1, (historyCount + 1) / 2))
-        for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery {
+        for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery && history.holds(r) {
             refreshNaiveSpread(r)
             stepsSinceSpread[r] = 0
         }
-        var naiveNaN = self.naiveNaN
+        var naiveNaN = members.naiveNaN
         members.naive.withUnsafeMutableBufferPointer { out in
             naiveSpread.withUnsafeBufferPointer { spread in
                 for r in 0..<Resource.count {
                     let base = r * width, last = lastValues[r], bit: UInt32 = 1 << UInt32(r)
-                    if last.isFinite && naiveFor & bit != 0 {
+                    if last.isFinite && naiveFor & bit != 0 && history.holds(r) {
                         for i in base..<(base + width) { out[i] = max(0, last + spread[i]) }
                         naiveNaN &= ~bit
                     } else if naiveNaN & bit == 0 {
@@ -618,7 +705,7 @@ public struct OnlineWorkload: Sendable {
                 }
             }
         }
-        self.naiveNaN = naiveNaN
+        members.naiveNaN = naiveNaN
     }
 
     /// `NaiveForecaster(windowSteps: naiveWindowSteps).spread` of resource r's trailing
@@ -626,32 +713,30 @@ public struct OnlineWorkload: Sendable {
     /// changes, 0 when there are none. The two order statistics each level needs are found
     /// by selection (expected O(n)) rather than a full sort (O(n log n)): same values.
     private mutating func refreshNaiveSpread(_ r: Int) {
-        let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq, window = naiveWindowSteps
+        let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq
         // The column and its changes are scratch for this refresh only (once per
         // `naiveRefreshSteps` per resource): kept per workload, two window-long buffers
         // would be a sixth of what a workload costs the scorer.
-        history.withUnsafeBufferPointer { ring in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { column in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { changes in
-                    naiveSpread.withUnsafeMutableBufferPointer { spread in
-                        let y = column.baseAddress!, c = changes.baseAddress!
-                        for k in 0..<count { y[k] = ring[((start + k) % window) * Resource.count + r] }
-                        for h in 1...horizonSteps {
-                            var m = 0
-                            var t = h
-                            while t < count {
-                                let a = y[t], b = y[t - h]
-                                // A change that overflows (±1e308 samples) is left out like a
-                                // missing one, so it cannot make the spread NaN for a week.
-                                if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
-                                t += 1
-                            }
-                            let out = spread.baseAddress! + r * width + (h - 1) * nq
-                            if m == 0 {
-                                for j in 0..<nq { out[j] = 0 }
-                            } else {
-                                OrderStatistics.empiricalQuantiles(c, count: m, levels: levels, into: out)
-                            }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { column in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { changes in
+                let y = column.baseAddress!, c = changes.baseAddress!
+                history.column(r, start: start, count: count, into: y)
+                naiveSpread.withUnsafeMutableBufferPointer { spread in
+                    for h in 1...horizonSteps {
+                        var m = 0
+                        var t = h
+                        while t < count {
+                            let a = y[t], b = y[t - h]
+                            // A change that overflows (±1e308 samples) is left out like a
+                            // missing one, so it cannot make the spread NaN for a week.
+                            if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
+                            t += 1
+                        }
+                        let out = spread.baseAddress! + r * width + (h - 1) * nq
+                        if m == 0 {
+                            for j in 0..<nq { out[j] = 0 }
+                        } else {
+                            OrderStatistics.empiricalQuantiles(c, count: m, levels: levels, into: out)
                         }
                     }
                 }

@@ -29,7 +29,11 @@ struct NaiveMemberTests {
         }
     }
 
-    @Test("the online naive member equals NaiveForecaster over the trailing week, after the ring wraps")
+    /// The window is kept in Float (`NaiveHistory`): the member is exactly `NaiveForecaster`
+    /// over the Float-rounded values, and within 2⁻²³ of the largest |value| of the Double one
+    /// (each change moves by at most 2⁻²⁴ of each of its two values, so each order statistic
+    /// and their interpolation by at most that much).
+    @Test("the online naive member equals NaiveForecaster over the trailing week of Float-rounded values, after the ring wraps, and is within 2⁻²³ · max|y| of the Double one")
     func naiveMemberMatchesForecaster() {
         let steps = 2500, interval: Int64 = 300, start: Int64 = 1_375_315_200
         var generator = SeededGenerator(seed: 11)
@@ -50,11 +54,19 @@ struct NaiveMemberTests {
             for i in 0...k { fresh.ingest(timestamp: start + Int64(i) * interval, values: Array(values[(i * 6)..<(i * 6 + 6)])) }
             let naive = fresh.memberForecasts().naive
             for r in 0..<2 {
-                let column = (0...k).map { values[$0 * Resource.count + r] }
-                let spread = NaiveForecaster(windowSteps: fresh.naiveWindowSteps)
-                    .spread(history: column.suffix(fresh.naiveWindowSteps)[...], horizonSteps: 12, quantiles: [0.5, 0.9, 0.99])
-                let last = column.last!
+                let exact = (0...k).map { values[$0 * Resource.count + r] }
+                let column = exact.map { Double(Float($0)) }
+                let forecaster = NaiveForecaster(windowSteps: fresh.naiveWindowSteps)
+                let spread = forecaster.spread(history: column.suffix(fresh.naiveWindowSteps)[...], horizonSteps: 12, quantiles: [0.5, 0.9, 0.99])
+                let last = exact.last!   // the last value is kept in Double
                 #expect(naive[r] == spread.map { max(0, last + $0) }, "resource \(r) after \(k + 1) steps")
+                let window = exact.suffix(fresh.naiveWindowSteps)
+                let doubleSpread = forecaster.spread(history: window[...], horizonSteps: 12, quantiles: [0.5, 0.9, 0.99])
+                let largest = window.filter(\.isFinite).map(abs).max() ?? 0
+                for (x, y) in zip(spread, doubleSpread) {
+                    #expect(abs(x - y) <= 0x1p-23 * largest * (1 + 1e-9), "resource \(r) after \(k + 1) steps: \(x) vs \(y)")
+                }
+                if r == 1 { #expect(spread != doubleSpread) }   // memory's values are not Float-exact: the bound is exercised
             }
         }
         _ = online.memberForecasts()

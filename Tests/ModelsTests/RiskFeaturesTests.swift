@@ -129,4 +129,40 @@ struct RiskFeaturesTests {
             }
         }
     }
+
+    /// The week's usage older than a day is kept as Float rounded toward zero, read only by
+    /// the recount: the flags it gives must be the exact ones, an allocation set to exactly
+    /// a past peak (as the sizing policies do) included.
+    @Test("an allocation change recounts the week exactly from its Float copy, at a past peak and just below it")
+    func weekRecountFromFloat() {
+        var generator = SeededGenerator(seed: 5)
+        var state = RiskFeatures(intervalSeconds: 300)
+        let n = 9 * 288   // past the week: the evicted sample's onset is judged too
+        var cpu: [Double] = [], memory: [Double] = []
+        for i in 0..<n {
+            // Values no Float holds exactly; the peaks 2 to 6 days back.
+            var c = 1 + 1e-3 * generator.nextUniform(), m = 4e9 + 1e6 * generator.nextUniform()
+            if i % 577 == 3 { c = 1.5 + 1e-9 * Double(i); m = 6e9 + 3 + Double(i) }
+            cpu.append(c); memory.append(m)
+            state.push(timestamp: 1_375_000_000 + Int64(i) * 300, cpuCores: c, memoryBytes: m)
+        }
+        let w = state.weekSteps, first = n - w
+        let olderThanADay = (first..<(n - 289))
+        let cpuPeak = olderThanADay.map { cpu[$0] }.max()!, memoryPeak = olderThanADay.map { memory[$0] }.max()!
+        #expect(Double(Float(cpuPeak)) != cpuPeak && Double(Float(memoryPeak)) != memoryPeak)
+        // At the peaks (nothing older than a day over), a millionth below them (the peaks over),
+        // and among the ordinary values (many over). (Within 2⁻²³ below a value older than a
+        // day the Float copy would call it not over: the documented exception.)
+        for (ac, am) in [(cpuPeak, memoryPeak), (cpuPeak * (1 - 1e-6), memoryPeak), (cpuPeak, memoryPeak * (1 - 1e-6)), (1.0005, 4.0005e9)] {
+            state.setAllocation(cpuCores: ac, memoryBytes: am)
+            let f = state.features()
+            func over(_ k: Int) -> Bool { cpu[k] > ac || memory[k] > am }
+            let overs = (first..<n).filter(over).count
+            let onsets = (first..<n).filter { over($0) && !over($0 - 1) }.count
+            let lastOver = (0..<n).last(where: over)
+            #expect(f[5] == Double(overs) / Double(w), "br_1w at \(ac), \(am)")
+            #expect(f[23] == Double(onsets) / Double(w), "on_1w at \(ac), \(am)")
+            #expect(f[26] == log1p(Double(Swift.min(lastOver.map { n - 1 - $0 } ?? w, w))), "tsl at \(ac), \(am)")
+        }
+    }
 }

@@ -35,6 +35,9 @@ package final class ScoringCore {
     /// The forecast level an action plans for (nil = the highest).
     package let planningQuantile: Double?
     package private(set) var entries: [String: Entry] = [:]
+    /// The member forecasts' buffers, shared by every workload's re-score (one at a time:
+    /// the core has one owner), so a workload does not carry them (`OnlineWorkload.Scratch`).
+    private var scratch = OnlineWorkload.Scratch()
 
     /// The learned risk it serves (nil: the version has none, or it is switched off to
     /// measure what it costs: `headroom-bench tick --no-learned-risk`).
@@ -81,13 +84,13 @@ package final class ScoringCore {
         // One hash lookup; the entry is then mutated in place (no copy of its buffers).
         guard let index = entries.index(forKey: workload) else { return nil }
         return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps,
-                           learned: learned)
+                           learned: learned, scratch: &scratch)
     }
 
     private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int,
-                               learned: LearnedRisk?) -> WorkloadScore? {
+                               learned: LearnedRisk?, scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
         guard advance(&entry, timestamp: timestamp, values: values) else { return nil }
-        return rescore(&entry, horizonSteps: horizonSteps, learned: learned)
+        return rescore(&entry, horizonSteps: horizonSteps, learned: learned, scratch: &scratch)
     }
 
     /// One sample into the online models and the risk features; false when refused (not after the last).
@@ -157,16 +160,17 @@ package final class ScoringCore {
     @discardableResult
     package func rescore(_ name: String) -> WorkloadScore? {
         guard let index = entries.index(forKey: name) else { return nil }
-        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned)
+        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, scratch: &scratch)
     }
 
     /// Forecast into the entry's own buffer (reused every tick), then score: the forecast's
     /// exceedance (resource at risk, time to breach, planned demand) and, when the version
     /// has one, the learned risk on the entry's features against its allocation.
     @discardableResult
-    private static func rescore(_ entry: inout Entry, horizonSteps: Int, learned: LearnedRisk?) -> WorkloadScore? {
+    private static func rescore(_ entry: inout Entry, horizonSteps: Int, learned: LearnedRisk?,
+                                scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
         guard let timestamp = entry.online.lastTimestamp else { return nil }
-        entry.online.forecast(into: &entry.forecast)
+        entry.online.forecast(into: &entry.forecast, scratch: &scratch)
         var score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
                                      heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
                                      into: &entry.assessment)
@@ -189,7 +193,7 @@ package final class ScoringCore {
     package func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
         guard let index = entries.index(forKey: workload) else { return }
         entries.values[index].allocation = allocation
-        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned) }
+        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, scratch: &scratch) }
     }
 
     package func entry(_ workload: String) -> Entry? { entries[workload] }

@@ -38,9 +38,17 @@ import Foundation
 /// | 24, 25 | `hz_1d`, `hz_1w` | Σ onset(k) / max(1, Σ (1 − over(k))) over the last d, w samples: the hazard of a breach starting |
 /// | 26 | `tsl` | log(1 + min(i − the newest k ≤ i with over(k), w)); w when none in the last w |
 ///
-/// Cost: rings of a week of CPU and memory usage and of breach flags; breach counts per
-/// window are kept as running sums, recomputed once over the week when the allocation
-/// changes. The day windows are incremental too, because they ran over 288 samples on
+/// Cost: a ring of a week of breach flags, the last day (+ 1 sample) of CPU and memory
+/// usage exactly, and the week of them in Float rounded toward zero; breach counts per window
+/// are kept as running sums, recomputed once over the week when the allocation changes.
+/// Every feature reads only the exact day; the week's usage serves only that recount
+/// (and the onset judgement of its oldest sample), for the samples older than the day.
+/// Why Float there: the exact week was a third of what a workload cost the scorer
+/// (2 × 2,016 Doubles at 5 minutes, issue 15 item 4), and a flag is only c > A: a value
+/// rounded toward zero (x' ≤ x, x − x' < 2⁻²³·x) gives the exact flag unless the new
+/// allocation A falls in [x', x), within 2⁻²³ below a usage sample a day or more old.
+/// (Rounded to nearest instead, an allocation set to exactly a past peak, as the sizing
+/// policies do, would find that peak over it half the time.) The day windows are incremental too, because they ran over 288 samples on
 /// every tick of the scorer (about half of the learned risk's cost): the day's four
 /// largest memory values (its maximum and, at 5 minutes, its 0.99 quantile, which lies
 /// between the 4th and 3rd largest) are kept with their sample numbers and rescanned only
@@ -60,8 +68,16 @@ public struct RiskFeatures: Sendable {
     public let hourSteps: Int
     public let daySteps: Int
     public let weekSteps: Int
+    /// The last `dayRing` samples' usage (sample number k in slot k mod `dayRing`).
     private var cpu: [Double]
     private var memory: [Double]
+    /// `daySteps + 1`: the features reach back `daySteps` samples (`dc_yd`, the day's
+    /// leaving difference).
+    private let dayRing: Int
+    /// The last `weekSteps` samples' usage as Float rounded toward zero (slot k mod
+    /// `weekSteps`, like `flags`): read only by the recount, for samples older than the day.
+    private var cpuWeek: [Float]
+    private var memoryWeek: [Float]
     /// 1 when the sample was over the allocation in force (either resource), 2 when its
     /// memory was (bit 1), 4 when it was a breach onset (over, its predecessor not; bit 2),
     /// for the samples in the ring.
@@ -93,8 +109,11 @@ public struct RiskFeatures: Sendable {
         hourSteps = max(2, Int((3600 / interval).rounded()))
         daySteps = max(hourSteps + 1, Int((86_400 / interval).rounded()))
         weekSteps = 7 * daySteps
-        cpu = [Double](repeating: 0, count: weekSteps)
-        memory = [Double](repeating: 0, count: weekSteps)
+        dayRing = daySteps + 1
+        cpu = [Double](repeating: 0, count: dayRing)
+        memory = [Double](repeating: 0, count: dayRing)
+        cpuWeek = [Float](repeating: 0, count: weekSteps)
+        memoryWeek = [Float](repeating: 0, count: weekSteps)
         flags = [UInt8](repeating: 0, count: weekSteps)
     }
 
@@ -112,8 +131,9 @@ public struct RiskFeatures: Sendable {
         // Oldest first, so each sample's predecessor is judged before it.
         var previousOver = seen > weekSteps ? flag(cpu: evictedCPU, memory: evictedMemory) & 1 : 0
         for back in stride(from: available - 1, through: 0, by: -1) {
-            let slot = (seen - 1 - back) % weekSteps
-            var f = flag(cpu: cpu[slot], memory: memory[slot])
+            let number = seen - 1 - back, slot = number % weekSteps
+            var f = back < dayRing ? flag(cpu: cpu[number % dayRing], memory: memory[number % dayRing])
+                : flag(cpu: Double(cpuWeek[slot]), memory: Double(memoryWeek[slot]))
             if f & 1 == 1 {
                 if previousOver == 0 { f |= 4 }
                 lastOver = seen - 1 - back
@@ -131,14 +151,16 @@ public struct RiskFeatures: Sendable {
         if seen >= daySteps { count(flags[(seen - daySteps) % weekSteps], back: daySteps - 1, sign: -1, only: .day) }
         if seen >= weekSteps { count(flags[seen % weekSteps], back: weekSteps - 1, sign: -1, only: .week) }
         let slot = seen % weekSteps
-        if seen >= weekSteps { evictedCPU = cpu[slot]; evictedMemory = memory[slot] }
+        if seen >= weekSteps { evictedCPU = Double(cpuWeek[slot]); evictedMemory = Double(memoryWeek[slot]) }
         let previousOver = seen > 0 ? flags[(seen - 1) % weekSteps] & 1 : 0
         let c = cpuCores.isFinite ? cpuCores : 0, m = memoryBytes.isFinite ? memoryBytes : 0
         let number = seen
         // The day's memory differences: the new one in, the one `daySteps − 1` back out.
-        let previous = number > 0 ? memory[(number - 1) % weekSteps] : m
-        cpu[slot] = c
-        memory[slot] = m
+        let previous = number > 0 ? memory[(number - 1) % dayRing] : m
+        cpu[number % dayRing] = c
+        memory[number % dayRing] = m
+        cpuWeek[slot] = Self.towardZero(c)
+        memoryWeek[slot] = Self.towardZero(m)
         var f = flag(cpu: c, memory: m)
         if f & 1 == 1 {
             if previousOver == 0 { f |= 4 }
@@ -157,7 +179,7 @@ public struct RiskFeatures: Sendable {
             daySquares.add(d * d)
             if number >= diffs {
                 let leaving = number - diffs
-                let old = leaving == 0 ? 0 : memory[leaving % weekSteps] - memory[(leaving - 1) % weekSteps]
+                let old = leaving == 0 ? 0 : memory[leaving % dayRing] - memory[(leaving - 1) % dayRing]
                 daySum.add(-old)
                 daySquares.add(-(old * old))
             }
@@ -191,7 +213,7 @@ public struct RiskFeatures: Sendable {
         topCount = 0
         let n = Swift.min(seen, daySteps)
         for back in 0..<n {
-            let number = seen - 1 - back, m = memory[number % weekSteps]
+            let number = seen - 1 - back, m = memory[number % dayRing]
             guard topCount < 4 || m > topValues[3] else { continue }
             var j = Swift.min(topCount, 3)
             if topCount < 4 { topCount += 1 }
@@ -208,9 +230,9 @@ public struct RiskFeatures: Sendable {
     private mutating func resyncDayDifferences() {
         daySum = CompensatedSum(); daySquares = CompensatedSum()
         let i = seen - 1, n = Swift.min(daySteps - 1, i + 1)
-        var slot = i % weekSteps
+        var slot = i % dayRing
         for back in 0..<n {
-            let before = slot == 0 ? weekSteps - 1 : slot - 1
+            let before = slot == 0 ? dayRing - 1 : slot - 1
             let d = back == i ? 0 : memory[slot] - memory[before]
             daySum.add(d)
             daySquares.add(d * d)
@@ -235,8 +257,17 @@ public struct RiskFeatures: Sendable {
         return (cpuOver || memoryOver ? 1 : 0) | (memoryOver ? 2 : 0)
     }
 
-    /// The value `back` samples before the newest (0 = newest); requires back < min(seen, week).
-    @inline(__always) private func at(_ ring: [Double], _ back: Int) -> Double { ring[(seen - 1 - back) % weekSteps] }
+    /// The value `back` samples before the newest (0 = newest); requires back < min(seen, dayRing).
+    @inline(__always) private func at(_ ring: [Double], _ back: Int) -> Double { ring[(seen - 1 - back) % dayRing] }
+
+    /// x as a Float no farther from 0 than x (x ≥ 0 here: usage, NaN already read as 0);
+    /// beyond Float's range, its largest finite value.
+    static func towardZero(_ x: Double) -> Float {
+        var f = Float(x)
+        if Double(f) > x && x >= 0 { f = f.nextDown }
+        if Double(f) < x && x < 0 { f = f.nextUp }
+        return f
+    }
 
     /// Writes the features (in `names` order) into `out` (count ≥ `count`); all NaN before the first sample.
     public func features(into out: UnsafeMutableBufferPointer<Double>) {
@@ -260,12 +291,13 @@ public struct RiskFeatures: Sendable {
             let newest = i - (daySteps - hourSteps)           // i−d+h
             let oldest = Swift.max(0, i - daySteps + 1)       // i−d+1, truncated at the start
             if newest >= oldest {
-                let newestSlot = (seen - 1) % weekSteps
+                let newestSlot = (seen - 1) % weekSteps, newestValue = (seen - 1) % dayRing
                 for k in oldest...newest {
-                    var slot = newestSlot - (i - k)
+                    var slot = newestSlot - (i - k), value = newestValue - (i - k)
                     if slot < 0 { slot += weekSteps }
+                    if value < 0 { value += dayRing }
                     if flags[slot] & 1 == 1 { any = true }
-                    maxC = Swift.max(maxC, cpu[slot]); maxM = Swift.max(maxM, memory[slot])
+                    maxC = Swift.max(maxC, cpu[value]); maxM = Swift.max(maxM, memory[value])
                 }
                 out[6] = any ? 1 : 0
                 out[7] = maxC / ac
@@ -273,8 +305,8 @@ public struct RiskFeatures: Sendable {
             }
         }
         // Volatility: σ of the differences within the last h−1 (and d−1) samples.
-        let volCHour = Self.differenceSigma(cpu, newest: i, seen: seen, week: weekSteps, diffs: hourSteps - 1)
-        let volMHour = Self.differenceSigma(memory, newest: i, seen: seen, week: weekSteps, diffs: hourSteps - 1)
+        let volCHour = Self.differenceSigma(cpu, newest: i, seen: seen, week: dayRing, diffs: hourSteps - 1)
+        let volMHour = Self.differenceSigma(memory, newest: i, seen: seen, week: dayRing, diffs: hourSteps - 1)
         let dayDiffs = Double(Swift.min(daySteps - 1, i + 1))
         let dayMean = daySum.value / dayDiffs
         let volMDay = (Swift.max(0, daySquares.value / dayDiffs - dayMean * dayMean)).squareRoot()
@@ -285,10 +317,10 @@ public struct RiskFeatures: Sendable {
         out[11] = (1 - xm) / (out[13] + 0.001)
         // Maxima over the hour; the day's from its four largest memory values.
         var mxcHour = -Double.infinity, mxmHour = -Double.infinity
-        let newestSlot = (seen - 1) % weekSteps
+        let newestSlot = (seen - 1) % dayRing
         for back in 0..<nh {
             var slot = newestSlot - back
-            if slot < 0 { slot += weekSteps }
+            if slot < 0 { slot += dayRing }
             mxcHour = Swift.max(mxcHour, cpu[slot]); mxmHour = Swift.max(mxmHour, memory[slot])
         }
         let mxmDay = topValues[0]
@@ -296,7 +328,7 @@ public struct RiskFeatures: Sendable {
             // numpy linear: position p = 0.99·(d − 1) in ascending order; with d = 288, p = 284.13,
             // between the 4th and 3rd largest. `quantileFromTop` covers any d whose p falls within the top 4.
             let top = (topValues[0], topValues[1], topValues[2], topValues[3])
-            out[14] = Self.quantileFromTop(top, count: daySteps, probability: 0.99, memory: memory, seen: seen, week: weekSteps) / am
+            out[14] = Self.quantileFromTop(top, count: daySteps, probability: 0.99, memory: memory, seen: seen, week: dayRing) / am
         }
         if i >= daySteps { out[15] = xc - at(cpu, daySteps) / ac }
         out[16] = mxcHour / ac

@@ -42,6 +42,7 @@ public enum RiskTrack {
                                     horizonSteps: horizon, levels: risk.estimator.levels, limits: limits,
                                     scalingHistory: scalingHistory, advance: .weightedMembers)
         var assessment = RiskAssessment(horizonSteps: horizon)
+        var scratch = OnlineWorkload.Scratch(), forecast: [[Double]] = []
         var points: [Point] = []
         let last = min(end, series.steps) - horizon
         let first = max(0, start - warmupSteps)
@@ -61,7 +62,7 @@ public enum RiskTrack {
             guard t >= start, (t - start) % stride == 0, online.lastTimestamp != nil else { continue }
             let allocation = rule.allocation(history: series.values[(max(0, t + 1 - windowSteps) * n)..<((t + 1) * n)], limits: limits,
                                              intervalSeconds: series.intervalSeconds)
-            let forecast = online.forecast()
+            online.forecast(into: &forecast, scratch: &scratch)
             let score = risk.score(timestamp: series.timestamp(ofStep: t), forecast: forecast, allocation: allocation,
                                    heavyPhaseProbability: online.heavyPhaseProbability(withinSteps: horizon), into: &assessment)
             var breached = false
