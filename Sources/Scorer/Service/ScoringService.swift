@@ -52,9 +52,9 @@ actor ScoringService {
         /// no longer chosen).
         var downAfterSeconds: Double? = 300
         /// Most workloads the service holds; a batch that would create more over HTTP is
-        /// refused with 429 (`--max-workloads`; nil: no cap). Each costs ~150 KB of online
-        /// state, so the default 10 000 is ~1.5 GB: past that, split the fleet across
-        /// scorers (`--shard`) rather than grow one.
+        /// refused with 429 (`--max-workloads`; nil: no cap). Each costs ~76 KB of online
+        /// state (BENCHMARKS.md, "Scorer memory per workload"), so the default 10 000 is
+        /// ~0.8 GB: past what one host holds, split the fleet across scorers (`--shard`).
         var maxWorkloads: Int? = 10_000
         /// The mapping of Prometheus series to workloads (`--prometheus-mapping`); nil turns
         /// `POST /api/v1/write` off (404).
