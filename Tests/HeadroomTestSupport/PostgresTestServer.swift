@@ -78,7 +78,7 @@ public final class PostgresTestServer: Sendable {
     }
 
     private init(tls: Bool = false) throws {
-        port = tls ? Int.random(in: 30_000...39_999) : Self.port
+        port = tls ? try TestProcess.freeLoopbackPort() : Self.port
         guard let binaries = Self.installedBinaries else {
             throw Failure(description: "PostgreSQL's server binaries are not installed (apt-get install postgresql)")
         }

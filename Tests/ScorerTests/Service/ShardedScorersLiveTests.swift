@@ -27,7 +27,6 @@ struct ShardedScorersLiveTests {
     static let sleepers = ["sleeper-a", "sleeper-b", "sleeper-c", "sleeper-d"]
     static let probe = "probe-1"
 
-    static func freePort() -> Int { Int.random(in: 20_000...29_000) }
 
     static func get(_ url: String) -> (status: Int, body: String)? {
         guard let target = URL(string: url) else { return nil }
@@ -84,7 +83,9 @@ struct ShardedScorersLiveTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let dir = scratch.path
         try "\(Self.token)\n".write(toFile: "\(dir)/token", atomically: true, encoding: .utf8)
-        let ports = [Self.freePort(), Self.freePort() + 1000]
+        var found = [try TestProcess.freeLoopbackPort()]
+        while found.count < 2 { let port = try TestProcess.freeLoopbackPort(); if port != found[0] { found.append(port) } }
+        let ports = found
         let prefix = "headroom-shard-test-\(getpid())"
         let fleet = """
             [[pops]]
