@@ -107,7 +107,7 @@ extension AgentConfig {
             scorerURLs = shards.urls
         } else {
             let scorerURL = try agent.requiredString("scorer_url", expected: "the scorer's base URL, http://host:port (or [[scorers]], one per shard)")
-            guard let url = URL(string: scorerURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            guard ScorerShards.isBaseURL(scorerURL) else {
                 throw agent.invalid("scorer_url", "is \"\(scorerURL)\"; expected an http:// or https:// URL such as http://127.0.0.1:8080")
             }
             scorerURLs = [scorerURL]

@@ -39,8 +39,8 @@ public final class ScorerRouter: @unchecked Sendable {
     /// `batch` split by owner: element i holds shard i's samples, trace events, allocations,
     /// checkpoints and live-migratable names (each with the batch's `pop`), possibly empty.
     public func split(_ batch: SampleBatchBody) -> [SampleBatchBody] {
-        var parts = clients.indices.map { _ in SampleBatchBody(pop: batch.pop) }
         guard clients.count > 1 else { return [batch] }
+        var parts = clients.indices.map { _ in SampleBatchBody(pop: batch.pop) }
         for sample in batch.samples { parts[shard(of: sample.workload)].samples.append(sample) }
         for event in batch.traces {
             parts[event.workload.map(shard(of:)) ?? 0].traces.append(event)

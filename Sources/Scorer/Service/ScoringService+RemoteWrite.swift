@@ -82,7 +82,7 @@ extension ScoringService {
                                  scored: applied.scored, placed: applied.placed, decisions: applied.decisions,
                                  dropped: dropped.filter { $0.value > 0 },
                                  otherShards: plan.counts.otherShards.isEmpty ? nil : plan.counts.otherShards.keys.sorted().map { index in
-                                     RemoteWriteResult.OtherShard(shard: index, url: configuration.scorers.flatMap { index < $0.count ? $0.urls[index] : nil },
+                                     RemoteWriteResult.OtherShard(shard: index, url: scorerURL(shard: index),
                                                                   samples: plan.counts.otherShards[index] ?? 0)
                                  })
     }

@@ -38,9 +38,14 @@ extension ScoringService {
             byShard[WorkloadShard.index(of: name, count: shard.count), default: []].append(name)
         }
         return byShard.keys.sorted().map { index in
-            ShardOwner(shard: index, url: configuration.scorers.flatMap { index < $0.count ? $0.urls[index] : nil },
+            ShardOwner(shard: index, url: scorerURL(shard: index),
                        workloads: (byShard[index] ?? []).sorted())
         }
+    }
+
+    /// The base URL of shard `index`'s scorer from the fleet file's `[[scorers]]` (nil: none listed).
+    nonisolated func scorerURL(shard index: Int) -> String? {
+        configuration.scorers.flatMap { index < $0.count ? $0.urls[index] : nil }
     }
 
     /// Throws `ServiceError.otherShard` when any of `names` belongs to another shard.

@@ -70,7 +70,7 @@ extension PostgresBackend {
                         throw StoreError.invalidArgument("POP \"\(name)\" is not in the store's fleet")
                     }
                     let others = try session.rows("SELECT \(sums) FROM capacity_bookings WHERE pop_id = $1 AND workload_id <> $2",
-                                                  .of(pop.id, id)) { c in try c.resources() }.first ?? CapacityZero.vector
+                                                  .of(pop.id, id)) { c in try c.resources() }.first ?? HeadroomStore.noAmounts
                     if let short = HeadroomStore.shortfall(pop: name, capacity: pop.capacity, others: others, old: old[name], new: amounts) {
                         throw Refused(outcome: short)
                     }
@@ -100,8 +100,4 @@ extension PostgresBackend {
             return try Self.rows(session, workload: id)
         }
     }
-}
-
-private enum CapacityZero {
-    static let vector = ResourceVector([Double](repeating: 0, count: Resource.count))
 }

@@ -136,6 +136,9 @@ extension HeadroomStore {
 
     static func zeroIfNaN(_ x: Double) -> Double { x.isNaN ? 0 : x }
 
+    /// Every resource 0: the sum over no rows.
+    static let noAmounts = ResourceVector([Double](repeating: 0, count: Resource.count))
+
     // MARK: SQLite
 
     private struct POPRow { var id: Int64; var capacity: ResourceVector }
@@ -163,7 +166,7 @@ extension HeadroomStore {
     private static func bookedSum(_ db: Database, pop: Int64, excluding workload: Int64) throws -> ResourceVector {
         let sums = columns.map { "TOTAL(\($0))" }.joined(separator: ", ")
         guard let row = try Row.fetchOne(db, sql: "SELECT \(sums) FROM capacity_bookings WHERE pop_id = ? AND workload_id <> ?",
-                                         arguments: [pop, workload]) else { return ResourceVector([Double](repeating: 0, count: Resource.count)) }
+                                         arguments: [pop, workload]) else { return noAmounts }
         return ResourceVector((0..<Resource.count).map { row[$0] as Double })
     }
 
