@@ -105,6 +105,38 @@ struct CapacityBookingStoreTests {
         }
     }
 
+    @Test("PostgreSQL: a scorer's start (syncFleet, POPs listed against id order) waits for a booking's POP locks instead of deadlocking with it",
+          .enabled(if: PostgresTestServer.isAvailable))
+    func fleetSyncLocksInIdOrder() throws {
+        let url = try PostgresTestServer.freshDatabaseURL()
+        let store = try HeadroomStore(location: url)
+        try Self.prepare(store, workloads: [])   // p is created before q: p has the lower id
+        let server = try PostgresTestServer.shared.get()
+        // Another session locks the POPs as a booking does, in id order, slowly: p, then a
+        // second and a half later q. The start syncs [q, p] meanwhile; had it locked q first
+        // (the file's order), each would wait for the other and PostgreSQL would abort one.
+        let booking = Process()
+        booking.executableURL = URL(fileURLWithPath: server.binaries + "/psql")
+        booking.arguments = [url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
+                             "BEGIN; SELECT id FROM pops WHERE name = 'p' FOR UPDATE; SELECT pg_sleep(1.5); "
+                                 + "SELECT id FROM pops WHERE name = 'q' FOR UPDATE; COMMIT;"]
+        let errors = Pipe()
+        booking.standardOutput = FileHandle.nullDevice
+        booking.standardError = errors
+        try booking.run()
+        usleep(500_000)
+        var capacity = ResourceVector.absent
+        capacity[.cpuCores] = 12
+        #expect(throws: Never.self) {
+            try store.syncFleet(pops: [.init(name: "q", capacity: .absent, pricePerHour: 2, strategies: [], status: .up),
+                                       .init(name: "p", capacity: capacity, pricePerHour: 1, strategies: [], status: .up)], links: [])
+        }
+        booking.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(booking.terminationStatus == 0, "the booking session: \(stderr)")
+        #expect(try store.pops().first { $0.name == "p" }?.capacity[.cpuCores] == 12)
+    }
+
     final class Outcomes: @unchecked Sendable {
         private let lock = NSLock()
         private(set) var booked = 0, refused = 0

@@ -7,6 +7,12 @@ extension PostgresBackend {
 
     func syncFleet(pops: [HeadroomStore.POPDefinition], links: [HeadroomStore.POPLinkDefinition]) throws -> [String: Int64] {
         try transaction { session in
+            // The POPs that exist are locked first, in id order, as a capacity booking locks
+            // them (`PostgresBackend+Bookings`): the upserts below would otherwise lock them
+            // in the file's order, and a scorer starting while another books could deadlock.
+            _ = try session.rows("SELECT id FROM pops WHERE name = ANY($1) ORDER BY id FOR UPDATE", .of(pops.map(\.name))) {
+                try $0.next(Int64.self)
+            }
             var ids: [String: Int64] = [:]
             let parameters = (1...(4 + Resource.count)).map { "$\($0)" }.joined(separator: ", ")
             let upsert = """
