@@ -19,33 +19,43 @@
 struct NaiveHistory: Sendable {
     /// Steps each ring holds (`OnlineWorkload.naiveWindowSteps`).
     let capacity: Int
-    /// Per resource its ring, or empty when released.
+    /// Per resource its ring, or empty when released (or never kept: `readsBack`).
     private var columns: [[Float]]
+    /// Whether the values are read back from the store at each refresh instead of kept
+    /// (`StoredHistory`): then no ring is allocated and `served` says which resources the
+    /// naive member still serves.
+    let readsBack: Bool
+    private var served: UInt32
 
-    init(capacity: Int, resources: Int) {
+    init(capacity: Int, resources: Int, readsBack: Bool = false) {
         self.capacity = max(1, capacity)
-        columns = .init(repeating: .init(repeating: .nan, count: self.capacity), count: resources)
+        self.readsBack = readsBack
+        columns = .init(repeating: readsBack ? [] : .init(repeating: .nan, count: self.capacity), count: resources)
+        served = readsBack ? (1 << UInt32(resources)) - 1 : 0
     }
 
-    /// Whether resource r's ring is kept.
-    func holds(_ r: Int) -> Bool { !columns[r].isEmpty }
+    /// Whether resource r's window is kept (or, read back, still served).
+    func holds(_ r: Int) -> Bool { readsBack ? served & (1 << UInt32(r)) != 0 : !columns[r].isEmpty }
 
     /// Writes the values of the step numbered `step` (`row[r]` for each resource still held).
     mutating func record(step: Int, row: [Double]) {
+        guard !readsBack else { return }
         let slot = step % capacity
         for r in columns.indices where !columns[r].isEmpty { columns[r][slot] = Float(row[r]) }
     }
 
     /// Drops resource r's ring (its storage is freed; `column` then reads NaN).
-    mutating func release(_ r: Int) { columns[r] = [] }
+    mutating func release(_ r: Int) {
+        if readsBack { served &= ~(1 << UInt32(r)) } else { columns[r] = [] }
+    }
 
     /// Keeps resource r's ring from now on (all NaN: no step recorded yet); a no-op when kept.
     mutating func keep(_ r: Int) {
-        if columns[r].isEmpty { columns[r] = .init(repeating: .nan, count: capacity) }
+        if readsBack { served |= 1 << UInt32(r) } else if columns[r].isEmpty { columns[r] = .init(repeating: .nan, count: capacity) }
     }
 
     /// Copies resource r's `count` steps from number `start` on (oldest first) into `out` as
-    /// Double; all NaN when the ring is released.
+    /// Double; all NaN when the ring is released (or read back: the caller reads the store).
     func column(_ r: Int, start: Int, count: Int, into out: UnsafeMutablePointer<Double>) {
         columns[r].withUnsafeBufferPointer { ring in
             guard !ring.isEmpty else {

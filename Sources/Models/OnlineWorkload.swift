@@ -136,8 +136,10 @@ public struct OnlineWorkload: Sendable {
     /// Trace events observed since the start (`observeTrace`).
     public private(set) var traceEventsObserved = 0
     /// The last `naiveWindowSteps` values per resource (`NaiveHistory`: Float, columns
-    /// released once never read again).
+    /// released once never read again), or only which resources it serves when read back.
     private var history: NaiveHistory
+    /// Whether the naive member's week is read back at a refresh instead of kept.
+    public var readsBack: Bool { history.readsBack }
     private var historyCount = 0
     /// Whether a resource's naive window is released once its adaptive-window median is
     /// warm (`.weightedMembers` with a median covering every level): from then on
@@ -186,6 +188,9 @@ public struct OnlineWorkload: Sendable {
     /// by member, since the start: the workload keeps being scored from the fresh state.
     /// The scorer publishes `degenerateResets.total` as a metric and logs each increase.
     public private(set) var degenerateResets = DegenerateResets()
+    /// Naive refreshes that found the stored rows not ending in this state's newest sample
+    /// (`StoredHistory`): the spread then stayed as it was until the next refresh.
+    public private(set) var staleNaiveRefreshes = 0
 
     /// Counts of degenerate states reset, per member (see `degenerateResets`).
     public struct DegenerateResets: Sendable, Equatable {
@@ -294,9 +299,12 @@ public struct OnlineWorkload: Sendable {
     ///   - advance: `.allMembers` (the default) keeps every member current, so
     ///     `memberForecasts()` is exact for all of them; `.weightedMembers` (the scorer)
     ///     skips the ARIMA states of resources whose blend gives ARIMA no weight.
+    ///   - readsBack: whether the naive member's week is read back at each refresh (from the
+    ///     `StoredHistory` given to `forecast(into:scratch:stored:)`: the scorer's store)
+    ///     instead of kept in memory.
     public init(name: String, models: TrainedModels, intervalSeconds: Int64, horizonSteps: Int,
                 levels: [Double] = [0.5, 0.9, 0.99], limits: [Double], scalingHistory: [Double] = [],
-                advance: MemberAdvance = .allMembers) {
+                advance: MemberAdvance = .allMembers, readsBack: Bool = false) {
         // The interval comes from the store (data): a non-positive one would divide by zero
         // below, so it is taken as 1 s (every sample its own step); a non-positive horizon as 1.
         self.name = name
@@ -349,14 +357,15 @@ public struct OnlineWorkload: Sendable {
             hmm = HMMFilterState(model: b.hmm)
             hmmObservation = HMMObservation(values: .init(repeating: .nan, count: b.dimensions.count))
         }
-        history = NaiveHistory(capacity: naiveWindowSteps, resources: Resource.count)
+        history = NaiveHistory(capacity: naiveWindowSteps, resources: Resource.count, readsBack: readsBack)
         let width = horizonSteps * levels.count
         naiveSpread = .init(repeating: 0, count: Resource.count * width)
         lastValues = .init(repeating: .nan, count: Resource.count)
         medianForecasters = Resource.allCases.map { Self.medianResources.contains($0) ? AdaptiveWindowMedian(horizon: horizonSteps) : nil }
         medianCoversLevels = levels.allSatisfy { [0.5, 0.9, 0.99].contains($0) }
         releasesMedianHistory = advance == .weightedMembers && medianCoversLevels
-        if advance == .weightedMembers && !lstmStates.isEmpty {
+        // (A window read back costs nothing to keep: nothing is deferred then.)
+        if advance == .weightedMembers && !lstmStates.isEmpty && !readsBack {
             for (r, w) in models.blendWeights.prefix(min(Resource.count, outputResources)).enumerated()
             where w.lstm > 0 && w.naive == 0 && w.arima == 0 {
                 naiveDeferred |= 1 << UInt32(r)
@@ -535,7 +544,10 @@ public struct OnlineWorkload: Sendable {
 
     /// `forecast(into:)` with the members computed in `scratch`, which the caller reuses
     /// for every workload it forecasts (the scorer's tick: then nothing is allocated).
-    public mutating func forecast(into out: inout [[Double]], scratch members: inout Scratch) {
+    ///
+    /// A state that `readsBack` reads the naive member's week from `stored` when a spread is
+    /// due for a refresh (without it, the spread stays as it is).
+    public mutating func forecast(into out: inout [[Double]], scratch members: inout Scratch, stored: StoredHistory? = nil) {
         members.prepare(horizonSteps: horizonSteps, levels: levels, outputCount: lstmOutputCount)
         // A resource the warm median forecasts at every level needs no blend member.
         var median: UInt32 = 0
@@ -544,7 +556,7 @@ public struct OnlineWorkload: Sendable {
         }
         let blended = Self.allResources & ~median
         let arimaFor = arimaWeighted & blended, lstmFor = lstmWeighted & blended, naiveFor = naiveWeighted & blended
-        computeMembers(arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor, members: &members)
+        computeMembers(arimaFor: arimaFor, lstmFor: lstmFor, naiveFor: naiveFor, members: &members, stored: stored)
         let width = horizonSteps * levels.count
         if out.count != Resource.count || out.contains(where: { $0.count != width }) {
             out = .init(repeating: .init(repeating: .nan, count: width), count: Resource.count)
@@ -557,7 +569,8 @@ public struct OnlineWorkload: Sendable {
             if !complete { fallback |= 1 << UInt32(r) }
         }
         if fallback != 0 {
-            computeMembers(arimaFor: arimaFor | fallback, lstmFor: lstmFor | fallback, naiveFor: naiveFor | fallback, members: &members)
+            computeMembers(arimaFor: arimaFor | fallback, lstmFor: lstmFor | fallback, naiveFor: naiveFor | fallback, members: &members,
+                           stored: stored)
             for r in 0..<Resource.count where fallback & (1 << UInt32(r)) != 0 {
                 _ = out[r].withUnsafeMutableBufferPointer { o in
                     blend(r, into: o, arimaFor: Self.allResources, lstmFor: Self.allResources, naiveFor: Self.allResources, members: members)
@@ -609,7 +622,8 @@ public struct OnlineWorkload: Sendable {
 
     /// Fills the member buffers (the arrays `memberForecasts` returns, flat): each member for
     /// the resources whose bit its mask sets, NaN for the others.
-    private mutating func computeMembers(arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32, members: inout Scratch) {
+    private mutating func computeMembers(arimaFor: UInt32, lstmFor: UInt32, naiveFor: UInt32, members: inout Scratch,
+                                         stored: StoredHistory? = nil) {
         let width = horizonSteps * levels.count, nq = levels.count
         // ARIMA: quantile = mean + Φ⁻¹(p)·se per step (ARIMAForecast.quantile), clipped at 0.
         // (Through buffer pointers: the members are read in place, never copied.)
@@ -686,9 +700,25 @@ public struct OnlineWorkload: Sendable {
             naiveDeferred &= ~naiveFor
         }
         let refreshEvery = min(naiveRefreshSteps, max(1, (historyCount + 1) / 2))
-        for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery && history.holds(r) {
-            refreshNaiveSpread(r)
-            stepsSinceSpread[r] = 0
+        let due = (0..<Resource.count).filter { naiveFor & (1 << UInt32($0)) != 0 && stepsSinceSpread[$0] >= refreshEvery && history.holds($0) }
+        if !due.isEmpty {
+            if history.readsBack {
+                // Read back once for every resource due; when the rows do not end in this
+                // state's newest sample, the spreads stay as they were until the next refresh.
+                if let stored, let last = lastTimestamp,
+                   let columns = stored.lastSteps(workload: name, steps: historyCount, stepsFed: stepsFed, anchor: last,
+                                                  intervalSeconds: intervalSeconds, maximumGapSteps: maximumGapSteps,
+                                                  newest: lastValues, resources: due) {
+                    for (j, r) in due.enumerated() {
+                        columns[j].withUnsafeBufferPointer { refreshNaiveSpread(r, from: $0.baseAddress!) }
+                    }
+                } else {
+                    staleNaiveRefreshes += 1
+                }
+            } else {
+                for r in due { refreshNaiveSpread(r) }
+            }
+            for r in due { stepsSinceSpread[r] = 0 }
         }
         var naiveNaN = members.naiveNaN
         members.naive.withUnsafeMutableBufferPointer { out in
@@ -713,31 +743,37 @@ public struct OnlineWorkload: Sendable {
     /// changes, 0 when there are none. The two order statistics each level needs are found
     /// by selection (expected O(n)) rather than a full sort (O(n log n)): same values.
     private mutating func refreshNaiveSpread(_ r: Int) {
-        let count = historyCount, start = stepsFed - count, nq = levels.count, width = horizonSteps * nq
-        // The column and its changes are scratch for this refresh only (once per
-        // `naiveRefreshSteps` per resource): kept per workload, two window-long buffers
-        // would be a sixth of what a workload costs the scorer.
+        let count = historyCount, start = stepsFed - count
+        // The column is scratch for this refresh only (once per `naiveRefreshSteps` per
+        // resource): kept per workload, two window-long buffers would be a sixth of what a
+        // workload costs the scorer.
         withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { column in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { changes in
-                let y = column.baseAddress!, c = changes.baseAddress!
-                history.column(r, start: start, count: count, into: y)
-                naiveSpread.withUnsafeMutableBufferPointer { spread in
-                    for h in 1...horizonSteps {
-                        var m = 0
-                        var t = h
-                        while t < count {
-                            let a = y[t], b = y[t - h]
-                            // A change that overflows (±1e308 samples) is left out like a
-                            // missing one, so it cannot make the spread NaN for a week.
-                            if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
-                            t += 1
-                        }
-                        let out = spread.baseAddress! + r * width + (h - 1) * nq
-                        if m == 0 {
-                            for j in 0..<nq { out[j] = 0 }
-                        } else {
-                            OrderStatistics.empiricalQuantiles(c, count: m, levels: levels, into: out)
-                        }
+            history.column(r, start: start, count: count, into: column.baseAddress!)
+            refreshNaiveSpread(r, from: column.baseAddress!)
+        }
+    }
+
+    /// The refresh over the `historyCount` values at `y` (oldest first, NaN = missing).
+    private mutating func refreshNaiveSpread(_ r: Int, from y: UnsafePointer<Double>) {
+        let count = historyCount, nq = levels.count, width = horizonSteps * nq
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { changes in
+            let c = changes.baseAddress!
+            naiveSpread.withUnsafeMutableBufferPointer { spread in
+                for h in 1...horizonSteps {
+                    var m = 0
+                    var t = h
+                    while t < count {
+                        let a = y[t], b = y[t - h]
+                        // A change that overflows (±1e308 samples) is left out like a
+                        // missing one, so it cannot make the spread NaN for a week.
+                        if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
+                        t += 1
+                    }
+                    let out = spread.baseAddress! + r * width + (h - 1) * nq
+                    if m == 0 {
+                        for j in 0..<nq { out[j] = 0 }
+                    } else {
+                        OrderStatistics.empiricalQuantiles(c, count: m, levels: levels, into: out)
                     }
                 }
             }

@@ -43,8 +43,17 @@ package final class ScoringCore {
     /// measure what it costs: `headroom-bench tick --no-learned-risk`).
     package let learned: LearnedRisk?
 
+    /// Where the workloads' long windows are read back instead of kept (the service's store:
+    /// `StoredHistory`); nil keeps them in memory (replays, benchmarks of the tick).
+    package let stored: StoredHistory?
+
+    /// - Parameter stored: the store every sample this core ingests was written to first
+    ///   (the service), so the naive member's week and the risk features' week of usage are
+    ///   read back from it at a refresh or a recount instead of kept per workload; nil when
+    ///   the core is fed samples the store does not hold as fed (a replay's censored usage).
     package init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule(),
-         planningQuantile: Double? = nil, useLearnedRisk: Bool = true) {
+         planningQuantile: Double? = nil, useLearnedRisk: Bool = true, stored: StoredHistory? = nil) {
+        self.stored = stored
         self.learned = useLearnedRisk ? models.risk?.learned : nil
         self.planningQuantile = planningQuantile
         self.models = models
@@ -63,18 +72,23 @@ package final class ScoringCore {
     package func register(name: String, intervalSeconds: Int64, limits: [Double], history: SampleSeries,
                   traceEvents: [TraceEventRecord] = []) throws {
         var online = OnlineWorkload(name: name, models: models, intervalSeconds: intervalSeconds, horizonSteps: horizonSteps,
-                                    levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers)
+                                    levels: levels, limits: limits, scalingHistory: history.values, advance: .weightedMembers,
+                                    readsBack: stored != nil)
         // The trees learned breach dynamics at one sampling interval; at another (a 1-second
         // live workload, say) the windows' meaning changes, so the calibrated forecast risk serves.
         var features: RiskFeatures? = learned.map { $0.intervalSeconds == intervalSeconds } == true
-            ? RiskFeatures(intervalSeconds: intervalSeconds) : nil
+            ? RiskFeatures(intervalSeconds: intervalSeconds, keepsWeek: stored == nil) : nil
         Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
         let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                  calibration: models.riskCalibration, planningQuantile: planningQuantile)
         let allocation = rule.allocation(history: history.values[...], limits: limits, intervalSeconds: intervalSeconds)
         entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
                               allocation: allocation, limits: limits, warmedThrough: history.timestamps.last, features: features)
-        if history.count > 0 { rescore(name) }
+        if history.count > 0, let index = entries.index(forKey: name) {
+            // The first score reads the warm-up history just read (the store's rows), not the store again.
+            let warmup = stored.map { _ in StoredHistory.serving(history) }
+            Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: warmup, scratch: &scratch)
+        }
     }
 
     /// Advances `workload` by one sample and re-scores it; nil when the workload is unknown
@@ -84,13 +98,13 @@ package final class ScoringCore {
         // One hash lookup; the entry is then mutated in place (no copy of its buffers).
         guard let index = entries.index(forKey: workload) else { return nil }
         return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps,
-                           learned: learned, scratch: &scratch)
+                           learned: learned, stored: stored, scratch: &scratch)
     }
 
     private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int,
-                               learned: LearnedRisk?, scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
+                               learned: LearnedRisk?, stored: StoredHistory?, scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
         guard advance(&entry, timestamp: timestamp, values: values) else { return nil }
-        return rescore(&entry, horizonSteps: horizonSteps, learned: learned, scratch: &scratch)
+        return rescore(&entry, horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch)
     }
 
     /// One sample into the online models and the risk features; false when refused (not after the last).
@@ -160,23 +174,36 @@ package final class ScoringCore {
     @discardableResult
     package func rescore(_ name: String) -> WorkloadScore? {
         guard let index = entries.index(forKey: name) else { return nil }
-        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, scratch: &scratch)
+        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch)
     }
 
     /// Forecast into the entry's own buffer (reused every tick), then score: the forecast's
     /// exceedance (resource at risk, time to breach, planned demand) and, when the version
     /// has one, the learned risk on the entry's features against its allocation.
     @discardableResult
-    private static func rescore(_ entry: inout Entry, horizonSteps: Int, learned: LearnedRisk?,
+    private static func rescore(_ entry: inout Entry, horizonSteps: Int, learned: LearnedRisk?, stored: StoredHistory?,
                                 scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
         guard let timestamp = entry.online.lastTimestamp else { return nil }
-        entry.online.forecast(into: &entry.forecast, scratch: &scratch)
+        entry.online.forecast(into: &entry.forecast, scratch: &scratch, stored: stored)
         var score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
                                      heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
                                      into: &entry.assessment)
         if let learned, entry.features != nil {
-            entry.features!.setAllocation(cpuCores: entry.allocation[Resource.cpuCores.rawValue],
-                                          memoryBytes: entry.allocation[Resource.memoryBytes.rawValue])
+            let cpu = entry.allocation[Resource.cpuCores.rawValue], memory = entry.allocation[Resource.memoryBytes.rawValue]
+            if !entry.features!.isAllocation(cpuCores: cpu, memoryBytes: memory) {
+                // A recount: the week older than the day is read back when not kept.
+                var readWeek: RiskFeatures.WeekReader?
+                if let stored, let last = entry.online.lastTimestamp {
+                    let name = entry.online.name, interval = entry.online.intervalSeconds
+                    let newestCPU = entry.online.lastValues[Resource.cpuCores.rawValue]
+                    let newestMemory = entry.online.lastValues[Resource.memoryBytes.rawValue]
+                    readWeek = { count in
+                        stored.lastAccepted(workload: name, count: count, anchor: last, intervalSeconds: interval,
+                                            newestCPU: newestCPU, newestMemory: newestMemory)
+                    }
+                }
+                entry.features!.setAllocation(cpuCores: cpu, memoryBytes: memory, readWeek: readWeek)
+            }
             let features = entry.features!
             let p = entry.featureRow.withUnsafeMutableBufferPointer { row in
                 features.features(into: row)
@@ -193,7 +220,7 @@ package final class ScoringCore {
     package func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
         guard let index = entries.index(forKey: workload) else { return }
         entries.values[index].allocation = allocation
-        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, scratch: &scratch) }
+        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch) }
     }
 
     package func entry(_ workload: String) -> Entry? { entries[workload] }

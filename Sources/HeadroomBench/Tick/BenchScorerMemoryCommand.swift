@@ -25,6 +25,8 @@ struct BenchScorerMemoryCommand: ParsableCommand {
     @Option(help: "Workloads to register.") var workloads = 100_000
     @Option(help: "Samples of history each is warmed on (default a week at 5 minutes, the scorer's warm-up; below 876 the CPU and memory naive windows are still kept).") var history = 2016
     @Option(help: "Ticks per workload after registration.") var rounds = 1
+    @Flag(help: "Keep the long windows in memory (as a replay does) instead of reading them back from the store (as the service does).")
+    var keepWindows = false
 
     func validate() throws {
         guard workloads >= 1, history >= 1, rounds >= 1 else { throw ValidationError("--workloads, --history and --rounds must be ≥ 1") }
@@ -60,7 +62,13 @@ struct BenchScorerMemoryCommand: ParsableCommand {
             if let s = models.lstm?.scalings[base] { models.lstm?.scalings[name] = s }
             names.append(name)
         }
-        let core = ScoringCore(models: models, horizonSteps: 12, planningQuantile: 0.9)
+        // As the service: the long windows are read back from the store (a copy reads its base's rows).
+        let baseNames = bases.map(\.record.name)
+        let stored = StoredHistory { name, count, until in
+            let base = Int(name.dropFirst()).map { baseNames[$0 % baseNames.count] } ?? name
+            return try store.lastSamples(workload: base, count: count, until: until)
+        }
+        let core = ScoringCore(models: models, horizonSteps: 12, planningQuantile: 0.9, stored: keepWindows ? nil : stored)
         let before = Self.residentBytes()
         let registerStart = TickTimings.monotonicNanoseconds()
         for (k, name) in names.enumerated() {
@@ -82,6 +90,12 @@ struct BenchScorerMemoryCommand: ParsableCommand {
             }
         }
         let perWorkload = Double(after - before) / Double(workloads)
+        let entries = core.entries.values
+        let stale = entries.reduce(0) { $0 + $1.online.staleNaiveRefreshes }
+        let notReadBack = entries.reduce(0) { $0 + ($1.features?.recountsNotReadBack ?? 0) }
+        if core.stored != nil {
+            print("  read back from the store: \(stale) naive refreshes and \(notReadBack) risk recounts found rows not ending in the state's newest sample")
+        }
         let summary = timings.summary()
         print("scorer-memory: version \(chosen), \(workloads) workloads (copies of \(bases.count) trained ones), \(history) samples of history each")
         print(String(format: "  resident: %.1f MiB before, %.1f MiB after registering: %.1f KB per workload (registered in %.1f s)",

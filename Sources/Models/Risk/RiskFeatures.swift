@@ -76,8 +76,14 @@ public struct RiskFeatures: Sendable {
     private let dayRing: Int
     /// The last `weekSteps` samples' usage as Float rounded toward zero (slot k mod
     /// `weekSteps`, like `flags`): read only by the recount, for samples older than the day.
+    /// Empty when not `keepsWeek`.
     private var cpuWeek: [Float]
     private var memoryWeek: [Float]
+    /// Whether `cpuWeek` and `memoryWeek` are kept (else a recount reads the week back).
+    public let keepsWeek: Bool
+    /// Recounts whose week could not be read back (no reader, or rows not ending in the day
+    /// kept): the flags older than a day then stayed as judged before.
+    public private(set) var recountsNotReadBack = 0
     /// 1 when the sample was over the allocation in force (either resource), 2 when its
     /// memory was (bit 1), 4 when it was a breach onset (over, its predecessor not; bit 2),
     /// for the samples in the ring.
@@ -104,7 +110,9 @@ public struct RiskFeatures: Sendable {
     private var daySum = CompensatedSum(), daySquares = CompensatedSum()
 
     /// - Parameter intervalSeconds: the workload's sampling interval (> 0; clamped so each window has ≥ 2 steps).
-    public init(intervalSeconds: Int64) {
+    /// - Parameter keepsWeek: whether the week of CPU and memory usage that a recount reads is
+    ///   kept here (16 KB at 5 minutes) or read back then (`setAllocation(…readWeek:)`).
+    public init(intervalSeconds: Int64, keepsWeek: Bool = true) {
         let interval = Double(max(1, intervalSeconds))
         hourSteps = max(2, Int((3600 / interval).rounded()))
         daySteps = max(hourSteps + 1, Int((86_400 / interval).rounded()))
@@ -112,31 +120,85 @@ public struct RiskFeatures: Sendable {
         dayRing = daySteps + 1
         cpu = [Double](repeating: 0, count: dayRing)
         memory = [Double](repeating: 0, count: dayRing)
-        cpuWeek = [Float](repeating: 0, count: weekSteps)
-        memoryWeek = [Float](repeating: 0, count: weekSteps)
+        self.keepsWeek = keepsWeek
+        cpuWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
+        memoryWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
         flags = [UInt8](repeating: 0, count: weekSteps)
     }
 
+    /// Whether the features are relative to this allocation already (`setAllocation` would
+    /// change nothing).
+    public func isAllocation(cpuCores: Double, memoryBytes: Double) -> Bool {
+        func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+        return same(cpuCores, allocationCPU) && same(memoryBytes, allocationMemory)
+    }
+
+    /// The last `count` samples' CPU and memory usage as ingested (oldest first; NaN where
+    /// not measured), or nil when they cannot be had: what a recount reads back when the
+    /// week is not kept (`keepsWeek` false; `StoredHistory.lastAccepted`).
+    public typealias WeekReader = (_ count: Int) -> (cpu: [Double], memory: [Double])?
+
     /// The allocation the features are relative to (SI units; NaN or ≤ 0 = none: then no
     /// sample is over in that resource and its ratios are NaN). Recounts the breach flags of
-    /// the samples in the ring when it changes.
-    public mutating func setAllocation(cpuCores: Double, memoryBytes: Double) {
-        func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
-        guard !same(cpuCores, allocationCPU) || !same(memoryBytes, allocationMemory) else { return }
+    /// the samples in the ring when it changes: the last day's from the exact day kept, the
+    /// older ones' from the week kept in Float or, when the week is not kept, from
+    /// `readWeek` (the store). Without it, or when what it returns does not end in the day
+    /// kept, the older samples keep the flags they were given against the allocation then
+    /// in force, and only the day is judged again.
+    public mutating func setAllocation(cpuCores: Double, memoryBytes: Double, readWeek: WeekReader? = nil) {
+        guard !isAllocation(cpuCores: cpuCores, memoryBytes: memoryBytes) else { return }
         allocationCPU = cpuCores
         allocationMemory = memoryBytes
         overHour = 0; overDay = 0; overWeek = 0; memoryOverDay = 0; onsetDay = 0; onsetWeek = 0
         lastOver = nil
         let available = min(seen, weekSteps)
+        // The samples older than the day: their usage, from the week kept or read back
+        // (oldest first: the one before the ring's oldest, when evicted, then the ring's).
+        var olderCPU: [Double] = [], olderMemory: [Double] = []
+        let older = max(0, available - dayRing) + (seen > weekSteps ? 1 : 0)
+        if !keepsWeek && older > 0, let readWeek {
+            let wanted = older + min(seen, dayRing)
+            if let read = readWeek(wanted), read.cpu.count == wanted, read.memory.count == wanted {
+                let c = read.cpu.map { $0.isFinite ? $0 : 0 }, m = read.memory.map { $0.isFinite ? $0 : 0 }
+                // The rows must end in the day kept, sample for sample, or they are not this state's.
+                let matches = (0..<min(seen, dayRing)).allSatisfy { back in
+                    c[wanted - 1 - back] == at(cpu, back) && m[wanted - 1 - back] == at(memory, back)
+                }
+                if matches { olderCPU = Array(c.prefix(older)); olderMemory = Array(m.prefix(older)) }
+            }
+        }
+        let readBack = !olderCPU.isEmpty
+        if !keepsWeek && older > 0 && !readBack { recountsNotReadBack += 1 }
         // Oldest first, so each sample's predecessor is judged before it.
-        var previousOver = seen > weekSteps ? flag(cpu: evictedCPU, memory: evictedMemory) & 1 : 0
+        var previousOver: UInt8
+        if seen > weekSteps {
+            previousOver = keepsWeek ? flag(cpu: evictedCPU, memory: evictedMemory) & 1
+                : readBack ? flag(cpu: olderCPU[0], memory: olderMemory[0]) & 1 : 0
+        } else {
+            previousOver = 0
+        }
+        let evictedOffset = seen > weekSteps ? 1 : 0
         for back in stride(from: available - 1, through: 0, by: -1) {
             let number = seen - 1 - back, slot = number % weekSteps
-            var f = back < dayRing ? flag(cpu: cpu[number % dayRing], memory: memory[number % dayRing])
-                : flag(cpu: Double(cpuWeek[slot]), memory: Double(memoryWeek[slot]))
+            var f: UInt8
+            if back < dayRing {
+                f = flag(cpu: cpu[number % dayRing], memory: memory[number % dayRing])
+            } else if keepsWeek {
+                f = flag(cpu: Double(cpuWeek[slot]), memory: Double(memoryWeek[slot]))
+            } else if readBack {
+                let k = evictedOffset + (available - 1 - back)
+                f = flag(cpu: olderCPU[k], memory: olderMemory[k])
+            } else {
+                // Not read back: as judged then (its onset bit included).
+                f = flags[slot]
+                if f & 1 == 1 { lastOver = number }
+                previousOver = f & 1
+                count(f, back: back, sign: 1)
+                continue
+            }
             if f & 1 == 1 {
                 if previousOver == 0 { f |= 4 }
-                lastOver = seen - 1 - back
+                lastOver = number
             }
             previousOver = f & 1
             flags[slot] = f
@@ -151,7 +213,7 @@ public struct RiskFeatures: Sendable {
         if seen >= daySteps { count(flags[(seen - daySteps) % weekSteps], back: daySteps - 1, sign: -1, only: .day) }
         if seen >= weekSteps { count(flags[seen % weekSteps], back: weekSteps - 1, sign: -1, only: .week) }
         let slot = seen % weekSteps
-        if seen >= weekSteps { evictedCPU = Double(cpuWeek[slot]); evictedMemory = Double(memoryWeek[slot]) }
+        if seen >= weekSteps && keepsWeek { evictedCPU = Double(cpuWeek[slot]); evictedMemory = Double(memoryWeek[slot]) }
         let previousOver = seen > 0 ? flags[(seen - 1) % weekSteps] & 1 : 0
         let c = cpuCores.isFinite ? cpuCores : 0, m = memoryBytes.isFinite ? memoryBytes : 0
         let number = seen
@@ -159,8 +221,10 @@ public struct RiskFeatures: Sendable {
         let previous = number > 0 ? memory[(number - 1) % dayRing] : m
         cpu[number % dayRing] = c
         memory[number % dayRing] = m
-        cpuWeek[slot] = Self.towardZero(c)
-        memoryWeek[slot] = Self.towardZero(m)
+        if keepsWeek {
+            cpuWeek[slot] = Self.towardZero(c)
+            memoryWeek[slot] = Self.towardZero(m)
+        }
         var f = flag(cpu: c, memory: m)
         if f & 1 == 1 {
             if previousOver == 0 { f |= 4 }

@@ -148,7 +148,9 @@ extension ScoringService {
 
     /// A core over `models`, warmed on every stored workload's recent history.
     private static func loadCore(models: TrainedModels, store: HeadroomStore, configuration: Configuration) throws -> ScoringCore {
-        let core = ScoringCore(models: models, horizonSteps: configuration.horizonSteps, planningQuantile: configuration.planningQuantile)
+        // Every sample the core ingests is written to the store first: the long windows are read back from it.
+        let core = ScoringCore(models: models, horizonSteps: configuration.horizonSteps, planningQuantile: configuration.planningQuantile,
+                               stored: StoredHistory(store: store))
         for workload in try store.workloads() {
             let history = try store.lastSamples(workload: workload.name,
                                                 count: configuration.warmupSamples(intervalSeconds: workload.gridIntervalSeconds), until: nil)
