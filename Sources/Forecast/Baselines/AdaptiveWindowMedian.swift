@@ -47,29 +47,34 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     public var isWarm: Bool { count >= warmSamples }
     /// Every number of the state in one buffer (the scorer updates two series per workload
     /// per tick; one buffer walked through one pointer costs a fifth of separate arrays):
-    /// the last 288 samples (ring); per candidate its window's values sorted (windows laid
-    /// end to end); A[c·H + k] the EW mean absolute k-step error of candidate c; m[t·H + k]
-    /// per level t; the candidate medians of the last H samples (ring of H × 7); the
-    /// unclamped quantiles issued at the last H samples (ring of H × 2 × H); the current
-    /// medians; the published forecast (per step p50, p90, p99).
+    /// the last 288 samples (ring); A[c·H + k] the EW mean absolute k-step error of
+    /// candidate c; m[t·H + k] per level t; the candidate medians of the last H samples
+    /// (ring of H × 7); the unclamped quantiles issued at the last H samples (ring of
+    /// H × 2 × H); the current medians.
     private var state: [Double]
+    /// Per candidate its window as ring slots ordered by their values (windows laid end to
+    /// end), not the values themselves: a slot is 2 bytes where a value is 8, and the ring
+    /// holds the values anyway (issue 15 item 4: a third of the median's state).
+    private var windowSlots: [UInt16]
+    /// Per step k the candidate whose median is the published p50 (argmin of A[·][k] at the
+    /// last update): with the quantiles issued then (the newest row of the quantile ring),
+    /// the published forecast, which is not kept.
+    private var chosen: [UInt8]
     private let layout: Layout
 
     private struct Layout: Sendable, Equatable {
-        var ring = 0, windows = 0, errors = 0, multipliers = 0, medianHistory = 0, quantileHistory = 0, medians = 0, published = 0, total = 0
+        var ring = 0, errors = 0, multipliers = 0, medianHistory = 0, quantileHistory = 0, medians = 0, total = 0
 
         init(horizon h: Int) {
             let c = AdaptiveWindowMedian.windows.count
             var at = 0
             func take(_ n: Int) -> Int { defer { at += n }; return at }
             ring = take(AdaptiveWindowMedian.windows.last!)
-            windows = take(AdaptiveWindowMedian.windows.reduce(0, +))
             errors = take(c * h)
             multipliers = take(AdaptiveWindowMedian.levels.count * h)
             medianHistory = take(h * c)
             quantileHistory = take(h * AdaptiveWindowMedian.levels.count * h)
             medians = take(c)
-            published = take(h * 3)
             total = at
         }
     }
@@ -82,6 +87,8 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         warmSamples = h + Int(max(1, halfLifeSamples).rounded(.up))
         layout = Layout(horizon: h)
         state = .init(repeating: .nan, count: layout.total)
+        windowSlots = .init(repeating: 0, count: Self.windows.reduce(0, +))
+        chosen = .init(repeating: 0, count: h)
         for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
         for t in 0..<Self.levels.count {
             for k in 0..<h { state[layout.multipliers + t * h + k] = initialMultipliers[min(t, initialMultipliers.count - 1)] }
@@ -94,7 +101,10 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         let c = Self.windows.count, h = horizon, levels = Self.levels.count, n = count
         let L = layout, beta = self.beta, eta = self.eta
         let tail0 = 1 - Self.levels[0], tail1 = 1 - Self.levels[1]
+        let ringSize = Self.windows.last!
         state.withUnsafeMutableBufferPointer { buffer in
+            windowSlots.withUnsafeMutableBufferPointer { slots in
+            chosen.withUnsafeMutableBufferPointer { chosen in
             let s = buffer.baseAddress!
             if n >= h {
                 // slot = (n − k) mod h, what was computed k samples ago: one integer division
@@ -112,64 +122,69 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
                     s[L.multipliers + h + k - 1] += eta * ((y > q[h] ? 1 : 0) - tail1)
                 }
             }
-            // The windows: the value w samples back out, the new one in (sorted in place).
-            // A full window replaces the leaving value by the new one where it sits and
-            // moves it to its rank: only the values between the two ranks shift (usage
-            // changes little from one sample to the next, so that is few), not the whole
-            // tail twice as a removal followed by an insertion would.
-            let ringSize = Self.windows.last!
-            var windowStart = L.windows   // the windows are laid end to end in `windows` order
+            // The windows: the sample w back out, the new one in, each a ring slot kept in
+            // the order of its value. The new sample's slot (`fresh`) is written to the ring
+            // after every window is placed (in the day-long window it is the slot leaving,
+            // whose old value the search below must still find), so its value is y here.
+            // A full window gives the leaving sample's entry to the new one where it sits and
+            // moves it to its rank: only the entries between the two ranks shift (usage
+            // changes little from one sample to the next, so that is few).
+            let ring = s + L.ring
+            let fresh = n % ringSize
+            var windowStart = 0   // the windows are laid end to end in `windows` order
             for (j, w) in Self.windows.enumerated() {
-                let window = s + windowStart
+                let window = slots.baseAddress! + windowStart
                 windowStart += w
                 var size = min(n, w)
                 var placed = false
                 if n >= w {
-                    let old = s[L.ring + (n - w) % ringSize]
-                    var i = Self.lowerBound(old, window, size)
-                    if i < size, window[i] == old {
+                    let leaving = (n - w) % ringSize, old = ring[leaving]
+                    var i = Self.lowerBound(old, window, size, ring)
+                    // Among equal values, the leaving sample's own slot.
+                    while i < size, Int(window[i]) != leaving, ring[Int(window[i])] == old { i += 1 }
+                    if i < size, Int(window[i]) == leaving {
                         if y > old {
-                            while i + 1 < size, window[i + 1] < y { window[i] = window[i + 1]; i += 1 }
+                            while i + 1 < size, ring[Int(window[i + 1])] < y { window[i] = window[i + 1]; i += 1 }
                         } else {
-                            while i > 0, window[i - 1] > y { window[i] = window[i - 1]; i -= 1 }
+                            while i > 0, ring[Int(window[i - 1])] > y { window[i] = window[i - 1]; i -= 1 }
                         }
-                        window[i] = y
+                        window[i] = UInt16(fresh)
                         placed = true
                     }
                 }
                 if !placed {
-                    if size == w { size -= 1 }   // (never: the value leaving was inserted as it is)
+                    if size == w { size -= 1 }   // (never: the leaving sample is always in its window)
                     var i = size
-                    while i > 0, window[i - 1] > y { window[i] = window[i - 1]; i -= 1 }
-                    window[i] = y
+                    while i > 0, ring[Int(window[i - 1])] > y { window[i] = window[i - 1]; i -= 1 }
+                    window[i] = UInt16(fresh)
                     size += 1
                 }
-                s[L.medians + j] = size % 2 == 1 ? window[size / 2] : 0.5 * (window[size / 2 - 1] + window[size / 2])
+                @inline(__always) func value(_ k: Int) -> Double { Int(window[k]) == fresh ? y : ring[Int(window[k])] }
+                s[L.medians + j] = size % 2 == 1 ? value(size / 2) : 0.5 * (value(size / 2 - 1) + value(size / 2))
             }
-            s[L.ring + n % ringSize] = y
+            ring[fresh] = y
             let slot = n % h
             for j in 0..<c { s[L.medianHistory + slot * c + j] = s[L.medians + j] }
-            // The quantiles issued now: unclamped for the tracking, in order for the forecast
-            // (computed once here, so a tick's forecast only reads them).
+            // The quantiles issued now: unclamped for the tracking; with the candidate chosen
+            // per step, what the forecast publishes (clamped in order when read).
             for k in 0..<h {
                 var best = 0
                 for j in 1..<c where s[L.errors + j * h + k] < s[L.errors + best * h + k] { best = j }
                 let e = s[L.errors + best * h + k], p50 = s[L.medians + best]
-                let q90 = p50 + s[L.multipliers + k] * e, q99 = p50 + s[L.multipliers + h + k] * e
-                s[L.quantileHistory + slot * levels * h + k] = q90
-                s[L.quantileHistory + (slot * levels + 1) * h + k] = q99
-                let p90 = max(p50, q90)
-                s[L.published + k * 3] = p50
-                s[L.published + k * 3 + 1] = p90
-                s[L.published + k * 3 + 2] = max(p90, q99)
+                s[L.quantileHistory + slot * levels * h + k] = p50 + s[L.multipliers + k] * e
+                s[L.quantileHistory + (slot * levels + 1) * h + k] = p50 + s[L.multipliers + h + k] * e
+                chosen[k] = UInt8(best)
+            }
+            }
             }
         }
         count += 1
     }
 
-    /// Index of the first of the `size` sorted values at `base` that is ≥ v.
+    /// Index of the first of the `size` slots at `base` whose ring value is ≥ v.
     @inline(__always)
-    private static func lowerBound(_ v: Double, _ base: UnsafeMutablePointer<Double>, _ size: Int) -> Int {
+    private static func lowerBound(_ v: Double, _ base: UnsafeMutablePointer<UInt16>, _ size: Int,
+                                   _ ring: UnsafeMutablePointer<Double>) -> Int {
         // Branch-free (Khuong & Morin, "Array layouts for comparison-based searching", 2017):
         // the half kept is chosen by a conditional move, not a jump that mispredicts half
         // the time; [first, first + n] always holds the answer.
@@ -177,17 +192,31 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         var first = 0, n = size
         while n > 1 {
             let half = n / 2
-            first = base[first + half] < v ? first + half : first
+            first = ring[Int(base[first + half])] < v ? first + half : first
             n -= half
         }
-        return first + (base[first] < v ? 1 : 0)
+        return first + (ring[Int(base[first])] < v ? 1 : 0)
+    }
+
+    /// The published p50, p90, p99 of step k (0-based) after at least one sample: the
+    /// chosen candidate's median and the quantiles issued at the last update, kept in order.
+    @inline(__always)
+    private func published(_ k: Int, _ s: UnsafeBufferPointer<Double>) -> (p50: Double, p90: Double, p99: Double) {
+        let h = horizon, slot = (count - 1) % h
+        let p50 = s[layout.medians + Int(chosen[k])]
+        let q = layout.quantileHistory + slot * Self.levels.count * h + k
+        let p90 = max(p50, s[q])
+        return (p50, p90, max(p90, s[q + h]))
     }
 
     /// p50, p90, p99 for steps 1…horizon (NaN before the first sample); quantiles kept in order.
     public func forecast() -> (p50: [Double], p90: [Double], p99: [Double]) {
-        let p = layout.published
-        return ((0..<horizon).map { state[p + $0 * 3] }, (0..<horizon).map { state[p + $0 * 3 + 1] },
-                (0..<horizon).map { state[p + $0 * 3 + 2] })
+        guard count > 0 else {
+            let nan = [Double](repeating: .nan, count: horizon)
+            return (nan, nan, nan)
+        }
+        let rows = state.withUnsafeBufferPointer { s in (0..<horizon).map { published($0, s) } }
+        return (rows.map(\.p50), rows.map(\.p90), rows.map(\.p99))
     }
 
     /// `quantile(step:level:)` for every step and each of `levels`, written step-major
@@ -197,16 +226,16 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         guard count > 0 else { return }
         let nq = levels.count
         state.withUnsafeBufferPointer { s in
-            let published = s.baseAddress! + layout.published
-            for (j, level) in levels.enumerated() {
-                let column: Int
-                switch level {
-                case 0.5: column = 0
-                case 0.9: column = 1
-                case 0.99: column = 2
-                default: continue
+            for k in 0..<min(horizon, out.count / max(nq, 1)) {
+                let p = published(k, s)
+                for (j, level) in levels.enumerated() {
+                    switch level {
+                    case 0.5: out[k * nq + j] = p.p50
+                    case 0.9: out[k * nq + j] = p.p90
+                    case 0.99: out[k * nq + j] = p.p99
+                    default: continue
+                    }
                 }
-                for k in 0..<min(horizon, out.count / max(nq, 1)) { out[k * nq + j] = published[k * 3 + column] }
             }
         }
     }
@@ -215,10 +244,11 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// 0.99 → p99 (kept in order); nil for other levels or before the first sample.
     public func quantile(step k: Int, level: Double) -> Double? {
         guard count > 0, k >= 0, k < horizon else { return nil }
+        let p = state.withUnsafeBufferPointer { published(k, $0) }
         switch level {
-        case 0.5: return state[layout.published + k * 3]
-        case 0.9: return state[layout.published + k * 3 + 1]
-        case 0.99: return state[layout.published + k * 3 + 2]
+        case 0.5: return p.p50
+        case 0.9: return p.p90
+        case 0.99: return p.p99
         default: return nil
         }
     }

@@ -72,4 +72,39 @@ struct AdaptiveWindowMedianTests {
         f.update(100)
         #expect(f.forecast().p50[0] == 2)
     }
+
+    @Test("the windows as ring slots give what the windows of values gave, bit for bit: ties, unmeasured samples, every window full and wrapping, two horizons",
+          arguments: [(12, UInt64(1)), (12, 2), (3, 3), (1, 4)])
+    func slotWindowsSameAsValueWindows(horizon: Int, seed: UInt64) {
+        var slots = AdaptiveWindowMedian(horizon: horizon), values = ValueWindowsMedian(horizon: horizon)
+        var state = seed &* 0x9E37_79B9_7F4A_7C15
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var compared = 0
+        for i in 0..<2_500 {
+            // Quantised (many equal values in every window), level shifts, spikes, a NaN now and then.
+            let level = Double((i / 400) % 3)
+            let u = next()
+            let y = u < 0.01 ? Double.nan : u < 0.05 ? 10 + level : level + Double(Int(next() * 6)) / 4
+            slots.update(y)
+            values.update(y)
+            let a = slots.forecast(), b = values.forecast()
+            for k in 0..<horizon {
+                for (x, z) in [(a.p50[k], b.p50[k]), (a.p90[k], b.p90[k]), (a.p99[k], b.p99[k])] {
+                    #expect(x.bitPattern == z.bitPattern || (x.isNaN && z.isNaN), "sample \(i) step \(k + 1): \(x) vs \(z)")
+                    if x.isFinite { compared += 1 }
+                }
+                #expect(slots.quantile(step: k, level: 0.9) == b.p90[k])
+            }
+            var rows = [Double](repeating: -1, count: horizon * 4)
+            rows.withUnsafeMutableBufferPointer { slots.writeQuantiles(levels: [0.5, 0.75, 0.9, 0.99], into: $0) }
+            for k in 0..<horizon where slots.count > 0 {
+                #expect(rows[k * 4] == a.p50[k] && rows[k * 4 + 1] == -1 && rows[k * 4 + 2] == a.p90[k] && rows[k * 4 + 3] == a.p99[k])
+            }
+        }
+        #expect(slots.count == values.count && slots.count > 2_400)
+        #expect(compared > 2_400 * horizon * 3 - 3 * horizon)
+    }
 }
