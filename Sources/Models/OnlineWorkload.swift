@@ -110,7 +110,11 @@ public struct OnlineWorkload: Sendable {
     public let naiveWindowSteps: Int
     public let naiveRefreshSteps: Int
 
-    private var arima: [ARIMAMember?]
+    /// The ARIMA states kept, densely (a member's fields are a few hundred bytes inline:
+    /// six optional slots for one kept state would cost more than the state), and per
+    /// resource its index among them (−1: none kept).
+    private var arima: [ARIMAMember]
+    private var arimaSlots: [Int8]
     /// Per resource whether its ARIMA state is advanced (`MemberAdvance`).
     private let advancesARIMA: [Bool]
     /// Per resource, x_sᵀβ of the ARIMA regression (drift, Fourier terms) for the steps s
@@ -161,7 +165,8 @@ public struct OnlineWorkload: Sendable {
     /// The adaptive-window median per resource (CPU and memory; nil for the others): the
     /// candidate's forecast of those two once warm (issue 11 item 3; `AdaptiveWindowMedian`;
     /// 876 samples at 12 steps: three days at 5 minutes, a quarter of an hour at 1 second).
-    private var medianForecasters: [AdaptiveWindowMedian?]
+    /// Indexed by resource: CPU (0) and memory (1) only (`medianResources`).
+    private var medianForecasters: [AdaptiveWindowMedian]
     /// Whether the median publishes every level of `levels` (0.5, 0.9, 0.99): then, once it
     /// is warm, its forecast replaces the blend's entirely and the blend's members are not
     /// computed for CPU and memory.
@@ -175,7 +180,9 @@ public struct OnlineWorkload: Sendable {
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
-    private var naiveSpread: [Double]
+    /// Per resource its own array, empty until its first refresh (0 spread) and again once
+    /// the naive member no longer serves it: only the resources it serves cost memory.
+    private var naiveSpread: [[Double]]
     /// Steps since each resource's naive spread was refreshed (Int.max = never).
     private var stepsSinceSpread = [Int](repeating: .max, count: Resource.count)
     /// Unix seconds of the last grid step fed.
@@ -326,25 +333,27 @@ public struct OnlineWorkload: Sendable {
         arimaWeighted = mask { $0.arima > 0 }
         lstmWeighted = mask { $0.lstm > 0 }
         naiveWeighted = mask { $0.naive > 0 }
-        self.arima = .init(repeating: nil, count: Resource.count)
+        var members: [ARIMAMember] = [], slots = [Int8](repeating: -1, count: Resource.count)
         var hasARIMA = false
         for model in models.arima[name] ?? [] where model.intervalSeconds == intervalSeconds {
             hasARIMA = true
             // A state that is never advanced is never read either (`computeMembers` gives
             // NaN for it): not kept.
             guard advancesARIMA.indices.contains(model.resource.rawValue), advancesARIMA[model.resource.rawValue] else { continue }
-            arima[model.resource.rawValue] = ARIMAMember(model: model, state: model.fitted.filter([], firstStep: 0))
+            if slots[model.resource.rawValue] < 0 { slots[model.resource.rawValue] = Int8(members.count); members.append(ARIMAMember(model: model, state: model.fitted.filter([], firstStep: 0))) }
         }
+        arima = members
+        arimaSlots = slots
         self.hasARIMA = hasARIMA
         // The regression cache serves only states that are kept.
-        let cached = arima.contains { $0 != nil } ? Resource.count * horizonSteps : 0
+        let cached = arima.isEmpty ? 0 : Resource.count * horizonSteps
         regressionMeans = .init(repeating: 0, count: cached)
         regressionSteps = .init(repeating: Int.min, count: cached)
         var outputCount = 0, outputResources = 0
         if let global = models.lstm, global.model.spec.horizonSteps >= horizonSteps, global.model.spec.quantiles == levels {
             let scaling = global.scalings[name] ?? LSTMWorkloadScaling(values: scalingHistory, limits: limits)
             lstmScaling = scaling
-            lstmStates = [LSTMOnlineState(model: global.model, scaling: scaling), LSTMOnlineState(model: global.model, scaling: scaling)]
+            lstmStates = [LSTMOnlineState(model: global.model), LSTMOnlineState(model: global.model)]
             lstmEncoder = LSTMFeatureEncoder(scaling: scaling)
             lstmFeatures = .init(repeating: 0, count: LSTMFeatureLayout.count)
             outputCount = global.model.spec.outputCount
@@ -358,10 +367,9 @@ public struct OnlineWorkload: Sendable {
             hmmObservation = HMMObservation(values: .init(repeating: .nan, count: b.dimensions.count))
         }
         history = NaiveHistory(capacity: naiveWindowSteps, resources: Resource.count, readsBack: readsBack)
-        let width = horizonSteps * levels.count
-        naiveSpread = .init(repeating: 0, count: Resource.count * width)
+        naiveSpread = .init(repeating: [], count: Resource.count)
         lastValues = .init(repeating: .nan, count: Resource.count)
-        medianForecasters = Resource.allCases.map { Self.medianResources.contains($0) ? AdaptiveWindowMedian(horizon: horizonSteps) : nil }
+        medianForecasters = Resource.allCases.prefix { Self.medianResources.contains($0) }.map { _ in AdaptiveWindowMedian(horizon: horizonSteps) }
         medianCoversLevels = levels.allSatisfy { [0.5, 0.9, 0.99].contains($0) }
         releasesMedianHistory = advance == .weightedMembers && medianCoversLevels
         // (A window read back costs nothing to keep: nothing is deferred then.)
@@ -425,29 +433,41 @@ public struct OnlineWorkload: Sendable {
     /// Points every ARIMA state at the Fourier phase of `timestamp` (a fresh state: the first
     /// d observed samples fix its level).
     private mutating func restartARIMA(at timestamp: Int64) {
-        for r in arima.indices {
-            guard let member = arima[r] else { continue }
+        for i in arima.indices {
+            let model = arima[i].model
             // Checked: a loaded model's first timestamp is within InputRules' range, the
             // sample's may not be; on overflow the Fourier phase starts at step 0.
-            let (elapsed, overflow) = timestamp.subtractingReportingOverflow(member.model.firstTimestamp)
-            let firstStep = overflow ? 0 : Int(elapsed / max(1, member.model.intervalSeconds))
-            arima[r]!.state = member.model.fitted.filter([], firstStep: firstStep)
+            let (elapsed, overflow) = timestamp.subtractingReportingOverflow(model.firstTimestamp)
+            let firstStep = overflow ? 0 : Int(elapsed / max(1, model.intervalSeconds))
+            arima[i].state = model.fitted.filter([], firstStep: firstStep)
         }
     }
 
     private static let missingRow = [Double](repeating: .nan, count: Resource.count)
 
+    /// Drops resource r's ARIMA state (and the regression cache with the last one): the warm
+    /// median serves r alone from now on, in every mode that releases its naive window.
+    private mutating func releaseARIMA(_ r: Int) {
+        let i = Int(arimaSlots[r])
+        guard i >= 0 else { return }
+        arima.remove(at: i)
+        arimaSlots[r] = -1
+        for q in arimaSlots.indices where arimaSlots[q] > Int8(i) { arimaSlots[q] -= 1 }
+        if arima.isEmpty { regressionMeans = []; regressionSteps = [] }
+    }
+
     private mutating func feed(timestamp: Int64, values: [Double]?) {
         let row = values ?? Self.missingRow
-        for r in arima.indices where arima[r] != nil && advancesARIMA[r] {
+        for r in 0..<Resource.count where arimaSlots[r] >= 0 && advancesARIMA[r] {
+            let i = Int(arimaSlots[r])
             // x_tᵀβ of this step was computed by an earlier forecast (the cache): reuse it.
-            let step = arima[r]!.state.nextStep
+            let step = arima[i].state.nextStep
             let slot = Self.regressionSlot(resource: r, step: step, horizon: horizonSteps)
             let mean = regressionSteps[slot] == step ? regressionMeans[slot]
-                : (row[r].isFinite ? arima[r]!.state.parameters.regressionMean(step: step) : .nan)
-            arima[r]!.state.update(row[r], regressionMean: mean)
-            if arima[r]!.state.isDegenerate {
-                arima[r]!.state = arima[r]!.model.fitted.filter([], firstStep: arima[r]!.state.nextStep)
+                : (row[r].isFinite ? arima[i].state.parameters.regressionMean(step: step) : .nan)
+            arima[i].state.update(row[r], regressionMean: mean)
+            if arima[i].state.isDegenerate {
+                arima[i].state = arima[i].model.fitted.filter([], firstStep: arima[i].state.nextStep)
                 degenerateResets.arima += 1
             }
         }
@@ -482,9 +502,13 @@ public struct OnlineWorkload: Sendable {
         historyCount = min(historyCount + 1, naiveWindowSteps)
         if values != nil {
             lastValues = row
-            for r in 0..<Resource.count where medianForecasters[r] != nil {
-                medianForecasters[r]!.update(row[r])
-                if releasesMedianHistory && medianForecasters[r]!.isWarm && history.holds(r) { history.release(r) }
+            for r in medianForecasters.indices {
+                medianForecasters[r].update(row[r])
+                if releasesMedianHistory && medianForecasters[r].isWarm {
+                    if history.holds(r) { history.release(r); naiveSpread[r] = [] }
+                    // Never read again either (the median serves r alone from now on).
+                    if arimaSlots[r] >= 0 { releaseARIMA(r) }
+                }
             }
         }
         lastTimestamp = timestamp
@@ -552,7 +576,7 @@ public struct OnlineWorkload: Sendable {
         // A resource the warm median forecasts at every level needs no blend member.
         var median: UInt32 = 0
         if medianCoversLevels {
-            for r in 0..<Resource.count where medianForecasters[r]?.isWarm == true { median |= 1 << UInt32(r) }
+            for r in medianForecasters.indices where medianForecasters[r].isWarm { median |= 1 << UInt32(r) }
         }
         let blended = Self.allResources & ~median
         let arimaFor = arimaWeighted & blended, lstmFor = lstmWeighted & blended, naiveFor = naiveWeighted & blended
@@ -579,8 +603,8 @@ public struct OnlineWorkload: Sendable {
         }
         // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99),
         // once it has a half-life of error history (a new workload keeps the blend until then).
-        for r in 0..<Resource.count where medianForecasters[r]?.isWarm == true {
-            out[r].withUnsafeMutableBufferPointer { o in medianForecasters[r]?.writeQuantiles(levels: levels, into: o) }
+        for r in medianForecasters.indices where medianForecasters[r].isWarm {
+            out[r].withUnsafeMutableBufferPointer { o in medianForecasters[r].writeQuantiles(levels: levels, into: o) }
         }
     }
 
@@ -636,22 +660,23 @@ public struct OnlineWorkload: Sendable {
                     members.withBuffers { b in
                         for r in 0..<Resource.count {
                             let base = r * width, bit: UInt32 = 1 << UInt32(r)
-                            guard arimaFor & bit != 0, advancesARIMA[r], states[r] != nil, states[r]!.state.isReady else {
+                            let i = Int(arimaSlots[r])
+                            guard arimaFor & bit != 0, advancesARIMA[r], i >= 0, states[i].state.isReady else {
                                 if arimaNaN & bit == 0 { for i in 0..<width { b.arima[base + i] = .nan } }
                                 arimaNaN |= bit
                                 continue
                             }
                             arimaNaN &= ~bit
-                            let first = states[r]!.state.nextStep
+                            let first = states[i].state.nextStep
                             for h in 0..<horizon {
                                 let slot = Self.regressionSlot(resource: r, step: first + h, horizon: horizon)
                                 if cachedSteps[slot] != first + h {
                                     cachedSteps[slot] = first + h
-                                    cache[slot] = states[r]!.state.parameters.regressionMean(step: first + h)
+                                    cache[slot] = states[i].state.parameters.regressionMean(step: first + h)
                                 }
                                 b.regression[h] = cache[slot]
                             }
-                            states[r]!.state.forecastMoments(horizon: horizon, regressionMeans: UnsafePointer(b.regression),
+                            states[i].state.forecastMoments(horizon: horizon, regressionMeans: UnsafePointer(b.regression),
                                                              mean: b.mean, standardError: b.standardError)
                             for h in 0..<horizon { for j in 0..<nq {
                                 let v = b.mean[h] + b.zScores[j] * b.standardError[h]
@@ -722,16 +747,20 @@ public struct OnlineWorkload: Sendable {
         }
         var naiveNaN = members.naiveNaN
         members.naive.withUnsafeMutableBufferPointer { out in
-            naiveSpread.withUnsafeBufferPointer { spread in
-                for r in 0..<Resource.count {
-                    let base = r * width, last = lastValues[r], bit: UInt32 = 1 << UInt32(r)
-                    if last.isFinite && naiveFor & bit != 0 && history.holds(r) {
-                        for i in base..<(base + width) { out[i] = max(0, last + spread[i]) }
-                        naiveNaN &= ~bit
-                    } else if naiveNaN & bit == 0 {
-                        for i in base..<(base + width) { out[i] = .nan }
-                        naiveNaN |= bit
+            for r in 0..<Resource.count {
+                let base = r * width, last = lastValues[r], bit: UInt32 = 1 << UInt32(r)
+                if last.isFinite && naiveFor & bit != 0 && history.holds(r) {
+                    naiveSpread[r].withUnsafeBufferPointer { spread in
+                        if spread.isEmpty {
+                            for i in 0..<width { out[base + i] = max(0, last + 0) }
+                        } else {
+                            for i in 0..<width { out[base + i] = max(0, last + spread[i]) }
+                        }
                     }
+                    naiveNaN &= ~bit
+                } else if naiveNaN & bit == 0 {
+                    for i in base..<(base + width) { out[i] = .nan }
+                    naiveNaN |= bit
                 }
             }
         }
@@ -758,7 +787,8 @@ public struct OnlineWorkload: Sendable {
         let count = historyCount, nq = levels.count, width = horizonSteps * nq
         withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, count)) { changes in
             let c = changes.baseAddress!
-            naiveSpread.withUnsafeMutableBufferPointer { spread in
+            if naiveSpread[r].isEmpty { naiveSpread[r] = .init(repeating: 0, count: width) }
+            naiveSpread[r].withUnsafeMutableBufferPointer { spread in
                 for h in 1...horizonSteps {
                     var m = 0
                     var t = h
@@ -769,7 +799,7 @@ public struct OnlineWorkload: Sendable {
                         if a.isFinite, b.isFinite, (a - b).isFinite { c[m] = a - b; m += 1 }
                         t += 1
                     }
-                    let out = spread.baseAddress! + r * width + (h - 1) * nq
+                    let out = spread.baseAddress! + (h - 1) * nq
                     if m == 0 {
                         for j in 0..<nq { out[j] = 0 }
                     } else {

@@ -10,10 +10,12 @@ import Store
 /// `AllocationRule` over its history at registration (the VPA-style starting point the
 /// risk was calibrated against).
 package final class ScoringCore {
-    package struct Entry {
+    /// One workload's state. A class: the dictionary then holds a reference per slot, not
+    /// the 1.6 KB of the state's own fields, whose slots a growing dictionary doubles
+    /// (issue 15 item 4: up to 3 KB per workload at 100,000).
+    package final class Entry {
         package var online: OnlineWorkload
         package var risk: RiskModel
-        package var assessment: RiskAssessment
         package var allocation: [Double]
         package var limits: [Double]
         package var score: WorkloadScore?
@@ -21,11 +23,20 @@ package final class ScoringCore {
         /// Unix seconds of the last sample it was warmed on (as stored, before the grid
         /// snaps it); the stored trace events after it are the ones a catch-up still owes.
         package var warmedThrough: Int64?
-        /// The learned risk's inputs, and a row buffer for them (reused every tick).
-        /// Nil when the learned risk does not apply to this workload (none in the version,
-        /// or the workload's interval is not the one the trees were trained at).
+        /// The learned risk's inputs. Nil when the learned risk does not apply to this workload
+        /// (none in the version, or the workload's interval is not the one the trees were
+        /// trained at).
         package var features: RiskFeatures?
-        package var featureRow = [Double](repeating: .nan, count: RiskFeatures.count)
+
+        init(online: OnlineWorkload, risk: RiskModel, allocation: [Double], limits: [Double], warmedThrough: Int64?,
+             features: RiskFeatures?) {
+            self.online = online
+            self.risk = risk
+            self.allocation = allocation
+            self.limits = limits
+            self.warmedThrough = warmedThrough
+            self.features = features
+        }
     }
 
     package let models: TrainedModels
@@ -37,7 +48,18 @@ package final class ScoringCore {
     package private(set) var entries: [String: Entry] = [:]
     /// The member forecasts' buffers, shared by every workload's re-score (one at a time:
     /// the core has one owner), so a workload does not carry them (`OnlineWorkload.Scratch`).
-    private var scratch = OnlineWorkload.Scratch()
+    private var scratch = TickScratch()
+
+    /// What one re-score computes in and no workload keeps: the members' forecasts and the
+    /// risk's assessment (the core has one owner, so one of each serves every workload).
+    struct TickScratch {
+        var members = OnlineWorkload.Scratch()
+        var assessment: RiskAssessment?
+    }
+
+    /// The risk model per sampling interval: the same for every workload of an interval, so
+    /// shared (its arrays are one copy) rather than built per workload.
+    private var riskModels: [Int64: RiskModel] = [:]
 
     /// The learned risk it serves (nil: the version has none, or it is switched off to
     /// measure what it costs: `headroom-bench tick --no-learned-risk`).
@@ -79,15 +101,15 @@ package final class ScoringCore {
         var features: RiskFeatures? = learned.map { $0.intervalSeconds == intervalSeconds } == true
             ? RiskFeatures(intervalSeconds: intervalSeconds, keepsWeek: stored == nil) : nil
         Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
-        let risk = try RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
-                                 calibration: models.riskCalibration, planningQuantile: planningQuantile)
+        let risk = try riskModels[intervalSeconds] ?? RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
+                                                                calibration: models.riskCalibration, planningQuantile: planningQuantile)
+        riskModels[intervalSeconds] = risk
         let allocation = rule.allocation(history: history.values[...], limits: limits, intervalSeconds: intervalSeconds)
-        entries[name] = Entry(online: online, risk: risk, assessment: RiskAssessment(horizonSteps: horizonSteps),
-                              allocation: allocation, limits: limits, warmedThrough: history.timestamps.last, features: features)
+        entries[name] = Entry(online: online, risk: risk, allocation: allocation, limits: limits, warmedThrough: history.timestamps.last, features: features)
         if history.count > 0, let index = entries.index(forKey: name) {
             // The first score reads the warm-up history just read (the store's rows), not the store again.
             let warmup = stored.map { _ in StoredHistory.serving(history) }
-            Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: warmup, scratch: &scratch)
+            Self.rescore(entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: warmup, scratch: &scratch)
         }
     }
 
@@ -97,18 +119,18 @@ package final class ScoringCore {
     package func ingest(workload: String, timestamp: Int64, values: [Double]) -> WorkloadScore? {
         // One hash lookup; the entry is then mutated in place (no copy of its buffers).
         guard let index = entries.index(forKey: workload) else { return nil }
-        return Self.ingest(&entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps,
+        return Self.ingest(entries.values[index], timestamp: timestamp, values: values, horizonSteps: horizonSteps,
                            learned: learned, stored: stored, scratch: &scratch)
     }
 
-    private static func ingest(_ entry: inout Entry, timestamp: Int64, values: [Double], horizonSteps: Int,
-                               learned: LearnedRisk?, stored: StoredHistory?, scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
-        guard advance(&entry, timestamp: timestamp, values: values) else { return nil }
-        return rescore(&entry, horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch)
+    private static func ingest(_ entry: Entry, timestamp: Int64, values: [Double], horizonSteps: Int,
+                               learned: LearnedRisk?, stored: StoredHistory?, scratch: inout TickScratch) -> WorkloadScore? {
+        guard advance(entry, timestamp: timestamp, values: values) else { return nil }
+        return rescore(entry, horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch)
     }
 
     /// One sample into the online models and the risk features; false when refused (not after the last).
-    private static func advance(_ entry: inout Entry, timestamp: Int64, values: [Double]) -> Bool {
+    private static func advance(_ entry: Entry, timestamp: Int64, values: [Double]) -> Bool {
         guard entry.online.ingest(timestamp: timestamp, values: values) else { return false }
         entry.features?.push(timestamp: timestamp, cpuCores: values[Resource.cpuCores.rawValue],
                             memoryBytes: values[Resource.memoryBytes.rawValue])
@@ -120,7 +142,7 @@ package final class ScoringCore {
     /// unknown or the sample is not after its last one.
     package func advance(workload: String, timestamp: Int64, values: [Double]) -> Bool {
         guard let index = entries.index(forKey: workload) else { return false }
-        return Self.advance(&entries.values[index], timestamp: timestamp, values: values)
+        return Self.advance(entries.values[index], timestamp: timestamp, values: values)
     }
 
     /// The stored `phase` and `state` events (the kinds that make HMM symbols) from the
@@ -140,11 +162,8 @@ package final class ScoringCore {
     @discardableResult
     package func catchUp(workload: String, samples: SampleSeries, traceEvents: [TraceEventRecord]) -> Bool {
         guard let index = entries.index(forKey: workload) else { return false }
-        // (Through a copy: one inout access cannot reach two fields of the dictionary's value;
-        // a catch-up is a reload's, not a tick's, so the copy-on-write copy is affordable.)
-        var entry = entries.values[index]
+        let entry = entries.values[index]
         Self.feed(&entry.online, &entry.features, samples: samples, traceEvents: traceEvents)
-        entries.values[index] = entry
         return true
     }
 
@@ -174,20 +193,21 @@ package final class ScoringCore {
     @discardableResult
     package func rescore(_ name: String) -> WorkloadScore? {
         guard let index = entries.index(forKey: name) else { return nil }
-        return Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch)
+        return Self.rescore(entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch)
     }
 
     /// Forecast into the entry's own buffer (reused every tick), then score: the forecast's
     /// exceedance (resource at risk, time to breach, planned demand) and, when the version
     /// has one, the learned risk on the entry's features against its allocation.
     @discardableResult
-    private static func rescore(_ entry: inout Entry, horizonSteps: Int, learned: LearnedRisk?, stored: StoredHistory?,
-                                scratch: inout OnlineWorkload.Scratch) -> WorkloadScore? {
+    private static func rescore(_ entry: Entry, horizonSteps: Int, learned: LearnedRisk?, stored: StoredHistory?,
+                                scratch: inout TickScratch) -> WorkloadScore? {
         guard let timestamp = entry.online.lastTimestamp else { return nil }
-        entry.online.forecast(into: &entry.forecast, scratch: &scratch, stored: stored)
+        entry.online.forecast(into: &entry.forecast, scratch: &scratch.members, stored: stored)
+        if scratch.assessment?.horizonSteps != horizonSteps { scratch.assessment = RiskAssessment(horizonSteps: horizonSteps) }
         var score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
                                      heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
-                                     into: &entry.assessment)
+                                     into: &scratch.assessment!)
         if let learned, entry.features != nil {
             let cpu = entry.allocation[Resource.cpuCores.rawValue], memory = entry.allocation[Resource.memoryBytes.rawValue]
             if !entry.features!.isAllocation(cpuCores: cpu, memoryBytes: memory) {
@@ -205,7 +225,8 @@ package final class ScoringCore {
                 entry.features!.setAllocation(cpuCores: cpu, memoryBytes: memory, readWeek: readWeek)
             }
             let features = entry.features!
-            let p = entry.featureRow.withUnsafeMutableBufferPointer { row in
+            // The row on the stack: every entry is written (`features(into:)`), none is kept.
+            let p = withUnsafeTemporaryAllocation(of: Double.self, capacity: RiskFeatures.count) { row in
                 features.features(into: row)
                 return learned.probability(UnsafeBufferPointer(row))
             }
@@ -220,7 +241,7 @@ package final class ScoringCore {
     package func setAllocation(workload: String, allocation: [Double], rescore: Bool = true) {
         guard let index = entries.index(forKey: workload) else { return }
         entries.values[index].allocation = allocation
-        if rescore { Self.rescore(&entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch) }
+        if rescore { Self.rescore(entries.values[index], horizonSteps: horizonSteps, learned: learned, stored: stored, scratch: &scratch) }
     }
 
     package func entry(_ workload: String) -> Entry? { entries[workload] }

@@ -18,6 +18,9 @@ public struct LSTMModel: Sendable, Equatable {
     /// forecast for some resources multiplies only theirs (`forecast(…resources:…)`; the
     /// scorer's blend weighs the LSTM for some resources only). Derived from `parameters`.
     let resourceMajorHead: [Float]
+    /// b_ih + b_hh, the gates' bias of a step (`LSTMOnlineState`): derived from `parameters`,
+    /// once per model rather than once per workload's state.
+    let gateBias: [Float]
 
     init(spec: LSTMSpec, parameters: [Float]) {
         let layout = LSTMLayout(spec)
@@ -38,6 +41,7 @@ public struct LSTMModel: Sendable, Equatable {
             }
         }
         self.resourceMajorHead = head
+        gateBias = (0..<layout.gateWidth).map { parameters[layout.biasIHOffset + $0] + parameters[layout.biasHHOffset + $0] }
     }
 
     /// A model from weights in PyTorch's layout (`nn.LSTM` state dict `weight_ih_l0`

@@ -16,9 +16,6 @@ public struct LSTMOnlineState: Sendable {
     private var xh: [Float]
     /// c_t, H values.
     public private(set) var cell: [Float]
-    private var gates: [Float]
-    private var tanhC: [Float]
-    private let biasSum: [Float]
     /// Feature encoder for `step(timestampSeconds:values:)`; nil when built without a scaling.
     public private(set) var encoder: LSTMFeatureEncoder?
     /// Samples stepped since the start or the last `reset()`.
@@ -31,9 +28,6 @@ public struct LSTMOnlineState: Sendable {
         self.model = model
         self.xh = [Float](repeating: 0, count: l.fusedWidth)
         self.cell = [Float](repeating: 0, count: l.hiddenSize)
-        self.gates = [Float](repeating: 0, count: l.gateWidth)
-        self.tanhC = [Float](repeating: 0, count: l.hiddenSize)
-        self.biasSum = (0..<l.gateWidth).map { model.parameters[l.biasIHOffset + $0] + model.parameters[l.biasHHOffset + $0] }
         self.encoder = scaling.map(LSTMFeatureEncoder.init(scaling:))
     }
 
@@ -118,17 +112,19 @@ public struct LSTMOnlineState: Sendable {
 
     /// gates = (b_ih + b_hh) + [W_ih ‖ W_hh]·[x ‖ h] in one sgemv over the fused row (the sums of
     /// `LSTMWorkspace.forward`, which adds the x and h products in two calls: equal up to rounding),
-    /// then the fused cell update writes h_t over h_{t−1}.
+    /// then the fused cell update writes h_t over h_{t−1}. The gates and tanh(c) are scratch
+    /// on the stack: kept per state they were two thirds of what a workload's two LSTM states
+    /// cost the scorer (issue 15 item 4).
     private mutating func advance() {
         let l = model.layout
         model.parameters.withUnsafeBufferPointer { p in
             xh.withUnsafeMutableBufferPointer { row in
-                gates.withUnsafeMutableBufferPointer { g in
-                    biasSum.withUnsafeBufferPointer { g.baseAddress!.update(from: $0.baseAddress!, count: l.gateWidth) }
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: l.gateWidth) { g in
+                    model.gateBias.withUnsafeBufferPointer { g.baseAddress!.initialize(from: $0.baseAddress!, count: l.gateWidth) }
                     BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + l.weightOffset, rows: l.gateWidth, cols: l.fusedWidth),
                               x: UnsafePointer(row.baseAddress!), beta: 1, y: g.baseAddress!)
                     cell.withUnsafeMutableBufferPointer { c in
-                        tanhC.withUnsafeMutableBufferPointer { tc in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: l.hiddenSize) { tc in
                             // c_{t−1} and c_t share storage: the kernel reads element j before writing it.
                             Float.lstmCellForward(
                                 rows: 1, hidden: l.hiddenSize, gates: g.baseAddress!, cPrevious: UnsafePointer(c.baseAddress!),

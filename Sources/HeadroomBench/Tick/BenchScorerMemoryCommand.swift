@@ -27,6 +27,8 @@ struct BenchScorerMemoryCommand: ParsableCommand {
     @Option(help: "Ticks per workload after registration.") var rounds = 1
     @Flag(help: "Keep the long windows in memory (as a replay does) instead of reading them back from the store (as the service does).")
     var keepWindows = false
+    @Flag(help: "Then print what one workload's parts take (1,000 of each built and warmed alone, after the measurement above).")
+    var breakdown = false
 
     func validate() throws {
         guard workloads >= 1, history >= 1, rounds >= 1 else { throw ValidationError("--workloads, --history and --rounds must be ≥ 1") }
@@ -37,6 +39,47 @@ struct BenchScorerMemoryCommand: ParsableCommand {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kB = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return -1 }
         return kB * 1024
+    }
+
+    /// Resident bytes of one workload's parts: 1,000 of each built and warmed on `history`,
+    /// the resident set's growth divided by 1,000; then whole registrations the same way
+    /// (the parts, the entry, its forecast rows and score, the dictionary slot).
+    static func printBreakdown(core: ScoringCore, base: WorkloadRecord, history: SampleSeries, models: TrainedModels, keepWindows: Bool) {
+        let interval = base.gridIntervalSeconds, copies = 1_000
+        var parts: [(String, Double)] = []
+        var kept: [[Any]] = []   // every part stays alive to the end, so none reuses another's freed pages
+        func measure(_ name: String, _ make: (Int) -> Any) {
+            let before = residentBytes()
+            kept.append((0..<copies).map(make))
+            parts.append((name, Double(residentBytes() - before) / Double(copies)))
+        }
+        measure("OnlineWorkload (the members, the medians, the naive spread)") { _ in
+            var online = OnlineWorkload(name: "breakdown-probe", models: models, intervalSeconds: interval, horizonSteps: 12,
+                                        limits: base.limits.values, scalingHistory: history.values, advance: .weightedMembers,
+                                        readsBack: !keepWindows)
+            for i in 0..<history.count { online.ingest(timestamp: history.timestamps[i], values: Array(history.row(i).values)) }
+            return online
+        }
+        measure("  of which the two adaptive-window medians") { _ in
+            var medians = [AdaptiveWindowMedian(horizon: 12), AdaptiveWindowMedian(horizon: 12)]
+            for i in 0..<history.count { medians[0].update(history.value(i, .cpuCores)); medians[1].update(history.value(i, .memoryBytes)) }
+            return medians
+        }
+        measure("RiskFeatures") { _ in
+            var features = RiskFeatures(intervalSeconds: interval, keepsWeek: keepWindows)
+            for i in 0..<history.count {
+                features.push(timestamp: history.timestamps[i], cpuCores: history.value(i, .cpuCores), memoryBytes: history.value(i, .memoryBytes))
+            }
+            return features
+        }
+        measure("a whole registration (the above, the entry, forecast rows, score, dictionary slot)") { k in
+            try? core.register(name: "breakdown-probe-\(k)", intervalSeconds: interval, limits: base.limits.values, history: history)
+            return 0
+        }
+        print("  inline sizes (the entry sits in the dictionary's storage, a slot per capacity, not per entry): entry \(MemoryLayout<ScoringCore.Entry>.stride) B, OnlineWorkload \(MemoryLayout<OnlineWorkload>.stride) B, RiskFeatures \(MemoryLayout<RiskFeatures>.stride) B, AdaptiveWindowMedian \(MemoryLayout<AdaptiveWindowMedian>.stride) B; dictionary capacity \(core.entries.capacity) for \(core.entries.count) entries")
+        print("  resident bytes per part of one workload (1,000 of each):")
+        for (name, bytes) in parts { print(String(format: "    %@ %.1f KB", name.padding(toLength: 86, withPad: " ", startingAt: 0), bytes / 1000)) }
+        withExtendedLifetime(kept) {}
     }
 
     func run() throws {
@@ -106,5 +149,6 @@ struct BenchScorerMemoryCommand: ParsableCommand {
             print(String(format: "RESULT workloads=%ld bytes_per_workload=%.0f rss_after_bytes=%ld tick_median_us=%.3f tick_p99_us=%.3f",
                          workloads, perWorkload, after, s.medianMicroseconds, s.p99Microseconds))
         }
+        if breakdown { Self.printBreakdown(core: core, base: bases[0].record, history: bases[0].history, models: models, keepWindows: keepWindows) }
     }
 }

@@ -87,6 +87,8 @@ public struct RiskFeatures: Sendable {
     /// 1 when the sample was over the allocation in force (either resource), 2 when its
     /// memory was (bit 1), 4 when it was a breach onset (over, its predecessor not; bit 2),
     /// for the samples in the ring.
+    /// Two samples' flags (3 bits each) per byte, slot k in the low half of byte k/2 when k
+    /// is even and the high half when odd (`flag(at:)`): a week of them in 1 KB.
     private var flags: [UInt8]
     /// Samples seen (the newest is number `seen − 1`).
     public private(set) var seen = 0
@@ -123,7 +125,7 @@ public struct RiskFeatures: Sendable {
         self.keepsWeek = keepsWeek
         cpuWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
         memoryWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
-        flags = [UInt8](repeating: 0, count: weekSteps)
+        flags = [UInt8](repeating: 0, count: (weekSteps + 1) / 2)
     }
 
     /// Whether the features are relative to this allocation already (`setAllocation` would
@@ -190,7 +192,7 @@ public struct RiskFeatures: Sendable {
                 f = flag(cpu: olderCPU[k], memory: olderMemory[k])
             } else {
                 // Not read back: as judged then (its onset bit included).
-                f = flags[slot]
+                f = flag(at: slot)
                 if f & 1 == 1 { lastOver = number }
                 previousOver = f & 1
                 count(f, back: back, sign: 1)
@@ -201,7 +203,7 @@ public struct RiskFeatures: Sendable {
                 lastOver = number
             }
             previousOver = f & 1
-            flags[slot] = f
+            setFlag(f, at: slot)
             count(f, back: back, sign: 1)
         }
     }
@@ -209,12 +211,12 @@ public struct RiskFeatures: Sendable {
     /// Appends one sample (`cpuCores`, `memoryBytes`: NaN read as 0) taken at `timestamp`.
     public mutating func push(timestamp: Int64, cpuCores: Double, memoryBytes: Double) {
         // The samples leaving each window: the one `window` steps back from the new one.
-        if seen >= hourSteps { count(flags[(seen - hourSteps) % weekSteps], back: hourSteps - 1, sign: -1, only: .hour) }
-        if seen >= daySteps { count(flags[(seen - daySteps) % weekSteps], back: daySteps - 1, sign: -1, only: .day) }
-        if seen >= weekSteps { count(flags[seen % weekSteps], back: weekSteps - 1, sign: -1, only: .week) }
+        if seen >= hourSteps { count(flag(at: (seen - hourSteps) % weekSteps), back: hourSteps - 1, sign: -1, only: .hour) }
+        if seen >= daySteps { count(flag(at: (seen - daySteps) % weekSteps), back: daySteps - 1, sign: -1, only: .day) }
+        if seen >= weekSteps { count(flag(at: seen % weekSteps), back: weekSteps - 1, sign: -1, only: .week) }
         let slot = seen % weekSteps
         if seen >= weekSteps && keepsWeek { evictedCPU = Double(cpuWeek[slot]); evictedMemory = Double(memoryWeek[slot]) }
-        let previousOver = seen > 0 ? flags[(seen - 1) % weekSteps] & 1 : 0
+        let previousOver = seen > 0 ? flag(at: (seen - 1) % weekSteps) & 1 : 0
         let c = cpuCores.isFinite ? cpuCores : 0, m = memoryBytes.isFinite ? memoryBytes : 0
         let number = seen
         // The day's memory differences: the new one in, the one `daySteps − 1` back out.
@@ -230,7 +232,7 @@ public struct RiskFeatures: Sendable {
             if previousOver == 0 { f |= 4 }
             lastOver = number
         }
-        flags[slot] = f
+        setFlag(f, at: slot)
         seen += 1
         count(f, back: 0, sign: 1)
         lastTimestamp = timestamp
@@ -315,6 +317,14 @@ public struct RiskFeatures: Sendable {
         if (only == .all && back < weekSteps) || only == .week { overWeek += over; onsetWeek += onset }
     }
 
+    /// The flags of the sample in slot k (`flags`).
+    @inline(__always) private func flag(at k: Int) -> UInt8 { (flags[k >> 1] >> UInt8((k & 1) << 2)) & 0x0F }
+
+    @inline(__always) private mutating func setFlag(_ f: UInt8, at k: Int) {
+        let shift = UInt8((k & 1) << 2)
+        flags[k >> 1] = (flags[k >> 1] & ~(0x0F << shift)) | ((f & 0x0F) << shift)
+    }
+
     private func flag(cpu c: Double, memory m: Double) -> UInt8 {
         let cpuOver = allocationCPU > 0 && c > allocationCPU
         let memoryOver = allocationMemory > 0 && m > allocationMemory
@@ -360,7 +370,7 @@ public struct RiskFeatures: Sendable {
                     var slot = newestSlot - (i - k), value = newestValue - (i - k)
                     if slot < 0 { slot += weekSteps }
                     if value < 0 { value += dayRing }
-                    if flags[slot] & 1 == 1 { any = true }
+                    if flag(at: slot) & 1 == 1 { any = true }
                     maxC = Swift.max(maxC, cpu[value]); maxM = Swift.max(maxM, memory[value])
                 }
                 out[6] = any ? 1 : 0
