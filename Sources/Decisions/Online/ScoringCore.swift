@@ -19,7 +19,6 @@ package final class ScoringCore {
         package var allocation: [Double]
         package var limits: [Double]
         package var score: WorkloadScore?
-        package var forecast: [[Double]] = []
         /// Unix seconds of the last sample it was warmed on (as stored, before the grid
         /// snaps it); the stored trace events after it are the ones a catch-up still owes.
         package var warmedThrough: Int64?
@@ -55,6 +54,9 @@ package final class ScoringCore {
     struct TickScratch {
         var members = OnlineWorkload.Scratch()
         var assessment: RiskAssessment?
+        /// The forecast scored (`Resource.count` rows): not kept per workload, `forecast(_:)`
+        /// computes it again from the unchanged state when asked.
+        var rows: [[Double]] = []
     }
 
     /// The risk model per sampling interval: the same for every workload of an interval, so
@@ -203,9 +205,9 @@ package final class ScoringCore {
     private static func rescore(_ entry: Entry, horizonSteps: Int, learned: LearnedRisk?, stored: StoredHistory?,
                                 scratch: inout TickScratch) -> WorkloadScore? {
         guard let timestamp = entry.online.lastTimestamp else { return nil }
-        entry.online.forecast(into: &entry.forecast, scratch: &scratch.members, stored: stored)
+        entry.online.forecast(into: &scratch.rows, scratch: &scratch.members, stored: stored)
         if scratch.assessment?.horizonSteps != horizonSteps { scratch.assessment = RiskAssessment(horizonSteps: horizonSteps) }
-        var score = entry.risk.score(timestamp: timestamp, forecast: entry.forecast, allocation: entry.allocation,
+        var score = entry.risk.score(timestamp: timestamp, forecast: scratch.rows, allocation: entry.allocation,
                                      heavyPhaseProbability: entry.online.heavyPhaseProbability(withinSteps: horizonSteps),
                                      into: &scratch.assessment!)
         if let learned, entry.features != nil {
@@ -245,4 +247,17 @@ package final class ScoringCore {
     }
 
     package func entry(_ workload: String) -> Entry? { entries[workload] }
+
+    /// The forecast `workload`'s last score was made from (`Resource.count` rows of
+    /// horizon × levels, SI units), computed again from its state — unchanged since, so the
+    /// same numbers — rather than kept (2 KB per workload, read only by the API, the
+    /// dashboards' metrics and a replay's export); empty when it has no sample yet, nil
+    /// when unknown.
+    package func forecast(_ workload: String) -> [[Double]]? {
+        guard let entry = entries[workload] else { return nil }
+        guard entry.online.lastTimestamp != nil else { return [] }
+        var rows: [[Double]] = []
+        entry.online.forecast(into: &rows, scratch: &scratch.members, stored: stored)
+        return rows
+    }
 }

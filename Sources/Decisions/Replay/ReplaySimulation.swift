@@ -194,8 +194,8 @@ package struct ReplaySimulation {
                         core: ScoringCore) throws {
         guard let recorder = options.recorder else { return }
         try recorder.score(timestamp: now, workload: track.name, score: score)
-        if track.forecastCounter % options.forecastEverySteps == 0, let entry = core.entry(track.name) {
-            try recorder.forecast(timestamp: now, workload: track.name, forecast: entry.forecast, levels: core.levels,
+        if track.forecastCounter % options.forecastEverySteps == 0, let forecast = core.forecast(track.name) {
+            try recorder.forecast(timestamp: now, workload: track.name, forecast: forecast, levels: core.levels,
                                   horizonSteps: options.horizonSteps)
         }
         track.forecastCounter += 1

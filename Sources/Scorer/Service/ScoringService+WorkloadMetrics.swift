@@ -45,8 +45,9 @@ extension ScoringService {
                     atRisk += "headroom_workload_resource_at_risk{\(workload),resource=\"\(Self.escape(resource))\"} 1\n"
                 }
             }
-            for resource in Resource.allCases where resource.rawValue < entry.forecast.count {
-                let values = entry.forecast[resource.rawValue]
+            let rows = core.forecast(name) ?? []
+            for resource in Resource.allCases where resource.rawValue < rows.count {
+                let values = rows[resource.rawValue]
                 guard !levels.isEmpty, values.count >= levels.count else { continue }
                 let last = values.count - levels.count
                 for (level, label) in exported {

@@ -313,8 +313,8 @@ actor ScoringService {
     func score(workload: String) -> WorkloadScore? { core?.entry(workload)?.score }
 
     func forecast(workload: String) -> (score: WorkloadScore?, forecast: [[Double]], levels: [Double], intervalSeconds: Int64)? {
-        guard let core, let entry = core.entry(workload) else { return nil }
-        return (entry.score, entry.forecast, core.levels, entry.online.intervalSeconds)
+        guard let core, let entry = core.entry(workload), let forecast = core.forecast(workload) else { return nil }
+        return (entry.score, forecast, core.levels, entry.online.intervalSeconds)
     }
 
     func allocation(workload: String) -> [Double]? { core?.entry(workload)?.allocation }
