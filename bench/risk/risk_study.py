@@ -245,6 +245,36 @@ def extra_features(F, t, idx, over, onset, xc, xm):
         F['sbn_7d'] = np.where(cnt > 0, sb, np.nan)
         F['son_7d'] = np.where(cnt > 0, so / cnt, np.nan)
         F['sbr_dt'] = np.where(cw > 0, sbw / cw, np.nan)      # same day type (weekday / weekend) only
+    # 1b. seasonal, wider / level: the window i-k*d-11 .. i-k*d+24 (an hour either side) and the max cpu/A
+    #     and mem/A in the next-hour window, over the last 7 days
+    any3 = rolling_max(over, 3 * H)
+    mxc12, mxm12 = rolling_max(xc, H), rolling_max(xm, H)
+    s3 = np.zeros(len(idx)); sc = np.zeros(len(idx)); sm = np.zeros(len(idx)); mc = np.full(len(idx), -np.inf)
+    c3 = np.zeros(len(idx))
+    for k in range(1, 8):
+        a = shift(any3, k * DAY - 2 * H)[idx]; ok = np.isfinite(a)
+        s3 += np.where(ok, a, 0); c3 += ok
+        b = shift(mxc12, k * DAY - H)[idx]; bm = shift(mxm12, k * DAY - H)[idx]; okb = np.isfinite(b)
+        sc += np.where(okb, b, 0); sm += np.where(okb, bm, 0); mc = np.where(okb, np.maximum(mc, b), mc)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        F['sbr3_7d'] = np.where(c3 > 0, s3 / c3, np.nan)
+        F['smxc_7d'] = np.where(cnt > 0, sc / cnt, np.nan)
+        F['smxm_7d'] = np.where(cnt > 0, sm / cnt, np.nan)
+        F['smxc_mx7d'] = np.where(cnt > 0, mc, np.nan)
+    # 1c. the same from 30-minute block maxima (what a scorer can keep: 336 values per resource a week):
+    #     max over the blocks that hold samples i-k*d+1 .. i-k*d+12 (2-3 blocks, all complete)
+    for r, x in (('c', xc), ('m', xm)):
+        B6 = 6; nb6 = (n + B6 - 1) // B6
+        bm = np.full(nb6, -np.inf); np.maximum.at(bm, np.arange(n) // B6, x)
+        acc = np.zeros(len(idx)); c = np.zeros(len(idx))
+        for k in range(1, 8):
+            lo = idx - k * DAY + 1; ok = lo >= 0
+            lo_b = np.maximum(lo, 0) // B6; hi_b = np.maximum(lo + H - 1, 0) // B6
+            v = bm[lo_b]
+            for dj in (1, 2):
+                j = np.minimum(lo_b + dj, hi_b); v = np.maximum(v, bm[j])
+            acc += np.where(ok, v, 0); c += ok
+        F[f'smx{r}_7d_b'] = np.where(c > 0, acc / np.maximum(c, 1), np.nan)
     # 3. spike shape
     for w, nm in ((DAY, '1d'), (WEEK, '1w')):
         m = rolling_max(np.where(over > 0, -np.inf, xc), w)[idx]
@@ -375,10 +405,12 @@ COMPACT = ['u', 'xc', 'xm', 'br_1h', 'br_1d', 'br_1w', 'brk_yd', 'mxc_yd', 'mxm_
 SIMPLE = ['util', 'rate1d_full', 'yday']
 ONSET = ['on_1d', 'on_1w', 'hz_1d', 'hz_1w', 'tsl']
 SEAS = ['sbr_7d', 'sbn_7d', 'son_7d', 'sbr_dt']                              # --extra, family 1
+SEAS2 = ['sbr3_7d', 'smxc_7d', 'smxm_7d', 'smxc_mx7d']                       # family 1b
+SEASB = ['smxc_7d_b', 'smxm_7d_b']                                           # family 1c (30-min block maxima)
 FLEET = ['fl_now', 'fl_on1h', 'fl_on3h', 'fl_br1h', 'fl_yd', 'fl_onyd']         # family 2
 SHAPE = ['mxcq_1d', 'mxcq_1w', 'mrl_1d', 'mrl_1w', 'nhr_1d', 'nhr_1w', 'pol', 'pou', 'ojmp']  # family 3
 RISE = ['risec_mx1w', 'risem_mx1w', 'prisec_1d', 'prisem_1d', 'prisec_1w', 'prisem_1w']     # family 3b
-FAMILIES = dict(seas=SEAS, fleet=FLEET, shape=SHAPE, rise=RISE)
+FAMILIES = dict(seas=SEAS, seas2=SEAS2, seasb=SEASB, fleet=FLEET, shape=SHAPE, rise=RISE)
 AWM = ['f50c', 'f90c', 'f99c', 'f50m', 'f90m', 'f99m', 'zfc', 'zfm']
 
 
@@ -531,7 +563,7 @@ def main():
     rows = build(vms, os.path.join(o.cache, cache), awm=o.awm, extra=o.extra)
     if o.awm and not o.features: FEATURES.extend(AWM)
     if not o.features: FEATURES.extend(ONSET)
-    if o.extra and not o.features: FEATURES.extend(SEAS + FLEET + SHAPE + RISE)
+    if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + FLEET + SHAPE + RISE)
     print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
     names = o.features.split(',') if o.features else FEATURES
     train_vms, held_vms, cal_vms = vm_split(vms)
