@@ -261,6 +261,26 @@ def extra_features(F, t, idx, over, onset, xc, xm):
         F['smxc_7d'] = np.where(cnt > 0, sc / cnt, np.nan)
         F['smxm_7d'] = np.where(cnt > 0, sm / cnt, np.nan)
         F['smxc_mx7d'] = np.where(cnt > 0, mc, np.nan)
+    # 1d. variants of sbr3_7d (all from the over bits of the last week): a 5-hour window (i-k*d-23 ..
+    #     i-k*d+36), onsets in the 3-hour window, the mean breach rate in it, the count of days, same day
+    #     type only, the last 3 days only
+    any5 = rolling_max(over, 5 * H); anyo3 = rolling_max(onset, 3 * H); rt3 = rolling_sum(over, 3 * H) / (3 * H)
+    acc = {k_: np.zeros(len(idx)) for k_ in ('b5', 'o3', 'r3', 'dt', 'cdt', 'd3', 'c3d')}
+    for k in range(1, 8):
+        a3 = shift(any3, k * DAY - 2 * H)[idx]; ok = np.isfinite(a3)
+        acc['b5'] += np.nan_to_num(shift(any5, k * DAY - 3 * H)[idx])
+        acc['o3'] += np.where(ok, shift(anyo3, k * DAY - 2 * H)[idx], 0)
+        acc['r3'] += np.where(ok, shift(rt3, k * DAY - 2 * H)[idx], 0)
+        same = ok & (we(t[idx] - k * 86400) == we(t[idx]))
+        acc['dt'] += np.where(same, a3, 0); acc['cdt'] += same
+        if k <= 3: acc['d3'] += np.where(ok, a3, 0); acc['c3d'] += ok
+    with np.errstate(invalid='ignore', divide='ignore'):
+        F['sbr5_7d'] = np.where(c3 > 0, acc['b5'] / c3, np.nan)
+        F['son3_7d'] = np.where(c3 > 0, acc['o3'] / c3, np.nan)
+        F['srt3_7d'] = np.where(c3 > 0, acc['r3'] / c3, np.nan)
+        F['sbn3_7d'] = np.where(c3 > 0, s3, np.nan)
+        F['sbr3_dt'] = np.where(acc['cdt'] > 0, acc['dt'] / acc['cdt'], np.nan)
+        F['sbr3_3d'] = np.where(acc['c3d'] > 0, acc['d3'] / acc['c3d'], np.nan)
     # 1c. the same from 30-minute block maxima (what a scorer can keep: 336 values per resource a week):
     #     max over the blocks that hold samples i-k*d+1 .. i-k*d+12 (2-3 blocks, all complete)
     for r, x in (('c', xc), ('m', xm)):
@@ -407,10 +427,11 @@ ONSET = ['on_1d', 'on_1w', 'hz_1d', 'hz_1w', 'tsl']
 SEAS = ['sbr_7d', 'sbn_7d', 'son_7d', 'sbr_dt']                              # --extra, family 1
 SEAS2 = ['sbr3_7d', 'smxc_7d', 'smxm_7d', 'smxc_mx7d']                       # family 1b
 SEASB = ['smxc_7d_b', 'smxm_7d_b']                                           # family 1c (30-min block maxima)
+SEAS3 = ['sbr5_7d', 'son3_7d', 'srt3_7d', 'sbn3_7d', 'sbr3_dt', 'sbr3_3d']         # family 1d (variants of sbr3_7d)
 FLEET = ['fl_now', 'fl_on1h', 'fl_on3h', 'fl_br1h', 'fl_yd', 'fl_onyd']         # family 2
 SHAPE = ['mxcq_1d', 'mxcq_1w', 'mrl_1d', 'mrl_1w', 'nhr_1d', 'nhr_1w', 'pol', 'pou', 'ojmp']  # family 3
 RISE = ['risec_mx1w', 'risem_mx1w', 'prisec_1d', 'prisem_1d', 'prisec_1w', 'prisem_1w']     # family 3b
-FAMILIES = dict(seas=SEAS, seas2=SEAS2, seasb=SEASB, fleet=FLEET, shape=SHAPE, rise=RISE)
+FAMILIES = dict(seas=SEAS, seas2=SEAS2, seasb=SEASB, seas3=SEAS3, fleet=FLEET, shape=SHAPE, rise=RISE)
 AWM = ['f50c', 'f90c', 'f99c', 'f50m', 'f90m', 'f99m', 'zfc', 'zfm']
 
 
@@ -563,7 +584,7 @@ def main():
     rows = build(vms, os.path.join(o.cache, cache), awm=o.awm, extra=o.extra)
     if o.awm and not o.features: FEATURES.extend(AWM)
     if not o.features: FEATURES.extend(ONSET)
-    if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + FLEET + SHAPE + RISE)
+    if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + SEAS3 + FLEET + SHAPE + RISE)
     print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
     names = o.features.split(',') if o.features else FEATURES
     train_vms, held_vms, cal_vms = vm_split(vms)
