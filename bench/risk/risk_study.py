@@ -281,6 +281,15 @@ def extra_features(F, t, idx, over, onset, xc, xm):
         F['sbn3_7d'] = np.where(c3 > 0, s3, np.nan)
         F['sbr3_dt'] = np.where(acc['cdt'] > 0, acc['dt'] / acc['cdt'], np.nan)
         F['sbr3_3d'] = np.where(acc['c3d'] > 0, acc['d3'] / acc['c3d'], np.nan)
+    # 1e. sbr3_7d as the Swift scorer can read it from its week of breach flags (the last w = 2016
+    #     samples): each day's window clipped to samples >= i - 2015 (only day 7 is clipped, to 24 of 36)
+    csum = np.r_[0, np.cumsum(over)]
+    accr = np.zeros(len(idx)); cr = np.zeros(len(idx))
+    for k in range(1, 8):
+        hi = idx - k * DAY + 2 * H; lo = np.maximum(np.maximum(idx - k * DAY - H + 1, idx - WEEK + 1), 0)
+        ok = hi >= 0
+        accr += np.where(ok, (csum[np.maximum(hi, 0) + 1] - csum[lo]) > 0, 0); cr += ok
+    F['sbr3_7dr'] = np.where(cr > 0, accr / np.maximum(cr, 1), np.nan)
     # 1c. the same from 30-minute block maxima (what a scorer can keep: 336 values per resource a week):
     #     max over the blocks that hold samples i-k*d+1 .. i-k*d+12 (2-3 blocks, all complete)
     for r, x in (('c', xc), ('m', xm)):
@@ -427,6 +436,7 @@ ONSET = ['on_1d', 'on_1w', 'hz_1d', 'hz_1w', 'tsl']
 SEAS = ['sbr_7d', 'sbn_7d', 'son_7d', 'sbr_dt']                              # --extra, family 1
 SEAS2 = ['sbr3_7d', 'smxc_7d', 'smxm_7d', 'smxc_mx7d']                       # family 1b
 SEASB = ['smxc_7d_b', 'smxm_7d_b']                                           # family 1c (30-min block maxima)
+SEASR = ['sbr3_7dr']                                                         # 1e: sbr3_7d from the Swift week ring
 SEAS3 = ['sbr5_7d', 'son3_7d', 'srt3_7d', 'sbn3_7d', 'sbr3_dt', 'sbr3_3d']         # family 1d (variants of sbr3_7d)
 FLEET = ['fl_now', 'fl_on1h', 'fl_on3h', 'fl_br1h', 'fl_yd', 'fl_onyd']         # family 2
 SHAPE = ['mxcq_1d', 'mxcq_1w', 'mrl_1d', 'mrl_1w', 'nhr_1d', 'nhr_1w', 'pol', 'pou', 'ojmp']  # family 3
@@ -584,7 +594,7 @@ def main():
     rows = build(vms, os.path.join(o.cache, cache), awm=o.awm, extra=o.extra)
     if o.awm and not o.features: FEATURES.extend(AWM)
     if not o.features: FEATURES.extend(ONSET)
-    if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + SEAS3 + FLEET + SHAPE + RISE)
+    if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + SEAS3 + SEASR + FLEET + SHAPE + RISE)
     print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
     names = o.features.split(',') if o.features else FEATURES
     train_vms, held_vms, cal_vms = vm_split(vms)
