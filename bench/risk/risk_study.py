@@ -6,7 +6,9 @@ static allocation A fixed at `from` (per resource: numpy-linear 0.95 quantile of
 samples before `from`, x1.2, floored at 0.05 cores / 64 MiB, capped at the VM's provisioned
 limit). Label at tick i: cpu > A_cpu or mem > A_mem at any sample in (t_i, t_i + 3600].
 
-  python bench/risk/risk_study.py [--data /tmp/research-data/bitbrains-rnd] [--quick]
+  python bench/risk/risk_study.py [--data /tmp/research-data/bitbrains-rnd] [--dev] [--learners ...]
+  python bench/risk/risk_study.py --extra --dev --learners compactonset,co+sbr3_7d,co+sbr3_7d@d6@m1000
+  (--extra: the seasonal / fleet / spike-shape / rise families, README part 3)
 
 Needs numpy, scikit-learn, lightgbm. Seeded; prints one table of every split x scorer x metric.
 """
@@ -583,6 +585,7 @@ def main():
     ap.add_argument('--features', default=None, help='comma-separated feature subset')
     ap.add_argument('--learners', default='gbt,gbtplatt,compact')
     ap.add_argument('--stride', type=int, default=4)
+    ap.add_argument('--split-seed', type=int, default=0, help='seed of the VM split (0 = the reported one)')
     ap.add_argument('--extra', action='store_true', help='add the feature families SEAS, FLEET, SHAPE, RISE '
                     '(cache rows-x.pkl); learners co[+fam...][@d6][@t400][@m200][@w2][@mono] = compact+onset+families')
     ap.add_argument('--awm', action='store_true', help='add the forecast-member features (awm_features.py); learner compact+awm')
@@ -597,7 +600,7 @@ def main():
     if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + SEAS3 + SEASR + FLEET + SHAPE + RISE)
     print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
     names = o.features.split(',') if o.features else FEATURES
-    train_vms, held_vms, cal_vms = vm_split(vms)
+    train_vms, held_vms, cal_vms = vm_split(vms, o.split_seed)
     print(f'VMs: {len(train_vms)} training ({len(cal_vms)} of them the calibration slice), {len(held_vms)} never trained on')
     L = {}
     o.learners = o.learners.split(',')
