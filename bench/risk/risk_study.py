@@ -6,7 +6,9 @@ static allocation A fixed at `from` (per resource: numpy-linear 0.95 quantile of
 samples before `from`, x1.2, floored at 0.05 cores / 64 MiB, capped at the VM's provisioned
 limit). Label at tick i: cpu > A_cpu or mem > A_mem at any sample in (t_i, t_i + 3600].
 
-  python bench/risk/risk_study.py [--data /tmp/research-data/bitbrains-rnd] [--quick]
+  python bench/risk/risk_study.py [--data /tmp/research-data/bitbrains-rnd] [--dev] [--learners ...]
+  python bench/risk/risk_study.py --extra --dev --learners compactonset,co+sbr3_7d,co+sbr3_7d@d6@m1000
+  (--extra: the seasonal / fleet / spike-shape / rise families, README part 3)
 
 Needs numpy, scikit-learn, lightgbm. Seeded; prints one table of every split x scorer x metric.
 """
@@ -135,7 +137,7 @@ def vm_stats(v):
     return S
 
 
-def period_rows(v, S, start):
+def period_rows(v, S, start, extra=False):
     """All scored ticks of one VM in the period [start, start + 7 days): features, label, baselines."""
     t = v['t']
     i0 = np.searchsorted(t, start)
@@ -216,10 +218,183 @@ def period_rows(v, S, start):
              rate1d=(cs[idx + 1] - cs[k0]) / np.maximum(1, idx + 1 - k0) + 1e-6 * F['u'],
              rate1d_full=(cum[idx + 1] - cum[k0]) / np.maximum(1, idx + 1 - k0) + 1e-6 * F['u'],
              yday=np.nan_to_num(F['brk_yd']))
-    return dict(F=F, y=y, now=over[idx] > 0, B=B, n=len(idx))
+    r = dict(F=F, y=y, now=over[idx] > 0, B=B, n=len(idx))
+    if extra:
+        extra_features(F, t, idx, over, onset, xc, xm)
+        r['_bin'] = (t[idx] // STEP).astype(np.int64)          # for the fleet features (build)
+        r['_grid'] = ((t // STEP).astype(np.int64), over, onset)
+    return r
 
 
-def build(vms, cache, awm=False):
+# ----------------------------------------------------------------------------- extra feature families (issue 11, AUC not breaching)
+def extra_features(F, t, idx, over, onset, xc, xm):
+    """Per-VM families 1 (seasonal), 3 (spike shape) and the empirical-rise family, vectorised.
+    Everything uses samples <= i only (the rise family: forward windows that end by i)."""
+    n = len(over)
+    anyH = rolling_max(over, H); anyOn = rolling_max(onset, H)
+    # 1. seasonal: the next-hour window (i-k*d+1 .. i-k*d+12) on each of the last 7 days
+    we = lambda tt: (((tt // 86400) + 3) % 7 >= 5)
+    sb = np.zeros(len(idx)); so = np.zeros(len(idx)); cnt = np.zeros(len(idx))
+    sbw = np.zeros(len(idx)); cw = np.zeros(len(idx))
+    for k in range(1, 8):
+        a = shift(anyH, k * DAY - H)[idx]; o = shift(anyOn, k * DAY - H)[idx]
+        ok = np.isfinite(a)
+        sb += np.where(ok, a, 0); so += np.where(ok, o, 0); cnt += ok
+        same = ok & (we(t[idx] - k * 86400) == we(t[idx]))
+        sbw += np.where(same, a, 0); cw += same
+    with np.errstate(invalid='ignore', divide='ignore'):
+        F['sbr_7d'] = np.where(cnt > 0, sb / cnt, np.nan)
+        F['sbn_7d'] = np.where(cnt > 0, sb, np.nan)
+        F['son_7d'] = np.where(cnt > 0, so / cnt, np.nan)
+        F['sbr_dt'] = np.where(cw > 0, sbw / cw, np.nan)      # same day type (weekday / weekend) only
+    # 1b. seasonal, wider / level: the window i-k*d-11 .. i-k*d+24 (an hour either side) and the max cpu/A
+    #     and mem/A in the next-hour window, over the last 7 days
+    any3 = rolling_max(over, 3 * H)
+    mxc12, mxm12 = rolling_max(xc, H), rolling_max(xm, H)
+    s3 = np.zeros(len(idx)); sc = np.zeros(len(idx)); sm = np.zeros(len(idx)); mc = np.full(len(idx), -np.inf)
+    c3 = np.zeros(len(idx))
+    for k in range(1, 8):
+        a = shift(any3, k * DAY - 2 * H)[idx]; ok = np.isfinite(a)
+        s3 += np.where(ok, a, 0); c3 += ok
+        b = shift(mxc12, k * DAY - H)[idx]; bm = shift(mxm12, k * DAY - H)[idx]; okb = np.isfinite(b)
+        sc += np.where(okb, b, 0); sm += np.where(okb, bm, 0); mc = np.where(okb, np.maximum(mc, b), mc)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        F['sbr3_7d'] = np.where(c3 > 0, s3 / c3, np.nan)
+        F['smxc_7d'] = np.where(cnt > 0, sc / cnt, np.nan)
+        F['smxm_7d'] = np.where(cnt > 0, sm / cnt, np.nan)
+        F['smxc_mx7d'] = np.where(cnt > 0, mc, np.nan)
+    # 1d. variants of sbr3_7d (all from the over bits of the last week): a 5-hour window (i-k*d-23 ..
+    #     i-k*d+36), onsets in the 3-hour window, the mean breach rate in it, the count of days, same day
+    #     type only, the last 3 days only
+    any5 = rolling_max(over, 5 * H); anyo3 = rolling_max(onset, 3 * H); rt3 = rolling_sum(over, 3 * H) / (3 * H)
+    acc = {k_: np.zeros(len(idx)) for k_ in ('b5', 'o3', 'r3', 'dt', 'cdt', 'd3', 'c3d')}
+    for k in range(1, 8):
+        a3 = shift(any3, k * DAY - 2 * H)[idx]; ok = np.isfinite(a3)
+        acc['b5'] += np.nan_to_num(shift(any5, k * DAY - 3 * H)[idx])
+        acc['o3'] += np.where(ok, shift(anyo3, k * DAY - 2 * H)[idx], 0)
+        acc['r3'] += np.where(ok, shift(rt3, k * DAY - 2 * H)[idx], 0)
+        same = ok & (we(t[idx] - k * 86400) == we(t[idx]))
+        acc['dt'] += np.where(same, a3, 0); acc['cdt'] += same
+        if k <= 3: acc['d3'] += np.where(ok, a3, 0); acc['c3d'] += ok
+    with np.errstate(invalid='ignore', divide='ignore'):
+        F['sbr5_7d'] = np.where(c3 > 0, acc['b5'] / c3, np.nan)
+        F['son3_7d'] = np.where(c3 > 0, acc['o3'] / c3, np.nan)
+        F['srt3_7d'] = np.where(c3 > 0, acc['r3'] / c3, np.nan)
+        F['sbn3_7d'] = np.where(c3 > 0, s3, np.nan)
+        F['sbr3_dt'] = np.where(acc['cdt'] > 0, acc['dt'] / acc['cdt'], np.nan)
+        F['sbr3_3d'] = np.where(acc['c3d'] > 0, acc['d3'] / acc['c3d'], np.nan)
+    # 1e. sbr3_7d as the Swift scorer can read it from its week of breach flags (the last w = 2016
+    #     samples): each day's window clipped to samples >= i - 2015 (only day 7 is clipped, to 24 of 36)
+    csum = np.r_[0, np.cumsum(over)]
+    accr = np.zeros(len(idx)); cr = np.zeros(len(idx))
+    for k in range(1, 8):
+        hi = idx - k * DAY + 2 * H; lo = np.maximum(np.maximum(idx - k * DAY - H + 1, idx - WEEK + 1), 0)
+        ok = hi >= 0
+        accr += np.where(ok, (csum[np.maximum(hi, 0) + 1] - csum[lo]) > 0, 0); cr += ok
+    F['sbr3_7dr'] = np.where(cr > 0, accr / np.maximum(cr, 1), np.nan)
+    # 1c. the same from 30-minute block maxima (what a scorer can keep: 336 values per resource a week):
+    #     max over the blocks that hold samples i-k*d+1 .. i-k*d+12 (2-3 blocks, all complete)
+    for r, x in (('c', xc), ('m', xm)):
+        B6 = 6; nb6 = (n + B6 - 1) // B6
+        bm = np.full(nb6, -np.inf); np.maximum.at(bm, np.arange(n) // B6, x)
+        acc = np.zeros(len(idx)); c = np.zeros(len(idx))
+        for k in range(1, 8):
+            lo = idx - k * DAY + 1; ok = lo >= 0
+            lo_b = np.maximum(lo, 0) // B6; hi_b = np.maximum(lo + H - 1, 0) // B6
+            v = bm[lo_b]
+            for dj in (1, 2):
+                j = np.minimum(lo_b + dj, hi_b); v = np.maximum(v, bm[j])
+            acc += np.where(ok, v, 0); c += ok
+        F[f'smx{r}_7d_b'] = np.where(c > 0, acc / np.maximum(c, 1), np.nan)
+    # 3. spike shape
+    for w, nm in ((DAY, '1d'), (WEEK, '1w')):
+        m = rolling_max(np.where(over > 0, -np.inf, xc), w)[idx]
+        F[f'mxcq_{nm}'] = np.where(np.isfinite(m), m, np.nan)   # max cpu/A over samples not over
+        on = rolling_sum(onset, w)[idx]
+        F[f'mrl_{nm}'] = rolling_sum(over, w)[idx] / np.maximum(1.0, on)   # mean breach run length
+    blk = np.arange(n) // H                                   # hour blocks (online: clock hours)
+    nb = blk[-1] + 1
+    banys = np.zeros(nb); np.maximum.at(banys, blk, over)
+    bc = np.r_[0, np.cumsum(banys)]
+    part = np.zeros(n); cs = np.cumsum(over); start = blk * H
+    part = (cs - np.r_[0, cs][start]) > 0                     # a breach so far in the current block
+    for nblk, nm in ((23, '1d'), (167, '1w')):
+        b = blk[idx]
+        F[f'nhr_{nm}'] = bc[b] - bc[np.maximum(0, b - nblk)] + part[idx]
+    # pre-onset level: EWMA (alpha 0.3) of u(k-1) at onsets k <= i, and of the jump u(k) - u(k-1)
+    u = np.maximum(xc, xm)
+    ons = np.flatnonzero(onset[1:] > 0) + 1
+    lvl = np.full(n, np.nan); jmp = np.full(n, np.nan)
+    if len(ons):
+        e = u[ons[0] - 1]; j = u[ons[0]] - u[ons[0] - 1]; ev, jv = [], []
+        for k in ons:
+            e = 0.7 * e + 0.3 * u[k - 1]; j = 0.7 * j + 0.3 * (u[k] - u[k - 1]); ev.append(e); jv.append(j)
+        lvl[ons] = ev; jmp[ons] = jv
+        lvl = _ffill(lvl); jmp = _ffill(jmp)
+    F['pol'] = lvl[idx]; F['pou'] = (u - lvl)[idx]; F['ojmp'] = (u + jmp)[idx]
+    # empirical rise: share of past points k (last day / week, forward hour ending by i) whose rise over
+    # the next hour, max x(k+1..k+12) - x(k), would carry the level now over the allocation
+    from numpy.lib.stride_tricks import sliding_window_view as swv
+    for r, x in (('c', xc), ('m', xm)):
+        fm = np.r_[swv(np.r_[x[1:], np.full(H, -np.inf)], H).max(1)][:n]   # max x(k+1..k+12)
+        rise = fm - x                                                        # valid when k+12 <= i
+        F[f'rise{r}_mx1w'] = rolling_max(np.r_[np.full(H, -np.inf), rise[:-H]], WEEK)[idx]
+        F[f'rise{r}_mx1w'] = np.where(np.isfinite(F[f'rise{r}_mx1w']), x[idx] + F[f'rise{r}_mx1w'], np.nan)
+        R = np.r_[np.full(DAY + H, np.nan), rise]     # R[i + DAY + H - j] ...
+        # window for tick i: k = i-12-287 .. i-12  -> rows of swv over padded rise
+        Wd = swv(R, DAY)                               # row q = R[q .. q+DAY-1] = rise[q-DAY-H .. q-H-1]
+        need = 1 - x[idx]
+        rows_ = Wd[idx + 1]                            # rise[i-DAY-H+1 .. i-H]
+        with np.errstate(invalid='ignore'):
+            ge = (rows_ >= need[:, None]).sum(1); nv = np.isfinite(rows_).sum(1)
+            F[f'prise{r}_1d'] = np.where(nv > 0, ge / np.maximum(nv, 1), np.nan)
+            Rw = np.r_[np.full(WEEK + H, np.nan), rise]
+            Ww = swv(Rw, WEEK)[:, ::4][idx + 1]                  # every 4th past point of the week
+            ge = (Ww >= need[:, None]).sum(1); nv = np.isfinite(Ww).sum(1)
+            F[f'prise{r}_1w'] = np.where(nv > 0, ge / np.maximum(nv, 1), np.nan)
+
+
+def _ffill(a):
+    ok = np.isfinite(a); ix = np.where(ok, np.arange(len(a)), 0); np.maximum.accumulate(ix, out=ix)
+    out = a[ix]; out[~np.maximum.accumulate(ok)] = np.nan
+    return out
+
+
+def fleet_features(rows):
+    """Family 2: fleet aggregates over every VM of the same period on a 5-minute grid, from the bin
+    before the tick's bin (all samples there are <= t_i), excluding the VM itself."""
+    for p in PERIODS:
+        keys = [k for k in rows if k[0] == p]
+        if not keys: continue
+        b0 = p // STEP - 3 * DAY; nbin = 3 * DAY + WEEK + 3 * H
+        Ov = np.zeros((len(keys), nbin)); On = np.zeros((len(keys), nbin)); Pr = np.zeros((len(keys), nbin))
+        for q, k in enumerate(keys):
+            g, ov, on = rows[k]['_grid']
+            b = g - b0; m = (b >= 0) & (b < nbin)
+            Ov[q, b[m]] = ov[m]; On[q, b[m]] = on[m]; Pr[q, b[m]] = 1
+        def rmax(M, w):   # any over bins b-w+1 .. b
+            c = np.concatenate([np.zeros((M.shape[0], 1)), np.cumsum(M, 1)], 1)
+            j = np.arange(M.shape[1]); return (c[:, j + 1] - c[:, np.maximum(0, j + 1 - w)]) > 0
+        feats = {'fl_now': (Ov, Pr), 'fl_on1h': (rmax(On, H), Pr), 'fl_on3h': (rmax(On, 3 * H), Pr),
+                 'fl_br1h': (rmax(Ov, H), Pr)}
+        tot = {f: (M.sum(0), D.sum(0)) for f, (M, D) in feats.items()}
+        Myd, Monyd = feats['fl_br1h'][0], rmax(On, H)
+        tyd, tonyd, tpr = Myd.sum(0), Monyd.sum(0), Pr.sum(0)
+        for q, k in enumerate(keys):
+            r = rows[k]; bj = r['_bin'] - b0 - 1
+            for f, (M, D) in feats.items():
+                num = tot[f][0][bj] - M[q, bj]; den = tot[f][1][bj] - D[q, bj]
+                r['F'][f] = np.where(den > 0, num / np.maximum(den, 1), np.nan)
+            # next-hour window yesterday: bins b-287 .. b-276 (b = the tick's bin)
+            byd = r['_bin'] - b0 - DAY + H
+            den = tpr[byd] - Pr[q, byd]
+            r['F']['fl_yd'] = np.where(den > 0, (tyd[byd] - Myd[q, byd]) / np.maximum(den, 1), np.nan)
+            r['F']['fl_onyd'] = np.where(den > 0, (tonyd[byd] - Monyd[q, byd]) / np.maximum(den, 1), np.nan)
+    for r in rows.values():
+        r.pop('_grid', None); r.pop('_bin', None)
+
+
+def build(vms, cache, awm=False, extra=False):
     if os.path.exists(cache):
         return pickle.load(open(cache, 'rb'))
     rows = {}
@@ -230,8 +405,9 @@ def build(vms, cache, awm=False):
         S = vm_stats(v)
         if awm: S['awm'] = forecasts[vm]
         for p in PERIODS:
-            r = period_rows(v, S, p)
+            r = period_rows(v, S, p, extra)
             if r is not None: rows[(p, vm)] = r
+    if extra: fleet_features(rows)
     pickle.dump(rows, open(cache, 'wb'))
     return rows
 
@@ -259,6 +435,15 @@ COMPACT = ['u', 'xc', 'xm', 'br_1h', 'br_1d', 'br_1w', 'brk_yd', 'mxc_yd', 'mxm_
            'volm_1h', 'volm_1d', 'qm99_1d', 'dc_yd', 'mxc_1h', 'mxm_1h', 'mxm_1d', 'brm_1d', 'tod_s', 'tod_c']
 SIMPLE = ['util', 'rate1d_full', 'yday']
 ONSET = ['on_1d', 'on_1w', 'hz_1d', 'hz_1w', 'tsl']
+SEAS = ['sbr_7d', 'sbn_7d', 'son_7d', 'sbr_dt']                              # --extra, family 1
+SEAS2 = ['sbr3_7d', 'smxc_7d', 'smxm_7d', 'smxc_mx7d']                       # family 1b
+SEASB = ['smxc_7d_b', 'smxm_7d_b']                                           # family 1c (30-min block maxima)
+SEASR = ['sbr3_7dr']                                                         # 1e: sbr3_7d from the Swift week ring
+SEAS3 = ['sbr5_7d', 'son3_7d', 'srt3_7d', 'sbn3_7d', 'sbr3_dt', 'sbr3_3d']         # family 1d (variants of sbr3_7d)
+FLEET = ['fl_now', 'fl_on1h', 'fl_on3h', 'fl_br1h', 'fl_yd', 'fl_onyd']         # family 2
+SHAPE = ['mxcq_1d', 'mxcq_1w', 'mrl_1d', 'mrl_1w', 'nhr_1d', 'nhr_1w', 'pol', 'pou', 'ojmp']  # family 3
+RISE = ['risec_mx1w', 'risem_mx1w', 'prisec_1d', 'prisem_1d', 'prisec_1w', 'prisem_1w']     # family 3b
+FAMILIES = dict(seas=SEAS, seas2=SEAS2, seasb=SEASB, seas3=SEAS3, fleet=FLEET, shape=SHAPE, rise=RISE)
 AWM = ['f50c', 'f90c', 'f99c', 'f50m', 'f90m', 'f99m', 'zfc', 'zfm']
 
 
@@ -286,12 +471,20 @@ def fit_simple(B, y):
     return lambda B2: m.predict_proba(np.column_stack([B2[k] for k in SIMPLE]))[:, 1]
 
 
-def fit_gbt(X, y, Xc, yc, names, depth=4, trees=200, lr=0.05, calib='isotonic', seed=0):
+def fit_gbt(X, y, Xc, yc, names, depth=4, trees=200, lr=0.05, calib='isotonic', seed=0, min_child=500,
+            w_nb=1.0, mono=False):
     import lightgbm as lgb
+    kw = {}
+    if mono:   # non-decreasing in usage / allocation now and the recent breach rates
+        inc = {'u', 'xc', 'xm', 'br_1h', 'br_1d', 'br_1w', 'brk_yd', 'mxc_1h', 'mxm_1h', 'on_1d', 'on_1w', 'hz_1d', 'hz_1w'}
+        kw['monotone_constraints'] = [1 if n in inc else 0 for n in names]
     m = lgb.LGBMClassifier(n_estimators=trees, learning_rate=lr, max_depth=depth, num_leaves=2 ** depth - 1,
-                           min_child_samples=500, subsample=0.7, subsample_freq=1, colsample_bytree=0.8,
-                           reg_lambda=1.0, random_state=seed, n_jobs=2, verbose=-1)
-    m.fit(X, y)
+                           min_child_samples=min_child, subsample=0.7, subsample_freq=1, colsample_bytree=0.8,
+                           reg_lambda=1.0, random_state=seed, n_jobs=2, verbose=-1, **kw)
+    sw = None
+    if w_nb != 1.0:   # weight ticks not breaching now (u <= 1) by w_nb
+        sw = np.where(X[:, names.index('u')] > 1, 1.0, w_nb)
+    m.fit(X, y, sample_weight=sw)
     cal = (Isotonic if calib == 'isotonic' else Platt)().fit(logit(m.predict_proba(Xc)[:, 1]), yc)
     f = lambda X2: cal(logit(m.predict_proba(X2)[:, 1]))
     f.model = m
@@ -392,16 +585,22 @@ def main():
     ap.add_argument('--features', default=None, help='comma-separated feature subset')
     ap.add_argument('--learners', default='gbt,gbtplatt,compact')
     ap.add_argument('--stride', type=int, default=4)
+    ap.add_argument('--split-seed', type=int, default=0, help='seed of the VM split (0 = the reported one)')
+    ap.add_argument('--extra', action='store_true', help='add the feature families SEAS, FLEET, SHAPE, RISE '
+                    '(cache rows-x.pkl); learners co[+fam...][@d6][@t400][@m200][@w2][@mono] = compact+onset+families')
     ap.add_argument('--awm', action='store_true', help='add the forecast-member features (awm_features.py); learner compact+awm')
     o = ap.parse_args()
     t00 = time.time()
     vms = load(o.data, os.path.join(o.cache, 'vms.pkl'))
-    rows = build(vms, os.path.join(o.cache, 'rows-awm.pkl' if o.awm else 'rows.pkl'), awm=o.awm)
+    cache = 'rows-x.pkl' if o.extra else 'rows-awm.pkl' if o.awm else 'rows.pkl'
+    assert not (o.extra and o.awm)
+    rows = build(vms, os.path.join(o.cache, cache), awm=o.awm, extra=o.extra)
     if o.awm and not o.features: FEATURES.extend(AWM)
     if not o.features: FEATURES.extend(ONSET)
+    if o.extra and not o.features: FEATURES.extend(SEAS + SEAS2 + SEASB + SEAS3 + SEASR + FLEET + SHAPE + RISE)
     print(f'data + features: {time.time() - t00:.0f}s, {len(rows)} VM-periods')
     names = o.features.split(',') if o.features else FEATURES
-    train_vms, held_vms, cal_vms = vm_split(vms)
+    train_vms, held_vms, cal_vms = vm_split(vms, o.split_seed)
     print(f'VMs: {len(train_vms)} training ({len(cal_vms)} of them the calibration slice), {len(held_vms)} never trained on')
     L = {}
     o.learners = o.learners.split(',')
@@ -441,6 +640,25 @@ def main():
                 return out
             return f
         L['gbt split by breaching now + platt'] = split_fn
+    for tag in o.learners:
+        if not (tag == 'co' or tag.startswith('co+') or tag.startswith('co@')): continue
+        parts = tag.split('@'); fams = parts[0].split('+')[1:]; opts = parts[1:]
+        extra = ONSET + sum((FAMILIES[f] if f in FAMILIES else [f] for f in fams), [])
+        kw = {}
+        for op in opts:
+            if op == 'mono': kw['mono'] = True
+            elif op[0] == 'd': kw['depth'] = int(op[1:])
+            elif op[0] == 't': kw['trees'] = int(op[1:])
+            elif op[0] == 'm': kw['min_child'] = int(op[1:])
+            elif op[0] == 'w': kw['w_nb'] = float(op[1:])
+            elif op[0] == 'l': kw['lr'] = float(op[1:])
+            else: raise SystemExit(f'unknown learner option {op}')
+        def fn(X, y, Xc, yc, n, extra=extra, kw=kw):
+            cols = [n.index(c) for c in COMPACT + extra]
+            f = fit_gbt(X[:, cols], y, Xc[:, cols], yc, COMPACT + extra, calib='platt', **kw)
+            g = lambda X2: f(X2[:, cols]); g.model = f.model; g.names = COMPACT + extra
+            return g
+        L[f'gbt {tag} + platt'] = fn
     if 'spline' in o.learners: L['spline logistic + platt'] = lambda X, y, Xc, yc, n: fit_spline(X, y, Xc, yc, n)
     tests = [PERIODS[3]] if o.dev else PERIODS[4:]
     all_res = []
