@@ -20,6 +20,10 @@ final class ScorerMetrics: Sendable {
     let degenerateResetsARIMA: Counter
     let degenerateResetsLSTM: Counter
     let degenerateResetsHMM: Counter
+    /// Long windows the store could not give back as the state ingested them (`StoredHistory`):
+    /// a naive spread left as it was, or a risk recount that kept the flags older than a day.
+    let storedHistoryMissesNaive: Counter
+    let storedHistoryMissesRisk: Counter
     /// Requests answered 503 because the store failed (`HeadroomStore.StorageFault`).
     let storeFaults: Counter
     /// 1 while the store is failing (`/healthz` unhealthy), else 0.
@@ -57,6 +61,10 @@ final class ScorerMetrics: Sendable {
         degenerateResetsARIMA = registry.makeCounter(descriptor: degenerate, labels: [("member", "arima")])
         degenerateResetsLSTM = registry.makeCounter(descriptor: degenerate, labels: [("member", "lstm")])
         degenerateResetsHMM = registry.makeCounter(descriptor: degenerate, labels: [("member", "hmm")])
+        let misses = Self.name("headroom_stored_history_misses_total",
+                               help: "Long windows read back from the store that did not end in the workload's newest sample (store changed behind the scorer, or a read failed): the naive spread kept, or the risk's older flags kept as judged before.")
+        storedHistoryMissesNaive = registry.makeCounter(descriptor: misses, labels: [("window", "naive")])
+        storedHistoryMissesRisk = registry.makeCounter(descriptor: misses, labels: [("window", "risk_week")])
         storeFaults = registry.makeCounter(descriptor: Self.name("headroom_store_faults_total", help: "Requests answered 503 because the store could not be read or written."))
         storeUnhealthy = registry.makeGauge(descriptor: Self.name("headroom_store_unhealthy", help: "1 while the store is failing (see /healthz), else 0."))
         misdirectedRequests = registry.makeCounter(descriptor: Self.name("headroom_misdirected_requests_total", help: "Requests answered 421: workloads another shard's scorer owns."))

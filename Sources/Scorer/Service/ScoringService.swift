@@ -249,7 +249,11 @@ actor ScoringService {
             // Degenerate-state resets counted from here on are this batch's, the warm-up of a
             // workload it registers included (`reportDegenerateResets`).
             var resetsBefore: [String: OnlineWorkload.DegenerateResets] = [:]
-            for name in named { resetsBefore[name] = core.entry(name)?.online.degenerateResets ?? .init() }
+            var missesBefore: [String: ReadBackMisses] = [:]
+            for name in named {
+                resetsBefore[name] = core.entry(name)?.online.degenerateResets ?? .init()
+                missesBefore[name] = ReadBackMisses(core.entry(name))
+            }
             for sample in batch.samples where core.entry(sample.workload) == nil {
                 try registerMissing(sample.workload, before: sample.timestamp, isNew: created.contains(sample.workload),
                                     batchTracesFrom: traces.firstTimestamp(of: sample.workload), in: core)
@@ -277,6 +281,7 @@ actor ScoringService {
                 if let score = core.rescore(name) { metrics.risk.record(score.risk) }
             }
             reportDegenerateResets(since: resetsBefore, in: core)
+            reportReadBackMisses(since: missesBefore, in: core)
         }
         metrics.samplesIngested.increment(by: Int64(written.inserted))
         metrics.samplesDuplicate.increment(by: Int64(written.duplicates))
@@ -347,6 +352,27 @@ actor ScoringService {
     /// Counts the degenerate online states reset since `before` (per workload) in
     /// `headroom_degenerate_state_resets_total{member}` and logs one line per workload
     /// that had any: its state was reset, and it keeps being scored.
+    /// A workload's long-window read-back misses so far (`StoredHistory`).
+    struct ReadBackMisses {
+        var naive = 0, risk = 0
+        init(_ entry: ScoringCore.Entry?) {
+            naive = entry?.online.staleNaiveRefreshes ?? 0
+            risk = entry?.features?.recountsNotReadBack ?? 0
+        }
+    }
+
+    /// Counts and logs the read-back misses of a batch (`headroom_stored_history_misses_total`).
+    func reportReadBackMisses(since before: [String: ReadBackMisses], in core: ScoringCore) {
+        for (name, old) in before.sorted(by: { $0.key < $1.key }) {
+            let now = ReadBackMisses(core.entry(name))
+            let naive = max(0, now.naive - old.naive), risk = max(0, now.risk - old.risk)
+            guard naive + risk > 0 else { continue }
+            if naive > 0 { metrics.storedHistoryMissesNaive.increment(by: Int64(naive)) }
+            if risk > 0 { metrics.storedHistoryMissesRisk.increment(by: Int64(risk)) }
+            logger.warning("workload \(name): the store's rows did not end in its newest sample (\(naive) naive refreshes, \(risk) risk recounts): what it had is kept")
+        }
+    }
+
     func reportDegenerateResets(since before: [String: OnlineWorkload.DegenerateResets], in core: ScoringCore) {
         for (name, old) in before.sorted(by: { $0.key < $1.key }) {
             guard let now = core.entry(name)?.online.degenerateResets, now.total > old.total else { continue }

@@ -132,6 +132,38 @@ struct ScorerServiceRobustnessTests {
         }
     }
 
+    @Test("a store changed behind the scorer (a late sample inside the last day): the risk's recount keeps the older flags, counted and logged, and the workload keeps being scored")
+    func storedHistoryMiss() async throws {
+        let log = CapturedLog()
+        let h = try await H.make(privateModels: true, logger: log.logger)
+        let first = try h.continuation(of: "bb-22", count: 24)
+        let late = first[10].timestamp + 150   // rounds to the next sample's grid step, ahead of it
+        try await h.application().test(.router) { client in
+            let r = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth, body: H.body(first))
+            #expect(r.status == .ok)
+            #expect(try #require(await h.service.score(workload: "bb-22")).risk.isFinite)
+            #expect(String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                .contains("headroom_stored_history_misses_total{window=\"risk_week\"} 0"))
+            // Another writer stores a sample between two the scorer has ingested.
+            var values = first[11].values
+            values[Resource.cpuCores.rawValue] += 1
+            _ = try h.store.append(samples: [IncomingSample(workload: "bb-22", timestamp: late, values: values)], traceEvents: [], now: 0)
+            // A new allocation makes the learned risk recount its week: the rows read back
+            // no longer end in the day the scorer ingested.
+            let next = (0..<2).map { k in
+                IncomingSample(workload: "bb-22", timestamp: first.last!.timestamp + Int64(k + 1) * 300, values: first[k].values)
+            }
+            let resized = try await client.execute(uri: "/v1/samples", method: .post, headers: H.auth,
+                                                   body: H.body(next, pop: "ams1", allocations: ["bb-22": ["cpu_cores": 3.5, "memory_bytes": 9e9]]))
+            #expect(resized.status == .ok, "\(String(buffer: resized.body))")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("headroom_stored_history_misses_total{window=\"risk_week\"} 1"),
+                    "\(metrics.split(separator: "\n").filter { $0.contains("stored_history") })")
+            #expect(log.lines.contains { $0.contains("workload bb-22: the store's rows did not end in its newest sample") }, "\(log.lines)")
+            #expect(try #require(await h.service.score(workload: "bb-22")).risk.isFinite)
+        }
+    }
+
     /// The sum of `headroom_degenerate_state_resets_total` over its `member` labels.
     static func degenerateTotal(_ metrics: String) -> Double {
         metrics.split(separator: "\n").filter { $0.hasPrefix("headroom_degenerate_state_resets_total{") }
