@@ -77,10 +77,11 @@ struct LearnedRiskFitTests {
         #expect(throws: LearnedRiskFit.FitError.self) { try LearnedRiskFit.fit(Self.examples(workloads: 1), spec: Self.spec, seed: 1) }
     }
 
-    @Test("a version trained on the first 22 features loads and scores full rows the same; other names are refused")
-    func compactVersion() throws {
+    @Test("a version trained on an earlier feature set (the first 22, the first 27) loads and scores full rows the same; other names are refused",
+          arguments: RiskFeatures.earlierCounts)
+    func compactVersion(c: Int) throws {
         let set = Self.examples(workloads: 3)
-        let f = RiskFeatures.count, c = RiskFeatures.compactCount
+        let f = RiskFeatures.count
         #expect(f > c)
         let compact = (0..<set.rows).flatMap { r in set.features[(r * f)..<(r * f + c)] }
         var generator = SeededGenerator(seed: 3)
@@ -99,6 +100,9 @@ struct LearnedRiskFitTests {
             #expect(abs(loaded.probability(full) - LogisticRegression.sigmoid(0.1 + 1.1 * trees.rawScore(Array(full.prefix(c))))) < 1e-15)
         }
         bundle.metadata["learned_features"] = JSONText.encode(Array(RiskFeatures.names.prefix(c - 1)) + ["other"])
+        #expect(throws: TensorBundleError.self) { _ = try LearnedRisk.decode(bundle) }
+        // A prefix that was never a version's feature set is refused too.
+        bundle.metadata["learned_features"] = JSONText.encode(Array(RiskFeatures.names.prefix(c - 1)))
         #expect(throws: TensorBundleError.self) { _ = try LearnedRisk.decode(bundle) }
     }
 }

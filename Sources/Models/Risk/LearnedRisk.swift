@@ -16,8 +16,9 @@ public struct LearnedRisk: Sendable, Equatable {
     public var platt: LogisticRegression
     /// p = σ(b₀ + b₁ usage÷allocation + b₂ breach rate + b₃ same window yesterday).
     public var simple: LogisticRegression
-    /// The feature names the trees were trained on: `RiskFeatures.names`, or its first 22
-    /// (`compactCount`) for versions trained before the onset features (checked on load).
+    /// The feature names the trees were trained on: `RiskFeatures.names`, or the first
+    /// `RiskFeatures.earlierCounts` of them for versions trained before later features
+    /// (checked on load).
     public var featureNames: [String]
     /// The sampling interval of the ticks it was trained on (the most common among the
     /// training workloads); the scorer uses it only for workloads sampled at that interval.
@@ -62,8 +63,8 @@ public struct LearnedRisk: Sendable, Equatable {
     public static func decode(_ bundle: TensorBundle) throws -> LearnedRisk? {
         guard bundle.metadata["learned_features"] != nil else { return nil }
         let names: [String] = try JSONText.decode(bundle.meta("learned_features"))
-        guard names == RiskFeatures.names || names == Array(RiskFeatures.names.prefix(RiskFeatures.compactCount)) else {
-            throw TensorBundleError.invalid("risk: the learned model's features \(names) are not this scorer's \(RiskFeatures.names) nor their first \(RiskFeatures.compactCount)")
+        guard names == RiskFeatures.names || RiskFeatures.earlierCounts.contains(where: { names == Array(RiskFeatures.names.prefix($0)) }) else {
+            throw TensorBundleError.invalid("risk: the learned model's features \(names) are not this scorer's \(RiskFeatures.names) nor their first \(RiskFeatures.earlierCounts.map(String.init).joined(separator: " or "))")
         }
         let trees = try GBTModel(from: bundle, prefix: prefix + "trees.")
         guard trees.featureCount == names.count else {

@@ -65,6 +65,10 @@ public struct RiskFeatures: Sendable {
     /// The first 22 names: what versions trained before the onset features used (their
     /// trees read only those columns, which are unchanged).
     public static let compactCount = 22
+    /// The feature sets of earlier versions, each a prefix of `names`: 22 (before the onset
+    /// features), 27 (before `sbr3_7d`). Their trees read only those columns, which are
+    /// unchanged, so a scorer serves a promoted version of any of them.
+    public static let earlierCounts = [compactCount, 27]
     public static var count: Int { names.count }
 
     /// Steps per hour, day and week at this workload's interval (each ≥ 2).
