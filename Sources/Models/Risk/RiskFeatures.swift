@@ -102,6 +102,9 @@ public struct RiskFeatures: Sendable {
     private var allocationCPU = Double.nan
     private var allocationMemory = Double.nan
     private var overHour = 0, overDay = 0, overWeek = 0, memoryOverDay = 0, onsetDay = 0, onsetWeek = 0
+    /// Per day j = 1…7 (lane j − 1) the samples over the allocation in that day's 3-hour
+    /// window (`sbr3_7d`), kept as running counts: each new sample moves every window by one.
+    private var seasonal = SIMD8<Int16>()
     /// The newest sample number over the allocation (nil: none in the ring).
     private var lastOver: Int?
     /// The usage of the sample just before the ring's oldest (it decides whether the oldest
@@ -213,10 +216,21 @@ public struct RiskFeatures: Sendable {
             setFlag(f, at: slot)
             count(f, back: back, sign: 1)
         }
+        recountSeasonal()
     }
 
     /// Appends one sample (`cpuCores`, `memoryBytes`: NaN read as 0) taken at `timestamp`.
     public mutating func push(timestamp: Int64, cpuCores: Double, memoryBytes: Double) {
+        // The seasonal windows move up by one (before any flag is overwritten: the sample
+        // leaving day 7's window is the one the new sample evicts from the ring).
+        let i = seen
+        for j in 1...7 {
+            let (high, low) = seasonalWindow(day: j, newest: i)
+            guard high >= 0 else { continue }
+            let lowBefore = seasonalWindow(day: j, newest: i - 1).low
+            if low > lowBefore && high - 1 >= lowBefore { seasonal[j - 1] -= Int16(flag(at: lowBefore % weekSteps) & 1) }
+            seasonal[j - 1] += Int16(flag(at: high % weekSteps) & 1)
+        }
         // The samples leaving each window: the one `window` steps back from the new one.
         if seen >= hourSteps { count(flag(at: (seen - hourSteps) % weekSteps), back: hourSteps - 1, sign: -1, only: .hour) }
         if seen >= daySteps { count(flag(at: (seen - daySteps) % weekSteps), back: daySteps - 1, sign: -1, only: .day) }
@@ -324,6 +338,26 @@ public struct RiskFeatures: Sendable {
         if (only == .all && back < weekSteps) || only == .week { overWeek += over; onsetWeek += onset }
     }
 
+    /// Day j's seasonal window for the sample numbered i: i − j·d − h + 1 … i − j·d + 2h, from
+    /// sample 0 and within the week kept (i − w + 1 on). Empty while `high` < 0.
+    @inline(__always) private func seasonalWindow(day j: Int, newest i: Int) -> (high: Int, low: Int) {
+        (i - j * daySteps + 2 * hourSteps, Swift.max(0, i - j * daySteps - hourSteps + 1, i - weekSteps + 1))
+    }
+
+    /// The seasonal counts counted afresh from the flags (after a recount).
+    private mutating func recountSeasonal() {
+        seasonal = SIMD8<Int16>()
+        let i = seen - 1
+        guard i >= 0 else { return }
+        for j in 1...7 {
+            let (high, low) = seasonalWindow(day: j, newest: i)
+            guard high >= low else { continue }
+            var over: Int16 = 0
+            for k in low...high { over += Int16(flag(at: k % weekSteps) & 1) }
+            seasonal[j - 1] = over
+        }
+    }
+
     /// The flags of the sample in slot k (`flags`).
     @inline(__always) private func flag(at k: Int) -> UInt8 { (flags[k >> 1] >> UInt8((k & 1) << 2)) & 0x0F }
 
@@ -425,19 +459,12 @@ public struct RiskFeatures: Sendable {
         out[24] = Double(onsetDay) / Double(Swift.max(1, nd - overDay))
         out[25] = Double(onsetWeek) / Double(Swift.max(1, nw - overWeek))
         out[26] = log1p(Double(Swift.min(lastOver.map { i - $0 } ?? weekSteps, weekSteps)))
-        // The same 3-hour window on each of the last 7 days, read from the week's flags (the
-        // oldest day clipped to the ring: 24 of its 36 samples at 5 minutes).
+        // The same 3-hour window on each of the last 7 days, from the week's flags (the oldest
+        // day clipped to the ring: 24 of its 36 samples at 5 minutes), counted as they come.
         var days = 0, daysOver = 0
-        for j in 1...7 {
-            let newest = i - j * daySteps + 2 * hourSteps
-            guard newest >= 0 else { continue }
+        for j in 1...7 where seasonalWindow(day: j, newest: i).high >= 0 {
             days += 1
-            let oldest = Swift.max(0, i - j * daySteps - hourSteps + 1, i - weekSteps + 1)
-            guard newest >= oldest else { continue }
-            for k in oldest...newest where flag(at: k % weekSteps) & 1 == 1 {
-                daysOver += 1
-                break
-            }
+            if seasonal[j - 1] > 0 { daysOver += 1 }
         }
         if days > 0 { out[27] = Double(daysOver) / Double(days) }
     }
