@@ -56,6 +56,14 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// end), not the values themselves: a slot is 2 bytes where a value is 8, and the ring
     /// holds the values anyway (issue 15 item 4: a third of the median's state).
     private var windowSlots: [UInt16]
+    /// Per candidate, where each of its window's samples sits in `windowSlots`, keyed by the
+    /// sample's ring slot mod the window's width (unique within a window, and the leaving
+    /// sample's key is the new one's: every width divides 288): the leaving sample is found
+    /// in one read, not by a search.
+    private var windowPositions: [UInt16]
+    /// slot mod w for every ring slot and each width but the last (288: the slot itself),
+    /// one table for every state.
+    private static let slotKeys: [UInt8] = windows.dropLast().flatMap { w in (0..<windows.last!).map { UInt8($0 % w) } }
     /// Per step k the candidate whose median is the published p50 (argmin of A[·][k] at the
     /// last update): with the quantiles issued then (the newest row of the quantile ring),
     /// the published forecast, which is not kept.
@@ -88,6 +96,7 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         layout = Layout(horizon: h)
         state = .init(repeating: .nan, count: layout.total)
         windowSlots = .init(repeating: 0, count: Self.windows.reduce(0, +))
+        windowPositions = windowSlots
         chosen = .init(repeating: 0, count: h)
         for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
         for t in 0..<Self.levels.count {
@@ -104,6 +113,8 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         let ringSize = Self.windows.last!
         state.withUnsafeMutableBufferPointer { buffer in
             windowSlots.withUnsafeMutableBufferPointer { slots in
+            windowPositions.withUnsafeMutableBufferPointer { positions in
+            Self.slotKeys.withUnsafeBufferPointer { keys in
             chosen.withUnsafeMutableBufferPointer { chosen in
             let s = buffer.baseAddress!
             if n >= h {
@@ -125,38 +136,42 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
             // The windows: the sample w back out, the new one in, each a ring slot kept in
             // the order of its value. The new sample's slot (`fresh`) is written to the ring
             // after every window is placed (in the day-long window it is the slot leaving,
-            // whose old value the search below must still find), so its value is y here.
-            // A full window gives the leaving sample's entry to the new one where it sits and
-            // moves it to its rank: only the entries between the two ranks shift (usage
-            // changes little from one sample to the next, so that is few).
+            // whose entry still holds the old value), so its value is y here. A full window
+            // gives the leaving sample's entry (found by its position, no search) to the new
+            // one and moves it to its rank: only the entries between the two ranks shift
+            // (usage changes little from one sample to the next, so that is few).
             let ring = s + L.ring
             let fresh = n % ringSize
             var windowStart = 0   // the windows are laid end to end in `windows` order
             for (j, w) in Self.windows.enumerated() {
-                let window = slots.baseAddress! + windowStart
+                let window = slots.baseAddress! + windowStart, position = positions.baseAddress! + windowStart
                 windowStart += w
+                // A slot's key in this window's positions.
+                let table = j < c - 1 ? keys.baseAddress! + j * ringSize : nil
+                @inline(__always) func key(_ slot: Int) -> Int { table.map { Int($0[slot]) } ?? slot }
                 var size = min(n, w)
-                var placed = false
                 if n >= w {
-                    let leaving = (n - w) % ringSize, old = ring[leaving]
-                    var i = Self.lowerBound(old, window, size, ring)
-                    // Among equal values, the leaving sample's own slot.
-                    while i < size, Int(window[i]) != leaving, ring[Int(window[i])] == old { i += 1 }
-                    if i < size, Int(window[i]) == leaving {
-                        if y > old {
-                            while i + 1 < size, ring[Int(window[i + 1])] < y { window[i] = window[i + 1]; i += 1 }
-                        } else {
-                            while i > 0, ring[Int(window[i - 1])] > y { window[i] = window[i - 1]; i -= 1 }
+                    // The leaving sample's entry takes the new one (same key) and moves to its rank.
+                    let old = ring[(n - w) % ringSize], k = key(fresh)
+                    var i = Int(position[k])
+                    if y > old {
+                        while i + 1 < size, ring[Int(window[i + 1])] < y {
+                            window[i] = window[i + 1]; position[key(Int(window[i]))] = UInt16(i); i += 1
                         }
-                        window[i] = UInt16(fresh)
-                        placed = true
+                    } else {
+                        while i > 0, ring[Int(window[i - 1])] > y {
+                            window[i] = window[i - 1]; position[key(Int(window[i]))] = UInt16(i); i -= 1
+                        }
                     }
-                }
-                if !placed {
-                    if size == w { size -= 1 }   // (never: the leaving sample is always in its window)
-                    var i = size
-                    while i > 0, ring[Int(window[i - 1])] > y { window[i] = window[i - 1]; i -= 1 }
                     window[i] = UInt16(fresh)
+                    position[k] = UInt16(i)
+                } else {
+                    var i = size
+                    while i > 0, ring[Int(window[i - 1])] > y {
+                        window[i] = window[i - 1]; position[key(Int(window[i]))] = UInt16(i); i -= 1
+                    }
+                    window[i] = UInt16(fresh)
+                    position[key(fresh)] = UInt16(i)
                     size += 1
                 }
                 @inline(__always) func value(_ k: Int) -> Double { Int(window[k]) == fresh ? y : ring[Int(window[k])] }
@@ -177,25 +192,10 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
             }
             }
             }
+            }
+            }
         }
         count += 1
-    }
-
-    /// Index of the first of the `size` slots at `base` whose ring value is ≥ v.
-    @inline(__always)
-    private static func lowerBound(_ v: Double, _ base: UnsafeMutablePointer<UInt16>, _ size: Int,
-                                   _ ring: UnsafeMutablePointer<Double>) -> Int {
-        // Branch-free (Khuong & Morin, "Array layouts for comparison-based searching", 2017):
-        // the half kept is chosen by a conditional move, not a jump that mispredicts half
-        // the time; [first, first + n] always holds the answer.
-        guard size > 0 else { return 0 }
-        var first = 0, n = size
-        while n > 1 {
-            let half = n / 2
-            first = ring[Int(base[first + half])] < v ? first + half : first
-            n -= half
-        }
-        return first + (ring[Int(base[first])] < v ? 1 : 0)
     }
 
     /// The published p50, p90, p99 of step k (0-based) after at least one sample: the
