@@ -2,7 +2,7 @@
 ///
 /// A row is `featureCount` values in the order the model was fitted on; NaN means missing
 /// and follows each split's learnt NaN direction. ±∞ compare as usual (+∞ goes right).
-/// One row costs `depth` steps per tree (200 depth-4 trees: 800 node visits, ≈ 1 µs) and no
+/// One row costs `depth` steps per tree (200 depth-6 trees: 1,200 node visits) and no
 /// allocation; see `GBTPackedNode` for the layout that keeps the walk free of branches.
 extension GBTModel {
     /// The raw score F(x) in log-odds. The row's length must be `featureCount` (a programmer
@@ -10,6 +10,7 @@ extension GBTModel {
     public func rawScore(_ row: UnsafeBufferPointer<Double>) -> Double {
         precondition(row.count == featureCount, "row has \(row.count) features, the model takes \(featureCount)")
         return packed.withUnsafeBufferPointer { nodes in
+            packedValues.withUnsafeBufferPointer { values in
             treeOffsets.withUnsafeBufferPointer { offsets in
                 let trees = offsets.count - 1, depth = packedDepth
                 @inline(__always) func step(_ k: Int) -> Int {
@@ -23,26 +24,46 @@ extension GBTModel {
                 }
                 var total = initialScore
                 var t = 0
-                // Four trees at a time: four independent chains of loads in flight.
+                // Eight trees at a time: eight independent chains of loads in flight (deeper
+                // trees outgrow the nearest caches, and the walk waits on memory).
+                while t + 8 <= trees {
+                    var k0 = offsets[t], k1 = offsets[t + 1], k2 = offsets[t + 2], k3 = offsets[t + 3]
+                    var k4 = offsets[t + 4], k5 = offsets[t + 5], k6 = offsets[t + 6], k7 = offsets[t + 7]
+                    for _ in 0..<depth {
+                        k0 = step(k0); k1 = step(k1); k2 = step(k2); k3 = step(k3)
+                        k4 = step(k4); k5 = step(k5); k6 = step(k6); k7 = step(k7)
+                    }
+                    // Added in tree order, as the fit adds them (bit-identical scores).
+                    total += values[k0]
+                    total += values[k1]
+                    total += values[k2]
+                    total += values[k3]
+                    total += values[k4]
+                    total += values[k5]
+                    total += values[k6]
+                    total += values[k7]
+                    t += 8
+                }
                 while t + 4 <= trees {
                     var k0 = offsets[t], k1 = offsets[t + 1], k2 = offsets[t + 2], k3 = offsets[t + 3]
                     for _ in 0..<depth {
                         k0 = step(k0); k1 = step(k1); k2 = step(k2); k3 = step(k3)
                     }
                     // Added in tree order, as the fit adds them (bit-identical scores).
-                    total += nodes[k0].value
-                    total += nodes[k1].value
-                    total += nodes[k2].value
-                    total += nodes[k3].value
+                    total += values[k0]
+                    total += values[k1]
+                    total += values[k2]
+                    total += values[k3]
                     t += 4
                 }
                 while t < trees {
                     var k = offsets[t]
                     for _ in 0..<depth { k = step(k) }
-                    total += nodes[k].value
+                    total += values[k]
                     t += 1
                 }
                 return total
+            }
             }
         }
     }
