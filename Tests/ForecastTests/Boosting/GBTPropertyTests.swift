@@ -106,4 +106,35 @@ struct GBTPropertyTests {
         let auc = (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
         #expect(auc > 0.75, "held-out AUC \(auc)")
     }
+
+    @Test("Scoring (packed nodes, eight trees at a time, then four, then one) equals a plain walk of each tree summed in tree order, bit for bit",
+          arguments: [1, 4, 8, 13, 21])
+    func packedWalkMatchesPlainWalk(trees: Int) throws {
+        let train = GBTSyntheticData(rows: 2_000, featureCount: 5, seed: 31)
+        var spec = Self.spec
+        spec.treeCount = trees
+        spec.maximumDepth = 6
+        spec.maximumLeaves = 63
+        spec.minimumLeafSamples = 20
+        var generator = SeededGenerator(seed: 7)
+        let model = try spec.fit(features: train.features, featureCount: 5, labels: train.labels, generator: &generator)
+        #expect(model.treeCount == trees)
+        let test = GBTSyntheticData(rows: 500, featureCount: 5, seed: 32)
+        var rows = test.features
+        for i in stride(from: 0, to: rows.count, by: 7) { rows[i] = .nan }   // missing values take the learnt side
+        for r in 0..<500 {
+            let row = Array(rows[(r * 5)..<((r + 1) * 5)])
+            var total = model.initialScore
+            for t in 0..<trees {
+                var k = model.treeOffsets[t]
+                while model.splitFeatures[k] >= 0 {
+                    let x = row[model.splitFeatures[k]]
+                    let left = x.isNaN ? model.nanGoesLeft[k] : x <= model.thresholds[k]
+                    k = model.treeOffsets[t] + (left ? model.leftChildren[k] : model.rightChildren[k])
+                }
+                total += model.leafValues[k]
+            }
+            #expect(model.rawScore(row).bitPattern == total.bitPattern, "row \(r)")
+        }
+    }
 }
