@@ -173,6 +173,14 @@ struct RightSizingPolicyTests {
         #expect(abs(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 95, lower: 0.9, baselineCost: 100)! - 0.95) < 1e-12)
         #expect(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 104, lower: 0.9, baselineCost: 0) == 0.5, "clamped (10 per unit of s: 0 lies at s = −9.5)")
         #expect(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 106, lower: 0.9, baselineCost: 100) == nil, "cost does not fall with slack")
+        // Iterated (worked by hand): bracketed, the interpolation between the two sides.
+        #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 105), (0.9, 95)], baselineCost: 100)! - 0.95) < 1e-12)
+        // Not bracketed: the secant through the two nearest, 5 per unit of s from 101.5 at 0.9 → 0.6 …
+        #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5)], baselineCost: 100)! - 0.6) < 1e-12)
+        // … which overshoots to 91: between 0.6 (91) and 0.9 (101.5), 35 per unit → 0.6 + 9/35.
+        #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5), (0.6, 91)], baselineCost: 100)! - (0.6 + 9.0 / 35)) < 1e-12)
+        #expect(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5), (0.86, 100.4)], baselineCost: 100) == nil, "met within 1 %")
+        #expect(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 103)], baselineCost: 100) == nil, "cost does not fall with slack")
         // PredictiveSizing: the CPU knob replaces the margin on the CPU side only.
         let end = 20_000 * 3600.0
         var h = Self.week(end: end)

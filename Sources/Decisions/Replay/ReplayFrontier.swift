@@ -78,6 +78,31 @@ package struct ReplayFrontier: Sendable {
         return min(1, max(0.5, 1 - (costAtOne - baselineCost) / slope))
     }
 
+    /// The next share s of the baseline's slacks to replay the candidate at, from the shares
+    /// tried so far and their costs: linear interpolation between the nearest tried share
+    /// whose cost is above the baseline's and the nearest below (regula falsi) once the two
+    /// are bracketed, else the secant through the two tried shares nearest the baseline's
+    /// cost; clamped to [0.5, 1]; nil when no two tried shares give a cost that falls with s
+    /// (or one already meets the cost within 1 %). The cost is nearly linear in slack near
+    /// s = 1 but not far below it (allocations squeezed below demand start to cost restarts
+    /// and moves), so one secant step from s = 1 and 0.9 can overshoot: iterate.
+    package static func costMatchingScale(tried: [(scale: Double, cost: Double)], baselineCost: Double) -> Double? {
+        guard baselineCost.isFinite, baselineCost > 0, tried.count >= 2,
+              !tried.contains(where: { abs($0.cost - baselineCost) <= 0.01 * baselineCost }) else { return nil }
+        let above = tried.filter { $0.cost > baselineCost }.min { $0.scale < $1.scale }
+        let below = tried.filter { $0.cost < baselineCost }.max { $0.scale < $1.scale }
+        let (a, b): ((scale: Double, cost: Double), (scale: Double, cost: Double))
+        if let above, let below, below.scale < above.scale {
+            (a, b) = (below, above)
+        } else {
+            let nearest = tried.sorted { abs($0.cost - baselineCost) < abs($1.cost - baselineCost) }
+            (a, b) = nearest[0].scale < nearest[1].scale ? (nearest[0], nearest[1]) : (nearest[1], nearest[0])
+        }
+        let slope = (b.cost - a.cost) / (b.scale - a.scale)
+        guard slope > 0, slope.isFinite else { return nil }
+        return min(1, max(0.5, a.scale + (baselineCost - a.cost) / slope))
+    }
+
     /// A replay of the candidate at (CPU knob, memory knob), against the baseline's point.
     package struct Matched: Sendable, Equatable, Codable {
         /// The share of the baseline's slacks aimed at (1: equal slack).

@@ -111,7 +111,8 @@ struct FrontierCommand: ParsableCommand {
             .compactMap { frontier.compare($0, with: .vpa, at: vpaDefault) }
         // A policy with a CPU knob of its own is replayed again with each resource's knob read
         // off its curve: at both of vpa's slacks (s = 1), at 0.9 of them, and, when the first
-        // costs more than vpa, at the share s of vpa's slacks where its cost meets vpa's.
+        // costs more than vpa, at the share s of vpa's slacks where its cost meets vpa's
+        // (found in up to three more replays).
         func replay(_ policy: ReplayPolicy, _ targets: [(cpu: Double, memory: Double)]) -> [Result<ReplaySummary, any Error>] {
             ReplayBatch.run(count: targets.count, jobs: jobs, openStore: { try HeadroomStore(location: databasePath) }) { k, own in
                 var options = ReplayOptions(policy: policy, from: f, to: t)
@@ -138,14 +139,25 @@ struct FrontierCommand: ParsableCommand {
                 let knobs = scales.map { frontier.matchingKnobs(p, slackCoreHours: $0 * c.slackCoreHours, slackGibHours: $0 * c.slackGibHours)! }
                 let summaries = try replay(p, knobs).map { try $0.get() }
                 comparisons[k].matched = ReplayFrontier.Matched(cpuKnob: knobs[0].cpu, memoryKnob: knobs[0].memory, summary: summaries[0], baseline: base)
-                guard summaries[0].cost > base.cost, summaries.count == 2,
-                      let scale = ReplayFrontier.costMatchingScale(costAtOne: summaries[0].cost, costAtLower: summaries[1].cost, lower: lower,
-                                                                   baselineCost: base.cost),
-                      let atCost = frontier.matchingKnobs(p, slackCoreHours: scale * c.slackCoreHours, slackGibHours: scale * c.slackGibHours)
-                else { continue }
-                let summary = try replay(p, [atCost])[0].get()
-                comparisons[k].matchedAtCost = ReplayFrontier.Matched(slackScale: scale, cpuKnob: atCost.cpu, memoryKnob: atCost.memory,
-                                                                      summary: summary, baseline: base)
+                guard summaries[0].cost > base.cost, summaries.count == 2 else { continue }
+                // The share of vpa's slacks where the cost meets vpa's: up to three replays,
+                // each placed from those before (`costMatchingScale(tried:)`), the closest kept.
+                var tried: [(scale: Double, cost: Double)] = [(1, summaries[0].cost), (lower, summaries[1].cost)]
+                var closest: ReplayFrontier.Matched?
+                for _ in 0..<3 {
+                    guard let scale = ReplayFrontier.costMatchingScale(tried: tried, baselineCost: base.cost),
+                          !tried.contains(where: { abs($0.scale - scale) < 1e-9 }),
+                          let atCost = frontier.matchingKnobs(p, slackCoreHours: scale * c.slackCoreHours, slackGibHours: scale * c.slackGibHours)
+                    else { break }
+                    let summary = try replay(p, [atCost])[0].get()
+                    tried.append((scale, summary.cost))
+                    let matched = ReplayFrontier.Matched(slackScale: scale, cpuKnob: atCost.cpu, memoryKnob: atCost.memory,
+                                                         summary: summary, baseline: base)
+                    if closest == nil || abs((matched.costRatio ?? .infinity) - 1) < abs((closest?.costRatio ?? .infinity) - 1) {
+                        closest = matched
+                    }
+                }
+                comparisons[k].matchedAtCost = closest
             }
         }
         if let report {
