@@ -725,8 +725,13 @@ public struct OnlineWorkload: Sendable {
             naiveDeferred &= ~naiveFor
         }
         let refreshEvery = min(naiveRefreshSteps, max(1, (historyCount + 1) / 2))
-        let due = (0..<Resource.count).filter { naiveFor & (1 << UInt32($0)) != 0 && stepsSinceSpread[$0] >= refreshEvery && history.holds($0) }
-        if !due.isEmpty {
+        // (A bit mask first: the list is built only on the rare tick that refreshes.)
+        var dueMask: UInt32 = 0
+        for r in 0..<Resource.count where naiveFor & (1 << UInt32(r)) != 0 && stepsSinceSpread[r] >= refreshEvery && history.holds(r) {
+            dueMask |= 1 << UInt32(r)
+        }
+        if dueMask != 0 {
+            let due = (0..<Resource.count).filter { dueMask & (1 << UInt32($0)) != 0 }
             if history.readsBack {
                 // Read back once for every resource due; when the rows do not end in this
                 // state's newest sample, the spreads stay as they were until the next refresh.
