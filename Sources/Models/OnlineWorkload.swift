@@ -179,6 +179,44 @@ public struct OnlineWorkload: Sendable {
     private static let allResources: UInt32 = (1 << UInt32(Resource.count)) - 1
     /// The resources the adaptive-window median forecasts.
     public static let medianResources: Set<Resource> = [.cpuCores, .memoryBytes]
+    /// CPU's and memory's last 288 measured samples, read in place from the medians' rings
+    /// while `body` runs (`RiskFeatures(…readsDay: true)` reads its day there).
+    public func withUsageDays(_ body: (_ days: RiskFeatures.Days) -> Void) {
+        medianForecasters[Resource.cpuCores.rawValue].withDay { cpu in
+            medianForecasters[Resource.memoryBytes.rawValue].withDay { memory in body((cpu, memory)) }
+        }
+    }
+
+    // The scorer's three uses of `withUsageDays`, each `mutating` though it changes nothing:
+    // called on a class's property with the features beside it, a closure reading this state
+    // while writing the features made the compiler copy the whole state (its two dozen
+    // arrays retained and released) on every tick; a modify access is taken in place.
+
+    /// `ingest`, then, when it took the sample, `features.push` with the day read from this
+    /// state's medians (one call: each access to a class's property is checked at run time).
+    @discardableResult
+    public mutating func ingest(timestamp: Int64, values: [Double], features: inout RiskFeatures?) -> Bool {
+        guard ingest(timestamp: timestamp, values: values) else { return false }
+        if features != nil {
+            let c = values[Resource.cpuCores.rawValue], m = values[Resource.memoryBytes.rawValue]
+            withUsageDays { features!.push(timestamp: timestamp, cpuCores: c, memoryBytes: m, day: $0) }
+        }
+        return true
+    }
+
+    /// `features.setAllocation` with the day read from this state's medians.
+    public mutating func setAllocation(_ features: inout RiskFeatures, cpuCores: Double, memoryBytes: Double,
+                                       readWeek: RiskFeatures.WeekReader?) {
+        withUsageDays { features.setAllocation(cpuCores: cpuCores, memoryBytes: memoryBytes, day: $0, readWeek: readWeek) }
+    }
+
+    /// `features.features(into:)` with the day read from this state's medians (`inout`
+    /// though only read, for the same reason: passed by value, the features' arrays were
+    /// retained and released).
+    public mutating func write(_ features: inout RiskFeatures, into out: UnsafeMutableBufferPointer<Double>) {
+        withUsageDays { features.features(into: out, day: $0) }
+    }
+
     /// Per resource the naive member's change quantiles (`horizonSteps × levels.count`), flat.
     /// Per resource its own array, empty until its first refresh (0 spread) and again once
     /// the naive member no longer serves it: only the resources it serves cost memory.

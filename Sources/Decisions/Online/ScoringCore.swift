@@ -101,7 +101,7 @@ package final class ScoringCore {
         // The trees learned breach dynamics at one sampling interval; at another (a 1-second
         // live workload, say) the windows' meaning changes, so the calibrated forecast risk serves.
         var features: RiskFeatures? = learned.map { $0.intervalSeconds == intervalSeconds } == true
-            ? RiskFeatures(intervalSeconds: intervalSeconds, keepsWeek: stored == nil) : nil
+            ? RiskFeatures(intervalSeconds: intervalSeconds, keepsWeek: stored == nil, readsDay: true) : nil
         Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
         let risk = try riskModels[intervalSeconds] ?? RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                                                 calibration: models.riskCalibration, planningQuantile: planningQuantile)
@@ -133,10 +133,8 @@ package final class ScoringCore {
 
     /// One sample into the online models and the risk features; false when refused (not after the last).
     private static func advance(_ entry: Entry, timestamp: Int64, values: [Double]) -> Bool {
-        guard entry.online.ingest(timestamp: timestamp, values: values) else { return false }
-        entry.features?.push(timestamp: timestamp, cpuCores: values[Resource.cpuCores.rawValue],
-                            memoryBytes: values[Resource.memoryBytes.rawValue])
-        return true
+        // The features' day of usage is read from the medians' rings, which hold it already.
+        entry.online.ingest(timestamp: timestamp, values: values, features: &entry.features)
     }
 
     /// Advances `workload` by one sample without re-scoring it (a batch re-scores each
@@ -175,9 +173,8 @@ package final class ScoringCore {
         var cursor = TraceCursor(traceEvents)
         for i in 0..<samples.count {
             cursor.advance(through: Double(samples.timestamps[i])) { online.observeTrace(kind: $0.kind, name: $0.name) }
-            if online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)])) {
-                features?.push(timestamp: samples.timestamps[i], cpuCores: samples.value(i, .cpuCores), memoryBytes: samples.value(i, .memoryBytes))
-            }
+            online.ingest(timestamp: samples.timestamps[i], values: Array(samples.values[(i * Resource.count)..<((i + 1) * Resource.count)]),
+                          features: &features)
         }
         cursor.rest { online.observeTrace(kind: $0.kind, name: $0.name) }
     }
@@ -224,13 +221,13 @@ package final class ScoringCore {
                                             newestCPU: newestCPU, newestMemory: newestMemory)
                     }
                 }
-                entry.features!.setAllocation(cpuCores: cpu, memoryBytes: memory, readWeek: readWeek)
+                entry.online.setAllocation(&entry.features!, cpuCores: cpu, memoryBytes: memory, readWeek: readWeek)
             }
-            let features = entry.features!
             // The row on the stack: every entry is written (`features(into:)`), none is kept.
-            let p = withUnsafeTemporaryAllocation(of: Double.self, capacity: RiskFeatures.count) { row in
-                features.features(into: row)
-                return learned.probability(UnsafeBufferPointer(row))
+            var p = Double.nan
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: RiskFeatures.count) { row in
+                entry.online.write(&entry.features!, into: row)
+                p = learned.probability(UnsafeBufferPointer(row))
             }
             if p.isFinite { score.risk = p }
         }

@@ -49,9 +49,9 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// per tick; one buffer walked through one pointer costs a fifth of separate arrays):
     /// the last 288 samples (ring); A[c·H + k] the EW mean absolute k-step error of
     /// candidate c; m[t·H + k] per level t; the candidate medians of the last H samples
-    /// (ring of H × 7); the unclamped quantiles issued at the last H samples (ring of
-    /// H × 2 × H); the current medians.
-    private var state: [Double]
+    /// (ring of H × 7); per level the unclamped quantiles still to be judged (`quantileIndex`:
+    /// H(H+1)/2 of them, not H²); the current medians.
+    @usableFromInline private(set) var state: [Double]
     /// Per candidate its window as ring slots ordered by their values (windows laid end to
     /// end), not the values themselves: a slot is 2 bytes where a value is 8, and the ring
     /// holds the values anyway (issue 15 item 4: a third of the median's state).
@@ -64,14 +64,16 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// slot mod w for every ring slot and each width but the last (288: the slot itself),
     /// one table for every state.
     private static let slotKeys: [UInt8] = windows.dropLast().flatMap { w in (0..<windows.last!).map { UInt8($0 % w) } }
-    /// Per step k the candidate whose median is the published p50 (argmin of A[·][k] at the
-    /// last update): with the quantiles issued then (the newest row of the quantile ring),
-    /// the published forecast, which is not kept.
+    /// Per step k (0…H−1) the candidate whose median is the published p50 (argmin of A[·][k]
+    /// at the last update): with the quantiles issued then, the published forecast, which is
+    /// not kept. Then (H + k) the number of the last sample mod k + 1: where step k's
+    /// quantiles issued then sit (`quantileIndex`); k before the first sample.
     private var chosen: [UInt8]
-    private let layout: Layout
+    @usableFromInline let layout: Layout
 
-    private struct Layout: Sendable, Equatable {
-        var ring = 0, errors = 0, multipliers = 0, medianHistory = 0, quantileHistory = 0, medians = 0, total = 0
+    @usableFromInline struct Layout: Sendable, Equatable {
+        @usableFromInline var ring = 0, evicted = 0
+        var errors = 0, multipliers = 0, medianHistory = 0, quantileHistory = 0, medians = 0, total = 0
 
         init(horizon h: Int) {
             let c = AdaptiveWindowMedian.windows.count
@@ -81,11 +83,25 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
             errors = take(c * h)
             multipliers = take(AdaptiveWindowMedian.levels.count * h)
             medianHistory = take(h * c)
-            quantileHistory = take(h * AdaptiveWindowMedian.levels.count * h)
+            quantileHistory = take(AdaptiveWindowMedian.levels.count * h * (h + 1) / 2)
             medians = take(c)
+            evicted = take(1)
             total = at
         }
     }
+
+    /// Where the level-0 quantile for step k + 1 (0-based k) issued at a sample whose number
+    /// mod (k + 1) is `phase` sits; level 1's is `quantileLevelStride` further. Each quantile is
+    /// judged once, k + 1 samples after it was issued, so per step only the last k + 1 issued
+    /// wait: step k's entries are a ring of k + 1 (indexed by the issuing sample's number mod
+    /// k + 1, read just before the same slot takes the new one), the steps' rings laid end
+    /// to end, one block per level.
+    @inline(__always)
+    private static func quantileIndex(step k: Int, phase: Int) -> Int { k * (k + 1) / 2 + phase }
+
+    /// H(H + 1)/2: one level's block of waiting quantiles.
+    @inline(__always)
+    private var quantileLevelStride: Int { horizon * (horizon + 1) / 2 }
 
     public init(horizon: Int = 12, halfLifeSamples: Double = 864, eta: Double = 0.1, initialMultipliers: [Double] = [1.5, 4.0]) {
         let h = max(1, horizon)
@@ -97,7 +113,8 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         state = .init(repeating: .nan, count: layout.total)
         windowSlots = .init(repeating: 0, count: Self.windows.reduce(0, +))
         windowPositions = windowSlots
-        chosen = .init(repeating: 0, count: h)
+        chosen = .init(repeating: 0, count: 2 * h)
+        for k in 0..<h { chosen[h + k] = UInt8(k) }   // so the first sample's phase is 0 at every step
         for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
         for t in 0..<Self.levels.count {
             for k in 0..<h { state[layout.multipliers + t * h + k] = initialMultipliers[min(t, initialMultipliers.count - 1)] }
@@ -107,7 +124,7 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// Feeds the next sample; a non-finite one is skipped (no state change).
     public mutating func update(_ y: Double) {
         guard y.isFinite else { return }
-        let c = Self.windows.count, h = horizon, levels = Self.levels.count, n = count
+        let c = Self.windows.count, h = horizon, n = count, levelStride = quantileLevelStride
         let L = layout, beta = self.beta, eta = self.eta
         let tail0 = 1 - Self.levels[0], tail1 = 1 - Self.levels[1]
         let ringSize = Self.windows.last!
@@ -121,16 +138,21 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
                 // slot = (n − k) mod h, what was computed k samples ago: one integer division
                 // per update, then stepped down with a wrap.
                 var slot = (n - 1) % h
+                var triangle = 0   // (k − 1)k/2: where step k's ring starts
                 for k in 1...h {
+                    defer { triangle += k }
                     defer { slot = slot == 0 ? h - 1 : slot - 1 }
                     let medians = s + L.medianHistory + slot * c
                     for j in 0..<c {
                         let a = s + L.errors + j * h + k - 1
                         a.pointee += beta * (abs(medians[j] - y) - a.pointee)
                     }
-                    let q = s + L.quantileHistory + slot * levels * h + k - 1
-                    s[L.multipliers + k - 1] += eta * ((y > q[0] ? 1 : 0) - tail0)
-                    s[L.multipliers + h + k - 1] += eta * ((y > q[h] ? 1 : 0) - tail1)
+                    // Issued at n − k: index (n − k) mod k = n mod k, one past the last sample's.
+                    let last = Int(chosen[h + k - 1])
+                    let q = s + L.quantileHistory + triangle + (last == k - 1 ? 0 : last + 1)
+                    let q0 = q[0], q1 = q[levelStride]
+                    s[L.multipliers + k - 1] += eta * ((y > q0 ? 1 : 0) - tail0)
+                    s[L.multipliers + h + k - 1] += eta * ((y > q1 ? 1 : 0) - tail1)
                 }
             }
             // The windows: the sample w back out, the new one in, each a ring slot kept in
@@ -177,18 +199,25 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
                 @inline(__always) func value(_ k: Int) -> Double { Int(window[k]) == fresh ? y : ring[Int(window[k])] }
                 s[L.medians + j] = size % 2 == 1 ? value(size / 2) : 0.5 * (value(size / 2 - 1) + value(size / 2))
             }
+            s[L.evicted] = n >= ringSize ? ring[fresh] : .nan
             ring[fresh] = y
             let slot = n % h
             for j in 0..<c { s[L.medianHistory + slot * c + j] = s[L.medians + j] }
             // The quantiles issued now: unclamped for the tracking; with the candidate chosen
             // per step, what the forecast publishes (clamped in order when read).
+            // Issued at n: step k's slot is n mod (k + 1), the phase (its old entry was judged above).
+            var triangle = 0
             for k in 0..<h {
+                defer { triangle += k + 1 }
                 var best = 0
                 for j in 1..<c where s[L.errors + j * h + k] < s[L.errors + best * h + k] { best = j }
                 let e = s[L.errors + best * h + k], p50 = s[L.medians + best]
-                s[L.quantileHistory + slot * levels * h + k] = p50 + s[L.multipliers + k] * e
-                s[L.quantileHistory + (slot * levels + 1) * h + k] = p50 + s[L.multipliers + h + k] * e
+                let last = Int(chosen[h + k]), phase = last == k ? 0 : last + 1
+                let q = s + L.quantileHistory + triangle + phase
+                q[0] = p50 + s[L.multipliers + k] * e
+                q[levelStride] = p50 + s[L.multipliers + h + k] * e
                 chosen[k] = UInt8(best)
+                chosen[h + k] = UInt8(phase)
             }
             }
             }
@@ -198,15 +227,30 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         count += 1
     }
 
+    /// The last 288 samples (and the one before them) read in place, for as long as `body`
+    /// runs: the learned risk's features read their day of usage here instead of keeping
+    /// it twice (issue 15 item 4).
+    /// (Inlinable: the scorer calls it from another module twice per tick.)
+    @inlinable
+    public func withDay(_ body: (UsageDay) -> Void) {
+        state.withUnsafeBufferPointer { s in
+            body(UsageDay(values: s.baseAddress! + layout.ring, size: Self.ringSize, count: count, evicted: s[layout.evicted]))
+        }
+    }
+
+    /// The ring's size: the longest window (`windows.last`).
+    @inlinable public static var ringSize: Int { 288 }
+
     /// The published p50, p90, p99 of step k (0-based) after at least one sample: the
     /// chosen candidate's median and the quantiles issued at the last update, kept in order.
     @inline(__always)
     private func published(_ k: Int, _ s: UnsafeBufferPointer<Double>) -> (p50: Double, p90: Double, p99: Double) {
-        let h = horizon, slot = (count - 1) % h
+        let h = horizon
+        // Issued at count − 1, the last sample.
+        let q = layout.quantileHistory + Self.quantileIndex(step: k, phase: Int(chosen[h + k]))
         let p50 = s[layout.medians + Int(chosen[k])]
-        let q = layout.quantileHistory + slot * Self.levels.count * h + k
         let p90 = max(p50, s[q])
-        return (p50, p90, max(p90, s[q + h]))
+        return (p50, p90, max(p90, s[q + quantileLevelStride]))
     }
 
     /// p50, p90, p99 for steps 1…horizon (NaN before the first sample); quantiles kept in order.
@@ -251,5 +295,38 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         case 0.99: return p.p99
         default: return nil
         }
+    }
+}
+
+/// The newest finite samples of one series, read in place from a ring of `size` (no copy):
+/// `value(back: 0)` is the newest, `value(back: size)` the one the newest overwrote. Valid
+/// only inside the call that hands it out (`AdaptiveWindowMedian.withDay`).
+public struct UsageDay {
+    public let values: UnsafePointer<Double>
+    public let size: Int
+    /// Finite samples seen in all.
+    public let count: Int
+    /// The sample `size` back, NaN when there is none.
+    public let evicted: Double
+    /// The newest sample's slot.
+    public let newest: Int
+
+    @inlinable
+    public init(values: UnsafePointer<Double>, size: Int, count: Int, evicted: Double) {
+        self.values = values
+        self.size = size
+        self.count = count
+        self.evicted = evicted
+        newest = count > 0 ? (count - 1) % size : 0
+    }
+
+    /// The sample j back (0 = the newest); NaN when not held (j > size, or before the series' start).
+    @inlinable @inline(__always)
+    public func value(back j: Int) -> Double {
+        if j < count && j < size {
+            let slot = newest - j
+            return values[slot < 0 ? slot + size : slot]
+        }
+        return j == size && count > size ? evicted : .nan
     }
 }

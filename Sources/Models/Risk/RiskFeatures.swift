@@ -75,9 +75,27 @@ public struct RiskFeatures: Sendable {
     public let hourSteps: Int
     public let daySteps: Int
     public let weekSteps: Int
-    /// The last `dayRing` samples' usage (sample number k in slot k mod `dayRing`).
-    private var cpu: [Double]
-    private var memory: [Double]
+    /// Each resource's day, the last `dayRing` samples' usage, is read as its measured
+    /// samples (a `UsageDay`, newest first) and the bits of the samples that were not
+    /// (`unmeasured`, read as 0). The measured samples are kept here (`cpuDay`, `memoryDay`:
+    /// a ring of the last `dayRing`, with their counts) unless `readsDay`: then the caller
+    /// hands in the adaptive-window medians' rings, which hold the same measured samples
+    /// (`OnlineWorkload.withUsageDays`), so the scorer does not keep the day twice
+    /// (issue 15 item 4: 4.6 KB per workload).
+    private var cpuDay: [Double]
+    private var memoryDay: [Double]
+    private var cpuMeasured = 0, memoryMeasured = 0
+    /// Whether the day is read from the rings handed in (`Days`) rather than kept here: asked
+    /// at `init` and granted when the day fits the median's ring (an interval of 300 s or more).
+    public let readsDay: Bool
+    /// Per resource (CPU's words, then memory's) a bit per sample set when the sample was not
+    /// measured, for at least the last `dayRing` samples (sample k at bit k mod 64·`unmeasuredWords`,
+    /// a power of two).
+    private var unmeasured: [UInt64]
+    private let unmeasuredWords: Int
+    /// Unmeasured samples among the last `dayRing`, per resource (0: the day is the measured
+    /// samples as they are, no bit to count).
+    private var cpuUnmeasured = 0, memoryUnmeasured = 0
     /// `daySteps + 1`: the features reach back `daySteps` samples (`dc_yd`, the day's
     /// leaving difference).
     private let dayRing: Int
@@ -124,18 +142,144 @@ public struct RiskFeatures: Sendable {
     /// - Parameter intervalSeconds: the workload's sampling interval (> 0; clamped so each window has ≥ 2 steps).
     /// - Parameter keepsWeek: whether the week of CPU and memory usage that a recount reads is
     ///   kept here (16 KB at 5 minutes) or read back then (`setAllocation(…readWeek:)`).
-    public init(intervalSeconds: Int64, keepsWeek: Bool = true) {
+    /// - Parameter readsDay: whether the day of CPU and memory usage is read from the rings
+    ///   every call hands in (`Days`, the medians' of the same samples) instead of kept here.
+    public init(intervalSeconds: Int64, keepsWeek: Bool = true, readsDay: Bool = false) {
         let interval = Double(max(1, intervalSeconds))
         hourSteps = max(2, Int((3600 / interval).rounded()))
         daySteps = max(hourSteps + 1, Int((86_400 / interval).rounded()))
         weekSteps = 7 * daySteps
         dayRing = daySteps + 1
-        cpu = [Double](repeating: 0, count: dayRing)
-        memory = [Double](repeating: 0, count: dayRing)
+        self.readsDay = readsDay && daySteps <= AdaptiveWindowMedian.windows.last!
+        cpuDay = self.readsDay ? [] : [Double](repeating: 0, count: dayRing)
+        memoryDay = cpuDay
+        var words = 1
+        while 64 * words < dayRing { words *= 2 }
+        unmeasuredWords = words
+        unmeasured = [UInt64](repeating: 0, count: 2 * unmeasuredWords)
         self.keepsWeek = keepsWeek
         cpuWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
         memoryWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
         flags = [UInt8](repeating: 0, count: (weekSteps + 1) / 2)
+    }
+
+    /// CPU's and memory's measured samples, newest first, for a state that `readsDay`
+    /// (`OnlineWorkload.withUsageDays`): they must be the samples pushed here, in order,
+    /// without the unmeasured ones. Ignored by a state that keeps its day.
+    public typealias Days = (cpu: UsageDay, memory: UsageDay)
+
+    /// The day as the features read it: sample number k's usage (unmeasured: 0), for the
+    /// last `dayRing` samples.
+    private struct Day {
+        let cpuDay: UsageDay, memoryDay: UsageDay
+        /// Nil when neither resource needs them (`fastDay`).
+        let bits: UnsafePointer<UInt64>?, words: Int
+        let cpuGaps: Int, memoryGaps: Int
+        /// The newest sample's number.
+        let newest: Int
+        /// Samples in the day so far (min(seen, `dayRing`)): gaps equal to it, none measured.
+        let window: Int
+
+        @inline(__always) func cpu(_ k: Int) -> Double { value(cpuDay, k, gaps: cpuGaps, bits: bits) }
+        @inline(__always) func memory(_ k: Int) -> Double { value(memoryDay, k, gaps: memoryGaps, bits: bits.map { $0 + words }) }
+
+        /// σ (population) of CPU's or memory's differences x(k) − x(k−1) for the `diffs` newest
+        /// k (the very first sample's difference is 0, as numpy's `r_[0, diff]`), truncated to
+        /// the samples present.
+        @inline(__always) func differenceSigma(cpu: Bool, newest i: Int, diffs: Int) -> Double {
+            let day = cpu ? cpuDay : memoryDay, gaps = cpu ? cpuGaps : memoryGaps
+            let bits = cpu ? self.bits : self.bits.map { $0 + words }
+            let n = Swift.min(diffs, i + 1)
+            var s1 = 0.0, s2 = 0.0
+            var newer = value(day, i, gaps: gaps, bits: bits)
+            for back in 0..<n {
+                let older = back == i ? newer : value(day, i - back - 1, gaps: gaps, bits: bits)
+                let d = newer - older   // the very first sample's difference is 0
+                s1 += d
+                s2 += d * d
+                newer = older
+            }
+            let mean = s1 / Double(n)
+            return (Swift.max(0, s2 / Double(n) - mean * mean)).squareRoot()
+        }
+
+        @inline(__always) private func value(_ day: UsageDay, _ k: Int, gaps: Int, bits: UnsafePointer<UInt64>?) -> Double {
+            let back = newest - k
+            if gaps == 0 { return day.value(back: back) }
+            if gaps == window { return 0 }   // a resource not measured all day (often one never measured)
+            guard let bits else { return .nan }
+            let b = 64 * words, p = k & (b - 1)
+            if (bits[p >> 6] >> UInt64(p & 63)) & 1 == 1 { return 0 }
+            // Back among the measured: less the unmeasured samples newer than k.
+            return day.value(back: back - Self.countBits(bits, bitCount: b, from: (k + 1) & (b - 1), length: back))
+        }
+
+        /// The set bits of the `length` bits from `from` on, around a ring of `bitCount`.
+        static func countBits(_ bits: UnsafePointer<UInt64>, bitCount: Int, from: Int, length: Int) -> Int {
+            var total = 0, p = from, left = length
+            while left > 0 {
+                let o = p & 63, take = Swift.min(64 - o, left, bitCount - p)
+                let mask: UInt64 = take == 64 ? ~0 : ((1 << UInt64(take)) - 1) << UInt64(o)
+                total += (bits[p >> 6] & mask).nonzeroBitCount
+                left -= take
+                p += take
+                if p == bitCount { p = 0 }
+            }
+            return total
+        }
+    }
+
+    private static let noSamples = [Double](repeating: .nan, count: 1)
+
+    /// What `withDay` reads, copied out of the state (the arrays shared, not copied) so the
+    /// body may mutate the state, anything but these arrays.
+    private struct DaySource {
+        let readsDay: Bool
+        let cpuDay: [Double], memoryDay: [Double]
+        let cpuMeasured: Int, memoryMeasured: Int
+        let unmeasured: [UInt64], words: Int
+        let cpuGaps: Int, memoryGaps: Int, newest: Int, window: Int
+    }
+
+    private var daySource: DaySource {
+        DaySource(readsDay: readsDay, cpuDay: cpuDay, memoryDay: memoryDay, cpuMeasured: cpuMeasured, memoryMeasured: memoryMeasured,
+                  unmeasured: unmeasured, words: unmeasuredWords, cpuGaps: cpuUnmeasured, memoryGaps: memoryUnmeasured,
+                  newest: seen - 1, window: Swift.min(seen, dayRing))
+    }
+
+    /// The day without its bits, when the state `readsDay` and neither resource needs them
+    /// (each measured all day, or not at all): read with no array touched, the common case.
+    @inline(__always)
+    private func fastDay(_ days: Days?) -> Day? {
+        guard readsDay, let days else { return nil }
+        let window = Swift.min(seen, dayRing)
+        guard cpuUnmeasured == 0 || cpuUnmeasured == window, memoryUnmeasured == 0 || memoryUnmeasured == window else { return nil }
+        return Day(cpuDay: days.cpu, memoryDay: days.memory, bits: nil, words: unmeasuredWords, cpuGaps: cpuUnmeasured,
+                   memoryGaps: memoryUnmeasured, newest: seen - 1, window: window)
+    }
+
+    /// Runs `body` on the day (from `days` when the state `readsDay`, else from its own rings).
+    private static func withDay<R>(_ days: Days?, _ source: DaySource, _ body: (Day) -> R) -> R {
+        source.unmeasured.withUnsafeBufferPointer { bits in
+            func run(_ c: UsageDay, _ m: UsageDay) -> R {
+                body(Day(cpuDay: c, memoryDay: m, bits: bits.baseAddress!, words: source.words, cpuGaps: source.cpuGaps,
+                         memoryGaps: source.memoryGaps, newest: source.newest, window: source.window))
+            }
+            if source.readsDay {
+                if let days { return run(days.cpu, days.memory) }
+                // Not handed in (a caller's slip): no sample is held, every usage reads NaN.
+                return noSamples.withUnsafeBufferPointer { none in
+                    let empty = UsageDay(values: none.baseAddress!, size: 1, count: 0, evicted: .nan)
+                    return run(empty, empty)
+                }
+            }
+            return source.cpuDay.withUnsafeBufferPointer { c in
+                source.memoryDay.withUnsafeBufferPointer { m in
+                    run(UsageDay(values: c.baseAddress!, size: c.count, count: source.cpuMeasured, evicted: .nan),
+                        UsageDay(values: m.baseAddress!, size: m.count, count: source.memoryMeasured, evicted: .nan))
+                }
+            }
+        }
     }
 
     /// Whether the features are relative to this allocation already (`setAllocation` would
@@ -157,8 +301,14 @@ public struct RiskFeatures: Sendable {
     /// `readWeek` (the store). Without it, or when what it returns does not end in the day
     /// kept, the older samples keep the flags they were given against the allocation then
     /// in force, and only the day is judged again.
-    public mutating func setAllocation(cpuCores: Double, memoryBytes: Double, readWeek: WeekReader? = nil) {
+    /// `days`: the day's rings when the state `readsDay`.
+    public mutating func setAllocation(cpuCores: Double, memoryBytes: Double, day days: Days? = nil, readWeek: WeekReader? = nil) {
         guard !isAllocation(cpuCores: cpuCores, memoryBytes: memoryBytes) else { return }
+        if let day = fastDay(days) { return recount(cpuCores: cpuCores, memoryBytes: memoryBytes, day: day, readWeek: readWeek) }
+        Self.withDay(days, daySource) { day in recount(cpuCores: cpuCores, memoryBytes: memoryBytes, day: day, readWeek: readWeek) }
+    }
+
+    private mutating func recount(cpuCores: Double, memoryBytes: Double, day: Day, readWeek: WeekReader?) {
         allocationCPU = cpuCores
         allocationMemory = memoryBytes
         overHour = 0; overDay = 0; overWeek = 0; memoryOverDay = 0; onsetDay = 0; onsetWeek = 0
@@ -174,7 +324,7 @@ public struct RiskFeatures: Sendable {
                 let c = read.cpu.map { $0.isFinite ? $0 : 0 }, m = read.memory.map { $0.isFinite ? $0 : 0 }
                 // The rows must end in the day kept, sample for sample, or they are not this state's.
                 let matches = (0..<min(seen, dayRing)).allSatisfy { back in
-                    c[wanted - 1 - back] == at(cpu, back) && m[wanted - 1 - back] == at(memory, back)
+                    c[wanted - 1 - back] == day.cpu(seen - 1 - back) && m[wanted - 1 - back] == day.memory(seen - 1 - back)
                 }
                 if matches { olderCPU = Array(c.prefix(older)); olderMemory = Array(m.prefix(older)) }
             }
@@ -194,7 +344,7 @@ public struct RiskFeatures: Sendable {
             let number = seen - 1 - back, slot = number % weekSteps
             var f: UInt8
             if back < dayRing {
-                f = flag(cpu: cpu[number % dayRing], memory: memory[number % dayRing])
+                f = flag(cpu: day.cpu(number), memory: day.memory(number))
             } else if keepsWeek {
                 f = flag(cpu: Double(cpuWeek[slot]), memory: Double(memoryWeek[slot]))
             } else if readBack {
@@ -220,7 +370,8 @@ public struct RiskFeatures: Sendable {
     }
 
     /// Appends one sample (`cpuCores`, `memoryBytes`: NaN read as 0) taken at `timestamp`.
-    public mutating func push(timestamp: Int64, cpuCores: Double, memoryBytes: Double) {
+    /// `days`: when the state `readsDay`, the day's rings with this sample already in them.
+    public mutating func push(timestamp: Int64, cpuCores: Double, memoryBytes: Double, day days: Days? = nil) {
         // The seasonal windows move up by one (before any flag is overwritten: the sample
         // leaving day 7's window is the one the new sample evicts from the ring).
         let i = seen
@@ -240,10 +391,27 @@ public struct RiskFeatures: Sendable {
         let previousOver = seen > 0 ? flag(at: (seen - 1) % weekSteps) & 1 : 0
         let c = cpuCores.isFinite ? cpuCores : 0, m = memoryBytes.isFinite ? memoryBytes : 0
         let number = seen
-        // The day's memory differences: the new one in, the one `daySteps − 1` back out.
-        let previous = number > 0 ? memory[(number - 1) % dayRing] : m
-        cpu[number % dayRing] = c
-        memory[number % dayRing] = m
+        // Into the day: the measured values into the rings kept here (when kept), the
+        // unmeasured bits (the one `dayRing` back leaving the counts).
+        if !readsDay {
+            if cpuCores.isFinite { cpuDay[cpuMeasured % dayRing] = cpuCores; cpuMeasured += 1 }
+            if memoryBytes.isFinite { memoryDay[memoryMeasured % dayRing] = memoryBytes; memoryMeasured += 1 }
+        }
+        let bitCount = 64 * unmeasuredWords
+        if number >= dayRing {
+            let p = (number - dayRing) & (bitCount - 1)
+            cpuUnmeasured -= Int((unmeasured[p >> 6] >> UInt64(p & 63)) & 1)
+            memoryUnmeasured -= Int((unmeasured[unmeasuredWords + (p >> 6)] >> UInt64(p & 63)) & 1)
+        }
+        // Written only when it changes (a measured resource's bits stay 0: no write, no copy check).
+        let p = number & (bitCount - 1), bit = UInt64(1) << UInt64(p & 63)
+        for r in 0..<2 {
+            let finite = r == 0 ? cpuCores.isFinite : memoryBytes.isFinite
+            let w = r * unmeasuredWords + (p >> 6), word = unmeasured[w], next = finite ? word & ~bit : word | bit
+            if next != word { unmeasured[w] = next }
+        }
+        if !cpuCores.isFinite { cpuUnmeasured += 1 }
+        if !memoryBytes.isFinite { memoryUnmeasured += 1 }
         if keepsWeek {
             cpuWeek[slot] = Self.towardZero(c)
             memoryWeek[slot] = Self.towardZero(m)
@@ -257,29 +425,36 @@ public struct RiskFeatures: Sendable {
         seen += 1
         count(f, back: 0, sign: 1)
         lastTimestamp = timestamp
+        if let day = fastDay(days) { return pushDay(number: number, memory: m, day: day) }
+        Self.withDay(days, daySource) { day in pushDay(number: number, memory: m, day: day) }
+    }
+
+    /// The day's running values after sample `number` (memory `m`) entered it.
+    private mutating func pushDay(number: Int, memory m: Double, day: Day) {
+        // The day's memory differences: the new one in, the one `daySteps − 1` back out.
         let diffs = daySteps - 1
         if number % daySteps == 0 {
-            resyncDayDifferences()
+            resyncDayDifferences(day: day)
         } else {
-            let d = m - previous
+            let d = m - (number > 0 ? day.memory(number - 1) : m)
             daySum.add(d)
             daySquares.add(d * d)
             if number >= diffs {
                 let leaving = number - diffs
-                let old = leaving == 0 ? 0 : memory[leaving % dayRing] - memory[(leaving - 1) % dayRing]
+                let old = leaving == 0 ? 0 : day.memory(leaving) - day.memory(leaving - 1)
                 daySum.add(-old)
                 daySquares.add(-(old * old))
             }
         }
-        updateDayTop(value: m, number: number)
+        updateDayTop(value: m, number: number, day: day)
     }
 
     /// The top four after sample `number` (value `m`) entered the day window.
-    private mutating func updateDayTop(value m: Double, number: Int) {
+    private mutating func updateDayTop(value m: Double, number: Int, day: Day) {
         if number >= daySteps {
             let leaving = number - daySteps
             for j in 0..<topCount where topNumbers[j] == leaving {
-                rescanDayTop()   // one of the four left: the next largest may be anywhere in the day
+                rescanDayTop(day: day)   // one of the four left: the next largest may be anywhere in the day
                 return
             }
         }
@@ -296,11 +471,11 @@ public struct RiskFeatures: Sendable {
     }
 
     /// The four largest of the day window, scanned newest first.
-    private mutating func rescanDayTop() {
+    private mutating func rescanDayTop(day: Day) {
         topCount = 0
         let n = Swift.min(seen, daySteps)
         for back in 0..<n {
-            let number = seen - 1 - back, m = memory[number % dayRing]
+            let number = seen - 1 - back, m = day.memory(number)
             guard topCount < 4 || m > topValues[3] else { continue }
             var j = Swift.min(topCount, 3)
             if topCount < 4 { topCount += 1 }
@@ -314,16 +489,14 @@ public struct RiskFeatures: Sendable {
     }
 
     /// Σ and Σ² of the day window's memory differences summed afresh (once a day).
-    private mutating func resyncDayDifferences() {
+    private mutating func resyncDayDifferences(day: Day) {
         daySum = CompensatedSum(); daySquares = CompensatedSum()
         let i = seen - 1, n = Swift.min(daySteps - 1, i + 1)
-        var slot = i % dayRing
         for back in 0..<n {
-            let before = slot == 0 ? dayRing - 1 : slot - 1
-            let d = back == i ? 0 : memory[slot] - memory[before]
+            let k = i - back
+            let d = back == i ? 0 : day.memory(k) - day.memory(k - 1)
             daySum.add(d)
             daySquares.add(d * d)
-            slot = before
         }
     }
 
@@ -372,9 +545,6 @@ public struct RiskFeatures: Sendable {
         return (cpuOver || memoryOver ? 1 : 0) | (memoryOver ? 2 : 0)
     }
 
-    /// The value `back` samples before the newest (0 = newest); requires back < min(seen, dayRing).
-    @inline(__always) private func at(_ ring: [Double], _ back: Int) -> Double { ring[(seen - 1 - back) % dayRing] }
-
     /// x as a Float no farther from 0 than x (x ≥ 0 here: usage, NaN already read as 0);
     /// beyond Float's range, its largest finite value.
     static func towardZero(_ x: Double) -> Float {
@@ -384,13 +554,19 @@ public struct RiskFeatures: Sendable {
         return f
     }
 
-    /// Writes the features (in `names` order) into `out` (count ≥ `count`); all NaN before the first sample.
-    public func features(into out: UnsafeMutableBufferPointer<Double>) {
+    /// Writes the features (in `names` order) into `out` (count ≥ `count`); all NaN before
+    /// the first sample. `days`: the day's rings when the state `readsDay`.
+    public func features(into out: UnsafeMutableBufferPointer<Double>, day days: Days? = nil) {
         for k in 0..<Self.count { out[k] = .nan }
         guard seen > 0 else { return }
+        if let day = fastDay(days) { return features(into: out, day: day) }
+        Self.withDay(days, daySource) { day in features(into: out, day: day) }
+    }
+
+    private func features(into out: UnsafeMutableBufferPointer<Double>, day: Day) {
         let i = seen - 1
         let ac = allocationCPU > 0 ? allocationCPU : .nan, am = allocationMemory > 0 ? allocationMemory : .nan
-        let c0 = at(cpu, 0), m0 = at(memory, 0)
+        let c0 = day.cpu(i), m0 = day.memory(i)
         let xc = c0 / ac, xm = m0 / am
         out[0] = Swift.max(xc.isNaN ? -.infinity : xc, xm.isNaN ? -.infinity : xm)
         if !out[0].isFinite { out[0] = .nan }
@@ -406,13 +582,12 @@ public struct RiskFeatures: Sendable {
             let newest = i - (daySteps - hourSteps)           // i−d+h
             let oldest = Swift.max(0, i - daySteps + 1)       // i−d+1, truncated at the start
             if newest >= oldest {
-                let newestSlot = (seen - 1) % weekSteps, newestValue = (seen - 1) % dayRing
+                let newestSlot = (seen - 1) % weekSteps
                 for k in oldest...newest {
-                    var slot = newestSlot - (i - k), value = newestValue - (i - k)
+                    var slot = newestSlot - (i - k)
                     if slot < 0 { slot += weekSteps }
-                    if value < 0 { value += dayRing }
                     if flag(at: slot) & 1 == 1 { any = true }
-                    maxC = Swift.max(maxC, cpu[value]); maxM = Swift.max(maxM, memory[value])
+                    maxC = Swift.max(maxC, day.cpu(k)); maxM = Swift.max(maxM, day.memory(k))
                 }
                 out[6] = any ? 1 : 0
                 out[7] = maxC / ac
@@ -420,8 +595,8 @@ public struct RiskFeatures: Sendable {
             }
         }
         // Volatility: σ of the differences within the last h−1 (and d−1) samples.
-        let volCHour = Self.differenceSigma(cpu, newest: i, seen: seen, week: dayRing, diffs: hourSteps - 1)
-        let volMHour = Self.differenceSigma(memory, newest: i, seen: seen, week: dayRing, diffs: hourSteps - 1)
+        let volCHour = day.differenceSigma(cpu: true, newest: i, diffs: hourSteps - 1)
+        let volMHour = day.differenceSigma(cpu: false, newest: i, diffs: hourSteps - 1)
         let dayDiffs = Double(Swift.min(daySteps - 1, i + 1))
         let dayMean = daySum.value / dayDiffs
         let volMDay = (Swift.max(0, daySquares.value / dayDiffs - dayMean * dayMean)).squareRoot()
@@ -432,20 +607,17 @@ public struct RiskFeatures: Sendable {
         out[11] = (1 - xm) / (out[13] + 0.001)
         // Maxima over the hour; the day's from its four largest memory values.
         var mxcHour = -Double.infinity, mxmHour = -Double.infinity
-        let newestSlot = (seen - 1) % dayRing
         for back in 0..<nh {
-            var slot = newestSlot - back
-            if slot < 0 { slot += dayRing }
-            mxcHour = Swift.max(mxcHour, cpu[slot]); mxmHour = Swift.max(mxmHour, memory[slot])
+            mxcHour = Swift.max(mxcHour, day.cpu(i - back)); mxmHour = Swift.max(mxmHour, day.memory(i - back))
         }
         let mxmDay = topValues[0]
         if seen >= daySteps {
             // numpy linear: position p = 0.99·(d − 1) in ascending order; with d = 288, p = 284.13,
             // between the 4th and 3rd largest. `quantileFromTop` covers any d whose p falls within the top 4.
             let top = (topValues[0], topValues[1], topValues[2], topValues[3])
-            out[14] = Self.quantileFromTop(top, count: daySteps, probability: 0.99, memory: memory, seen: seen, week: dayRing) / am
+            out[14] = Self.quantileFromTop(top, count: daySteps, probability: 0.99, day: day) / am
         }
-        if i >= daySteps { out[15] = xc - at(cpu, daySteps) / ac }
+        if i >= daySteps { out[15] = xc - day.cpu(i - daySteps) / ac }
         out[16] = mxcHour / ac
         out[17] = mxmHour / am
         out[18] = mxmDay / am
@@ -476,27 +648,10 @@ public struct RiskFeatures: Sendable {
         return out
     }
 
-    /// σ (population) of the differences x(k) − x(k−1) for the `diffs` newest k (the very first
-    /// sample's difference is 0, as numpy's `r_[0, diff]`), truncated to the samples present.
-    static func differenceSigma(_ ring: [Double], newest i: Int, seen: Int, week: Int, diffs: Int) -> Double {
-        let n = Swift.min(diffs, i + 1)
-        var s1 = 0.0, s2 = 0.0
-        var slot = i % week
-        for back in 0..<n {
-            let previous = slot == 0 ? week - 1 : slot - 1
-            let d = back == i ? 0 : ring[slot] - ring[previous]   // the very first sample's difference is 0
-            s1 += d
-            s2 += d * d
-            slot = previous
-        }
-        let mean = s1 / Double(n)
-        return (Swift.max(0, s2 / Double(n) - mean * mean)).squareRoot()
-    }
 
     /// numpy's linear quantile of the newest `count` values of `ring`, from their four
     /// largest (`top`, largest first) when the quantile's position falls among them, else by sorting.
-    static func quantileFromTop(_ top: (Double, Double, Double, Double), count: Int, probability: Double, memory: [Double],
-                                seen: Int, week: Int) -> Double {
+    private static func quantileFromTop(_ top: (Double, Double, Double, Double), count: Int, probability: Double, day: Day) -> Double {
         let position = probability * Double(count - 1)
         let lower = Int(position.rounded(.down))
         let fraction = position - Double(lower)
@@ -506,7 +661,7 @@ public struct RiskFeatures: Sendable {
             let lo = values[fromTop], hi = values[fromTop - 1]
             return lo + (hi - lo) * fraction
         }
-        var window = (0..<count).map { memory[(seen - 1 - $0) % week] }
+        var window = (0..<count).map { day.memory(day.newest - $0) }
         window.sort()
         let hi = window[Swift.min(lower + 1, count - 1)]
         return window[lower] + (hi - window[lower]) * fraction

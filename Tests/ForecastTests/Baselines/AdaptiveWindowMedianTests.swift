@@ -73,7 +73,7 @@ struct AdaptiveWindowMedianTests {
         #expect(f.forecast().p50[0] == 2)
     }
 
-    @Test("the windows as ring slots give what the windows of values gave, bit for bit: ties, unmeasured samples, every window full and wrapping, two horizons",
+    @Test("the windows as ring slots and the quantiles kept per step give what the windows of values and a ring of every quantile gave, bit for bit: ties, unmeasured samples, every window full and wrapping, four horizons",
           arguments: [(12, UInt64(1)), (12, 2), (3, 3), (1, 4)])
     func slotWindowsSameAsValueWindows(horizon: Int, seed: UInt64) {
         var slots = AdaptiveWindowMedian(horizon: horizon), values = ValueWindowsMedian(horizon: horizon)

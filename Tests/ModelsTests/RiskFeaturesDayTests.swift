@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import Forecast
+@testable import Models
+
+/// The scorer's features read their day of CPU and memory from the adaptive-window medians'
+/// rings (`RiskFeatures(…readsDay: true)`, issue 15 item 4), which hold only the measured
+/// samples: every feature must be what a state keeping its own day gives, bit for bit, and
+/// what a state given 0 for every unmeasured sample gives (the features read an unmeasured
+/// sample as 0; that state has no unmeasured sample to skip, so it checks the skipping).
+@Suite("Risk features: the day read from the medians' rings")
+struct RiskFeaturesDayTests {
+    /// One state keeping its day, one reading it from two medians fed the same samples, one
+    /// given 0 for the unmeasured ones.
+    struct Pair {
+        var kept: RiskFeatures
+        var read: RiskFeatures
+        var zeroed: RiskFeatures
+        var cpu = AdaptiveWindowMedian(horizon: 12), memory = AdaptiveWindowMedian(horizon: 12)
+
+        init(interval: Int64) {
+            kept = RiskFeatures(intervalSeconds: interval)
+            read = RiskFeatures(intervalSeconds: interval, readsDay: true)
+            zeroed = kept
+        }
+
+        mutating func push(_ t: Int64, _ c: Double, _ m: Double) {
+            kept.push(timestamp: t, cpuCores: c, memoryBytes: m)
+            zeroed.push(timestamp: t, cpuCores: c.isFinite ? c : 0, memoryBytes: m.isFinite ? m : 0)
+            cpu.update(c)
+            memory.update(m)
+            cpu.withDay { cd in memory.withDay { md in read.push(timestamp: t, cpuCores: c, memoryBytes: m, day: (cd, md)) } }
+        }
+
+        mutating func setAllocation(_ c: Double, _ m: Double) {
+            kept.setAllocation(cpuCores: c, memoryBytes: m)
+            zeroed.setAllocation(cpuCores: c, memoryBytes: m)
+            cpu.withDay { cd in memory.withDay { md in read.setAllocation(cpuCores: c, memoryBytes: m, day: (cd, md)) } }
+        }
+
+        func features() -> (kept: [Double], read: [Double], zeroed: [Double]) {
+            var a = [Double](repeating: -1, count: RiskFeatures.count), b = a, z = a
+            a.withUnsafeMutableBufferPointer { kept.features(into: $0) }
+            z.withUnsafeMutableBufferPointer { zeroed.features(into: $0) }
+            b.withUnsafeMutableBufferPointer { out in
+                cpu.withDay { cd in memory.withDay { md in read.features(into: out, day: (cd, md)) } }
+            }
+            return (a, b, z)
+        }
+    }
+
+    @Test("bit for bit against a day kept: unmeasured stretches in either resource (one over a day), ±∞, ties, recounts, the sample 288 back",
+          arguments: [(Int64(300), UInt64(1)), (300, 2), (600, 3)])
+    func sameAsKept(interval: Int64, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        var pair = Pair(interval: interval)
+        #expect(pair.read.readsDay && !pair.kept.readsDay)
+        pair.setAllocation(1.5, 4e9)
+        let d = Int(86_400 / interval), n = 6 * d
+        var compared = 0, unmeasuredSamples = 0
+        for i in 0..<n {
+            let u = generator.nextUniform()
+            var c = [1.0, 1.25, 1.5, 1.75][Int(generator.nextUniform() * 4)], m = 3.5e9 + 1e8 * Double(Int(generator.nextUniform() * 8))
+            // Unmeasured: scattered in either resource over the first 4 days; CPU for a stretch
+            // longer than a day (day 2 to 3.2); memory for an hour on day 4; both now and then;
+            // ±∞ as unmeasured. Then two days all measured (the day's oldest sample is the
+            // one the median's ring let go).
+            let scattered = i < 4 * d
+            if (scattered && u < 0.03) || (i >= 2 * d && i < 2 * d + d + d / 5) { c = .nan }
+            if (scattered && u > 0.97 && u < 0.99) || (i >= 4 * d && i < 4 * d + d / 24) { m = .nan }
+            if scattered && u >= 0.995 { c = .infinity; m = -.infinity }
+            pair.push(Int64(i) * interval, c, m)
+            if i % (d / 3) == 7 { pair.setAllocation(1 + generator.nextUniform(), 3.6e9 + 5e8 * generator.nextUniform()) }
+            let (a, b, z) = pair.features()
+            for k in a.indices {
+                #expect(a[k].bitPattern == b[k].bitPattern || (a[k].isNaN && b[k].isNaN),
+                        "sample \(i) feature \(RiskFeatures.names[k]): kept \(a[k]), read \(b[k])")
+                #expect(z[k].bitPattern == b[k].bitPattern || (z[k].isNaN && b[k].isNaN),
+                        "sample \(i) feature \(RiskFeatures.names[k]): zeroed \(z[k]), read \(b[k])")
+                if a[k].isFinite { compared += 1 }
+            }
+            if !c.isFinite || !m.isFinite { unmeasuredSamples += 1 }
+        }
+        #expect(compared > n * 20)
+        #expect(unmeasuredSamples > d + d / 5)
+    }
+
+    @Test("at intervals whose day does not fit the median's ring the state keeps its own day")
+    func longDayKept() {
+        #expect(!RiskFeatures(intervalSeconds: 60, readsDay: true).readsDay)
+        #expect(RiskFeatures(intervalSeconds: 300, readsDay: true).readsDay)
+    }
+
+    @Test("a state that reads its day but is handed none reads every usage as NaN, without a crash")
+    func noDayHandedIn() {
+        var state = RiskFeatures(intervalSeconds: 300, readsDay: true)
+        state.setAllocation(cpuCores: 1, memoryBytes: 1e9)
+        for i in 0..<400 { state.push(timestamp: Int64(i) * 300, cpuCores: 0.5, memoryBytes: 5e8) }
+        let f = state.features()
+        #expect(f[1].isNaN && f[2].isNaN)
+        #expect(f[3] == 0)   // the breach counts come from the flags, judged on the pushed values
+    }
+}
