@@ -52,15 +52,22 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// (ring of H × 7); per level the unclamped quantiles still to be judged (`quantileIndex`:
     /// H(H+1)/2 of them, not H²); the current medians.
     @usableFromInline private(set) var state: [Double]
-    /// Per candidate its window as ring slots ordered by their values (windows laid end to
-    /// end), not the values themselves: a slot is 2 bytes where a value is 8, and the ring
-    /// holds the values anyway (issue 15 item 4: a third of the median's state).
-    private var windowSlots: [UInt16]
-    /// Per candidate, where each of its window's samples sits in `windowSlots`, keyed by the
-    /// sample's ring slot mod the window's width (unique within a window, and the leaving
-    /// sample's key is the new one's: every width divides 288): the leaving sample is found
-    /// in one read, not by a search.
-    private var windowPositions: [UInt16]
+    /// Per candidate its window in the order of the values, not the values themselves (the
+    /// ring holds them; issue 15 item 4: they were a third of the median's state), and where
+    /// each sample sits in that order, found in one read rather than by a search.
+    /// A sample of a window is named by its key, its number mod the width: unique within the
+    /// window, the leaving sample's key is the new one's, and since every width divides 288
+    /// the key is also its ring slot mod the width.
+    /// `smallOrder`: the six windows of 3…96 (189 samples, laid end to end) as keys of one
+    /// byte, then per window the position of each key, one byte. The sample of key k is
+    /// d = (key of the newest − k) mod w samples back, so its ring slot is found from the key.
+    private var smallOrder: [UInt8]
+    /// The day-long window (288): ring slots, 2 bytes (its key is the slot itself), then the
+    /// position of each slot.
+    private var dayOrder: [UInt16]
+    /// The small windows' 189 samples: the offset of the positions in `smallOrder` (the update
+    /// writes the widths out as 3·2^j and this as 189).
+    static let smallCount = windows.dropLast().reduce(0, +)
     /// slot mod w for every ring slot and each width but the last (288: the slot itself),
     /// one table for every state.
     private static let slotKeys: [UInt8] = windows.dropLast().flatMap { w in (0..<windows.last!).map { UInt8($0 % w) } }
@@ -111,8 +118,8 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         warmSamples = h + Int(max(1, halfLifeSamples).rounded(.up))
         layout = Layout(horizon: h)
         state = .init(repeating: .nan, count: layout.total)
-        windowSlots = .init(repeating: 0, count: Self.windows.reduce(0, +))
-        windowPositions = windowSlots
+        smallOrder = .init(repeating: 0, count: 2 * Self.smallCount)
+        dayOrder = .init(repeating: 0, count: 2 * Self.ringSize)
         chosen = .init(repeating: 0, count: 2 * h)
         for k in 0..<h { chosen[h + k] = UInt8(k) }   // so the first sample's phase is 0 at every step
         for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
@@ -129,8 +136,8 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
         let tail0 = 1 - Self.levels[0], tail1 = 1 - Self.levels[1]
         let ringSize = Self.windows.last!
         state.withUnsafeMutableBufferPointer { buffer in
-            windowSlots.withUnsafeMutableBufferPointer { slots in
-            windowPositions.withUnsafeMutableBufferPointer { positions in
+            smallOrder.withUnsafeMutableBufferPointer { small in
+            dayOrder.withUnsafeMutableBufferPointer { day in
             Self.slotKeys.withUnsafeBufferPointer { keys in
             chosen.withUnsafeMutableBufferPointer { chosen in
             let s = buffer.baseAddress!
@@ -143,10 +150,15 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
                     defer { triangle += k }
                     defer { slot = slot == 0 ? h - 1 : slot - 1 }
                     let medians = s + L.medianHistory + slot * c
+                    // Then the candidate with the smallest error at this step (ties: the smaller
+                    // window), while its errors are at hand; the quantiles below use it.
+                    var best = 0, smallest = Double.infinity
                     for j in 0..<c {
                         let a = s + L.errors + j * h + k - 1
                         a.pointee += beta * (abs(medians[j] - y) - a.pointee)
+                        if j == 0 || a.pointee < smallest { best = j; smallest = a.pointee }
                     }
+                    chosen[k - 1] = UInt8(best)
                     // Issued at n − k: index (n − k) mod k = n mod k, one past the last sample's.
                     let last = Int(chosen[h + k - 1])
                     let q = s + L.quantileHistory + triangle + (last == k - 1 ? 0 : last + 1)
@@ -155,49 +167,89 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
                     s[L.multipliers + h + k - 1] += eta * ((y > q1 ? 1 : 0) - tail1)
                 }
             }
-            // The windows: the sample w back out, the new one in, each a ring slot kept in
-            // the order of its value. The new sample's slot (`fresh`) is written to the ring
-            // after every window is placed (in the day-long window it is the slot leaving,
-            // whose entry still holds the old value), so its value is y here. A full window
-            // gives the leaving sample's entry (found by its position, no search) to the new
-            // one and moves it to its rank: only the entries between the two ranks shift
-            // (usage changes little from one sample to the next, so that is few).
+            // The windows: the sample w back out, the new one in, each kept in the order of
+            // its value. The new sample's slot (`fresh`) is written to the ring after every
+            // window is placed (in the day-long window it is the slot leaving, whose entry
+            // still holds the old value), so its value is y here. A full window gives the
+            // leaving sample's entry (found by its position, no search) to the new one and
+            // moves it to its rank: only the entries between the two ranks shift (usage
+            // changes little from one sample to the next, so that is few).
             let ring = s + L.ring
             let fresh = n % ringSize
-            var windowStart = 0   // the windows are laid end to end in `windows` order
-            for (j, w) in Self.windows.enumerated() {
-                let window = slots.baseAddress! + windowStart, position = positions.baseAddress! + windowStart
-                windowStart += w
-                // A slot's key in this window's positions.
-                let table = j < c - 1 ? keys.baseAddress! + j * ringSize : nil
-                @inline(__always) func key(_ slot: Int) -> Int { table.map { Int($0[slot]) } ?? slot }
+            // The small windows are 3·2^j (`windows`), laid end to end: window j starts at
+            // 3·(2^j − 1), its positions `smallCount` (189) further.
+            for j in 0..<(c - 1) {
+                let w = 3 &<< j
+                let window = small.baseAddress! + (w - 3), position = window + 189
+                // The newest sample's key; the value of the sample of key k (not the newest).
+                let newestKey = Int(keys[j * ringSize + fresh])
+                // Branch-free wraps (`x >> 63` is −1 when x < 0, else 0): which way a key wraps
+                // is as unpredictable as the data, and a mispredicted branch per comparison
+                // cost more than the two masks.
+                @inline(__always) func valueOf(_ k: UInt8) -> Double {
+                    var back = newestKey - Int(k)
+                    back += w & (back >> 63)
+                    var slot = fresh - back
+                    slot += ringSize & (slot >> 63)
+                    return ring[slot]
+                }
                 var size = min(n, w)
+                var i: Int
                 if n >= w {
                     // The leaving sample's entry takes the new one (same key) and moves to its rank.
-                    let old = ring[(n - w) % ringSize], k = key(fresh)
-                    var i = Int(position[k])
+                    var leaving = fresh - w
+                    if leaving < 0 { leaving += ringSize }
+                    let old = ring[leaving]
+                    i = Int(position[newestKey])
+                    if y > old {
+                        while i + 1 < size, valueOf(window[i + 1]) < y {
+                            window[i] = window[i + 1]; position[Int(window[i])] = UInt8(i); i += 1
+                        }
+                    } else {
+                        while i > 0, valueOf(window[i - 1]) > y {
+                            window[i] = window[i - 1]; position[Int(window[i])] = UInt8(i); i -= 1
+                        }
+                    }
+                } else {
+                    i = size
+                    while i > 0, valueOf(window[i - 1]) > y {
+                        window[i] = window[i - 1]; position[Int(window[i])] = UInt8(i); i -= 1
+                    }
+                    size += 1
+                }
+                window[i] = UInt8(newestKey)
+                position[newestKey] = UInt8(i)
+                @inline(__always) func value(_ k: Int) -> Double { Int(window[k]) == newestKey ? y : valueOf(window[k]) }
+                s[L.medians + j] = size % 2 == 1 ? value(size / 2) : 0.5 * (value(size / 2 - 1) + value(size / 2))
+            }
+            do {
+                // The day-long window: slots, the leaving sample's slot the new one's.
+                let w = ringSize, window = day.baseAddress!, position = day.baseAddress! + ringSize
+                var size = min(n, w)
+                var i: Int
+                if n >= w {
+                    let old = ring[fresh]
+                    i = Int(position[fresh])
                     if y > old {
                         while i + 1 < size, ring[Int(window[i + 1])] < y {
-                            window[i] = window[i + 1]; position[key(Int(window[i]))] = UInt16(i); i += 1
+                            window[i] = window[i + 1]; position[Int(window[i])] = UInt16(i); i += 1
                         }
                     } else {
                         while i > 0, ring[Int(window[i - 1])] > y {
-                            window[i] = window[i - 1]; position[key(Int(window[i]))] = UInt16(i); i -= 1
+                            window[i] = window[i - 1]; position[Int(window[i])] = UInt16(i); i -= 1
                         }
                     }
-                    window[i] = UInt16(fresh)
-                    position[k] = UInt16(i)
                 } else {
-                    var i = size
+                    i = size
                     while i > 0, ring[Int(window[i - 1])] > y {
-                        window[i] = window[i - 1]; position[key(Int(window[i]))] = UInt16(i); i -= 1
+                        window[i] = window[i - 1]; position[Int(window[i])] = UInt16(i); i -= 1
                     }
-                    window[i] = UInt16(fresh)
-                    position[key(fresh)] = UInt16(i)
                     size += 1
                 }
+                window[i] = UInt16(fresh)
+                position[fresh] = UInt16(i)
                 @inline(__always) func value(_ k: Int) -> Double { Int(window[k]) == fresh ? y : ring[Int(window[k])] }
-                s[L.medians + j] = size % 2 == 1 ? value(size / 2) : 0.5 * (value(size / 2 - 1) + value(size / 2))
+                s[L.medians + c - 1] = size % 2 == 1 ? value(size / 2) : 0.5 * (value(size / 2 - 1) + value(size / 2))
             }
             s[L.evicted] = n >= ringSize ? ring[fresh] : .nan
             ring[fresh] = y
@@ -210,7 +262,11 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
             for k in 0..<h {
                 defer { triangle += k + 1 }
                 var best = 0
-                for j in 1..<c where s[L.errors + j * h + k] < s[L.errors + best * h + k] { best = j }
+                if n >= h {
+                    best = Int(chosen[k])   // chosen as the errors were updated above
+                } else {
+                    for j in 1..<c where s[L.errors + j * h + k] < s[L.errors + best * h + k] { best = j }
+                }
                 let e = s[L.errors + best * h + k], p50 = s[L.medians + best]
                 let last = Int(chosen[h + k]), phase = last == k ? 0 : last + 1
                 let q = s + L.quantileHistory + triangle + phase

@@ -73,7 +73,7 @@ struct AdaptiveWindowMedianTests {
         #expect(f.forecast().p50[0] == 2)
     }
 
-    @Test("the windows as ring slots and the quantiles kept per step give what the windows of values and a ring of every quantile gave, bit for bit: ties, unmeasured samples, every window full and wrapping, four horizons",
+    @Test("the windows as ring slots and the quantiles kept per step give what the windows of values and a ring of every quantile gave, bit for bit: ties, unmeasured samples, every window full and wrapping, horizons 12, 3 and 1",
           arguments: [(12, UInt64(1)), (12, 2), (3, 3), (1, 4)])
     func slotWindowsSameAsValueWindows(horizon: Int, seed: UInt64) {
         var slots = AdaptiveWindowMedian(horizon: horizon), values = ValueWindowsMedian(horizon: horizon)
@@ -106,5 +106,14 @@ struct AdaptiveWindowMedianTests {
         }
         #expect(slots.count == values.count && slots.count > 2_400)
         #expect(compared > 2_400 * horizon * 3 - 3 * horizon)
+    }
+}
+
+extension AdaptiveWindowMedianTests {
+    @Test("the widths the update writes out (3·2^j for the six small windows, 189 of them, a ring of 288) are the candidate windows")
+    func widthsWrittenOut() {
+        #expect(AdaptiveWindowMedian.windows.dropLast() == (0..<6).map { 3 << $0 })
+        #expect(AdaptiveWindowMedian.smallCount == 189)
+        #expect(AdaptiveWindowMedian.ringSize == AdaptiveWindowMedian.windows.last!)
     }
 }
