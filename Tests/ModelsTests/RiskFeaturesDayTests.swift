@@ -101,3 +101,37 @@ struct RiskFeaturesDayTests {
         #expect(f[3] == 0)   // the breach counts come from the flags, judged on the pushed values
     }
 }
+
+/// The breach flags kept as bits, onsets read from them (issue 15 item 4).
+@Suite("Risk features: breach flags as bits")
+struct RiskFeaturesFlagTests {
+    /// A recount judges again the sample before the week's oldest (it decides whether the
+    /// oldest was an onset): its flag must be the one judged then, not the one it was given
+    /// against the allocation before (the onset is not kept but read from the two flags).
+    @Test("after a recount past a week the oldest sample's onset follows its predecessor judged again (week kept, week read back)",
+          arguments: [true, false])
+    func recountJudgesTheEvictedPredecessor(keepsWeek: Bool) {
+        var state = RiskFeatures(intervalSeconds: 300, keepsWeek: keepsWeek)
+        let w = state.weekSteps
+        // Samples 0 and 1 high, the rest low; sample 0 leaves the week with the last push.
+        let cpu = (0...w).map { $0 <= 1 ? 2.0 : 0.5 }, memory = [Double](repeating: 1e9, count: w + 1)
+        state.setAllocation(cpuCores: 3, memoryBytes: 4e9)
+        for i in 0...w { state.push(timestamp: Int64(i) * 300, cpuCores: cpu[i], memoryBytes: memory[i]) }
+        let before = state.features()
+        #expect(before[23] == 0 && before[5] == 0, "nothing over at 3 cores")
+        // At 1 core samples 0 and 1 are over: sample 1, the week's oldest, is no onset.
+        state.setAllocation(cpuCores: 1, memoryBytes: 4e9, readWeek: { count in
+            (Array(cpu.suffix(count)), Array(memory.suffix(count)))
+        })
+        let after = state.features()
+        #expect(after[5] == 1 / Double(w), "one sample over in the week")
+        #expect(after[23] == 0, "on_1w: the oldest's predecessor was over too, \(after[23])")
+        #expect(after[25] == 0, "hz_1w \(after[25])")
+        #expect(state.recountsNotReadBack == 0)
+        // The next sample pushes sample 1 out of the week: no onset leaves with it.
+        state.push(timestamp: Int64(w + 1) * 300, cpuCores: 0.5, memoryBytes: 1e9)
+        let next = state.features()
+        #expect(next[23] == 0 && next[25] == 0, "on_1w \(next[23]), hz_1w \(next[25]) once the oldest left")
+        #expect(next[5] == 0)
+    }
+}

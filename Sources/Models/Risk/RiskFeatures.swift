@@ -112,9 +112,16 @@ public struct RiskFeatures: Sendable {
     /// 1 when the sample was over the allocation in force (either resource), 2 when its
     /// memory was (bit 1), 4 when it was a breach onset (over, its predecessor not; bit 2),
     /// for the samples in the ring.
-    /// Two samples' flags (3 bits each) per byte, slot k in the low half of byte k/2 when k
-    /// is even and the high half when odd (`flag(at:)`): a week of them in 1 KB.
-    private var flags: [UInt8]
+    /// The flags as bits: `over` for the week and the sample before it (sample k at bit k mod
+    /// `overBits`, a power of two: 256 B at 5 minutes), then `memory over` for the day (k mod
+    /// `memoryBits`, from word `overBits / 64`). An onset is not kept: it is over(k) and not
+    /// over(k − 1) (`flag(number:)`), which every judgement of a flag keeps true, a recount
+    /// too (it judges oldest first, each sample against its predecessor's flag, and writes
+    /// the predecessor of the week's oldest when it judges it again). (Issue 15 item 4: the
+    /// three bits per sample of a week were 1 KB.)
+    private var flagBits: [UInt64]
+    private let overBits: Int
+    private let memoryBits: Int
     /// Samples seen (the newest is number `seen − 1`).
     public private(set) var seen = 0
     private var allocationCPU = Double.nan
@@ -160,7 +167,13 @@ public struct RiskFeatures: Sendable {
         self.keepsWeek = keepsWeek
         cpuWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
         memoryWeek = keepsWeek ? [Float](repeating: 0, count: weekSteps) : []
-        flags = [UInt8](repeating: 0, count: (weekSteps + 1) / 2)
+        var over = 64
+        while over < weekSteps + 2 { over *= 2 }
+        var memory = 64
+        while memory < daySteps + 1 { memory *= 2 }
+        overBits = over
+        memoryBits = memory
+        flagBits = [UInt64](repeating: 0, count: (over + memory) / 64)
     }
 
     /// CPU's and memory's measured samples, newest first, for a state that `readsDay`
@@ -336,6 +349,8 @@ public struct RiskFeatures: Sendable {
         if seen > weekSteps {
             previousOver = keepsWeek ? flag(cpu: evictedCPU, memory: evictedMemory) & 1
                 : readBack ? flag(cpu: olderCPU[0], memory: olderMemory[0]) & 1 : 0
+            // Judged again: the week's oldest sample's onset reads it (`flag(number:)`).
+            if keepsWeek || readBack { setOver(previousOver, number: seen - weekSteps - 1) }
         } else {
             previousOver = 0
         }
@@ -351,8 +366,8 @@ public struct RiskFeatures: Sendable {
                 let k = evictedOffset + (available - 1 - back)
                 f = flag(cpu: olderCPU[k], memory: olderMemory[k])
             } else {
-                // Not read back: as judged then (its onset bit included).
-                f = flag(at: slot)
+                // Not read back: as judged then (its onset with it: its predecessor is older still).
+                f = flag(number: number)
                 if f & 1 == 1 { lastOver = number }
                 previousOver = f & 1
                 count(f, back: back, sign: 1)
@@ -363,7 +378,7 @@ public struct RiskFeatures: Sendable {
                 lastOver = number
             }
             previousOver = f & 1
-            setFlag(f, at: slot)
+            setFlag(f, number: number)
             count(f, back: back, sign: 1)
         }
         recountSeasonal()
@@ -379,16 +394,16 @@ public struct RiskFeatures: Sendable {
             let (high, low) = seasonalWindow(day: j, newest: i)
             guard high >= 0 else { continue }
             let lowBefore = seasonalWindow(day: j, newest: i - 1).low
-            if low > lowBefore && high - 1 >= lowBefore { seasonal[j - 1] -= Int16(flag(at: lowBefore % weekSteps) & 1) }
-            seasonal[j - 1] += Int16(flag(at: high % weekSteps) & 1)
+            if low > lowBefore && high - 1 >= lowBefore { seasonal[j - 1] -= Int16(over(number: lowBefore)) }
+            seasonal[j - 1] += Int16(over(number: high))
         }
         // The samples leaving each window: the one `window` steps back from the new one.
-        if seen >= hourSteps { count(flag(at: (seen - hourSteps) % weekSteps), back: hourSteps - 1, sign: -1, only: .hour) }
-        if seen >= daySteps { count(flag(at: (seen - daySteps) % weekSteps), back: daySteps - 1, sign: -1, only: .day) }
-        if seen >= weekSteps { count(flag(at: seen % weekSteps), back: weekSteps - 1, sign: -1, only: .week) }
+        if seen >= hourSteps { count(flag(number: seen - hourSteps), back: hourSteps - 1, sign: -1, only: .hour) }
+        if seen >= daySteps { count(flag(number: seen - daySteps), back: daySteps - 1, sign: -1, only: .day) }
+        if seen >= weekSteps { count(flag(number: seen - weekSteps), back: weekSteps - 1, sign: -1, only: .week) }
         let slot = seen % weekSteps
         if seen >= weekSteps && keepsWeek { evictedCPU = Double(cpuWeek[slot]); evictedMemory = Double(memoryWeek[slot]) }
-        let previousOver = seen > 0 ? flag(at: (seen - 1) % weekSteps) & 1 : 0
+        let previousOver = seen > 0 ? over(number: seen - 1) : 0
         let c = cpuCores.isFinite ? cpuCores : 0, m = memoryBytes.isFinite ? memoryBytes : 0
         let number = seen
         // Into the day: the measured values into the rings kept here (when kept), the
@@ -421,7 +436,7 @@ public struct RiskFeatures: Sendable {
             if previousOver == 0 { f |= 4 }
             lastOver = number
         }
-        setFlag(f, at: slot)
+        setFlag(f, number: number)
         seen += 1
         count(f, back: 0, sign: 1)
         lastTimestamp = timestamp
@@ -526,17 +541,38 @@ public struct RiskFeatures: Sendable {
             let (high, low) = seasonalWindow(day: j, newest: i)
             guard high >= low else { continue }
             var over: Int16 = 0
-            for k in low...high { over += Int16(flag(at: k % weekSteps) & 1) }
+            for k in low...high { over += Int16(self.over(number: k)) }
             seasonal[j - 1] = over
         }
     }
 
-    /// The flags of the sample in slot k (`flags`).
-    @inline(__always) private func flag(at k: Int) -> UInt8 { (flags[k >> 1] >> UInt8((k & 1) << 2)) & 0x0F }
+    /// Whether sample k (in the week, or the one before it) was over: 1 or 0.
+    @inline(__always) private func over(number k: Int) -> UInt8 {
+        let p = k & (overBits - 1)
+        return UInt8(truncatingIfNeeded: flagBits[p >> 6] >> UInt64(p & 63)) & 1
+    }
 
-    @inline(__always) private mutating func setFlag(_ f: UInt8, at k: Int) {
-        let shift = UInt8((k & 1) << 2)
-        flags[k >> 1] = (flags[k >> 1] & ~(0x0F << shift)) | ((f & 0x0F) << shift)
+    /// The flags of sample k: over (bit 0), memory over (bit 1, only for the last `dayRing`
+    /// samples), onset (bit 2: over and its predecessor not; the first sample's is its over).
+    @inline(__always) private func flag(number k: Int) -> UInt8 {
+        let o = over(number: k)
+        let m = flagBits[(overBits >> 6) + ((k & (memoryBits - 1)) >> 6)] >> UInt64(k & 63)
+        let onset = o & (k == 0 ? 1 : ~over(number: k - 1) & 1)
+        return o | (UInt8(truncatingIfNeeded: m) & 1) << 1 | onset << 2
+    }
+
+    @inline(__always) private mutating func setOver(_ o: UInt8, number k: Int) {
+        let p = k & (overBits - 1), bit = UInt64(1) << UInt64(p & 63)
+        let word = flagBits[p >> 6], next = o & 1 == 1 ? word | bit : word & ~bit
+        if next != word { flagBits[p >> 6] = next }
+    }
+
+    /// Keeps over and memory over of `f` for sample k (its onset follows from the overs).
+    @inline(__always) private mutating func setFlag(_ f: UInt8, number k: Int) {
+        setOver(f & 1, number: k)
+        let w = (overBits >> 6) + ((k & (memoryBits - 1)) >> 6), bit = UInt64(1) << UInt64(k & 63)
+        let word = flagBits[w], next = (f >> 1) & 1 == 1 ? word | bit : word & ~bit
+        if next != word { flagBits[w] = next }
     }
 
     private func flag(cpu c: Double, memory m: Double) -> UInt8 {
@@ -582,11 +618,8 @@ public struct RiskFeatures: Sendable {
             let newest = i - (daySteps - hourSteps)           // i−d+h
             let oldest = Swift.max(0, i - daySteps + 1)       // i−d+1, truncated at the start
             if newest >= oldest {
-                let newestSlot = (seen - 1) % weekSteps
                 for k in oldest...newest {
-                    var slot = newestSlot - (i - k)
-                    if slot < 0 { slot += weekSteps }
-                    if flag(at: slot) & 1 == 1 { any = true }
+                    if over(number: k) == 1 { any = true }
                     maxC = Swift.max(maxC, day.cpu(k)); maxM = Swift.max(maxM, day.memory(k))
                 }
                 out[6] = any ? 1 : 0
