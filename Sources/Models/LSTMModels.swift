@@ -4,12 +4,15 @@ import Store
 /// The LSTM family: one global model over every workload's windows, plus each trained
 /// workload's scaling (new workloads get theirs from their limits or their own history).
 public struct GlobalLSTM: Sendable {
-    public var model: LSTMModel
+    public var model: LSTMModel { didSet { shared = SharedLSTMModel(model) } }
+    /// `model` by reference: what every workload's online states hold.
+    public private(set) var shared: SharedLSTMModel
     public var scalings: [String: LSTMWorkloadScaling]
     public var evaluation: LSTMEvaluation?
 
     public init(model: LSTMModel, scalings: [String: LSTMWorkloadScaling], evaluation: LSTMEvaluation?) {
         self.model = model
+        shared = SharedLSTMModel(model)
         self.scalings = scalings
         self.evaluation = evaluation
     }

@@ -391,7 +391,7 @@ public struct OnlineWorkload: Sendable {
         if let global = models.lstm, global.model.spec.horizonSteps >= horizonSteps, global.model.spec.quantiles == levels {
             let scaling = global.scalings[name] ?? LSTMWorkloadScaling(values: scalingHistory, limits: limits)
             lstmScaling = scaling
-            lstmStates = [LSTMOnlineState(model: global.model), LSTMOnlineState(model: global.model)]
+            lstmStates = [LSTMOnlineState(shared: global.shared), LSTMOnlineState(shared: global.shared)]
             lstmEncoder = LSTMFeatureEncoder(scaling: scaling)
             lstmFeatures = .init(repeating: 0, count: LSTMFeatureLayout.count)
             outputCount = global.model.spec.outputCount
@@ -511,7 +511,7 @@ public struct OnlineWorkload: Sendable {
         }
         if !lstmStates.isEmpty {
             // Reset each state once per window, staggered by half a window.
-            let window = lstmStates[0].model.spec.windowSteps
+            let window = lstmStates[0].windowSteps
             let half = max(1, window / 2)
             for i in lstmStates.indices where stepsFed % window == (i * half) % window && stepsFed > 0 {
                 lstmStates[i].reset()
@@ -565,7 +565,7 @@ public struct OnlineWorkload: Sendable {
     /// first; neither within a window: the first).
     private var servingLSTMIndex: Int? {
         guard !lstmStates.isEmpty else { return nil }
-        let window = lstmStates[0].model.spec.windowSteps
+        let window = lstmStates[0].windowSteps
         var best: Int?
         for i in lstmStates.indices where lstmStates[i].stepsTaken <= window {
             if best == nil || lstmStates[best!].stepsTaken < lstmStates[i].stepsTaken { best = i }
@@ -729,7 +729,7 @@ public struct OnlineWorkload: Sendable {
         // clipped at 0.
         var lstmDone: UInt32 = 0
         if lstmFor != 0, let s = servingLSTMIndex, let scaling = lstmScaling, lstmStates[s].stepsTaken > 0 {
-            let spec = lstmStates[s].model.spec
+            let spec = lstmStates[s].spec
             let resources = min(Resource.count, spec.outputResources), q = spec.quantiles.count
             lstmDone = lstmFor & ((1 << UInt32(resources)) - 1)
             members.lstmRaw.withUnsafeMutableBufferPointer { raw in

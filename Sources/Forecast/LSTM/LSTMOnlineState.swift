@@ -11,7 +11,14 @@
 /// `windowSteps` of history, which the model was not trained on; the scorer may `reset()`
 /// and replay the last window periodically if that matters.
 public struct LSTMOnlineState: Sendable {
-    public let model: LSTMModel
+    /// The model, held by reference: a scorer's states share one (`SharedLSTMModel`), where
+    /// each held the model's 184-byte value twice per workload (issue 15 item 4).
+    private let shared: SharedLSTMModel
+    public var model: LSTMModel { shared.model }
+    /// The model's window (`spec.windowSteps`), read without copying the model.
+    public var windowSteps: Int { shared.model.spec.windowSteps }
+    /// The model's spec, read without copying the model.
+    public var spec: LSTMSpec { shared.model.spec }
     /// [x_t ‖ h_{t−1}] before a step, [x_t ‖ h_t] after it; h is the last H values.
     private var xh: [Float]
     /// c_t, H values.
@@ -24,15 +31,20 @@ public struct LSTMOnlineState: Sendable {
     /// A zero state (h = c = 0) for `model`.
     /// - Parameter scaling: the workload's scaling, needed by `step(timestampSeconds:values:)`.
     public init(model: LSTMModel, scaling: LSTMWorkloadScaling? = nil) {
-        let l = model.layout
-        self.model = model
+        self.init(shared: SharedLSTMModel(model), scaling: scaling)
+    }
+
+    /// A zero state for the model `shared` holds, which other states may hold too.
+    public init(shared: SharedLSTMModel, scaling: LSTMWorkloadScaling? = nil) {
+        let l = shared.model.layout
+        self.shared = shared
         self.xh = [Float](repeating: 0, count: l.fusedWidth)
         self.cell = [Float](repeating: 0, count: l.hiddenSize)
         self.encoder = scaling.map(LSTMFeatureEncoder.init(scaling:))
     }
 
     /// h_t, H values.
-    public var hidden: [Float] { Array(xh[model.layout.inputFeatures...]) }
+    public var hidden: [Float] { Array(xh[shared.model.layout.inputFeatures...]) }
 
     /// True when h or c holds a NaN or an infinity: every later forecast would be NaN, so
     /// the owner should `reset()` (the scorer counts it). Finite weights and inputs clipped
@@ -42,7 +54,7 @@ public struct LSTMOnlineState: Sendable {
         // A Float is ±∞ or NaN exactly when its exponent bits are all ones: the largest
         // exponent field over h and c, one branch-free integer pass that vectorises (the
         // scorer asks every tick).
-        let f = model.layout.inputFeatures, exponent: UInt32 = 0x7F80_0000
+        let f = shared.model.layout.inputFeatures, exponent: UInt32 = 0x7F80_0000
         var largest: UInt32 = 0
         xh.withUnsafeBufferPointer { v in for k in f..<v.count { largest = max(largest, v[k].bitPattern & exponent) } }
         cell.withUnsafeBufferPointer { v in for k in 0..<v.count { largest = max(largest, v[k].bitPattern & exponent) } }
@@ -51,7 +63,7 @@ public struct LSTMOnlineState: Sendable {
 
     /// Back to h = c = 0 (the feature encoder's carried values are kept).
     public mutating func reset() {
-        let f = model.layout.inputFeatures
+        let f = shared.model.layout.inputFeatures
         for k in f..<xh.count { xh[k] = 0 }
         for k in cell.indices { cell[k] = 0 }
         stepsTaken = 0
@@ -59,7 +71,7 @@ public struct LSTMOnlineState: Sendable {
 
     /// Advances the state by one step with ready-made features (`inputFeatures` values).
     public mutating func step(features: [Float]) {
-        let l = model.layout
+        let l = shared.model.layout
         precondition(features.count == l.inputFeatures, "step: \(features.count) features, the model takes \(l.inputFeatures)")
         for k in 0..<l.inputFeatures { xh[k] = features[k] }
         advance()
@@ -71,8 +83,8 @@ public struct LSTMOnlineState: Sendable {
     ///   `LSTMFeatureLayout.count` features.
     public mutating func step(timestampSeconds: Int64, values: [Double]) {
         precondition(encoder != nil, "step(timestampSeconds:values:) needs a state made with the workload's scaling")
-        precondition(model.layout.inputFeatures == LSTMFeatureLayout.count && values.count == Resource.count,
-                     "step: the model takes \(model.layout.inputFeatures) features; raw samples give \(LSTMFeatureLayout.count) from \(Resource.count) values")
+        precondition(shared.model.layout.inputFeatures == LSTMFeatureLayout.count && values.count == Resource.count,
+                     "step: the model takes \(shared.model.layout.inputFeatures) features; raw samples give \(LSTMFeatureLayout.count) from \(Resource.count) values")
         values.withUnsafeBufferPointer { v in
             xh.withUnsafeMutableBufferPointer { row in
                 encoder!.encode(timestampSeconds: timestampSeconds, values: v.baseAddress!, into: row.baseAddress!)
@@ -87,7 +99,7 @@ public struct LSTMOnlineState: Sendable {
     /// (before any step, and after `reset()` until the next step, by the features still held:
     /// 0 before the first step).
     public func forecast() -> LSTMQuantileForecast {
-        xh.withUnsafeBufferPointer { model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!) }
+        xh.withUnsafeBufferPointer { shared.model.forecast(lastHidden: $0.baseAddress! + shared.model.layout.inputFeatures, lastInputs: $0.baseAddress!) }
     }
 
     /// `forecast().values` written into `values` (`spec.outputCount` Floats, scaled units),
@@ -95,7 +107,7 @@ public struct LSTMOnlineState: Sendable {
     /// allocation.
     public func forecast(into values: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         xh.withUnsafeBufferPointer {
-            model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!,
+            shared.model.forecast(lastHidden: $0.baseAddress! + shared.model.layout.inputFeatures, lastInputs: $0.baseAddress!,
                            raw: scratch, into: values)
         }
     }
@@ -105,7 +117,7 @@ public struct LSTMOnlineState: Sendable {
     /// same, the others left as they were; for a caller that uses some resources' forecasts.
     public func forecast(into values: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, resources: UInt32) {
         xh.withUnsafeBufferPointer {
-            model.forecast(lastHidden: $0.baseAddress! + model.layout.inputFeatures, lastInputs: $0.baseAddress!,
+            shared.model.forecast(lastHidden: $0.baseAddress! + shared.model.layout.inputFeatures, lastInputs: $0.baseAddress!,
                            resources: resources, raw: scratch, into: values)
         }
     }
@@ -116,11 +128,11 @@ public struct LSTMOnlineState: Sendable {
     /// on the stack: kept per state they were two thirds of what a workload's two LSTM states
     /// cost the scorer (issue 15 item 4).
     private mutating func advance() {
-        let l = model.layout
-        model.parameters.withUnsafeBufferPointer { p in
+        let l = shared.model.layout
+        shared.model.parameters.withUnsafeBufferPointer { p in
             xh.withUnsafeMutableBufferPointer { row in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: l.gateWidth) { g in
-                    model.gateBias.withUnsafeBufferPointer { g.baseAddress!.initialize(from: $0.baseAddress!, count: l.gateWidth) }
+                    shared.model.gateBias.withUnsafeBufferPointer { g.baseAddress!.initialize(from: $0.baseAddress!, count: l.gateWidth) }
                     BLAS.gemv(a: UnsafeMatrixView(baseAddress: p.baseAddress! + l.weightOffset, rows: l.gateWidth, cols: l.fusedWidth),
                               x: UnsafePointer(row.baseAddress!), beta: 1, y: g.baseAddress!)
                     cell.withUnsafeMutableBufferPointer { c in
@@ -137,4 +149,12 @@ public struct LSTMOnlineState: Sendable {
         }
         stepsTaken += 1
     }
+}
+
+/// One LSTM model held by reference, so the states of many workloads share it
+/// (`GlobalLSTM.shared`).
+public final class SharedLSTMModel: Sendable {
+    public let model: LSTMModel
+
+    public init(_ model: LSTMModel) { self.model = model }
 }
