@@ -41,8 +41,10 @@ import Foundation
 /// | 26 | `tsl` | log(1 + min(i − the newest k ≤ i with over(k), w)); w when none in the last w |
 /// | 27 | `sbr3_7d` | over the days j = 1…7 whose window's last sample exists (i − j·d + 2h ≥ 0): the share with any over(k) for k in i − j·d − h + 1 … i − j·d + 2h (the next hour of that day, an hour either side), k ≥ max(0, i − w + 1); NaN when no day qualifies |
 ///
-/// Cost: a ring of a week of breach flags, the last day (+ 1 sample) of CPU and memory
-/// usage exactly, and the week of them in Float rounded toward zero; breach counts per window
+/// Cost: a week of breach flags as bits, the last day (+ 1 sample) of CPU and memory usage
+/// exactly (kept here, or in the scorer read from the adaptive-window medians' rings:
+/// `readsDay`), and the week of them in Float rounded toward zero (or read back from the
+/// store: `keepsWeek`); breach counts per window
 /// are kept as running sums, recomputed once over the week when the allocation changes.
 /// Every feature reads only the exact day; the week's usage serves only that recount
 /// (and the onset judgement of its oldest sample), for the samples older than the day.
