@@ -9,6 +9,8 @@ limit). Label at tick i: cpu > A_cpu or mem > A_mem at any sample in (t_i, t_i +
   python bench/risk/risk_study.py [--data /tmp/research-data/bitbrains-rnd] [--dev] [--learners ...]
   python bench/risk/risk_study.py --extra --dev --learners compactonset,co+sbr3_7d,co+sbr3_7d@d6@m1000
   (--extra: the seasonal / fleet / spike-shape / rise families, README part 3)
+  python bench/risk/risk_study.py --extra --dev-week 2013-08-09 --learners co+sbr3_7d@d6@m1000,co+sbr3_7d+seas@d6@m1000
+  (--dev-week: tune on that week instead of 07-26, trained on every week before it; README part 4)
 
 Needs numpy, scikit-learn, lightgbm. Seeded; prints one table of every split x scorer x metric.
 """
@@ -582,6 +584,8 @@ def main():
     ap.add_argument('--data', default='/tmp/research-data/bitbrains-rnd')
     ap.add_argument('--cache', default='/tmp/research-data')
     ap.add_argument('--dev', action='store_true', help='only the tuning split (test week 07-26)')
+    ap.add_argument('--dev-week', default=None, help='only this tuning split instead, e.g. 2013-08-09 or 08-09 '
+                    '(train on the weeks before it, score it; README part 4). 08-16 and 08-23 are the reported weeks')
     ap.add_argument('--features', default=None, help='comma-separated feature subset')
     ap.add_argument('--learners', default='gbt,gbtplatt,compact')
     ap.add_argument('--stride', type=int, default=4)
@@ -661,6 +665,12 @@ def main():
         L[f'gbt {tag} + platt'] = fn
     if 'spline' in o.learners: L['spline logistic + platt'] = lambda X, y, Xc, yc, n: fit_spline(X, y, Xc, yc, n)
     tests = [PERIODS[3]] if o.dev else PERIODS[4:]
+    if o.dev_week:
+        wk = o.dev_week[-5:]
+        match = [p for p in PERIODS if PNAME[p] == wk]
+        if not match or match[0] == PERIODS[0]: raise SystemExit(f'--dev-week {o.dev_week}: not a week with training weeks before it')
+        if wk in ('08-16', '08-23'): print(f'WARNING: {wk} is a reported week, not a tuning week', flush=True)
+        tests = match
     all_res = []
     for p in tests:
         print(f'test week {PNAME[p]} (train on weeks {", ".join(PNAME[q] for q in PERIODS if q < p)})', flush=True)
@@ -673,6 +683,8 @@ def main():
         ms = {k: [r[s][k] for _, r in all_res] for k in ('auc', 'auc_nb', 'bss', 'ece')}
         print(f"  {s:28s} AUC {np.mean(ms['auc']):.3f}/{np.min(ms['auc']):.3f}  AUCnb {np.mean(ms['auc_nb']):.3f}/{np.min(ms['auc_nb']):.3f}"
               f"  BSS {np.nanmean(ms['bss']):.3f}/{np.nanmin(ms['bss']) if np.isfinite(ms['bss']).any() else np.nan:.3f}  ECE {np.nanmean(ms['ece']):.3f}/{np.nanmax(ms['ece']) if np.isfinite(ms['ece']).any() else np.nan:.3f}")
+        if o.dev_week:   # 4 decimals for the selection (the greedy step's 0.002 threshold)
+            print(f"  {'':28s} AUCnb {np.mean(ms['auc_nb']):.4f}/{np.min(ms['auc_nb']):.4f}  AUC {np.mean(ms['auc']):.4f}/{np.min(ms['auc']):.4f}  BSS {np.nanmean(ms['bss']):.4f}")
     print(f'runtime {time.time() - t00:.0f}s')
 
 
