@@ -10,7 +10,10 @@ import Foundation
 /// tuning split (a tick not breaching now waits for a breach to *start*; the breach rates
 /// above mix starts with long breaches); then one seasonal feature (`sbr3_7d`, the study's
 /// `sbr3_7dr`, part 3 of `bench/risk/README.md`), which with deeper trees lifted the AUC on
-/// ticks not breaching now on every held-out split of the study (+0.009 … +0.017).
+/// ticks not breaching now on every held-out split of the study (+0.009 … +0.017); then the
+/// study's `seas` family (breaches and onsets in the next hour of each of the last 7 days),
+/// chosen afresh on the tuning week 08-09, which has a week of history behind it (part 4:
+/// +0.005 AUC on ticks not breaching now there, on every split seed).
 ///
 /// Notation: samples k, now i; `cpu(k)`, `mem(k)` the usage (NaN read as 0, as the
 /// scorer's exports count it); `A_c`, `A_m` the allocation in force; `x_c = cpu/A_c`,
@@ -40,6 +43,7 @@ import Foundation
 /// | 24, 25 | `hz_1d`, `hz_1w` | Σ onset(k) / max(1, Σ (1 − over(k))) over the last d, w samples: the hazard of a breach starting |
 /// | 26 | `tsl` | log(1 + min(i − the newest k ≤ i with over(k), w)); w when none in the last w |
 /// | 27 | `sbr3_7d` | over the days j = 1…7 whose window's last sample exists (i − j·d + 2h ≥ 0): the share with any over(k) for k in i − j·d − h + 1 … i − j·d + 2h (the next hour of that day, an hour either side), k ≥ max(0, i − w + 1); NaN when no day qualifies |
+/// | 28–31 | `sbr_7d`, `sbn_7d`, `son_7d`, `sbr_dt` | over the days j = 1…7 whose next-hour window i − j·d + 1 … i − j·d + h has its last sample (i − j·d + h ≥ 0; from sample 0): the share of them with any over(k) in it, their number with one (0–7), the share with any onset(k) in it, and the share with any over(k) among the days whose clock time t_i − j·86 400 s is of t_i's day type (weekend: Saturday or Sunday UTC); NaN when no day qualifies (`sbr_dt`: no day of the type). The study's `seas` family, chosen on the tuning week 08-09 (`bench/risk/README.md` part 4) |
 ///
 /// Cost: a week of breach flags as bits, the last day (+ 1 sample) of CPU and memory usage
 /// exactly (kept here, or in the scorer read from the adaptive-window medians' rings:
@@ -63,14 +67,15 @@ import Foundation
 public struct RiskFeatures: Sendable {
     public static let names = ["u", "xc", "xm", "br_1h", "br_1d", "br_1w", "brk_yd", "mxc_yd", "mxm_yd", "zc", "zm", "zm_1d",
                                "volm_1h", "volm_1d", "qm99_1d", "dc_yd", "mxc_1h", "mxm_1h", "mxm_1d", "brm_1d", "tod_s", "tod_c",
-                               "on_1d", "on_1w", "hz_1d", "hz_1w", "tsl", "sbr3_7d"]
+                               "on_1d", "on_1w", "hz_1d", "hz_1w", "tsl", "sbr3_7d", "sbr_7d", "sbn_7d", "son_7d", "sbr_dt"]
     /// The first 22 names: what versions trained before the onset features used (their
     /// trees read only those columns, which are unchanged).
     public static let compactCount = 22
     /// The feature sets of earlier versions, each a prefix of `names`: 22 (before the onset
-    /// features), 27 (before `sbr3_7d`). Their trees read only those columns, which are
-    /// unchanged, so a scorer serves a promoted version of any of them.
-    public static let earlierCounts = [compactCount, 27]
+    /// features), 27 (before `sbr3_7d`), 28 (before the next-hour windows of the last 7 days).
+    /// Their trees read only those columns, which are unchanged, so a scorer serves a
+    /// promoted version of any of them.
+    public static let earlierCounts = [compactCount, 27, 28]
     public static var count: Int { names.count }
 
     /// Steps per hour, day and week at this workload's interval (each ≥ 2).
@@ -132,6 +137,9 @@ public struct RiskFeatures: Sendable {
     /// Per day j = 1…7 (lane j − 1) the samples over the allocation in that day's 3-hour
     /// window (`sbr3_7d`), kept as running counts: each new sample moves every window by one.
     private var seasonal = SIMD8<Int16>()
+    /// Per day j = 1…7 (lane j − 1) the samples over the allocation, and the onsets, in that
+    /// day's next-hour window (`sbr_7d`, `son_7d`…), kept as running counts like `seasonal`.
+    private var nextHourOver = SIMD8<Int16>(), nextHourOnset = SIMD8<Int16>()
     /// The newest sample number over the allocation (nil: none in the ring).
     private var lastOver: Int?
     /// The usage of the sample just before the ring's oldest (it decides whether the oldest
@@ -399,6 +407,18 @@ public struct RiskFeatures: Sendable {
             if low > lowBefore && high - 1 >= lowBefore { seasonal[j - 1] -= Int16(over(number: lowBefore)) }
             seasonal[j - 1] += Int16(over(number: high))
         }
+        // So do the next-hour windows (all older than the new sample, within the week).
+        for j in 1...7 {
+            let (high, low) = nextHourWindow(day: j, newest: i)
+            guard high >= 0 else { continue }
+            let lowBefore = nextHourWindow(day: j, newest: i - 1).low
+            if low > lowBefore && high - 1 >= lowBefore {
+                let f = flag(number: lowBefore)
+                nextHourOver[j - 1] -= Int16(f & 1); nextHourOnset[j - 1] -= Int16((f >> 2) & 1)
+            }
+            let f = flag(number: high)
+            nextHourOver[j - 1] += Int16(f & 1); nextHourOnset[j - 1] += Int16((f >> 2) & 1)
+        }
         // The samples leaving each window: the one `window` steps back from the new one.
         if seen >= hourSteps { count(flag(number: seen - hourSteps), back: hourSteps - 1, sign: -1, only: .hour) }
         if seen >= daySteps { count(flag(number: seen - daySteps), back: daySteps - 1, sign: -1, only: .day) }
@@ -534,11 +554,32 @@ public struct RiskFeatures: Sendable {
         (i - j * daySteps + 2 * hourSteps, Swift.max(0, i - j * daySteps - hourSteps + 1, i - weekSteps + 1))
     }
 
+    /// Day j's next-hour window for the sample numbered i: i − j·d + 1 … i − j·d + h, from
+    /// sample 0 (within the week kept: j·d ≤ w). Empty while `high` < 0.
+    @inline(__always) private func nextHourWindow(day j: Int, newest i: Int) -> (high: Int, low: Int) {
+        (i - j * daySteps + hourSteps, Swift.max(0, i - j * daySteps + 1))
+    }
+
+    /// Whether the UTC day of `t` (Unix seconds) is a Saturday or a Sunday.
+    @inline(__always) static func isWeekend(_ t: Int64) -> Bool {
+        let day = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400   // floor
+        return ((day + 3) % 7 + 7) % 7 >= 5                       // 1970-01-01 was a Thursday (3)
+    }
+
     /// The seasonal counts counted afresh from the flags (after a recount).
     private mutating func recountSeasonal() {
         seasonal = SIMD8<Int16>()
+        nextHourOver = SIMD8<Int16>(); nextHourOnset = SIMD8<Int16>()
         let i = seen - 1
         guard i >= 0 else { return }
+        for j in 1...7 {
+            let (high, low) = nextHourWindow(day: j, newest: i)
+            guard high >= low else { continue }
+            for k in low...high {
+                let f = flag(number: k)
+                nextHourOver[j - 1] += Int16(f & 1); nextHourOnset[j - 1] += Int16((f >> 2) & 1)
+            }
+        }
         for j in 1...7 {
             let (high, low) = seasonalWindow(day: j, newest: i)
             guard high >= low else { continue }
@@ -674,6 +715,25 @@ public struct RiskFeatures: Sendable {
             if seasonal[j - 1] > 0 { daysOver += 1 }
         }
         if days > 0 { out[27] = Double(daysOver) / Double(days) }
+        // The next-hour window on each of the last 7 days; `sbr_dt` over the days of today's type.
+        var hourDays = 0, hourOver = 0, hourOnset = 0, sameDays = 0, sameOver = 0
+        let weekend = Self.isWeekend(lastTimestamp)
+        for j in 1...7 where nextHourWindow(day: j, newest: i).high >= 0 {
+            hourDays += 1
+            let over = nextHourOver[j - 1] > 0
+            if over { hourOver += 1 }
+            if nextHourOnset[j - 1] > 0 { hourOnset += 1 }
+            if Self.isWeekend(lastTimestamp - Int64(j) * 86_400) == weekend {
+                sameDays += 1
+                if over { sameOver += 1 }
+            }
+        }
+        if hourDays > 0 {
+            out[28] = Double(hourOver) / Double(hourDays)
+            out[29] = Double(hourOver)
+            out[30] = Double(hourOnset) / Double(hourDays)
+        }
+        if sameDays > 0 { out[31] = Double(sameOver) / Double(sameDays) }
     }
 
     /// The features as an array (tests, the trainer).
