@@ -134,4 +134,48 @@ struct RiskFeaturesFlagTests {
         #expect(next[23] == 0 && next[25] == 0, "on_1w \(next[23]), hz_1w \(next[25]) once the oldest left")
         #expect(next[5] == 0)
     }
+
+    /// The next-hour windows of the last 7 days (`sbr_7d` … `sbr_dt`) read from the flags' words
+    /// at 5 minutes (the numpy fixture), and sample by sample when an hour has more than 63
+    /// samples: both against the definitions written out here.
+    @Test("the next-hour windows of the last 7 days against their definitions, from the words (5 min) and sample by sample (30 s)",
+          arguments: [Int64(300), 30])
+    func nextHourWindows(interval: Int64) {
+        var state = RiskFeatures(intervalSeconds: interval)
+        let h = state.hourSteps, d = state.daySteps, w = state.weekSteps
+        var generator = SeededGenerator(seed: UInt64(interval))
+        var over: [Bool] = [], times: [Int64] = []
+        state.setAllocation(cpuCores: 1, memoryBytes: 1e12)
+        // Breaches in bursts, more often on some clock hours, so days differ.
+        var burst = 0
+        let start: Int64 = 1_376_611_200   // 2013-08-16, a Friday
+        for i in 0..<(w + 3 * d / 2) {
+            let t = start + Int64(i) * interval
+            if burst > 0 { burst -= 1 } else if generator.nextUniform() < (((t / 3600) % 24) == 14 ? 0.02 : 0.002) { burst = Int(generator.nextUniform() * Double(h)) }
+            let o = burst > 0
+            over.append(o); times.append(t)
+            state.push(timestamp: t, cpuCores: o ? 2 : 0.5, memoryBytes: 1e9)
+            guard i % 97 == 0 || i == w + 3 * d / 2 - 1 else { continue }
+            func onset(_ k: Int) -> Bool { over[k] && (k == 0 || !over[k - 1]) }
+            func weekend(_ t: Int64) -> Bool { let day = Int((t / 86_400 + 3) % 7); return day >= 5 }
+            var days = 0, anyOver = 0, anyOnset = 0, same = 0, sameOver = 0
+            for j in 1...7 where i - j * d + h >= 0 {
+                let ks = Swift.max(0, i - j * d + 1)...(i - j * d + h)
+                days += 1
+                let a = ks.contains { over[$0] }
+                if a { anyOver += 1 }
+                if ks.contains(where: onset) { anyOnset += 1 }
+                if weekend(t - Int64(j) * 86_400) == weekend(t) { same += 1; if a { sameOver += 1 } }
+            }
+            let f = state.features()
+            let expected = days == 0 ? [Double.nan, .nan, .nan] : [Double(anyOver) / Double(days), Double(anyOver), Double(anyOnset) / Double(days)]
+            for (k, e) in expected.enumerated() {
+                #expect(f[28 + k] == e || (f[28 + k].isNaN && e.isNaN), "sample \(i) \(RiskFeatures.names[28 + k]): \(f[28 + k]) vs \(e)")
+            }
+            let e = same == 0 ? Double.nan : Double(sameOver) / Double(same)
+            #expect(f[31] == e || (f[31].isNaN && e.isNaN), "sample \(i) sbr_dt: \(f[31]) vs \(e)")
+        }
+        #expect(over.filter { $0 }.count > 10)
+    }
 }
+

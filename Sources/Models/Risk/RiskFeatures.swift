@@ -137,9 +137,6 @@ public struct RiskFeatures: Sendable {
     /// Per day j = 1…7 (lane j − 1) the samples over the allocation in that day's 3-hour
     /// window (`sbr3_7d`), kept as running counts: each new sample moves every window by one.
     private var seasonal = SIMD8<Int16>()
-    /// Per day j = 1…7 (lane j − 1) the samples over the allocation, and the onsets, in that
-    /// day's next-hour window (`sbr_7d`, `son_7d`…), kept as running counts like `seasonal`.
-    private var nextHourOver = SIMD8<Int16>(), nextHourOnset = SIMD8<Int16>()
     /// The newest sample number over the allocation (nil: none in the ring).
     private var lastOver: Int?
     /// The usage of the sample just before the ring's oldest (it decides whether the oldest
@@ -407,18 +404,6 @@ public struct RiskFeatures: Sendable {
             if low > lowBefore && high - 1 >= lowBefore { seasonal[j - 1] -= Int16(over(number: lowBefore)) }
             seasonal[j - 1] += Int16(over(number: high))
         }
-        // So do the next-hour windows (all older than the new sample, within the week).
-        for j in 1...7 {
-            let (high, low) = nextHourWindow(day: j, newest: i)
-            guard high >= 0 else { continue }
-            let lowBefore = nextHourWindow(day: j, newest: i - 1).low
-            if low > lowBefore && high - 1 >= lowBefore {
-                let f = flag(number: lowBefore)
-                nextHourOver[j - 1] -= Int16(f & 1); nextHourOnset[j - 1] -= Int16((f >> 2) & 1)
-            }
-            let f = flag(number: high)
-            nextHourOver[j - 1] += Int16(f & 1); nextHourOnset[j - 1] += Int16((f >> 2) & 1)
-        }
         // The samples leaving each window: the one `window` steps back from the new one.
         if seen >= hourSteps { count(flag(number: seen - hourSteps), back: hourSteps - 1, sign: -1, only: .hour) }
         if seen >= daySteps { count(flag(number: seen - daySteps), back: daySteps - 1, sign: -1, only: .day) }
@@ -555,31 +540,54 @@ public struct RiskFeatures: Sendable {
     }
 
     /// Day j's next-hour window for the sample numbered i: i − j·d + 1 … i − j·d + h, from
-    /// sample 0 (within the week kept: j·d ≤ w). Empty while `high` < 0.
+    /// sample 0 (within the week kept: j·d ≤ w; its oldest sample's predecessor too). Empty
+    /// while `high` < 0. Read from the flags' words when asked (`anyOverAndOnset`), no count kept.
     @inline(__always) private func nextHourWindow(day j: Int, newest i: Int) -> (high: Int, low: Int) {
         (i - j * daySteps + hourSteps, Swift.max(0, i - j * daySteps + 1))
     }
 
-    /// Whether the UTC day of `t` (Unix seconds) is a Saturday or a Sunday.
-    @inline(__always) static func isWeekend(_ t: Int64) -> Bool {
+    /// The weekday of the UTC day of `t` (Unix seconds), 0 = Monday … 6 = Sunday (1970-01-01
+    /// was a Thursday, 3); a weekend is 5 or 6. The day j days before is (weekday − j) mod 7.
+    @inline(__always) static func weekday(_ t: Int64) -> Int {
         let day = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400   // floor
-        return ((day + 3) % 7 + 7) % 7 >= 5                       // 1970-01-01 was a Thursday (3)
+        return Int(((day + 3) % 7 + 7) % 7)
+    }
+
+    /// Over (1 or 0) and onset (over, its predecessor not; the first sample: its over) of sample k.
+    @inline(__always) private func overAndOnset(number k: Int) -> (over: UInt8, onset: UInt8) {
+        let o = over(number: k)
+        return (o, k == 0 ? o : o & ~over(number: k - 1) & 1)
+    }
+
+    /// The over bits of samples `from` … `from + count − 1` (count ≤ 64, all in the ring),
+    /// sample `from` in bit 0: one or two words of the ring.
+    @inline(__always) private func overBits(from k: Int, count n: Int) -> UInt64 {
+        let p = k & (overBits - 1), word = p >> 6, offset = p & 63
+        var bits = flagBits[word] >> UInt64(offset)
+        if offset + n > 64 { bits |= flagBits[(word + 1) & ((overBits >> 6) - 1)] << UInt64(64 - offset) }
+        return n == 64 ? bits : bits & ((1 << UInt64(n)) - 1)
+    }
+
+    /// Whether samples `low` … `high` (in the ring) hold any over, and any onset.
+    @inline(__always) private func anyOverAndOnset(low: Int, high: Int) -> (over: Bool, onset: Bool) {
+        let n = high - low + 1
+        guard n <= 63 else {
+            // Windows over an hour of more than 63 samples (intervals under a minute): sample by sample.
+            var over = false, onset = false
+            for k in low...high { let f = overAndOnset(number: k); over = over || f.over == 1; onset = onset || f.onset == 1 }
+            return (over, onset)
+        }
+        let bits = overBits(from: low, count: n)
+        // Each sample's predecessor in the same bit; before sample 0, none is over.
+        let before = low > 0 ? overBits(from: low - 1, count: n) : (overBits(from: 0, count: n) << 1) & ((1 << UInt64(n)) - 1)
+        return (bits != 0, bits & ~before != 0)
     }
 
     /// The seasonal counts counted afresh from the flags (after a recount).
     private mutating func recountSeasonal() {
         seasonal = SIMD8<Int16>()
-        nextHourOver = SIMD8<Int16>(); nextHourOnset = SIMD8<Int16>()
         let i = seen - 1
         guard i >= 0 else { return }
-        for j in 1...7 {
-            let (high, low) = nextHourWindow(day: j, newest: i)
-            guard high >= low else { continue }
-            for k in low...high {
-                let f = flag(number: k)
-                nextHourOver[j - 1] += Int16(f & 1); nextHourOnset[j - 1] += Int16((f >> 2) & 1)
-            }
-        }
         for j in 1...7 {
             let (high, low) = seasonalWindow(day: j, newest: i)
             guard high >= low else { continue }
@@ -717,13 +725,17 @@ public struct RiskFeatures: Sendable {
         if days > 0 { out[27] = Double(daysOver) / Double(days) }
         // The next-hour window on each of the last 7 days; `sbr_dt` over the days of today's type.
         var hourDays = 0, hourOver = 0, hourOnset = 0, sameDays = 0, sameOver = 0
-        let weekend = Self.isWeekend(lastTimestamp)
-        for j in 1...7 where nextHourWindow(day: j, newest: i).high >= 0 {
+        let today = Self.weekday(lastTimestamp), weekend = today >= 5
+        for j in 1...7 {
+            let (high, low) = nextHourWindow(day: j, newest: i)
+            guard high >= 0 else { continue }
             hourDays += 1
-            let over = nextHourOver[j - 1] > 0
+            let (over, onset) = anyOverAndOnset(low: low, high: high)
             if over { hourOver += 1 }
-            if nextHourOnset[j - 1] > 0 { hourOnset += 1 }
-            if Self.isWeekend(lastTimestamp - Int64(j) * 86_400) == weekend {
+            if onset { hourOnset += 1 }
+            var then = today - j   // t − j·86 400 s falls j UTC days earlier
+            if then < 0 { then += 7 }
+            if (then >= 5) == weekend {
                 sameDays += 1
                 if over { sameOver += 1 }
             }
