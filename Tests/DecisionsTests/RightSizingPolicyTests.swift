@@ -169,12 +169,10 @@ struct RightSizingPolicyTests {
         #expect(m.oomKillsRatio == 0.25 && m.throttledRatio == 0.25 && m.slackCoreHoursRatio == 0.98 && m.slackGibHoursRatio == 1.02)
         #expect(abs(m.costRatio! - 1.05) < 1e-12)
         #expect(m.slackScale == 1)
-        // Equal cost: 105 at s = 1, 95 at s = 0.9 → 100 per unit of s; the baseline's 100 is met at s = 0.95.
-        #expect(abs(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 95, lower: 0.9, baselineCost: 100)! - 0.95) < 1e-12)
-        #expect(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 104, lower: 0.9, baselineCost: 0) == 0.5, "clamped (10 per unit of s: 0 lies at s = −9.5)")
-        #expect(ReplayFrontier.costMatchingScale(costAtOne: 105, costAtLower: 106, lower: 0.9, baselineCost: 100) == nil, "cost does not fall with slack")
-        // Iterated (worked by hand): bracketed, the interpolation between the two sides.
+        // Equal cost (worked by hand): 105 at s = 1, 95 at s = 0.9 bracket the baseline's 100 →
+        // 100 per unit of s, met at s = 0.95.
         #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 105), (0.9, 95)], baselineCost: 100)! - 0.95) < 1e-12)
+        #expect(ReplayFrontier.costMatchingScale(tried: [(1, 105), (0.9, 104)], baselineCost: 50) == 0.5, "clamped (10 per unit of s: 50 lies at s = −4.5)")
         // Not bracketed: the secant through the two nearest, 5 per unit of s from 101.5 at 0.9 → 0.6 …
         #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5)], baselineCost: 100)! - 0.6) < 1e-12)
         // … which overshoots to 91: between 0.6 (91) and 0.9 (101.5), 35 per unit → 0.6 + 9/35.

@@ -69,15 +69,6 @@ package struct ReplayFrontier: Sendable {
         package var matchedAtCost: Matched?
     }
 
-    /// The factor s on both of the baseline's slacks at which the candidate's cost meets the
-    /// baseline's `cost`, by the secant through its replays at s = 1 and s = `lower` (cost is
-    /// nearly linear in slack there); nil when the cost does not fall with s. Clamped to [0.5, 1].
-    package static func costMatchingScale(costAtOne: Double, costAtLower: Double, lower: Double, baselineCost: Double) -> Double? {
-        let slope = (costAtOne - costAtLower) / (1 - lower)
-        guard slope > 0, slope.isFinite, costAtOne.isFinite, baselineCost.isFinite else { return nil }
-        return min(1, max(0.5, 1 - (costAtOne - baselineCost) / slope))
-    }
-
     /// The next share s of the baseline's slacks to replay the candidate at, from the shares
     /// tried so far and their costs: linear interpolation between the nearest tried share
     /// whose cost is above the baseline's and the nearest below (regula falsi) once the two
