@@ -606,9 +606,8 @@ public struct RiskFeatures: Sendable {
     /// The flags of sample k: over (bit 0), memory over (bit 1, only for the last `dayRing`
     /// samples), onset (bit 2: over and its predecessor not; the first sample's is its over).
     @inline(__always) private func flag(number k: Int) -> UInt8 {
-        let o = over(number: k)
+        let (o, onset) = overAndOnset(number: k)
         let m = flagBits[(overBits >> 6) + ((k & (memoryBits - 1)) >> 6)] >> UInt64(k & 63)
-        let onset = o & (k == 0 ? 1 : ~over(number: k - 1) & 1)
         return o | (UInt8(truncatingIfNeeded: m) & 1) << 1 | onset << 2
     }
 
