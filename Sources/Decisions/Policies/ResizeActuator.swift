@@ -8,8 +8,8 @@ import Store
 ///
 /// Per resource (CPU cores, memory bytes), in this order:
 /// 1. the target is clipped to [floor, limit]: floors 25 millicores and 250 MiB (the VPA
-///    recommender's `podMinCPUMillicores` / `podMinMemoryMb`), the limit is the workload's
-///    own (NaN or ≤ 0 = none);
+///    recommender's `podMinCPUMillicores` / `podMinMemoryMb`), the limit is the ceiling the
+///    replay sets (`ReplayOptions.limitCeiling`; NaN or ≤ 0 = none, the default);
 /// 2. the resource may change only if its last change is at least `minimumSecondsBetweenChanges`
 ///    old (30 min), except that an OOM kill lets memory change at once (the restart is a resize point);
 /// 3. an increase is applied only above `(1 + upThreshold)` × current (2 %), a decrease only

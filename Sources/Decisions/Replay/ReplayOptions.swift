@@ -25,6 +25,22 @@ package struct ReplayOptions {
     /// Accounting always uses the demand. false: they see the trace's demand. Default:
     /// `ReplayPolicy.censorsByDefault` (true for every sizing policy).
     package var censoredObservations: Bool
+    /// The most a sizing policy (predictive, reactive, vpa, autopilot) may allocate, as a
+    /// multiple of the workload's recorded limit; nil (the default): no ceiling but the room
+    /// of a POP (a resize that does not fit migrates, as any other).
+    ///
+    /// A recorded limit is the size the workload was given (Bitbrains' provisioned cores and
+    /// memory), not the most it may ever be given. The Kubernetes VPA caps its recommendation
+    /// only at a `maxAllowed` an operator sets, per VPA in its resource policy or for every
+    /// container with the recommender's `--container-recommendation-max-allowed-cpu/-memory`,
+    /// both unset by default (kubernetes/autoscaler, vertical-pod-autoscaler/pkg/utils/vpa/
+    /// capping.go, `applyVPAPolicyForContainer` and `maybeCapToMax`), and the engine's own
+    /// alarm path never capped at it. With a ceiling of 1 the recorded limit acts as every
+    /// policy's `maxAllowed`, as the replays did until 2026-12-07: a VM whose CPU use is
+    /// measured above its provisioned cores is then throttled whatever a policy does. The
+    /// static policy's allocation (the event the risk is scored on) is the allocation rule's,
+    /// capped at the limit either way.
+    package var limitCeiling: Double?
     /// Workload names (nil = every workload with samples in the period).
     package var workloads: [String]?
     /// History each workload's state is warmed on: one week, on the workload's grid
@@ -53,6 +69,13 @@ package struct ReplayOptions {
         self.from = from
         self.to = to
         censoredObservations = policy.censorsByDefault
+    }
+
+    /// The ceilings a sizing policy is held to, per resource (`Resource.count`): the
+    /// workload's `limits` × `limitCeiling`, or none (NaN) without a ceiling or a limit.
+    package func sizingLimits(_ limits: [Double]) -> [Double] {
+        guard let factor = limitCeiling else { return [Double](repeating: .nan, count: limits.count) }
+        return limits.map { $0.isFinite && $0 > 0 ? $0 * factor : .nan }
     }
 
     /// `warmup` in samples of a workload sampled every `intervalSeconds`, at most

@@ -48,6 +48,10 @@ package enum ReplayPolicy: String, CaseIterable, Sendable, Codable {
     /// label rather than a limit) and `oracle` see the trace's demand.
     package var censorsByDefault: Bool { self != .static && self != .oracle }
 
+    /// Whether the policy sizes allocations through the shared actuator (and is held to
+    /// `ReplayOptions.limitCeiling`): every policy with a knob.
+    package var sizes: Bool { knob != nil }
+
     /// Whether the policy's CPU side takes a knob of its own (`ReplayOptions.cpuKnob`): predictive's does.
     package var hasCPUKnob: Bool { self == .predictive }
 

@@ -61,7 +61,8 @@ struct ReplayPolicyState {
     ///   - usage: the sample as the policy observes it (`Resource.count`, NaN = not measured;
     ///     censored at the allocation with `--censored-observations`).
     ///   - allocation: what the workload has now.
-    ///   - limits: the workload's own limits (NaN = none): no recommendation exceeds them.
+    ///   - limits: the ceilings the policy is held to (`ReplayOptions.sizingLimits`: the workload's
+    ///     limits × `limitCeiling`; NaN = none): no recommendation exceeds them.
     ///   - score: the online score (nil when the workload has none yet).
     ///   - throttled: CPU demand at or above the CPU allocation now (known even when censored).
     ///   - oomKilled: this sample's memory was above the allocation.

@@ -71,6 +71,7 @@ package struct ReplaySimulation {
                                     censoredObservations: options.censoredObservations, from: options.from, to: options.to,
                                     modelVersion: models.version, workloads: tracks.count)
         initial.cpuKnob = options.policy.hasCPUKnob ? options.cpuKnob : nil
+        initial.limitCeiling = options.policy.sizes ? options.limitCeiling : nil
         var ledger = ReplayLedger(initial)
         let total = tracks.reduce(0) { $0 + $1.samples.count }
         let everyPOP = fleet.pops.map(\.name)
@@ -170,7 +171,7 @@ package struct ReplaySimulation {
         let samples = track.samples
         let cpu = usage[Resource.cpuCores.rawValue], cpuAllocation = allocation[Resource.cpuCores.rawValue]
         return track.policyState.assess(
-            workload: name, now: now, usage: observed, allocation: allocation, limits: track.record.limits.values,
+            workload: name, now: now, usage: observed, allocation: allocation, limits: options.sizingLimits(track.record.limits.values),
             score: score, throttled: cpu.isFinite && cpuAllocation.isFinite && cpu >= cpuAllocation, oomKilled: verdict.oomKilled,
             enterThreshold: options.decision.enterThreshold,
             future: { ((k + 1)..<min(samples.count, k + 1 + options.horizonSteps)).map { j in

@@ -17,6 +17,9 @@ package struct ReplaySummary: Codable, Sendable, Equatable {
     package var cpuKnob: Double?
     /// Whether policies saw min(demand, allocation) (`--censored-observations`).
     package var censoredObservations: Bool
+    /// The sizing policies' ceiling as a multiple of each workload's recorded limit
+    /// (`ReplayOptions.limitCeiling`, `--ceiling`); nil: none but a POP's room.
+    package var limitCeiling: Double?
     package var from: Int64
     package var to: Int64
     package var modelVersion: String

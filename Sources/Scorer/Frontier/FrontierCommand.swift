@@ -34,6 +34,8 @@ struct FrontierCommand: ParsableCommand {
     var censoredObservations = false
     @Flag(name: .customLong("trace-demand"), help: "Every policy sees the trace's demand, also above its allocation (default: the sizing policies see min(demand, allocation)).")
     var traceDemand = false
+    @Option(help: "Sizing policies allocate at most this multiple of the workload's recorded limit (default: no ceiling but a POP's room; 1 = the limit is every policy's maxAllowed).")
+    var ceiling: Double?
     @OptionGroup var decisionOptions: DecisionOptions
     @Flag(help: "Print only the JSON line.") var json = false
 
@@ -45,6 +47,7 @@ struct FrontierCommand: ParsableCommand {
         _ = try Self.parsePolicies(policies)
         _ = try Self.parseKnobs(knobs, policies: try Self.parsePolicies(policies))
         guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
+        if let ceiling { guard ceiling.isFinite, ceiling > 0 else { throw ValidationError("--ceiling \(ceiling): expected a multiple of the limit > 0") } }
     }
 
     static func parsePolicies(_ text: String) throws -> [ReplayPolicy] {
@@ -88,6 +91,7 @@ struct FrontierCommand: ParsableCommand {
         let planQuantile = decisionOptions.planQuantile
         let censored: Bool? = censoredObservations ? true : (traceDemand ? false : nil)
         let quiet = json
+        let ceiling = self.ceiling
         let results = ReplayBatch.run(count: runs.count, jobs: jobs, openStore: { try HeadroomStore(location: databasePath) }) { k, own in
             let (policy, knob) = runs[k]
             var options = ReplayOptions(policy: policy, from: f, to: t)
@@ -95,6 +99,7 @@ struct FrontierCommand: ParsableCommand {
             options.decision = decision
             options.knob = knob
             if let censored { options.censoredObservations = censored }
+            options.limitCeiling = ceiling
             options.workloads = names
             let summary = try ReplaySimulation(store: own, models: models, fleet: fleet).run(options)
             if !quiet { FileHandle.standardError.write(Data("frontier: \(policy.rawValue) knob \(knob) done\n".utf8)) }
@@ -121,6 +126,7 @@ struct FrontierCommand: ParsableCommand {
                 options.knob = targets[k].memory
                 options.cpuKnob = targets[k].cpu
                 if let censored { options.censoredObservations = censored }
+                options.limitCeiling = ceiling
                 options.workloads = names
                 let summary = try ReplaySimulation(store: own, models: models, fleet: fleet).run(options)
                 if !quiet {
@@ -161,7 +167,7 @@ struct FrontierCommand: ParsableCommand {
             }
         }
         if let report {
-            try FrontierReport.html(frontier, comparisons: comparisons, from: from, to: to, censored: censored)
+            try FrontierReport.html(frontier, comparisons: comparisons, from: from, to: to, censored: censored, ceiling: ceiling)
                 .write(toFile: report, atomically: true, encoding: .utf8)
         }
         if json {

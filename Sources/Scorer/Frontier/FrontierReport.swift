@@ -56,7 +56,7 @@ enum FrontierReport {
     }
 
     static func html(_ frontier: ReplayFrontier, comparisons: [ReplayFrontier.Comparison], from: String, to: String,
-                     censored: Bool?) -> String {
+                     censored: Bool?, ceiling: Double? = nil) -> String {
         let policies = ReplayPolicy.allCases.filter { !frontier.line($0).isEmpty }
         func series(_ x: (ReplaySummary) -> Double, _ y: (ReplaySummary) -> Double) -> [SVG.Series] {
             policies.map { p in
@@ -66,7 +66,7 @@ enum FrontierReport {
         }
         var html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Headroom frontier</title>"
         html += "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>"
-        html += "<h1>Right-sizing frontier</h1><p>\(SVG.escape(from)) – \(SVG.escape(to)); observations: \(censored.map { $0 ? "censored at the allocation" : "the trace's demand" } ?? "censored at the allocation (every sizing policy)"). "
+        html += "<h1>Right-sizing frontier</h1><p>\(SVG.escape(from)) – \(SVG.escape(to)); observations: \(censored.map { $0 ? "censored at the allocation" : "the trace's demand" } ?? "censored at the allocation (every sizing policy)"); ceiling: \(ceiling.map { String(format: "%g × each workload's recorded limit", $0) } ?? "none but a POP's room"). "
         html += "Each line is one policy through its knob values (labels); lower-left is better.</p>"
         for c in comparisons { html += "<p><b>\(SVG.escape(sentence(c)))</b></p>" }
         html += SVG.lineChart(series({ $0.slackCoreHours }, { $0.throttledCoreMinutes }), title: "CPU: slack vs throttling",

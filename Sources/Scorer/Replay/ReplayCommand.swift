@@ -27,6 +27,8 @@ struct ReplayCommand: ParsableCommand {
     var censoredObservations = false
     @Flag(name: .customLong("trace-demand"), help: "Every policy sees the trace's demand, also above its allocation (default: the sizing policies see min(demand, allocation)).")
     var traceDemand = false
+    @Option(help: "Sizing policies allocate at most this multiple of the workload's recorded limit (default: no ceiling but a POP's room; 1 = the limit is every policy's maxAllowed).")
+    var ceiling: Double?
     @Option(help: "Start: ISO-8601 or Unix seconds (each workload is warmed on the history before it).") var from: String
     @Option(help: "End (exclusive): ISO-8601 or Unix seconds.") var to: String
     @Option(help: "Risk horizon in steps of each workload's interval.") var horizon = 12
@@ -55,6 +57,7 @@ struct ReplayCommand: ParsableCommand {
         for spec in failPop where Self.failure(spec) == nil {
             throw ValidationError("--fail-pop \(spec): expected NAME@TIME, e.g. ams1@2013-08-18T12:00:00Z")
         }
+        if let ceiling { guard ceiling.isFinite, ceiling > 0 else { throw ValidationError("--ceiling \(ceiling): expected a multiple of the limit > 0") } }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be > 0") }
         guard oomRestartSeconds >= 0, oomRestartSeconds.isFinite else { throw ValidationError("--oom-restart-seconds must be ≥ 0") }
         if let cpuKnob {
@@ -84,6 +87,7 @@ struct ReplayCommand: ParsableCommand {
         options.cpuKnob = cpuKnob
         if censoredObservations { options.censoredObservations = true }
         if traceDemand { options.censoredObservations = false }
+        options.limitCeiling = ceiling
         options.failures = failPop.compactMap(Self.failure)
         for failure in options.failures where fleet.pop(named: failure.pop) == nil {
             throw ValidationError("--fail-pop: no POP named \(failure.pop) in \(popsPath)")
