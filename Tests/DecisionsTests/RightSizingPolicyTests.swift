@@ -150,6 +150,25 @@ struct RightSizingPolicyTests {
         #expect(!outside.passes)
     }
 
+    @Test("a read-off replayed at its own knobs narrows the curves: the next read-off interpolates between it and the nearest swept point")
+    func readOffs() {
+        // Sweep: knob 0 → (100 core-h, 1000 GiB-h), knob 0.4 → (300, 1400). Aim: 150 core-h, 1300 GiB-h.
+        let a = Self.summary(oom: 10, throttled: 500, slackCores: 100, slackGiB: 1000), b = Self.summary(oom: 2, throttled: 100, slackCores: 300, slackGiB: 1400)
+        var frontier = ReplayFrontier(points: [.init(policy: .predictive, knob: 0, summary: a), .init(policy: .predictive, knob: 0.4, summary: b)])
+        // The first read-off, (0.1, 0.3), replayed: its CPU slack came out 200 (the curve is not
+        // linear), memory 1300 as aimed. Miss: max(|200/150 − 1|, 0) = 1/3.
+        let replayed = Self.summary(oom: 4, throttled: 200, slackCores: 200, slackGiB: 1300)
+        #expect(abs(ReplayFrontier.slackMiss(replayed, slackCoreHours: 150, slackGibHours: 1300) - 1.0 / 3) < 1e-12)
+        frontier.readOffs.append(.init(policy: .predictive, cpuKnob: 0.1, memoryKnob: 0.3, summary: replayed))
+        // CPU: 150 lies between (100, knob 0) and (200, knob 0.1) → 0.05. Memory: 1300 is the read-off's own → 0.3.
+        let next = frontier.matchingKnobs(.predictive, slackCoreHours: 150, slackGibHours: 1300)
+        #expect(next.map { abs($0.cpu - 0.05) < 1e-12 && abs($0.memory - 0.3) < 1e-12 } == true)
+        // Another policy's read-offs are not read.
+        frontier.readOffs.append(.init(policy: .vpa, cpuKnob: 9, memoryKnob: 9, summary: Self.summary(oom: 0, throttled: 0, slackCores: 140, slackGiB: 1290)))
+        #expect(frontier.matchingKnobs(.predictive, slackCoreHours: 150, slackGibHours: 1300).map { abs($0.cpu - 0.05) < 1e-12 } == true)
+        #expect(ReplayFrontier.slackMiss(replayed, slackCoreHours: 0, slackGibHours: 1300) == .infinity)
+    }
+
     @Test("two knobs: each resource's knob read off its own slack curve; the CPU knob moves only the CPU target")
     func matchingKnobs() {
         // Predictive at knobs 0 and 0.4: (core-h, GiB-h) = (100, 1000) and (300, 1400).

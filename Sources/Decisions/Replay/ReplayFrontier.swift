@@ -16,6 +16,24 @@ package struct ReplayFrontier: Sendable {
     }
 
     package var points: [Point]
+    /// Replays of a candidate at a knob per resource (the read-offs at the baseline's
+    /// slacks), which `matchingKnobs` reads beside the sweep: each resource's slack against
+    /// its own knob.
+    package var readOffs: [ReadOff] = []
+
+    /// One replay of a policy at a CPU knob and a memory knob of their own.
+    package struct ReadOff: Sendable, Equatable {
+        package var policy: ReplayPolicy
+        package var cpuKnob: Double
+        package var memoryKnob: Double
+        package var summary: ReplaySummary
+        package init(policy: ReplayPolicy, cpuKnob: Double, memoryKnob: Double, summary: ReplaySummary) {
+            self.policy = policy
+            self.cpuKnob = cpuKnob
+            self.memoryKnob = memoryKnob
+            self.summary = summary
+        }
+    }
 
     package init(points: [Point]) { self.points = points }
 
@@ -127,14 +145,28 @@ package struct ReplayFrontier: Sendable {
 
     /// The candidate's knob values at which its curve reaches `slackCoreHours` of CPU slack
     /// and `slackGibHours` of memory slack (inverse linear interpolation of knob against
-    /// each slack over the swept points; nil when a slack lies outside the swept range).
-    /// The sweep moves both resources with one knob, and each resource's slack is set
-    /// mostly by its own side, so these are the knobs of one configuration with both slacks.
+    /// each slack over the swept points and the read-offs replayed so far, `readOffs`: the
+    /// CPU knob against CPU slack, the memory knob against memory slack; nil when a slack
+    /// lies outside their range). The sweep moves both resources with one knob, and each
+    /// resource's slack is set mostly by its own side, so these are the knobs of one
+    /// configuration with both slacks. A read-off replayed near the aim narrows the
+    /// interpolation there: the curves are far from linear between swept knobs (a CPU slack
+    /// 9 % above the aim from the sweep alone), so `FrontierCommand` replays again from them.
     package func matchingKnobs(_ candidate: ReplayPolicy, slackCoreHours: Double, slackGibHours: Double) -> (cpu: Double, memory: Double)? {
         let pts = line(candidate)
-        guard let cpu = Self.interpolate(pts.map { ($0.summary.slackCoreHours, $0.knob) }, at: slackCoreHours),
-              let memory = Self.interpolate(pts.map { ($0.summary.slackGibHours, $0.knob) }, at: slackGibHours) else { return nil }
+        let extra = readOffs.filter { $0.policy == candidate }
+        guard let cpu = Self.interpolate(pts.map { ($0.summary.slackCoreHours, $0.knob) } + extra.map { ($0.summary.slackCoreHours, $0.cpuKnob) },
+                                         at: slackCoreHours),
+              let memory = Self.interpolate(pts.map { ($0.summary.slackGibHours, $0.knob) } + extra.map { ($0.summary.slackGibHours, $0.memoryKnob) },
+                                            at: slackGibHours) else { return nil }
         return (cpu, memory)
+    }
+
+    /// How far a replay's slacks are from `slackCoreHours` and `slackGibHours`: the larger of
+    /// the two relative distances (∞ when an aim is not positive).
+    package static func slackMiss(_ summary: ReplaySummary, slackCoreHours: Double, slackGibHours: Double) -> Double {
+        guard slackCoreHours > 0, slackGibHours > 0 else { return .infinity }
+        return max(abs(summary.slackCoreHours / slackCoreHours - 1), abs(summary.slackGibHours / slackGibHours - 1))
     }
 
     package func compare(_ candidate: ReplayPolicy, with baseline: ReplayPolicy, at knob: Double) -> Comparison? {

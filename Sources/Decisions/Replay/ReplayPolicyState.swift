@@ -118,7 +118,8 @@ struct ReplayPolicyState {
 
     /// The VPA's proposal: its target on both resources when the updater's rules
     /// (`VPARecommender.updaterWouldUpdate`) say update, else the allocation (no change);
-    /// bounds and target capped at the limits first, as the VPA caps at a container's max.
+    /// bounds and target capped at the ceilings first (none by default, `ReplayOptions.limitCeiling`),
+    /// as the VPA caps at a container's `maxAllowed` when one is set (capping.go, `maybeCapToMax`).
     static func vpaTarget(_ r: VPARecommender.Recommendation, allocation: [Double], limits: [Double],
                           lastChangeAt: [Double?], now: Double, oomKilled: Bool) -> [Double] {
         func capped(_ v: Double, _ i: Int) -> Double { limits[i].isFinite && limits[i] > 0 ? min(v, limits[i]) : v }
