@@ -169,6 +169,25 @@ struct RightSizingPolicyTests {
         #expect(ReplayFrontier.slackMiss(replayed, slackCoreHours: 0, slackGibHours: 1300) == .infinity)
     }
 
+    @Test("at the baseline's cost: the replay below its slacks whose cost is closest to it, the one at 0.9 included")
+    func closestInCost() {
+        var base = Self.summary(oom: 8, throttled: 400, slackCores: 150, slackGiB: 1300)
+        base.cost = 100
+        func matched(_ scale: Double, cost: Double) -> ReplayFrontier.Matched {
+            var run = Self.summary(oom: 4, throttled: 100, slackCores: 150 * scale, slackGiB: 1300 * scale)
+            run.cost = cost
+            return ReplayFrontier.Matched(slackScale: scale, cpuKnob: 0, memoryKnob: 0, summary: run, baseline: base)
+        }
+        // s = 0.9 costs 100.5 (within 1 %: no further replay is placed) → it is the answer.
+        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 100.5)])?.slackScale == 0.9)
+        // 0.9 at 97, 0.95 at 101.5, 0.93 at 99.2 → 0.93 (|−0.8 %| < |+1.5 %| < |−3 %|).
+        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 97), matched(0.95, cost: 101.5), matched(0.93, cost: 99.2)])?.slackScale == 0.93)
+        #expect(ReplayFrontier.closestInCost([]) == nil)
+        base.cost = 0
+        #expect(ReplayFrontier.closestInCost([ReplayFrontier.Matched(slackScale: 0.9, cpuKnob: 0, memoryKnob: 0, summary: base, baseline: base)]) == nil,
+                "no cost ratio against a baseline that costs nothing")
+    }
+
     @Test("two knobs: each resource's knob read off its own slack curve; the CPU knob moves only the CPU target")
     func matchingKnobs() {
         // Predictive at knobs 0 and 0.4: (core-h, GiB-h) = (100, 1000) and (300, 1400).

@@ -112,6 +112,14 @@ package struct ReplayFrontier: Sendable {
         return min(1, max(0.5, a.scale + (baselineCost - a.cost) / slope))
     }
 
+    /// Of the replays below the baseline's slacks (s < 1: 0.9 and those `costMatchingScale`
+    /// placed), the one whose cost is closest to the baseline's (the first on a tie; nil:
+    /// none, or none with a cost ratio). The replay at 0.9 is one of them: when it already
+    /// meets the cost within 1 %, no other is placed, and it is the answer.
+    package static func closestInCost(_ replays: [Matched]) -> Matched? {
+        replays.filter { $0.costRatio != nil }.min { abs($0.costRatio! - 1) < abs($1.costRatio! - 1) }
+    }
+
     /// A replay of the candidate at (CPU knob, memory knob), against the baseline's point.
     package struct Matched: Sendable, Equatable, Codable {
         /// The share of the baseline's slacks aimed at (1: equal slack).

@@ -170,8 +170,10 @@ struct FrontierCommand: ParsableCommand {
                 // before (`costMatchingScale(tried:)`), the closest kept.
                 let lower = 0.9
                 guard best.summary.cost > base.cost, let lowerKnobs = aim(lower) else { continue }
-                var tried: [(scale: Double, cost: Double)] = [(1, best.summary.cost), (lower, try run(lowerKnobs).cost)]
-                var closest: ReplayFrontier.Matched?
+                let lowerSummary = try run(lowerKnobs)
+                var tried: [(scale: Double, cost: Double)] = [(1, best.summary.cost), (lower, lowerSummary.cost)]
+                var below = [ReplayFrontier.Matched(slackScale: lower, cpuKnob: lowerKnobs.cpu, memoryKnob: lowerKnobs.memory,
+                                                    summary: lowerSummary, baseline: base)]
                 for _ in 0..<3 {
                     guard let scale = ReplayFrontier.costMatchingScale(tried: tried, baselineCost: base.cost),
                           !tried.contains(where: { abs($0.scale - scale) < 1e-9 }),
@@ -179,13 +181,10 @@ struct FrontierCommand: ParsableCommand {
                     else { break }
                     let summary = try run(atCost)
                     tried.append((scale, summary.cost))
-                    let matched = ReplayFrontier.Matched(slackScale: scale, cpuKnob: atCost.cpu, memoryKnob: atCost.memory,
-                                                         summary: summary, baseline: base)
-                    if closest == nil || abs((matched.costRatio ?? .infinity) - 1) < abs((closest?.costRatio ?? .infinity) - 1) {
-                        closest = matched
-                    }
+                    below.append(ReplayFrontier.Matched(slackScale: scale, cpuKnob: atCost.cpu, memoryKnob: atCost.memory,
+                                                        summary: summary, baseline: base))
                 }
-                comparisons[k].matchedAtCost = closest
+                comparisons[k].matchedAtCost = ReplayFrontier.closestInCost(below)
             }
         }
         if let report {
