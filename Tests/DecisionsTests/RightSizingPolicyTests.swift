@@ -169,7 +169,7 @@ struct RightSizingPolicyTests {
         #expect(ReplayFrontier.slackMiss(replayed, slackCoreHours: 0, slackGibHours: 1300) == .infinity)
     }
 
-    @Test("at the baseline's cost: the replay below its slacks whose cost is closest to it, the one at 0.9 included")
+    @Test("at the baseline's cost: the replay below its slacks closest to it at no higher cost, the one at 0.9 included")
     func closestInCost() {
         var base = Self.summary(oom: 8, throttled: 400, slackCores: 150, slackGiB: 1300)
         base.cost = 100
@@ -178,10 +178,12 @@ struct RightSizingPolicyTests {
             run.cost = cost
             return ReplayFrontier.Matched(slackScale: scale, cpuKnob: 0, memoryKnob: 0, summary: run, baseline: base)
         }
-        // s = 0.9 costs 100.5 (within 1 %: no further replay is placed) → it is the answer.
-        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 100.5)])?.slackScale == 0.9)
-        // 0.9 at 97, 0.95 at 101.5, 0.93 at 99.2 → 0.93 (|−0.8 %| < |+1.5 %| < |−3 %|).
-        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 97), matched(0.95, cost: 101.5), matched(0.93, cost: 99.2)])?.slackScale == 0.93)
+        // s = 0.9 costs 99.5 (met: no further replay is placed) → it is the answer.
+        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 99.5)])?.slackScale == 0.9)
+        // 0.9 at 97, 0.95 at 100.3, 0.93 at 99.2 → 0.93: the closest at no higher cost (100.3 is nearer, but above).
+        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 97), matched(0.95, cost: 100.3), matched(0.93, cost: 99.2)])?.slackScale == 0.93)
+        // Every one above the cost: the cheapest.
+        #expect(ReplayFrontier.closestInCost([matched(0.9, cost: 103), matched(0.8, cost: 101)])?.slackScale == 0.8)
         #expect(ReplayFrontier.closestInCost([]) == nil)
         base.cost = 0
         #expect(ReplayFrontier.closestInCost([ReplayFrontier.Matched(slackScale: 0.9, cpuKnob: 0, memoryKnob: 0, summary: base, baseline: base)]) == nil,
@@ -215,7 +217,11 @@ struct RightSizingPolicyTests {
         #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5)], baselineCost: 100)! - 0.6) < 1e-12)
         // … which overshoots to 91: between 0.6 (91) and 0.9 (101.5), 35 per unit → 0.6 + 9/35.
         #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5), (0.6, 91)], baselineCost: 100)! - (0.6 + 9.0 / 35)) < 1e-12)
-        #expect(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5), (0.86, 100.4)], baselineCost: 100) == nil, "met within 1 %")
+        #expect(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5), (0.86, 99.6)], baselineCost: 100) == nil, "met: at most the cost, by less than 1 %")
+        // 100.4 is above the cost, so not met: the secant through (0.86, 100.4) and (0.9, 101.5), 27.5 per unit → 0.86 − 0.4/27.5.
+        #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 101.5), (0.86, 100.4)], baselineCost: 100)! - (0.86 - 0.4 / 27.5)) < 1e-12)
+        // 101 at s = 1 (above) and 94 at 0.9 bracket it: 70 per unit → 0.9 + 6/70.
+        #expect(abs(ReplayFrontier.costMatchingScale(tried: [(1, 101), (0.9, 94)], baselineCost: 100)! - (0.9 + 6.0 / 70)) < 1e-12)
         #expect(ReplayFrontier.costMatchingScale(tried: [(1, 102), (0.9, 103)], baselineCost: 100) == nil, "cost does not fall with slack")
         // PredictiveSizing: the CPU knob replaces the margin on the CPU side only.
         let end = 20_000 * 3600.0

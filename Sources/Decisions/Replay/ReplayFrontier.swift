@@ -92,12 +92,13 @@ package struct ReplayFrontier: Sendable {
     /// whose cost is above the baseline's and the nearest below (regula falsi) once the two
     /// are bracketed, else the secant through the two tried shares nearest the baseline's
     /// cost; clamped to [0.5, 1]; nil when no two tried shares give a cost that falls with s
-    /// (or one already meets the cost within 1 %). The cost is nearly linear in slack near
+    /// (or one already meets the cost: at most the baseline's, by less than 1 %; a cost
+    /// above it does not, "at no higher cost" being the aim). The cost is nearly linear in slack near
     /// s = 1 but not far below it (allocations squeezed below demand start to cost restarts
     /// and moves), so one secant step from s = 1 and 0.9 can overshoot: iterate.
     package static func costMatchingScale(tried: [(scale: Double, cost: Double)], baselineCost: Double) -> Double? {
         guard baselineCost.isFinite, baselineCost > 0, tried.count >= 2,
-              !tried.contains(where: { abs($0.cost - baselineCost) <= 0.01 * baselineCost }) else { return nil }
+              !tried.contains(where: { $0.cost <= baselineCost && baselineCost - $0.cost <= 0.01 * baselineCost }) else { return nil }
         let above = tried.filter { $0.cost > baselineCost }.min { $0.scale < $1.scale }
         let below = tried.filter { $0.cost < baselineCost }.max { $0.scale < $1.scale }
         let (a, b): ((scale: Double, cost: Double), (scale: Double, cost: Double))
@@ -113,11 +114,14 @@ package struct ReplayFrontier: Sendable {
     }
 
     /// Of the replays below the baseline's slacks (s < 1: 0.9 and those `costMatchingScale`
-    /// placed), the one whose cost is closest to the baseline's (the first on a tie; nil:
-    /// none, or none with a cost ratio). The replay at 0.9 is one of them: when it already
-    /// meets the cost within 1 %, no other is placed, and it is the answer.
+    /// placed), the one at no higher cost than the baseline's that comes closest to it, else
+    /// (every one costs more) the cheapest (the first on a tie; nil: none, or none with a cost
+    /// ratio). The replay at 0.9 is one of them: when it already meets the cost, no other is
+    /// placed, and it is the answer.
     package static func closestInCost(_ replays: [Matched]) -> Matched? {
-        replays.filter { $0.costRatio != nil }.min { abs($0.costRatio! - 1) < abs($1.costRatio! - 1) }
+        let priced = replays.filter { $0.costRatio != nil }
+        if let atMost = priced.filter({ $0.costRatio! <= 1 }).max(by: { $0.costRatio! < $1.costRatio! }) { return atMost }
+        return priced.min { $0.costRatio! < $1.costRatio! }
     }
 
     /// A replay of the candidate at (CPU knob, memory knob), against the baseline's point.
