@@ -46,6 +46,35 @@ struct ImportBehaviourTests {
         #expect(try store.workload(named: "7")?.intervalSeconds == 300)
     }
 
+    /// Bitbrains ships a VM's months as separate files, and one VM's July may be sampled every
+    /// 150 s and its August every 300 s: the workload's interval is its newest file's.
+    @Test("the interval is the newest data's: a later file's median replaces an older one's, an older file leaves it", arguments: TestSupport.Kind.allCases)
+    func intervalFollowsTheNewestFile(_ kind: TestSupport.Kind) throws {
+        let (store, directory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // July: 0, 150, …, 1350 (median 150). August: 3000, 3300, …, 4200 (median 300).
+        for month in ["2013-7", "2013-8"] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(month), withIntermediateDirectories: true)
+        }
+        let july = TestSupport.write(Self.bitbrainsHeader + stride(from: 0, to: 1500, by: 150).map { Self.row($0, "100.0") }.joined(), "2013-7/7.csv", in: directory)
+        let august = TestSupport.write(Self.bitbrainsHeader + stride(from: 3000, to: 4500, by: 300).map { Self.row($0, "100.0") }.joined(), "2013-8/7.csv", in: directory)
+        _ = try TestSupport.importer(store, .bitbrains).run(paths: [july])
+        #expect(try store.workload(named: "7")?.intervalSeconds == 150)
+        _ = try TestSupport.importer(store, .bitbrains).run(paths: [august])
+        #expect(try store.workload(named: "7")?.intervalSeconds == 300, "the newer file sets it")
+        // The other order, into another store: August first, then July (older) leaves 300.
+        let (other, otherDirectory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: otherDirectory) }
+        _ = try TestSupport.importer(other, .bitbrains).run(paths: [august])
+        _ = try TestSupport.importer(other, .bitbrains).run(paths: [july])
+        #expect(try other.workload(named: "7")?.intervalSeconds == 300, "an older file does not")
+        // One run with both files, in either order on the command line: the newest data's.
+        let (both, bothDirectory) = try TestSupport.makeStore(kind)
+        defer { try? FileManager.default.removeItem(at: bothDirectory) }
+        _ = try TestSupport.importer(both, .bitbrains).run(paths: [august, july])
+        #expect(try both.workload(named: "7")?.intervalSeconds == 300)
+    }
+
     @Test("a malformed row names file, line, column and expected form; that file rolls back, earlier ones stay",
           arguments: TestSupport.Kind.durable)
     func malformedRollsBackOneFile(_ kind: TestSupport.Kind) throws {

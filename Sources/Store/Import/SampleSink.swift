@@ -122,7 +122,8 @@ final class SampleSink {
                 median = Double(middle)
                 note(.gap, deltas.reduce(0) { $0 + ($1 - middle > middle ? 1 : 0) })
             }
-            parsed.append(ParsedWorkload(name: state.name, proposedLimits: state.proposedLimits, medianIntervalSeconds: median))
+            parsed.append(ParsedWorkload(name: state.name, proposedLimits: state.proposedLimits, medianIntervalSeconds: median,
+                                         lastTimestamp: sorted.last))
         }
         return ParsedUnit(label: label, path: path, member: member, digest: digest, rows: rows - (adjustments[.notData] ?? 0),
                           adjustments: adjustments, invalidRows: invalidRows, workloads: parsed,

@@ -131,9 +131,16 @@ final class PostgresSampleWriter: ImportUnitWriter {
                 bindings.add(workload.proposedLimits[r])
                 assignments.append("\(column) = COALESCE(\(column), $\(bindings.count))")
             }
-            if let median = workload.medianIntervalSeconds {
+            // The interval as `SampleWriter.fillUnset` sets it: the file's median when none is
+            // stored or no stored sample is later than the file's (its newest data).
+            if let median = workload.medianIntervalSeconds, let last = workload.lastTimestamp {
+                bindings.add(ids[h])
+                let id = bindings.count
+                bindings.add(last)
+                let after = bindings.count
                 bindings.add(median)
-                assignments.append("interval_seconds = COALESCE(interval_seconds, $\(bindings.count))")
+                assignments.append("interval_seconds = CASE WHEN interval_seconds IS NULL OR NOT EXISTS "
+                                   + "(SELECT 1 FROM samples WHERE workload_id = $\(id) AND timestamp > $\(after)) THEN $\(bindings.count) ELSE interval_seconds END")
             }
             guard !assignments.isEmpty else { continue }
             bindings.add(ids[h])

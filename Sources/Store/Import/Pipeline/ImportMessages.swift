@@ -26,6 +26,9 @@ struct ParsedWorkload: Sendable {
     var name: String
     var proposedLimits: ResourceVector
     var medianIntervalSeconds: Double?
+    /// The file's latest timestamp of this workload: its median interval becomes the
+    /// workload's when no stored sample is later (the file holds its newest data).
+    var lastTimestamp: Int64?
 }
 
 /// The end of one file: everything but the rows.

@@ -98,7 +98,11 @@ final class SampleWriter: ImportUnitWriter {
         try record.insert(db)
     }
 
-    /// Fills limits and intervals that are still unset (never overwrites).
+    /// Fills limits that are still unset (never overwrites), and sets the interval: the
+    /// file's median interval of the workload when none is stored or when no stored sample
+    /// of it is later than the file's (the file holds its newest data: a workload's interval
+    /// is how it is sampled now, as the scorer and the replay put it on that grid; Bitbrains'
+    /// July and August files of one VM can differ). An older file leaves it as it is.
     func fillUnset(_ unit: ParsedUnit) throws {
         for (h, workload) in unit.workloads.enumerated() where h < ids.count && ids[h] >= 0 {
             var assignments: [String] = []
@@ -108,8 +112,11 @@ final class SampleWriter: ImportUnitWriter {
                 assignments.append("\(column) = COALESCE(\(column), ?)")
                 arguments.append(workload.proposedLimits[r])
             }
-            if let median = workload.medianIntervalSeconds {
-                assignments.append("interval_seconds = COALESCE(interval_seconds, ?)")
+            if let median = workload.medianIntervalSeconds, let last = workload.lastTimestamp {
+                assignments.append("interval_seconds = CASE WHEN interval_seconds IS NULL OR NOT EXISTS "
+                                   + "(SELECT 1 FROM samples WHERE workload_id = ? AND timestamp > ?) THEN ? ELSE interval_seconds END")
+                arguments.append(ids[h])
+                arguments.append(last)
                 arguments.append(median)
             }
             guard !assignments.isEmpty else { continue }
