@@ -25,20 +25,10 @@ struct PreCopyReplayTests {
 
     /// Two days of history before `from` and six hours after, one Bitbrains row per 5 minutes.
     static func store() throws -> (HeadroomStore, URL) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-precopy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var lines = ["Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\tCPU usage [%];\tMemory capacity provisioned [KB];\tMemory usage [KB];\tDisk read throughput [KB/s];\tDisk write throughput [KB/s];\tNetwork received throughput [KB/s];\tNetwork transmitted throughput [KB/s]"]
-        var t = from - 2 * 86_400
-        while t < to {
-            // 976562.5 KB = 1e9 bytes, 1269531.25 KB = 1.3e9; 3906.25 KB/s = 4e6 B/s, 5859.375 = 6e6, 976.5625 = 1e6.
-            let memoryKB = t < jump ? "976562.5" : "1269531.25"
-            lines.append("\(t);\t4;\t10400;\t2600;\t25;\t8388608;\t\(memoryKB);\t0;\t3906.25;\t5859.375;\t976.5625")
-            t += 300
+        // 976562.5 KB = 1e9 bytes, 1269531.25 KB = 1.3e9; 3906.25 KB/s = 4e6 B/s, 5859.375 = 6e6, 976.5625 = 1e6.
+        let (store, directory) = try BitbrainsTraceStore.make("precopy", from: from - 2 * 86_400, to: to) { t in
+            "4;\t10400;\t2600;\t25;\t8388608;\t\(t < jump ? "976562.5" : "1269531.25");\t0;\t3906.25;\t5859.375;\t976.5625"
         }
-        let path = directory.appendingPathComponent("vm.csv").path
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let store = try HeadroomStore()
-        _ = try TraceImporter(store: store, format: .bitbrains, options: ImportOptions()).run(paths: [path])
         let record = try #require(try store.workload(named: "vm"))
         #expect(record.liveMigratable && record.source == "bitbrains")
         return (store, directory)

@@ -26,19 +26,10 @@ struct ReplayCeilingTests {
     static let to: Int64 = from + 6 * 3600
 
     static func store() throws -> (HeadroomStore, URL) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-ceiling-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var lines = ["Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\tCPU usage [%];\tMemory capacity provisioned [KB];\tMemory usage [KB];\tDisk read throughput [KB/s];\tDisk write throughput [KB/s];\tNetwork received throughput [KB/s];\tNetwork transmitted throughput [KB/s]"]
-        var t = from - 16 * 86_400
-        while t < to {
-            // 8388608 KB = 8 GiB provisioned, 4194304 KB = 4 GiB used.
-            lines.append("\(t);\t4;\t10400;\t10920;\t105;\t8388608;\t4194304;\t0;\t0;\t0;\t0")
-            t += 300
+        // 8388608 KB = 8 GiB provisioned, 4194304 KB = 4 GiB used.
+        let (store, directory) = try BitbrainsTraceStore.make("ceiling", from: from - 16 * 86_400, to: to) { _ in
+            "4;\t10400;\t10920;\t105;\t8388608;\t4194304;\t0;\t0;\t0;\t0"
         }
-        let path = directory.appendingPathComponent("vm.csv").path
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let store = try HeadroomStore()
-        _ = try TraceImporter(store: store, format: .bitbrains, options: ImportOptions()).run(paths: [path])
         let record = try #require(try store.workload(named: "vm"))
         #expect(record.limits[.cpuCores] == 4)
         return (store, directory)
