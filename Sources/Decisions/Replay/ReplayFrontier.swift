@@ -119,9 +119,9 @@ package struct ReplayFrontier: Sendable {
     /// ratio). The replay at 0.9 is one of them: when it already meets the cost, no other is
     /// placed, and it is the answer.
     package static func closestInCost(_ replays: [Matched]) -> Matched? {
-        let priced = replays.filter { $0.costRatio != nil }
-        if let atMost = priced.filter({ $0.costRatio! <= 1 }).max(by: { $0.costRatio! < $1.costRatio! }) { return atMost }
-        return priced.min { $0.costRatio! < $1.costRatio! }
+        let priced = replays.compactMap { replay in replay.costRatio.map { (replay: replay, ratio: $0) } }
+        if let atMost = priced.filter({ $0.ratio <= 1 }).max(by: { $0.ratio < $1.ratio }) { return atMost.replay }
+        return priced.min { $0.ratio < $1.ratio }?.replay
     }
 
     /// A replay of the candidate at (CPU knob, memory knob), against the baseline's point.
