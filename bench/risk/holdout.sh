@@ -10,6 +10,9 @@
 # REPLAY_FLAGS (e.g. --trace-demand) go to every replay and frontier.
 # Splits: trained VMs = ids ≡ 0 (mod 4); unseen VMs = ids ≡ 2 (mod 4); weeks starting
 # 2013-08-16 and 2013-08-23 (training ends 2013-08-16; nothing is tuned on these weeks).
+# For choosing anything, use the tuning week instead, and the other VM fold for robustness:
+#   UNTIL=2013-08-09 WEEKS=2013-08-09 bench/risk/holdout.sh DIR      # the tuning week
+#   FOLD=1 bench/risk/holdout.sh DIR                                 # trained ≡ 1, unseen ≡ 3 (mod 4)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -27,16 +30,16 @@ if [ ! -f "$db" ]; then
 fi
 trained=(); unseen=()
 for i in $(seq 1 250); do
-  case $((i % 4)) in 0) trained+=("bitbrains-$i");; 2) unseen+=("bitbrains-$i");; esac
+  case $(((i - ${FOLD:-0} + 4) % 4)) in 0) trained+=("bitbrains-$i");; 2) unseen+=("bitbrains-$i");; esac
 done
 join() { local IFS=,; echo "$*"; }
 models=$work/models
 if [ ! -d "$models/risk" ]; then
   "$bin/headroom-trainer" train --db "$db" --models "$models" --profile "${PROFILE:-quick}" \
-    --until 2013-08-16T00:00:00Z --workloads "$(join "${trained[@]}")" 2>&1 | grep -E "^risk|^trained|^candidate"
+    --until "${UNTIL:-2013-08-16}T00:00:00Z" --workloads "$(join "${trained[@]}")" 2>&1 | grep -E "^risk|^trained|^candidate"
 fi
 version=$("$bin/headroom-trainer" models list --db "$db" --models "$models" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["version"])')
-for week in 2013-08-16 2013-08-23; do
+for week in ${WEEKS:-2013-08-16 2013-08-23}; do
   from=$(date -u -d "${week}T00:00:00Z" +%s); to=$((from + 7 * 86400))
   for split in trained unseen; do
     if [ $split = trained ]; then names=$(join "${trained[@]}"); else names=$(join "${unseen[@]}"); fi
