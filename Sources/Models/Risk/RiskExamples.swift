@@ -109,11 +109,16 @@ public struct RiskExamples: Sendable {
             // The static allocation: the rule over the day before the period.
             let history = samples.values[(max(0, i0 - windowSteps) * r)..<(i0 * r)]
             let allocation = rule.allocation(history: history, limits: limits, intervalSeconds: intervalSeconds)
+            // A resource the rule allocates nothing to (never measured: Azure V1 and NAB traces
+            // carry CPU only) constrains nothing, as score_exports.py reads a NaN allocation
+            // (usage > NaN is false; fmax skips it) and as `RiskFeatures` flags breaches. A
+            // period is skipped only when neither resource is allocated.
             let ac = allocation[cpuIndex], am = allocation[memoryIndex]
-            guard ac.isFinite, am.isFinite, ac > 0, am > 0 else { continue }
+            let cpuAllocated = ac.isFinite && ac > 0, memoryAllocated = am.isFinite && am > 0
+            guard cpuAllocated || memoryAllocated else { continue }
             func over(_ k: Int) -> Bool {
                 let c = samples.values[k * r + cpuIndex], m = samples.values[k * r + memoryIndex]
-                return (c.isFinite ? c : 0) > ac || (m.isFinite ? m : 0) > am
+                return (cpuAllocated && (c.isFinite ? c : 0) > ac) || (memoryAllocated && (m.isFinite ? m : 0) > am)
             }
             state.setAllocation(cpuCores: ac, memoryBytes: am)
             var tick = 0
@@ -136,7 +141,8 @@ public struct RiskExamples: Sendable {
                 guard j > i + 1 else { continue }
                 buffer.withUnsafeMutableBufferPointer { state.features(into: $0) }
                 let c = samples.values[i * r + cpuIndex], m = samples.values[i * r + memoryIndex]
-                let util = max((c.isFinite ? c : 0) / ac, (m.isFinite ? m : 0) / am)
+                let util = max(cpuAllocated ? (c.isFinite ? c : 0) / ac : -.infinity,
+                               memoryAllocated ? (m.isFinite ? m : 0) / am : -.infinity)
                 let k0 = max(0, i - daySteps)
                 var overExport = 0, overFull = 0
                 for k in k0...i where over(k) {
