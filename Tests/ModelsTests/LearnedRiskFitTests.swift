@@ -66,6 +66,47 @@ struct LearnedRiskFitTests {
         #expect(again.risk == outcome.risk)
     }
 
+    @Test("leaf size: the design's 1,000 from 64 k ticks up; below, at most ticks ÷ (leaves + 1), at least 20")
+    func leafSize() {
+        let design = GBTSpec(maximumDepth: 6, maximumLeaves: 63, minimumLeafSamples: 1000)
+        #expect(LearnedRiskFit.effectiveSpec(design, rows: 132_077).minimumLeafSamples == 1000)   // the holdout's training set
+        #expect(LearnedRiskFit.effectiveSpec(design, rows: 64_000).minimumLeafSamples == 1000)
+        #expect(LearnedRiskFit.effectiveSpec(design, rows: 63_999).minimumLeafSamples == 999)
+        #expect(LearnedRiskFit.effectiveSpec(design, rows: 2_648).minimumLeafSamples == 41)       // Alibaba's 4 machines, 4 days
+        #expect(LearnedRiskFit.effectiveSpec(design, rows: 100).minimumLeafSamples == 20)
+        #expect(LearnedRiskFit.effectiveSpec(Self.spec, rows: 500).minimumLeafSamples == 31)      // 15 leaves: 500 ÷ 16
+        var rest = LearnedRiskFit.effectiveSpec(design, rows: 2_648)
+        rest.minimumLeafSamples = design.minimumLeafSamples
+        #expect(rest == design, "nothing else changes")
+    }
+
+    @Test("the design's trees on a small set still grow (at 1,000 per leaf each split at most once)")
+    func smallSet() throws {
+        // Two workloads: each fold's trees are fitted on the other one's ticks, of which each
+        // tree draws 70 %, fewer than the 2,000 a split needs at 1,000 per leaf, so those trees
+        // were constant; the served trees (on both) could split once each at most.
+        let set = Self.examples(workloads: 2)
+        let design = GBTSpec(maximumDepth: 6, maximumLeaves: 63, minimumLeafSamples: 1000)
+        #expect(set.rows / 2 * 7 / 10 < 2 * 1000, "small enough that 1,000 per leaf could not split: \(set.rows) ticks")
+        let outcome = try LearnedRiskFit.fit(set, spec: design, seed: 1)
+        let splits = outcome.risk.trees.splitFeatures.filter { $0 >= 0 }.count
+        #expect(splits > 2 * outcome.risk.trees.treeCount, "\(splits) splits in \(outcome.risk.trees.treeCount) trees")
+        #expect(outcome.risk.trees.spec.minimumLeafSamples == set.rows / 64)
+        #expect(outcome.calibrationAUC > 0.6, "AUC \(outcome.calibrationAUC)")
+    }
+
+    @Test("trees that split nothing are refused, not served as a constant risk")
+    func noSplit() {
+        var spec = Self.spec
+        spec.minimumSplitGain = 1e12
+        #expect {
+            try LearnedRiskFit.fit(Self.examples(workloads: 3), spec: spec, seed: 1)
+        } throws: { error in
+            if case .noSplit = error as? LearnedRiskFit.FitError { return true }
+            return false
+        }
+    }
+
     @Test("folds by a stable hash; fewer workloads than folds: one per fold")
     func folds() throws {
         #expect(LearnedRiskFit.fold(of: "w0", folds: 5) == LearnedRiskFit.fold(of: "w0", folds: 5))

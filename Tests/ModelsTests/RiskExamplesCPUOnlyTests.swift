@@ -58,3 +58,34 @@ struct RiskExamplesCPUOnlyTests {
         #expect(set.rows == 0)
     }
 }
+
+/// `RiskExamples.weeklyPeriods` on traces shorter than a week and a day.
+@Suite("Risk examples: training periods of short traces")
+struct RiskExamplesShortTraceTests {
+    static let day: Int64 = 86_400
+
+    @Test("a week and a day or more: whole weeks back from until, each with a day before it (as before)")
+    func weekly() {
+        let first: Int64 = 1_000_000
+        #expect(RiskExamples.weeklyPeriods(until: first + 8 * Self.day, firstSample: first)
+                == [.init(start: first + Self.day, end: first + 8 * Self.day)])
+        #expect(RiskExamples.weeklyPeriods(until: first + 16 * Self.day, firstSample: first)
+                == [.init(start: first + 2 * Self.day, end: first + 9 * Self.day), .init(start: first + 9 * Self.day, end: first + 16 * Self.day)])
+        #expect(RiskExamples.weeklyPeriods(until: first + 16 * Self.day, firstSample: first, weeks: 1)
+                == [.init(start: first + 9 * Self.day, end: first + 16 * Self.day)])
+    }
+
+    @Test("shorter: one period after min(a day, half the span) of history; under an hour either side, none")
+    func short() {
+        let first: Int64 = 1_000_000
+        // Alibaba-like: 5 days before until → a day of history, 4 days of ticks.
+        #expect(RiskExamples.weeklyPeriods(until: first + 5 * Self.day, firstSample: first)
+                == [.init(start: first + Self.day, end: first + 5 * Self.day)])
+        // Google-like: 16 hours → 8 of history, 8 of ticks.
+        #expect(RiskExamples.weeklyPeriods(until: first + 16 * 3_600, firstSample: first)
+                == [.init(start: first + 8 * 3_600, end: first + 16 * 3_600)])
+        #expect(RiskExamples.weeklyPeriods(until: first + 7_200, firstSample: first) == [.init(start: first + 3_600, end: first + 7_200)])
+        #expect(RiskExamples.weeklyPeriods(until: first + 7_000, firstSample: first).isEmpty)
+        #expect(RiskExamples.weeklyPeriods(until: first + 5 * Self.day, firstSample: first, weeks: 0).isEmpty)
+    }
+}

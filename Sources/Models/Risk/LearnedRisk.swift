@@ -105,6 +105,9 @@ public enum LearnedRiskFit {
     public enum FitError: Error, CustomStringConvertible {
         case tooFewWorkloads(Int)
         case tooFewEvents(split: String, positives: Int, rows: Int)
+        /// The served trees split nothing: their risk would be one constant (AUC 0.5), worse
+        /// than the calibrated forecast risk that serves without them.
+        case noSplit(rows: Int, minimumLeafSamples: Int)
         case trees(GBTError)
         case logistic(String, LogisticRegression.FitError)
 
@@ -113,6 +116,8 @@ public enum LearnedRiskFit {
             case .tooFewWorkloads(let n): "learned risk: \(n) workload(s) with labelled ticks; at least 2 are needed (one to fit, one to calibrate)"
             case .tooFewEvents(let split, let positives, let rows):
                 "learned risk: the \(split) ticks have \(positives) breach(es) in \(rows); both outcomes are needed"
+            case .noSplit(let rows, let leaf):
+                "learned risk: the trees found no split in \(rows) ticks (at least \(leaf) per leaf); a constant risk would rank nothing"
             case .trees(let error): "learned risk: trees: \(error)"
             case .logistic(let what, let error): "learned risk: \(what): \(error)"
             }
@@ -135,8 +140,23 @@ public enum LearnedRiskFit {
     /// `EVALUATION.md`); scoring every workload out of fold gives the calibration five times
     /// the ticks and workloads, and the trees a quarter more, for `folds` extra tree fits
     /// (≈ 5 s each on 170 k ticks).
-    public static func fit(_ examples: RiskExamples, spec: GBTSpec, seed: UInt64, intervalSeconds: Int64 = 300,
+    /// The spec the trees are fitted with on `rows` ticks: `spec` with at most
+    /// rows ÷ (`maximumLeaves` + 1) rows per leaf (at least 20), so that a tree can still
+    /// grow its leaves. The design's 1,000 rows per leaf (`TrainingProfile.riskTrees`, 63
+    /// leaves) were chosen on 130 k–170 k ticks and hold from 64 k ticks up (every Bitbrains
+    /// run of `EVALUATION.md` and the demo); a short trace (Alibaba's 8 days of 4 machines:
+    /// 2,648 ticks) could not split at all (a node needs twice the leaf size, of the 70 %
+    /// each tree draws), and its risk was one constant.
+    public static func effectiveSpec(_ spec: GBTSpec, rows: Int) -> GBTSpec {
+        var out = spec
+        let cap = max(20, rows / (spec.maximumLeaves + 1))
+        out.minimumLeafSamples = max(1, min(spec.minimumLeafSamples, cap))
+        return out
+    }
+
+    public static func fit(_ examples: RiskExamples, spec requested: GBTSpec, seed: UInt64, intervalSeconds: Int64 = 300,
                            folds: Int = 5) throws -> Outcome {
+        let spec = effectiveSpec(requested, rows: examples.rows)
         let names = Array(Set((0..<examples.rows).map { examples.workloads[Int(examples.workloadIndex[$0])] })).sorted()
         guard names.count >= 2 else { throw FitError.tooFewWorkloads(names.count) }
         let positivesAll = examples.labels.filter { $0 }.count
@@ -176,6 +196,9 @@ public enum LearnedRiskFit {
         let trees: GBTModel
         do { trees = try spec.fit(features: examples.features, featureCount: RiskFeatures.count, labels: examples.labels, generator: &generator) }
         catch { throw FitError.trees(error) }
+        guard trees.splitFeatures.contains(where: { $0 >= 0 }) else {
+            throw FitError.noSplit(rows: examples.rows, minimumLeafSamples: spec.minimumLeafSamples)
+        }
         let train = examples
         // Simple learned on every labelled tick of the training side.
         var simpleRows: [Double] = []

@@ -72,12 +72,22 @@ public struct RiskExamples: Sendable {
     }
 
     /// Weekly periods ending at `until`, going back while a day of history precedes them.
+    ///
+    /// A trace shorter than a week and a day (Alibaba 2018's machines span 8 days, Google
+    /// 2011's jobs one) would give none, and the learned risk would train on nothing. Then
+    /// the history before `until` is split into one period: the allocation from the first
+    /// min(a day, half of it), the ticks from there to `until`, as a static replay of a short
+    /// trace allocates from what precedes it. Less than an hour on either side gives none.
     public static func weeklyPeriods(until: Int64, firstSample: Int64, weeks: Int = .max) -> [Period] {
         var out: [Period] = []
         var end = until
         while out.count < weeks, end - 7 * 86_400 - 86_400 >= firstSample {
             out.append(Period(start: end - 7 * 86_400, end: end))
             end -= 7 * 86_400
+        }
+        if out.isEmpty, weeks > 0 {
+            let span = until - firstSample, history = min(86_400, span / 2)
+            if history >= 3_600, span - history >= 3_600 { out.append(Period(start: firstSample + history, end: until)) }
         }
         return out.reversed()
     }
