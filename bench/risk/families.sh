@@ -58,8 +58,9 @@ import sqlite3; c = sqlite3.connect('$db'); [print(n) for (n,) in c.execute('sel
       --policy static --from "$split" --to $((last + 1)) --workloads "$list" --json \
       --export-scores "$o/scores.csv" --export-allocations "$o/alloc-static.csv" > "$o/replay-static.json"
     for policy in predictive reactive vpa; do
+      extra=(); [ "$policy" = predictive ] && extra=(--export-forecasts "$o/forecasts.csv" --every 12)
       "$bin/headroom-scorer" replay --db "$db" --models "$models" --version "$version" --pops "$root/config/pops.holdout.toml" \
-        --policy $policy --from "$split" --to $((last + 1)) --workloads "$list" --json \
+        --policy $policy --from "$split" --to $((last + 1)) --workloads "$list" --json "${extra[@]}" \
         --export-allocations "$o/alloc-$policy.csv" > "$o/replay-$policy.json"
     done
     echo "-- $split_name (${list:0:60}…)"
