@@ -246,14 +246,20 @@ public struct BlendWeights: Codable, Equatable, Sendable {
     public var isValid: Bool { [arima, lstm, naive].allSatisfy { $0 >= 0 && $0 <= 1 } && abs(arima + lstm + naive - 1) < 1e-9 }
 
     /// The weighted mean of the members that forecast (weights renormalised over them);
-    /// when none with weight forecasts, the first that does (ARIMA, LSTM, naive).
+    /// when none with weight forecasts, the first that does of naive, ARIMA, LSTM.
+    ///
+    /// Naive first: that case is mostly a workload never trained on (no ARIMA of its own)
+    /// whose blend weighs ARIMA alone. The LSTM then served alone, and on Google 2011's
+    /// day-long jobs never trained on its memory p50 had 13× naive's scaled error
+    /// (`bench/risk/families.sh`, EVALUATION.md); alone it is the weakest member on Bitbrains
+    /// too (`evaluate`'s median-series MASE, for context: LSTM 1.09, naive 0.94).
     public func combine(arima a: Double, lstm l: Double, naive n: Double) -> Double {
         var sum = 0.0, total = 0.0
         if a.isFinite, arima > 0 { sum += arima * a; total += arima }
         if l.isFinite, lstm > 0 { sum += lstm * l; total += lstm }
         if n.isFinite, naive > 0 { sum += naive * n; total += naive }
         if total > 0 { return sum / total }
-        return a.isFinite ? a : (l.isFinite ? l : n)
+        return n.isFinite ? n : (a.isFinite ? a : l)
     }
 
     /// Every triple in quarters: 15 of them.

@@ -7,16 +7,30 @@ import Forecast
 /// converted by each workload's interval (at most `RiskCalibrationFit.validationStepCap` steps, as the calibration's walk) (the LSTM's early
 /// stopping holds out the same recent windows; ARIMA's few parameters saw them, a small
 /// optimistic bias in its favour). Resources with nothing to score keep ½ ARIMA, ½ LSTM.
+///
+/// A history shorter than the validation and 48 steps of warm-up (Google 2011's jobs are a
+/// day long; trained until two thirds of it, 192 steps) is judged on its later half after
+/// those 48 steps instead (`validationSteps`). Before, such histories gave no case at all and
+/// every resource kept ½ ARIMA, ½ LSTM unjudged: on the Google jobs their memory p50 had
+/// 7–13× naive's scaled error (`bench/risk/families.sh`, EVALUATION.md).
 enum CombinationWeights {
     static let metadataKey = BlendWeights.metadataKey
     static let fallback = BlendWeights(arima: 0.5, lstm: 0.5, naive: 0)
+
+    /// The steps at the end of a `steps`-long history that judge the blend: `fullSteps` when
+    /// the history has them and 48 more, else half of what follows the first 48; nil when
+    /// that leaves no origin with a whole horizon after it (≤ `horizonSteps`).
+    static func validationSteps(steps: Int, fullSteps: Int, horizonSteps: Int) -> Int? {
+        let v = steps > fullSteps + 48 ? fullSteps : (steps - 48) / 2
+        return v > horizonSteps ? v : nil
+    }
 
     static func choose(histories: [WorkloadHistory], models: TrainedModels, validation: Duration, horizonSteps: Int,
                        quantiles: [Double]) -> [BlendWeights] {
         let cases = histories.compactMap { h -> Backtest.Case? in
             let steps = h.series.steps
-            let validationSteps = validation.steps(atIntervalSeconds: h.series.intervalSeconds, cap: RiskCalibrationFit.validationStepCap)
-            guard steps > validationSteps + 48 else { return nil }
+            let full = validation.steps(atIntervalSeconds: h.series.intervalSeconds, cap: RiskCalibrationFit.validationStepCap)
+            guard let validationSteps = Self.validationSteps(steps: steps, fullSteps: full, horizonSteps: horizonSteps) else { return nil }
             return Backtest.Case(workload: h.name, series: h.series, evaluationStart: steps - validationSteps, evaluationEnd: steps, isNew: false)
         }
         guard !cases.isEmpty else { return .init(repeating: fallback, count: Resource.count) }
