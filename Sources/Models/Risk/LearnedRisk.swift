@@ -130,16 +130,6 @@ public enum LearnedRiskFit {
         return Int(h % UInt64(max(1, folds)))
     }
 
-    /// Cross-fitted calibration (the trees' out-of-fold log-odds): the workloads are split
-    /// into `folds` groups by `fold(of:folds:)`; for each group, trees fitted on the other
-    /// groups score its ticks; Platt scaling is fitted on every tick's out-of-fold score, so
-    /// it learns from all the workloads, each scored by trees that never saw it (the
-    /// held-out slice is every workload in turn). The served trees are then fitted on all
-    /// the ticks. Why: a single held-out fifth of a few dozen workloads gave a Platt slope
-    /// too flat to match later weeks' top bins (ECE 0.022–0.028 on the held-out weeks of
-    /// `EVALUATION.md`); scoring every workload out of fold gives the calibration five times
-    /// the ticks and workloads, and the trees a quarter more, for `folds` extra tree fits
-    /// (≈ 5 s each on 170 k ticks).
     /// The spec the trees are fitted with on `rows` ticks: `spec` with at most
     /// rows ÷ (`maximumLeaves` + 1) rows per leaf (at least 20), so that a tree can still
     /// grow its leaves. The design's 1,000 rows per leaf (`TrainingProfile.riskTrees`, 63
@@ -154,6 +144,17 @@ public enum LearnedRiskFit {
         return out
     }
 
+    /// Cross-fitted calibration (the trees' out-of-fold log-odds): the workloads are split
+    /// into `folds` groups by `fold(of:folds:)`; for each group, trees fitted on the other
+    /// groups score its ticks; Platt scaling is fitted on every tick's out-of-fold score, so
+    /// it learns from all the workloads, each scored by trees that never saw it (the
+    /// held-out slice is every workload in turn). The served trees are then fitted on all
+    /// the ticks. Why: a single held-out fifth of a few dozen workloads gave a Platt slope
+    /// too flat to match later weeks' top bins (ECE 0.022–0.028 on the held-out weeks of
+    /// `EVALUATION.md`); scoring every workload out of fold gives the calibration five times
+    /// the ticks and workloads, and the trees a quarter more, for `folds` extra tree fits
+    /// (≈ 5 s each on 170 k ticks). Every fit uses `effectiveSpec(spec, rows:)` of all the
+    /// ticks; served trees that split nothing throw `FitError.noSplit`.
     public static func fit(_ examples: RiskExamples, spec requested: GBTSpec, seed: UInt64, intervalSeconds: Int64 = 300,
                            folds: Int = 5) throws -> Outcome {
         let spec = effectiveSpec(requested, rows: examples.rows)
