@@ -48,8 +48,7 @@ struct LearnedRiskTraining {
         let positives = set.labels.filter { $0 }.count
         log("risk: learned model on \(set.rows) labelled ticks of \(set.workloads.count) workloads (\(positives) breaches)")
         let outcome = try LearnedRiskFit.fit(set, spec: spec, seed: seed, intervalSeconds: intervalSeconds)
-        let leaf = LearnedRiskFit.effectiveSpec(spec, rows: set.rows).minimumLeafSamples
-        log("risk: \(spec.treeCount) trees (≥ \(leaf) ticks per leaf) on \(outcome.trainingRows) ticks, Platt on \(outcome.calibrationRows) ticks of "
+        log("risk: \(spec.treeCount) trees (≥ \(outcome.risk.trees.spec.minimumLeafSamples) ticks per leaf) on \(outcome.trainingRows) ticks, Platt on \(outcome.calibrationRows) ticks of "
             + "\(outcome.calibrationWorkloads.count) workloads scored out of fold (\(outcome.folds) folds): AUC \(String(format: "%.3f", outcome.calibrationAUC)) "
             + "(simple learned \(String(format: "%.3f", outcome.simpleAUC))), Brier skill "
             + (outcome.calibrationBrierSkill.map { String(format: "%.3f", $0) } ?? "n/a")
