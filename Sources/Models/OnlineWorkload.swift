@@ -164,7 +164,7 @@ public struct OnlineWorkload: Sendable {
     private var naiveDeferred: UInt32 = 0
     /// The adaptive-window median per resource (CPU and memory; nil for the others): the
     /// candidate's forecast of those two once warm (issue 11 item 3; `AdaptiveWindowMedian`;
-    /// 876 samples at 12 steps: three days at 5 minutes, a quarter of an hour at 1 second).
+    /// 24 samples at 12 steps: two hours at 5 minutes, 24 seconds at 1 second).
     /// Indexed by resource: CPU (0) and memory (1) only (`medianResources`).
     private var medianForecasters: [AdaptiveWindowMedian]
     /// Whether the median publishes every level of `levels` (0.5, 0.9, 0.99): then, once it
@@ -640,7 +640,8 @@ public struct OnlineWorkload: Sendable {
             }
         }
         // CPU and memory: the adaptive-window median, at the levels it has (0.5, 0.9, 0.99),
-        // once it has a half-life of error history (a new workload keeps the blend until then).
+        // once every step has judged H forecasts (`AdaptiveWindowMedian.warmSamples`; a new
+        // workload keeps the blend until then).
         for r in medianForecasters.indices where medianForecasters[r].isWarm {
             out[r].withUnsafeMutableBufferPointer { o in medianForecasters[r].writeQuantiles(levels: levels, into: o) }
         }

@@ -25,7 +25,7 @@ struct OnlineWorkloadMemoryTests {
 
     @Test("past the median's warm-up the scorer's state, its CPU and memory naive window released and its buffers shared with another workload, forecasts what the full state does")
     func releasedWindowSameForecast() throws {
-        let steps = 1200   // past the median's warm-up (876 samples)
+        let steps = 1200   // past the median's warm-up (24 samples)
         let a = Self.history(steps: steps, seed: 7), b = Self.history(steps: steps, seed: 8, scale: 1.7)
         var models = try OnlineWorkloadTests.models(history: a, steps: steps)
         // The demo version's shape: naive for CPU, memory, disk read; LSTM for the rest; ARIMA nowhere.

@@ -25,9 +25,9 @@ struct OnlineWorkloadTests {
         return values
     }
 
-    static func models(history: [Double], steps: Int) throws -> TrainedModels {
+    static func models(history: [Double], steps: Int, arimaResources: [Resource] = [.cpuCores, .memoryBytes]) throws -> TrainedModels {
         var arima: [SeriesARIMA] = []
-        for resource in [Resource.cpuCores, .memoryBytes] {
+        for resource in arimaResources {
             let y = (0..<steps).map { history[$0 * Resource.count + resource.rawValue] }
             arima.append(SeriesARIMA(workload: "w", resource: resource, firstTimestamp: start, intervalSeconds: interval,
                                      fitted: try AutoARIMA.fit(y)))
@@ -145,7 +145,7 @@ struct OnlineWorkloadTests {
 
     @Test("the blend computes only the weighted members, falling back to the others, with the same result as computing all; CPU and memory are the adaptive-window median's")
     func lazyMembers() throws {
-        let steps = 1000   // past the median's warm-up (876 samples), so both sides are checked
+        let steps = 1000   // past the median's warm-up (24 samples), so both sides are checked
         let values = Self.history(steps: steps)
         var models = try Self.models(history: values, steps: steps)
         // cpu: ARIMA alone; memory: naive alone; disk read: ARIMA alone although it has no
@@ -182,7 +182,7 @@ struct OnlineWorkloadTests {
 
     @Test("a resource whose blend gives one member all the weight gets that member's forecast, bit for bit as combine gives it")
     func soleMemberBlend() throws {
-        let steps = 300   // before the median's warm-up: every resource is blended
+        let steps = 300   // CPU and memory are blended until the median's warm-up (24 samples), then the median's
         let values = Self.history(steps: steps)
         var models = try Self.models(history: values, steps: steps)
         // LSTM alone, naive alone, ARIMA alone without an ARIMA model for disk read (the
@@ -194,17 +194,23 @@ struct OnlineWorkloadTests {
                                   limits: [8, 16e9, .nan, .nan, .nan, .nan], advance: .weightedMembers)
         var full = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12,
                                   limits: [8, 16e9, .nan, .nan, .nan, .nan])
-        var compared = 0
+        var medians = [AdaptiveWindowMedian(horizon: 12), AdaptiveWindowMedian(horizon: 12)]
+        var compared = 0, blendedCPU = 0
         for k in 0..<steps {
             let row = Array(values[(k * 6)..<(k * 6 + 6)])
             lazy.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
             full.ingest(timestamp: Self.start + Int64(k) * Self.interval, values: row)
-            guard k % 23 == 0 || k == steps - 1 else { continue }
+            medians[0].update(row[0])
+            medians[1].update(row[1])
+            guard k % 23 == 0 || (k < 24 && k % 5 == 0) || k == steps - 1 else { continue }
             let got = lazy.forecast()
             let m = full.memberForecasts()
+            if !medians[0].isWarm { blendedCPU += 1 }
             for r in 0..<Resource.count {
                 for i in got[r].indices {
-                    let expected = models.blendWeights[r].combine(arima: m.arima[r][i], lstm: m.lstm[r][i], naive: m.naive[r][i])
+                    let levels = [0.5, 0.9, 0.99]
+                    let expected = r < 2 && medians[r].isWarm ? medians[r].quantile(step: i / 3, level: levels[i % 3])!
+                        : models.blendWeights[r].combine(arima: m.arima[r][i], lstm: m.lstm[r][i], naive: m.naive[r][i])
                     #expect(got[r][i].bitPattern == expected.bitPattern || (got[r][i].isNaN && expected.isNaN),
                             "step \(k) resource \(r) value \(i): \(got[r][i]) vs \(expected)")
                     if got[r][i].isFinite { compared += 1 }
@@ -212,6 +218,7 @@ struct OnlineWorkloadTests {
             }
         }
         #expect(compared > 13 * 6 * 36 / 2)
+        #expect(blendedCPU == 5)   // k = 0, 5, 10, 15, 20: CPU's LSTM alone and memory's naive alone
         let diskRead = lazy.forecast()[2]
         #expect(diskRead.allSatisfy { $0.isFinite })
     }
@@ -219,11 +226,18 @@ struct OnlineWorkloadTests {
     @Test("advancing only the weighted members gives the same blend; an unweighted ARIMA state is left behind")
     func weightedMembersOnly() throws {
         let steps = 400
-        let values = Self.history(steps: steps)
-        var models = try Self.models(history: values, steps: steps)
-        // cpu: ARIMA and naive; memory (which has an ARIMA model): LSTM and naive only.
-        models.blendWeights = [BlendWeights(arima: 0.6, lstm: 0, naive: 0.4), BlendWeights(arima: 0, lstm: 0.5, naive: 0.5)]
-            + .init(repeating: BlendWeights(arima: 0, lstm: 0.5, naive: 0.5), count: 4)
+        var values = Self.history(steps: steps)
+        for k in 0..<steps {   // disk read and network receive measured too: CPU's and memory's paths
+            values[k * Resource.count + 2] = values[k * Resource.count] * 1e6
+            values[k * Resource.count + 4] = values[k * Resource.count + 1] / 1e3
+        }
+        // ARIMA for disk read and network receive: CPU's and memory's are released once the
+        // median is warm (24 samples), so these two carry the test past that.
+        var models = try Self.models(history: values, steps: steps, arimaResources: [.diskReadBytesPerSecond, .networkReceiveBytesPerSecond])
+        // disk read: ARIMA and naive; network receive (which has an ARIMA model): LSTM and naive only.
+        models.blendWeights = [BlendWeights(arima: 0, lstm: 0.5, naive: 0.5), BlendWeights(arima: 0, lstm: 0.5, naive: 0.5),
+                               BlendWeights(arima: 0.6, lstm: 0, naive: 0.4), BlendWeights(arima: 0, lstm: 0.5, naive: 0.5),
+                               BlendWeights(arima: 0, lstm: 0.5, naive: 0.5), BlendWeights(arima: 0, lstm: 0.5, naive: 0.5)]
         let limits = [8, 16e9, Double.nan, .nan, .nan, .nan]
         var scorer = OnlineWorkload(name: "w", models: models, intervalSeconds: Self.interval, horizonSteps: 12, limits: limits,
                                     advance: .weightedMembers)
@@ -243,10 +257,10 @@ struct OnlineWorkloadTests {
             }
         }
         #expect(compared > 0)
-        // The members themselves: cpu's ARIMA is current, memory's was never advanced.
+        // The members themselves: disk read's ARIMA is current, network receive's was never advanced.
         let scorerMembers = scorer.memberForecasts(), fullMembers = full.memberForecasts()
-        #expect(scorerMembers.arima[0] == fullMembers.arima[0])
-        #expect(fullMembers.arima[1].allSatisfy { $0.isFinite })
-        #expect(scorerMembers.arima[1].allSatisfy { $0.isNaN })
+        #expect(scorerMembers.arima[2] == fullMembers.arima[2] && scorerMembers.arima[2].allSatisfy { $0.isFinite })
+        #expect(fullMembers.arima[4].allSatisfy { $0.isFinite })
+        #expect(scorerMembers.arima[4].allSatisfy { $0.isNaN })
     }
 }

@@ -7,7 +7,7 @@ import json, math, sys
 
 class AWM:
     def __init__(self, windows=(3, 6, 12, 24, 48, 96, 288), half_life=144.0, eta=0.02,
-                 taus=(0.90, 0.99), m_init=(1.5, 4.0), horizon=12):
+                 taus=(0.90, 0.99), m_init=(1.5, 4.0), horizon=12, unbias=True):
         self.w = list(windows); self.H = horizon; self.taus = list(taus); self.eta = eta
         self.beta = 1.0 - 2.0 ** (-1.0 / half_life)
         self.buf = []                                               # last max(w) samples
@@ -16,6 +16,9 @@ class AWM:
         self.med_hist = []                                          # last H+... candidate medians (issued p50s)
         self.q_hist = []                                            # last H issued quantiles [tau][k]
         self.n = 0
+        # The band divides A by 1 - (1 - beta)^u after u updates (the weight A still gives its
+        # start at 0), kept as a running product; unbias=False is the study's original (A as is).
+        self.unbias = unbias; self.start_weight = 1.0
 
     @staticmethod
     def median(xs):
@@ -26,6 +29,7 @@ class AWM:
         """Feed the next sample (finite value). Skip missing samples entirely (do not call)."""
         t = self.n
         if t >= self.H:
+            self.start_weight *= 1.0 - self.beta
             for k in range(1, self.H + 1):
                 meds = self.med_hist[-k]                            # medians computed k samples ago
                 for c in range(len(self.w)):
@@ -46,12 +50,13 @@ class AWM:
     def forecast(self):
         """(p50[k], [p_tau[k] for tau]) for k = 1..H from the state after the last update."""
         meds = self.med_hist[-1]
+        f = (1.0 / (1.0 - self.start_weight) if self.start_weight < 1 else 0.0) if self.unbias else 1.0
         p50 = []; q = [[] for _ in self.taus]
         for k in range(self.H):
             c = min(range(len(self.w)), key=lambda c: (self.A[c][k], c))   # first minimal (smallest window)
             p50.append(meds[c])
             for ti in range(len(self.taus)):
-                q[ti].append(meds[c] + self.m[ti][k] * self.A[c][k])
+                q[ti].append(meds[c] + self.m[ti][k] * (self.A[c][k] * f))
         return p50, q
 
 
@@ -99,7 +104,7 @@ if __name__ == '__main__':
             P50, Q = fs.awm_full(M, Y[r], OI, c['half_life'], cs, [c['eta']])
             for v in range(len(sel)):
                 rows = np.where(OI[v] >= 0)[0][:3]            # first three origins of week 08-02
-                f = AWM(**c)
+                f = AWM(**c, unbias=False)   # the study's vectorised code predates the division
                 for i in range(rows[-1] + 1):
                     f.update(float(Y[r][v, i]))
                     if i in rows:

@@ -12,7 +12,7 @@ import Store
 /// split, so every entry holds the state of a trained workload (a cold-start one holds
 /// less). The default history is the scorer's warm-up, a week (2,016 samples at 5
 /// minutes): a state's rings are allocated in full at once, but the CPU and memory naive
-/// windows are released when the adaptive-window median warms up (876 samples), so a
+/// windows are released when the adaptive-window median warms up (24 samples), so a
 /// history shorter than that measures a younger, larger workload. Reported: the resident set (VmRSS) before and after, per workload; then one tick
 /// per workload in turn (its next stored sample: ingest → forecast → risk, without the
 /// decision engine), timed one by one with CLOCK_MONOTONIC: median, p99, max.
@@ -23,7 +23,7 @@ struct BenchScorerMemoryCommand: ParsableCommand {
 
     @OptionGroup var source: BenchVersionOptions
     @Option(help: "Workloads to register.") var workloads = 100_000
-    @Option(help: "Samples of history each is warmed on (default a week at 5 minutes, the scorer's warm-up; below 876 the CPU and memory naive windows are still kept).") var history = 2016
+    @Option(help: "Samples of history each is warmed on (default a week at 5 minutes, the scorer's warm-up; below 24 the CPU and memory naive windows are still kept).") var history = 2016
     @Option(help: "Ticks per workload after registration.") var rounds = 1
     @Flag(help: "Keep the long windows in memory (as a replay does) instead of reading them back from the store (as the service does).")
     var keepWindows = false

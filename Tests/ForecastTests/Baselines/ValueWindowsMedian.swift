@@ -14,11 +14,10 @@ struct ValueWindowsMedian: Sendable, Equatable {
     let eta: Double
     /// Samples seen.
     private(set) var count = 0
-    /// Samples before the error averages mean something: the horizon plus one half-life.
-    /// Before that the p90/p99 band is near zero (the averages start at 0 and forget slowly),
-    /// so a caller should use another forecaster for a new series (the study's caveat: its
-    /// series all had weeks of history).
+    /// Samples before a caller should serve it: twice the horizon (as `AdaptiveWindowMedian`).
     let warmSamples: Int
+    /// (1 − β)^u after u updates of the error averages.
+    private var startWeight = 1.0
     /// Whether `warmSamples` have been seen.
     var isWarm: Bool { count >= warmSamples }
     /// Every number of the state in one buffer (the scorer updates two series per workload
@@ -55,7 +54,7 @@ struct ValueWindowsMedian: Sendable, Equatable {
         self.horizon = h
         beta = 1 - pow(2, -1 / max(1, halfLifeSamples))
         self.eta = eta
-        warmSamples = h + Int(max(1, halfLifeSamples).rounded(.up))
+        warmSamples = 2 * h
         layout = Layout(horizon: h)
         state = .init(repeating: .nan, count: layout.total)
         for i in 0..<(Self.windows.count * h) { state[layout.errors + i] = 0 }
@@ -126,11 +125,14 @@ struct ValueWindowsMedian: Sendable, Equatable {
             let slot = n % h
             for j in 0..<c { s[L.medianHistory + slot * c + j] = s[L.medians + j] }
             // The quantiles issued now: unclamped for the tracking, in order for the forecast
-            // (computed once here, so a tick's forecast only reads them).
+            // (computed once here, so a tick's forecast only reads them); the error averages
+            // divided by 1 − their start's weight, as `AdaptiveWindowMedian`.
+            if n >= h { startWeight *= 1 - beta }
+            let unbias = startWeight < 1 ? 1 / (1 - startWeight) : 0
             for k in 0..<h {
                 var best = 0
                 for j in 1..<c where s[L.errors + j * h + k] < s[L.errors + best * h + k] { best = j }
-                let e = s[L.errors + best * h + k], p50 = s[L.medians + best]
+                let e = s[L.errors + best * h + k] * unbias, p50 = s[L.medians + best]
                 let q90 = p50 + s[L.multipliers + k] * e, q99 = p50 + s[L.multipliers + h + k] * e
                 s[L.quantileHistory + slot * levels * h + k] = q90
                 s[L.quantileHistory + (slot * levels + 1) * h + k] = q99
