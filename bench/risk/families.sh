@@ -11,8 +11,9 @@
 # whole day where the trace is longer than a day), the rest of the trace is replayed
 # (static with --export-scores, then predictive, reactive and vpa) and scored. The traces
 # are small (8–400 workloads, 1–28 days): this checks the path and the ranking, not the
-# targets, which are set on Bitbrains (EVALUATION.md). NAB (`nab`) is accepted but its four
-# series cover different months, so one split time leaves some with nothing to train on.
+# targets, which are set on Bitbrains (EVALUATION.md). NAB (`nab`, not run by default) imports
+# only its two CPU series (EC2 and RDS, the same 14 days): the judge's events and forecasts are
+# CPU and memory only, and the disk-write and network-in series cover other months.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -25,14 +26,14 @@ swift build -c release --scratch-path "$scratch" --product headroom-scorer 2>&1 
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 for family in $families; do
   case $family in
-    azure) format=azure-v1; input=$shared/datasets/azure-v1-cpu-avg-20vms.csv ;;
-    alibaba) format=alibaba-machine; input=$shared/datasets/alibaba2018-machine-usage-m1932-m1939.csv ;;
-    google) format=google-gcd; input=$shared/datasets/google2011-gcd-400jobs.tar.zst ;;
-    nab) format=nab; input=$shared/datasets/nab-aws ;;
+    azure) format=azure-v1; input=("$shared/datasets/azure-v1-cpu-avg-20vms.csv") ;;
+    alibaba) format=alibaba-machine; input=("$shared/datasets/alibaba2018-machine-usage-m1932-m1939.csv") ;;
+    google) format=google-gcd; input=("$shared/datasets/google2011-gcd-400jobs.tar.zst") ;;
+    nab) format=nab; input=("$shared/datasets/nab-aws/ec2_cpu_utilization_24ae8d.csv" "$shared/datasets/nab-aws/rds_cpu_utilization_cc0c53.csv") ;;
     *) echo "unknown family $family" >&2; exit 2 ;;
   esac
   d=$work/$family; mkdir -p "$d"; db=$d/h.sqlite
-  [ -f "$db" ] || "$bin/headroom-trainer" import --db "$db" --format "$format" --prefix "$family-" --quiet "$input" > "$d/import.log" 2>&1
+  [ -f "$db" ] || "$bin/headroom-trainer" import --db "$db" --format "$format" --prefix "$family-" --quiet "${input[@]}" > "$d/import.log" 2>&1
   read -r first last <<<"$(python3 -c "
 import sqlite3; c = sqlite3.connect('$db'); print(*c.execute('select min(timestamp), max(timestamp) from samples').fetchone())")"
   span=$((last - first))
