@@ -73,6 +73,45 @@ struct RightSizingPolicyTests {
         #expect(Self.close(calm[0], 0.34))
     }
 
+    @Test("predictive, younger than a day without a table: (1 + knob − 0.40) × max(last hour's peak, the score's planned demand), alarm or not")
+    func predictiveYoung() {
+        // Five hours of 5-minute samples: no past day, so no seasonal term.
+        var h = UsageHistory(intervalSeconds: 300, capacitySteps: 15 * 288)
+        let start = 20_000 * 3600.0
+        for k in 0..<60 { h.append([k == 50 ? 0.8 : 0.5, Self.gib], at: start + Double(k) * 300) }
+        let now = start + 59 * 300
+        #expect(h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
+        var planned = [Double](repeating: .nan, count: 6)
+        planned[0] = 0.9
+        let score = WorkloadScore(timestamp: Int64(now), risk: 0.01, rawRisk: 0.01, heavyPhaseProbability: nil, resourceAtRisk: nil,
+                                  expectedSecondsToBreach: nil, plannedDemand: planned, exceedance: planned)
+        // Default knob 0.40: max(0.8, 0.9) × 1 = 0.9, though the risk 0.01 raises no alarm
+        // (the margin rule gave 0.95 × 0.8 = 0.76).
+        var p = PredictiveSizing()
+        let t = p.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
+        #expect(Self.close(t[0], 0.9))
+        // No score yet: the last hour's peak (the sample 0.8, 9 steps back), × 1.
+        var q = PredictiveSizing()
+        let bare = q.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
+        #expect(Self.close(bare[0], 0.8))
+        // The knob scales it: 0.50 → × 1.1 = 0.99; the CPU knob alone 0.30 → × 0.9 = 0.81.
+        var wide = PredictiveSizing(configuration: .init(margin: 0.50))
+        let w = wide.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
+        #expect(Self.close(w[0], 0.99))
+        var narrow = PredictiveSizing(configuration: .init(margin: 0.40, cpuKnob: 0.30))
+        let n = narrow.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
+        #expect(Self.close(n[0], 0.81))
+        // A day later the seasonal term exists and the margin rule serves again.
+        for k in 60..<(60 + 288) { h.append([0.5, Self.gib], at: start + Double(k) * 300) }
+        let later = start + Double(60 + 287) * 300
+        #expect(!h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
+        var r = PredictiveSizing()
+        let old = r.target(history: h, now: later, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
+        // max(seasonal p95, last hour's peak) × 0.95: the coming hour a day ago is steps 60…71,
+        // all 0.5 (the 0.8 was step 50), and no older day has it; the last hour is 0.5 too.
+        #expect(Self.close(old[0], 0.95 * 0.5))
+    }
+
     @Test("reactive: factor × the 6-h peak, at least factor × the allocation on a breach (memory also + 100 MiB)")
     func reactive() {
         var h = UsageHistory(intervalSeconds: 300, capacitySteps: 200)

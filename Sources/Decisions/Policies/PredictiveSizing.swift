@@ -16,6 +16,12 @@ import Store
 ///   same throttle bump, 2-h hold and 6-h decrease gap as below. In the study it throttled
 ///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
 ///   0.50–0.97 × on the held-out weeks.
+///   Without a table and younger than a day (no seasonal term: a Google 2011 job, a new
+///   workload), (1 + knob − 0.40) × max(the last hour's peak, the online score's planned
+///   demand: the forecast's planning quantile, p90 by default, at its peak over the horizon),
+///   then the same bump, hold and gap. On Google 2011's day-long jobs (`bench/risk/families.sh`,
+///   the trained half; EVALUATION.md) the margin rule's 0.95 × the last hour's peak throttled
+///   89.8 core-minutes at 173.5 core-hours of slack, this 23.0 at 158.7 (vpa: 75.0 at 135.7).
 ///   Without a table (older versions, other intervals), the margin rule:
 ///   (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
 ///   max cpu[t−11…t]): the 95th percentile of the coming hour on the last 7 days, or the last
@@ -78,6 +84,9 @@ package struct PredictiveSizing: Sendable, Equatable {
 
         /// The CPU margin: the CPU knob (or `margin`) + `cpuMarginOffset`.
         package var cpuMargin: Double { (cpuKnob ?? margin) + cpuMarginOffset }
+        /// The CPU margin of a workload without a table and younger than a day (no seasonal
+        /// term): the CPU knob (or `margin`) − 0.40, 0 at the default knob.
+        package var youngCPUMargin: Double { (cpuKnob ?? margin) - 0.40 }
 
         /// λ at this knob: 0.00062 at 0.40, halved per +0.1.
         package var memoryLambda: Double { memoryLambdaAtDefault * pow(2, 10 * (0.40 - margin)) }
@@ -162,7 +171,14 @@ package struct PredictiveSizing: Sendable, Equatable {
             cpuFeatures = features
             cpu = table.target(f, lambda: c.cpuLambda)
         } else {
-            cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
+            if seasonal[0].isNaN {
+                // Younger than a day: no seasonal term, so not the margin rule (its −0.45 offset
+                // is set against the 7-day Q95, which is well above the last hour's peak).
+                let planned = score?.plannedDemand[Resource.cpuCores.rawValue] ?? .nan
+                cpu = fmax(recentCPU, planned) * (1 + c.youngCPUMargin)
+            } else {
+                cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
+            }
         }
         let recentMemory = history.max(1, steps: Int((c.memoryRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
         var memoryBase = fmax(seasonal[1], recentMemory)
