@@ -49,7 +49,7 @@ public struct AdaptiveWindowMedian: Sendable, Equatable {
     /// Chosen on the development traces' cold starts (`bench/forecast/coldstart.py`, every
     /// series started fresh: Bitbrains before the tuning week, Google 2011, Alibaba 2018,
     /// Azure V1): from 24 to 287 samples the p50 had 0.59–0.99 of naive's error (Alibaba's
-    /// near-flat memory 0.93–1.14) and the p90 / p99 covered 0.85–0.93 / 0.94–1.00 (0.46–0.88
+    /// near-flat memory 0.93–1.14) and the p90 / p99 covered 0.85–0.93 / 0.94–1.00 (0.52–0.88
     /// / 0.55–0.92 without the division); before 24, 0.77–0.92 / 0.87–0.95.
     public let warmSamples: Int
     /// (1 − β)^u after u updates of the error averages: the weight they still give their start
