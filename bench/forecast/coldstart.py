@@ -27,27 +27,6 @@ from awm import AWM
 BINS = [(12, 24), (24, 48), (48, 96), (96, 192), (192, 288), (288, 576), (576, 876), (876, 10**9)]
 
 
-class CorrectedAWM(AWM):
-    """AWM whose error averages are bias-corrected (divided by 1 - (1 - beta)^u) where used."""
-    def __init__(self, corrected, **kw):
-        super().__init__(**kw); self.corrected = corrected; self.u = 0
-
-    def update(self, y):
-        if self.n >= self.H: self.u += 1
-        super().update(y)
-
-    def forecast(self):
-        meds = self.med_hist[-1]
-        f = 1.0 / (1.0 - (1.0 - self.beta) ** self.u) if self.corrected and self.u > 0 else 1.0
-        p50 = []; q = [[] for _ in self.taus]
-        for k in range(self.H):
-            c = min(range(len(self.w)), key=lambda c: (self.A[c][k], c))
-            p50.append(meds[c])
-            for ti in range(len(self.taus)):
-                q[ti].append(meds[c] + self.m[ti][k] * self.A[c][k] * f)
-        return p50, q
-
-
 def run(series, H=12, every=1):
     """Per series and bin: [sum |p50 err|, sum |naive err|, count, p90 hits, p99 hits] for both variants."""
     out = []
@@ -55,7 +34,7 @@ def run(series, H=12, every=1):
         y = y[np.isfinite(y)]
         stats = {v: np.zeros((len(BINS), 5)) for v in ('plain', 'corrected')}
         for variant in stats:
-            f = CorrectedAWM(variant == 'corrected', half_life=864.0, eta=0.1, horizon=H)
+            f = AWM(half_life=864.0, eta=0.1, horizon=H, unbias=variant == 'corrected')
             for t, v in enumerate(y):
                 f.update(float(v))
                 n = t + 1
