@@ -73,43 +73,61 @@ struct RightSizingPolicyTests {
         #expect(Self.close(calm[0], 0.34))
     }
 
-    @Test("predictive, younger than a day without a table: (1 + knob − 0.40) × max(last hour's peak, the score's planned demand), alarm or not")
+    @Test("predictive, younger than a day without a table: max(last hour's peak, the forecast's peak at a knob-set quantile), 2-h decrease gap")
     func predictiveYoung() {
         // Five hours of 5-minute samples: no past day, so no seasonal term.
         var h = UsageHistory(intervalSeconds: 300, capacitySteps: 15 * 288)
         let start = 20_000 * 3600.0
-        for k in 0..<60 { h.append([k == 50 ? 0.8 : 0.5, Self.gib], at: start + Double(k) * 300) }
+        for k in 0..<60 { h.append([k == 50 ? 0.7 : 0.5, Self.gib], at: start + Double(k) * 300) }
         let now = start + 59 * 300
         #expect(h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
+        // The forecast's CPU peaks over the horizon: p50 0.5, p90 0.9, p99 1.2.
         var planned = [Double](repeating: .nan, count: 6)
         planned[0] = 0.9
-        let score = WorkloadScore(timestamp: Int64(now), risk: 0.01, rawRisk: 0.01, heavyPhaseProbability: nil, resourceAtRisk: nil,
+        var peaks = [Double](repeating: .nan, count: 18)
+        peaks[0] = 0.5; peaks[1] = 0.9; peaks[2] = 1.2
+        let z90 = 1.2815515655446004, z99 = 2.3263478740408408   // scipy norm.ppf(0.9), norm.ppf(0.99)
+        var score = WorkloadScore(timestamp: Int64(now), risk: 0.01, rawRisk: 0.01, heavyPhaseProbability: nil, resourceAtRisk: nil,
                                   expectedSecondsToBreach: nil, plannedDemand: planned, exceedance: planned)
-        // Default knob 0.40: max(0.8, 0.9) × 1 = 0.9, though the risk 0.01 raises no alarm
-        // (the margin rule gave 0.95 × 0.8 = 0.76).
-        var p = PredictiveSizing()
-        let t = p.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
-        #expect(Self.close(t[0], 0.9))
-        // No score yet: the last hour's peak (the sample 0.8, 9 steps back), × 1.
-        var q = PredictiveSizing()
-        let bare = q.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
-        #expect(Self.close(bare[0], 0.8))
-        // The knob scales it: 0.50 → × 1.1 = 0.99; the CPU knob alone 0.30 → × 0.9 = 0.81.
-        var wide = PredictiveSizing(configuration: .init(margin: 0.50))
-        let w = wide.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
-        #expect(Self.close(w[0], 0.99))
-        var narrow = PredictiveSizing(configuration: .init(margin: 0.40, cpuKnob: 0.30))
-        let n = narrow.target(history: h, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
-        #expect(Self.close(n[0], 0.81))
-        // A day later the seasonal term exists and the margin rule serves again.
+        score.levelPeaks = peaks
+        score.levelScores = [0, z90, z99]
+        func cpu(_ configuration: PredictiveSizing.Configuration, score: WorkloadScore?, allocation: Double = 2,
+                 lastChange: Double? = nil) -> Double {
+            var p = PredictiveSizing(configuration: configuration)
+            return p.target(history: h, now: now, allocation: [allocation, Self.gib], throttled: false, oomKilled: false, score: score,
+                            enterThreshold: 0.3, lastCPUChangeAt: lastChange)[0]
+        }
+        // Default knob 0.40: z = Φ⁻¹(0.9), the p90 peak 0.9 over the last hour's 0.7, though
+        // the risk 0.01 raises no alarm (the margin rule gave 0.95 × 0.7).
+        #expect(Self.close(cpu(.init(), score: score), 0.9))
+        // Knob 0.50: z = z90 + 0.4, between p90 and p99: 0.9 + 0.3 × 0.4 / (z99 − z90) = 1.014855.
+        #expect(abs(cpu(.init(margin: 0.50), score: score) - 1.0148549) < 1e-6)
+        // The CPU knob alone at 0.30: z = z90 − 0.4, between p50 and p90: 0.5 + 0.4 × (z90 − 0.4) / z90 = 0.775151.
+        #expect(abs(cpu(.init(margin: 0.40, cpuKnob: 0.30), score: score) - 0.7751513) < 1e-6)
+        // At 0.00 (z = z90 − 1.6 < 0, extrapolated to 0.40) the last hour's peak 0.7 is the floor.
+        #expect(Self.close(cpu(.init(margin: 0.40, cpuKnob: 0.0), score: score), 0.7))
+        // No score (or one without level peaks): (1 + knob − 0.40) × the last hour's peak.
+        #expect(Self.close(cpu(.init(), score: nil), 0.7))
+        #expect(Self.close(cpu(.init(margin: 0.50), score: nil), 0.77))
+        var bare = score
+        bare.levelPeaks = []
+        #expect(Self.close(cpu(.init(margin: 0.50), score: bare), 0.77))
+        // A decrease from 2 cores: allowed 3 h after the last CPU change, not 1 h after (2-h gap).
+        #expect(Self.close(cpu(.init(), score: score, lastChange: now - 3 * 3600), 0.9))
+        #expect(cpu(.init(), score: score, lastChange: now - 3600) == 2)
+        // A day later the seasonal term exists and the margin rule serves again, with its 6-h gap.
         for k in 60..<(60 + 288) { h.append([0.5, Self.gib], at: start + Double(k) * 300) }
         let later = start + Double(60 + 287) * 300
         #expect(!h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
         var r = PredictiveSizing()
         let old = r.target(history: h, now: later, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score, enterThreshold: 0.3)
         // max(seasonal p95, last hour's peak) × 0.95: the coming hour a day ago is steps 60…71,
-        // all 0.5 (the 0.8 was step 50), and no older day has it; the last hour is 0.5 too.
+        // all 0.5 (the 0.7 was step 50), and no older day has it; the last hour is 0.5 too.
         #expect(Self.close(old[0], 0.95 * 0.5))
+        var s = PredictiveSizing()
+        let held = s.target(history: h, now: later, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score,
+                            enterThreshold: 0.3, lastCPUChangeAt: later - 3 * 3600)
+        #expect(held[0] == 2)
     }
 
     @Test("reactive: factor × the 6-h peak, at least factor × the allocation on a breach (memory also + 100 MiB)")

@@ -17,11 +17,18 @@ import Store
 ///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
 ///   0.50–0.97 × on the held-out weeks.
 ///   Without a table and younger than a day (no seasonal term: a Google 2011 job, a new
-///   workload), (1 + knob − 0.40) × max(the last hour's peak, the online score's planned
-///   demand: the forecast's planning quantile, p90 by default, at its peak over the horizon),
-///   then the same bump, hold and gap. On Google 2011's day-long jobs (`bench/risk/families.sh`,
-///   the trained half; EVALUATION.md) the margin rule's 0.95 × the last hour's peak throttled
-///   89.8 core-minutes at 173.5 core-hours of slack, this 23.0 at 158.7 (vpa: 75.0 at 135.7).
+///   workload), max(the last hour's peak, the forecast's τ-quantile of the CPU's peak over
+///   the horizon), τ = Φ(Φ⁻¹(0.90) + 4 (knob − 0.40)): the online score's planned demand (p90)
+///   at the default knob, p99 at 0.66, p50 at 0.08 (`WorkloadScore.peakDemand`, interpolated
+///   between the forecast's levels in normal-score space). No score yet: (1 + knob − 0.40) ×
+///   the last hour's peak. Then the same throttle bump and hold, and no decrease within 2 h
+///   (not 6 h) of the last CPU change. The knob moves the quantile, not a multiplier under
+///   the peak: below the default a multiplier allocated under the last hour's peak, throttled,
+///   stepped up 1.5× and held, so slack hardly fell while throttling climbed. Chosen on Google
+///   2011's day-long jobs (`bench/risk/families.sh`, the trained half only, among 19 variants:
+///   `bench/risk/results/young-quantile-20261207/`; EVALUATION.md): read at vpa's default
+///   slack (135.7 core-hours) it throttles ≈ 17 core-minutes against vpa's 75.0 (the
+///   multiplier rule: > 1,000); at the default knob 26.5 at 123.6 core-hours.
 ///   Without a table (older versions, other intervals), the margin rule:
 ///   (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
 ///   max cpu[t−11…t]): the 95th percentile of the coming hour on the last 7 days, or the last
@@ -85,8 +92,19 @@ package struct PredictiveSizing: Sendable, Equatable {
         /// The CPU margin: the CPU knob (or `margin`) + `cpuMarginOffset`.
         package var cpuMargin: Double { (cpuKnob ?? margin) + cpuMarginOffset }
         /// The CPU margin of a workload without a table and younger than a day (no seasonal
-        /// term): the CPU knob (or `margin`) − 0.40, 0 at the default knob.
+        /// term) before its first score: the CPU knob (or `margin`) − 0.40, 0 at the default knob.
         package var youngCPUMargin: Double { (cpuKnob ?? margin) - 0.40 }
+        /// The quantile of the forecast's CPU peak a young workload gets at the default knob
+        /// (the score's planning level).
+        package var youngCPUQuantileAtDefault = 0.90
+        /// Normal score added to Φ⁻¹(`youngCPUQuantileAtDefault`) per unit of knob above 0.40.
+        package var youngCPUScorePerKnob = 4.0
+        /// No CPU decrease of a young workload within this long of the last CPU change.
+        package var youngCPUDecreaseGapSeconds = 7200.0
+        /// The normal score of the young workload's quantile at the CPU knob (or `margin`).
+        package var youngCPUScore: Double {
+            StandardNormal.quantile(youngCPUQuantileAtDefault) + youngCPUScorePerKnob * ((cpuKnob ?? margin) - 0.40)
+        }
 
         /// λ at this knob: 0.00062 at 0.40, halved per +0.1.
         package var memoryLambda: Double { memoryLambdaAtDefault * pow(2, 10 * (0.40 - margin)) }
@@ -166,6 +184,7 @@ package struct PredictiveSizing: Sendable, Equatable {
         func fmax(_ a: Double, _ b: Double) -> Double { a.isNaN ? b : (b.isNaN ? a : max(a, b)) }
         let recentCPU = history.max(0, steps: Int((c.cpuRecentSeconds / history.intervalSeconds).rounded()), endingAt: step)
         var cpu: Double
+        var young = false
         if let table = cpuTable, var features = cpuFeatures {
             let f = features.compute(at: now)
             cpuFeatures = features
@@ -174,8 +193,9 @@ package struct PredictiveSizing: Sendable, Equatable {
             if seasonal[0].isNaN {
                 // Younger than a day: no seasonal term, so not the margin rule (its −0.45 offset
                 // is set against the 7-day Q95, which is well above the last hour's peak).
-                let planned = score?.plannedDemand[Resource.cpuCores.rawValue] ?? .nan
-                cpu = fmax(recentCPU, planned) * (1 + c.youngCPUMargin)
+                young = true
+                let peak = score?.peakDemand(Resource.cpuCores.rawValue, normalScore: c.youngCPUScore) ?? .nan
+                cpu = peak.isNaN ? recentCPU * (1 + c.youngCPUMargin) : fmax(recentCPU, peak)
             } else {
                 cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
             }
@@ -202,7 +222,8 @@ package struct PredictiveSizing: Sendable, Equatable {
         if throttled, allocation[0].isFinite { cpu = fmax(cpu, c.throttleBump * allocation[0]) }
         if allocation[0].isFinite, !(cpu >= allocation[0]) {
             if now - throttledAt < c.throttleHoldSeconds { cpu = allocation[0] }
-            if let last = lastCPUChangeAt, now - last < c.cpuDecreaseGapSeconds { cpu = allocation[0] }
+            let gap = young ? c.youngCPUDecreaseGapSeconds : c.cpuDecreaseGapSeconds
+            if let last = lastCPUChangeAt, now - last < gap { cpu = allocation[0] }
         }
         return [cpu, memory]
     }

@@ -104,6 +104,60 @@ public struct QuantileExceedance: Sendable, Equatable {
         score.isNaN ? .nan : StandardNormal.cdf(-score)
     }
 
+    /// Q(z): the interpolated quantile function of the method above at the normal score `z`
+    /// (a level τ is z = Φ⁻¹(τ)), clamped at 0 as usage is. Linear between the knots
+    /// (z_j, q_j), the outermost segment's slope beyond them; non-monotone quantiles are
+    /// sorted first. At a knot it is that level's quantile; exact normal quantiles give
+    /// μ + σ z everywhere (before the clamp).
+    ///
+    /// One difference from the exceedance: where the outermost segment on a side has zero
+    /// width (and with one level) the tail is flat at the outer quantile, where the
+    /// exceedance steps (it puts the tail's mass beyond every finite value). A caller that
+    /// sizes from Q gets the forecast's top quantile, not +∞, when the forecast shows no
+    /// spread above it.
+    ///
+    /// NaN when `z` is NaN, any quantile is not finite, or the counts differ (or are 0).
+    /// No allocation when the quantiles are sorted.
+    public static func quantile(atNormalScore z: Double, quantiles: UnsafeBufferPointer<Double>,
+                                normalScores: UnsafeBufferPointer<Double>) -> Double {
+        guard !z.isNaN, quantiles.count == normalScores.count, !quantiles.isEmpty else { return .nan }
+        var sorted = true
+        for j in 0..<quantiles.count {
+            guard quantiles[j].isFinite else { return .nan }
+            if j > 0, quantiles[j] < quantiles[j - 1] { sorted = false }
+        }
+        if sorted { return max(0, interpolate(z, quantiles: quantiles, z: normalScores)) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
+            _ = buffer.initialize(from: quantiles)
+            for i in 1..<buffer.count {
+                let value = buffer[i]
+                var k = i
+                while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
+                buffer[k] = value
+            }
+            return max(0, interpolate(z, quantiles: UnsafeBufferPointer(buffer), z: normalScores))
+        }
+    }
+
+    /// `quantile(atNormalScore:quantiles:normalScores:)` at level `tau` with this model's knots
+    /// (NaN unless `quantiles.count == levels.count`).
+    public func quantile(at tau: Double, quantiles: [Double]) -> Double {
+        quantiles.withUnsafeBufferPointer { q in
+            normalScores.withUnsafeBufferPointer { Self.quantile(atNormalScore: StandardNormal.quantile(tau), quantiles: q, normalScores: $0) }
+        }
+    }
+
+    /// Q(z) for sorted, finite quantiles (no clamp).
+    @inline(__always)
+    static func interpolate(_ x: Double, quantiles q: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>) -> Double {
+        let m = q.count
+        guard m > 1 else { return q[0] }
+        // The segment [j, j + 1] that holds x, or the outer one beyond the knots.
+        var j = 0
+        while j < m - 2, x > z[j + 1] { j += 1 }
+        return q[j] + (x - z[j]) * (q[j + 1] - q[j]) / (z[j + 1] - z[j])
+    }
+
     /// z*(a) of the method above for sorted, finite quantiles and a finite allocation a ≥ 0.
     @inline(__always)
     static func survivalScore(_ a: Double, quantiles q: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>) -> Double {

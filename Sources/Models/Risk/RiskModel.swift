@@ -19,6 +19,36 @@ public struct WorkloadScore: Sendable, Codable, Equatable {
     public var plannedDemand: [Double]
     /// Per resource, P(exceeding the allocation at some step) (NaN = no forecast).
     public var exceedance: [Double]
+    /// Per resource and forecast level, that level's maximum over the horizon, resource-major:
+    /// `levelPeaks[r * levelScores.count + j]` for level j (NaN where nothing forecasts r;
+    /// empty when the score was made without them). `plannedDemand` is the planning level's column.
+    public var levelPeaks: [Double] = []
+    /// Φ⁻¹ of the forecast's levels (the columns of `levelPeaks`), ascending.
+    public var levelScores: [Double] = []
+
+    /// The `tau`-quantile of resource `r`'s peak over the horizon, read off `levelPeaks` with
+    /// `QuantileExceedance`'s interpolation in normal-score space (linear between levels, the
+    /// outer segment's slope beyond them, clamped at 0). At a level it is that level's peak
+    /// (at the planning level, `plannedDemand`). Between levels it interpolates the peaks,
+    /// which is at most the peak of the interpolated steps (equal when one step holds every
+    /// level's peak, as when the steps are comonotone and the spread grows with the step).
+    /// NaN where nothing forecasts r or the score has no `levelPeaks`.
+    public func peakDemand(_ r: Int, quantile tau: Double) -> Double {
+        peakDemand(r, normalScore: StandardNormal.quantile(tau))
+    }
+
+    /// `peakDemand(_:quantile:)` at the normal score z = Φ⁻¹(τ) (any real z: beyond the
+    /// outer levels the peaks are extrapolated).
+    public func peakDemand(_ r: Int, normalScore z: Double) -> Double {
+        let m = levelScores.count
+        guard m > 0, r >= 0, levelPeaks.count >= (r + 1) * m else { return .nan }
+        return levelPeaks.withUnsafeBufferPointer { peaks in
+            levelScores.withUnsafeBufferPointer { scores in
+                QuantileExceedance.quantile(atNormalScore: z, quantiles: UnsafeBufferPointer(rebasing: peaks[(r * m)..<((r + 1) * m)]),
+                                            normalScores: scores)
+            }
+        }
+    }
 }
 
 /// Turns a workload's forecast into its score: `RiskEstimator` (exceedance per resource
@@ -56,17 +86,24 @@ public struct RiskModel: Sendable {
         estimator.assess(forecast: forecast, allocation: allocation, into: &assessment)
         let levels = estimator.levels.count, top = plannedLevelIndex, horizon = estimator.horizonSteps
         var planned = [Double](repeating: .nan, count: Resource.count)
+        var peaks = [Double](repeating: .nan, count: Resource.count * levels)
         for r in 0..<Resource.count where forecast[r].count == horizon * levels {
-            var peak = -Double.infinity
-            for k in 0..<horizon where forecast[r][k * levels + top].isFinite { peak = max(peak, forecast[r][k * levels + top]) }
-            if peak.isFinite { planned[r] = peak }
+            forecast[r].withUnsafeBufferPointer { row in
+                for j in 0..<levels {
+                    var peak = -Double.infinity
+                    for k in 0..<horizon where row[k * levels + j].isFinite { peak = max(peak, row[k * levels + j]) }
+                    if peak.isFinite { peaks[r * levels + j] = peak }
+                }
+            }
+            planned[r] = peaks[r * levels + top]
         }
         let risk = calibration.probability(rawRisk: assessment.rawRisk, heavyPhaseProbability: heavyPhaseProbability ?? 0)
         return WorkloadScore(
             timestamp: timestamp, risk: risk, rawRisk: assessment.rawRisk, heavyPhaseProbability: heavyPhaseProbability,
             resourceAtRisk: assessment.resourceAtRisk?.snakeCaseName,
             expectedSecondsToBreach: assessment.expectedStepsToBreach.map { $0 * Double(intervalSeconds) },
-            plannedDemand: planned, exceedance: assessment.horizonExceedance)
+            plannedDemand: planned, exceedance: assessment.horizonExceedance, levelPeaks: peaks,
+            levelScores: estimator.exceedance.normalScores)
     }
 }
 

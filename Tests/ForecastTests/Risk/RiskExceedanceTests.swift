@@ -113,6 +113,33 @@ struct RiskExceedanceTests {
         #expect(abs(model.probability(exceeding: 0, quantiles: normal) - StandardNormal.cdf(-1)) < 1e-12)
     }
 
+    @Test("the quantile function: norm.ppf for a normal's quantiles, numpy's z-space interpolation otherwise (flat tail, sorted, clamped at 0)")
+    func quantileFunction() throws {
+        let fixture = try RiskFixture.load()
+        #expect(fixture.quantileFunction.count == 9)
+        for c in fixture.quantileFunction {
+            let model = try QuantileExceedance(levels: c.levels)
+            let scale = max(1, c.quantiles.map(abs).max() ?? 1)
+            for (tau, expected) in zip(c.taus, c.values) {
+                let q = model.quantile(at: tau, quantiles: c.quantiles)
+                #expect(abs(q - expected) <= 1e-9 * scale, "quantiles \(c.quantiles), τ = \(tau): \(q) vs \(expected)")
+            }
+        }
+        // The inverse of the exceedance where the tail is not flat: P(X > Q(τ)) = 1 − τ.
+        let model = try QuantileExceedance(levels: [0.5, 0.9, 0.99])
+        for tau in [0.6, 0.8, 0.95, 0.999] {
+            let q = model.quantile(at: tau, quantiles: [1, 2, 4])
+            #expect(abs(model.probability(exceeding: q, quantiles: [1, 2, 4]) - (1 - tau)) < 1e-12)
+        }
+        // No forecast, no level, a count mismatch: NaN.
+        #expect(model.quantile(at: 0.9, quantiles: [1, .nan, 3]).isNaN)
+        #expect(model.quantile(at: .nan, quantiles: [1, 2, 3]).isNaN)
+        #expect(model.quantile(at: 0.9, quantiles: [1, 2]).isNaN)
+        // One level: flat at it.
+        let one = try QuantileExceedance(levels: [0.9])
+        #expect(one.quantile(at: 0.999, quantiles: [5]) == 5 && one.quantile(at: 0.1, quantiles: [5]) == 5)
+    }
+
     @Test("rejects unusable levels", arguments: [[], [0.5, 0.5], [0.9, 0.5], [0, 0.5], [0.5, 1], [Double.nan]])
     func invalidLevels(levels: [Double]) {
         #expect(throws: RiskError.self) { _ = try QuantileExceedance(levels: levels) }

@@ -38,6 +38,14 @@ struct RiskFixture: Decodable {
 
     let normalExceedance: [ExceedanceCase]
     let piecewiseExceedance: [ExceedanceCase]
+    /// Q(τ) at `taus` (norm.ppf for normal quantiles, np.interp in z space otherwise).
+    struct QuantileCase: Decodable {
+        let levels: [Double]
+        let quantiles: [Double]
+        let taus: [Double]
+        let values: [Double]
+    }
+    let quantileFunction: [QuantileCase]
     let logit: Logit
     let reliability: Reliability
 
