@@ -115,8 +115,15 @@ struct RightSizingPolicyTests {
         // A decrease from 2 cores: allowed 3 h after the last CPU change, not 1 h after (2-h gap).
         #expect(Self.close(cpu(.init(), score: score, lastChange: now - 3 * 3600), 0.9))
         #expect(cpu(.init(), score: score, lastChange: now - 3600) == 2)
+        // At 23 h 25 min (step 281) the coming hour a day ago holds 6 of its 12 steps (0…5): still young.
+        for k in 60...281 { h.append([0.5, Self.gib], at: start + Double(k) * 300) }
+        #expect(!h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
+        #expect(h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7, minimumCount: 12).isNaN)
+        var y = PredictiveSizing()
+        #expect(Self.close(y.target(history: h, now: start + 281 * 300, allocation: [2, Self.gib], throttled: false, oomKilled: false,
+                                    score: score, enterThreshold: 0.3)[0], 0.9))
         // A day later the seasonal term exists and the margin rule serves again, with its 6-h gap.
-        for k in 60..<(60 + 288) { h.append([0.5, Self.gib], at: start + Double(k) * 300) }
+        for k in 282..<(60 + 288) { h.append([0.5, Self.gib], at: start + Double(k) * 300) }
         let later = start + Double(60 + 287) * 300
         #expect(!h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
         var r = PredictiveSizing()

@@ -16,8 +16,8 @@ import Store
 ///   same throttle bump, 2-h hold and 6-h decrease gap as below. In the study it throttled
 ///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
 ///   0.50–0.97 × on the held-out weeks.
-///   Without a table and younger than a day (no seasonal term: a Google 2011 job, a new
-///   workload), max(the last hour's peak, the forecast's τ-quantile of the CPU's peak over
+///   Without a table and younger than a day (no seasonal term: fewer samples of the coming
+///   hour on past days than the hour has steps; a Google 2011 job, a new workload), max(the last hour's peak, the forecast's τ-quantile of the CPU's peak over
 ///   the horizon), τ = Φ(Φ⁻¹(0.90) + 4 (knob − 0.40)): the online score's planned demand (p90)
 ///   at the default knob, p99 at 0.66, p50 at 0.08 (`WorkloadScore.peakDemand`, interpolated
 ///   between the forecast's levels in normal-score space). No score yet: (1 + knob − 0.40) ×
@@ -172,7 +172,10 @@ package struct PredictiveSizing: Sendable, Equatable {
         let ahead = Int((c.aheadSeconds / history.intervalSeconds).rounded())
         if seasonalHour != hour {
             seasonalHour = hour
-            seasonal = [history.seasonalQuantile(0, c.cpuQuantile, now: step, aheadSteps: ahead, days: c.cpuSeasonalDays),
+            // The CPU's needs the whole coming hour of at least one past day: with less, the
+            // workload is younger than a day and the young rule serves.
+            seasonal = [history.seasonalQuantile(0, c.cpuQuantile, now: step, aheadSteps: ahead, days: c.cpuSeasonalDays,
+                                                 minimumCount: ahead),
                         history.seasonalQuantile(1, 1, now: step, aheadSteps: ahead, days: c.memorySeasonalDays)]
         }
         if throttled { throttledAt = now }

@@ -58,9 +58,9 @@ package struct UsageHistory: Sendable, Equatable {
     /// The `q`-quantile (0…1) of resource `r` at the same time of day as each of the
     /// `aheadSteps` steps after `now` on each of the last `days` days: the values at steps
     /// `now + k − d · stepsPerDay` for k = 1…aheadSteps, d = 1…days (missing ones skipped),
-    /// as the order statistic of rank ⌈q · n⌉ (q = 1: the maximum). NaN when none is held.
-    /// A day is 86,400 s rounded to whole steps.
-    package func seasonalQuantile(_ r: Int, _ q: Double, now: Int64, aheadSteps: Int, days: Int) -> Double {
+    /// as the order statistic of rank ⌈q · n⌉ (q = 1: the maximum). NaN when fewer than
+    /// `minimumCount` (at least 1) are held. A day is 86,400 s rounded to whole steps.
+    package func seasonalQuantile(_ r: Int, _ q: Double, now: Int64, aheadSteps: Int, days: Int, minimumCount: Int = 1) -> Double {
         let perDay = Int64((86_400 / intervalSeconds).rounded())
         var found: [Double] = []
         found.reserveCapacity(aheadSteps * days)
@@ -70,7 +70,7 @@ package struct UsageHistory: Sendable, Equatable {
                 if v.isFinite { found.append(v) }
             }
         }
-        guard !found.isEmpty else { return .nan }
+        guard !found.isEmpty, found.count >= minimumCount else { return .nan }
         found.sort()
         let rank = Swift.min(Swift.max(Int((q * Double(found.count)).rounded(.up)) - 1, 0), found.count - 1)
         return found[rank]
