@@ -38,13 +38,19 @@ struct RiskModelsTests {
         let s = top.score(timestamp: 7, forecast: forecast, allocation: allocation, heavyPhaseProbability: nil, into: &assessment)
         #expect(s.plannedDemand[0] == 6)                      // p99 at the last step
         #expect(s.plannedDemand[1].isNaN)
-        // Every level's peak (resource-major), and quantiles of the peak between them.
-        #expect(Array(s.levelPeaks[0..<3]) == [4, 5, 6] && s.levelPeaks[3..<6].allSatisfy(\.isNaN))
-        #expect(s.levelPeaks.count == 6 * 3 && s.levelScores.count == 3)
-        #expect(s.peakDemand(0, quantile: 0.9) == 5 && s.peakDemand(0, quantile: 0.99) == 6)
+        // Every level's peak (resource-major), and quantiles of the peak between them, when
+        // the model keeps them (the replay's predictive policy); the service's scores do not.
+        #expect(s.levelPeaks.isEmpty && s.levelScores.isEmpty && s.peakDemand(0, quantile: 0.9).isNaN)
+        var keeping = top
+        keeping.keepsLevelPeaks = true
+        let k = keeping.score(timestamp: 7, forecast: forecast, allocation: allocation, heavyPhaseProbability: nil, into: &assessment)
+        #expect(k.plannedDemand[0] == 6 && k.plannedDemand[1].isNaN && k.risk == s.risk)
+        #expect(Array(k.levelPeaks[0..<3]) == [4, 5, 6] && k.levelPeaks[3..<6].allSatisfy(\.isNaN))
+        #expect(k.levelPeaks.count == 6 * 3 && k.levelScores.count == 3)
+        #expect(k.peakDemand(0, quantile: 0.9) == 5 && k.peakDemand(0, quantile: 0.99) == 6)
         // scipy: 5 + (norm.ppf(.95) − norm.ppf(.9)) / (norm.ppf(.99) − norm.ppf(.9)) = 5.3477253…
-        #expect(abs(s.peakDemand(0, quantile: 0.95) - 5.347725253671471) < 1e-9)
-        #expect(s.peakDemand(1, quantile: 0.9).isNaN && s.peakDemand(6, quantile: 0.9).isNaN)
+        #expect(abs(k.peakDemand(0, quantile: 0.95) - 5.347725253671471) < 1e-9)
+        #expect(k.peakDemand(1, quantile: 0.9).isNaN && k.peakDemand(6, quantile: 0.9).isNaN)
         #expect(s.resourceAtRisk == "cpu_cores")
         #expect(s.exceedance[0] > 0.5)                        // the p50 of the last step (4) is above 3.5
         let steps = try #require(assessment.expectedStepsToBreach)

@@ -44,6 +44,8 @@ package final class ScoringCore {
     package let rule: AllocationRule
     /// The forecast level an action plans for (nil = the highest).
     package let planningQuantile: Double?
+    /// Scores carry every level's peak (`RiskModel.keepsLevelPeaks`: the replay's predictive policy).
+    package let keepsLevelPeaks: Bool
     package private(set) var entries: [String: Entry] = [:]
     /// The member forecasts' buffers, shared by every workload's re-score (one at a time:
     /// the core has one owner), so a workload does not carry them (`OnlineWorkload.Scratch`).
@@ -76,8 +78,9 @@ package final class ScoringCore {
     ///   read back from it at a refresh or a recount instead of kept per workload; nil when
     ///   the core is fed samples the store does not hold as fed (a replay's censored usage).
     package init(models: TrainedModels, horizonSteps: Int, levels: [Double] = [0.5, 0.9, 0.99], rule: AllocationRule = AllocationRule(),
-         planningQuantile: Double? = nil, useLearnedRisk: Bool = true, stored: StoredHistory? = nil) {
+         planningQuantile: Double? = nil, useLearnedRisk: Bool = true, stored: StoredHistory? = nil, keepsLevelPeaks: Bool = false) {
         self.stored = stored
+        self.keepsLevelPeaks = keepsLevelPeaks
         self.learned = useLearnedRisk ? models.risk?.learned : nil
         self.planningQuantile = planningQuantile
         self.models = models
@@ -103,8 +106,9 @@ package final class ScoringCore {
         var features: RiskFeatures? = learned.map { $0.intervalSeconds == intervalSeconds } == true
             ? RiskFeatures(intervalSeconds: intervalSeconds, keepsWeek: stored == nil, readsDay: true) : nil
         Self.feed(&online, &features, samples: history, traceEvents: traceEvents)
-        let risk = try riskModels[intervalSeconds] ?? RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
+        var risk = try riskModels[intervalSeconds] ?? RiskModel(levels: levels, horizonSteps: horizonSteps, intervalSeconds: intervalSeconds,
                                                                 calibration: models.riskCalibration, planningQuantile: planningQuantile)
+        risk.keepsLevelPeaks = keepsLevelPeaks
         riskModels[intervalSeconds] = risk
         let allocation = rule.allocation(history: history.values[...], limits: limits, intervalSeconds: intervalSeconds)
         entries[name] = Entry(online: online, risk: risk, allocation: allocation, limits: limits, warmedThrough: history.timestamps.last, features: features)

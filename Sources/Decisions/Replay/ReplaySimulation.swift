@@ -54,7 +54,8 @@ package struct ReplaySimulation {
     }
 
     package func run(_ options: ReplayOptions) throws -> ReplaySummary {
-        let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile)
+        let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile,
+                               keepsLevelPeaks: options.policy == .predictive)
         var tracks = try ReplayTrack.load(store: store, core: core, options: options)
         guard !tracks.isEmpty else { throw ReplayError.noWorkloads(from: options.from, to: options.to) }
         var placements = try ReplayPlacement.initial(

@@ -21,7 +21,7 @@ public struct WorkloadScore: Sendable, Codable, Equatable {
     public var exceedance: [Double]
     /// Per resource and forecast level, that level's maximum over the horizon, resource-major:
     /// `levelPeaks[r * levelScores.count + j]` for level j (NaN where nothing forecasts r;
-    /// empty when the score was made without them). `plannedDemand` is the planning level's column.
+    /// empty unless the model `keepsLevelPeaks`). `plannedDemand` is the planning level's column.
     public var levelPeaks: [Double] = []
     /// Φ⁻¹ of the forecast's levels (the columns of `levelPeaks`), ascending.
     public var levelScores: [Double] = []
@@ -62,6 +62,10 @@ public struct RiskModel: Sendable {
     public let intervalSeconds: Int64
     /// Index into the levels of the quantile an action plans for.
     public let plannedLevelIndex: Int
+    /// Fill each score's `levelPeaks` and `levelScores` (one more array per score, and a
+    /// pass over every level). The replay's predictive policy reads them; the service's tick,
+    /// which plans only for `plannedDemand`, leaves them off (default).
+    public var keepsLevelPeaks = false
 
     /// - Parameter planningQuantile: the forecast level whose peak over the horizon an
     ///   action must provide (must be one of `levels`; default the highest).
@@ -86,16 +90,17 @@ public struct RiskModel: Sendable {
         estimator.assess(forecast: forecast, allocation: allocation, into: &assessment)
         let levels = estimator.levels.count, top = plannedLevelIndex, horizon = estimator.horizonSteps
         var planned = [Double](repeating: .nan, count: Resource.count)
-        var peaks = [Double](repeating: .nan, count: Resource.count * levels)
+        var peaks: [Double] = keepsLevelPeaks ? [Double](repeating: .nan, count: Resource.count * levels) : []
         for r in 0..<Resource.count where forecast[r].count == horizon * levels {
             forecast[r].withUnsafeBufferPointer { row in
-                for j in 0..<levels {
+                for j in 0..<levels where j == top || keepsLevelPeaks {
                     var peak = -Double.infinity
                     for k in 0..<horizon where row[k * levels + j].isFinite { peak = max(peak, row[k * levels + j]) }
-                    if peak.isFinite { peaks[r * levels + j] = peak }
+                    guard peak.isFinite else { continue }
+                    if j == top { planned[r] = peak }
+                    if keepsLevelPeaks { peaks[r * levels + j] = peak }
                 }
             }
-            planned[r] = peaks[r * levels + top]
         }
         let risk = calibration.probability(rawRisk: assessment.rawRisk, heavyPhaseProbability: heavyPhaseProbability ?? 0)
         return WorkloadScore(
@@ -103,7 +108,7 @@ public struct RiskModel: Sendable {
             resourceAtRisk: assessment.resourceAtRisk?.snakeCaseName,
             expectedSecondsToBreach: assessment.expectedStepsToBreach.map { $0 * Double(intervalSeconds) },
             plannedDemand: planned, exceedance: assessment.horizonExceedance, levelPeaks: peaks,
-            levelScores: estimator.exceedance.normalScores)
+            levelScores: keepsLevelPeaks ? estimator.exceedance.normalScores : [])
     }
 }
 
