@@ -73,7 +73,7 @@ struct RightSizingPolicyTests {
         #expect(Self.close(calm[0], 0.34))
     }
 
-    @Test("predictive, younger than a day without a table: max(last hour's peak, the forecast's peak at a knob-set quantile), 2-h decrease gap")
+    @Test("predictive, younger than a day without a table: max(last hour's peak, the forecast's peak at a knob-set quantile), 2-h decrease gap; gaps halve per −0.1 of knob below 0.40")
     func predictiveYoung() {
         // Five hours of 5-minute samples: no past day, so no seasonal term.
         var h = UsageHistory(intervalSeconds: 300, capacitySteps: 15 * 288)
@@ -115,6 +115,10 @@ struct RightSizingPolicyTests {
         // A decrease from 2 cores: allowed 3 h after the last CPU change, not 1 h after (2-h gap).
         #expect(Self.close(cpu(.init(), score: score, lastChange: now - 3 * 3600), 0.9))
         #expect(cpu(.init(), score: score, lastChange: now - 3600) == 2)
+        // Below the default knob the gap halves per −0.1: at the CPU knob 0.30 it is 1 h.
+        #expect(cpu(.init(), score: score, lastChange: now - 1.5 * 3600) == 2)
+        #expect(abs(cpu(.init(margin: 0.40, cpuKnob: 0.30), score: score, lastChange: now - 1.5 * 3600) - 0.7751513) < 1e-6)
+        #expect(cpu(.init(margin: 0.40, cpuKnob: 0.30), score: score, lastChange: now - 0.5 * 3600) == 2)
         // At 23 h 25 min (step 281) the coming hour a day ago holds 6 of its 12 steps (0…5): still young.
         for k in 60...281 { h.append([0.5, Self.gib], at: start + Double(k) * 300) }
         #expect(!h.seasonalQuantile(0, 0.95, now: h.lastStep!, aheadSteps: 12, days: 7).isNaN)
@@ -135,6 +139,17 @@ struct RightSizingPolicyTests {
         let held = s.target(history: h, now: later, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score,
                             enterThreshold: 0.3, lastCPUChangeAt: later - 3 * 3600)
         #expect(held[0] == 2)
+        // At the CPU knob 0.30 the 6-h gap is 3 h: 4 h after a change it comes down to
+        // (1 + 0.30 − 0.45) × 0.5 = 0.425; 2 h after, it holds.
+        func margin(_ knob: Double, since: Double) -> Double {
+            var p = PredictiveSizing(configuration: .init(margin: 0.40, cpuKnob: knob))
+            return p.target(history: h, now: later, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: score,
+                            enterThreshold: 0.3, lastCPUChangeAt: later - since)[0]
+        }
+        #expect(Self.close(margin(0.30, since: 4 * 3600), 0.425))
+        #expect(margin(0.30, since: 2 * 3600) == 2)
+        #expect(PredictiveSizing.Configuration(margin: 0.6).cpuDecreaseGapScale == 1)
+        #expect(Self.close(PredictiveSizing.Configuration(margin: 0.4, cpuKnob: 0.2).cpuDecreaseGapScale, 0.25))
     }
 
     @Test("reactive: factor × the 6-h peak, at least factor × the allocation on a breach (memory also + 100 MiB)")

@@ -13,7 +13,10 @@ import Store
 ///   τ = 1 / (1 + λ), λ = 0.048 · 2^{10 (0.40 − m)} (each +0.1 of the knob halves the price of
 ///   a core-hour of slack, as memory's λ; 0.048 at the default knob: the VPA's CPU slack on the
 ///   tune weeks with the trace's demand observed, `bench/policy/README.md` part 3), then the
-///   same throttle bump, 2-h hold and 6-h decrease gap as below. In the study it throttled
+///   same throttle bump, 2-h hold and 6-h decrease gap as below (every decrease gap is halved
+///   per −0.1 of the CPU knob below 0.40: without that the 6-h gap held slack up at every knob,
+///   and on Azure V1 and Alibaba the frontier never came down to vpa's default slack;
+///   EVALUATION.md "Below the default knob, shorter decrease gaps"). In the study it throttled
 ///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
 ///   0.50–0.97 × on the held-out weeks.
 ///   Without a table and younger than a day (no seasonal term: fewer samples of the coming
@@ -69,7 +72,8 @@ package struct PredictiveSizing: Sendable, Equatable {
         package var cpuLambdaAtDefault = 0.048
         /// Seconds of raw memory targets a decrease may not go below the highest of.
         package var memoryDecreaseWindowSeconds = 7200.0
-        /// No CPU decrease within this long of the last CPU change.
+        /// No CPU decrease within this long of the last CPU change (at the default knob and
+        /// above; `cpuDecreaseGapScale` shortens it below).
         package var cpuDecreaseGapSeconds = 21_600.0
         package var cpuQuantile = 0.95
         package var cpuSeasonalDays = 7
@@ -101,6 +105,14 @@ package struct PredictiveSizing: Sendable, Equatable {
         package var youngCPUScorePerKnob = 4.0
         /// No CPU decrease of a young workload within this long of the last CPU change.
         package var youngCPUDecreaseGapSeconds = 7200.0
+        /// The factor on the CPU decrease gaps (`cpuDecreaseGapSeconds`,
+        /// `youngCPUDecreaseGapSeconds`) at the CPU knob (or `margin`): 1 at 0.40 and above,
+        /// halved per −0.1 below (as λ doubles), so a knob below the default buys less slack
+        /// instead of holding each raised allocation for hours.
+        package var cpuDecreaseGapScale: Double {
+            let k = cpuKnob ?? margin
+            return k < 0.40 ? pow(2, 10 * (k - 0.40)) : 1
+        }
         /// The normal score of the young workload's quantile at the CPU knob (or `margin`).
         package var youngCPUScore: Double {
             StandardNormal.quantile(youngCPUQuantileAtDefault) + youngCPUScorePerKnob * ((cpuKnob ?? margin) - 0.40)
@@ -225,7 +237,7 @@ package struct PredictiveSizing: Sendable, Equatable {
         if throttled, allocation[0].isFinite { cpu = fmax(cpu, c.throttleBump * allocation[0]) }
         if allocation[0].isFinite, !(cpu >= allocation[0]) {
             if now - throttledAt < c.throttleHoldSeconds { cpu = allocation[0] }
-            let gap = young ? c.youngCPUDecreaseGapSeconds : c.cpuDecreaseGapSeconds
+            let gap = (young ? c.youngCPUDecreaseGapSeconds : c.cpuDecreaseGapSeconds) * c.cpuDecreaseGapScale
             if let last = lastCPUChangeAt, now - last < gap { cpu = allocation[0] }
         }
         return [cpu, memory]
