@@ -86,14 +86,19 @@ public struct QuantileExceedance: Sendable, Equatable {
         if sorted { return Self.survivalScore(allocation, quantiles: quantiles, z: z) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
             _ = buffer.initialize(from: quantiles)
-            // Insertion sort: m is a handful of levels.
-            for i in 1..<buffer.count {
-                let value = buffer[i]
-                var k = i
-                while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
-                buffer[k] = value
-            }
+            Self.insertionSort(buffer)
             return Self.survivalScore(allocation, quantiles: UnsafeBufferPointer(buffer), z: z)
+        }
+    }
+
+    /// Sorts `buffer` ascending in place: insertion sort, as m is a handful of levels.
+    @inline(__always)
+    static func insertionSort(_ buffer: UnsafeMutableBufferPointer<Double>) {
+        for i in 1..<Swift.max(1, buffer.count) {
+            let value = buffer[i]
+            var k = i
+            while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
+            buffer[k] = value
         }
     }
 
@@ -129,12 +134,7 @@ public struct QuantileExceedance: Sendable, Equatable {
         if sorted { return max(0, interpolate(z, quantiles: quantiles, z: normalScores)) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: quantiles.count) { buffer in
             _ = buffer.initialize(from: quantiles)
-            for i in 1..<buffer.count {
-                let value = buffer[i]
-                var k = i
-                while k > 0, buffer[k - 1] > value { buffer[k] = buffer[k - 1]; k -= 1 }
-                buffer[k] = value
-            }
+            Self.insertionSort(buffer)
             return max(0, interpolate(z, quantiles: UnsafeBufferPointer(buffer), z: normalScores))
         }
     }
