@@ -20,8 +20,9 @@ import Store
 ///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
 ///   0.50–0.97 × on the held-out weeks.
 ///   Without a table and younger than a day (no seasonal term: fewer samples of the coming
-///   hour on past days than the hour has steps; a Google 2011 job, a new workload), max(the last hour's peak, the forecast's τ-quantile of the CPU's peak over
-///   the horizon), τ = Φ(Φ⁻¹(0.90) + 4 (knob − 0.40)): the online score's planned demand (p90)
+///   hour on past days than the hour has steps; a Google 2011 job, a new workload),
+///   max(the last hour's peak, the forecast's τ-quantile of the CPU's peak over the horizon),
+///   τ = Φ(Φ⁻¹(0.90) + 4 (knob − 0.40)): the online score's planned demand (p90)
 ///   at the default knob, p99 at 0.66, p50 at 0.08 (`WorkloadScore.peakDemand`, interpolated
 ///   between the forecast's levels in normal-score space). No score yet: (1 + knob − 0.40) ×
 ///   the last hour's peak. Then the same throttle bump and hold, and no decrease within 2 h
@@ -30,8 +31,9 @@ import Store
 ///   stepped up 1.5× and held, so slack hardly fell while throttling climbed. Chosen on Google
 ///   2011's day-long jobs (`bench/risk/families.sh`, the trained half only, among 19 variants:
 ///   `bench/risk/results/young-quantile-20261207/`; EVALUATION.md): read at vpa's default
-///   slack (135.7 core-hours) it throttles ≈ 17 core-minutes against vpa's 75.0 (the
-///   multiplier rule: > 1,000); at the default knob 26.5 at 123.6 core-hours.
+///   slack (135.7 core-hours) it throttled ≈ 17 core-minutes against vpa's 75.0 (the
+///   multiplier rule: > 1,000). With the 23-h fix `frontier` reads 28 % of vpa's throttling
+///   there, and the default knob gives 25.7 core-minutes at 121.9 core-hours.
 ///   Without a table (older versions, other intervals), the margin rule:
 ///   (1 + m + `cpuMarginOffset`) × max(Q95{cpu[t + k − d·1 day] : k = 1…12, d = 1…7},
 ///   max cpu[t−11…t]): the 95th percentile of the coming hour on the last 7 days, or the last
