@@ -43,8 +43,10 @@ struct RightSizingPolicyTests {
         let end = 20_000 * 3600.0
         var h = Self.week(end: end)
         h.append([1, Self.gib], at: end)
-        var configuration = PredictiveSizing.Configuration(margin: 0.23)
-        configuration.cpuMarginOffset = -0.89   // the study's pair (−0.66, 0.23)
+        // The study's pair (CPU margin −0.66, memory margin 0.23), with the CPU knob at the
+        // default 0.40 so the hold is the full 2 h.
+        var configuration = PredictiveSizing.Configuration(margin: 0.23, cpuKnob: 0.40)
+        configuration.cpuMarginOffset = -1.06
         var p = PredictiveSizing(configuration: configuration)
         // CPU: (1 + 0.23 − 0.89) × max(2, 1) = 0.34 × 2 = 0.68; memory 1.23 × 1 GiB.
         let t = p.target(history: h, now: end, allocation: [1, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
@@ -61,6 +63,19 @@ struct RightSizingPolicyTests {
         h.append([1, Self.gib], at: end + 7500)
         let free = p.target(history: h, now: end + 7500, allocation: [1.5, Self.gib], throttled: false, oomKilled: false, score: nil, enterThreshold: 0.3)
         #expect(Self.close(free[0], 0.34))
+        // Below the default knob the hold halves per −0.1: at the CPU knob 0.30 (same CPU
+        // margin) it is 1 h, so 45 min after the throttle it holds and 75 min after it does not.
+        var low = PredictiveSizing.Configuration(margin: 0.23, cpuKnob: 0.30)
+        low.cpuMarginOffset = -0.96
+        #expect(Self.close(low.cpuHoldScale, 0.5))
+        func afterThrottle(_ seconds: Double) -> Double {
+            var q = PredictiveSizing(configuration: low)
+            _ = q.target(history: h, now: end + 300, allocation: [1, Self.gib], throttled: true, oomKilled: false, score: nil, enterThreshold: 0.3)
+            return q.target(history: h, now: end + 300 + seconds, allocation: [1.5, Self.gib], throttled: false, oomKilled: false,
+                            score: nil, enterThreshold: 0.3)[0]
+        }
+        #expect(afterThrottle(45 * 60) == 1.5)
+        #expect(Self.close(afterThrottle(75 * 60), 0.34))
         // The online score's growth alarm: risk 0.9 > 0.3 lifts CPU to the planned demand 3 cores.
         var planned = [Double](repeating: .nan, count: 6)
         planned[0] = 3
@@ -73,7 +88,7 @@ struct RightSizingPolicyTests {
         #expect(Self.close(calm[0], 0.34))
     }
 
-    @Test("predictive, younger than a day without a table: max(last hour's peak, the forecast's peak at a knob-set quantile), 2-h decrease gap; gaps halve per −0.1 of knob below 0.40")
+    @Test("predictive, younger than a day without a table: max(last hour's peak, the forecast's peak at a knob-set quantile), 2-h decrease gap; gaps halve per −0.1 of knob below 0.40, the peak's window doubles per +0.1 above")
     func predictiveYoung() {
         // Five hours of 5-minute samples: no past day, so no seasonal term.
         var h = UsageHistory(intervalSeconds: 300, capacitySteps: 15 * 288)
@@ -106,6 +121,22 @@ struct RightSizingPolicyTests {
         #expect(abs(cpu(.init(margin: 0.40, cpuKnob: 0.30), score: score) - 0.7751513) < 1e-6)
         // At 0.00 (z = z90 − 1.6 < 0, extrapolated to 0.40) the last hour's peak 0.7 is the floor.
         #expect(Self.close(cpu(.init(margin: 0.40, cpuKnob: 0.0), score: score), 0.7))
+        // Above 0.40 the peak's window doubles per +0.1. A spike of 0.9 at step 30 of 60,
+        // 2.4 h back, no score: at 0.40 the last hour's peak 0.5 (× 1); at 0.50 the last 2 h
+        // (steps 36…59) still miss it (1.1 × 0.5); at 0.60 the last 4 h (steps 12…59) hold it:
+        // 1.2 × 0.9.
+        var spiky = UsageHistory(intervalSeconds: 300, capacitySteps: 15 * 288)
+        for k in 0..<60 { spiky.append([k == 30 ? 0.9 : 0.5, Self.gib], at: start + Double(k) * 300) }
+        func spikyCPU(_ knob: Double) -> Double {
+            var p = PredictiveSizing(configuration: .init(margin: knob))
+            return p.target(history: spiky, now: now, allocation: [2, Self.gib], throttled: false, oomKilled: false, score: nil,
+                            enterThreshold: 0.3)[0]
+        }
+        #expect(Self.close(PredictiveSizing.Configuration(margin: 0.60).youngCPURecentScale, 4))
+        #expect(PredictiveSizing.Configuration(margin: 0.20).youngCPURecentScale == 1)
+        #expect(Self.close(spikyCPU(0.40), 0.5))
+        #expect(Self.close(spikyCPU(0.50), 0.55))
+        #expect(Self.close(spikyCPU(0.60), 1.08))
         // No score (or one without level peaks): (1 + knob − 0.40) × the last hour's peak.
         #expect(Self.close(cpu(.init(), score: nil), 0.7))
         #expect(Self.close(cpu(.init(margin: 0.50), score: nil), 0.77))
@@ -148,8 +179,8 @@ struct RightSizingPolicyTests {
         }
         #expect(Self.close(margin(0.30, since: 4 * 3600), 0.425))
         #expect(margin(0.30, since: 2 * 3600) == 2)
-        #expect(PredictiveSizing.Configuration(margin: 0.6).cpuDecreaseGapScale == 1)
-        #expect(Self.close(PredictiveSizing.Configuration(margin: 0.4, cpuKnob: 0.2).cpuDecreaseGapScale, 0.25))
+        #expect(PredictiveSizing.Configuration(margin: 0.6).cpuHoldScale == 1)
+        #expect(Self.close(PredictiveSizing.Configuration(margin: 0.4, cpuKnob: 0.2).cpuHoldScale, 0.25))
     }
 
     @Test("reactive: factor × the 6-h peak, at least factor × the allocation on a breach (memory also + 100 MiB)")

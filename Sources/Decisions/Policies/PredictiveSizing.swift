@@ -13,20 +13,25 @@ import Store
 ///   τ = 1 / (1 + λ), λ = 0.048 · 2^{10 (0.40 − m)} (each +0.1 of the knob halves the price of
 ///   a core-hour of slack, as memory's λ; 0.048 at the default knob: the VPA's CPU slack on the
 ///   tune weeks with the trace's demand observed, `bench/policy/README.md` part 3), then the
-///   same throttle bump, 2-h hold and 6-h decrease gap as below (every decrease gap is halved
-///   per −0.1 of the CPU knob below 0.40: without that the 6-h gap held slack up at every knob,
-///   and on Azure V1 and Alibaba the frontier never came down to vpa's default slack;
-///   EVALUATION.md "Below the default knob, shorter decrease gaps"). In the study it throttled
-///   0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune weeks,
-///   0.50–0.97 × on the held-out weeks.
+///   same throttle bump, 2-h hold and 6-h decrease gap as below (the hold and every decrease
+///   gap are halved per −0.1 of the CPU knob below 0.40, `Configuration.cpuHoldScale`: with
+///   the gaps at every knob the frontier never came down to vpa's default slack on Azure V1
+///   and Alibaba, EVALUATION.md "Below the default knob, shorter decrease gaps"; with the 2-h
+///   hold at every knob a throttled tick, frequent at low knobs, still held each 1.5× step for
+///   two hours, "Below the default knob, a shorter hold after throttling"). In the study it
+///   throttled 0.30–0.78 × as much as the margin rule below at the VPA's CPU slack on its tune
+///   weeks, 0.50–0.97 × on the held-out weeks.
 ///   Without a table and younger than a day (no seasonal term: fewer samples of the coming
 ///   hour on past days than the hour has steps; a Google 2011 job, a new workload),
 ///   max(the last hour's peak, the forecast's τ-quantile of the CPU's peak over the horizon),
 ///   τ = Φ(Φ⁻¹(0.90) + 4 (knob − 0.40)): the online score's planned demand (p90)
 ///   at the default knob, p99 at 0.66, p50 at 0.08 (`WorkloadScore.peakDemand`, interpolated
-///   between the forecast's levels in normal-score space). No score yet: (1 + knob − 0.40) ×
-///   the last hour's peak. Then the same throttle bump and hold, and no decrease within 2 h
-///   (not 6 h) of the last CPU change. The knob moves the quantile, not a multiplier under
+///   between the forecast's levels in normal-score space). Above 0.40 the last hour becomes
+///   the last 2^{10 (knob − 0.40)} hours (`youngCPURecentScale`: 4 h at 0.6, 16 h at 0.8;
+///   without it the knob bought little above the default, and reactive's 6-h peak throttled
+///   less at its slack on Google's trained half: EVALUATION.md "Below the default knob, a
+///   shorter hold after throttling"). No score yet: (1 + knob − 0.40) × that peak. Then the
+///   same throttle bump and hold, and no decrease within 2 h (not 6 h) of the last CPU change. The knob moves the quantile, not a multiplier under
 ///   the peak: below the default a multiplier allocated under the last hour's peak, throttled,
 ///   stepped up 1.5× and held, so slack hardly fell while throttling climbed. Chosen on Google
 ///   2011's day-long jobs (`bench/risk/families.sh`, the trained half only, among 19 variants:
@@ -40,7 +45,8 @@ import Store
 ///   hour's peak; when throttled now (usage at or above the allocation), ≥ 1.5 × the
 ///   allocation; no decrease within 2 h of a throttled tick, nor within 6 h of the last CPU
 ///   change (the study's `hold2h-gap6h`: half the changes of the 2-h hold alone at the same
-///   throttling). The offset −0.45 (default CPU margin −0.05) was chosen on the bundled week
+///   throttling); below the default knob both waits are scaled by `cpuHoldScale`, as with a
+///   table. The offset −0.45 (default CPU margin −0.05) was chosen on the bundled week
 ///   2013-08-09…16 with the trace's demand observed: there this policy's CPU slack met the
 ///   VPA's. The study's own pick (−0.9055, matched to the VPA's CPU slack on 08-09 with
 ///   censored observations) matches a VPA starved by censoring, too little CPU for a default
@@ -107,13 +113,22 @@ package struct PredictiveSizing: Sendable, Equatable {
         package var youngCPUScorePerKnob = 4.0
         /// No CPU decrease of a young workload within this long of the last CPU change.
         package var youngCPUDecreaseGapSeconds = 7200.0
-        /// The factor on the CPU decrease gaps (`cpuDecreaseGapSeconds`,
-        /// `youngCPUDecreaseGapSeconds`) at the CPU knob (or `margin`): 1 at 0.40 and above,
-        /// halved per −0.1 below (as λ doubles), so a knob below the default buys less slack
-        /// instead of holding each raised allocation for hours.
-        package var cpuDecreaseGapScale: Double {
+        /// The factor on every wait before a CPU decrease (the decrease gaps
+        /// `cpuDecreaseGapSeconds`, `youngCPUDecreaseGapSeconds` and the hold after a
+        /// throttled tick, `throttleHoldSeconds`) at the CPU knob (or `margin`): 1 at 0.40 and
+        /// above, halved per −0.1 below (as λ doubles), so a knob below the default buys less
+        /// slack instead of holding each raised allocation for hours.
+        package var cpuHoldScale: Double {
             let k = cpuKnob ?? margin
             return k < 0.40 ? pow(2, 10 * (k - 0.40)) : 1
+        }
+        /// The factor on a young workload's peak window (`cpuRecentSeconds`) at the CPU knob
+        /// (or `margin`): 1 at 0.40 and below, doubled per +0.1 above (4 h at 0.6, 16 h at
+        /// 0.8), so a knob above the default also buys a longer memory of past peaks, as
+        /// reactive's 6-h peak has.
+        package var youngCPURecentScale: Double {
+            let k = cpuKnob ?? margin
+            return k > 0.40 ? pow(2, 10 * (k - 0.40)) : 1
         }
         /// The normal score of the young workload's quantile at the CPU knob (or `margin`).
         package var youngCPUScore: Double {
@@ -212,7 +227,10 @@ package struct PredictiveSizing: Sendable, Equatable {
                 // is set against the 7-day Q95, which is well above the last hour's peak).
                 young = true
                 let peak = score?.peakDemand(Resource.cpuCores.rawValue, normalScore: c.youngCPUScore) ?? .nan
-                cpu = peak.isNaN ? recentCPU * (1 + c.youngCPUMargin) : fmax(recentCPU, peak)
+                let scale = c.youngCPURecentScale
+                let floor = scale == 1 ? recentCPU
+                    : history.max(0, steps: Int((c.cpuRecentSeconds * scale / history.intervalSeconds).rounded()), endingAt: step)
+                cpu = peak.isNaN ? floor * (1 + c.youngCPUMargin) : fmax(floor, peak)
             } else {
                 cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)
             }
@@ -238,8 +256,8 @@ package struct PredictiveSizing: Sendable, Equatable {
         }
         if throttled, allocation[0].isFinite { cpu = fmax(cpu, c.throttleBump * allocation[0]) }
         if allocation[0].isFinite, !(cpu >= allocation[0]) {
-            if now - throttledAt < c.throttleHoldSeconds { cpu = allocation[0] }
-            let gap = (young ? c.youngCPUDecreaseGapSeconds : c.cpuDecreaseGapSeconds) * c.cpuDecreaseGapScale
+            if now - throttledAt < c.throttleHoldSeconds * c.cpuHoldScale { cpu = allocation[0] }
+            let gap = (young ? c.youngCPUDecreaseGapSeconds : c.cpuDecreaseGapSeconds) * c.cpuHoldScale
             if let last = lastCPUChangeAt, now - last < gap { cpu = allocation[0] }
         }
         return [cpu, memory]

@@ -12,7 +12,7 @@ struct FrontierCommand: ParsableCommand {
         commandName: "frontier",
         abstract: "Replays each policy over its knob and reports slack against OOM kills and throttling, with cost.",
         discussion: """
-            Default knobs per policy: predictive margin -0.4,-0.2,0,0.2,0.4,0.6,0.8; vpa safety margin 0,0.05,0.15,0.3,0.5; \
+            Default knobs per policy: predictive margin -0.4,-0.2,0,0.1,0.2,0.3,0.4,0.5,0.6,0.8; vpa safety margin 0,0.05,0.15,0.3,0.5; \
             autopilot margin 0,0.1,0.2,0.35,0.5; reactive factor 1.1,1.2,1.6,2.2,3.0. Replays run on two threads. \
             A policy whose CPU side has a knob of its own (predictive) is replayed again with each resource's knob read \
             off its curve at vpa's default slack of that resource (read again beside each such replay, up to three, until both \
