@@ -92,6 +92,27 @@ struct CPURiskTableTests {
         #expect(throws: TensorBundleError.self) { try CPURiskTable.decode(missing) }
     }
 
+    @Test("warm-up: a week, or half a history shorter than two weeks, at least a day; a 5-day trace learns from its later half")
+    func shortHistory() {
+        #expect(SizingTableWarmup.seconds(history: 40 * 86_400) == 7 * 86_400)
+        #expect(SizingTableWarmup.seconds(history: 14 * 86_400) == 7 * 86_400)
+        #expect(SizingTableWarmup.seconds(history: 5 * 86_400) == 2.5 * 86_400)
+        #expect(SizingTableWarmup.seconds(history: 10 * 3600) == 86_400)
+        #expect(SizingTableWarmup.seconds(history: .nan) == 7 * 86_400)
+        var learner = CPURiskTable.Learner(intervalSeconds: 300)
+        let start: Int64 = 1_375_000_000 - 1_375_000_000 % 3600
+        let timestamps = (0..<(5 * 288)).map { start + Int64($0) * 300 }
+        let history = Double(timestamps.last! - timestamps.first!)
+        // With the week's warm-up nothing is learned from five days.
+        learner.add(timestamps: timestamps, cpu: .init(repeating: 2, count: timestamps.count))
+        #expect(learner.table().counts.reduce(0, +) == 0)
+        // With half the history (2.5 days less half a step): rows from step 720 to the last
+        // whose hour ahead is inside, 1,440 − 12 − 720 = 708 ticks of 12 futures.
+        learner.add(timestamps: timestamps, cpu: .init(repeating: 2, count: timestamps.count),
+                    warmupSeconds: SizingTableWarmup.seconds(history: history))
+        #expect(learner.table().counts.reduce(0, +) == Double(708 * 12))
+    }
+
     struct Fixture: Decodable {
         struct Tick: Decodable {
             var workload: Int

@@ -57,8 +57,8 @@ struct LearnedRiskTraining {
     }
 
     /// The predictive policy's sizing tables (`MemoryRiskTable`, `CPURiskTable`), learned over
-    /// the same weeks of every training workload at the common interval (the first week of
-    /// each is warm-up), from one read of each workload's samples.
+    /// the same weeks of every training workload at the common interval, from one read of each
+    /// workload's samples. The first `SizingTableWarmup.seconds(history:)` of each is warm-up.
     func sizingTables() throws -> (memory: MemoryRiskTable, cpu: CPURiskTable) {
         let interval = intervalSeconds
         var memory = MemoryRiskTable.Learner(intervalSeconds: interval)
@@ -66,8 +66,10 @@ struct LearnedRiskTraining {
         let earliest = until - Int64(weeks + 1) * 7 * 86_400
         for record in workloads where record.gridIntervalSeconds == interval {
             let samples = try store.samples(workloads: [record.name], from: earliest, to: until)[0]
-            memory.add(timestamps: samples.timestamps, memory: samples.column(.memoryBytes))
-            cpu.add(timestamps: samples.timestamps, cpu: samples.column(.cpuCores))
+            guard let first = samples.timestamps.first, let last = samples.timestamps.last else { continue }
+            let warmup = SizingTableWarmup.seconds(history: Double(last - first))
+            memory.add(timestamps: samples.timestamps, memory: samples.column(.memoryBytes), warmupSeconds: warmup)
+            cpu.add(timestamps: samples.timestamps, cpu: samples.column(.cpuCores), warmupSeconds: warmup)
         }
         return (memory.table(), cpu.table())
     }

@@ -220,7 +220,7 @@ struct TrainingRun {
             learnedMetrics["memory_table_rows"] = rows
             log("risk: memory table on \(Int(rows)) future samples, \(table.counts.filter { $0 > 0 }.count) of \(MemoryRiskTable.binCount) bins filled")
         } else {
-            log("risk: no memory table (no workload has a week of memory history); the predictive policy uses its margin")
+            log("risk: no memory table (no workload has an hour of memory history after its warm-up, at least a day); the predictive policy uses its margin")
         }
         let cpuRows = tables.cpu.counts.reduce(0, +)
         if cpuRows > 0 {
@@ -228,7 +228,7 @@ struct TrainingRun {
             learnedMetrics["cpu_table_rows"] = cpuRows
             log("risk: CPU table on \(Int(cpuRows)) future samples, \(tables.cpu.counts.filter { $0 > 0 }.count) of \(CPURiskTable.binCount) bins filled")
         } else {
-            log("risk: no CPU table (no workload has a week of CPU history); the predictive policy uses its CPU margin")
+            log("risk: no CPU table (no workload has an hour of CPU history after its warm-up, at least a day); the predictive policy uses its CPU margin")
         }
 
         // Files and registry rows.
