@@ -137,6 +137,10 @@ struct RightSizingPolicyTests {
         #expect(Self.close(spikyCPU(0.40), 0.5))
         #expect(Self.close(spikyCPU(0.50), 0.55))
         #expect(Self.close(spikyCPU(0.60), 1.08))
+        // A knob of 5 asks for 2^46 hours: the window stops at the ring (15 days), no trap.
+        #expect(Self.close(spikyCPU(5), 5.6 * 0.9))
+        #expect(spiky.max(0, steps: 0, endingAt: spiky.lastStep!).isNaN)
+        #expect(spiky.max(0, steps: .max, endingAt: spiky.lastStep!) == 0.9)
         // No score (or one without level peaks): (1 + knob − 0.40) × the last hour's peak.
         #expect(Self.close(cpu(.init(), score: nil), 0.7))
         #expect(Self.close(cpu(.init(margin: 0.50), score: nil), 0.77))

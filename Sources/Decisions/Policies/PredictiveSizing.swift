@@ -228,8 +228,9 @@ package struct PredictiveSizing: Sendable, Equatable {
                 young = true
                 let peak = score?.peakDemand(Resource.cpuCores.rawValue, normalScore: c.youngCPUScore) ?? .nan
                 let scale = c.youngCPURecentScale
-                let floor = scale == 1 ? recentCPU
-                    : history.max(0, steps: Int((c.cpuRecentSeconds * scale / history.intervalSeconds).rounded()), endingAt: step)
+                // At most the history's ring (a knob of 4 would ask for 2^36 hours).
+                let window = Swift.min((c.cpuRecentSeconds * scale / history.intervalSeconds).rounded(), Double(history.capacitySteps))
+                let floor = scale == 1 ? recentCPU : history.max(0, steps: Int(window), endingAt: step)
                 cpu = peak.isNaN ? floor * (1 + c.youngCPUMargin) : fmax(floor, peak)
             } else {
                 cpu = fmax(seasonal[0], recentCPU) * (1 + c.cpuMargin)

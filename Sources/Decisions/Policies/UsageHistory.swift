@@ -44,11 +44,12 @@ package struct UsageHistory: Sendable, Equatable {
         return steps[slot] == s ? values[r][slot] : .nan
     }
 
-    /// The maximum of resource `r` over the `count` steps ending at step `end` (inclusive),
-    /// NaN when none of them holds a value.
+    /// The maximum of resource `r` over the `count` steps ending at step `end` (inclusive; at
+    /// most the ring's `capacitySteps`), NaN when none of them holds a value or `count` < 1.
     package func max(_ r: Int, steps count: Int, endingAt end: Int64) -> Double {
+        guard count >= 1 else { return .nan }
         var best = -Double.infinity
-        for s in (end - Int64(count) + 1)...end {
+        for s in (end - Int64(Swift.min(count, capacitySteps)) + 1)...end {
             let v = value(r, atStep: s)
             if v.isFinite, v > best { best = v }
         }
