@@ -31,9 +31,10 @@ import Store
 ///   without it the knob bought little above the default, and reactive's 6-h peak throttled
 ///   less at its slack on Google's trained half: EVALUATION.md "Below the default knob, a
 ///   shorter hold after throttling"). No score yet: (1 + knob − 0.40) × that peak. Then the
-///   same throttle bump and hold, and no decrease within 2 h (not 6 h) of the last CPU change. The knob moves the quantile, not a multiplier under
-///   the peak: below the default a multiplier allocated under the last hour's peak, throttled,
-///   stepped up 1.5× and held, so slack hardly fell while throttling climbed. Chosen on Google
+///   same throttle bump and hold, and no decrease within 2 h (not 6 h) of the last CPU change.
+///   The knob moves the quantile, not a multiplier under the peak: below the default a
+///   multiplier allocated under the last hour's peak, throttled, stepped up 1.5× and held, so
+///   slack hardly fell while throttling climbed. Chosen on Google
 ///   2011's day-long jobs (`bench/risk/families.sh`, the trained half only, among 19 variants:
 ///   `bench/risk/results/young-quantile-20261207/`; EVALUATION.md): read at vpa's default
 ///   slack (135.7 core-hours) it throttled ≈ 17 core-minutes against vpa's 75.0 (the
