@@ -85,7 +85,7 @@ struct RightSizingReplayTests {
         #expect(bad.status != 0 && bad.stderr.contains("has no knob"))
     }
 
-    @Test("frontier: one row per policy × knob, JSON with points and the comparison with vpa, an HTML report with two plots")
+    @Test("frontier: one row per policy × knob, JSON with points, the comparison with vpa and predictive's at reactive's and autopilot's defaults, an HTML report with two plots")
     func frontier() throws {
         let fixture = try ScorerFixture.get()
         let directory = ScorerFixture.temporaryDirectory()
@@ -94,22 +94,41 @@ struct RightSizingReplayTests {
         let fleet = ScorerFixture.repositoryRoot.appendingPathComponent("config/pops.demo.toml").path
         let base = ["frontier", "--db", fixture.storePath, "--models", fixture.modelsDirectory, "--pops", fleet,
                     "--from", ReplayTests.from, "--to", ReplayTests.to]
-        let knobs = "predictive=0.1,0.4;vpa=0.05,0.15,0.5;autopilot=0.1,0.3;reactive=1.1,1.4"
+        let knobs = "predictive=-0.4,0.1,0.4;vpa=0.05,0.15,0.5;autopilot=0.1,0.3;reactive=1.1,1.2"
         let out = try ScorerFixture.run("headroom-scorer", base + ["--knobs", knobs, "--report", report, "--json"])
         #expect(out.status == 0, "\(out.stderr)")
         let last = try #require(out.stdout.split(separator: "\n").last)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         let points = try #require(json["points"] as? [[String: Any]])
         let keys = points.map { "\($0["policy"] as? String ?? "?")=\($0["knob"] as? Double ?? .nan)" }
-        #expect(Set(keys) == Set(["predictive=0.1", "predictive=0.4", "vpa=0.05", "vpa=0.15", "vpa=0.5", "autopilot=0.1", "autopilot=0.3",
-                                  "reactive=1.1", "reactive=1.4"]))
-        #expect(keys.count == 9)
+        #expect(Set(keys) == Set(["predictive=-0.4", "predictive=0.1", "predictive=0.4", "vpa=0.05", "vpa=0.15", "vpa=0.5", "autopilot=0.1", "autopilot=0.3",
+                                  "reactive=1.1", "reactive=1.2"]))
+        #expect(keys.count == 10)
         for p in points {
             let s = try #require(p["summary"] as? [String: Any])
             #expect(s["knob"] as? Double == p["knob"] as? Double)
         }
         let comparisons = try #require(json["comparisons"] as? [[String: Any]])
         #expect(Set(comparisons.compactMap { $0["candidate"] as? String }) == ["predictive", "autopilot", "reactive"])
+        // Predictive is read at reactive's default (1.2) and autopilot's (0.1) too, both swept.
+        // Its throttling ratio against reactive is its curve at reactive's CPU slack, by linear
+        // interpolation between the neighbouring swept points, over reactive's throttling.
+        let baselines = comparisons.filter { $0["candidate"] as? String == "predictive" }.compactMap { $0["baseline"] as? String }
+        #expect(Set(baselines) == ["vpa", "reactive", "autopilot"])
+        func number(_ s: [String: Any], _ key: String) throws -> Double { try #require((s[key] as? NSNumber)?.doubleValue) }
+        let summaries = try points.map { p -> (policy: String, knob: Double, summary: [String: Any]) in
+            (p["policy"] as? String ?? "", p["knob"] as? Double ?? .nan, try #require(p["summary"] as? [String: Any]))
+        }
+        let reactive = try #require(summaries.first { $0.policy == "reactive" && $0.knob == 1.2 }?.summary)
+        let curve = try summaries.filter { $0.policy == "predictive" }
+            .map { (x: try number($0.summary, "slack_core_hours"), y: try number($0.summary, "throttled_core_minutes")) }
+            .sorted { $0.x < $1.x }
+        let x = try number(reactive, "slack_core_hours"), reactiveThrottled = try number(reactive, "throttled_core_minutes")
+        let vsReactive = try #require(comparisons.first { $0["candidate"] as? String == "predictive" && $0["baseline"] as? String == "reactive" })
+        let k = try #require(zip(curve, curve.dropFirst()).first { $0.0.x <= x && x <= $0.1.x && $0.0.x < $0.1.x },
+                             "reactive's slack \(x) lies inside predictive's swept range \(curve.map(\.x))")
+        let expected = (k.0.y + (k.1.y - k.0.y) * (x - k.0.x) / (k.1.x - k.0.x)) / reactiveThrottled
+        #expect(abs(try number(vsReactive, "throttled_ratio") - expected) < 1e-9 * max(1, expected))
         let html = try String(contentsOfFile: report, encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count - 1 == 2)
         #expect(html.contains("at the slack of vpa"))

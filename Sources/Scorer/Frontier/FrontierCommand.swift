@@ -14,6 +14,7 @@ struct FrontierCommand: ParsableCommand {
         discussion: """
             Default knobs per policy: predictive margin -0.4,-0.2,0,0.1,0.2,0.3,0.4,0.5,0.6,0.8; vpa safety margin 0,0.05,0.15,0.3,0.5; \
             autopilot margin 0,0.1,0.2,0.35,0.5; reactive factor 1.1,1.2,1.6,2.2,3.0. Replays run on two threads. \
+            Predictive is also read at the slack of reactive's and autopilot's defaults when they are swept. \
             A policy whose CPU side has a knob of its own (predictive) is replayed again with each resource's knob read \
             off its curve at vpa's default slack of that resource (read again beside each such replay, up to three, until both \
             slacks are within 2 % of vpa's), so one configuration meets both slacks and its cost compares. \
@@ -185,6 +186,14 @@ struct FrontierCommand: ParsableCommand {
                                                         summary: summary, baseline: base))
                 }
                 comparisons[k].matchedAtCost = ReplayFrontier.closestInCost(below)
+            }
+        }
+        // Predictive against every other swept baseline at that baseline's default (issue 11
+        // item 6 asks its frontier to dominate reactive's too, not only vpa's): read off the
+        // sweep alone, no further replays.
+        if swept.contains(.predictive) {
+            for other in [ReplayPolicy.reactive, .autopilot] where swept.contains(other) {
+                if let c = frontier.compare(.predictive, with: other, at: other.knob!.defaultValue) { comparisons.append(c) }
             }
         }
         if let report {
