@@ -55,10 +55,10 @@ for week in ${WEEKS:-2013-08-16 2013-08-23}; do
     done
     echo "== week $week, $split VMs"
     python3 "$shared/eval/score_exports.py" --db "$db" --from "$from" --dir "$d" | tee "$d/score.json"
-    # The trade-off: predictive and vpa over their knobs, predictive read at vpa's default slack.
+    # The trade-off: predictive, vpa and reactive over their knobs; predictive read at vpa's and reactive's default slack.
     if [ "${FRONTIER:-1}" = 1 ]; then
       "$bin/headroom-scorer" frontier --db "$db" --models "$models" --version "$version" --pops "$root/config/pops.holdout.toml" \
-        --policies predictive,vpa --from "$from" --to "$to" --workloads "$names" ${REPLAY_FLAGS:-} --report "$d/frontier.html" > "$d/frontier.txt" 2>/dev/null
+        --policies predictive,vpa,reactive --from "$from" --to "$to" --workloads "$names" ${REPLAY_FLAGS:-} --report "$d/frontier.html" > "$d/frontier.txt" 2>/dev/null
       grep -E "at the slack of" "$d/frontier.txt"
     fi
   done
