@@ -85,3 +85,22 @@ def arima_subsample(vms, n=40):
         ids = np.sort(vms[vms % 4 == m])
         pick.append([int(v) for v in ids[np.round(np.linspace(0, len(ids) - 1, n)).astype(int)]])
     return [v for pair in zip(*pick) for v in pair]
+
+
+def presplit_series(db, names_file, until, res, min_len):
+    """(workload, y, s) for each workload listed in NAMES_FILE (one line, comma-separated) with at
+    least `min_len` finite samples of `res` before `until` in the SQLite store `db`: its finite
+    values in time order and their mean |diff| (the naive scale of the judge's metric); series
+    with no movement (s <= 1e-12) are skipped. The development slice the presplit studies
+    (presplit_variants.py, simple_members.py, trend_variants.py) score on."""
+    import sqlite3
+    c = sqlite3.connect(db)
+    ids = {n: i for i, n in c.execute('select id, name from workloads')}
+    for w in open(names_file).read().strip().split(','):
+        y = np.array([v for (v,) in c.execute(f'select {res} from samples where workload_id = ? and timestamp < ? order by timestamp',
+                                               (ids[w], until))], float)
+        y = y[np.isfinite(y)]
+        if len(y) < min_len: continue
+        s = np.mean(np.abs(np.diff(y)))
+        if not s > 1e-12: continue
+        yield w, y, s

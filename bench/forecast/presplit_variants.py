@@ -8,22 +8,15 @@ metric (score_exports.py: median over series of the 1-12-step MAE scaled by the 
 
 NAMES_FILE: one line of comma-separated workload names (the trained half of families.sh).
 """
-import sqlite3, sys, numpy as np
+import sys, numpy as np
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from awm import AWM
+from fc_common import presplit_series
 db, names_file, until, res = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-c=sqlite3.connect(db)
-ids={n:i for i,n in c.execute('select id,name from workloads')}
-names=open(names_file).read().strip().split(',')
 variants={'hl864':dict(half_life=864.0), 'hl288':dict(half_life=288.0), 'hl144':dict(half_life=144.0), 'hl48':dict(half_life=48.0),
           'w3-96':dict(half_life=864.0, windows=(3,6,12,24,48,96)), 'w1-288':dict(half_life=864.0, windows=(1,3,6,12,24,48,96,288))}
 res_o={v:[] for v in variants}; res_n=[]
-for w in names:
-    y=np.array([v for (v,) in c.execute(f'select {res} from samples where workload_id=? and timestamp<? order by timestamp',(ids[w],until))],float)
-    y=y[np.isfinite(y)]
-    if len(y)<120: continue
-    s=np.mean(np.abs(np.diff(y)))
-    if not s>1e-12: continue
+for w, y, s in presplit_series(db, names_file, until, res, 120):
     origins=range(96,len(y)-1,12)
     n=[abs(y[i]-y[i+k]) for i in origins for k in range(1,13) if i+k<len(y)]
     res_n.append(np.mean(n)/s)

@@ -6,13 +6,11 @@ and the mean of the median and naive. Study only (results/trend-variants-2026120
 
     python3 bench/forecast/simple_members.py STORE.sqlite NAMES_FILE UNTIL cpu_cores|memory_bytes
 """
-import sqlite3, sys, numpy as np
+import sys, numpy as np
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from awm import AWM
+from fc_common import presplit_series
 db, names_file, until, res = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-c = sqlite3.connect(db)
-ids = {n: i for i, n in c.execute('select id,name from workloads')}
-names = open(names_file).read().strip().split(',')
 H = 12
 def ses(y, a):
     l = y[0]; out = np.empty(len(y))
@@ -27,12 +25,7 @@ def holt(y, a, b, phi):
         L[t] = l; T[t] = tr
     return L, T
 res_o = {}; res_n = []
-for w in names:
-    y = np.array([v for (v,) in c.execute(f'select {res} from samples where workload_id=? and timestamp<? order by timestamp', (ids[w], until))], float)
-    y = y[np.isfinite(y)]
-    if len(y) < 120: continue
-    s = np.mean(np.abs(np.diff(y)))
-    if not s > 1e-12: continue
+for w, y, s in presplit_series(db, names_file, until, res, 120):
     origins = list(range(96, len(y) - 1, 12))
     def err(pred):  # pred(i) -> array of H p50s
         e = [abs(pred(i)[k - 1] - y[i + k]) for i in origins for k in range(1, H + 1) if i + k < len(y)]

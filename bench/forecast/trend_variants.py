@@ -10,24 +10,17 @@ A trend candidate m: the median of the last m samples plus the slope between it 
 the m before, extrapolated to step k ((m - 1)/2 + k steps; damped: sum of damp^j). Study only: not
 ported (bench/forecast/results/trend-variants-20261207.txt).
 """
-import sqlite3, sys, numpy as np
+import sys, numpy as np
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from awm_trend import AWMT
+from fc_common import presplit_series
 db, names_file, until, res = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 start_origin = int(sys.argv[5]) if len(sys.argv) > 5 else 96
-c = sqlite3.connect(db)
-ids = {n: i for i, n in c.execute('select id,name from workloads')}
-names = open(names_file).read().strip().split(',')
 H = 12
 variants = {'awm': dict(), 'tr12': dict(trends=(12,)), 'tr6,24': dict(trends=(6, 24)), 'tr12,48': dict(trends=(12, 48)),
             'tr6,24d.9': dict(trends=(6, 24), damp=0.9)}
 res_o = {v: [] for v in variants}; res_n = []
-for w in names:
-    y = np.array([v for (v,) in c.execute(f'select {res} from samples where workload_id=? and timestamp<? order by timestamp', (ids[w], until))], float)
-    y = y[np.isfinite(y)]
-    if len(y) < start_origin + 24: continue
-    s = np.mean(np.abs(np.diff(y)))
-    if not s > 1e-12: continue
+for w, y, s in presplit_series(db, names_file, until, res, start_origin + 24):
     origins = set(range(start_origin, len(y) - 1, 12))
     n = [abs(y[i] - y[i + k]) for i in sorted(origins) for k in range(1, H + 1) if i + k < len(y)]
     res_n.append(np.mean(n) / s)
