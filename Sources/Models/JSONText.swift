@@ -11,7 +11,17 @@ public enum JSONText {
     }
 
     public static func decode<T: Decodable>(_ text: String) throws -> T {
+        try decode(text, snakeCase: false)
+    }
+
+    /// `decode` of what `encode(_:snakeCase: true)` wrote.
+    public static func decodeSnakeCase<T: Decodable>(_ text: String) throws -> T {
+        try decode(text, snakeCase: true)
+    }
+
+    private static func decode<T: Decodable>(_ text: String, snakeCase: Bool) throws -> T {
         let decoder = JSONDecoder()
+        if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(T.self, from: Data(text.utf8))
     }

@@ -1,5 +1,6 @@
 import Forecast
 import Foundation
+import Models
 import Store
 import Testing
 
@@ -83,6 +84,50 @@ struct RightSizingReplayTests {
                                                             "--pops", "x", "--from", ReplayTests.from, "--to", ReplayTests.to,
                                                             "--policy", "static", "--knob", "1"])
         #expect(bad.status != 0 && bad.stderr.contains("has no knob"))
+    }
+
+    @Test("predictive's default knobs are the version's: matched by the trainer to vpa's slack over the training window's last week, reproduced by a replay that names no knob")
+    func calibratedDefaultKnobs() throws {
+        let fixture = try ScorerFixture.get()
+        let registry = ModelRegistry(store: try HeadroomStore(path: fixture.storePath), directory: fixture.modelsDirectory)
+        let knobs = try #require(try TrainedModels.load(registry: registry, version: fixture.version).risk?.predictiveDefaults,
+                                 "train stores the calibrated knobs in the risk file")
+        #expect(knobs.to == ScorerFixture.untilSeconds && knobs.from == ScorerFixture.untilSeconds - 7 * 86_400)
+        // The calibration's own setting: one POP without capacity limits, the training workloads.
+        let directory = ScorerFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fleet = directory.appendingPathComponent("one.toml").path
+        try "[[pops]]\nname = \"one\"\nprice_per_hour = 0\nstrategies = []\n".write(toFile: fleet, atomically: true, encoding: .utf8)
+        func replay(_ policy: String, _ extra: [String] = []) throws -> [String: Any] {
+            let out = try ScorerFixture.run("headroom-scorer", ["replay", "--db", fixture.storePath, "--models", fixture.modelsDirectory,
+                                                                "--pops", fleet, "--policy", policy, "--from", String(knobs.from),
+                                                                "--to", String(knobs.to), "--json"] + extra)
+            #expect(out.status == 0, "\(out.stderr)")
+            let last = try #require(out.stdout.split(separator: "\n").last)
+            return try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        }
+        func number(_ s: [String: Any], _ key: String) -> Double { (s[key] as? NSNumber)?.doubleValue ?? .nan }
+        func same(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(b)) }
+        let vpa = try replay("vpa")
+        #expect(same(number(vpa, "slack_core_hours"), knobs.vpaSlackCoreHours) && same(number(vpa, "slack_gib_hours"), knobs.vpaSlackGibHours))
+        // No knob named: the version's, recorded in the summary, with the slack the trainer measured.
+        let calibrated = try replay("predictive")
+        #expect(number(calibrated, "knob") == knobs.memory && same(number(calibrated, "cpu_knob"), knobs.cpu), "\(calibrated["cpu_knob"] ?? "nil") vs \(knobs.cpu)")
+        #expect(same(number(calibrated, "slack_core_hours"), knobs.slackCoreHours), "\(calibrated["slack_core_hours"] ?? "nil") vs \(knobs.slackCoreHours)")
+        #expect(same(number(calibrated, "slack_gib_hours"), knobs.slackGibHours))
+        // Naming them gives the same replay; --knob alone moves both resources, as before.
+        let named = try replay("predictive", ["--knob", String(knobs.memory), "--cpu-knob", String(knobs.cpu)])
+        #expect(same(number(named, "slack_core_hours"), number(calibrated, "slack_core_hours")))
+        let fixed = try replay("predictive", ["--knob", "0.4"])
+        #expect(number(fixed, "knob") == 0.4 && fixed["cpu_knob"] == nil)
+        // Each matched resource's slack is at least as near vpa's as the fixed default's.
+        if knobs.cpuSource == .matched {
+            #expect(abs(knobs.slackCoreHours - knobs.vpaSlackCoreHours) <= abs(number(fixed, "slack_core_hours") - knobs.vpaSlackCoreHours) + 1e-9)
+        }
+        if knobs.memorySource == .matched {
+            #expect(abs(knobs.slackGibHours - knobs.vpaSlackGibHours) <= abs(number(fixed, "slack_gib_hours") - knobs.vpaSlackGibHours) + 1e-9)
+        }
+        #expect(knobs.cpuSource != .fixed || knobs.memorySource != .fixed, "the knob moves at least one slack on Bitbrains VMs")
     }
 
     @Test("frontier: one row per policy × knob, JSON with points, the comparison with vpa and predictive's at reactive's and autopilot's defaults, an HTML report with two plots")

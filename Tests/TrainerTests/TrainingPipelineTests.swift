@@ -92,8 +92,14 @@ struct TrainingPipelineTests {
         #expect(html.contains("Risk: P(demand exceeds the allocation"))
         #expect(html.contains("<svg") && html.contains("candidate"))
 
+        // The predictive policy's default knobs, matched to vpa's slack over the window's last week.
+        let registry = ModelRegistry(store: try HeadroomStore(path: db), directory: models)
+        let knobs = try #require(try TrainedModels.load(registry: registry, version: v1).risk?.predictiveDefaults)
+        #expect(knobs.to == 1_376_092_800 && knobs.from == knobs.to - 7 * 86_400)
+        #expect(knobs.cpu > -1 && knobs.memory > -1 && knobs.vpaSlackCoreHours > 0)
+
         #expect(try CLI.run(["promote", "--db", db, "--models", models, v1]).status == 0)
-        let second = try Self.train(db, models, until: "2013-08-11T00:00:00Z")
+        let second = try Self.train(db, models, until: "2013-08-11T00:00:00Z", extra: ["--no-knob-calibration"])
         let v2 = try #require(second["version"] as? String)
         #expect(v2 != v1)
         let gate = try CLI.run(["promote", "--db", db, "--models", models, "--latest", "--if-better",
@@ -102,7 +108,9 @@ struct TrainingPipelineTests {
         #expect(gate.stdout.contains("promoted version \(v1)"))
         // The decisions step replayed the candidate's predictive policy against v1's at equal slack.
         #expect(gate.stdout.contains("decisions: replay 3 workloads"), "\(gate.stdout)")
-        #expect(gate.stdout.contains("promoted version \(v1)'s predictive"))
+        #expect(gate.stdout.contains("promoted version \(v1)'s predictive (its default knobs: CPU"), "v1's calibrated knobs serve as its default")
+        #expect(try TrainedModels.load(registry: registry, version: v2).risk?.predictiveDefaults == nil,
+                "--no-knob-calibration keeps the fixed default")
         #expect(gate.stdout.contains("OOM kills at"))
         #expect(try CLI.run(["promote", "--db", db, "--models", models, v2]).status == 0)
 
@@ -119,7 +127,7 @@ struct TrainingPipelineTests {
         let rollback = try CLI.run(["rollback", "--db", db, "--models", models])
         #expect(rollback.status == 0, "\(rollback.stderr)")
         #expect(rollback.stdout.contains(v1))
-        let promoted = try ModelRegistry(store: try HeadroomStore(path: db), directory: models).promotedVersion()
+        let promoted = try registry.promotedVersion()
         #expect(promoted == v1)
     }
 
@@ -211,6 +219,10 @@ struct TrainingPipelineTests {
             #expect(a.tensors.keys.sorted() == b.tensors.keys.sorted(), "\(family)")
             for (name, tensor) in a.tensors { #expect(b.tensors[name] == tensor, "\(family): tensor \(name) differs") }
         }
+        // The merge calibrates the default knobs over the same replays: the same knobs.
+        let wholeKnobs = try TrainedModels.load(registry: registry, version: whole).risk?.predictiveDefaults
+        let mergedKnobs = try TrainedModels.load(registry: registry, version: "sharded-1").risk?.predictiveDefaults
+        #expect(wholeKnobs != nil && wholeKnobs == mergedKnobs)
         // Now a whole version: promotable like any other; a second merge is refused.
         let promote = try CLI.run(["promote", "--db", db, "--models", models, "sharded-1"])
         #expect(promote.status == 0, "\(promote.stderr)")

@@ -19,6 +19,15 @@ package struct ReplayOptions {
     package var knob: Double?
     /// The CPU side's own knob for a policy that has one (`ReplayPolicy.hasCPUKnob`); nil = `knob`.
     package var cpuKnob: Double?
+
+    /// The knobs the replay runs at, given the version's calibrated predictive defaults
+    /// (`RiskFamily.predictiveDefaults`, nil: none): `knob` and `cpuKnob` as given; for
+    /// `predictive`, the memory knob the version's when `knob` is not given, and the CPU knob
+    /// the version's when neither is (a given `knob` alone moves both resources, as before).
+    package func effectiveKnobs(_ defaults: PredictiveDefaultKnobs?) -> (knob: Double?, cpuKnob: Double?) {
+        guard policy == .predictive, let defaults else { return (knob, cpuKnob) }
+        return (knob ?? defaults.memory, cpuKnob ?? (knob == nil ? defaults.cpu : nil))
+    }
     /// Policies and the online state see min(demand, allocation) for CPU and memory (a
     /// throttled cgroup cannot show CPU above its cap, a killed process never shows memory
     /// above its limit); the breach itself is still known (throttling counter, OOM event).

@@ -68,10 +68,11 @@ package struct ReplaySimulation {
             }
         }
         var engine = try DecisionEngine(config: Self.engineConfig(options), fleet: fleet, placements: placements)
-        var initial = ReplaySummary(policy: options.policy.rawValue, knob: options.knob ?? options.policy.knob?.defaultValue,
+        let knobs = options.effectiveKnobs(models.risk?.predictiveDefaults)
+        var initial = ReplaySummary(policy: options.policy.rawValue, knob: knobs.knob ?? options.policy.knob?.defaultValue,
                                     censoredObservations: options.censoredObservations, from: options.from, to: options.to,
                                     modelVersion: models.version, workloads: tracks.count)
-        initial.cpuKnob = options.policy.hasCPUKnob ? options.cpuKnob : nil
+        initial.cpuKnob = options.policy.hasCPUKnob ? knobs.cpuKnob : nil
         initial.limitCeiling = options.policy.sizes ? options.limitCeiling : nil
         var ledger = ReplayLedger(initial)
         let total = tracks.reduce(0) { $0 + $1.samples.count }

@@ -19,9 +19,14 @@ public struct RiskFamily: Sendable, Equatable {
     /// The predictive policy's learned CPU sizing (nil in versions trained before it existed:
     /// the policy then uses a margin over the same reference).
     public var cpuTable: CPURiskTable?
+    /// The predictive policy's default knobs, matched to the VPA's slack at training time
+    /// (nil: the policy's fixed default serves).
+    public var predictiveDefaults: PredictiveDefaultKnobs?
 
     public init(calibration: RiskCalibration, rule: AllocationRule, horizonSteps: Int, reliability: ReliabilityDiagram? = nil,
-                learned: LearnedRisk? = nil, memoryTable: MemoryRiskTable? = nil, cpuTable: CPURiskTable? = nil) {
+                learned: LearnedRisk? = nil, memoryTable: MemoryRiskTable? = nil, cpuTable: CPURiskTable? = nil,
+                predictiveDefaults: PredictiveDefaultKnobs? = nil) {
+        self.predictiveDefaults = predictiveDefaults
         self.memoryTable = memoryTable
         self.cpuTable = cpuTable
         self.calibration = calibration
@@ -45,6 +50,7 @@ public enum RiskModels {
         risk.learned?.encode(into: &bundle)
         risk.memoryTable?.encode(into: &bundle)
         risk.cpuTable?.encode(into: &bundle)
+        if let defaults = risk.predictiveDefaults { bundle.metadata[PredictiveDefaultKnobs.metadataKey] = JSONText.encode(defaults, snakeCase: true) }
     }
 
     public static func decode(_ bundle: TensorBundle) throws -> RiskFamily {
@@ -58,8 +64,13 @@ public enum RiskModels {
             throw TensorBundleError.invalid("risk: risk.coefficients disagrees with the calibration metadata")
         }
         let reliability: ReliabilityDiagram? = try bundle.metadata["calibration_reliability"].map { try JSONText.decode($0) }
+        let defaults: PredictiveDefaultKnobs? = try bundle.metadata[PredictiveDefaultKnobs.metadataKey].map { text in
+            do { return try JSONText.decodeSnakeCase(text) as PredictiveDefaultKnobs } catch {
+                throw TensorBundleError.invalid("risk: \(PredictiveDefaultKnobs.metadataKey) is not the expected JSON object: \(error)")
+            }
+        }
         return RiskFamily(calibration: calibration, rule: rule, horizonSteps: horizon, reliability: reliability,
                           learned: try LearnedRisk.decode(bundle), memoryTable: try MemoryRiskTable.decode(bundle),
-                          cpuTable: try CPURiskTable.decode(bundle))
+                          cpuTable: try CPURiskTable.decode(bundle), predictiveDefaults: try defaults?.validated())
     }
 }

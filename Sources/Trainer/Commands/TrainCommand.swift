@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Complete a sharded version once all its parts are in: fit the LSTM, blend weights and risk model over every workload and register it. The window, profile and workloads are the parts'.", valueName: "version"))
     var merge: String?
     @Flag(help: "Discard an interrupted run's saved pieces instead of resuming.") var fresh = false
+    @Flag(help: "Keep the predictive policy's fixed default knob (0.4) instead of matching its slack to the VPA recommender's over the training window's last week.")
+    var noKnobCalibration = false
     @Flag(help: "Print the outcome as JSON.") var json = false
     @Flag(help: "No progress lines.") var quiet = false
 
@@ -63,6 +65,7 @@ struct TrainCommand: ParsableCommand {
         let selection = workloads.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         var run = TrainingRun(registry: registry, profile: TrainingProfile.named(profile ?? "quick")!, until: end, workloads: selection,
                               progress: !quiet, log: log)
+        configure(&run)
         if let shard, let version {
             run.shard = (try WorkloadShard(parsing: shard), version)
             let outcome: TrainingRun.ShardOutcome
@@ -100,14 +103,22 @@ struct TrainCommand: ParsableCommand {
             guard let profile = TrainingProfile.named(parts.profile) else {
                 throw ValidationFailure("the parts of \(version) were trained with profile \"\(parts.profile)\", which this trainer does not know")
             }
-            let run = TrainingRun(registry: registry, profile: profile, until: parts.until, workloads: parts.selection,
+            var run = TrainingRun(registry: registry, profile: profile, until: parts.until, workloads: parts.selection,
                                   progress: !quiet, log: log)
+            configure(&run)
             outcome = try run.merge(parts: parts, arima: arima, hmm: hmm, fresh: fresh)
         } catch let error as ValidationFailure {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
         report(outcome)
+    }
+
+    /// The knob calibration's switch and its replays' store connections.
+    private func configure(_ run: inout TrainingRun) {
+        run.calibrateKnobs = !noKnobCalibration
+        let location = options.databasePath
+        run.openStore = { try HeadroomStore(location: location) }
     }
 
     private func report(_ outcome: TrainingRun.Outcome) {

@@ -18,7 +18,8 @@ import Store
 ///
 /// 3. **Decisions** (what a user pays and suffers): the period replayed with the `predictive`
 ///    policy on the candidate's models over the policy's knob sweep, against the serving
-///    version's `predictive` at its default knob (or, when nothing serves, `vpa` at its
+///    version's `predictive` at its default knobs (its calibrated ones, `PredictiveDefaultKnobs`,
+///    when it has them; else the fixed 0.40) (or, when nothing serves, `vpa` at its
 ///    default): the candidate's OOM kills at the reference's memory slack and its throttled
 ///    core-minutes at the reference's CPU slack must not be worse (`EqualSlackJudgement`).
 ///    The replay uses the fleet file when one is given, else one POP without capacity limits
@@ -111,12 +112,15 @@ struct PromotionGate {
         let fleet = try self.fleet ?? Fleet(pops: [POP(name: "promotion-gate")], declaredLinks: [])
         let candidateModels = try TrainedModels.load(registry: registry, version: candidate)
         let predictive = ReplayPolicy.predictive.knob!, vpa = ReplayPolicy.vpa.knob!
-        var planned: [(models: TrainedModels, policy: ReplayPolicy, knob: Double)] =
+        var planned: [(models: TrainedModels, policy: ReplayPolicy, knob: Double?)] =
             predictive.sweep.map { (candidateModels, .predictive, $0) }
         let referenceName: String
         if let incumbent {
-            planned.append((try TrainedModels.load(registry: registry, version: incumbent), .predictive, predictive.defaultValue))
-            referenceName = "promoted version \(incumbent)'s predictive (\(predictive.name) \(predictive.defaultValue))"
+            let serving = try TrainedModels.load(registry: registry, version: incumbent)
+            planned.append((serving, .predictive, nil))
+            let knobs = serving.risk?.predictiveDefaults.map { "its default knobs: CPU \(HTMLReport.fmt($0.cpu)), memory \(HTMLReport.fmt($0.memory))" }
+                ?? "\(predictive.name) \(predictive.defaultValue)"
+            referenceName = "promoted version \(incumbent)'s predictive (\(knobs))"
         } else {
             planned.append((candidateModels, .vpa, vpa.defaultValue))
             referenceName = "vpa (\(vpa.name) \(vpa.defaultValue))"

@@ -1,3 +1,4 @@
+import Decisions
 import Models
 import Forecast
 import Foundation
@@ -29,6 +30,11 @@ struct TrainingRun {
     let log: (String) -> Void
     /// This run's shard and the version its part belongs to (`runShard`); nil for a whole run.
     var shard: (shard: WorkloadShard, version: String)? = nil
+    /// Match the predictive policy's default knobs to the VPA's slack (`KnobCalibrationStep`);
+    /// false: the version keeps the policy's fixed default (`train --no-knob-calibration`).
+    var calibrateKnobs = true
+    /// Opens a store connection per replay thread of the knob calibration (nil: one thread).
+    var openStore: (@Sendable () throws -> HeadroomStore)? = nil
 
     /// The end of the training window the blend weights are chosen on and the risk is
     /// calibrated on: three days (one day proved too noisy a judge), each workload's on its
@@ -229,6 +235,25 @@ struct TrainingRun {
             log("risk: CPU table on \(Int(cpuRows)) future samples, \(tables.cpu.counts.filter { $0 > 0 }.count) of \(CPURiskTable.binCount) bins filled")
         } else {
             log("risk: no CPU table (no workload has an hour of CPU history after its warm-up, at least a day); the predictive policy uses its CPU margin")
+        }
+
+        // The predictive policy's default knobs, at the VPA's slack over the window's last week.
+        if calibrateKnobs {
+            let step = KnobCalibrationStep(
+                store: registry.store, openStore: openStore,
+                models: TrainedModels(version: manifest.version, arima: byWorkload, lstm: lstm, behaviour: behaviourByWorkload,
+                                      blendWeights: weights, risk: riskFamily),
+                workloads: histories.map(\.name),
+                windowStart: max(manifest.from, histories.map(\.series.startTimestamp).min() ?? manifest.from), until: manifest.until)
+            do {
+                let defaults = try step.run()
+                riskFamily.predictiveDefaults = defaults
+                learnedMetrics["predictive_default_cpu_knob"] = defaults.cpu
+                learnedMetrics["predictive_default_memory_knob"] = defaults.memory
+                log(KnobCalibrationStep.describe(defaults))
+            } catch {
+                log("predictive: default knobs not calibrated (\(error)); the fixed default \(ReplayPolicy.predictive.knob!.defaultValue) serves")
+            }
         }
 
         // Files and registry rows.
