@@ -153,6 +153,9 @@ struct RightSizingReplayTests {
             let s = try #require(p["summary"] as? [String: Any])
             #expect(s["knob"] as? Double == p["knob"] as? Double)
         }
+        // The version's calibrated default knobs ride along, so a reader sees where the default sits.
+        let defaults = try #require(json["predictive_default_knobs"] as? [String: Any])
+        #expect(defaults["cpu"] is Double && defaults["memory"] is Double && defaults["cpu_source"] is String)
         let comparisons = try #require(json["comparisons"] as? [[String: Any]])
         #expect(Set(comparisons.compactMap { $0["candidate"] as? String }) == ["predictive", "autopilot", "reactive"])
         // Predictive is read at reactive's default (1.2) and autopilot's (0.1) too, both swept.

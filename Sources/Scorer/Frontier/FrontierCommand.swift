@@ -201,10 +201,11 @@ struct FrontierCommand: ParsableCommand {
                 .write(toFile: report, atomically: true, encoding: .utf8)
         }
         if json {
-            print(try FrontierReport.json(frontier, comparisons: comparisons))
+            print(try FrontierReport.json(frontier, comparisons: comparisons, predictiveDefaults: models.risk?.predictiveDefaults))
         } else {
             print(FrontierReport.table(frontier))
             for c in comparisons { print(FrontierReport.sentence(c)) }
+            if swept.contains(.predictive) { print(FrontierReport.defaultsSentence(models.risk?.predictiveDefaults, version: chosen)) }
         }
     }
 }

@@ -1,3 +1,5 @@
+import Store
+import Models
 import Decisions
 import Foundation
 import Reports
@@ -41,18 +43,32 @@ enum FrontierReport {
             + "\(percent(m.costRatio)) of the cost"
     }
 
-    static func json(_ frontier: ReplayFrontier, comparisons: [ReplayFrontier.Comparison]) throws -> String {
+    static func json(_ frontier: ReplayFrontier, comparisons: [ReplayFrontier.Comparison],
+                     predictiveDefaults: PredictiveDefaultKnobs? = nil) throws -> String {
         struct Out: Encodable {
             struct P: Encodable { var policy: String; var knob: Double; var summary: ReplaySummary }
             var points: [P]
             var comparisons: [ReplayFrontier.Comparison]
+            /// The version's calibrated default knobs (absent: the fixed default).
+            var predictiveDefaultKnobs: PredictiveDefaultKnobs?
         }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
         let out = Out(points: frontier.points.map { .init(policy: $0.policy.rawValue, knob: $0.knob, summary: $0.summary) },
-                      comparisons: comparisons)
+                      comparisons: comparisons, predictiveDefaultKnobs: predictiveDefaults)
         return String(decoding: try encoder.encode(out), as: UTF8.self)
+    }
+
+    /// Where the version's default sits, for a reader of the frontier: the knobs a replay that
+    /// names none runs at.
+    static func defaultsSentence(_ d: PredictiveDefaultKnobs?, version: String) -> String {
+        guard let d else {
+            return "predictive's default in version \(version): the fixed margin \(ReplayPolicy.predictive.knob!.defaultValue) (trained before the knob calibration, or with --no-knob-calibration)"
+        }
+        return "predictive's default in version \(version): CPU knob \(String(format: "%.3f", d.cpu)), memory knob \(String(format: "%.3f", d.memory)), "
+            + "matched at training to vpa's slack over \(TimestampParser.iso8601(d.from)) … \(TimestampParser.iso8601(d.to)) "
+            + "(CPU: \(d.cpuSource.rawValue), memory: \(d.memorySource.rawValue))"
     }
 
     static func html(_ frontier: ReplayFrontier, comparisons: [ReplayFrontier.Comparison], from: String, to: String,
