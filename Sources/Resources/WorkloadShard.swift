@@ -22,14 +22,19 @@ public struct WorkloadShard: Sendable, Equatable, Hashable, CustomStringConverti
         try self.init(index: i, count: n)
     }
 
-    /// The shard (0..<count) that owns `name`.
-    public static func index(of name: String, count: Int) -> Int {
+    /// The FNV-1a (64-bit) hash of the name's UTF-8 bytes.
+    public static func hash(_ name: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in name.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
-        return Int(hash % UInt64(max(1, count)))
+        return hash
+    }
+
+    /// The shard (0..<count) that owns `name`.
+    public static func index(of name: String, count: Int) -> Int {
+        Int(hash(name) % UInt64(max(1, count)))
     }
 
     /// Whether this shard owns `name`.

@@ -46,8 +46,12 @@ struct ReplayTests {
         }
         // Censored (the default for sizing policies): predictive sizes CPU low and steps up on
         // throttling, so it is throttled more often but for less: fewer throttled core-minutes
-        // and OOM kills than static, not fewer contended samples.
-        let censored = try Self.replay("predictive")
+        // and OOM kills than static, not fewer contended samples. At the fixed knob 0.4: the
+        // version's calibrated default matches vpa's slack over the training week, which on
+        // these four VMs' smoke models holds about static's CPU slack (12.1 against 11.3
+        // core-hours) and throttles 4.3 core-minutes against static's 3.8; the frontier, not
+        // this test, compares policies at equal slack.
+        let censored = try Self.replay("predictive", extra: ["--knob", "0.4"])
         #expect(censored["censored_observations"] as? Bool == true)
         let staticThrottled = try #require(results["static"]?["throttled_core_minutes"] as? Double)
         let staticKills = try #require(results["static"]?["oom_kills"] as? Int)

@@ -51,7 +51,7 @@ import sqlite3; c = sqlite3.connect('$db'); [print(n) for (n,) in c.execute('sel
   fi
   version=$("$bin/headroom-trainer" models list --db "$db" --models "$models" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["version"])')
   echo "== $family: ${#names[@]} workloads, $(( span / 3600 )) h from $first; trained on ${#trained[@]} until $split, version $version"
-  grep -E "^risk: (learned|200|[0-9]+ trees)" "$d/train.log" || true
+  grep -E "^risk: (learned|200|[0-9]+ trees)|^predictive: default" "$d/train.log" || true
   for split_name in trained unseen; do
     if [ $split_name = trained ]; then list=$(join "${trained[@]}"); else list=$(join "${unseen[@]}"); fi
     o=$d/$split_name; mkdir -p "$o"

@@ -36,7 +36,7 @@ join() { local IFS=,; echo "$*"; }
 models=$work/models
 if [ ! -d "$models/risk" ]; then
   "$bin/headroom-trainer" train --db "$db" --models "$models" --profile "${PROFILE:-quick}" \
-    --until "${UNTIL:-2013-08-16}T00:00:00Z" --workloads "$(join "${trained[@]}")" 2>&1 | grep -E "^risk|^trained|^candidate"
+    --until "${UNTIL:-2013-08-16}T00:00:00Z" --workloads "$(join "${trained[@]}")" 2>&1 | grep -E "^risk|^trained|^candidate|^predictive: default"
 fi
 version=$("$bin/headroom-trainer" models list --db "$db" --models "$models" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["version"])')
 for week in ${WEEKS:-2013-08-16 2013-08-23}; do

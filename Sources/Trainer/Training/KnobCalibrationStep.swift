@@ -1,6 +1,7 @@
 import Decisions
 import Foundation
 import Models
+import Resources
 import Store
 
 /// The training run's last step before its files: the predictive policy's default knobs,
@@ -13,6 +14,16 @@ struct KnobCalibrationStep {
     /// first sample, when shorter): the VPA's decaying histograms (24-h half-life) and predictive's tables
     /// both warm on the history before it.
     static let window: Int64 = 7 * 86_400
+    /// The most workloads replayed: a nightly job over a large fleet replays a sample (the
+    /// names of smallest FNV-1a hash, `WorkloadShard.hash`: stable, independent of order), so
+    /// its 11–14 replays of a week stay minutes (≈ 3 s per replay of 62 Bitbrains VMs).
+    static let maxWorkloads = 500
+
+    /// The workloads the calibration replays: all of `names`, or `maxWorkloads` of them.
+    static func sample(_ names: [String], limit: Int = maxWorkloads) -> [String] {
+        guard names.count > limit else { return names }
+        return names.sorted { (WorkloadShard.hash($0), $0) < (WorkloadShard.hash($1), $1) }.prefix(max(0, limit)).sorted()
+    }
 
     let store: HeadroomStore
     /// Opens a store connection per replay thread (nil: one thread on `store`).
@@ -27,7 +38,7 @@ struct KnobCalibrationStep {
     func run() throws -> PredictiveDefaultKnobs {
         let from = max(windowStart, until - Self.window), to = until
         let fleet = try Fleet(pops: [POP(name: "knob-calibration")], declaredLinks: [])
-        let (models, names, store) = (self.models, workloads, self.store)
+        let (models, names, store) = (self.models, Self.sample(workloads), self.store)
         let open: @Sendable () throws -> HeadroomStore = openStore ?? { store }
         let jobs = openStore == nil ? 1 : self.jobs
         return try DefaultKnobCalibration.run(from: from, to: to) { runs in

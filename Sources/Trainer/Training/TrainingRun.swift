@@ -250,7 +250,8 @@ struct TrainingRun {
                 riskFamily.predictiveDefaults = defaults
                 learnedMetrics["predictive_default_cpu_knob"] = defaults.cpu
                 learnedMetrics["predictive_default_memory_knob"] = defaults.memory
-                log(KnobCalibrationStep.describe(defaults))
+                let sampled = KnobCalibrationStep.sample(histories.map(\.name)).count
+                log(KnobCalibrationStep.describe(defaults) + (sampled < histories.count ? " on \(sampled) of the \(histories.count) workloads" : ""))
             } catch {
                 log("predictive: default knobs not calibrated (\(error)); the fixed default \(ReplayPolicy.predictive.knob!.defaultValue) serves")
             }
