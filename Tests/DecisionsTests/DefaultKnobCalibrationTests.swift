@@ -38,19 +38,26 @@ struct DefaultKnobCalibrationTests {
         return s
     }
 
+    /// The calibration against vpa's 150 core-hours and 80 GiB-hours, with predictive's CPU
+    /// slack 100 · e^{rate · knob} and its memory 64 GiB-hours at every knob; the replays asked for.
+    static func calibrate(rate: Double) throws -> (knobs: PredictiveDefaultKnobs, asked: [DefaultKnobCalibration.Run]) {
+        var asked: [DefaultKnobCalibration.Run] = []
+        let knobs = try DefaultKnobCalibration.run(from: 0, to: 604_800) { runs in
+            asked += runs
+            return runs.map { r in
+                r.policy == .vpa ? summary(.vpa, cores: 150, gib: 80)
+                    : summary(.predictive, cores: 100 * exp(rate * (r.cpuKnob ?? r.knob)), gib: 64)
+            }
+        }
+        return (knobs, asked)
+    }
+
     @Test("run: a convex CPU curve is read again beside each replay until within 2 % of the VPA's; a flat memory keeps the default")
     func refinements() throws {
         // CPU slack 100 · e^{3k}: the VPA's 150 is met at k* = ln(1.5)/3 = 0.135155; the chord
         // between the swept 0.1 (134.99) and 0.2 (182.21) reads 0.13179, 0.8 % short of 150
         // (148.5): within 2 % at once. Memory: 64 GiB-h at every knob, the VPA's 80.
-        var asked: [DefaultKnobCalibration.Run] = []
-        let knobs = try DefaultKnobCalibration.run(from: 0, to: 604_800) { runs in
-            asked += runs
-            return runs.map { r in
-                r.policy == .vpa ? Self.summary(.vpa, cores: 150, gib: 80)
-                    : Self.summary(.predictive, cores: 100 * exp(3 * (r.cpuKnob ?? r.knob)), gib: 64)
-            }
-        }
+        let (knobs, asked) = try Self.calibrate(rate: 3)
         let chord = 0.1 + 0.1 * (150 - 100 * exp(0.3)) / (100 * exp(0.6) - 100 * exp(0.3))
         #expect(abs(knobs.cpu - chord) < 1e-9 && knobs.cpuSource == .matched)
         #expect(knobs.memory == 0.4 && knobs.memorySource == .fixed)
@@ -62,18 +69,11 @@ struct DefaultKnobCalibrationTests {
 
         // A steeper curve (100 · e^{12k}): the chord misses by more than 2 %, so the search
         // replays again beside the read-off (at most twice), and keeps the closest replay.
-        var steep: [DefaultKnobCalibration.Run] = []
-        let refined = try DefaultKnobCalibration.run(from: 0, to: 604_800) { runs in
-            steep += runs
-            return runs.map { r in
-                r.policy == .vpa ? Self.summary(.vpa, cores: 150, gib: 80)
-                    : Self.summary(.predictive, cores: 100 * exp(12 * (r.cpuKnob ?? r.knob)), gib: 64)
-            }
-        }
+        let (refined, steep) = try Self.calibrate(rate: 12)
         let exact = log(1.5) / 12
         let firstChord = 0.0 + 0.1 * (150 - 100) / (100 * exp(1.2) - 100)
         #expect(abs(100 * exp(12 * firstChord) / 150 - 1) > 0.02, "the first read-off misses")
-        #expect(steep.count > 12 && steep.count <= 13 + 1)
+        #expect(steep.count > 12 && steep.count <= 14)
         #expect(abs(refined.cpu - exact) < abs(firstChord - exact), "refined toward \(exact): \(refined.cpu)")
         #expect(abs(refined.slackCoreHours / 150 - 1) < abs(100 * exp(12 * firstChord) / 150 - 1))
     }

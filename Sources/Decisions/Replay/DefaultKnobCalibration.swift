@@ -32,11 +32,6 @@ package enum DefaultKnobCalibration {
         package var knob: Double
         /// The CPU side's own knob (predictive; nil = `knob`).
         package var cpuKnob: Double?
-        package init(policy: ReplayPolicy, knob: Double, cpuKnob: Double? = nil) {
-            self.policy = policy
-            self.knob = knob
-            self.cpuKnob = cpuKnob
-        }
     }
 
     /// The knob whose slack meets `aim` on `curve` (knob, slack), and how it was found:
