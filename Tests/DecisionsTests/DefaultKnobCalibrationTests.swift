@@ -96,18 +96,19 @@ struct DefaultKnobCalibrationTests {
     @Test("the stored knobs round-trip through the risk file's metadata; a knob that is not a margin is refused, naming the field")
     func codec() throws {
         let knobs = PredictiveDefaultKnobs(cpu: 0.145, memory: 0.4, cpuSource: .matched, memorySource: .fixed, from: 10, to: 20,
-                                           vpaSlackCoreHours: 117.3, vpaSlackGibHours: 0, slackCoreHours: 120.7, slackGibHours: .nan)
+                                           vpaSlackCoreHours: 117.3, vpaSlackGibHours: 0, slackCoreHours: 120.7, slackGibHours: 0)
         let family = RiskFamily(calibration: .identity, rule: AllocationRule(percentile: 0.95, margin: 0.2, windowSteps: 100),
                                 horizonSteps: 12, predictiveDefaults: knobs)
         var bundle = TensorBundle()
         RiskModels.encode(family, into: &bundle)
         let back = try RiskModels.decode(bundle).predictiveDefaults
         #expect(back?.cpu == 0.145 && back?.memory == 0.4 && back?.cpuSource == .matched && back?.memorySource == .fixed)
-        #expect(back?.from == 10 && back?.to == 20 && back?.vpaSlackCoreHours == 117.3 && back?.slackGibHours.isNaN == true)
+        #expect(back?.from == 10 && back?.to == 20 && back?.vpaSlackCoreHours == 117.3 && back?.slackCoreHours == 120.7)
         var none = TensorBundle()
         RiskModels.encode(RiskFamily(calibration: .identity, rule: family.rule, horizonSteps: 12), into: &none)
         #expect(try RiskModels.decode(none).predictiveDefaults == nil, "older versions have none: the fixed default serves")
         for (text, field) in [(bundle.metadata[PredictiveDefaultKnobs.metadataKey]!.replacingOccurrences(of: "\"cpu\":0.145", with: "\"cpu\":-2"), "cpu"),
+                              (bundle.metadata[PredictiveDefaultKnobs.metadataKey]!.replacingOccurrences(of: "\"slack_gib_hours\":0", with: "\"slack_gib_hours\":\"nan\""), "slack_gib_hours"),
                               ("{\"cpu\": 1}", "predictive_default_knobs")] {
             var bad = bundle
             bad.metadata[PredictiveDefaultKnobs.metadataKey] = text

@@ -53,7 +53,11 @@ package struct ReplaySimulation {
         return config
     }
 
-    package func run(_ options: ReplayOptions) throws -> ReplaySummary {
+    package func run(_ given: ReplayOptions) throws -> ReplaySummary {
+        // The knobs it runs at: what is not given comes from the version's calibrated
+        // predictive defaults (`ReplayOptions.effectiveKnobs`), resolved once here.
+        var options = given
+        (options.knob, options.cpuKnob) = given.effectiveKnobs(models.risk?.predictiveDefaults)
         let core = ScoringCore(models: models, horizonSteps: options.horizonSteps, planningQuantile: options.planningQuantile,
                                keepsLevelPeaks: options.policy == .predictive)
         var tracks = try ReplayTrack.load(store: store, core: core, options: options)
@@ -68,11 +72,10 @@ package struct ReplaySimulation {
             }
         }
         var engine = try DecisionEngine(config: Self.engineConfig(options), fleet: fleet, placements: placements)
-        let knobs = options.effectiveKnobs(models.risk?.predictiveDefaults)
-        var initial = ReplaySummary(policy: options.policy.rawValue, knob: knobs.knob ?? options.policy.knob?.defaultValue,
+        var initial = ReplaySummary(policy: options.policy.rawValue, knob: options.knob ?? options.policy.knob?.defaultValue,
                                     censoredObservations: options.censoredObservations, from: options.from, to: options.to,
                                     modelVersion: models.version, workloads: tracks.count)
-        initial.cpuKnob = options.policy.hasCPUKnob ? knobs.cpuKnob : nil
+        initial.cpuKnob = options.policy.hasCPUKnob ? options.cpuKnob : nil
         initial.limitCeiling = options.policy.sizes ? options.limitCeiling : nil
         var ledger = ReplayLedger(initial)
         let total = tracks.reduce(0) { $0 + $1.samples.count }

@@ -55,7 +55,6 @@ struct ReplayTrack {
     /// reads its trace events from there on.
     static func load(store: HeadroomStore, core: ScoringCore, options: ReplayOptions) throws -> [ReplayTrack] {
         var tracks: [ReplayTrack] = []
-        let knobs = options.effectiveKnobs(core.models.risk?.predictiveDefaults)
         for record in try store.workloads() where options.workloads?.contains(record.name) ?? true {
             let samples = try store.samples(workloads: [record.name], from: options.from, to: options.to)[0]
             guard samples.count > 0 else { continue }
@@ -69,7 +68,7 @@ struct ReplayTrack {
                 record: record, samples: samples, interval: Double(record.gridIntervalSeconds), traces: TraceCursor(traces),
                 startedAt: options.from,
                 policyState: ReplayPolicyState(
-                    policy: options.policy, knob: knobs.knob, cpuKnob: knobs.cpuKnob,
+                    policy: options.policy, knob: options.knob, cpuKnob: options.cpuKnob,
                     history: options.policy == .static || options.policy == .oracle ? SampleSeries(workload: record.name)
                         : try store.lastSamples(workload: record.name, count: options.policyHistorySamples(intervalSeconds: record.gridIntervalSeconds),
                                              until: options.from - 1),

@@ -34,7 +34,7 @@ public struct PredictiveDefaultKnobs: Sendable, Equatable, Codable {
     /// The VPA's slack at its default safety margin over the window: the aims.
     public var vpaSlackCoreHours: Double
     public var vpaSlackGibHours: Double
-    /// Predictive's slack at the chosen knobs over the window (NaN: not replayed there).
+    /// Predictive's slack at the chosen knobs over the window (always replayed there).
     public var slackCoreHours: Double
     public var slackGibHours: Double
 
@@ -55,13 +55,20 @@ public struct PredictiveDefaultKnobs: Sendable, Equatable, Codable {
     /// The metadata key in the risk file.
     public static let metadataKey = "predictive_default_knobs"
 
-    /// Checks what a file may hold: knobs are margins (finite, > −1), the window ordered.
+    /// Checks what a file may hold: knobs are margins (finite, > −1), slacks finite and not
+    /// negative, the window ordered.
     public func validated() throws -> PredictiveDefaultKnobs {
         guard cpu.isFinite, cpu > -1 else {
             throw TensorBundleError.invalid("risk: \(Self.metadataKey).cpu is \(cpu); expected a finite margin > -1")
         }
         guard memory.isFinite, memory > -1 else {
             throw TensorBundleError.invalid("risk: \(Self.metadataKey).memory is \(memory); expected a finite margin > -1")
+        }
+        for (name, value) in [("vpa_slack_core_hours", vpaSlackCoreHours), ("vpa_slack_gib_hours", vpaSlackGibHours),
+                              ("slack_core_hours", slackCoreHours), ("slack_gib_hours", slackGibHours)] {
+            guard value.isFinite, value >= 0 else {
+                throw TensorBundleError.invalid("risk: \(Self.metadataKey).\(name) is \(value); expected hours of slack ≥ 0")
+            }
         }
         guard from < to else {
             throw TensorBundleError.invalid("risk: \(Self.metadataKey): from \(from) is not before to \(to)")
